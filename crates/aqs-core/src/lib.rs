@@ -1,0 +1,28 @@
+//! Domain types of aqs: everything a request or a load means, independent of HTTP and storage.
+//!
+//! - [`project::Project`]: a normalised project name (`en.wikipedia`), with the AQS 1.0 rules.
+//! - [`params`]: the enumerated path parameters ([`params::Access`], [`params::Agent`],
+//!   [`params::Granularity`]) and their AQS 1.0 "allowed values" errors.
+//! - [`dates`]: calendar days, months and hours, and the AQS 1.0 timestamp validation and
+//!   range rewriting (`fakeHour`, `fullMonths`, ...), quirks included.
+//! - [`pageviews`]: the typed queries and result rows of the pageviews family, the read and
+//!   write store traits, and the batch a loader hands to a store.
+//! - [`error`]: the error kinds shared by every layer ([`error::RequestError`] for bad requests,
+//!   [`error::StoreError`] for backends).
+//!
+//! With the `testsuite` feature: [`memory::MemoryStore`], the in-memory reference store, and
+//! [`conformance`], the suite every backend must pass.
+
+pub mod dates;
+pub mod error;
+pub mod params;
+pub mod pageviews;
+pub mod project;
+pub mod text;
+
+#[cfg(feature = "testsuite")]
+pub mod conformance;
+#[cfg(feature = "testsuite")]
+pub mod memory;
+
+pub use error::{RequestError, StoreError};
