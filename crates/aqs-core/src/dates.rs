@@ -357,7 +357,11 @@ fn last_full_month_last_day(ts: &str) -> String {
 
 /// AQS 1.0 `validateStartAndEnd` with its error collection: every applicable message is
 /// gathered, in the original order, into one `invalid_request` with an array detail.
-pub fn check_range(start: &str, end: &str, rules: RangeRules) -> Result<CheckedRange, RequestError> {
+pub fn check_range(
+    start: &str,
+    end: &str,
+    rules: RangeRules,
+) -> Result<CheckedRange, RequestError> {
     let format = if rules.fake_hour { "YYYYMMDD" } else { "YYYYMMDDHH" };
     let mut errors = Vec::new();
     if validate_timestamp(start, rules.fake_hour).is_none() {

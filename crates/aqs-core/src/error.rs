@@ -43,7 +43,9 @@ pub enum StoreError {
     #[error("store i/o error: {0}")]
     Io(#[from] std::io::Error),
     /// The store's files were written by a format version this build does not read.
-    #[error("unsupported store format version {found} (this build reads version {supported}): {hint}")]
+    #[error(
+        "unsupported store format version {found} (this build reads version {supported}): {hint}"
+    )]
     UnsupportedFormat { found: u32, supported: u32, hint: String },
     /// Stored bytes do not decode.
     #[error("corrupt store data: {0}")]

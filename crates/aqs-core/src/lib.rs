@@ -15,8 +15,8 @@
 
 pub mod dates;
 pub mod error;
-pub mod params;
 pub mod pageviews;
+pub mod params;
 pub mod project;
 pub mod text;
 

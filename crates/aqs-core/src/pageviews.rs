@@ -1,0 +1,413 @@
+//! The pageviews family: typed requests (built from raw path segments), stored rows, the batch a
+//! loader writes, and the store traits.
+//!
+//! Per-article data is stored daily with the 16 access × agent columns of the original
+//! `pageviews.per.article.flat` table; monthly per-article values are sums computed at read
+//! time. Per-project data is stored per granularity. Top lists are stored whole.
+
+use crate::dates::{CheckedRange, Day, Hour, RangeRules, TopPeriod, YearMonth, check_range};
+use crate::error::{RequestError, StoreResult};
+use crate::params::{Access, Agent, ArticleGranularity, ProjectGranularity};
+use crate::project::Project;
+
+/// The 16 view counters of one (project, article, day): every access × agent pair, `all-*`
+/// included. Loaded rows keep the `all-*` columns equal to the sums of the concrete ones;
+/// imported rows are kept as they were exported.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct ArticleViews(pub [u32; 16]);
+
+/// Column names of [`ArticleViews`], in index order (the Cassandra column names).
+pub const ARTICLE_COLUMNS: [&str; 16] = [
+    "aa", "ab", "as", "au", "da", "db", "ds", "du", "maa", "mab", "mas", "mau", "mwa", "mwb",
+    "mws", "mwu",
+];
+
+fn access_index(access: Access) -> usize {
+    match access {
+        Access::AllAccess => 0,
+        Access::Desktop => 1,
+        Access::MobileApp => 2,
+        Access::MobileWeb => 3,
+    }
+}
+
+fn agent_index(agent: Agent) -> usize {
+    match agent {
+        Agent::AllAgents => 0,
+        Agent::Automated => 1,
+        Agent::Spider => 2,
+        Agent::User => 3,
+    }
+}
+
+impl ArticleViews {
+    /// The column of an access × agent pair.
+    pub fn column(access: Access, agent: Agent) -> usize {
+        access_index(access) * 4 + agent_index(agent)
+    }
+
+    pub fn get(&self, access: Access, agent: Agent) -> u32 {
+        self.0[Self::column(access, agent)]
+    }
+
+    /// Adds views of a concrete access and agent, keeping the `all-*` columns summed.
+    /// Saturates rather than wraps.
+    pub fn add(&mut self, access: Access, agent: Agent, views: u32) {
+        for a in [access, Access::AllAccess] {
+            for g in [agent, Agent::AllAgents] {
+                let c = &mut self.0[Self::column(a, g)];
+                *c = c.saturating_add(views);
+            }
+        }
+    }
+
+    /// The nine concrete counters, access-major (desktop, mobile-app, mobile-web) ×
+    /// (automated, spider, user).
+    pub fn concrete(&self) -> [u32; 9] {
+        let mut out = [0; 9];
+        for (i, slot) in out.iter_mut().enumerate() {
+            *slot = self.0[(1 + i / 3) * 4 + 1 + i % 3];
+        }
+        out
+    }
+
+    /// Rebuilds all 16 columns from the nine concrete counters.
+    pub fn from_concrete(concrete: [u32; 9]) -> ArticleViews {
+        let mut views = ArticleViews::default();
+        for (i, &n) in concrete.iter().enumerate() {
+            let access = [Access::Desktop, Access::MobileApp, Access::MobileWeb][i / 3];
+            let agent = [Agent::Automated, Agent::Spider, Agent::User][i % 3];
+            views.add(access, agent, n);
+        }
+        views
+    }
+
+    /// True when every `all-*` column is the sum of its concrete columns (always so for loaded
+    /// rows; imported rows may differ and are then stored column by column).
+    pub fn is_derived(&self) -> bool {
+        ArticleViews::from_concrete(self.concrete()) == *self
+    }
+
+    /// Replaces the counters of one concrete agent with another row's.
+    pub fn replace_agent(&mut self, agent: Agent, from: &ArticleViews) {
+        let mut concrete = self.concrete();
+        let source = from.concrete();
+        let offset = agent_index(agent) - 1;
+        for access in 0..3 {
+            concrete[access * 3 + offset] = source[access * 3 + offset];
+        }
+        *self = ArticleViews::from_concrete(concrete);
+    }
+
+    pub fn is_zero(&self) -> bool {
+        self.0.iter().all(|&c| c == 0)
+    }
+}
+
+/// All per-article rows of one project on one day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArticleDay {
+    pub day: Day,
+    pub project: Project,
+    /// Article titles with their views, titles ascending and unique.
+    pub rows: Vec<(String, ArticleViews)>,
+}
+
+/// A stored per-project period: an hour, a day or a month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Period {
+    Hour(Hour),
+    Day(Day),
+    Month(YearMonth),
+}
+
+impl Period {
+    pub fn granularity(self) -> ProjectGranularity {
+        match self {
+            Period::Hour(_) => ProjectGranularity::Hourly,
+            Period::Day(_) => ProjectGranularity::Daily,
+            Period::Month(_) => ProjectGranularity::Monthly,
+        }
+    }
+
+    /// The stored timestamp: `YYYYMMDDHH`, `YYYYMMDD00` or `YYYYMM0100`.
+    pub fn timestamp(self) -> String {
+        match self {
+            Period::Hour(h) => h.timestamp(),
+            Period::Day(d) => d.timestamp(),
+            Period::Month(m) => m.timestamp(),
+        }
+    }
+
+    /// Parses a stored timestamp of the given granularity.
+    pub fn parse(granularity: ProjectGranularity, ts: &str) -> Option<Period> {
+        if ts.len() != 10 || !ts.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let day = Day::parse_compact(&ts[..8]);
+        match granularity {
+            ProjectGranularity::Hourly => Hour::new(day?, ts[8..].parse().ok()?).map(Period::Hour),
+            ProjectGranularity::Daily if &ts[8..] == "00" => day.map(Period::Day),
+            ProjectGranularity::Monthly if &ts[6..] == "0100" => {
+                day.map(|d| Period::Month(d.year_month()))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// One row of the per-project table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectRow {
+    pub project: Project,
+    pub access: Access,
+    pub agent: Agent,
+    pub period: Period,
+    pub views: u64,
+}
+
+/// One entry of a top list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopEntry {
+    pub article: String,
+    pub views: u64,
+    pub rank: u32,
+}
+
+/// A stored top list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TopArticles {
+    /// Entries in rank order (equal ranks keep their stored order).
+    List(Vec<TopEntry>),
+    /// An imported legacy row whose `articles` text is not JSON: served as the original's 500.
+    InvalidLegacyJson,
+}
+
+/// One row of the top table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopRow {
+    pub project: Project,
+    pub access: Access,
+    pub period: TopPeriod,
+    pub articles: TopArticles,
+}
+
+/// What a loader or an importer writes, published atomically: readers see all of it or none.
+#[derive(Debug, Clone, Default)]
+pub struct PageviewsBatch {
+    /// Days whose stored per-article rows are all dropped before `article_days` are written.
+    pub replace_article_days: Vec<Day>,
+    /// Per-article rows to write; a row replaces a stored row with the same key.
+    pub article_days: Vec<ArticleDay>,
+    /// Days whose stored hourly and daily per-project rows are all dropped first.
+    pub replace_project_days: Vec<Day>,
+    /// Per-project rows to write (replacing rows with the same key).
+    pub project_rows: Vec<ProjectRow>,
+    /// Top lists to write (replacing lists with the same key).
+    pub top_rows: Vec<TopRow>,
+}
+
+/// What a write stored.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WriteSummary {
+    pub article_rows: u64,
+    pub project_rows: u64,
+    pub top_rows: u64,
+}
+
+/// Read access for the API.
+pub trait PageviewsRead: Send + Sync {
+    /// The daily rows of one article between two days (inclusive), days ascending; days without
+    /// a row are omitted.
+    fn article_series(
+        &self,
+        project: &Project,
+        article: &str,
+        first: Day,
+        last: Day,
+    ) -> StoreResult<Vec<(Day, ArticleViews)>>;
+
+    /// The per-project series of one (project, access, agent) at one granularity, periods
+    /// ascending, between two periods of that granularity (inclusive).
+    fn project_series(
+        &self,
+        project: &Project,
+        access: Access,
+        agent: Agent,
+        first: Period,
+        last: Period,
+    ) -> StoreResult<Vec<(Period, u64)>>;
+
+    /// The top list of (project, access, period), if stored.
+    fn top(
+        &self,
+        project: &Project,
+        access: Access,
+        period: TopPeriod,
+    ) -> StoreResult<Option<TopArticles>>;
+}
+
+/// Write access for loaders and importers, with the reads they need to merge and roll up.
+pub trait PageviewsWrite: Send + Sync {
+    /// Publishes a batch atomically.
+    fn write(&self, batch: &PageviewsBatch) -> StoreResult<WriteSummary>;
+
+    /// Every per-article row of one day, grouped by project (projects ascending).
+    fn article_day(&self, day: Day) -> StoreResult<Vec<ArticleDay>>;
+
+    /// The days that hold per-article rows, ascending.
+    fn article_days_loaded(&self) -> StoreResult<Vec<Day>>;
+
+    /// Every hourly and daily per-project row of one day.
+    fn project_day(&self, day: Day) -> StoreResult<Vec<ProjectRow>>;
+}
+
+/// A backend that serves and loads pageviews.
+pub trait PageviewsStore: PageviewsRead + PageviewsWrite {}
+impl<T: PageviewsRead + PageviewsWrite> PageviewsStore for T {}
+
+// ---------------------------------------------------------------------------------------------
+// Requests: raw path segments in, typed queries out (validation order of AQS 1.0).
+
+/// `GET /metrics/pageviews/per-article/{project}/{access}/{agent}/{article}/{granularity}/{start}/{end}`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PerArticleRequest {
+    pub project: Project,
+    pub access: Access,
+    pub agent: Agent,
+    /// The title with spaces turned into underscores, as stored.
+    pub article: String,
+    pub granularity: ArticleGranularity,
+    pub first: Day,
+    pub last: Day,
+}
+
+/// The raw path parameters of a per-article request, percent-decoded.
+#[derive(Debug, Clone, Copy)]
+pub struct PerArticleParams<'a> {
+    pub project: &'a str,
+    pub access: &'a str,
+    pub agent: &'a str,
+    pub article: &'a str,
+    pub granularity: &'a str,
+    pub start: &'a str,
+    pub end: &'a str,
+}
+
+impl PerArticleRequest {
+    pub fn parse(p: PerArticleParams<'_>) -> Result<Self, RequestError> {
+        let access = Access::parse(p.access)?;
+        let agent = Agent::parse(p.agent)?;
+        let granularity = ArticleGranularity::parse(p.granularity)?;
+        let project = Project::normalize(p.project)?;
+        let rules =
+            RangeRules { fake_hour: true, full_months: granularity == ArticleGranularity::Monthly };
+        let range = check_range(p.start, p.end, rules)?;
+        Ok(PerArticleRequest {
+            project,
+            access,
+            agent,
+            article: p.article.replace(' ', "_"),
+            granularity,
+            first: range.start_day(),
+            last: range.end_day(),
+        })
+    }
+}
+
+/// `GET /metrics/pageviews/aggregate/{project}/{access}/{agent}/{granularity}/{start}/{end}`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AggregateRequest {
+    pub project: Project,
+    pub access: Access,
+    pub agent: Agent,
+    pub granularity: ProjectGranularity,
+    pub first: Period,
+    pub last: Period,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct AggregateParams<'a> {
+    pub project: &'a str,
+    pub access: &'a str,
+    pub agent: &'a str,
+    pub granularity: &'a str,
+    pub start: &'a str,
+    pub end: &'a str,
+}
+
+impl AggregateRequest {
+    pub fn parse(p: AggregateParams<'_>) -> Result<Self, RequestError> {
+        let access = Access::parse(p.access)?;
+        let agent = Agent::parse(p.agent)?;
+        let granularity = ProjectGranularity::parse(p.granularity)?;
+        let project = Project::normalize(p.project)?;
+        let hourly = granularity == ProjectGranularity::Hourly;
+        let rules = RangeRules {
+            fake_hour: !hourly,
+            full_months: granularity == ProjectGranularity::Monthly,
+        };
+        let range = check_range(p.start, p.end, rules)?;
+        let (first, last) = periods(granularity, &range);
+        Ok(AggregateRequest { project, access, agent, granularity, first, last })
+    }
+}
+
+/// The stored periods a checked range selects (`timestamp BETWEEN start AND end`).
+fn periods(granularity: ProjectGranularity, range: &CheckedRange) -> (Period, Period) {
+    match granularity {
+        ProjectGranularity::Hourly => {
+            let (first, last) = range.hours();
+            (Period::Hour(first), Period::Hour(last))
+        }
+        ProjectGranularity::Daily => (Period::Day(range.start_day()), Period::Day(range.end_day())),
+        ProjectGranularity::Monthly => {
+            // Monthly rows are stamped with the 1st; after the full-month rewrite the range
+            // starts on a 1st and ends on a last day, so it selects exactly its months.
+            (
+                Period::Month(range.start_day().year_month()),
+                Period::Month(range.end_day().year_month()),
+            )
+        }
+    }
+}
+
+/// `GET /metrics/pageviews/top/{project}/{access}/{year}/{month}/{day}`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopRequest {
+    pub project: Project,
+    pub access: Access,
+    /// `None` when the date is valid but spelled so the original's literal lookup finds nothing.
+    pub period: Option<TopPeriod>,
+    pub year: String,
+    pub month: String,
+    pub day: String,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct TopParams<'a> {
+    pub project: &'a str,
+    pub access: &'a str,
+    pub year: &'a str,
+    pub month: &'a str,
+    pub day: &'a str,
+}
+
+impl TopRequest {
+    pub fn parse(p: TopParams<'_>) -> Result<Self, RequestError> {
+        let access = Access::parse(p.access)?;
+        let project = Project::normalize(p.project)?;
+        let period = crate::dates::check_year_month_day(p.year, p.month, p.day)?;
+        Ok(TopRequest {
+            project,
+            access,
+            period,
+            year: p.year.to_string(),
+            month: p.month.to_string(),
+            day: p.day.to_string(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

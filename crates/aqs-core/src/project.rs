@@ -20,7 +20,9 @@ impl Project {
         let without_www = lower.strip_prefix("www.").unwrap_or(&lower);
         let name = without_www.strip_suffix(".org").unwrap_or(without_www);
         let valid = !name.is_empty()
-            && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_.-".contains(&b));
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_.-".contains(&b));
         if !valid {
             return Err(RequestError::invalid_text(INVALID_CHARACTERS));
         }
@@ -92,7 +94,9 @@ mod tests {
         assert_eq!(ok("all-projects"), "all-projects");
         assert_eq!(
             Project::normalize_no_all("all-projects").unwrap_err(),
-            RequestError::invalid_text("`all-...` project values are not accepted for this metric.")
+            RequestError::invalid_text(
+                "`all-...` project values are not accepted for this metric."
+            )
         );
     }
 }

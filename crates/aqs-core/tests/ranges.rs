@@ -18,7 +18,9 @@ fn range_rules_match_the_original_on_every_recorded_case() {
         let rules = RangeRules { fake_hour: fake == "1", full_months: full == "1" };
         let got = match check_range(start, end, rules) {
             Ok(range) => format!("OK\t{}|{}", range.start, range.end),
-            Err(RequestError::Invalid(Detail::List(errors))) => format!("ERR\t{}", errors.join("|")),
+            Err(RequestError::Invalid(Detail::List(errors))) => {
+                format!("ERR\t{}", errors.join("|"))
+            }
             Err(other) => format!("unexpected {other:?}"),
         };
         assert_eq!(got, format!("{outcome}\t{expected}"), "ranges.tsv:{}: {line:?}", number + 1);
@@ -26,7 +28,11 @@ fn range_rules_match_the_original_on_every_recorded_case() {
         if original != "same" {
             fixed += 1;
             let start_day: u32 = start.get(6..8).and_then(|d| d.parse().ok()).unwrap_or(0);
-            assert!(start_day > 28, "ranges.tsv:{}: only month-overflow cases may differ", number + 1);
+            assert!(
+                start_day > 28,
+                "ranges.tsv:{}: only month-overflow cases may differ",
+                number + 1
+            );
         }
     }
     assert!(checked > 4000, "only {checked} cases read");

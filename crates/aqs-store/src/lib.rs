@@ -1,0 +1,262 @@
+//! The embedded backend: one LMDB environment (through `heed`) holding every table.
+//!
+//! - [`EmbeddedStore`]: opens or creates a store directory, checks its format version, and
+//!   implements the `aqs-core` store traits ([`aqs_core::pageviews::PageviewsRead`] and
+//!   [`aqs_core::pageviews::PageviewsWrite`]).
+//! - `segments`: per-article data lives in immutable per-month segments listed in a manifest;
+//!   a load appends one and merges a few, so it never rewrites the store.
+//! - `codec`: the byte layouts of keys and values.
+//!
+//! Every write is one LMDB write transaction: readers in this process or any other see the
+//! data before it or after it, never part of it, and a load that dies leaves no trace.
+//! `docs/store-format.md` describes the format; [`FORMAT_VERSION`] names it.
+
+mod codec;
+mod pageviews;
+mod segments;
+
+use aqs_core::error::{StoreError, StoreResult};
+use heed::types::Bytes;
+use heed::{Database, Env, EnvOpenOptions, RoTxn, RwTxn, WithoutTls};
+use segments::Manifest;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, LazyLock, Mutex, RwLock, Weak};
+
+/// The store format this build reads and writes.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The default LMDB map size: the most the store may grow to. Address space only; the file
+/// grows with the data.
+pub const DEFAULT_MAP_SIZE: usize = 64 << 30;
+
+type Table = Database<Bytes, Bytes>;
+
+const META_FORMAT: &[u8] = b"format_version";
+const META_GENERATION: &[u8] = b"generation";
+const META_MANIFEST: &[u8] = b"manifest";
+const META_NEXT_SEGMENT: &[u8] = b"next_segment";
+const META_NEXT_ARTICLE: &[u8] = b"next_article";
+
+/// Tunables of [`EmbeddedStore::open_with`].
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    pub map_size: usize,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions { map_size: DEFAULT_MAP_SIZE }
+    }
+}
+
+struct Tables {
+    meta: Table,
+    /// project name → u16 id.
+    projects: Table,
+    /// `project_id ‖ title` → u32 article id.
+    articles: Table,
+    /// `segment_id ‖ article_id` → one month of daily counters.
+    series: Table,
+    /// `project_id ‖ access ‖ agent ‖ granularity ‖ period` → views.
+    project_series: Table,
+    /// `project_id ‖ access ‖ kind ‖ period` → a top list.
+    top: Table,
+}
+
+/// What readers cache between requests; rebuilt when the generation changes.
+struct Snapshot {
+    generation: u64,
+    manifest: Manifest,
+    project_ids: HashMap<String, u16>,
+}
+
+struct Inner {
+    env: Env<WithoutTls>,
+    tables: Tables,
+    snapshot: RwLock<Option<Arc<Snapshot>>>,
+    path: PathBuf,
+}
+
+/// The embedded store. Cheap to clone; every clone shares one LMDB environment.
+#[derive(Clone)]
+pub struct EmbeddedStore {
+    inner: Arc<Inner>,
+}
+
+/// LMDB must not open one environment twice in a process: every open of a path shares it.
+static OPEN_STORES: LazyLock<Mutex<HashMap<PathBuf, Weak<Inner>>>> =
+    LazyLock::new(Default::default);
+
+fn engine(e: heed::Error) -> StoreError {
+    match e {
+        heed::Error::Io(io) => StoreError::Io(io),
+        heed::Error::Mdb(heed::MdbError::MapFull) => StoreError::Limit(
+            "the store reached its map size; reopen it with a larger --map-size".to_string(),
+        ),
+        other => StoreError::Engine(other.to_string()),
+    }
+}
+
+fn u32_value(bytes: &[u8], what: &str) -> StoreResult<u32> {
+    Ok(u32::from_be_bytes(bytes.try_into().map_err(|_| codec::corrupt(what))?))
+}
+
+fn u64_value(bytes: &[u8], what: &str) -> StoreResult<u64> {
+    Ok(u64::from_be_bytes(bytes.try_into().map_err(|_| codec::corrupt(what))?))
+}
+
+impl EmbeddedStore {
+    /// Opens the store in `dir`, creating it when the directory holds none.
+    pub fn open(dir: &Path) -> StoreResult<EmbeddedStore> {
+        EmbeddedStore::open_with(dir, &StoreOptions::default())
+    }
+
+    pub fn open_with(dir: &Path, options: &StoreOptions) -> StoreResult<EmbeddedStore> {
+        std::fs::create_dir_all(dir)?;
+        let path = dir.canonicalize()?;
+        let mut open = OPEN_STORES.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(inner) = open.get(&path).and_then(Weak::upgrade) {
+            return Ok(EmbeddedStore { inner });
+        }
+        let mut env_options = EnvOpenOptions::new().read_txn_without_tls();
+        env_options.map_size(options.map_size).max_dbs(8);
+        // SAFETY: LMDB maps the file into memory; the mapping stays valid because this process
+        // opens each environment once (the OPEN_STORES registry above) and nothing here
+        // truncates or rewrites the file outside LMDB. Other processes coordinate through
+        // LMDB's own lock file.
+        #[allow(unsafe_code)]
+        let env = unsafe { env_options.open(&path) }.map_err(engine)?;
+        let tables = create_tables(&env)?;
+        let inner =
+            Arc::new(Inner { env, tables, snapshot: RwLock::new(None), path: path.clone() });
+        check_format(&inner)?;
+        open.insert(path, Arc::downgrade(&inner));
+        Ok(EmbeddedStore { inner })
+    }
+
+    /// The directory of the store.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Bytes of the store file in use (pages not on LMDB's free list).
+    pub fn used_bytes(&self) -> StoreResult<u64> {
+        self.inner.env.non_free_pages_size().map_err(engine)
+    }
+
+    /// Bytes the store file takes on disk.
+    pub fn file_bytes(&self) -> StoreResult<u64> {
+        Ok(std::fs::metadata(self.inner.path.join("data.mdb"))?.len())
+    }
+
+    /// The generation: incremented by every write, so readers can tell data changed.
+    pub fn generation(&self) -> StoreResult<u64> {
+        let rtxn = self.read_txn()?;
+        read_generation(&self.inner.tables, &rtxn)
+    }
+
+    /// Merges every month's segments into one (what a load does for complete months).
+    pub fn compact(&self) -> StoreResult<()> {
+        let mut wtxn = self.inner.env.write_txn().map_err(engine)?;
+        let mut state = pageviews::WriteState::read(&self.inner.tables, &wtxn)?;
+        for month in state.manifest.months() {
+            pageviews::merge_all(&self.inner.tables, &mut wtxn, &mut state, month)?;
+        }
+        state.store(&self.inner.tables, &mut wtxn)?;
+        wtxn.commit().map_err(engine)
+    }
+
+    fn read_txn(&self) -> StoreResult<RoTxn<'_, WithoutTls>> {
+        self.inner.env.read_txn().map_err(engine)
+    }
+
+    /// The snapshot for this read transaction, from the cache when nothing changed.
+    fn snapshot(&self, rtxn: &RoTxn<'_, WithoutTls>) -> StoreResult<Arc<Snapshot>> {
+        let generation = read_generation(&self.inner.tables, rtxn)?;
+        if let Some(s) = self.inner.snapshot.read().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            if s.generation == generation {
+                return Ok(Arc::clone(s));
+            }
+        }
+        let tables = &self.inner.tables;
+        let manifest = match tables.meta.get(rtxn, META_MANIFEST).map_err(engine)? {
+            Some(bytes) => Manifest::decode(bytes)?,
+            None => Manifest::default(),
+        };
+        let mut project_ids = HashMap::new();
+        for entry in tables.projects.iter(rtxn).map_err(engine)? {
+            let (name, id) = entry.map_err(engine)?;
+            let name = std::str::from_utf8(name).map_err(|_| codec::corrupt("project name"))?;
+            let id = u16::from_be_bytes(id.try_into().map_err(|_| codec::corrupt("project id"))?);
+            project_ids.insert(name.to_string(), id);
+        }
+        let snapshot = Arc::new(Snapshot { generation, manifest, project_ids });
+        *self.inner.snapshot.write().unwrap_or_else(|p| p.into_inner()) =
+            Some(Arc::clone(&snapshot));
+        Ok(snapshot)
+    }
+}
+
+fn read_generation(tables: &Tables, txn: &RoTxn<'_, WithoutTls>) -> StoreResult<u64> {
+    match tables.meta.get(txn, META_GENERATION).map_err(engine)? {
+        Some(bytes) => u64_value(bytes, "generation"),
+        None => Ok(0),
+    }
+}
+
+fn create_tables(env: &Env<WithoutTls>) -> StoreResult<Tables> {
+    let mut wtxn = env.write_txn().map_err(engine)?;
+    let mut create = |name: &str| -> StoreResult<Table> {
+        env.create_database(&mut wtxn, Some(name)).map_err(engine)
+    };
+    let tables = Tables {
+        meta: create("meta")?,
+        projects: create("projects")?,
+        articles: create("articles")?,
+        series: create("series")?,
+        project_series: create("project_series")?,
+        top: create("top")?,
+    };
+    wtxn.commit().map_err(engine)?;
+    Ok(tables)
+}
+
+/// Writes the format version into a new store, or refuses a store of another version.
+fn check_format(inner: &Inner) -> StoreResult<()> {
+    let mut wtxn = inner.env.write_txn().map_err(engine)?;
+    let found = inner
+        .tables
+        .meta
+        .get(&wtxn, META_FORMAT)
+        .map_err(engine)?
+        .map(|b| u32_value(b, "format version"));
+    match found {
+        None => {
+            inner
+                .tables
+                .meta
+                .put(&mut wtxn, META_FORMAT, &FORMAT_VERSION.to_be_bytes())
+                .map_err(engine)?;
+            wtxn.commit().map_err(engine)
+        }
+        Some(Ok(FORMAT_VERSION)) => Ok(()),
+        Some(Ok(found)) => Err(StoreError::UnsupportedFormat {
+            found,
+            supported: FORMAT_VERSION,
+            hint: format!(
+                "{} was written by another aqs version; load the data again into a new --data directory",
+                inner.path.display()
+            ),
+        }),
+        Some(Err(e)) => Err(e),
+    }
+}
+
+/// For tests: overwrites the stored format version.
+#[doc(hidden)]
+pub fn set_format_version_for_tests(store: &EmbeddedStore, version: u32) -> StoreResult<()> {
+    let mut wtxn: RwTxn<'_> = store.inner.env.write_txn().map_err(engine)?;
+    store.inner.tables.meta.put(&mut wtxn, META_FORMAT, &version.to_be_bytes()).map_err(engine)?;
+    wtxn.commit().map_err(engine)
+}

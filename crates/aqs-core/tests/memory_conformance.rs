@@ -1,0 +1,4 @@
+//! The conformance suite against the in-memory reference store.
+#![cfg(feature = "testsuite")]
+
+aqs_core::pageviews_conformance!(aqs_core::memory::MemoryStore::new());

@@ -1,0 +1,640 @@
+//! The pageviews store traits over the LMDB tables.
+
+use crate::codec::{
+    self, article_key, put_month_entries, read_month_entries, series_key, split_series_key,
+};
+use crate::segments::{Manifest, Segment, day_bit};
+use crate::{
+    EmbeddedStore, META_GENERATION, META_MANIFEST, META_NEXT_ARTICLE, META_NEXT_SEGMENT, Tables,
+    engine, u32_value, u64_value,
+};
+use aqs_core::dates::{Day, Hour, TopPeriod, YearMonth};
+use aqs_core::error::{StoreError, StoreResult};
+use aqs_core::pageviews::{
+    ArticleDay, ArticleViews, PageviewsBatch, PageviewsRead, PageviewsWrite, Period, ProjectRow,
+    TopArticles, TopEntry, WriteSummary,
+};
+use aqs_core::params::{Access, Agent};
+use aqs_core::project::Project;
+use heed::{PutFlags, RoTxn, RwTxn};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ops::Bound;
+
+const PERIOD_OFFSET: i64 = 1 << 31;
+
+type KeyRange<'a> = (Bound<&'a [u8]>, Bound<&'a [u8]>);
+
+fn inclusive<'a>(start: &'a [u8], end: &'a [u8]) -> KeyRange<'a> {
+    (Bound::Included(start), Bound::Included(end))
+}
+
+fn access_code(a: Access) -> u8 {
+    Access::ALL.iter().position(|x| *x == a).unwrap_or(0) as u8
+}
+
+fn agent_code(a: Agent) -> u8 {
+    Agent::ALL.iter().position(|x| *x == a).unwrap_or(0) as u8
+}
+
+fn period_code(p: Period) -> (u8, u32) {
+    match p {
+        Period::Hour(h) => (0, (h.epoch_hours() + PERIOD_OFFSET) as u32),
+        Period::Day(d) => (1, (i64::from(d.epoch_days()) + PERIOD_OFFSET) as u32),
+        Period::Month(m) => (2, m.index() as u32),
+    }
+}
+
+fn decode_period(kind: u8, value: u32) -> StoreResult<Period> {
+    Ok(match kind {
+        0 => Period::Hour(Hour::from_epoch_hours(i64::from(value) - PERIOD_OFFSET)),
+        1 => Period::Day(Day::from_epoch_days((i64::from(value) - PERIOD_OFFSET) as i32)),
+        2 => Period::Month(YearMonth::from_index(value as i32)),
+        _ => return Err(codec::corrupt("period kind")),
+    })
+}
+
+fn project_series_key(project: u16, access: Access, agent: Agent, period: Period) -> [u8; 9] {
+    let (kind, value) = period_code(period);
+    let mut key = [0u8; 9];
+    key[..2].copy_from_slice(&project.to_be_bytes());
+    key[2] = access_code(access);
+    key[3] = agent_code(agent);
+    key[4] = kind;
+    key[5..].copy_from_slice(&value.to_be_bytes());
+    key
+}
+
+fn top_key(project: u16, access: Access, period: TopPeriod) -> [u8; 8] {
+    let (kind, value) = match period {
+        TopPeriod::Day(d) => (0u8, (i64::from(d.epoch_days()) + PERIOD_OFFSET) as u32),
+        TopPeriod::Month(m) => (1u8, m.index() as u32),
+    };
+    let mut key = [0u8; 8];
+    key[..2].copy_from_slice(&project.to_be_bytes());
+    key[2] = access_code(access);
+    key[3] = kind;
+    key[4..].copy_from_slice(&value.to_be_bytes());
+    key
+}
+
+fn encode_top(articles: &TopArticles) -> Vec<u8> {
+    let mut out = Vec::new();
+    match articles {
+        TopArticles::InvalidLegacyJson => out.push(1),
+        TopArticles::List(entries) => {
+            out.push(0);
+            codec::put_varint(&mut out, entries.len() as u64);
+            for e in entries {
+                codec::put_varint(&mut out, e.rank.into());
+                codec::put_varint(&mut out, e.views);
+                codec::put_varint(&mut out, e.article.len() as u64);
+                out.extend_from_slice(e.article.as_bytes());
+            }
+        }
+    }
+    out
+}
+
+fn decode_top(bytes: &[u8]) -> StoreResult<TopArticles> {
+    let mut r = codec::Reader::new(bytes);
+    match r.bytes(1)?[0] {
+        1 => Ok(TopArticles::InvalidLegacyJson),
+        0 => {
+            let count = r.varint()?;
+            let mut entries = Vec::with_capacity(count.min(10_000) as usize);
+            for _ in 0..count {
+                let rank = r.u32()?;
+                let views = r.varint()?;
+                let len =
+                    usize::try_from(r.varint()?).map_err(|_| codec::corrupt("title length"))?;
+                let article = std::str::from_utf8(r.bytes(len)?)
+                    .map_err(|_| codec::corrupt("top title is not UTF-8"))?
+                    .to_string();
+                entries.push(TopEntry { article, views, rank });
+            }
+            Ok(TopArticles::List(entries))
+        }
+        _ => Err(codec::corrupt("top list kind")),
+    }
+}
+
+/// Resolves one article's rows of one month across segments, newest first: a row in a newer
+/// segment wins, and a segment that replaces a day hides older segments' rows of that day.
+fn resolve_month(
+    tables: &Tables,
+    txn: &RoTxn,
+    manifest: &Manifest,
+    month: YearMonth,
+    article: u32,
+    wanted: u64,
+) -> StoreResult<Vec<(Day, ArticleViews)>> {
+    let mut out = Vec::new();
+    let mut resolved = 0u64;
+    for seg in manifest.newest_first(month) {
+        let open = wanted & !resolved;
+        if open == 0 {
+            break;
+        }
+        if seg.days & open != 0 {
+            if let Some(bytes) =
+                tables.series.get(txn, &series_key(seg.id, article)).map_err(engine)?
+            {
+                for (day, views) in read_month_entries(bytes, month)? {
+                    let bit = day_bit(day);
+                    if open & bit != 0 {
+                        out.push((day, views));
+                    }
+                    resolved |= bit;
+                }
+            }
+        }
+        resolved |= seg.covers;
+    }
+    out.sort_by_key(|(d, _)| *d);
+    Ok(out)
+}
+
+fn range_mask(month: YearMonth, first: Day, last: Day) -> u64 {
+    month.days().filter(|d| *d >= first && *d <= last).fold(0, |m, d| m | day_bit(d))
+}
+
+fn months_between(first: Day, last: Day) -> Vec<YearMonth> {
+    let mut months = Vec::new();
+    let mut m = first.year_month();
+    while m <= last.year_month() {
+        months.push(m);
+        m = m.next();
+    }
+    months
+}
+
+impl PageviewsRead for EmbeddedStore {
+    fn article_series(
+        &self,
+        project: &Project,
+        article: &str,
+        first: Day,
+        last: Day,
+    ) -> StoreResult<Vec<(Day, ArticleViews)>> {
+        if first > last {
+            return Ok(Vec::new());
+        }
+        let rtxn = self.read_txn()?;
+        let snapshot = self.snapshot(&rtxn)?;
+        let Some(&project_id) = snapshot.project_ids.get(project.as_str()) else {
+            return Ok(Vec::new());
+        };
+        let tables = &self.inner.tables;
+        let Some(id) =
+            tables.articles.get(&rtxn, &article_key(project_id, article)).map_err(engine)?
+        else {
+            return Ok(Vec::new());
+        };
+        let id = u32_value(id, "article id")?;
+        let mut out = Vec::new();
+        for month in months_between(first, last) {
+            let wanted = range_mask(month, first, last);
+            out.extend(resolve_month(tables, &rtxn, &snapshot.manifest, month, id, wanted)?);
+        }
+        Ok(out)
+    }
+
+    fn project_series(
+        &self,
+        project: &Project,
+        access: Access,
+        agent: Agent,
+        first: Period,
+        last: Period,
+    ) -> StoreResult<Vec<(Period, u64)>> {
+        if first > last || first.granularity() != last.granularity() {
+            return Ok(Vec::new());
+        }
+        let rtxn = self.read_txn()?;
+        let snapshot = self.snapshot(&rtxn)?;
+        let Some(&project_id) = snapshot.project_ids.get(project.as_str()) else {
+            return Ok(Vec::new());
+        };
+        let start = project_series_key(project_id, access, agent, first);
+        let end = project_series_key(project_id, access, agent, last);
+        let mut out = Vec::new();
+        let range = self
+            .inner
+            .tables
+            .project_series
+            .range(&rtxn, &inclusive(&start, &end))
+            .map_err(engine)?;
+        for entry in range {
+            let (key, value) = entry.map_err(engine)?;
+            let period = decode_period(key[4], u32_value(&key[5..], "period")?)?;
+            out.push((period, codec::Reader::new(value).varint()?));
+        }
+        Ok(out)
+    }
+
+    fn top(
+        &self,
+        project: &Project,
+        access: Access,
+        period: TopPeriod,
+    ) -> StoreResult<Option<TopArticles>> {
+        let rtxn = self.read_txn()?;
+        let snapshot = self.snapshot(&rtxn)?;
+        let Some(&project_id) = snapshot.project_ids.get(project.as_str()) else { return Ok(None) };
+        let value = self
+            .inner
+            .tables
+            .top
+            .get(&rtxn, &top_key(project_id, access, period))
+            .map_err(engine)?;
+        value.map(decode_top).transpose()
+    }
+}
+
+/// The counters a write carries forward in `meta`.
+pub(crate) struct WriteState {
+    pub manifest: Manifest,
+    next_segment: u32,
+    next_article: u32,
+}
+
+impl WriteState {
+    pub fn read(tables: &Tables, txn: &RoTxn) -> StoreResult<WriteState> {
+        let get = |key: &[u8]| tables.meta.get(txn, key).map_err(engine);
+        Ok(WriteState {
+            manifest: get(META_MANIFEST)?.map(Manifest::decode).transpose()?.unwrap_or_default(),
+            next_segment: get(META_NEXT_SEGMENT)?
+                .map(|b| u32_value(b, "next segment"))
+                .transpose()?
+                .unwrap_or(1),
+            next_article: get(META_NEXT_ARTICLE)?
+                .map(|b| u32_value(b, "next article"))
+                .transpose()?
+                .unwrap_or(0),
+        })
+    }
+
+    /// Saves the state and bumps the generation, in the caller's transaction.
+    pub fn store(&self, tables: &Tables, wtxn: &mut RwTxn) -> StoreResult<()> {
+        let generation = match tables.meta.get(wtxn, META_GENERATION).map_err(engine)? {
+            Some(b) => u64_value(b, "generation")?,
+            None => 0,
+        };
+        let meta = tables.meta;
+        meta.put(wtxn, META_MANIFEST, &self.manifest.encode()).map_err(engine)?;
+        meta.put(wtxn, META_NEXT_SEGMENT, &self.next_segment.to_be_bytes()).map_err(engine)?;
+        meta.put(wtxn, META_NEXT_ARTICLE, &self.next_article.to_be_bytes()).map_err(engine)?;
+        meta.put(wtxn, META_GENERATION, &(generation + 1).to_be_bytes()).map_err(engine)?;
+        Ok(())
+    }
+
+    fn new_segment_id(&mut self) -> StoreResult<u32> {
+        let id = self.next_segment;
+        self.next_segment =
+            id.checked_add(1).ok_or_else(|| StoreError::Limit("segment ids exhausted".into()))?;
+        Ok(id)
+    }
+}
+
+fn project_id(tables: &Tables, wtxn: &mut RwTxn, project: &Project) -> StoreResult<u16> {
+    if let Some(id) = tables.projects.get(wtxn, project.as_str().as_bytes()).map_err(engine)? {
+        return Ok(u16::from_be_bytes(id.try_into().map_err(|_| codec::corrupt("project id"))?));
+    }
+    let count = tables.projects.len(wtxn).map_err(engine)?;
+    let id =
+        u16::try_from(count).map_err(|_| StoreError::Limit("more than 65536 projects".into()))?;
+    tables.projects.put(wtxn, project.as_str().as_bytes(), &id.to_be_bytes()).map_err(engine)?;
+    Ok(id)
+}
+
+/// Writes one new segment from rows sorted by article id, with `MDB_APPEND`: its id is the
+/// largest ever, so its keys land at the end of the table.
+fn append_segment(
+    tables: &Tables,
+    wtxn: &mut RwTxn,
+    state: &mut WriteState,
+    month: YearMonth,
+    covers: u64,
+    rows: &BTreeMap<u32, Vec<(Day, ArticleViews)>>,
+) -> StoreResult<()> {
+    let id = state.new_segment_id()?;
+    let mut days = 0u64;
+    let mut value = Vec::new();
+    for (&article, entries) in rows {
+        if entries.is_empty() {
+            continue;
+        }
+        value.clear();
+        put_month_entries(&mut value, month, entries);
+        days |= entries.iter().fold(0, |m, (d, _)| m | day_bit(*d));
+        tables
+            .series
+            .put_with_flags(wtxn, PutFlags::APPEND, &series_key(id, article), &value)
+            .map_err(engine)?;
+    }
+    state.manifest.segments.push(Segment { id, month, days, covers });
+    Ok(())
+}
+
+/// Merges some of a month's segments (oldest first, a contiguous newest run or all) into one.
+fn merge(
+    tables: &Tables,
+    wtxn: &mut RwTxn,
+    state: &mut WriteState,
+    picked: &[Segment],
+) -> StoreResult<()> {
+    let month = picked[0].month;
+    let sub = Manifest { segments: picked.to_vec() };
+    let mut articles = BTreeSet::new();
+    for seg in picked {
+        let (start, end) = (series_key(seg.id, 0), series_key(seg.id, u32::MAX));
+        for entry in tables.series.range(wtxn, &inclusive(&start, &end)).map_err(engine)? {
+            let (key, _) = entry.map_err(engine)?;
+            articles.insert(split_series_key(key)?.1);
+        }
+    }
+    let mut merged = BTreeMap::new();
+    for article in articles {
+        let rows = resolve_month(tables, wtxn, &sub, month, article, u64::MAX)?;
+        merged.insert(article, rows);
+    }
+    for seg in picked {
+        let (start, end) = (series_key(seg.id, 0), series_key(seg.id, u32::MAX));
+        tables.series.delete_range(wtxn, &inclusive(&start, &end)).map_err(engine)?;
+    }
+    state.manifest.segments.retain(|s| !picked.contains(s));
+    let covers = picked.iter().fold(0, |m, s| m | s.covers);
+    append_segment(tables, wtxn, state, month, covers, &merged)
+}
+
+fn compact_month(
+    tables: &Tables,
+    wtxn: &mut RwTxn,
+    state: &mut WriteState,
+    month: YearMonth,
+) -> StoreResult<()> {
+    while let Some(picked) = state.manifest.merge_candidates(month) {
+        merge(tables, wtxn, state, &picked)?;
+    }
+    Ok(())
+}
+
+pub(crate) fn merge_all(
+    tables: &Tables,
+    wtxn: &mut RwTxn,
+    state: &mut WriteState,
+    month: YearMonth,
+) -> StoreResult<()> {
+    let picked: Vec<Segment> =
+        state.manifest.segments.iter().filter(|s| s.month == month).copied().collect();
+    if picked.len() > 1 {
+        merge(tables, wtxn, state, &picked)?;
+    }
+    Ok(())
+}
+
+/// Article ids for every title of the batch, creating the missing ones in key order.
+fn article_ids(
+    tables: &Tables,
+    wtxn: &mut RwTxn,
+    state: &mut WriteState,
+    keys: BTreeSet<Vec<u8>>,
+) -> StoreResult<HashMap<Vec<u8>, u32>> {
+    let mut ids = HashMap::with_capacity(keys.len());
+    let mut missing = Vec::new();
+    for key in keys {
+        match tables.articles.get(wtxn, &key).map_err(engine)? {
+            Some(id) => {
+                ids.insert(key, u32_value(id, "article id")?);
+            }
+            None => missing.push(key),
+        }
+    }
+    let last = tables.articles.last(wtxn).map_err(engine)?.map(|(k, _)| k.to_vec());
+    let append = missing.first().is_some_and(|first| last.as_ref().is_none_or(|l| first > l));
+    for key in missing {
+        let id = state.next_article;
+        state.next_article =
+            id.checked_add(1).ok_or_else(|| StoreError::Limit("article ids exhausted".into()))?;
+        let flags = if append { PutFlags::APPEND } else { PutFlags::empty() };
+        tables.articles.put_with_flags(wtxn, flags, &key, &id.to_be_bytes()).map_err(engine)?;
+        ids.insert(key, id);
+    }
+    Ok(ids)
+}
+
+/// The longest title the store accepts, in bytes (LMDB keys are bounded).
+pub const MAX_TITLE_BYTES: usize = 1024;
+
+impl PageviewsWrite for EmbeddedStore {
+    fn write(&self, batch: &PageviewsBatch) -> StoreResult<WriteSummary> {
+        let tables = &self.inner.tables;
+        let mut wtxn = self.inner.env.write_txn().map_err(engine)?;
+        let mut state = WriteState::read(tables, &wtxn)?;
+        let mut summary = WriteSummary::default();
+
+        // Per-article rows, grouped by month, then by article id.
+        let mut project_ids = HashMap::new();
+        let mut keys = BTreeSet::new();
+        for day in &batch.article_days {
+            let pid = match project_ids.get(&day.project) {
+                Some(&id) => id,
+                None => {
+                    let id = project_id(tables, &mut wtxn, &day.project)?;
+                    project_ids.insert(day.project.clone(), id);
+                    id
+                }
+            };
+            for (title, _) in &day.rows {
+                if title.len() > MAX_TITLE_BYTES {
+                    return Err(StoreError::Limit(format!(
+                        "a title of {} bytes is longer than {MAX_TITLE_BYTES}",
+                        title.len()
+                    )));
+                }
+                keys.insert(article_key(pid, title));
+            }
+        }
+        let ids = article_ids(tables, &mut wtxn, &mut state, keys)?;
+        let mut months: BTreeMap<YearMonth, (u64, BTreeMap<u32, Vec<(Day, ArticleViews)>>)> =
+            BTreeMap::new();
+        for day in &batch.replace_article_days {
+            months.entry(day.year_month()).or_default().0 |= day_bit(*day);
+        }
+        for day in &batch.article_days {
+            let pid = project_ids[&day.project];
+            let rows = &mut months.entry(day.day.year_month()).or_default().1;
+            for (title, views) in &day.rows {
+                let entries = rows.entry(ids[&article_key(pid, title)]).or_default();
+                entries.retain(|(d, _)| *d != day.day);
+                entries.push((day.day, *views));
+                summary.article_rows += 1;
+            }
+        }
+        for (month, (covers, mut rows)) in months {
+            for entries in rows.values_mut() {
+                entries.sort_by_key(|(d, _)| *d);
+            }
+            append_segment(tables, &mut wtxn, &mut state, month, covers, &rows)?;
+            compact_month(tables, &mut wtxn, &mut state, month)?;
+        }
+
+        // Per-project rows.
+        if !batch.replace_project_days.is_empty() {
+            let all_ids: Vec<u16> = project_id_list(tables, &wtxn)?;
+            for &day in &batch.replace_project_days {
+                for &pid in &all_ids {
+                    for (start, end) in project_day_ranges(pid, day) {
+                        tables
+                            .project_series
+                            .delete_range(&mut wtxn, &inclusive(&start, &end))
+                            .map_err(engine)?;
+                    }
+                }
+            }
+        }
+        for row in &batch.project_rows {
+            let pid = project_id(tables, &mut wtxn, &row.project)?;
+            let mut value = Vec::new();
+            codec::put_varint(&mut value, row.views);
+            let key = project_series_key(pid, row.access, row.agent, row.period);
+            tables.project_series.put(&mut wtxn, &key, &value).map_err(engine)?;
+            summary.project_rows += 1;
+        }
+
+        for row in &batch.top_rows {
+            let pid = project_id(tables, &mut wtxn, &row.project)?;
+            let key = top_key(pid, row.access, row.period);
+            tables.top.put(&mut wtxn, &key, &encode_top(&row.articles)).map_err(engine)?;
+            summary.top_rows += 1;
+        }
+
+        state.store(tables, &mut wtxn)?;
+        wtxn.commit().map_err(engine)?;
+        Ok(summary)
+    }
+
+    fn article_day(&self, day: Day) -> StoreResult<Vec<ArticleDay>> {
+        let rtxn = self.read_txn()?;
+        let snapshot = self.snapshot(&rtxn)?;
+        let tables = &self.inner.tables;
+        let month = day.year_month();
+        let bit = day_bit(day);
+        // Newest segment first: the first row found for an article wins.
+        let mut found: BTreeMap<u32, ArticleViews> = BTreeMap::new();
+        let mut decided = BTreeSet::new();
+        for seg in snapshot.manifest.newest_first(month) {
+            if seg.days & bit != 0 {
+                let (start, end) = (series_key(seg.id, 0), series_key(seg.id, u32::MAX));
+                for entry in tables.series.range(&rtxn, &inclusive(&start, &end)).map_err(engine)? {
+                    let (key, value) = entry.map_err(engine)?;
+                    let article = split_series_key(key)?.1;
+                    if decided.contains(&article) {
+                        continue;
+                    }
+                    if let Some((_, views)) =
+                        read_month_entries(value, month)?.into_iter().find(|(d, _)| *d == day)
+                    {
+                        found.insert(article, views);
+                        decided.insert(article);
+                    }
+                }
+            }
+            if seg.covers & bit != 0 {
+                break;
+            }
+        }
+        // Titles: one pass over the dictionary for the ids found.
+        let names: HashMap<u16, String> =
+            snapshot.project_ids.iter().map(|(n, id)| (*id, n.clone())).collect();
+        let mut by_project: BTreeMap<String, Vec<(String, ArticleViews)>> = BTreeMap::new();
+        if !found.is_empty() {
+            for entry in tables.articles.iter(&rtxn).map_err(engine)? {
+                let (key, id) = entry.map_err(engine)?;
+                if let Some(views) = found.get(&u32_value(id, "article id")?) {
+                    let pid = u16::from_be_bytes([key[0], key[1]]);
+                    let project =
+                        names.get(&pid).ok_or_else(|| codec::corrupt("unknown project id"))?;
+                    let title = std::str::from_utf8(&key[2..])
+                        .map_err(|_| codec::corrupt("title is not UTF-8"))?;
+                    by_project
+                        .entry(project.clone())
+                        .or_default()
+                        .push((title.to_string(), *views));
+                }
+            }
+        }
+        Ok(by_project
+            .into_iter()
+            .map(|(project, rows)| ArticleDay { day, project: Project::from_stored(project), rows })
+            .collect())
+    }
+
+    fn article_days_loaded(&self) -> StoreResult<Vec<Day>> {
+        let rtxn = self.read_txn()?;
+        let snapshot = self.snapshot(&rtxn)?;
+        let mut days = Vec::new();
+        for month in snapshot.manifest.months() {
+            let loaded = snapshot.manifest.loaded_days(month);
+            days.extend(month.days().filter(|d| loaded & day_bit(*d) != 0));
+        }
+        Ok(days)
+    }
+
+    fn project_day(&self, day: Day) -> StoreResult<Vec<ProjectRow>> {
+        let rtxn = self.read_txn()?;
+        let snapshot = self.snapshot(&rtxn)?;
+        let mut out = Vec::new();
+        for (name, &pid) in &snapshot.project_ids {
+            for (start, end) in project_day_ranges(pid, day) {
+                for entry in self
+                    .inner
+                    .tables
+                    .project_series
+                    .range(&rtxn, &inclusive(&start, &end))
+                    .map_err(engine)?
+                {
+                    let (key, value) = entry.map_err(engine)?;
+                    out.push(ProjectRow {
+                        project: Project::from_stored(name.clone()),
+                        access: *Access::ALL
+                            .get(usize::from(key[2]))
+                            .ok_or_else(|| codec::corrupt("access code"))?,
+                        agent: *Agent::ALL
+                            .get(usize::from(key[3]))
+                            .ok_or_else(|| codec::corrupt("agent code"))?,
+                        period: decode_period(key[4], u32_value(&key[5..], "period")?)?,
+                        views: codec::Reader::new(value).varint()?,
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn project_id_list(tables: &Tables, txn: &RoTxn) -> StoreResult<Vec<u16>> {
+    let mut ids = Vec::new();
+    for entry in tables.projects.iter(txn).map_err(engine)? {
+        let (_, id) = entry.map_err(engine)?;
+        ids.push(u16::from_be_bytes(id.try_into().map_err(|_| codec::corrupt("project id"))?));
+    }
+    Ok(ids)
+}
+
+/// Key ranges holding one project's hourly and daily rows of one day, for every access × agent.
+fn project_day_ranges(project: u16, day: Day) -> Vec<([u8; 9], [u8; 9])> {
+    let mut ranges = Vec::with_capacity(32);
+    let (first_hour, last_hour) = (Hour { day, hour: 0 }, Hour { day, hour: 23 });
+    for &access in Access::ALL {
+        for &agent in Agent::ALL {
+            ranges.push((
+                project_series_key(project, access, agent, Period::Hour(first_hour)),
+                project_series_key(project, access, agent, Period::Hour(last_hour)),
+            ));
+            let daily = project_series_key(project, access, agent, Period::Day(day));
+            ranges.push((daily, daily));
+        }
+    }
+    ranges
+}

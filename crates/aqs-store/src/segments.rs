@@ -1,0 +1,162 @@
+//! The manifest: which segments hold per-article data, and the merge policy that keeps their
+//! number per month small (see docs/store-format.md).
+
+use crate::codec::{Reader, corrupt, put_varint};
+use aqs_core::dates::{Day, YearMonth};
+use aqs_core::error::StoreError;
+
+/// One immutable run of per-article data for one month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Segment {
+    /// Unique and increasing: a higher id is newer.
+    pub id: u32,
+    pub month: YearMonth,
+    /// Bit `i`: some article has a row on day `i + 1` in this segment.
+    pub days: u64,
+    /// Bit `i`: this segment replaces day `i + 1` entirely; older segments are ignored there.
+    pub covers: u64,
+}
+
+/// Segments, ascending by id.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Manifest {
+    pub segments: Vec<Segment>,
+}
+
+/// More segments than this in one month are merged into one whatever their sizes.
+const MAX_SEGMENTS_PER_MONTH: usize = 8;
+
+pub fn day_bit(day: Day) -> u64 {
+    1 << (day.epoch_days() - day.year_month().first_day().epoch_days())
+}
+
+pub fn full_month_mask(month: YearMonth) -> u64 {
+    (1u64 << month.len()) - 1
+}
+
+impl Manifest {
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        put_varint(&mut out, self.segments.len() as u64);
+        for s in &self.segments {
+            put_varint(&mut out, s.id.into());
+            put_varint(&mut out, s.month.index() as u64);
+            put_varint(&mut out, s.days);
+            put_varint(&mut out, s.covers);
+        }
+        out
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<Manifest, StoreError> {
+        let mut r = Reader::new(bytes);
+        let count = r.varint()?;
+        let mut segments = Vec::new();
+        for _ in 0..count {
+            let id = u32::try_from(r.varint()?).map_err(|_| corrupt("segment id over 32 bits"))?;
+            let index = i32::try_from(r.varint()?).map_err(|_| corrupt("month index too large"))?;
+            let month = YearMonth::from_index(index);
+            let (days, covers) = (r.varint()?, r.varint()?);
+            if (days | covers) & !full_month_mask(month) != 0 {
+                return Err(corrupt("segment days past the end of its month"));
+            }
+            segments.push(Segment { id, month, days, covers });
+        }
+        if !r.is_empty() {
+            return Err(corrupt("trailing bytes after the manifest"));
+        }
+        Ok(Manifest { segments })
+    }
+
+    /// The segments of one month, newest first.
+    pub fn newest_first(&self, month: YearMonth) -> impl Iterator<Item = &Segment> {
+        self.segments.iter().rev().filter(move |s| s.month == month)
+    }
+
+    /// Days of the month that hold rows once newer segments' replacements are applied.
+    pub fn loaded_days(&self, month: YearMonth) -> u64 {
+        let (mut loaded, mut resolved) = (0, 0);
+        for s in self.newest_first(month) {
+            loaded |= s.days & !resolved;
+            resolved |= s.covers;
+        }
+        loaded
+    }
+
+    pub fn months(&self) -> Vec<YearMonth> {
+        let mut months: Vec<YearMonth> = self.segments.iter().map(|s| s.month).collect();
+        months.sort();
+        months.dedup();
+        months
+    }
+
+    /// Which of the month's segments to merge next, oldest first, or `None` when the month is
+    /// in shape: a month whose every day is replaced is merged whole; otherwise the newest two
+    /// are merged while the newer spans at least as many days as the older (a binary counter:
+    /// at most about log2(31) segments), and past eight segments all are merged.
+    pub fn merge_candidates(&self, month: YearMonth) -> Option<Vec<Segment>> {
+        let segs: Vec<Segment> =
+            self.segments.iter().filter(|s| s.month == month).copied().collect();
+        let n = segs.len();
+        if n < 2 {
+            return None;
+        }
+        let covered = segs.iter().fold(0, |m, s| m | s.covers);
+        if covered == full_month_mask(month) || n > MAX_SEGMENTS_PER_MONTH {
+            return Some(segs);
+        }
+        let weight = |s: &Segment| (s.days | s.covers).count_ones();
+        (weight(&segs[n - 1]) >= weight(&segs[n - 2])).then(|| segs[n - 2..].to_vec())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seg(id: u32, days: &[u8]) -> Segment {
+        let month = YearMonth::new(2024, 3).unwrap();
+        let mask = days.iter().fold(0, |m, d| m | 1 << (d - 1));
+        Segment { id, month, days: mask, covers: mask }
+    }
+
+    #[test]
+    fn manifest_round_trips_and_rejects_garbage() {
+        let m = Manifest { segments: vec![seg(1, &[1, 2]), seg(7, &[31])] };
+        assert_eq!(Manifest::decode(&m.encode()).unwrap(), m);
+        assert!(Manifest::decode(&m.encode()[..3]).is_err());
+    }
+
+    #[test]
+    fn daily_loads_keep_a_binary_counter_of_segments() {
+        let month = YearMonth::new(2024, 3).unwrap();
+        let mut m = Manifest::default();
+        let mut next = 1;
+        for day in 1..=30u8 {
+            m.segments.push(seg(next, &[day]));
+            next += 1;
+            while let Some(pick) = m.merge_candidates(month) {
+                let days: Vec<u8> =
+                    (1..=31).filter(|d| pick.iter().any(|s| s.days & 1 << (d - 1) != 0)).collect();
+                m.segments.retain(|s| !pick.contains(s));
+                m.segments.push(seg(next, &days));
+                next += 1;
+            }
+            assert!(m.segments.len() <= 5, "day {day}: {} segments", m.segments.len());
+        }
+        // 30 = 16 + 8 + 4 + 2.
+        assert_eq!(m.segments.len(), 4);
+        m.segments.push(seg(next, &[31]));
+        let pick = m.merge_candidates(month).unwrap();
+        assert_eq!(pick.len(), 5, "a complete month merges whole");
+    }
+
+    #[test]
+    fn replaced_days_shadow_older_segments() {
+        let month = YearMonth::new(2024, 3).unwrap();
+        let mut older = seg(1, &[1, 2]);
+        older.covers = older.days;
+        let newer = Segment { id: 2, month, days: 0, covers: 1 };
+        let m = Manifest { segments: vec![older, newer] };
+        assert_eq!(m.loaded_days(month), 0b10);
+    }
+}

@@ -1,0 +1,193 @@
+//! The embedded store: the shared conformance suite, a property test against the in-memory
+//! reference store, and the format-version check.
+
+use aqs_core::StoreError;
+use aqs_core::dates::{Day, YearMonth};
+use aqs_core::memory::MemoryStore;
+use aqs_core::pageviews::{
+    ArticleDay, ArticleViews, PageviewsBatch, PageviewsRead, PageviewsWrite,
+};
+use aqs_core::params::{Access, Agent};
+use aqs_core::project::Project;
+use aqs_store::{EmbeddedStore, StoreOptions};
+use proptest::prelude::*;
+
+/// A fresh store in a temporary directory that lives as long as the store value.
+struct TempStore {
+    store: EmbeddedStore,
+    _dir: tempfile::TempDir,
+}
+
+impl std::ops::Deref for TempStore {
+    type Target = EmbeddedStore;
+    fn deref(&self) -> &EmbeddedStore {
+        &self.store
+    }
+}
+
+fn temp_store() -> TempStore {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store =
+        EmbeddedStore::open_with(dir.path(), &StoreOptions { map_size: 1 << 30 }).expect("open");
+    TempStore { store, _dir: dir }
+}
+
+mod conformance {
+    use super::*;
+    aqs_core::pageviews_conformance!(temp_store().store.clone());
+}
+
+#[test]
+fn a_store_of_another_format_version_is_refused_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = EmbeddedStore::open(dir.path()).unwrap();
+    aqs_store::set_format_version_for_tests(&store, 99).unwrap();
+    drop(store);
+    let err = EmbeddedStore::open(dir.path()).err().expect("refused");
+    assert!(matches!(err, StoreError::UnsupportedFormat { found: 99, supported: 1, .. }), "{err}");
+    assert!(err.to_string().contains("unsupported store format version 99"), "{err}");
+}
+
+#[test]
+fn opening_one_directory_twice_shares_the_store() {
+    let s = temp_store();
+    let again = EmbeddedStore::open(s.path()).unwrap();
+    let d = Day::from_ymd(2024, 1, 1).unwrap();
+    let mut v = ArticleViews::default();
+    v.add(Access::Desktop, Agent::User, 3);
+    again
+        .write(&PageviewsBatch {
+            article_days: vec![ArticleDay {
+                day: d,
+                project: Project::from_stored("x"),
+                rows: vec![("A".into(), v)],
+            }],
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(s.article_series(&Project::from_stored("x"), "A", d, d).unwrap(), vec![(d, v)]);
+}
+
+#[test]
+fn a_complete_month_is_one_segment_and_reads_stay_correct() {
+    let s = temp_store();
+    let month = YearMonth::new(2024, 2).unwrap();
+    let p = Project::from_stored("en.wikipedia");
+    for (i, day) in month.days().enumerate() {
+        let mut v = ArticleViews::default();
+        v.add(Access::MobileWeb, Agent::User, i as u32 + 1);
+        s.write(&PageviewsBatch {
+            replace_article_days: vec![day],
+            article_days: vec![ArticleDay {
+                day,
+                project: p.clone(),
+                rows: vec![("A".into(), v), (format!("T{i}"), v)],
+            }],
+            ..Default::default()
+        })
+        .unwrap();
+    }
+    let series = s.article_series(&p, "A", month.first_day(), month.last_day()).unwrap();
+    assert_eq!(series.len(), 29);
+    assert!(
+        series
+            .iter()
+            .enumerate()
+            .all(|(i, (_, v))| v.get(Access::AllAccess, Agent::AllAgents) == i as u32 + 1)
+    );
+    let before = s.used_bytes().unwrap();
+    s.compact().unwrap();
+    assert_eq!(s.article_series(&p, "A", month.first_day(), month.last_day()).unwrap(), series);
+    assert!(s.used_bytes().unwrap() <= before);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Property test: random batches applied to both stores give the same reads.
+
+#[derive(Debug, Clone)]
+enum Op {
+    /// Replace a day with these (article, counter) rows.
+    LoadDay { day: u8, rows: Vec<(u8, u32, u8)> },
+    /// Upsert rows without replacing.
+    Import { day: u8, rows: Vec<(u8, u32, u8)> },
+}
+
+const FIRST: (i32, u8, u8) = (2024, 1, 20);
+
+fn day_n(n: u8) -> Day {
+    Day::from_ymd(FIRST.0, FIRST.1, FIRST.2).unwrap().add_days(i32::from(n))
+}
+
+fn article_rows(rows: &[(u8, u32, u8)]) -> Vec<ArticleDay> {
+    let mut by_project: std::collections::BTreeMap<String, Vec<(String, ArticleViews)>> =
+        Default::default();
+    for &(article, views, column) in rows {
+        let project = if article % 3 == 0 { "de.wikipedia" } else { "en.wikipedia" };
+        let mut v = ArticleViews::default();
+        let access = Access::CONCRETE[usize::from(column % 3)];
+        let agent = Agent::CONCRETE[usize::from(column / 3 % 3)];
+        v.add(access, agent, views);
+        if column >= 9 {
+            v.0[0] += 1; // an imported row whose rollup is not the sum
+        }
+        let list = by_project.entry(project.to_string()).or_default();
+        list.retain(|(t, _)| *t != format!("Title_{article}"));
+        list.push((format!("Title_{article}"), v));
+    }
+    by_project
+        .into_iter()
+        .map(|(p, mut rows)| {
+            rows.sort_by(|a, b| a.0.cmp(&b.0));
+            ArticleDay { day: day_n(0), project: Project::from_stored(p), rows }
+        })
+        .collect()
+}
+
+fn op_strategy() -> impl Strategy<Value = Op> {
+    let rows = proptest::collection::vec((0u8..12, 0u32..100_000, 0u8..12), 0..8);
+    prop_oneof![
+        (0u8..45, rows.clone()).prop_map(|(day, rows)| Op::LoadDay { day, rows }),
+        (0u8..45, rows).prop_map(|(day, rows)| Op::Import { day, rows }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn embedded_store_reads_like_the_reference(ops in proptest::collection::vec(op_strategy(), 1..40)) {
+        let real = temp_store();
+        let model = MemoryStore::new();
+        for op in &ops {
+            let (day, rows, replace) = match op {
+                Op::LoadDay { day, rows } => (*day, rows, true),
+                Op::Import { day, rows } => (*day, rows, false),
+            };
+            let mut days = article_rows(rows);
+            for d in &mut days { d.day = day_n(day); }
+            let batch = PageviewsBatch {
+                replace_article_days: if replace { vec![day_n(day)] } else { vec![] },
+                article_days: days,
+                ..Default::default()
+            };
+            let (a, b) = (real.write(&batch).unwrap(), model.write(&batch).unwrap());
+            prop_assert_eq!(a, b);
+        }
+        for article in 0..12u8 {
+            for project in ["en.wikipedia", "de.wikipedia"] {
+                let p = Project::from_stored(project);
+                let title = format!("Title_{article}");
+                for (first, last) in [(0, 44), (5, 15), (11, 12), (30, 31)] {
+                    prop_assert_eq!(
+                        real.article_series(&p, &title, day_n(first), day_n(last)).unwrap(),
+                        model.article_series(&p, &title, day_n(first), day_n(last)).unwrap()
+                    );
+                }
+            }
+        }
+        prop_assert_eq!(real.article_days_loaded().unwrap(), model.article_days_loaded().unwrap());
+        for d in [0u8, 11, 12, 40] {
+            prop_assert_eq!(real.article_day(day_n(d)).unwrap(), model.article_day(day_n(d)).unwrap());
+        }
+    }
+}
