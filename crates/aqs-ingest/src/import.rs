@@ -1,0 +1,242 @@
+//! Importing rows exported from an existing AQS deployment: JSON Lines, one object per row,
+//! keys = the Cassandra column names of the AQS table (api-contract §2, §3). Rows are stored
+//! as they are (no recomputation, no lists applied). JSON-typed columns accept a JSON value or
+//! a string holding JSON; `null` counters mean 0. Keys starting with `_` (`_domain`, `_tid`)
+//! are ignored; any other unknown key is an error, as is any malformed row: an import either
+//! stores every row or none.
+
+use anyhow::{Context, Result, anyhow, bail};
+use aqs_core::dates::{Day, TopPeriod, YearMonth};
+use aqs_core::pageviews::{
+    ARTICLE_COLUMNS, ArticleDay, ArticleViews, PageviewsBatch, PageviewsStore, Period, ProjectRow,
+    TopArticles, TopEntry, TopRow, WriteSummary,
+};
+use aqs_core::params::{Access, Agent, ProjectGranularity};
+use aqs_core::project::Project;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::io::BufRead;
+use std::path::PathBuf;
+
+/// The AQS tables `aqs import` accepts, by their AQS logical names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportTable {
+    PerArticleFlat,
+    PerProjectV2,
+    TopPageviews,
+}
+
+impl ImportTable {
+    pub const NAMES: [&'static str; 3] =
+        ["pageviews.per.article.flat", "pageviews.per.project.v2", "top.pageviews"];
+
+    pub fn parse(name: &str) -> Option<ImportTable> {
+        match name {
+            "pageviews.per.article.flat" => Some(ImportTable::PerArticleFlat),
+            "pageviews.per.project.v2" => Some(ImportTable::PerProjectV2),
+            "top.pageviews" => Some(ImportTable::TopPageviews),
+            _ => None,
+        }
+    }
+
+    fn columns(self) -> &'static [&'static str] {
+        match self {
+            ImportTable::PerArticleFlat => &["project", "article", "granularity", "timestamp"],
+            ImportTable::PerProjectV2 => {
+                &["project", "access", "agent", "granularity", "timestamp", "views", "v"]
+            }
+            ImportTable::TopPageviews => {
+                &["project", "access", "year", "month", "day", "articles", "articlesJSON"]
+            }
+        }
+    }
+}
+
+/// What an import read and stored.
+#[derive(Debug, Clone, Default)]
+pub struct ImportReport {
+    pub rows_read: u64,
+    pub stored: WriteSummary,
+}
+
+fn text<'a>(row: &'a Map<String, Value>, key: &str) -> Result<&'a str> {
+    match row.get(key) {
+        Some(Value::String(s)) => Ok(s),
+        Some(other) => bail!("column `{key}` must be a string, found {other}"),
+        None => bail!("column `{key}` is missing"),
+    }
+}
+
+fn counter(row: &Map<String, Value>, key: &str) -> Result<Option<u64>> {
+    match row.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => n
+            .as_u64()
+            .map(Some)
+            .ok_or_else(|| anyhow!("column `{key}` must be a non-negative integer, found {n}")),
+        Some(Value::String(s)) => s
+            .parse()
+            .map(Some)
+            .map_err(|_| anyhow!("column `{key}` must be a non-negative integer, found {s:?}")),
+        Some(other) => bail!("column `{key}` must be a number, found {other}"),
+    }
+}
+
+/// A JSON column: a JSON value, or a string holding JSON (`None` if it does not parse).
+fn json_column(value: &Value) -> Option<Value> {
+    match value {
+        Value::String(s) => serde_json::from_str(s).ok(),
+        other => Some(other.clone()),
+    }
+}
+
+fn top_entries(value: &Value) -> Result<Vec<TopEntry>> {
+    let Value::Array(items) = value else { bail!("a top list must be a JSON array") };
+    items
+        .iter()
+        .map(|item| {
+            let item =
+                item.as_object().ok_or_else(|| anyhow!("a top list entry must be an object"))?;
+            let article = text(item, "article")?.to_string();
+            let views = counter(item, "views")?.unwrap_or(0);
+            let rank =
+                counter(item, "rank")?.ok_or_else(|| anyhow!("a top list entry has no rank"))?;
+            Ok(TopEntry {
+                article,
+                views,
+                rank: u32::try_from(rank).map_err(|_| anyhow!("rank {rank} is too large"))?,
+            })
+        })
+        .collect()
+}
+
+#[derive(Default)]
+struct Rows {
+    articles: BTreeMap<(Day, String), BTreeMap<String, ArticleViews>>,
+    projects: Vec<ProjectRow>,
+    tops: Vec<TopRow>,
+}
+
+fn parse_row(table: ImportTable, row: &Map<String, Value>, rows: &mut Rows) -> Result<()> {
+    for key in row.keys() {
+        let known = key.starts_with('_')
+            || table.columns().contains(&key.as_str())
+            || (table == ImportTable::PerArticleFlat && ARTICLE_COLUMNS.contains(&key.as_str()));
+        if !known {
+            bail!("unknown column `{key}` for table {}", ImportTable::NAMES[table as usize]);
+        }
+    }
+    let project = Project::from_stored(text(row, "project")?);
+    match table {
+        ImportTable::PerArticleFlat => {
+            let granularity = text(row, "granularity")?;
+            if granularity != "daily" {
+                bail!(
+                    "granularity must be `daily` (per-article rows are daily), found {granularity:?}"
+                );
+            }
+            let ts = text(row, "timestamp")?;
+            let Some(Period::Day(day)) = Period::parse(ProjectGranularity::Daily, ts) else {
+                bail!("timestamp must be YYYYMMDD00, found {ts:?}");
+            };
+            let mut views = ArticleViews::default();
+            for (i, column) in ARTICLE_COLUMNS.iter().enumerate() {
+                let n = counter(row, column)?.unwrap_or(0);
+                views.0[i] = u32::try_from(n)
+                    .map_err(|_| anyhow!("column `{column}` = {n} does not fit a 32-bit int"))?;
+            }
+            let article = text(row, "article")?.to_string();
+            rows.articles
+                .entry((day, project.as_str().to_string()))
+                .or_default()
+                .insert(article, views);
+        }
+        ImportTable::PerProjectV2 => {
+            let access = Access::parse(text(row, "access")?)
+                .map_err(|_| anyhow!("unknown access {:?}", row["access"]))?;
+            let agent = Agent::parse(text(row, "agent")?)
+                .map_err(|_| anyhow!("unknown agent {:?}", row["agent"]))?;
+            let granularity = ProjectGranularity::parse(text(row, "granularity")?)
+                .map_err(|_| anyhow!("unknown granularity {:?}", row["granularity"]))?;
+            let ts = text(row, "timestamp")?;
+            let period = Period::parse(granularity, ts)
+                .ok_or_else(|| anyhow!("timestamp {ts:?} is not a {granularity} timestamp"))?;
+            // AQS serves `v` when it is set, else the legacy `views`.
+            let views = match counter(row, "v")? {
+                Some(v) => v,
+                None => counter(row, "views")?.unwrap_or(0),
+            };
+            rows.projects.push(ProjectRow { project, access, agent, period, views });
+        }
+        ImportTable::TopPageviews => {
+            let access = Access::parse(text(row, "access")?)
+                .map_err(|_| anyhow!("unknown access {:?}", row["access"]))?;
+            let (year, month, day) = (text(row, "year")?, text(row, "month")?, text(row, "day")?);
+            let period = match aqs_core::dates::check_year_month_day(year, month, day) {
+                Ok(Some(p)) => p,
+                _ => bail!(
+                    "year/month/day {year}/{month}/{day} is not a zero-padded date (or all-days)"
+                ),
+            };
+            let articles = match row.get("articlesJSON").filter(|v| !v.is_null()) {
+                Some(value) => TopArticles::List(top_entries(
+                    &json_column(value).ok_or_else(|| anyhow!("articlesJSON is not JSON"))?,
+                )?),
+                None => match row.get("articles").and_then(json_column) {
+                    Some(value) => TopArticles::List(top_entries(&value)?),
+                    None => TopArticles::InvalidLegacyJson,
+                },
+            };
+            let period = match period {
+                TopPeriod::Day(d) => TopPeriod::Day(d),
+                TopPeriod::Month(m) => {
+                    TopPeriod::Month(YearMonth::new(m.year(), m.month()).unwrap_or(m))
+                }
+            };
+            rows.tops.push(TopRow { project, access, period, articles });
+        }
+    }
+    Ok(())
+}
+
+/// Reads every file, then stores all rows in one atomic batch.
+pub fn import_files(
+    store: &dyn PageviewsStore,
+    table: ImportTable,
+    paths: &[PathBuf],
+) -> Result<ImportReport> {
+    let mut rows = Rows::default();
+    let mut report = ImportReport::default();
+    for path in paths {
+        let (reader, _) = crate::input::open_dump(path)?;
+        for (number, line) in reader.lines().enumerate() {
+            let line =
+                line.with_context(|| format!("{}:{}: cannot read", path.display(), number + 1))?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            let at = || format!("{}:{}", path.display(), number + 1);
+            let value: Value = serde_json::from_str(&line)
+                .with_context(|| format!("{}: not a JSON object", at()))?;
+            let object = value.as_object().ok_or_else(|| anyhow!("{}: not a JSON object", at()))?;
+            parse_row(table, object, &mut rows).with_context(at)?;
+            report.rows_read += 1;
+        }
+    }
+    let batch = PageviewsBatch {
+        article_days: rows
+            .articles
+            .into_iter()
+            .map(|((day, project), titles)| ArticleDay {
+                day,
+                project: Project::from_stored(project),
+                rows: titles.into_iter().collect(),
+            })
+            .collect(),
+        project_rows: rows.projects,
+        top_rows: rows.tops,
+        ..Default::default()
+    };
+    report.stored = store.write(&batch).context("cannot store the imported rows")?;
+    Ok(report)
+}

@@ -1,0 +1,45 @@
+//! Opening dump files: bzip2 (multi-stream), gzip (multi-member) or plain, by file name.
+
+use anyhow::{Context, Result};
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Counts the compressed bytes read, for progress reports.
+struct Counting<R> {
+    inner: R,
+    read: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// A decompressing reader over a dump file, and a counter of the file bytes consumed so far.
+pub fn open_dump(path: &Path) -> Result<(Box<dyn BufRead + Send>, Arc<AtomicU64>)> {
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let read = Arc::new(AtomicU64::new(0));
+    let counted =
+        Counting { inner: BufReader::with_capacity(1 << 16, file), read: Arc::clone(&read) };
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    let reader: Box<dyn BufRead + Send> = if name.ends_with(".bz2") {
+        Box::new(BufReader::with_capacity(1 << 16, bzip2::read::MultiBzDecoder::new(counted)))
+    } else if name.ends_with(".gz") {
+        Box::new(BufReader::with_capacity(1 << 16, flate2::read::MultiGzDecoder::new(counted)))
+    } else {
+        Box::new(BufReader::with_capacity(1 << 16, counted))
+    };
+    Ok((reader, read))
+}
+
+/// The name of a file without its compression suffix.
+pub fn base_name(path: &Path) -> &str {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    name.strip_suffix(".bz2").or_else(|| name.strip_suffix(".gz")).unwrap_or(name)
+}

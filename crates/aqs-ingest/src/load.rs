@@ -1,0 +1,603 @@
+//! Loading dump files into a store (data-formats §5.1–5.3).
+//!
+//! Files are grouped by day. Each day is parsed (its agent files in parallel), merged with the
+//! stored agents it does not replace, turned into per-article rows, per-project rows with
+//! every rollup, and top lists, and published as one atomic batch. When a load completes a
+//! month, the month's per-project rows and top lists are computed from the stored days and
+//! published too.
+
+use crate::input::{base_name, open_dump};
+use crate::lists::{Allowlist, Disallowed};
+use crate::report::LoadReport;
+use crate::{pageview_complete, projectviews, top};
+use anyhow::{Context, Result, bail};
+use aqs_core::dates::{Day, Hour, TopPeriod, YearMonth};
+use aqs_core::pageviews::{
+    ArticleDay, ArticleViews, PageviewsBatch, PageviewsStore, Period, ProjectRow, TopArticles,
+    TopRow,
+};
+use aqs_core::params::{Access, Agent};
+use aqs_core::project::Project;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+/// The dump formats `aqs load` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DumpFormat {
+    PageviewComplete,
+    Projectviews,
+}
+
+impl DumpFormat {
+    pub fn parse(name: &str) -> Option<DumpFormat> {
+        match name {
+            "pageview-complete" => Some(DumpFormat::PageviewComplete),
+            "projectviews" => Some(DumpFormat::Projectviews),
+            _ => None,
+        }
+    }
+}
+
+/// Receives progress while files are read.
+pub trait Progress: Sync {
+    fn file_started(&self, _path: &Path, _total_bytes: u64) {}
+    fn file_advanced(&self, _path: &Path, _bytes_read: u64) {}
+    fn file_finished(&self, _path: &Path) {}
+    fn day_published(&self, _day: Day) {}
+}
+
+/// Progress that goes nowhere.
+pub struct NoProgress;
+impl Progress for NoProgress {}
+
+/// How a load treats its input.
+pub struct LoadOptions<'a> {
+    pub allowlist: &'a Allowlist,
+    pub disallowed: &'a Disallowed,
+    /// The largest share of malformed lines a file may have before the load fails.
+    pub max_bad_share: f64,
+    /// Read every file as this format instead of telling it from the name.
+    pub format: Option<DumpFormat>,
+    pub progress: &'a dyn Progress,
+}
+
+/// A file with what its name says.
+enum Input {
+    Daily { path: PathBuf, file: pageview_complete::DailyFile },
+    Hourly { path: PathBuf, hour: Hour },
+}
+
+fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+                .with_context(|| format!("cannot list {}", path.display()))?
+                .map(|e| e.map(|e| e.path()))
+                .collect::<std::io::Result<_>>()?;
+            entries.sort();
+            out.extend(expand(&entries)?);
+        } else if path.exists() {
+            out.push(path.clone());
+        } else {
+            bail!("{}: no such file or directory", path.display());
+        }
+    }
+    Ok(out)
+}
+
+fn classify(paths: &[PathBuf], format: Option<DumpFormat>, from_dirs: bool) -> Result<Vec<Input>> {
+    let mut inputs = Vec::new();
+    for path in paths {
+        let base = base_name(path);
+        let daily = pageview_complete::parse_file_name(base);
+        let hourly = projectviews::parse_file_name(base);
+        match (format, daily, hourly) {
+            (None | Some(DumpFormat::PageviewComplete), Some(file), _) => {
+                inputs.push(Input::Daily { path: path.clone(), file })
+            }
+            (None | Some(DumpFormat::Projectviews), _, Some(hour)) => {
+                inputs.push(Input::Hourly { path: path.clone(), hour })
+            }
+            // Inside a directory, files of other kinds are passed over.
+            _ if from_dirs && format.is_none() => {}
+            (Some(DumpFormat::PageviewComplete), ..) => bail!(
+                "{}: a pageview_complete file must keep its public name, pageviews-YYYYMMDD-{{user|spider|automated}}[.bz2|.gz], which says its day and agent type",
+                path.display()
+            ),
+            (Some(DumpFormat::Projectviews), ..) => bail!(
+                "{}: a projectviews file must keep its public name, projectviews-YYYYMMDD-HH0000[.gz|.bz2], which says its hour",
+                path.display()
+            ),
+            (None, ..) => bail!(
+                "{}: not a known dump file name (expected pageviews-YYYYMMDD-AGENT.bz2 or projectviews-YYYYMMDD-HH0000); pass --format to read it anyway",
+                path.display()
+            ),
+        }
+    }
+    Ok(inputs)
+}
+
+/// Counters of one day, as parsed.
+#[derive(Default)]
+struct DayCounts {
+    /// project → title → views.
+    articles: HashMap<String, HashMap<String, ArticleViews>>,
+    /// (project, concrete access, concrete agent) → views per hour.
+    hours: HashMap<(String, Access, Agent), [u64; 24]>,
+}
+
+fn check_bad_share(path: &Path, report: &LoadReport, max: f64) -> Result<()> {
+    let bad = report.skipped_total();
+    if report.lines_read > 0 && bad as f64 > max * report.lines_read as f64 {
+        bail!(
+            "{}: {bad} of {} lines are malformed ({:.2} %), more than the allowed {:.2} % (--max-bad-share); first: {}",
+            path.display(),
+            report.lines_read,
+            100.0 * bad as f64 / report.lines_read as f64,
+            100.0 * max,
+            report.examples.first().map(String::as_str).unwrap_or("-")
+        );
+    }
+    Ok(())
+}
+
+/// Reads lines of a dump file, calling `each(line_number, line)`; invalid UTF-8 is reported
+/// as a skipped line. Decompression errors (a truncated file) fail with the file and line.
+fn for_each_line(
+    path: &Path,
+    progress: &dyn Progress,
+    report: &mut LoadReport,
+    mut each: impl FnMut(u64, &str, &mut LoadReport),
+) -> Result<()> {
+    let total = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    progress.file_started(path, total);
+    let (mut reader, bytes_read) = open_dump(path)?;
+    let mut buf = Vec::with_capacity(256);
+    let mut number = 0u64;
+    loop {
+        buf.clear();
+        let n = reader.read_until(b'\n', &mut buf).with_context(|| {
+            format!(
+                "{}: cannot read past line {number}: the file is truncated or corrupt",
+                path.display()
+            )
+        })?;
+        if n == 0 {
+            break;
+        }
+        number += 1;
+        if number % 65_536 == 0 {
+            progress.file_advanced(path, bytes_read.load(Ordering::Relaxed));
+        }
+        let line = buf.strip_suffix(b"\n").unwrap_or(&buf);
+        report.lines_read += 1;
+        match std::str::from_utf8(line) {
+            Ok(text) => each(number, text, report),
+            Err(_) => report.skip("not UTF-8", || format!("{}:{number}", path.display())),
+        }
+    }
+    progress.file_finished(path);
+    report.files += 1;
+    Ok(())
+}
+
+fn parse_daily_file(
+    path: &Path,
+    agent: Agent,
+    options: &LoadOptions<'_>,
+) -> Result<(DayCounts, LoadReport)> {
+    let mut counts = DayCounts::default();
+    let mut report = LoadReport::default();
+    for_each_line(path, options.progress, &mut report, |number, text, report| {
+        if text.is_empty() {
+            return report.skip("empty line", || format!("{}:{number}", path.display()));
+        }
+        let line = match pageview_complete::parse_line(text) {
+            Ok(line) => line,
+            Err(e) => {
+                return report.skip(&e.to_string(), || format!("{}:{number}", path.display()));
+            }
+        };
+        if !options.allowlist.allows(&line.project) {
+            *report.unexpected_domains.entry(line.project.into_owned()).or_default() += 1;
+            return;
+        }
+        let project = counts.articles.entry(line.project.to_string()).or_default();
+        let views = match project.get_mut(line.title.as_ref()) {
+            Some(v) => v,
+            None => project.entry(line.title.into_owned()).or_default(),
+        };
+        views.add(line.access, agent, line.total);
+        let hours =
+            counts.hours.entry((line.project.into_owned(), line.access, agent)).or_insert([0; 24]);
+        for (slot, n) in hours.iter_mut().zip(line.hours) {
+            *slot += u64::from(n);
+        }
+    })?;
+    check_bad_share(path, &report, options.max_bad_share)?;
+    Ok((counts, report))
+}
+
+fn merge_counts(into: &mut DayCounts, from: DayCounts) {
+    for (project, titles) in from.articles {
+        let target = into.articles.entry(project).or_default();
+        for (title, views) in titles {
+            let slot = target.entry(title).or_default();
+            let mut concrete = slot.concrete();
+            for (a, b) in concrete.iter_mut().zip(views.concrete()) {
+                *a = a.saturating_add(b);
+            }
+            *slot = ArticleViews::from_concrete(concrete);
+        }
+    }
+    for (key, hours) in from.hours {
+        let slot = into.hours.entry(key).or_insert([0; 24]);
+        for (a, b) in slot.iter_mut().zip(hours) {
+            *a += b;
+        }
+    }
+}
+
+/// Adds `values` of a concrete (project, access, agent) to the 8 grouping sets of the
+/// per-project table: every combination of the project or `all-projects`, the access or
+/// `all-access`, the agent or `all-agents`.
+fn add_rollups<const N: usize>(
+    out: &mut HashMap<(String, Access, Agent), [u64; N]>,
+    project: &str,
+    access: Access,
+    agent: Agent,
+    values: &[u64; N],
+) {
+    for p in [project, "all-projects"] {
+        for a in [access, Access::AllAccess] {
+            for g in [agent, Agent::AllAgents] {
+                let slot = out.entry((p.to_string(), a, g)).or_insert([0; N]);
+                for (s, v) in slot.iter_mut().zip(values) {
+                    *s += v;
+                }
+            }
+        }
+    }
+}
+
+/// Hourly and daily per-project rows (with rollups) from concrete hourly counts.
+fn project_rows_of_day(
+    day: Day,
+    hours: &HashMap<(String, Access, Agent), [u64; 24]>,
+) -> Vec<ProjectRow> {
+    let mut rolled = HashMap::new();
+    for ((project, access, agent), values) in hours {
+        add_rollups(&mut rolled, project, *access, *agent, values);
+    }
+    let mut rows = Vec::new();
+    for ((project, access, agent), values) in rolled {
+        let project = Project::from_stored(project);
+        for (hour, &views) in values.iter().enumerate() {
+            if views > 0 {
+                let period = Period::Hour(Hour { day, hour: hour as u8 });
+                rows.push(ProjectRow { project: project.clone(), access, agent, period, views });
+            }
+        }
+        let total: u64 = values.iter().sum();
+        if total > 0 {
+            rows.push(ProjectRow {
+                project,
+                access,
+                agent,
+                period: Period::Day(day),
+                views: total,
+            });
+        }
+    }
+    rows
+}
+
+/// User views per concrete access of every (project, title), for top lists.
+type UserViews = HashMap<String, HashMap<String, [u64; 3]>>;
+
+fn add_user_views(
+    into: &mut UserViews,
+    project: &str,
+    title: &str,
+    views: &ArticleViews,
+    disallowed: &Disallowed,
+) {
+    if title == "-" || disallowed.contains(project, title) {
+        return;
+    }
+    let user = Access::CONCRETE.map(|a| u64::from(views.get(a, Agent::User)));
+    if user.iter().all(|&v| v == 0) {
+        return;
+    }
+    let slot =
+        into.entry(project.to_string()).or_default().entry(title.to_string()).or_insert([0; 3]);
+    for (s, v) in slot.iter_mut().zip(user) {
+        *s += v;
+    }
+}
+
+fn top_rows(period: TopPeriod, user: UserViews) -> Vec<TopRow> {
+    let mut rows = Vec::new();
+    for (project, titles) in user {
+        for (slot, access) in [
+            (None, Access::AllAccess),
+            (Some(0), Access::Desktop),
+            (Some(1), Access::MobileWeb),
+            (Some(2), Access::MobileApp),
+        ] {
+            let items: Vec<(String, u64)> = titles
+                .iter()
+                .map(|(t, v)| (t.clone(), slot.map_or_else(|| v.iter().sum(), |i| v[i])))
+                .filter(|(_, v)| *v > 0)
+                .collect();
+            if !items.is_empty() {
+                let articles = TopArticles::List(top::rank(items));
+                rows.push(TopRow {
+                    project: Project::from_stored(project.clone()),
+                    access,
+                    period,
+                    articles,
+                });
+            }
+        }
+    }
+    rows
+}
+
+/// Loads dump files into a store and reports what it did.
+pub fn load_files(
+    store: &dyn PageviewsStore,
+    paths: &[PathBuf],
+    options: &LoadOptions<'_>,
+) -> Result<LoadReport> {
+    let started = Instant::now();
+    let from_dirs = paths.iter().any(|p| p.is_dir());
+    let inputs = classify(&expand(paths)?, options.format, from_dirs)?;
+    if inputs.is_empty() {
+        bail!(
+            "no dump files found in {}",
+            paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+        );
+    }
+    let mut daily: BTreeMap<Day, Vec<(Agent, PathBuf)>> = BTreeMap::new();
+    let mut hourly: BTreeMap<Day, Vec<(Hour, PathBuf)>> = BTreeMap::new();
+    for input in inputs {
+        match input {
+            Input::Daily { path, file } => {
+                daily.entry(file.day).or_default().push((file.agent, path))
+            }
+            Input::Hourly { path, hour } => hourly.entry(hour.day).or_default().push((hour, path)),
+        }
+    }
+    let mut report = LoadReport::default();
+    for (day, files) in &daily {
+        let agents: BTreeSet<Agent> = files.iter().map(|(a, _)| *a).collect();
+        if agents.len() != files.len() {
+            bail!("{day}: two files of the same agent type were given");
+        }
+        load_day(store, *day, files, options, &mut report)?;
+        options.progress.day_published(*day);
+    }
+    for (day, files) in &hourly {
+        load_projectviews_day(store, *day, files, options, &mut report)?;
+    }
+    let months: BTreeSet<YearMonth> = daily.keys().map(|d| d.year_month()).collect();
+    roll_up_complete_months(store, &months, options, &mut report)?;
+    report.seconds = started.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+fn load_day(
+    store: &dyn PageviewsStore,
+    day: Day,
+    files: &[(Agent, PathBuf)],
+    options: &LoadOptions<'_>,
+    report: &mut LoadReport,
+) -> Result<()> {
+    // Parse the day's files in parallel, one thread each.
+    let results: Vec<Result<(DayCounts, LoadReport)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = files
+            .iter()
+            .map(|(agent, path)| scope.spawn(move || parse_daily_file(path, *agent, options)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("a parser thread failed"))))
+            .collect()
+    });
+    let mut counts = DayCounts::default();
+    for result in results {
+        let (file_counts, file_report) = result?;
+        merge_counts(&mut counts, file_counts);
+        report.absorb(file_report);
+    }
+
+    // Agents not in this load keep their stored values.
+    let loaded_agents: BTreeSet<Agent> = files.iter().map(|(a, _)| *a).collect();
+    let kept_agents: Vec<Agent> =
+        Agent::CONCRETE.into_iter().filter(|a| !loaded_agents.contains(a)).collect();
+    if !kept_agents.is_empty() && store.article_days_loaded()?.contains(&day) {
+        for stored in store.article_day(day)? {
+            let titles = counts.articles.entry(stored.project.as_str().to_string()).or_default();
+            for (title, old) in stored.rows {
+                let slot = titles.entry(title).or_default();
+                for &agent in &kept_agents {
+                    slot.replace_agent(agent, &old);
+                }
+            }
+        }
+        for row in store.project_day(day)? {
+            let Period::Hour(hour) = row.period else { continue };
+            let concrete = row.project.as_str() != "all-projects"
+                && row.access != Access::AllAccess
+                && kept_agents.contains(&row.agent);
+            if concrete {
+                let slot = counts
+                    .hours
+                    .entry((row.project.as_str().to_string(), row.access, row.agent))
+                    .or_insert([0; 24]);
+                slot[usize::from(hour.hour)] = row.views;
+            }
+        }
+    }
+
+    let mut batch = PageviewsBatch {
+        replace_article_days: vec![day],
+        replace_project_days: vec![day],
+        ..Default::default()
+    };
+    let mut user = UserViews::new();
+    let mut projects: Vec<(String, HashMap<String, ArticleViews>)> =
+        counts.articles.into_iter().collect();
+    projects.sort_by(|a, b| a.0.cmp(&b.0));
+    for (project, titles) in projects {
+        let mut rows: Vec<(String, ArticleViews)> = Vec::with_capacity(titles.len());
+        for (title, views) in titles {
+            if views.is_zero() {
+                continue;
+            }
+            if options.disallowed.contains(&project, &title) {
+                report.disallowed_rows += 1;
+                continue;
+            }
+            add_user_views(&mut user, &project, &title, &views, options.disallowed);
+            rows.push((title, views));
+        }
+        rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        batch.article_days.push(ArticleDay { day, project: Project::from_stored(project), rows });
+    }
+    batch.project_rows = project_rows_of_day(day, &counts.hours);
+    batch.top_rows = top_rows(TopPeriod::Day(day), user);
+    let summary = store.write(&batch).with_context(|| format!("cannot store {day}"))?;
+    report.article_rows += summary.article_rows;
+    report.project_rows += summary.project_rows;
+    report.top_rows += summary.top_rows;
+    report.days.push(day);
+    Ok(())
+}
+
+/// Hourly projectviews: user views on desktop and on mobile (web and app merged), so only the
+/// `desktop`/`user` and `all-access`/`user` series of each project and of `all-projects` can be
+/// written from them (docs/compatibility.md).
+fn load_projectviews_day(
+    store: &dyn PageviewsStore,
+    day: Day,
+    files: &[(Hour, PathBuf)],
+    options: &LoadOptions<'_>,
+    report: &mut LoadReport,
+) -> Result<()> {
+    let mut sums: BTreeMap<(String, Access, Hour), u64> = BTreeMap::new();
+    for (hour, path) in files {
+        let mut file_report = LoadReport::default();
+        for_each_line(path, options.progress, &mut file_report, |number, text, report| {
+            if text.is_empty() {
+                return report.skip("empty line", || format!("{}:{number}", path.display()));
+            }
+            match projectviews::parse_line(text) {
+                Err(e) => report.skip(&e.to_string(), || format!("{}:{number}", path.display())),
+                Ok(line) if !options.allowlist.allows(&line.code.project) => {
+                    *report.unexpected_domains.entry(line.code.project).or_default() += 1;
+                }
+                Ok(line) => {
+                    for project in [line.code.project.as_str(), "all-projects"] {
+                        let mut accesses = vec![Access::AllAccess];
+                        if !line.code.mobile {
+                            accesses.push(Access::Desktop);
+                        }
+                        for access in accesses {
+                            *sums.entry((project.to_string(), access, *hour)).or_default() +=
+                                line.views;
+                        }
+                    }
+                }
+            }
+        })?;
+        check_bad_share(path, &file_report, options.max_bad_share)?;
+        report.absorb(file_report);
+    }
+    let project_rows = sums
+        .into_iter()
+        .map(|((project, access, hour), views)| ProjectRow {
+            project: Project::from_stored(project),
+            access,
+            agent: Agent::User,
+            period: Period::Hour(hour),
+            views,
+        })
+        .collect();
+    let summary = store
+        .write(&PageviewsBatch { project_rows, ..Default::default() })
+        .with_context(|| format!("cannot store {day}"))?;
+    report.project_rows += summary.project_rows;
+    Ok(())
+}
+
+/// For every month of `months` whose days are all loaded: monthly per-project rows (sums of the
+/// daily rows) and monthly top lists (sums of the per-article user views), in one batch.
+fn roll_up_complete_months(
+    store: &dyn PageviewsStore,
+    months: &BTreeSet<YearMonth>,
+    options: &LoadOptions<'_>,
+    report: &mut LoadReport,
+) -> Result<()> {
+    let loaded: BTreeSet<Day> = store.article_days_loaded()?.into_iter().collect();
+    for &month in months {
+        if !month.days().all(|d| loaded.contains(&d)) {
+            continue;
+        }
+        let mut concrete: HashMap<(String, Access, Agent), [u64; 1]> = HashMap::new();
+        let mut user = UserViews::new();
+        for day in month.days() {
+            for row in store.project_day(day)? {
+                let is_concrete = row.project.as_str() != "all-projects"
+                    && row.access != Access::AllAccess
+                    && row.agent != Agent::AllAgents;
+                if is_concrete && matches!(row.period, Period::Day(_)) {
+                    concrete
+                        .entry((row.project.as_str().to_string(), row.access, row.agent))
+                        .or_insert([0])[0] += row.views;
+                }
+            }
+            for article_day in store.article_day(day)? {
+                for (title, views) in &article_day.rows {
+                    add_user_views(
+                        &mut user,
+                        article_day.project.as_str(),
+                        title,
+                        views,
+                        options.disallowed,
+                    );
+                }
+            }
+        }
+        let mut rolled = HashMap::new();
+        for ((project, access, agent), values) in &concrete {
+            add_rollups(&mut rolled, project, *access, *agent, values);
+        }
+        let project_rows = rolled
+            .into_iter()
+            .map(|((project, access, agent), [views])| ProjectRow {
+                project: Project::from_stored(project),
+                access,
+                agent,
+                period: Period::Month(month),
+                views,
+            })
+            .collect();
+        let batch = PageviewsBatch {
+            project_rows,
+            top_rows: top_rows(TopPeriod::Month(month), user),
+            ..Default::default()
+        };
+        let summary =
+            store.write(&batch).with_context(|| format!("cannot store the roll-up of {month}"))?;
+        report.project_rows += summary.project_rows;
+        report.top_rows += summary.top_rows;
+        report.months_rolled_up.push(month);
+    }
+    Ok(())
+}

@@ -1,0 +1,93 @@
+//! What a load did, for the summary printed at its end.
+
+use aqs_core::dates::{Day, YearMonth};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// How many examples of skipped lines a report keeps.
+pub const MAX_EXAMPLES: usize = 10;
+
+#[derive(Debug, Clone, Default)]
+pub struct LoadReport {
+    pub files: usize,
+    pub lines_read: u64,
+    pub article_rows: u64,
+    pub project_rows: u64,
+    pub top_rows: u64,
+    /// Skipped lines by reason.
+    pub skipped: BTreeMap<String, u64>,
+    /// `file:line: reason` of the first skipped lines.
+    pub examples: Vec<String>,
+    /// Lines of projects not in the allowlist, by project.
+    pub unexpected_domains: BTreeMap<String, u64>,
+    /// Per-article rows left out because the article is disallowed.
+    pub disallowed_rows: u64,
+    pub days: Vec<Day>,
+    pub months_rolled_up: Vec<YearMonth>,
+    pub seconds: f64,
+}
+
+impl LoadReport {
+    pub fn skip(&mut self, reason: &str, location: impl FnOnce() -> String) {
+        *self.skipped.entry(reason.to_string()).or_default() += 1;
+        if self.examples.len() < MAX_EXAMPLES {
+            self.examples.push(format!("{}: {reason}", location()));
+        }
+    }
+
+    pub fn skipped_total(&self) -> u64 {
+        self.skipped.values().sum()
+    }
+
+    pub fn absorb(&mut self, other: LoadReport) {
+        self.files += other.files;
+        self.lines_read += other.lines_read;
+        for (k, v) in other.skipped {
+            *self.skipped.entry(k).or_default() += v;
+        }
+        for e in other.examples {
+            if self.examples.len() < MAX_EXAMPLES {
+                self.examples.push(e);
+            }
+        }
+        for (k, v) in other.unexpected_domains {
+            *self.unexpected_domains.entry(k).or_default() += v;
+        }
+    }
+}
+
+impl fmt::Display for LoadReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let rate = if self.seconds > 0.0 { self.lines_read as f64 / self.seconds } else { 0.0 };
+        writeln!(f, "files read:        {}", self.files)?;
+        writeln!(f, "lines read:        {} ({:.0} lines/s)", self.lines_read, rate)?;
+        writeln!(
+            f,
+            "rows written:      {} per-article, {} per-project, {} top lists",
+            self.article_rows, self.project_rows, self.top_rows
+        )?;
+        if let (Some(first), Some(last)) = (self.days.first(), self.days.last()) {
+            writeln!(f, "days published:    {} ({first} .. {last})", self.days.len())?;
+        }
+        for m in &self.months_rolled_up {
+            writeln!(f, "month rolled up:   {m}")?;
+        }
+        writeln!(f, "lines skipped:     {}", self.skipped_total())?;
+        for (reason, n) in &self.skipped {
+            writeln!(f, "  {n:>10}  {reason}")?;
+        }
+        for e in &self.examples {
+            writeln!(f, "  e.g. {e}")?;
+        }
+        if !self.unexpected_domains.is_empty() {
+            writeln!(f, "unexpected domains (not in the allowlist, not loaded):")?;
+            for (domain, n) in &self.unexpected_domains {
+                writeln!(f, "  {n:>10}  {domain}")?;
+            }
+        }
+        if self.disallowed_rows > 0 {
+            writeln!(f, "disallowed rows:   {} (not loaded)", self.disallowed_rows)?;
+        }
+        write!(f, "seconds:           {:.2}", self.seconds)
+    }
+}
