@@ -1,0 +1,50 @@
+//! The AQS REST API: [`router`] builds the axum router over the store read traits, and [`run`]
+//! serves it until a shutdown signal.
+//!
+//! Every route is served under `/metrics/...` and `/api/rest_v1/metrics/...`. Handlers read as
+//! three steps: validate (raw segments → a typed request from `aqs-core`), query (the read
+//! trait, on the blocking pool), respond (the wire types of the family module). Errors of every
+//! kind, route-level 404s included, get the AQS 1.0 problem body ([`error`]); every response
+//! gets the headers of the original ([`headers`]).
+
+pub mod error;
+pub mod headers;
+mod pageviews;
+
+use aqs_core::pageviews::PageviewsRead;
+use axum::Router;
+use std::future::Future;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// What handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    pub pageviews: Arc<dyn PageviewsRead>,
+}
+
+/// Prefixes under which every family is served.
+pub const PREFIXES: [&str; 2] = ["/metrics", "/api/rest_v1/metrics"];
+
+/// The whole API.
+pub fn router(state: AppState) -> Router {
+    let mut api = Router::new();
+    for prefix in PREFIXES {
+        api = api.nest(prefix, pageviews::routes());
+    }
+    api.fallback(error::route_not_found)
+        .method_not_allowed_fallback(error::route_not_found)
+        .with_state(state)
+        .layer(axum::middleware::map_request(headers::answer_options))
+        .layer(tower_http::compression::CompressionLayer::new().gzip(true))
+        .layer(axum::middleware::map_response(headers::add_common_headers))
+}
+
+/// Serves `router` on `listener` until `shutdown` completes, then drains in-flight requests.
+pub async fn run(
+    listener: TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router).with_graceful_shutdown(shutdown).await
+}

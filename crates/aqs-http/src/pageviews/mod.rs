@@ -1,0 +1,70 @@
+//! `/metrics/pageviews/...`: one module per route, mirroring the URL tree.
+
+mod aggregate;
+mod per_article;
+mod top;
+
+use crate::AppState;
+use crate::error::ApiError;
+use aqs_core::error::StoreError;
+use axum::Router;
+use axum::extract::{FromRequestParts, RawPathParams};
+use axum::http::request::Parts;
+use axum::response::Response;
+use axum::routing::get;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/pageviews/per-article/{project}/{access}/{agent}/{article}/{granularity}/{start}/{end}",
+            get(per_article::handle),
+        )
+        .route("/pageviews/aggregate/{project}/{access}/{agent}/{granularity}/{start}/{end}", get(aggregate::handle))
+        .route("/pageviews/top/{project}/{access}/{year}/{month}/{day}", get(top::handle))
+}
+
+/// The path parameters of a route, percent-decoded once, in route order. A segment that does
+/// not decode to UTF-8 is refused with the AQS error body; an empty one is the route 404.
+pub struct Segments(pub Vec<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Segments {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let reject = |parts: &Parts| {
+            let uri = parts
+                .extensions
+                .get::<axum::extract::OriginalUri>()
+                .map_or(parts.uri.clone(), |o| o.0.clone());
+            ApiError::BadPathEncoding.into_response_for(&parts.method, &uri)
+        };
+        let raw =
+            RawPathParams::from_request_parts(parts, state).await.map_err(|_| reject(parts))?;
+        let mut segments = Vec::new();
+        for (_, value) in &raw {
+            // An empty segment (`//`) matches no route of the original.
+            if value.is_empty() {
+                let uri = parts
+                    .extensions
+                    .get::<axum::extract::OriginalUri>()
+                    .map_or(parts.uri.clone(), |o| o.0.clone());
+                return Err(crate::error::route_not_found(parts.method.clone(), uri).await);
+            }
+            match percent_encoding::percent_decode_str(value).decode_utf8() {
+                Ok(decoded) => segments.push(decoded.into_owned()),
+                Err(_) => return Err(reject(parts)),
+            }
+        }
+        Ok(Segments(segments))
+    }
+}
+
+/// Runs a store read on the blocking pool.
+async fn read<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, ApiError> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(result) => result.map_err(ApiError::from),
+        Err(e) => Err(ApiError::Store(StoreError::Engine(format!("store task failed: {e}")))),
+    }
+}

@@ -1,0 +1,3 @@
+mod aggregate;
+mod per_article;
+mod top;
