@@ -46,6 +46,8 @@ pub trait Progress: Sync {
     fn file_started(&self, _path: &Path, _total_bytes: u64) {}
     fn file_advanced(&self, _path: &Path, _bytes_read: u64) {}
     fn file_finished(&self, _path: &Path) {}
+    /// A day is parsed and about to be written.
+    fn day_publishing(&self, _day: Day) {}
     fn day_published(&self, _day: Day) {}
 }
 
@@ -472,6 +474,7 @@ fn load_day(
     }
     batch.project_rows = project_rows_of_day(day, &counts.hours);
     batch.top_rows = top_rows(TopPeriod::Day(day), user);
+    options.progress.day_publishing(day);
     let summary = store.write(&batch).with_context(|| format!("cannot store {day}"))?;
     report.article_rows += summary.article_rows;
     report.project_rows += summary.project_rows;

@@ -42,11 +42,14 @@ const META_NEXT_ARTICLE: &[u8] = b"next_article";
 #[derive(Debug, Clone)]
 pub struct StoreOptions {
     pub map_size: usize,
+    /// Fault injection for tests: every write waits this long inside its transaction, just
+    /// before committing, so a test can kill a load mid-write.
+    pub pause_before_commit: Option<std::time::Duration>,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        StoreOptions { map_size: DEFAULT_MAP_SIZE }
+        StoreOptions { map_size: DEFAULT_MAP_SIZE, pause_before_commit: None }
     }
 }
 
@@ -73,6 +76,7 @@ struct Snapshot {
 
 struct Inner {
     env: Env<WithoutTls>,
+    pause_before_commit: Option<std::time::Duration>,
     tables: Tables,
     snapshot: RwLock<Option<Arc<Snapshot>>>,
     path: PathBuf,
@@ -128,8 +132,13 @@ impl EmbeddedStore {
         #[allow(unsafe_code)]
         let env = unsafe { env_options.open(&path) }.map_err(engine)?;
         let tables = create_tables(&env)?;
-        let inner =
-            Arc::new(Inner { env, tables, snapshot: RwLock::new(None), path: path.clone() });
+        let inner = Arc::new(Inner {
+            env,
+            pause_before_commit: options.pause_before_commit,
+            tables,
+            snapshot: RwLock::new(None),
+            path: path.clone(),
+        });
         check_format(&inner)?;
         open.insert(path, Arc::downgrade(&inner));
         Ok(EmbeddedStore { inner })

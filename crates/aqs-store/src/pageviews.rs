@@ -510,6 +510,9 @@ impl PageviewsWrite for EmbeddedStore {
         }
 
         state.store(tables, &mut wtxn)?;
+        if let Some(pause) = self.inner.pause_before_commit {
+            std::thread::sleep(pause);
+        }
         wtxn.commit().map_err(engine)?;
         Ok(summary)
     }

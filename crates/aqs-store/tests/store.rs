@@ -27,8 +27,11 @@ impl std::ops::Deref for TempStore {
 
 fn temp_store() -> TempStore {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store =
-        EmbeddedStore::open_with(dir.path(), &StoreOptions { map_size: 1 << 30 }).expect("open");
+    let store = EmbeddedStore::open_with(
+        dir.path(),
+        &StoreOptions { map_size: 1 << 30, ..StoreOptions::default() },
+    )
+    .expect("open");
     TempStore { store, _dir: dir }
 }
 

@@ -1,0 +1,117 @@
+//! Command-line flags. Every flag that names a place or an address falls back to an `AQS_...`
+//! environment variable.
+
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "aqs", version, about = "Wikimedia's Analytics Query Service (the /metrics API): load the public dumps and serve them", long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Write synthetic dump files in the public formats and names, for demos and tests
+    Generate(GenerateArgs),
+    /// Load pageview_complete daily files and projectviews hourly files into the store
+    Load(LoadArgs),
+    /// Import rows exported from an existing AQS deployment (JSON Lines, Cassandra column names)
+    Import(ImportArgs),
+    /// Serve the API from the store
+    Serve(ServeArgs),
+    /// Generate a month of sample data (when the data directory is empty), load it and serve it
+    Demo(DemoArgs),
+}
+
+#[derive(Args, Clone)]
+pub struct StoreArgs {
+    /// The store directory
+    #[arg(long, env = "AQS_DATA", value_name = "DIR")]
+    pub data: PathBuf,
+    /// The most the store may grow to, in GiB (address space reserved, not disk used)
+    #[arg(long, env = "AQS_MAP_SIZE_GIB", default_value_t = 64, value_name = "GIB")]
+    pub map_size_gib: usize,
+}
+
+#[derive(Args)]
+pub struct GenerateArgs {
+    /// Directory to write `other/pageview_complete/...` and `other/pageviews/...` into
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// First day, YYYY-MM-DD
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub start: String,
+    /// Number of days
+    #[arg(long, value_name = "N")]
+    pub days: u32,
+    /// Number of projects (1 to 8), of very different sizes
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub projects: usize,
+    /// Number of articles over all projects
+    #[arg(long, default_value_t = 20_000, value_name = "N")]
+    pub articles: usize,
+    /// Random seed: the same seed and options give the same bytes
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub seed: u64,
+}
+
+#[derive(Args)]
+pub struct LoadArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Read every file as this format instead of telling it from the file name
+    #[arg(long, value_parser = ["pageview-complete", "projectviews"])]
+    pub format: Option<String>,
+    /// Pageview allowlist in the refinery TSV format (default: the list shipped with aqs)
+    #[arg(long, env = "AQS_ALLOWLIST", value_name = "FILE")]
+    pub allowlist: Option<PathBuf>,
+    /// Disallowed articles in the refinery TSV format (`project<TAB>article`)
+    #[arg(long, env = "AQS_DISALLOWED", value_name = "FILE")]
+    pub disallowed: Option<PathBuf>,
+    /// Fail a file whose share of malformed lines is above this (0 to 1)
+    #[arg(long, default_value_t = 0.001, value_name = "SHARE")]
+    pub max_bad_share: f64,
+    /// Dump files or directories holding them (bz2, gz or plain)
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The AQS table the rows come from
+    #[arg(long, value_parser = ["pageviews.per.article.flat", "pageviews.per.project.v2", "top.pageviews"])]
+    pub table: String,
+    /// JSON Lines files (plain, gz or bz2)
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Address to listen on
+    #[arg(long, env = "AQS_LISTEN", default_value = "127.0.0.1:7231", value_name = "ADDR")]
+    pub listen: SocketAddr,
+}
+
+#[derive(Args)]
+pub struct DemoArgs {
+    /// The store directory (sample dumps go to DIR/dumps)
+    #[arg(long, env = "AQS_DATA", default_value = "aqs-data", value_name = "DIR")]
+    pub data: PathBuf,
+    /// Address to listen on
+    #[arg(long, env = "AQS_LISTEN", default_value = "127.0.0.1:7231", value_name = "ADDR")]
+    pub listen: SocketAddr,
+    /// Days of sample data, from 2024-01-01
+    #[arg(long, default_value_t = 31, value_name = "N")]
+    pub days: u32,
+    /// Articles in the sample
+    #[arg(long, default_value_t = 40_000, value_name = "N")]
+    pub articles: usize,
+}

@@ -1,0 +1,252 @@
+//! One function per subcommand.
+
+use crate::cli::{Command, DemoArgs, GenerateArgs, ImportArgs, LoadArgs, StoreArgs};
+use crate::progress::Bars;
+use anyhow::{Context, Result, anyhow, bail};
+use aqs_core::dates::Day;
+use aqs_core::pageviews::PageviewsWrite;
+use aqs_ingest::generate::{GenerateOptions, generate};
+use aqs_ingest::import::{ImportTable, import_files};
+use aqs_ingest::lists::{Allowlist, Disallowed};
+use aqs_ingest::load::{DumpFormat, LoadOptions, load_files};
+use aqs_store::{EmbeddedStore, StoreOptions};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub fn run(command: Command) -> Result<()> {
+    match command {
+        Command::Generate(args) => run_generate(&args),
+        Command::Load(args) => run_load(&args),
+        Command::Import(args) => run_import(&args),
+        Command::Serve(args) => serve(open_store(&args.store)?, args.listen, &[]),
+        Command::Demo(args) => run_demo(&args),
+    }
+}
+
+fn open_store(args: &StoreArgs) -> Result<EmbeddedStore> {
+    open_store_at(&args.data, args.map_size_gib)
+}
+
+fn open_store_at(data: &Path, map_size_gib: usize) -> Result<EmbeddedStore> {
+    let pause_before_commit = std::env::var("AQS_TEST_PAUSE_BEFORE_COMMIT_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map(Duration::from_millis);
+    let options = StoreOptions { map_size: map_size_gib << 30, pause_before_commit };
+    EmbeddedStore::open_with(data, &options)
+        .with_context(|| format!("cannot open the store in {}", data.display()))
+}
+
+fn run_generate(args: &GenerateArgs) -> Result<()> {
+    let start = Day::parse_iso(&args.start)
+        .ok_or_else(|| anyhow!("--start {:?} is not a date in YYYY-MM-DD form", args.start))?;
+    if args.days == 0 {
+        bail!("--days must be at least 1");
+    }
+    let bars = Bars::new();
+    let summary = generate_with_bars(
+        &bars,
+        &GenerateOptions {
+            out: args.out.clone(),
+            start,
+            days: args.days,
+            projects: args.projects,
+            articles: args.articles,
+            seed: args.seed,
+        },
+    )?;
+    println!(
+        "wrote {} files ({} lines, {} bytes, {} article-days) under {}",
+        summary.files.len(),
+        summary.lines,
+        summary.bytes,
+        summary.article_days,
+        args.out.display()
+    );
+    Ok(())
+}
+
+fn generate_with_bars(
+    bars: &Bars,
+    options: &GenerateOptions,
+) -> Result<aqs_ingest::generate::GenerateSummary> {
+    let bar = bars.days(u64::from(options.days), "generate");
+    let summary = generate(options, |_, _| bar.inc(1))?;
+    bar.finish_and_clear();
+    Ok(summary)
+}
+
+fn load_into(
+    store: &EmbeddedStore,
+    args: &LoadArgs,
+    bars: &Bars,
+) -> Result<aqs_ingest::report::LoadReport> {
+    let allowlist = match &args.allowlist {
+        Some(path) => Allowlist::from_file(path)?,
+        None => Allowlist::shipped(),
+    };
+    let disallowed = match &args.disallowed {
+        Some(path) => Disallowed::from_file(path)?,
+        None => Disallowed::default(),
+    };
+    if !(0.0..=1.0).contains(&args.max_bad_share) {
+        bail!("--max-bad-share must be between 0 and 1, found {}", args.max_bad_share);
+    }
+    let format = args.format.as_deref().and_then(DumpFormat::parse);
+    let options = LoadOptions {
+        allowlist: &allowlist,
+        disallowed: &disallowed,
+        max_bad_share: args.max_bad_share,
+        format,
+        progress: bars,
+    };
+    load_files(store, &args.files, &options)
+}
+
+fn run_load(args: &LoadArgs) -> Result<()> {
+    let store = open_store(&args.store)?;
+    let bars = Bars::new();
+    let report = load_into(&store, args, &bars)?;
+    println!("{report}");
+    print_store_size(&store)?;
+    Ok(())
+}
+
+fn print_store_size(store: &EmbeddedStore) -> Result<()> {
+    let days = store.article_days_loaded()?.len();
+    println!(
+        "store:             {} ({} MB in use, {} days of per-article data)",
+        store.path().display(),
+        store.used_bytes()? / 1_000_000,
+        days
+    );
+    Ok(())
+}
+
+fn run_import(args: &ImportArgs) -> Result<()> {
+    let table =
+        ImportTable::parse(&args.table).ok_or_else(|| anyhow!("unknown table {:?}", args.table))?;
+    let store = open_store(&args.store)?;
+    let report = import_files(&store, table, &args.files)?;
+    println!(
+        "imported {} rows into {}: {} per-article, {} per-project, {} top lists",
+        report.rows_read,
+        args.table,
+        report.stored.article_rows,
+        report.stored.project_rows,
+        report.stored.top_rows
+    );
+    Ok(())
+}
+
+/// Serves until Ctrl-C or SIGTERM; prints the address and `examples` once listening.
+fn serve(store: EmbeddedStore, listen: SocketAddr, examples: &[String]) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?;
+        let address = listener.local_addr()?;
+        println!("listening on http://{address}");
+        for example in examples {
+            println!("  http://{address}{example}");
+        }
+        use std::io::Write;
+        std::io::stdout().flush()?;
+        let app = aqs_http::router(aqs_http::AppState { pageviews: Arc::new(store) });
+        aqs_http::run(listener, app, shutdown_signal()).await.context("server failed")?;
+        tracing::info!("stopped");
+        Ok(())
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+fn run_demo(args: &DemoArgs) -> Result<()> {
+    let store = open_store_at(&args.data, 64)?;
+    let start = Day::from_ymd(2024, 1, 1).expect("a valid date");
+    if store.article_days_loaded()?.is_empty() {
+        let dumps = args.data.join("dumps");
+        let bars = Bars::new();
+        bars.println(&format!(
+            "generating {} days of sample dumps into {}",
+            args.days,
+            dumps.display()
+        ));
+        let options = GenerateOptions {
+            out: dumps.clone(),
+            start,
+            days: args.days,
+            projects: 4,
+            articles: args.articles,
+            seed: 1,
+        };
+        generate_with_bars(&bars, &options)?;
+        bars.println("loading them");
+        let load = LoadArgs {
+            store: StoreArgs { data: args.data.clone(), map_size_gib: 64 },
+            format: None,
+            allowlist: None,
+            disallowed: None,
+            // The sample holds a few malformed lines on purpose, to show the load report.
+            max_bad_share: 0.01,
+            files: vec![PathBuf::from(&dumps)],
+        };
+        let report = load_into(&store, &load, &bars)?;
+        println!("{report}");
+    } else {
+        println!("{} already holds data: serving it", args.data.display());
+    }
+    print_store_size(&store)?;
+    let last = start.add_days(args.days.saturating_sub(1) as i32);
+    let (s, e) = (start.compact(), last.compact());
+    let mut examples = vec![
+        format!(
+            "/metrics/pageviews/per-article/en.wikipedia/all-access/all-agents/Main_Page/daily/{s}/{e}"
+        ),
+        format!("/metrics/pageviews/aggregate/all-projects/all-access/all-agents/daily/{s}/{e}"),
+        format!("/metrics/pageviews/aggregate/de.wikipedia/mobile-web/user/hourly/{s}00/{s}23"),
+        format!(
+            "/metrics/pageviews/top/en.wikipedia/all-access/{:04}/{:02}/{:02}",
+            start.year(),
+            start.month(),
+            start.day()
+        ),
+        format!(
+            "/api/rest_v1/metrics/pageviews/per-article/en.wikipedia/desktop/spider/AC%2FDC/daily/{s}/{e}"
+        ),
+    ];
+    if args.days >= 31 {
+        examples.push(format!(
+            "/metrics/pageviews/per-article/en.wikipedia/all-access/user/Main_Page/monthly/{s}/{e}"
+        ));
+        examples
+            .push("/metrics/pageviews/top/en.wikipedia/mobile-web/2024/01/all-days".to_string());
+        examples.push("/metrics/pageviews/aggregate/en.wikipedia/all-access/user/monthly/2024010100/2024013100".to_string());
+    }
+    serve(store, args.listen, &examples)
+}

@@ -1,0 +1,72 @@
+//! Progress bars on standard error (hidden when it is not a terminal).
+
+use aqs_core::dates::Day;
+use aqs_ingest::load::Progress;
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+pub struct Bars {
+    multi: MultiProgress,
+    bars: Mutex<HashMap<PathBuf, ProgressBar>>,
+}
+
+impl Bars {
+    pub fn new() -> Bars {
+        Bars { multi: MultiProgress::new(), bars: Mutex::new(HashMap::new()) }
+    }
+
+    /// A bar counting days.
+    pub fn days(&self, total: u64, label: &str) -> ProgressBar {
+        let bar = self.multi.add(ProgressBar::new(total));
+        bar.set_style(
+            ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos}/{len} days ({elapsed})")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        bar.set_message(label.to_string());
+        bar
+    }
+
+    pub fn println(&self, text: &str) {
+        let _ = self.multi.println(text);
+    }
+}
+
+impl Progress for Bars {
+    fn file_started(&self, path: &Path, total_bytes: u64) {
+        let bar = self.multi.add(ProgressBar::new(total_bytes));
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{msg:>40} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        bar.set_message(
+            path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        );
+        self.bars.lock().unwrap_or_else(|p| p.into_inner()).insert(path.to_path_buf(), bar);
+    }
+
+    fn file_advanced(&self, path: &Path, bytes_read: u64) {
+        if let Some(bar) = self.bars.lock().unwrap_or_else(|p| p.into_inner()).get(path) {
+            bar.set_position(bytes_read);
+        }
+    }
+
+    fn file_finished(&self, path: &Path) {
+        if let Some(bar) = self.bars.lock().unwrap_or_else(|p| p.into_inner()).remove(path) {
+            bar.finish_and_clear();
+        }
+    }
+
+    fn day_publishing(&self, day: Day) {
+        tracing::info!(%day, "publishing day");
+    }
+
+    fn day_published(&self, day: Day) {
+        tracing::info!(%day, "day published");
+    }
+}

@@ -1,0 +1,465 @@
+//! End to end, through the `aqs` binary: generate, load, serve on port 0, and compare the API
+//! with numbers computed here, independently, from the generated dump files. Every process a
+//! test starts is killed when the test ends.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+const AQS: &str = env!("CARGO_BIN_EXE_aqs");
+
+/// A child process killed on drop.
+struct Running {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Running {
+    /// Waits for an output line containing `needle` and returns it.
+    fn wait_for(&self, needle: &str, timeout: Duration) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) if line.contains(needle) => return line,
+                Ok(_) => {}
+                Err(_) => panic!("no line containing {needle:?} within {timeout:?}"),
+            }
+        }
+    }
+}
+
+/// Starts `aqs args...`, forwarding stdout and stderr lines to a channel.
+fn start(args: &[&str], env: &[(&str, &str)]) -> Running {
+    let mut command = Command::new(AQS);
+    command.args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).env("NO_COLOR", "1");
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let mut child = command.spawn().expect("aqs starts");
+    let (tx, rx) = mpsc::channel();
+    for stream in [
+        Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>,
+        Box::new(child.stderr.take().unwrap()),
+    ] {
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+    }
+    Running { child, lines: rx }
+}
+
+fn run_ok(args: &[&str]) -> String {
+    let out = Command::new(AQS).args(args).output().expect("aqs runs");
+    let text =
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "aqs {args:?} failed:\n{text}");
+    text
+}
+
+fn serve(data: &Path) -> (Running, String) {
+    let server =
+        start(&["serve", "--data", data.to_str().unwrap(), "--listen", "127.0.0.1:0"], &[]);
+    let line = server.wait_for("listening on http://", Duration::from_secs(30));
+    let address = line.trim().trim_start_matches("listening on http://").to_string();
+    (server, address)
+}
+
+/// A minimal HTTP/1.1 GET: status and body.
+fn http_get(address: &str, path: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(address).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").expect("a response head");
+    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).expect("a status");
+    (status, body.to_string())
+}
+
+fn get_json(address: &str, path: &str) -> serde_json::Value {
+    let (status, body) = http_get(address, path);
+    assert_eq!(status, 200, "{path}: {body}");
+    serde_json::from_str(&body).expect("JSON")
+}
+
+fn encode(title: &str) -> String {
+    title
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"_-.:".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// Views computed straight from the generated files, with a parser of its own: per
+/// (project, title, day) the views of every (access, agent), and per-project hourly sums.
+#[derive(Default)]
+struct Expected {
+    articles: HashMap<(String, String, String), HashMap<(String, String), u64>>,
+    hours: HashMap<(String, String, String, String, usize), u64>,
+}
+
+fn expected_from(dir: &Path) -> Expected {
+    let allowed = ["en.wikipedia", "de.wikipedia", "commons.wikimedia", "fr.wiktionary"];
+    let mut out = Expected::default();
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "bz2") {
+                files.push(path);
+            }
+        }
+    }
+    for path in files {
+        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+        let parts: Vec<&str> = name.trim_end_matches(".bz2").split('-').collect();
+        let (day, agent) = (parts[1].to_string(), parts[2].to_string());
+        let mut text = String::new();
+        bzip2::read::MultiBzDecoder::new(std::fs::File::open(&path).unwrap())
+            .read_to_string(&mut text)
+            .unwrap();
+        for line in text.lines() {
+            let f: Vec<&str> = line.split(' ').collect();
+            let (project, title, access, total, hourly) = match f.len() {
+                6 => (f[0], f[1], f[3], f[4], f[5]),
+                5 => (f[0], f[1], f[2], f[3], f[4]),
+                _ => continue,
+            };
+            if !allowed.contains(&project) || hourly.contains('Z') {
+                continue;
+            }
+            let mut title = title.replace('\t', "");
+            if title.starts_with('"') && title.ends_with('"') && title.len() > 1 {
+                title = title[1..title.len() - 1].replace("\\\"", "\"");
+            }
+            let total: u64 = total.parse().unwrap();
+            *out.articles
+                .entry((project.into(), title, day.clone()))
+                .or_default()
+                .entry((access.into(), agent.clone()))
+                .or_default() += total;
+            let mut letter = 0usize;
+            let mut number = String::new();
+            for c in hourly.chars().chain(std::iter::once('@')) {
+                if c.is_ascii_digit() {
+                    number.push(c);
+                } else {
+                    if !number.is_empty() {
+                        *out.hours
+                            .entry((
+                                project.into(),
+                                access.into(),
+                                agent.clone(),
+                                day.clone(),
+                                letter,
+                            ))
+                            .or_default() += number.parse::<u64>().unwrap();
+                        number.clear();
+                    }
+                    letter = (c as u8).wrapping_sub(b'A') as usize;
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn generated_dumps_load_and_serve_the_numbers_in_the_files() {
+    let work = tempfile::tempdir().unwrap();
+    let (dumps, data) = (work.path().join("dumps"), work.path().join("data"));
+    run_ok(&[
+        "generate",
+        "--out",
+        dumps.to_str().unwrap(),
+        "--start",
+        "2024-02-27",
+        "--days",
+        "3",
+        "--projects",
+        "4",
+        "--articles",
+        "3000",
+        "--seed",
+        "3",
+    ]);
+    let report = run_ok(&[
+        "load",
+        "--data",
+        data.to_str().unwrap(),
+        "--max-bad-share",
+        "0.01",
+        dumps.to_str().unwrap(),
+    ]);
+    assert!(report.contains("days published:    3 (2024-02-27 .. 2024-02-29)"), "{report}");
+    assert!(report.contains("example.wikipedia"), "{report}");
+    let expected = expected_from(&dumps);
+    let (_server, address) = serve(&data);
+
+    // Per article, every day: all-access/all-agents, and one concrete column.
+    let mut titles: Vec<&(String, String, String)> = expected
+        .articles
+        .keys()
+        .filter(|(p, _, d)| p == "en.wikipedia" && d == "20240227")
+        .collect();
+    titles.sort();
+    let sample: Vec<&&(String, String, String)> = titles
+        .iter()
+        .step_by(titles.len() / 40 + 1)
+        .chain(titles.iter().filter(|(_, t, _)| {
+            [
+                "Main_Page",
+                "-",
+                "AC/DC",
+                "\"Weird_Al\"_Yankovic",
+                "TabInside",
+                "100%_Natural",
+                "Are_You_the_One?",
+            ]
+            .contains(&t.as_str())
+        }))
+        .collect();
+    assert!(sample.len() > 30);
+    for (project, title, _) in sample {
+        let path = format!(
+            "/metrics/pageviews/per-article/{project}/all-access/all-agents/{}/daily/20240227/20240229",
+            encode(title)
+        );
+        let body = get_json(&address, &path);
+        let got: BTreeMap<String, u64> = body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                (i["timestamp"].as_str().unwrap()[..8].to_string(), i["views"].as_u64().unwrap())
+            })
+            .collect();
+        let want: BTreeMap<String, u64> = ["20240227", "20240228", "20240229"]
+            .iter()
+            .filter_map(|d| {
+                expected
+                    .articles
+                    .get(&(project.clone(), title.clone(), d.to_string()))
+                    .map(|v| (d.to_string(), v.values().sum()))
+            })
+            .collect();
+        assert_eq!(got, want, "{path}");
+        let desktop_user =
+            get_json(&address, &path.replace("all-access/all-agents", "desktop/user"));
+        let first = &desktop_user["items"][0];
+        let day = first["timestamp"].as_str().unwrap()[..8].to_string();
+        let want = expected.articles[&(project.clone(), title.clone(), day)]
+            .get(&("desktop".into(), "user".into()))
+            .copied()
+            .unwrap_or(0);
+        assert_eq!(first["views"].as_u64().unwrap(), want, "{title} desktop/user");
+    }
+
+    // Aggregate: all projects, every access and agent, daily; and one project hourly.
+    let daily = get_json(
+        &address,
+        "/metrics/pageviews/aggregate/all-projects/all-access/all-agents/daily/20240227/20240229",
+    );
+    for item in daily["items"].as_array().unwrap() {
+        let day = &item["timestamp"].as_str().unwrap()[..8];
+        let want: u64 = expected
+            .articles
+            .iter()
+            .filter(|((_, _, d), _)| d == day)
+            .flat_map(|(_, v)| v.values())
+            .sum();
+        assert_eq!(item["views"].as_u64().unwrap(), want, "all-projects {day}");
+    }
+    let hourly = get_json(
+        &address,
+        "/metrics/pageviews/aggregate/de.wikipedia/desktop/spider/hourly/2024022800/2024022823",
+    );
+    for item in hourly["items"].as_array().unwrap() {
+        let hour: usize = item["timestamp"].as_str().unwrap()[8..].parse().unwrap();
+        let want = expected.hours
+            [&("de.wikipedia".into(), "desktop".into(), "spider".into(), "20240228".into(), hour)];
+        assert_eq!(item["views"].as_u64().unwrap(), want, "de.wikipedia hour {hour}");
+    }
+
+    // Top: user views, all access methods, without `-`.
+    let top = get_json(&address, "/metrics/pageviews/top/en.wikipedia/all-access/2024/02/28");
+    let articles = top["items"][0]["articles"].as_array().unwrap();
+    let mut users: Vec<(u64, String)> = expected
+        .articles
+        .iter()
+        .filter(|((p, t, d), _)| p == "en.wikipedia" && d == "20240228" && t != "-")
+        .map(|((_, t, _), v)| {
+            (v.iter().filter(|((_, agent), _)| agent == "user").map(|(_, n)| n).sum(), t.clone())
+        })
+        .filter(|(n, _)| *n > 0)
+        .collect();
+    users.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    // Over 1000 rows, only rows with more views than the 1001st are kept (ties are cut whole).
+    if users.len() > 1000 {
+        let cut = users[1000].0;
+        users.retain(|(n, _)| *n > cut);
+    }
+    assert!(users.len() > 100);
+    assert_eq!(articles.len(), users.len());
+    for (entry, (views, title)) in articles.iter().zip(&users) {
+        assert_eq!(
+            (entry["article"].as_str().unwrap(), entry["views"].as_u64().unwrap()),
+            (title.as_str(), *views)
+        );
+    }
+}
+
+#[test]
+fn a_load_killed_mid_commit_leaves_the_served_data_intact() {
+    let work = tempfile::tempdir().unwrap();
+    let (old, new, data) =
+        (work.path().join("old"), work.path().join("new"), work.path().join("data"));
+    for (dir, seed) in [(&old, "1"), (&new, "2")] {
+        run_ok(&[
+            "generate",
+            "--out",
+            dir.to_str().unwrap(),
+            "--start",
+            "2024-03-01",
+            "--days",
+            "1",
+            "--projects",
+            "2",
+            "--articles",
+            "2000",
+            "--seed",
+            seed,
+        ]);
+    }
+    run_ok(&[
+        "load",
+        "--data",
+        data.to_str().unwrap(),
+        "--max-bad-share",
+        "0.01",
+        old.to_str().unwrap(),
+    ]);
+    let (_server, address) = serve(&data);
+    let paths = [
+        "/metrics/pageviews/per-article/en.wikipedia/all-access/all-agents/Main_Page/daily/20240301/20240301",
+        "/metrics/pageviews/aggregate/all-projects/all-access/all-agents/hourly/2024030100/2024030123",
+        "/metrics/pageviews/top/de.wikipedia/all-access/2024/03/01",
+    ];
+    let before: Vec<(u16, String)> = paths.iter().map(|p| http_get(&address, p)).collect();
+    assert!(before.iter().all(|(s, _)| *s == 200));
+
+    // The load pauses inside its write transaction; kill it there.
+    let mut load = start(
+        &[
+            "load",
+            "--data",
+            data.to_str().unwrap(),
+            "--max-bad-share",
+            "0.01",
+            new.to_str().unwrap(),
+        ],
+        &[("AQS_TEST_PAUSE_BEFORE_COMMIT_MS", "60000")],
+    );
+    load.wait_for("publishing day", Duration::from_secs(60));
+    std::thread::sleep(Duration::from_millis(500));
+    load.child.kill().unwrap();
+    load.child.wait().unwrap();
+    let after: Vec<(u16, String)> = paths.iter().map(|p| http_get(&address, p)).collect();
+    assert_eq!(after, before, "the running server still serves the old data");
+
+    // The store is intact: the same load now completes, and the running server sees it.
+    run_ok(&[
+        "load",
+        "--data",
+        data.to_str().unwrap(),
+        "--max-bad-share",
+        "0.01",
+        new.to_str().unwrap(),
+    ]);
+    let reloaded: Vec<(u16, String)> = paths.iter().map(|p| http_get(&address, p)).collect();
+    assert!(reloaded.iter().all(|(s, _)| *s == 200));
+    assert_ne!(reloaded, before, "the new day is served without a restart");
+}
+
+#[test]
+fn demo_prints_urls_that_answer() {
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("demo");
+    let demo = start(
+        &[
+            "demo",
+            "--data",
+            data.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+            "--days",
+            "2",
+            "--articles",
+            "400",
+        ],
+        &[],
+    );
+    let line = demo.wait_for("listening on http://", Duration::from_secs(120));
+    let address = line.trim().trim_start_matches("listening on http://").to_string();
+    let mut urls = Vec::new();
+    while let Ok(line) = demo.lines.recv_timeout(Duration::from_secs(2)) {
+        if let Some(url) = line.trim().strip_prefix(&format!("http://{address}")) {
+            urls.push(url.to_string());
+        }
+    }
+    assert!(urls.len() >= 5, "{urls:?}");
+    for url in urls {
+        let (status, body) = http_get(&address, &url);
+        assert_eq!(status, 200, "{url}: {body}");
+    }
+}
+
+#[test]
+fn bad_input_gets_a_clear_error_and_a_failure_exit() {
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    let bogus = work.path().join("notes.txt");
+    std::fs::write(&bogus, "hello\n").unwrap();
+    let out = Command::new(AQS)
+        .args(["load", "--data", data.to_str().unwrap(), bogus.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("notes.txt: not a known dump file name"), "{err}");
+    let out = Command::new(AQS)
+        .args(["generate", "--out", "x", "--start", "2024-13-01", "--days", "1"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("--start \"2024-13-01\" is not a date in YYYY-MM-DD form")
+    );
+}
