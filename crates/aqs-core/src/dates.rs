@@ -175,6 +175,7 @@ impl YearMonth {
     }
 
     /// The number of days in the month.
+    #[allow(clippy::len_without_is_empty)]
     pub fn len(self) -> u8 {
         days_in_month(self.year, self.month)
     }

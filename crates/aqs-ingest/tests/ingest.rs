@@ -63,7 +63,8 @@ fn views(
 fn every_fixture_line_parses_or_is_refused_for_its_reason() {
     let text =
         std::fs::read_to_string(fixture("pageview_complete/pageviews-20240301-user")).unwrap();
-    let outcomes: Vec<Result<(String, String, Option<u64>, u32), LineError>> = text
+    type Parsed = (String, String, Option<u64>, u32);
+    let outcomes: Vec<Result<Parsed, LineError>> = text
         .split('\n')
         .filter(|l| !l.is_empty())
         .map(|l| {

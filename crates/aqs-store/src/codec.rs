@@ -128,15 +128,75 @@ pub fn read_views(r: &mut Reader<'_>) -> Result<ArticleViews, StoreError> {
     }
 }
 
-/// The value of one article in one segment: the days of one month that have a row, then each
-/// day's counters in day order.
+/// The value of one article in one segment: which days of the month have a row, then the
+/// rows, laid out row by row or column by column, whichever is shorter.
+///
+/// `varint header = (days << 2) | (complement << 1) | by_column`, where `days` is the day mask
+/// (bit i: day i+1), or its complement within the month when that is smaller (a dense month
+/// then takes one byte). Row by row: each day's [`put_views`]. Column by column: one tag
+/// `(mask << 1) | explicit` over the columns any day uses, then for each such column one
+/// varint per day (zeros included).
 pub fn put_month_entries(out: &mut Vec<u8>, month: YearMonth, entries: &[(Day, ArticleViews)]) {
     let first = month.first_day().epoch_days();
+    let full = (1u64 << month.len()) - 1;
     let mask = entries.iter().fold(0u64, |m, (d, _)| m | 1 << (d.epoch_days() - first));
-    put_varint(out, mask);
+    let complement = (!mask & full).count_ones() < mask.count_ones() / 2;
+    let days = if complement { !mask & full } else { mask };
+
+    let mut by_row = Vec::new();
     for (_, views) in entries {
-        put_views(out, views);
+        put_views(&mut by_row, views);
     }
+    let by_column = column_major(entries);
+    let use_columns = by_column.len() < by_row.len();
+    put_varint(out, (days << 2) | (u64::from(complement) << 1) | u64::from(use_columns));
+    out.extend_from_slice(if use_columns { &by_column } else { &by_row });
+}
+
+/// The column-by-column layout of some days' rows.
+fn column_major(entries: &[(Day, ArticleViews)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let explicit = entries.iter().any(|(_, v)| !v.is_derived());
+    let columns: Vec<[u32; 16]> = entries
+        .iter()
+        .map(|(_, v)| {
+            let mut c = [0u32; 16];
+            if explicit {
+                c = v.0;
+            } else {
+                let concrete = v.concrete();
+                for (slot, &index) in CONCRETE_ORDER.iter().enumerate() {
+                    c[slot] = concrete[index];
+                }
+            }
+            c
+        })
+        .collect();
+    let width = if explicit { 16 } else { 9 };
+    let mask = (0..width).fold(0u64, |m, i| if columns.iter().any(|c| c[i] != 0) { m | 1 << i } else { m });
+    put_varint(&mut out, (mask << 1) | u64::from(explicit));
+    for i in (0..width).filter(|i| mask & (1 << i) != 0) {
+        for c in &columns {
+            put_varint(&mut out, c[i].into());
+        }
+    }
+    out
+}
+
+/// The day mask of an encoded value.
+pub fn month_day_mask(bytes: &[u8], month: YearMonth) -> Result<u64, StoreError> {
+    Ok(read_header(&mut Reader::new(bytes), month)?.0)
+}
+
+fn read_header(r: &mut Reader<'_>, month: YearMonth) -> Result<(u64, bool), StoreError> {
+    let header = r.varint()?;
+    let full = (1u64 << month.len()) - 1;
+    let days = header >> 2;
+    if days & !full != 0 {
+        return Err(corrupt("day mask past the end of the month"));
+    }
+    let mask = if header & 2 != 0 { !days & full } else { days };
+    Ok((mask, header & 1 != 0))
 }
 
 pub fn read_month_entries(
@@ -144,17 +204,43 @@ pub fn read_month_entries(
     month: YearMonth,
 ) -> Result<Vec<(Day, ArticleViews)>, StoreError> {
     let mut r = Reader::new(bytes);
-    let mask = r.varint()?;
-    if mask >> month.len() != 0 {
-        return Err(corrupt("day mask past the end of the month"));
-    }
+    let (mask, by_column) = read_header(&mut r, month)?;
     let first = month.first_day();
-    let mut out = Vec::with_capacity(mask.count_ones() as usize);
-    for i in 0..i32::from(month.len()) {
-        if mask & (1 << i) != 0 {
-            out.push((first.add_days(i), read_views(&mut r)?));
+    let days: Vec<Day> = (0..i32::from(month.len())).filter(|i| mask & (1 << i) != 0).map(|i| first.add_days(i)).collect();
+    let out = if by_column {
+        let tag = r.varint()?;
+        let (explicit, columns) = (tag & 1 != 0, tag >> 1);
+        let width = if explicit { 16 } else { 9 };
+        if columns >> width != 0 {
+            return Err(corrupt("column mask too wide"));
         }
-    }
+        let mut values = vec![[0u32; 16]; days.len()];
+        for i in (0..width).filter(|i| columns & (1 << i) != 0) {
+            for row in values.iter_mut() {
+                row[i] = r.u32()?;
+            }
+        }
+        days.iter()
+            .zip(values)
+            .map(|(d, c)| {
+                if explicit {
+                    (*d, ArticleViews(c))
+                } else {
+                    let mut concrete = [0u32; 9];
+                    for (slot, &index) in CONCRETE_ORDER.iter().enumerate() {
+                        concrete[index] = c[slot];
+                    }
+                    (*d, ArticleViews::from_concrete(concrete))
+                }
+            })
+            .collect()
+    } else {
+        let mut out = Vec::with_capacity(days.len());
+        for d in days {
+            out.push((d, read_views(&mut r)?));
+        }
+        out
+    };
     if !r.is_empty() {
         return Err(corrupt("trailing bytes after a month of counters"));
     }
@@ -234,6 +320,52 @@ mod tests {
         extra.push(0);
         assert!(read_month_entries(&extra, month).is_err());
         // Day 30 does not exist in February 2024.
-        assert!(read_month_entries(&[0x80, 0x80, 0x80, 0x80, 0x02], month).is_err());
+        assert!(read_month_entries(&[0x80, 0x80, 0x80, 0x80, 0x08], month).is_err());
+    }
+
+    fn month_of(days: u8, make: impl Fn(u8) -> ArticleViews) -> (YearMonth, Vec<(Day, ArticleViews)>) {
+        let month = YearMonth::new(2024, 1).unwrap();
+        (month, (0..days).map(|i| (month.first_day().add_days(i32::from(i)), make(i))).collect())
+    }
+
+    #[test]
+    fn a_stable_dense_month_is_stored_by_column_with_a_complemented_mask() {
+        let (month, entries) = month_of(31, |i| {
+            let mut v = ArticleViews::default();
+            v.add(Access::Desktop, Agent::User, 5 + u32::from(i));
+            v.add(Access::MobileWeb, Agent::User, 9);
+            v
+        });
+        let mut out = Vec::new();
+        put_month_entries(&mut out, month, &entries);
+        // 1 header byte, 1 column tag, 2 × 31 values.
+        assert_eq!(out.len(), 1 + 1 + 62);
+        assert_eq!(read_month_entries(&out, month).unwrap(), entries);
+        assert_eq!(month_day_mask(&out, month).unwrap(), (1 << 31) - 1);
+    }
+
+    #[test]
+    fn varying_sparse_days_stay_row_by_row_and_imports_round_trip_by_column() {
+        let (month, entries) = month_of(10, |i| {
+            let mut v = ArticleViews::default();
+            let access = [Access::Desktop, Access::MobileWeb, Access::MobileApp][usize::from(i % 3)];
+            let agent = [Agent::User, Agent::Spider, Agent::Automated][usize::from(i / 3 % 3)];
+            v.add(access, agent, 1);
+            v
+        });
+        let mut out = Vec::new();
+        put_month_entries(&mut out, month, &entries);
+        assert_eq!(out[0] & 1, 0, "row by row");
+        assert_eq!(read_month_entries(&out, month).unwrap(), entries);
+        let (month, imported) = month_of(20, |i| {
+            let mut v = ArticleViews::default();
+            v.0[0] = 100 + u32::from(i);
+            v.0[7] = 3;
+            v
+        });
+        let mut out = Vec::new();
+        put_month_entries(&mut out, month, &imported);
+        assert_eq!(out[0] & 1, 1, "column by column");
+        assert_eq!(read_month_entries(&out, month).unwrap(), imported);
     }
 }

@@ -38,6 +38,14 @@ const META_MANIFEST: &[u8] = b"manifest";
 const META_NEXT_SEGMENT: &[u8] = b"next_segment";
 const META_NEXT_ARTICLE: &[u8] = b"next_article";
 
+/// The size of one table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableSize {
+    pub name: &'static str,
+    pub entries: u64,
+    pub bytes: u64,
+}
+
 /// Tunables of [`EmbeddedStore::open_with`].
 #[derive(Debug, Clone)]
 pub struct StoreOptions {
@@ -159,19 +167,42 @@ impl EmbeddedStore {
         Ok(std::fs::metadata(self.inner.path.join("data.mdb"))?.len())
     }
 
+    /// Entries and bytes (pages × page size) of every table, in the order of
+    /// docs/store-format.md.
+    pub fn table_sizes(&self) -> StoreResult<Vec<TableSize>> {
+        let rtxn = self.read_txn()?;
+        let t = &self.inner.tables;
+        let mut out = Vec::new();
+        for (name, table) in [
+            ("meta", t.meta),
+            ("projects", t.projects),
+            ("articles", t.articles),
+            ("series", t.series),
+            ("project_series", t.project_series),
+            ("top", t.top),
+        ] {
+            let stat = table.stat(&rtxn).map_err(engine)?;
+            let pages = stat.branch_pages + stat.leaf_pages + stat.overflow_pages;
+            out.push(TableSize { name, entries: stat.entries as u64, bytes: pages as u64 * u64::from(stat.page_size) });
+        }
+        Ok(out)
+    }
+
     /// The generation: incremented by every write, so readers can tell data changed.
     pub fn generation(&self) -> StoreResult<u64> {
         let rtxn = self.read_txn()?;
         read_generation(&self.inner.tables, &rtxn)
     }
 
-    /// Merges every month's segments into one (what a load does for complete months).
+    /// Merges every month's segments into one and rewrites a sparse title dictionary (what a
+    /// load does when a month completes).
     pub fn compact(&self) -> StoreResult<()> {
         let mut wtxn = self.inner.env.write_txn().map_err(engine)?;
         let mut state = pageviews::WriteState::read(&self.inner.tables, &wtxn)?;
         for month in state.manifest.months() {
             pageviews::merge_all(&self.inner.tables, &mut wtxn, &mut state, month)?;
         }
+        pageviews::compact_dictionary(&self.inner.tables, &mut wtxn)?;
         state.store(&self.inner.tables, &mut wtxn)?;
         wtxn.commit().map_err(engine)
     }

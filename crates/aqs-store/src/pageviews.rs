@@ -393,6 +393,30 @@ pub(crate) fn merge_all(
     Ok(())
 }
 
+/// Rewrites the title dictionary with full pages when less than three quarters of its page
+/// bytes hold entries: titles first seen after a month's first load go into full pages, which
+/// LMDB splits in the middle. Called when a month completes; returns whether it rewrote.
+pub(crate) fn compact_dictionary(tables: &Tables, wtxn: &mut RwTxn) -> StoreResult<bool> {
+    let stat = tables.articles.stat(wtxn).map_err(engine)?;
+    let mut entries = Vec::with_capacity(stat.entries);
+    let mut payload = 0usize;
+    for entry in tables.articles.iter(wtxn).map_err(engine)? {
+        let (key, value) = entry.map_err(engine)?;
+        // An LMDB leaf node: an 8-byte header, key and value; and a 2-byte pointer.
+        payload += 10 + key.len() + value.len();
+        entries.push((key.to_vec(), value.to_vec()));
+    }
+    let pages = stat.leaf_pages * stat.page_size as usize;
+    if payload * 4 >= pages * 3 {
+        return Ok(false);
+    }
+    tables.articles.clear(wtxn).map_err(engine)?;
+    for (key, value) in entries {
+        tables.articles.put_with_flags(wtxn, PutFlags::APPEND, &key, &value).map_err(engine)?;
+    }
+    Ok(true)
+}
+
 /// Article ids for every title of the batch, creating the missing ones in key order.
 fn article_ids(
     tables: &Tables,
@@ -422,6 +446,9 @@ fn article_ids(
     }
     Ok(ids)
 }
+
+/// One month's new rows by article id: the days each article has, in day order.
+type MonthRows = BTreeMap<u32, Vec<(Day, ArticleViews)>>;
 
 /// The longest title the store accepts, in bytes (LMDB keys are bounded).
 pub const MAX_TITLE_BYTES: usize = 1024;
@@ -456,8 +483,7 @@ impl PageviewsWrite for EmbeddedStore {
             }
         }
         let ids = article_ids(tables, &mut wtxn, &mut state, keys)?;
-        let mut months: BTreeMap<YearMonth, (u64, BTreeMap<u32, Vec<(Day, ArticleViews)>>)> =
-            BTreeMap::new();
+        let mut months: BTreeMap<YearMonth, (u64, MonthRows)> = BTreeMap::new();
         for day in &batch.replace_article_days {
             months.entry(day.year_month()).or_default().0 |= day_bit(*day);
         }
@@ -471,12 +497,18 @@ impl PageviewsWrite for EmbeddedStore {
                 summary.article_rows += 1;
             }
         }
+        let mut month_completed = false;
         for (month, (covers, mut rows)) in months {
             for entries in rows.values_mut() {
                 entries.sort_by_key(|(d, _)| *d);
             }
             append_segment(tables, &mut wtxn, &mut state, month, covers, &rows)?;
             compact_month(tables, &mut wtxn, &mut state, month)?;
+            let covered = state.manifest.newest_first(month).fold(0, |m, s| m | s.covers);
+            month_completed |= covered == crate::segments::full_month_mask(month);
+        }
+        if month_completed {
+            compact_dictionary(tables, &mut wtxn)?;
         }
 
         // Per-project rows.
@@ -613,6 +645,33 @@ impl PageviewsWrite for EmbeddedStore {
             }
         }
         Ok(out)
+    }
+}
+
+impl EmbeddedStore {
+    /// The number of stored (project, article, day) rows, as reads resolve them.
+    pub fn article_day_count(&self) -> StoreResult<u64> {
+        let rtxn = self.read_txn()?;
+        let snapshot = self.snapshot(&rtxn)?;
+        let mut total = 0u64;
+        for month in snapshot.manifest.months() {
+            // Per article: the days already taken from newer segments, or hidden by them.
+            let mut resolved: HashMap<u32, u64> = HashMap::new();
+            let mut covered = 0u64;
+            for seg in snapshot.manifest.newest_first(month) {
+                let (start, end) = (series_key(seg.id, 0), series_key(seg.id, u32::MAX));
+                for entry in self.inner.tables.series.range(&rtxn, &inclusive(&start, &end)).map_err(engine)? {
+                    let (key, value) = entry.map_err(engine)?;
+                    let article = split_series_key(key)?.1;
+                    let days = codec::month_day_mask(value, month)?;
+                    let taken = resolved.entry(article).or_insert(0);
+                    total += u64::from((days & !*taken & !covered).count_ones());
+                    *taken |= days;
+                }
+                covered |= seg.covers;
+            }
+        }
+        Ok(total)
     }
 }
 

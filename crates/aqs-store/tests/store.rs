@@ -92,6 +92,10 @@ fn a_complete_month_is_one_segment_and_reads_stay_correct() {
     }
     let series = s.article_series(&p, "A", month.first_day(), month.last_day()).unwrap();
     assert_eq!(series.len(), 29);
+    assert_eq!(s.article_day_count().unwrap(), 29 * 2);
+    let sizes = s.table_sizes().unwrap();
+    assert_eq!(sizes.iter().find(|t| t.name == "articles").unwrap().entries, 30);
+    assert_eq!(sizes.iter().find(|t| t.name == "series").unwrap().entries, 30, "one segment per article after the month completes");
     assert!(
         series
             .iter()

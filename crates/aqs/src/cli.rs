@@ -24,6 +24,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Generate a month of sample data (when the data directory is empty), load it and serve it
     Demo(DemoArgs),
+    /// Print what the store holds: days, article-days, and the size of every table
+    Stats(StatsArgs),
 }
 
 #[derive(Args, Clone)]
@@ -98,6 +100,12 @@ pub struct ServeArgs {
     /// Address to listen on
     #[arg(long, env = "AQS_LISTEN", default_value = "127.0.0.1:7231", value_name = "ADDR")]
     pub listen: SocketAddr,
+}
+
+#[derive(Args)]
+pub struct StatsArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 #[derive(Args)]

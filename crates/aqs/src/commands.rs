@@ -1,6 +1,6 @@
 //! One function per subcommand.
 
-use crate::cli::{Command, DemoArgs, GenerateArgs, ImportArgs, LoadArgs, StoreArgs};
+use crate::cli::{Command, DemoArgs, GenerateArgs, ImportArgs, LoadArgs, StatsArgs, StoreArgs};
 use crate::progress::Bars;
 use anyhow::{Context, Result, anyhow, bail};
 use aqs_core::dates::Day;
@@ -22,6 +22,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Import(args) => run_import(&args),
         Command::Serve(args) => serve(open_store(&args.store)?, args.listen, &[]),
         Command::Demo(args) => run_demo(&args),
+        Command::Stats(args) => run_stats(&args),
     }
 }
 
@@ -122,6 +123,31 @@ fn print_store_size(store: &EmbeddedStore) -> Result<()> {
         store.used_bytes()? / 1_000_000,
         days
     );
+    Ok(())
+}
+
+fn run_stats(args: &StatsArgs) -> Result<()> {
+    let store = open_store(&args.store)?;
+    let days = store.article_days_loaded()?;
+    let article_days = store.article_day_count()?;
+    println!("store:             {}", store.path().display());
+    println!("format version:    {}", aqs_store::FORMAT_VERSION);
+    println!("generation:        {}", store.generation()?);
+    match (days.first(), days.last()) {
+        (Some(first), Some(last)) => println!("per-article days:  {} ({first} .. {last})", days.len()),
+        _ => println!("per-article days:  0"),
+    }
+    println!("article-days:      {article_days}");
+    println!("file:              {} bytes ({} in use)", store.file_bytes()?, store.used_bytes()?);
+    let sizes = store.table_sizes()?;
+    for table in &sizes {
+        println!("  {:<16} {:>12} bytes {:>12} entries", table.name, table.bytes, table.entries);
+    }
+    let per_article: u64 = sizes.iter().filter(|t| t.name == "series" || t.name == "articles").map(|t| t.bytes).sum();
+    if article_days > 0 {
+        println!("per-article bytes per article-day: {:.2} (series and title dictionary)", per_article as f64 / article_days as f64);
+        println!("store bytes per article-day:       {:.2} (every table)", store.used_bytes()? as f64 / article_days as f64);
+    }
     Ok(())
 }
 

@@ -63,10 +63,10 @@ impl Progress for Bars {
     }
 
     fn day_publishing(&self, day: Day) {
-        tracing::info!(%day, "publishing day");
+        tracing::debug!(%day, "publishing day");
     }
 
     fn day_published(&self, day: Day) {
-        tracing::info!(%day, "day published");
+        tracing::debug!(%day, "day published");
     }
 }

@@ -115,9 +115,12 @@ fn encode(title: &str) -> String {
 
 /// Views computed straight from the generated files, with a parser of its own: per
 /// (project, title, day) the views of every (access, agent), and per-project hourly sums.
+/// (project, title, day) → (access, agent) → views.
+type ArticleViews = HashMap<(String, String, String), HashMap<(String, String), u64>>;
+
 #[derive(Default)]
 struct Expected {
-    articles: HashMap<(String, String, String), HashMap<(String, String), u64>>,
+    articles: ArticleViews,
     hours: HashMap<(String, String, String, String, usize), u64>,
 }
 
@@ -384,7 +387,7 @@ fn a_load_killed_mid_commit_leaves_the_served_data_intact() {
             "0.01",
             new.to_str().unwrap(),
         ],
-        &[("AQS_TEST_PAUSE_BEFORE_COMMIT_MS", "60000")],
+        &[("AQS_TEST_PAUSE_BEFORE_COMMIT_MS", "60000"), ("AQS_LOG", "aqs=debug")],
     );
     load.wait_for("publishing day", Duration::from_secs(60));
     std::thread::sleep(Duration::from_millis(500));

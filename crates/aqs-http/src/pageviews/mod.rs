@@ -23,37 +23,26 @@ pub fn routes() -> Router<AppState> {
         .route("/pageviews/top/{project}/{access}/{year}/{month}/{day}", get(top::handle))
 }
 
-/// The path parameters of a route, percent-decoded once, in route order. A segment that does
-/// not decode to UTF-8 is refused with the AQS error body; an empty one is the route 404.
+/// The path parameters of a route in route order, percent-decoded once (by axum, which matched
+/// the route on the raw path, so `%2F` stays inside its segment). A segment that does not
+/// decode to UTF-8 is refused with the AQS error body; an empty one is the route 404.
 pub struct Segments(pub Vec<String>);
 
 impl<S: Send + Sync> FromRequestParts<S> for Segments {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let reject = |parts: &Parts| {
-            let uri = parts
-                .extensions
-                .get::<axum::extract::OriginalUri>()
-                .map_or(parts.uri.clone(), |o| o.0.clone());
-            ApiError::BadPathEncoding.into_response_for(&parts.method, &uri)
+        let uri = parts.extensions.get::<axum::extract::OriginalUri>().map_or(parts.uri.clone(), |o| o.0.clone());
+        let Ok(raw) = RawPathParams::from_request_parts(parts, state).await else {
+            return Err(ApiError::BadPathEncoding.into_response_for(&parts.method, &uri));
         };
-        let raw =
-            RawPathParams::from_request_parts(parts, state).await.map_err(|_| reject(parts))?;
         let mut segments = Vec::new();
         for (_, value) in &raw {
             // An empty segment (`//`) matches no route of the original.
             if value.is_empty() {
-                let uri = parts
-                    .extensions
-                    .get::<axum::extract::OriginalUri>()
-                    .map_or(parts.uri.clone(), |o| o.0.clone());
                 return Err(crate::error::route_not_found(parts.method.clone(), uri).await);
             }
-            match percent_encoding::percent_decode_str(value).decode_utf8() {
-                Ok(decoded) => segments.push(decoded.into_owned()),
-                Err(_) => return Err(reject(parts)),
-            }
+            segments.push(value.to_string());
         }
         Ok(Segments(segments))
     }

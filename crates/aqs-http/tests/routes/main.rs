@@ -56,6 +56,7 @@ pub fn seeded_store() -> MemoryStore {
             rows.push(("AC/DC".to_string(), views(&[(Desktop, User, 5)])));
             rows.push(("Foo_bar:_100%_?".to_string(), views(&[(MobileWeb, Spider, 3)])));
             rows.push(("Ünïcødé_日本語".to_string(), views(&[(MobileApp, User, 7)])));
+            rows.push(("Literal%20Percent".to_string(), views(&[(Desktop, User, 11)])));
         }
         rows.sort_by(|a, b| a.0.cmp(&b.0));
         article_days.push(ArticleDay { day: *d, project: en.clone(), rows });

@@ -79,3 +79,13 @@ async fn other_methods_get_the_route_404() {
         "https://mediawiki.org/wiki/HyperSwitch/errors/not_found#route"
     );
 }
+
+#[tokio::test]
+async fn a_title_with_a_literal_percent_escape_is_decoded_once() {
+    // `Literal%20Percent` is requested as `Literal%2520Percent`; decoding twice made it
+    // `Literal Percent` and then `Literal_Percent`, which found nothing.
+    let answer = get("/metrics/pageviews/per-article/en.wikipedia/desktop/user/Literal%2520Percent/daily/20150701/20150701").await;
+    assert_eq!(answer.status, 200, "{}", String::from_utf8_lossy(&answer.body));
+    assert_eq!(answer.json()["items"][0]["article"], "Literal%20Percent");
+    assert_eq!(answer.json()["items"][0]["views"], 11);
+}
