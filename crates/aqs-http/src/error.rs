@@ -4,10 +4,14 @@
 //!
 //! Which error belongs where: [`aqs_core::RequestError`] comes from validation and "no data";
 //! [`aqs_core::StoreError`] from backends, answered as a 500 that hides its text (it is logged
-//! once, here).
+//! once, here). Handlers and extractors return [`ApiError`]; its response carries
+//! [`ProblemParts`], and the [`render_problems`] middleware writes the body with the request's
+//! method and path.
 
 use aqs_core::error::{Detail, RequestError, StoreError};
+use axum::extract::Request;
 use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
@@ -22,6 +26,8 @@ pub enum ApiError {
     Store(StoreError),
     /// A path segment is not valid percent-encoded UTF-8.
     BadPathEncoding,
+    /// No route matches.
+    RouteNotFound,
 }
 
 impl From<RequestError> for ApiError {
@@ -55,6 +61,16 @@ struct Problem<'a> {
     uri: &'a str,
 }
 
+/// What an error response says, before the request's method and path are known: handlers
+/// and extractors return it inside the response, and [`render_problems`] writes the body.
+#[derive(Debug, Clone)]
+pub struct ProblemParts {
+    status: StatusCode,
+    kind: &'static str,
+    title: Option<&'static str>,
+    detail: Option<Detail>,
+}
+
 /// The path the original AQS process saw: `/analytics.wikimedia.org/v1/<family>/...`.
 pub fn internal_uri(uri: &Uri) -> String {
     let path = uri.path();
@@ -68,30 +84,50 @@ pub fn internal_uri(uri: &Uri) -> String {
     path.to_string()
 }
 
-fn problem(
-    status: StatusCode,
-    kind: &str,
-    title: Option<&str>,
-    detail: Option<DetailJson<'_>>,
-    method: &Method,
-    uri: &Uri,
-) -> Response {
-    let method = method.as_str().to_ascii_lowercase();
-    let uri = internal_uri(uri);
-    let body =
-        Problem { kind: format!("{TYPE_PREFIX}{kind}"), title, method: &method, detail, uri: &uri };
-    let bytes = serde_json::to_vec(&body).unwrap_or_default();
-    let mut response = (status, bytes).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(ERROR_CACHE_CONTROL));
-    response
+impl ProblemParts {
+    fn new(
+        status: StatusCode,
+        kind: &'static str,
+        title: Option<&'static str>,
+        detail: Option<Detail>,
+    ) -> Self {
+        ProblemParts { status, kind, title, detail }
+    }
+
+    /// The whole response for a request of `method` on `uri`.
+    pub fn render(&self, method: &Method, uri: &Uri) -> Response {
+        let method = method.as_str().to_ascii_lowercase();
+        let uri = internal_uri(uri);
+        let detail = self.detail.as_ref().map(|d| match d {
+            Detail::Text(t) => DetailJson::Text(t),
+            Detail::List(l) => DetailJson::List(l),
+        });
+        let body = Problem {
+            kind: format!("{TYPE_PREFIX}{}", self.kind),
+            title: self.title,
+            method: &method,
+            detail,
+            uri: &uri,
+        };
+        let bytes = serde_json::to_vec(&body).unwrap_or_default();
+        let mut response = (self.status, bytes).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(ERROR_CACHE_CONTROL));
+        response
+    }
+
+    fn into_pending_response(self) -> Response {
+        let mut response = self.status.into_response();
+        response.extensions_mut().insert(self);
+        response
+    }
 }
 
-impl ApiError {
-    /// The response for this error to a request of `method` on `uri`.
-    pub fn into_response_for(self, method: &Method, uri: &Uri) -> Response {
-        match self {
+impl From<ApiError> for ProblemParts {
+    fn from(error: ApiError) -> Self {
+        let text = |t: &str| Some(Detail::Text(t.to_string()));
+        match error {
             ApiError::Request(RequestError::NotAllowed { param, allowed }) => {
                 let name =
                     if param.contains('-') { format!("['{param}']") } else { format!(".{param}") };
@@ -99,66 +135,68 @@ impl ApiError {
                     "data.params{name} should be equal to one of the allowed values: [{}]",
                     allowed.join(", ")
                 );
-                problem(
+                ProblemParts::new(
                     StatusCode::BAD_REQUEST,
                     "bad_request",
                     Some("Invalid parameters"),
-                    Some(DetailJson::Text(&detail)),
-                    method,
-                    uri,
+                    Some(Detail::Text(detail)),
                 )
             }
             ApiError::Request(RequestError::Invalid(detail)) => {
-                let detail = match &detail {
-                    Detail::Text(t) => DetailJson::Text(t),
-                    Detail::List(l) => DetailJson::List(l),
-                };
-                problem(StatusCode::BAD_REQUEST, "invalid_request", None, Some(detail), method, uri)
+                ProblemParts::new(StatusCode::BAD_REQUEST, "invalid_request", None, Some(detail))
             }
-            ApiError::Request(RequestError::NoData) => problem(
+            ApiError::Request(RequestError::NoData) => ProblemParts::new(
                 StatusCode::NOT_FOUND,
                 "not_found",
                 Some("Not found."),
-                Some(DetailJson::Text(NOT_FOUND_DETAIL)),
-                method,
-                uri,
+                text(NOT_FOUND_DETAIL),
             ),
-            ApiError::Request(RequestError::InvalidStoredData(text)) => problem(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "error",
-                None,
-                Some(DetailJson::Text(text)),
-                method,
-                uri,
-            ),
-            ApiError::BadPathEncoding => {
-                let detail = "A path segment is not valid percent-encoded UTF-8.";
-                problem(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_request",
-                    None,
-                    Some(DetailJson::Text(detail)),
-                    method,
-                    uri,
-                )
+            ApiError::Request(RequestError::InvalidStoredData(detail)) => {
+                ProblemParts::new(StatusCode::INTERNAL_SERVER_ERROR, "error", None, text(detail))
             }
+            ApiError::BadPathEncoding => ProblemParts::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                None,
+                text("A path segment is not valid percent-encoded UTF-8."),
+            ),
+            ApiError::RouteNotFound => ProblemParts::new(
+                StatusCode::NOT_FOUND,
+                "not_found#route",
+                Some("Not found."),
+                None,
+            ),
             ApiError::Store(e) => {
-                tracing::error!(error = %e, uri = %uri, "store read failed");
-                let detail = "Internal error while reading the data store.";
-                problem(
+                tracing::error!(error = %e, "store read failed");
+                ProblemParts::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "internal_error",
                     None,
-                    Some(DetailJson::Text(detail)),
-                    method,
-                    uri,
+                    text("Internal error while reading the data store."),
                 )
             }
         }
     }
 }
 
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        ProblemParts::from(self).into_pending_response()
+    }
+}
+
+/// Middleware: writes the AQS problem body of an error response, with the request's method
+/// and path.
+pub async fn render_problems(request: Request, next: Next) -> Response {
+    let (method, uri) = (request.method().clone(), request.uri().clone());
+    let response = next.run(request).await;
+    match response.extensions().get::<ProblemParts>() {
+        Some(parts) => parts.render(&method, &uri),
+        None => response,
+    }
+}
+
 /// The route-level 404 (no route matches, or a method a route does not serve).
-pub async fn route_not_found(method: Method, uri: Uri) -> Response {
-    problem(StatusCode::NOT_FOUND, "not_found#route", Some("Not found."), None, &method, &uri)
+pub async fn route_not_found() -> ApiError {
+    ApiError::RouteNotFound
 }

@@ -35,6 +35,7 @@ pub fn router(state: AppState) -> Router {
     api.fallback(error::route_not_found)
         .method_not_allowed_fallback(error::route_not_found)
         .with_state(state)
+        .layer(axum::middleware::from_fn(error::render_problems))
         .layer(axum::middleware::map_request(headers::answer_options))
         .layer(tower_http::compression::CompressionLayer::new().gzip(true))
         .layer(axum::middleware::map_response(headers::add_common_headers))

@@ -176,37 +176,31 @@ fn gaussian(rng: &mut ChaCha8Rng) -> f64 {
     (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
 }
 
+/// The index of a slot drawn with probability proportional to its weight.
+fn pick(rng: &mut ChaCha8Rng, weights: &[f64], total: f64) -> usize {
+    let mut x = rng.random::<f64>() * total;
+    let mut i = 0;
+    while i + 1 < weights.len() && x >= weights[i] {
+        x -= weights[i];
+        i += 1;
+    }
+    i
+}
+
 /// Splits `n` over weights (a multinomial draw; expected shares for large `n`).
 fn split<const N: usize>(rng: &mut ChaCha8Rng, n: u64, weights: &[f64; N]) -> [u64; N] {
     let mut out = [0u64; N];
     let total: f64 = weights.iter().sum();
-    if n <= 64 {
-        for _ in 0..n {
-            let mut x = rng.random::<f64>() * total;
-            let mut i = 0;
-            while i + 1 < N && x >= weights[i] {
-                x -= weights[i];
-                i += 1;
-            }
-            out[i] += 1;
-        }
-    } else {
-        let mut left = n;
+    let mut left = n;
+    if n > 64 {
         for i in 0..N {
-            let share = ((n as f64) * weights[i] / total).floor() as u64;
-            out[i] = share.min(left);
+            out[i] = (((n as f64) * weights[i] / total).floor() as u64).min(left);
             left -= out[i];
         }
-        // Remainders go to random slots by weight.
-        for _ in 0..left {
-            let mut x = rng.random::<f64>() * total;
-            let mut i = 0;
-            while i + 1 < N && x >= weights[i] {
-                x -= weights[i];
-                i += 1;
-            }
-            out[i] += 1;
-        }
+    }
+    // Small counts, and the remainders of large ones, go to random slots by weight.
+    for _ in 0..left {
+        out[pick(rng, weights, total)] += 1;
     }
     out
 }

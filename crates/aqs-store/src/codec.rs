@@ -173,7 +173,8 @@ fn column_major(entries: &[(Day, ArticleViews)]) -> Vec<u8> {
         })
         .collect();
     let width = if explicit { 16 } else { 9 };
-    let mask = (0..width).fold(0u64, |m, i| if columns.iter().any(|c| c[i] != 0) { m | 1 << i } else { m });
+    let mask = (0..width)
+        .fold(0u64, |m, i| if columns.iter().any(|c| c[i] != 0) { m | 1 << i } else { m });
     put_varint(&mut out, (mask << 1) | u64::from(explicit));
     for i in (0..width).filter(|i| mask & (1 << i) != 0) {
         for c in &columns {
@@ -206,7 +207,10 @@ pub fn read_month_entries(
     let mut r = Reader::new(bytes);
     let (mask, by_column) = read_header(&mut r, month)?;
     let first = month.first_day();
-    let days: Vec<Day> = (0..i32::from(month.len())).filter(|i| mask & (1 << i) != 0).map(|i| first.add_days(i)).collect();
+    let days: Vec<Day> = (0..i32::from(month.len()))
+        .filter(|i| mask & (1 << i) != 0)
+        .map(|i| first.add_days(i))
+        .collect();
     let out = if by_column {
         let tag = r.varint()?;
         let (explicit, columns) = (tag & 1 != 0, tag >> 1);
@@ -323,7 +327,10 @@ mod tests {
         assert!(read_month_entries(&[0x80, 0x80, 0x80, 0x80, 0x08], month).is_err());
     }
 
-    fn month_of(days: u8, make: impl Fn(u8) -> ArticleViews) -> (YearMonth, Vec<(Day, ArticleViews)>) {
+    fn month_of(
+        days: u8,
+        make: impl Fn(u8) -> ArticleViews,
+    ) -> (YearMonth, Vec<(Day, ArticleViews)>) {
         let month = YearMonth::new(2024, 1).unwrap();
         (month, (0..days).map(|i| (month.first_day().add_days(i32::from(i)), make(i))).collect())
     }
@@ -348,7 +355,8 @@ mod tests {
     fn varying_sparse_days_stay_row_by_row_and_imports_round_trip_by_column() {
         let (month, entries) = month_of(10, |i| {
             let mut v = ArticleViews::default();
-            let access = [Access::Desktop, Access::MobileWeb, Access::MobileApp][usize::from(i % 3)];
+            let access =
+                [Access::Desktop, Access::MobileWeb, Access::MobileApp][usize::from(i % 3)];
             let agent = [Agent::User, Agent::Spider, Agent::Automated][usize::from(i / 3 % 3)];
             v.add(access, agent, 1);
             v

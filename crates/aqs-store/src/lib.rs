@@ -183,7 +183,11 @@ impl EmbeddedStore {
         ] {
             let stat = table.stat(&rtxn).map_err(engine)?;
             let pages = stat.branch_pages + stat.leaf_pages + stat.overflow_pages;
-            out.push(TableSize { name, entries: stat.entries as u64, bytes: pages as u64 * u64::from(stat.page_size) });
+            out.push(TableSize {
+                name,
+                entries: stat.entries as u64,
+                bytes: pages as u64 * u64::from(stat.page_size),
+            });
         }
         Ok(out)
     }

@@ -660,7 +660,13 @@ impl EmbeddedStore {
             let mut covered = 0u64;
             for seg in snapshot.manifest.newest_first(month) {
                 let (start, end) = (series_key(seg.id, 0), series_key(seg.id, u32::MAX));
-                for entry in self.inner.tables.series.range(&rtxn, &inclusive(&start, &end)).map_err(engine)? {
+                for entry in self
+                    .inner
+                    .tables
+                    .series
+                    .range(&rtxn, &inclusive(&start, &end))
+                    .map_err(engine)?
+                {
                     let (key, value) = entry.map_err(engine)?;
                     let article = split_series_key(key)?.1;
                     let days = codec::month_day_mask(value, month)?;

@@ -95,7 +95,11 @@ fn a_complete_month_is_one_segment_and_reads_stay_correct() {
     assert_eq!(s.article_day_count().unwrap(), 29 * 2);
     let sizes = s.table_sizes().unwrap();
     assert_eq!(sizes.iter().find(|t| t.name == "articles").unwrap().entries, 30);
-    assert_eq!(sizes.iter().find(|t| t.name == "series").unwrap().entries, 30, "one segment per article after the month completes");
+    assert_eq!(
+        sizes.iter().find(|t| t.name == "series").unwrap().entries,
+        30,
+        "one segment per article after the month completes"
+    );
     assert!(
         series
             .iter()

@@ -134,7 +134,9 @@ fn run_stats(args: &StatsArgs) -> Result<()> {
     println!("format version:    {}", aqs_store::FORMAT_VERSION);
     println!("generation:        {}", store.generation()?);
     match (days.first(), days.last()) {
-        (Some(first), Some(last)) => println!("per-article days:  {} ({first} .. {last})", days.len()),
+        (Some(first), Some(last)) => {
+            println!("per-article days:  {} ({first} .. {last})", days.len())
+        }
         _ => println!("per-article days:  0"),
     }
     println!("article-days:      {article_days}");
@@ -143,10 +145,17 @@ fn run_stats(args: &StatsArgs) -> Result<()> {
     for table in &sizes {
         println!("  {:<16} {:>12} bytes {:>12} entries", table.name, table.bytes, table.entries);
     }
-    let per_article: u64 = sizes.iter().filter(|t| t.name == "series" || t.name == "articles").map(|t| t.bytes).sum();
+    let per_article: u64 =
+        sizes.iter().filter(|t| t.name == "series" || t.name == "articles").map(|t| t.bytes).sum();
     if article_days > 0 {
-        println!("per-article bytes per article-day: {:.2} (series and title dictionary)", per_article as f64 / article_days as f64);
-        println!("store bytes per article-day:       {:.2} (every table)", store.used_bytes()? as f64 / article_days as f64);
+        println!(
+            "per-article bytes per article-day: {:.2} (series and title dictionary)",
+            per_article as f64 / article_days as f64
+        );
+        println!(
+            "store bytes per article-day:       {:.2} (every table)",
+            store.used_bytes()? as f64 / article_days as f64
+        );
     }
     Ok(())
 }

@@ -6,8 +6,7 @@ use crate::error::ApiError;
 use crate::headers;
 use aqs_core::RequestError;
 use aqs_core::pageviews::{AggregateParams, AggregateRequest};
-use axum::extract::{OriginalUri, State};
-use axum::http::Method;
+use axum::extract::State;
 use axum::response::Response;
 use serde::Serialize;
 
@@ -23,14 +22,8 @@ struct Item<'a> {
 
 pub async fn handle(
     State(state): State<AppState>,
-    method: Method,
-    OriginalUri(uri): OriginalUri,
     Segments(s): Segments,
-) -> Response {
-    respond(state, &s).await.unwrap_or_else(|e| e.into_response_for(&method, &uri))
-}
-
-async fn respond(state: AppState, s: &[String]) -> Result<Response, ApiError> {
+) -> Result<Response, ApiError> {
     let request = AggregateRequest::parse(AggregateParams {
         project: &s[0],
         access: &s[1],

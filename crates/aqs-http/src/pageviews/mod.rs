@@ -10,7 +10,6 @@ use aqs_core::error::StoreError;
 use axum::Router;
 use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::request::Parts;
-use axum::response::Response;
 use axum::routing::get;
 
 pub fn routes() -> Router<AppState> {
@@ -29,18 +28,17 @@ pub fn routes() -> Router<AppState> {
 pub struct Segments(pub Vec<String>);
 
 impl<S: Send + Sync> FromRequestParts<S> for Segments {
-    type Rejection = Response;
+    type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let uri = parts.extensions.get::<axum::extract::OriginalUri>().map_or(parts.uri.clone(), |o| o.0.clone());
-        let Ok(raw) = RawPathParams::from_request_parts(parts, state).await else {
-            return Err(ApiError::BadPathEncoding.into_response_for(&parts.method, &uri));
-        };
+        let raw = RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::BadPathEncoding)?;
         let mut segments = Vec::new();
         for (_, value) in &raw {
             // An empty segment (`//`) matches no route of the original.
             if value.is_empty() {
-                return Err(crate::error::route_not_found(parts.method.clone(), uri).await);
+                return Err(ApiError::RouteNotFound);
             }
             segments.push(value.to_string());
         }
