@@ -112,6 +112,42 @@ fn a_complete_month_is_one_segment_and_reads_stay_correct() {
     assert!(s.used_bytes().unwrap() <= before);
 }
 
+#[test]
+fn a_daily_load_appends_instead_of_rewriting_the_store() {
+    let s = temp_store();
+    let p = Project::from_stored("en.wikipedia");
+    let titles: Vec<String> = (0..1000).map(|i| format!("Article_number_{i:05}")).collect();
+    let day_batch = |day: Day| {
+        let rows = titles
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let mut v = ArticleViews::default();
+                v.add(Access::Desktop, Agent::User, 1 + (i as u32 % 50));
+                v.add(Access::MobileWeb, Agent::Spider, 1);
+                (t.clone(), v)
+            })
+            .collect();
+        PageviewsBatch {
+            replace_article_days: vec![day],
+            article_days: vec![ArticleDay { day, project: p.clone(), rows }],
+            ..Default::default()
+        }
+    };
+    for month in 1..=3 {
+        for day in YearMonth::new(2024, month).unwrap().days() {
+            s.write(&day_batch(day)).unwrap();
+        }
+    }
+    let (used, file) = (s.used_bytes().unwrap(), s.file_bytes().unwrap());
+    s.write(&day_batch(Day::from_ymd(2024, 4, 1).unwrap())).unwrap();
+    let grown = s.used_bytes().unwrap() - used;
+    // A lone day pays its keys (about 18 bytes per article) until its month is merged, so it
+    // costs about a sixth of a compacted month; it must not cost anything like the store.
+    assert!(grown * 10 < used, "a day grew the store by {grown} of {used} bytes");
+    assert!(s.file_bytes().unwrap() - file < file / 4, "the file grew by more than a quarter");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Property test: random batches applied to both stores give the same reads.
 
