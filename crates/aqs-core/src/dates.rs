@@ -51,6 +51,23 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
     (year, month, day)
 }
 
+/// `YYYYMMDDHH` as ASCII digits (years are 0..=9999).
+fn digits(year: i32, month: u8, day: u8, hour: u8) -> [u8; 10] {
+    let year = year.clamp(0, 9999) as u32;
+    let mut out = [b'0'; 10];
+    for (i, value) in [
+        (0, year / 100),
+        (2, year % 100),
+        (4, u32::from(month)),
+        (6, u32::from(day)),
+        (8, u32::from(hour)),
+    ] {
+        out[i] = b'0' + (value / 10) as u8;
+        out[i + 1] = b'0' + (value % 10) as u8;
+    }
+    out
+}
+
 fn is_leap(year: i32) -> bool {
     (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
 }
@@ -143,6 +160,12 @@ impl Day {
     pub fn timestamp(self) -> String {
         format!("{}00", self.compact())
     }
+
+    /// [`Day::timestamp`] as ten ASCII digits, without allocating.
+    pub fn timestamp_digits(self) -> [u8; 10] {
+        let (y, m, d) = self.civil();
+        digits(y, m, d, 0)
+    }
 }
 
 impl fmt::Display for Day {
@@ -202,6 +225,11 @@ impl YearMonth {
         format!("{:04}{:02}0100", self.year, self.month)
     }
 
+    /// [`YearMonth::timestamp`] as ten ASCII digits.
+    pub fn timestamp_digits(self) -> [u8; 10] {
+        digits(self.year, self.month, 1, 0)
+    }
+
     /// The days of the month, in order.
     pub fn days(self) -> impl Iterator<Item = Day> {
         let first = self.first_day();
@@ -223,6 +251,12 @@ impl Hour {
     /// `YYYYMMDDHH`.
     pub fn timestamp(self) -> String {
         format!("{}{:02}", self.day.compact(), self.hour)
+    }
+
+    /// [`Hour::timestamp`] as ten ASCII digits.
+    pub fn timestamp_digits(self) -> [u8; 10] {
+        let (y, m, d) = self.day.civil();
+        digits(y, m, d, self.hour)
     }
 
     /// Hours since 1970-01-01T00.

@@ -71,15 +71,22 @@ impl ArticleViews {
         out
     }
 
-    /// Rebuilds all 16 columns from the nine concrete counters.
-    pub fn from_concrete(concrete: [u32; 9]) -> ArticleViews {
-        let mut views = ArticleViews::default();
-        for (i, &n) in concrete.iter().enumerate() {
-            let access = [Access::Desktop, Access::MobileApp, Access::MobileWeb][i / 3];
-            let agent = [Agent::Automated, Agent::Spider, Agent::User][i % 3];
-            views.add(access, agent, n);
+    /// Rebuilds all 16 columns from the nine concrete counters (saturating sums).
+    pub fn from_concrete(c: [u32; 9]) -> ArticleViews {
+        // c is access-major: desktop, mobile-app, mobile-web × automated, spider, user; the
+        // columns are access-major too (all, desktop, mobile-app, mobile-web) × (all,
+        // automated, spider, user).
+        let mut v = [0u32; 16];
+        for access in 0..3 {
+            let row = &c[access * 3..access * 3 + 3];
+            let base = (access + 1) * 4;
+            v[base + 1..base + 4].copy_from_slice(row);
+            v[base] = row[0].saturating_add(row[1]).saturating_add(row[2]);
         }
-        views
+        for column in 0..4 {
+            v[column] = v[4 + column].saturating_add(v[8 + column]).saturating_add(v[12 + column]);
+        }
+        ArticleViews(v)
     }
 
     /// True when every `all-*` column is the sum of its concrete columns (always so for loaded
@@ -136,6 +143,15 @@ impl Period {
             Period::Hour(h) => h.timestamp(),
             Period::Day(d) => d.timestamp(),
             Period::Month(m) => m.timestamp(),
+        }
+    }
+
+    /// [`Period::timestamp`] as ten ASCII digits.
+    pub fn timestamp_digits(self) -> [u8; 10] {
+        match self {
+            Period::Hour(h) => h.timestamp_digits(),
+            Period::Day(d) => d.timestamp_digits(),
+            Period::Month(m) => m.timestamp_digits(),
         }
     }
 

@@ -43,11 +43,20 @@ pub async fn answer_options(request: Request) -> Result<Request, Response> {
     Ok(request)
 }
 
-/// A strong ETag: the SHA-1 of the body bytes.
+/// A strong ETag: the SHA-1 of the body bytes, quoted lower-case hex. (The `sha1` crate uses
+/// the CPU's SHA instructions when it has them; hashing was a tenth of the serving time.)
 pub fn etag(body: &[u8]) -> HeaderValue {
-    let digest = sha1_smol::Sha1::from(body).digest().to_string();
-    HeaderValue::from_str(&format!("\"{digest}\""))
-        .unwrap_or_else(|_| HeaderValue::from_static("\"\""))
+    use sha1::Digest;
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let digest = sha1::Sha1::digest(body);
+    let mut text = Vec::with_capacity(42);
+    text.push(b'"');
+    for byte in digest.iter() {
+        text.push(HEX[usize::from(byte >> 4)]);
+        text.push(HEX[usize::from(byte & 15)]);
+    }
+    text.push(b'"');
+    HeaderValue::from_bytes(&text).unwrap_or_else(|_| HeaderValue::from_static("\"\""))
 }
 
 /// A data response: `{"items": [...]}` with the cache and content headers of the original.
@@ -56,13 +65,17 @@ pub fn items<T: Serialize>(items: &[T]) -> Response {
     struct Items<'a, T> {
         items: &'a [T],
     }
-    let body = match serde_json::to_vec(&Items { items }) {
-        Ok(body) => body,
+    match serde_json::to_vec(&Items { items }) {
+        Ok(body) => json_body(body),
         Err(e) => {
             tracing::error!(error = %e, "response serialization failed");
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
-    };
+    }
+}
+
+/// A data response from an already serialized JSON body.
+pub fn json_body(body: Vec<u8>) -> Response {
     let mut headers = HeaderMap::new();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(DATA_CACHE_CONTROL));

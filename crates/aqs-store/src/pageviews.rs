@@ -130,6 +130,7 @@ fn resolve_month(
 ) -> StoreResult<Vec<(Day, ArticleViews)>> {
     let mut out = Vec::new();
     let mut resolved = 0u64;
+    let first = month.first_day().epoch_days();
     for seg in manifest.newest_first(month) {
         let open = wanted & !resolved;
         if open == 0 {
@@ -140,7 +141,7 @@ fn resolve_month(
                 tables.series.get(txn, &series_key(seg.id, article)).map_err(engine)?
             {
                 for (day, views) in read_month_entries(bytes, month)? {
-                    let bit = day_bit(day);
+                    let bit = 1u64 << (day.epoch_days() - first);
                     if open & bit != 0 {
                         out.push((day, views));
                     }

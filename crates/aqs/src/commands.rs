@@ -193,7 +193,12 @@ fn serve(store: EmbeddedStore, listen: SocketAddr, examples: &[String]) -> Resul
         }
         use std::io::Write;
         std::io::stdout().flush()?;
-        let app = aqs_http::router(aqs_http::AppState { pageviews: Arc::new(store) });
+        // LMDB reads are lookups in memory-mapped pages: run them on the async workers.
+        let state = aqs_http::AppState {
+            pageviews: Arc::new(store),
+            store_calls: aqs_http::StoreCalls::Inline,
+        };
+        let app = aqs_http::router(state);
         aqs_http::run(listener, app, shutdown_signal()).await.context("server failed")?;
         tracing::info!("stopped");
         Ok(())

@@ -120,3 +120,17 @@ fn year_month_day_validation() {
     // Valid as 2015-10-10 once concatenated, but looked up literally: finds nothing.
     assert_eq!(check_year_month_day("2015", "1", "01").unwrap(), None);
 }
+
+#[test]
+fn timestamp_digits_match_the_formatted_timestamps() {
+    for days in [-719_528, 0, 16_617, 20_000, 2_932_896] {
+        let day = Day(days);
+        assert_eq!(day.timestamp_digits().as_slice(), day.timestamp().as_bytes());
+        assert_eq!(
+            day.year_month().timestamp_digits().as_slice(),
+            day.year_month().timestamp().as_bytes()
+        );
+        let hour = Hour { day, hour: 23 };
+        assert_eq!(hour.timestamp_digits().as_slice(), hour.timestamp().as_bytes());
+    }
+}

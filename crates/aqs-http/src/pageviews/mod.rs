@@ -4,8 +4,8 @@ mod aggregate;
 mod per_article;
 mod top;
 
-use crate::AppState;
 use crate::error::ApiError;
+use crate::{AppState, StoreCalls};
 use aqs_core::error::StoreError;
 use axum::Router;
 use axum::extract::{FromRequestParts, RawPathParams};
@@ -46,12 +46,16 @@ impl<S: Send + Sync> FromRequestParts<S> for Segments {
     }
 }
 
-/// Runs a store read on the blocking pool.
+/// Runs a store read where the state says: inline, or on the blocking pool.
 async fn read<T: Send + 'static>(
+    state: &AppState,
     f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    match tokio::task::spawn_blocking(f).await {
-        Ok(result) => result.map_err(ApiError::from),
-        Err(e) => Err(ApiError::Store(StoreError::Engine(format!("store task failed: {e}")))),
+    match state.store_calls {
+        StoreCalls::Inline => f().map_err(ApiError::from),
+        StoreCalls::BlockingPool => match tokio::task::spawn_blocking(f).await {
+            Ok(result) => result.map_err(ApiError::from),
+            Err(e) => Err(ApiError::Store(StoreError::Engine(format!("store task failed: {e}")))),
+        },
     }
 }

@@ -4,25 +4,13 @@ use super::{Segments, read};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::headers;
+use crate::items::SeriesWriter;
 use aqs_core::RequestError;
+use aqs_core::dates::YearMonth;
 use aqs_core::pageviews::{PerArticleParams, PerArticleRequest};
 use aqs_core::params::ArticleGranularity;
 use axum::extract::State;
 use axum::response::Response;
-use serde::Serialize;
-use std::collections::BTreeMap;
-
-/// One item, keys in the order the original serves them.
-#[derive(Serialize)]
-struct Item<'a> {
-    project: &'a str,
-    article: &'a str,
-    granularity: &'static str,
-    timestamp: String,
-    access: &'static str,
-    agent: &'static str,
-    views: u64,
-}
 
 pub async fn handle(
     State(state): State<AppState>,
@@ -40,35 +28,49 @@ pub async fn handle(
     let store = state.pageviews.clone();
     let (project, article, first, last) =
         (request.project.clone(), request.article.clone(), request.first, request.last);
-    let rows = read(move || store.article_series(&project, &article, first, last)).await?;
+    let rows = read(&state, move || store.article_series(&project, &article, first, last)).await?;
     if rows.is_empty() {
         return Err(RequestError::NoData.into());
     }
-    let item = |timestamp: String, granularity: &'static str, views: u64| Item {
-        project: request.project.as_str(),
-        article: &request.article,
-        granularity,
-        timestamp,
-        access: request.access.as_str(),
-        agent: request.agent.as_str(),
-        views,
+    let (granularity, capacity) = match request.granularity {
+        ArticleGranularity::Daily => ("daily", rows.len()),
+        ArticleGranularity::Monthly => ("monthly", 1 + rows.len() / 28),
     };
+    let mut items = SeriesWriter::new(
+        &[
+            ("project", request.project.as_str()),
+            ("article", &request.article),
+            ("granularity", granularity),
+        ],
+        &[("access", request.access.as_str()), ("agent", request.agent.as_str())],
+        capacity,
+    );
     let views =
         |v: &aqs_core::pageviews::ArticleViews| u64::from(v.get(request.access, request.agent));
-    let items: Vec<Item<'_>> = match request.granularity {
+    match request.granularity {
         ArticleGranularity::Daily => {
-            rows.iter().map(|(day, v)| item(day.timestamp(), "daily", views(v))).collect()
+            for (day, v) in &rows {
+                items.push(&day.timestamp_digits(), views(v));
+            }
         }
         ArticleGranularity::Monthly => {
-            let mut months = BTreeMap::new();
+            // Rows are in day order: sum each run of one month.
+            let mut month: Option<(YearMonth, u64)> = None;
             for (day, v) in &rows {
-                *months.entry(day.year_month()).or_insert(0u64) += views(v);
+                match &mut month {
+                    Some((m, total)) if *m == day.year_month() => *total += views(v),
+                    _ => {
+                        if let Some((m, total)) = month {
+                            items.push(&m.timestamp_digits(), total);
+                        }
+                        month = Some((day.year_month(), views(v)));
+                    }
+                }
             }
-            months
-                .into_iter()
-                .map(|(month, total)| item(month.timestamp(), "monthly", total))
-                .collect()
+            if let Some((m, total)) = month {
+                items.push(&m.timestamp_digits(), total);
+            }
         }
-    };
-    Ok(headers::items(&items))
+    }
+    Ok(headers::json_body(items.finish()))
 }

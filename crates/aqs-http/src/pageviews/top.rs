@@ -43,14 +43,14 @@ pub async fn handle(
     let Some(period) = request.period else { return Err(RequestError::NoData.into()) };
     let store = state.pageviews.clone();
     let (project, access) = (request.project.clone(), request.access);
-    let mut entries: Vec<TopEntry> = match read(move || store.top(&project, access, period)).await?
-    {
-        None => return Err(RequestError::NoData.into()),
-        Some(TopArticles::InvalidLegacyJson) => {
-            return Err(RequestError::InvalidStoredData(INVALID_JSON).into());
-        }
-        Some(TopArticles::List(entries)) => entries,
-    };
+    let mut entries: Vec<TopEntry> =
+        match read(&state, move || store.top(&project, access, period)).await? {
+            None => return Err(RequestError::NoData.into()),
+            Some(TopArticles::InvalidLegacyJson) => {
+                return Err(RequestError::InvalidStoredData(INVALID_JSON).into());
+            }
+            Some(TopArticles::List(entries)) => entries,
+        };
     // The original sorts by rank, stably.
     entries.sort_by_key(|e| e.rank);
     let item = Item {

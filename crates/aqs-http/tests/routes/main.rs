@@ -12,7 +12,7 @@ use aqs_core::pageviews::{
 };
 use aqs_core::params::{Access, Agent};
 use aqs_core::project::Project;
-use aqs_http::{AppState, router};
+use aqs_http::{AppState, StoreCalls, router};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
@@ -165,7 +165,16 @@ impl Answer {
 }
 
 pub async fn call_with(method: &str, uri: &str, headers: &[(&str, &str)]) -> Answer {
-    let app = router(AppState { pageviews: Arc::new(seeded_store()) });
+    call_on(StoreCalls::Inline, method, uri, headers).await
+}
+
+pub async fn call_on(
+    store_calls: StoreCalls,
+    method: &str,
+    uri: &str,
+    headers: &[(&str, &str)],
+) -> Answer {
+    let app = router(AppState { pageviews: Arc::new(seeded_store()), store_calls });
     let mut request = Request::builder().method(method).uri(uri);
     for (n, v) in headers {
         request = request.header(*n, *v);

@@ -1,6 +1,7 @@
 //! Whole responses of the per-article route, headers included.
 
-use crate::{call_with, get};
+use crate::{call_on, call_with, get};
+use aqs_http::StoreCalls;
 
 #[tokio::test]
 async fn daily_response_with_headers() {
@@ -88,4 +89,22 @@ async fn a_title_with_a_literal_percent_escape_is_decoded_once() {
     assert_eq!(answer.status, 200, "{}", String::from_utf8_lossy(&answer.body));
     assert_eq!(answer.json()["items"][0]["article"], "Literal%20Percent");
     assert_eq!(answer.json()["items"][0]["views"], 11);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_on_the_blocking_pool_answer_the_same() {
+    for uri in [
+        "/metrics/pageviews/per-article/en.wikipedia/all-access/user/Main_Page/monthly/20150601/20150731",
+        "/metrics/pageviews/aggregate/en.wikipedia/all-access/all-agents/hourly/2015100100/2015100102",
+        "/metrics/pageviews/top/en.wikipedia/all-access/2015/10/10",
+        "/metrics/pageviews/per-article/en.wikipedia/all-access/user/Nope/daily/20150601/20150731",
+    ] {
+        let inline = call_on(StoreCalls::Inline, "GET", uri, &[]).await;
+        let pooled = call_on(StoreCalls::BlockingPool, "GET", uri, &[]).await;
+        assert_eq!(
+            (inline.status, inline.headers, inline.body),
+            (pooled.status, pooled.headers, pooled.body),
+            "{uri}"
+        );
+    }
 }
