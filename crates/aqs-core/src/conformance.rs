@@ -70,6 +70,7 @@ fn series(
 }
 
 pub fn article_series_round_trip(store: &dyn PageviewsStore) {
+    let before = store.generation().unwrap();
     let (d1, d2) = (day(2024, 3, 1), day(2024, 3, 2));
     write(
         store,
@@ -95,6 +96,7 @@ pub fn article_series_round_trip(store: &dyn PageviewsStore) {
     assert_eq!(series(store, "en.wikipedia", "Foo", d1, d2), vec![(d1, views(1, 0, 0))]);
     assert!(series(store, "en.wikipedia", "Bar", d1, d2).is_empty());
     assert!(series(store, "fr.wikipedia", "Main_Page", d1, d2).is_empty());
+    assert_ne!(store.generation().unwrap(), before, "a write changes the generation");
 }
 
 pub fn article_series_omits_missing_days_and_respects_bounds(store: &dyn PageviewsStore) {

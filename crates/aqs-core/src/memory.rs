@@ -11,6 +11,7 @@ use crate::params::{Access, Agent};
 use crate::project::Project;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::RwLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 #[derive(Default)]
 struct Tables {
@@ -24,6 +25,7 @@ struct Tables {
 #[derive(Default)]
 pub struct MemoryStore {
     tables: RwLock<Tables>,
+    generation: AtomicU64,
 }
 
 impl MemoryStore {
@@ -37,6 +39,10 @@ impl MemoryStore {
 }
 
 impl PageviewsRead for MemoryStore {
+    fn generation(&self) -> StoreResult<u64> {
+        Ok(self.generation.load(Ordering::SeqCst))
+    }
+
     fn article_series(
         &self,
         project: &Project,
@@ -108,6 +114,7 @@ impl PageviewsWrite for MemoryStore {
             tables.tops.insert((row.project.clone(), row.access, row.period), row.articles.clone());
             summary.top_rows += 1;
         }
+        self.generation.fetch_add(1, Ordering::SeqCst);
         Ok(summary)
     }
 

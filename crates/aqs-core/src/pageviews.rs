@@ -233,6 +233,10 @@ pub struct WriteSummary {
 
 /// Read access for the API.
 pub trait PageviewsRead: Send + Sync {
+    /// A number that changes whenever the stored data changes (every write); cheap to read, so
+    /// response caches can check it on every request.
+    fn generation(&self) -> StoreResult<u64>;
+
     /// The daily rows of one article between two days (inclusive), days ascending; days without
     /// a row are omitted.
     fn article_series(

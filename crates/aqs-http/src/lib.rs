@@ -7,6 +7,7 @@
 //! kind, route-level 404s included, get the AQS 1.0 problem body ([`error`]); every response
 //! gets the headers of the original ([`headers`]).
 
+pub mod cache;
 pub mod error;
 pub mod headers;
 mod items;
@@ -14,6 +15,11 @@ mod pageviews;
 
 use aqs_core::pageviews::PageviewsRead;
 use axum::Router;
+
+/// The router type, for the binary (which does not depend on axum itself).
+pub mod axum_router {
+    pub use axum::Router;
+}
 use std::future::Future;
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -23,6 +29,8 @@ use tokio::net::TcpListener;
 pub struct AppState {
     pub pageviews: Arc<dyn PageviewsRead>,
     pub store_calls: StoreCalls,
+    /// The response cache, if any.
+    pub cache: Option<Arc<cache::ResponseCache>>,
 }
 
 /// Where handlers run store reads.
@@ -47,11 +55,21 @@ pub fn router(state: AppState) -> Router {
     }
     api.fallback(error::route_not_found)
         .method_not_allowed_fallback(error::route_not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), cache::cache_responses))
         .with_state(state)
         .layer(axum::middleware::from_fn(error::render_problems))
         .layer(axum::middleware::map_request(headers::answer_options))
         .layer(tower_http::compression::CompressionLayer::new().gzip(true))
         .layer(axum::middleware::map_response(headers::add_common_headers))
+}
+
+/// The HTTP ceiling of a machine, for benchmarks: one route answering a fixed ~300-byte JSON
+/// body, with nothing else (no store, no middleware).
+pub fn ceiling_router() -> Router {
+    const BODY: &str = r#"{"items":[{"project":"en.wikipedia","article":"Main_Page","granularity":"daily","timestamp":"2024010100","access":"all-access","agent":"all-agents","views":5000000},{"project":"en.wikipedia","article":"Main_Page","granularity":"daily","timestamp":"2024010200","access":"all-access","agent":"all-agents","views":5100000}]}"#;
+    Router::new().fallback(|| async {
+        ([(axum::http::header::CONTENT_TYPE, headers::JSON_CONTENT_TYPE)], BODY)
+    })
 }
 
 /// Serves `router` on `listener` until `shutdown` completes, then drains in-flight requests.

@@ -192,12 +192,6 @@ impl EmbeddedStore {
         Ok(out)
     }
 
-    /// The generation: incremented by every write, so readers can tell data changed.
-    pub fn generation(&self) -> StoreResult<u64> {
-        let rtxn = self.read_txn()?;
-        read_generation(&self.inner.tables, &rtxn)
-    }
-
     /// Merges every month's segments into one and rewrites a sparse title dictionary (what a
     /// load does when a month completes).
     pub fn compact(&self) -> StoreResult<()> {

@@ -170,6 +170,11 @@ fn months_between(first: Day, last: Day) -> Vec<YearMonth> {
 }
 
 impl PageviewsRead for EmbeddedStore {
+    fn generation(&self) -> StoreResult<u64> {
+        let rtxn = self.read_txn()?;
+        crate::read_generation(&self.inner.tables, &rtxn)
+    }
+
     fn article_series(
         &self,
         project: &Project,

@@ -26,6 +26,9 @@ pub enum Command {
     Demo(DemoArgs),
     /// Print what the store holds: days, article-days, and the size of every table
     Stats(StatsArgs),
+    /// Serve a fixed JSON body with the server's runtime, to measure the machine's HTTP ceiling
+    #[command(hide = true)]
+    Ceiling(CeilingArgs),
 }
 
 #[derive(Args, Clone)]
@@ -99,6 +102,15 @@ pub struct ServeArgs {
     pub store: StoreArgs,
     /// Address to listen on
     #[arg(long, env = "AQS_LISTEN", default_value = "127.0.0.1:7231", value_name = "ADDR")]
+    pub listen: SocketAddr,
+    /// Memory for cached responses, in MB (0: no cache); entries expire when data is loaded
+    #[arg(long, env = "AQS_CACHE_MB", default_value_t = 256, value_name = "MB")]
+    pub cache_mb: u64,
+}
+
+#[derive(Args)]
+pub struct CeilingArgs {
+    #[arg(long, default_value = "127.0.0.1:7232", value_name = "ADDR")]
     pub listen: SocketAddr,
 }
 

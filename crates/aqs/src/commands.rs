@@ -4,7 +4,8 @@ use crate::cli::{Command, DemoArgs, GenerateArgs, ImportArgs, LoadArgs, StatsArg
 use crate::progress::Bars;
 use anyhow::{Context, Result, anyhow, bail};
 use aqs_core::dates::Day;
-use aqs_core::pageviews::PageviewsWrite;
+use aqs_core::pageviews::{PageviewsRead, PageviewsWrite};
+use aqs_http::axum_router;
 use aqs_ingest::generate::{GenerateOptions, generate};
 use aqs_ingest::import::{ImportTable, import_files};
 use aqs_ingest::lists::{Allowlist, Disallowed};
@@ -20,9 +21,10 @@ pub fn run(command: Command) -> Result<()> {
         Command::Generate(args) => run_generate(&args),
         Command::Load(args) => run_load(&args),
         Command::Import(args) => run_import(&args),
-        Command::Serve(args) => serve(open_store(&args.store)?, args.listen, &[]),
+        Command::Serve(args) => serve(open_store(&args.store)?, args.listen, args.cache_mb, &[]),
         Command::Demo(args) => run_demo(&args),
         Command::Stats(args) => run_stats(&args),
+        Command::Ceiling(args) => serve_router(aqs_http::ceiling_router(), args.listen, &[]),
     }
 }
 
@@ -176,8 +178,26 @@ fn run_import(args: &ImportArgs) -> Result<()> {
     Ok(())
 }
 
-/// Serves until Ctrl-C or SIGTERM; prints the address and `examples` once listening.
-fn serve(store: EmbeddedStore, listen: SocketAddr, examples: &[String]) -> Result<()> {
+/// Serves the store until Ctrl-C or SIGTERM; prints the address and `examples` once listening.
+fn serve(
+    store: EmbeddedStore,
+    listen: SocketAddr,
+    cache_mb: u64,
+    examples: &[String],
+) -> Result<()> {
+    let cache =
+        (cache_mb > 0).then(|| Arc::new(aqs_http::cache::ResponseCache::new(cache_mb << 20)));
+    // LMDB reads are lookups in memory-mapped pages: run them on the async workers.
+    let state = aqs_http::AppState {
+        pageviews: Arc::new(store),
+        store_calls: aqs_http::StoreCalls::Inline,
+        cache,
+    };
+    serve_router(aqs_http::router(state), listen, examples)
+}
+
+/// Serves a router until Ctrl-C or SIGTERM, with the runtime every server of aqs uses.
+fn serve_router(app: axum_router::Router, listen: SocketAddr, examples: &[String]) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -193,12 +213,6 @@ fn serve(store: EmbeddedStore, listen: SocketAddr, examples: &[String]) -> Resul
         }
         use std::io::Write;
         std::io::stdout().flush()?;
-        // LMDB reads are lookups in memory-mapped pages: run them on the async workers.
-        let state = aqs_http::AppState {
-            pageviews: Arc::new(store),
-            store_calls: aqs_http::StoreCalls::Inline,
-        };
-        let app = aqs_http::router(state);
         aqs_http::run(listener, app, shutdown_signal()).await.context("server failed")?;
         tracing::info!("stopped");
         Ok(())
@@ -288,5 +302,5 @@ fn run_demo(args: &DemoArgs) -> Result<()> {
             .push("/metrics/pageviews/top/en.wikipedia/mobile-web/2024/01/all-days".to_string());
         examples.push("/metrics/pageviews/aggregate/en.wikipedia/all-access/user/monthly/2024010100/2024013100".to_string());
     }
-    serve(store, args.listen, &examples)
+    serve(store, args.listen, 256, &examples)
 }

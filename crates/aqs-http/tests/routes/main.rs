@@ -1,6 +1,7 @@
 //! Route tests: the router over the in-memory reference store, called without a socket.
 //! Laid out like the URL tree; `cases.json` holds compatibility cases as data.
 
+mod cache;
 mod cases;
 mod pageviews;
 
@@ -164,17 +165,8 @@ impl Answer {
     }
 }
 
-pub async fn call_with(method: &str, uri: &str, headers: &[(&str, &str)]) -> Answer {
-    call_on(StoreCalls::Inline, method, uri, headers).await
-}
-
-pub async fn call_on(
-    store_calls: StoreCalls,
-    method: &str,
-    uri: &str,
-    headers: &[(&str, &str)],
-) -> Answer {
-    let app = router(AppState { pageviews: Arc::new(seeded_store()), store_calls });
+/// Sends one request to a router.
+pub async fn send(app: axum::Router, method: &str, uri: &str, headers: &[(&str, &str)]) -> Answer {
     let mut request = Request::builder().method(method).uri(uri);
     for (n, v) in headers {
         request = request.header(*n, *v);
@@ -189,6 +181,20 @@ pub async fn call_on(
     headers.sort();
     let body = response.into_body().collect().await.unwrap().to_bytes().to_vec();
     Answer { status, headers, body }
+}
+
+pub async fn call_with(method: &str, uri: &str, headers: &[(&str, &str)]) -> Answer {
+    call_on(StoreCalls::Inline, method, uri, headers).await
+}
+
+pub async fn call_on(
+    store_calls: StoreCalls,
+    method: &str,
+    uri: &str,
+    headers: &[(&str, &str)],
+) -> Answer {
+    let app = router(AppState { pageviews: Arc::new(seeded_store()), store_calls, cache: None });
+    send(app, method, uri, headers).await
 }
 
 pub async fn get(uri: &str) -> Answer {

@@ -1,0 +1,25 @@
+-- wrk script: requests drawn at random from the file named by the PATHS environment variable
+-- (or a single path in ONE_PATH), and a report with p50/p99/p99.9 and non-2xx counts.
+local paths = {}
+if os.getenv("ONE_PATH") then
+  paths[1] = os.getenv("ONE_PATH")
+else
+  for line in io.lines(os.getenv("PATHS")) do paths[#paths + 1] = line end
+end
+local threads = 0
+setup = function(thread)
+  thread:set("counter", threads * 1000003)
+  threads = threads + 1
+end
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", paths[(counter * 7919) % #paths + 1])
+end
+done = function(summary, latency, requests)
+  local non2xx = summary.errors.status
+  io.write(string.format("RESULT requests_per_s=%.0f p50_ms=%.3f p99_ms=%.3f p999_ms=%.3f requests=%d non2xx=%d socket_errors=%d\n",
+    summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    latency:percentile(99.9) / 1000, summary.requests, non2xx,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
