@@ -18,6 +18,7 @@ use aqs_core::pageviews::{
 };
 use aqs_core::params::{Access, Agent};
 use aqs_core::project::Project;
+use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
@@ -123,13 +124,42 @@ fn classify(paths: &[PathBuf], format: Option<DumpFormat>, from_dirs: bool) -> R
     Ok(inputs)
 }
 
-/// Counters of one day, as parsed.
+/// Counters of one day, as parsed. Hash maps use FxHash: keys come from the operator's own
+/// dump files, and SipHash cost a twentieth of the load.
 #[derive(Default)]
-struct DayCounts {
+pub struct DayCounts {
     /// project → title → views.
-    articles: HashMap<String, HashMap<String, ArticleViews>>,
-    /// (project, concrete access, concrete agent) → views per hour.
-    hours: HashMap<(String, Access, Agent), [u64; 24]>,
+    articles: FxHashMap<String, FxHashMap<String, ArticleViews>>,
+    /// project → views per hour of each concrete (access, agent), at [`slot`].
+    hours: FxHashMap<String, [[u64; 24]; 9]>,
+}
+
+/// The index of a concrete (access, agent) pair in [`DayCounts::hours`].
+fn slot(access: Access, agent: Agent) -> usize {
+    let a = Access::CONCRETE.iter().position(|x| *x == access).unwrap_or(0);
+    let g = Agent::CONCRETE.iter().position(|x| *x == agent).unwrap_or(0);
+    a * 3 + g
+}
+
+impl DayCounts {
+    /// The number of distinct (project, title) pairs counted.
+    pub fn article_count(&self) -> usize {
+        self.articles.values().map(|t| t.len()).sum()
+    }
+
+    fn titles_of(&mut self, project: &str) -> &mut FxHashMap<String, ArticleViews> {
+        if !self.articles.contains_key(project) {
+            self.articles.insert(project.to_string(), FxHashMap::default());
+        }
+        self.articles.get_mut(project).expect("inserted above")
+    }
+
+    fn hours_of(&mut self, project: &str) -> &mut [[u64; 24]; 9] {
+        if !self.hours.contains_key(project) {
+            self.hours.insert(project.to_string(), [[0; 24]; 9]);
+        }
+        self.hours.get_mut(project).expect("inserted above")
+    }
 }
 
 fn check_bad_share(path: &Path, report: &LoadReport, max: f64) -> Result<()> {
@@ -147,17 +177,15 @@ fn check_bad_share(path: &Path, report: &LoadReport, max: f64) -> Result<()> {
     Ok(())
 }
 
-/// Reads lines of a dump file, calling `each(line_number, line)`; invalid UTF-8 is reported
-/// as a skipped line. Decompression errors (a truncated file) fail with the file and line.
+/// Reads the lines of a dump, calling `each(line_number, line)`; invalid UTF-8 is reported as
+/// a skipped line. Read errors (a truncated file) fail with the file and line.
 fn for_each_line(
+    reader: &mut dyn BufRead,
     path: &Path,
-    progress: &dyn Progress,
     report: &mut LoadReport,
+    mut progress: impl FnMut(),
     mut each: impl FnMut(u64, &str, &mut LoadReport),
 ) -> Result<()> {
-    let total = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    progress.file_started(path, total);
-    let (mut reader, bytes_read) = open_dump(path)?;
     let mut buf = Vec::with_capacity(256);
     let mut number = 0u64;
     loop {
@@ -173,7 +201,7 @@ fn for_each_line(
         }
         number += 1;
         if number % 65_536 == 0 {
-            progress.file_advanced(path, bytes_read.load(Ordering::Relaxed));
+            progress();
         }
         let line = buf.strip_suffix(b"\n").unwrap_or(&buf);
         report.lines_read += 1;
@@ -182,8 +210,27 @@ fn for_each_line(
             Err(_) => report.skip("not UTF-8", || format!("{}:{number}", path.display())),
         }
     }
-    progress.file_finished(path);
     report.files += 1;
+    Ok(())
+}
+
+/// Reads a dump file (decompressing it) line by line, with progress.
+fn for_each_file_line(
+    path: &Path,
+    progress: &dyn Progress,
+    report: &mut LoadReport,
+    each: impl FnMut(u64, &str, &mut LoadReport),
+) -> Result<()> {
+    progress.file_started(path, std::fs::metadata(path).map(|m| m.len()).unwrap_or(0));
+    let (mut reader, bytes_read) = open_dump(path)?;
+    for_each_line(
+        &mut reader,
+        path,
+        report,
+        || progress.file_advanced(path, bytes_read.load(Ordering::Relaxed)),
+        each,
+    )?;
+    progress.file_finished(path);
     Ok(())
 }
 
@@ -192,9 +239,36 @@ fn parse_daily_file(
     agent: Agent,
     options: &LoadOptions<'_>,
 ) -> Result<(DayCounts, LoadReport)> {
+    let progress = options.progress;
+    progress.file_started(path, std::fs::metadata(path).map(|m| m.len()).unwrap_or(0));
+    let (mut reader, bytes_read) = open_dump(path)?;
+    let advanced = || progress.file_advanced(path, bytes_read.load(Ordering::Relaxed));
+    let out = count_daily(&mut reader, path, agent, options, advanced)?;
+    progress.file_finished(path);
+    Ok(out)
+}
+
+/// Parses and counts one daily `pageview_complete` file of one agent type, already
+/// decompressed; `path` names it in reports. Fails past `options.max_bad_share` bad lines.
+pub fn parse_daily(
+    reader: &mut dyn BufRead,
+    path: &Path,
+    agent: Agent,
+    options: &LoadOptions<'_>,
+) -> Result<(DayCounts, LoadReport)> {
+    count_daily(reader, path, agent, options, || {})
+}
+
+fn count_daily(
+    reader: &mut dyn BufRead,
+    path: &Path,
+    agent: Agent,
+    options: &LoadOptions<'_>,
+    progress: impl FnMut(),
+) -> Result<(DayCounts, LoadReport)> {
     let mut counts = DayCounts::default();
     let mut report = LoadReport::default();
-    for_each_line(path, options.progress, &mut report, |number, text, report| {
+    for_each_line(reader, path, &mut report, progress, |number, text, report| {
         if text.is_empty() {
             return report.skip("empty line", || format!("{}:{number}", path.display()));
         }
@@ -208,16 +282,15 @@ fn parse_daily_file(
             *report.unexpected_domains.entry(line.project.into_owned()).or_default() += 1;
             return;
         }
-        let project = counts.articles.entry(line.project.to_string()).or_default();
-        let views = match project.get_mut(line.title.as_ref()) {
+        let titles = counts.titles_of(&line.project);
+        let views = match titles.get_mut(line.title.as_ref()) {
             Some(v) => v,
-            None => project.entry(line.title.into_owned()).or_default(),
+            None => titles.entry(line.title.into_owned()).or_default(),
         };
         views.add(line.access, agent, line.total);
-        let hours =
-            counts.hours.entry((line.project.into_owned(), line.access, agent)).or_insert([0; 24]);
-        for (slot, n) in hours.iter_mut().zip(line.hours) {
-            *slot += u64::from(n);
+        let hours = &mut counts.hours_of(&line.project)[slot(line.access, agent)];
+        for (h, n) in hours.iter_mut().zip(line.hours) {
+            *h += u64::from(n);
         }
     })?;
     check_bad_share(path, &report, options.max_bad_share)?;
@@ -226,7 +299,7 @@ fn parse_daily_file(
 
 fn merge_counts(into: &mut DayCounts, from: DayCounts) {
     for (project, titles) in from.articles {
-        let target = into.articles.entry(project).or_default();
+        let target = into.titles_of(&project);
         for (title, views) in titles {
             let slot = target.entry(title).or_default();
             let mut concrete = slot.concrete();
@@ -236,10 +309,12 @@ fn merge_counts(into: &mut DayCounts, from: DayCounts) {
             *slot = ArticleViews::from_concrete(concrete);
         }
     }
-    for (key, hours) in from.hours {
-        let slot = into.hours.entry(key).or_insert([0; 24]);
-        for (a, b) in slot.iter_mut().zip(hours) {
-            *a += b;
+    for (project, slots) in from.hours {
+        let target = into.hours_of(&project);
+        for (t, f) in target.iter_mut().zip(slots) {
+            for (a, b) in t.iter_mut().zip(f) {
+                *a += b;
+            }
         }
     }
 }
@@ -267,13 +342,14 @@ fn add_rollups<const N: usize>(
 }
 
 /// Hourly and daily per-project rows (with rollups) from concrete hourly counts.
-fn project_rows_of_day(
-    day: Day,
-    hours: &HashMap<(String, Access, Agent), [u64; 24]>,
-) -> Vec<ProjectRow> {
+fn project_rows_of_day(day: Day, hours: &FxHashMap<String, [[u64; 24]; 9]>) -> Vec<ProjectRow> {
     let mut rolled = HashMap::new();
-    for ((project, access, agent), values) in hours {
-        add_rollups(&mut rolled, project, *access, *agent, values);
+    for (project, slots) in hours {
+        for &access in &Access::CONCRETE {
+            for &agent in &Agent::CONCRETE {
+                add_rollups(&mut rolled, project, access, agent, &slots[slot(access, agent)]);
+            }
+        }
     }
     let mut rows = Vec::new();
     for ((project, access, agent), values) in rolled {
@@ -388,7 +464,9 @@ pub fn load_files(
         load_projectviews_day(store, *day, files, options, &mut report)?;
     }
     let months: BTreeSet<YearMonth> = daily.keys().map(|d| d.year_month()).collect();
+    let rollup_started = Instant::now();
     roll_up_complete_months(store, &months, options, &mut report)?;
+    report.rollup_seconds = rollup_started.elapsed().as_secs_f64();
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
 }
@@ -401,6 +479,7 @@ fn load_day(
     report: &mut LoadReport,
 ) -> Result<()> {
     // Parse the day's files in parallel, one thread each.
+    let parse_started = Instant::now();
     let results: Vec<Result<(DayCounts, LoadReport)>> = std::thread::scope(|scope| {
         let handles: Vec<_> = files
             .iter()
@@ -418,13 +497,16 @@ fn load_day(
         report.absorb(file_report);
     }
 
+    report.parse_seconds += parse_started.elapsed().as_secs_f64();
+    let write_started = Instant::now();
+
     // Agents not in this load keep their stored values.
     let loaded_agents: BTreeSet<Agent> = files.iter().map(|(a, _)| *a).collect();
     let kept_agents: Vec<Agent> =
         Agent::CONCRETE.into_iter().filter(|a| !loaded_agents.contains(a)).collect();
     if !kept_agents.is_empty() && store.article_days_loaded()?.contains(&day) {
         for stored in store.article_day(day)? {
-            let titles = counts.articles.entry(stored.project.as_str().to_string()).or_default();
+            let titles = counts.titles_of(stored.project.as_str());
             for (title, old) in stored.rows {
                 let slot = titles.entry(title).or_default();
                 for &agent in &kept_agents {
@@ -438,11 +520,8 @@ fn load_day(
                 && row.access != Access::AllAccess
                 && kept_agents.contains(&row.agent);
             if concrete {
-                let slot = counts
-                    .hours
-                    .entry((row.project.as_str().to_string(), row.access, row.agent))
-                    .or_insert([0; 24]);
-                slot[usize::from(hour.hour)] = row.views;
+                counts.hours_of(row.project.as_str())[slot(row.access, row.agent)]
+                    [usize::from(hour.hour)] = row.views;
             }
         }
     }
@@ -453,7 +532,7 @@ fn load_day(
         ..Default::default()
     };
     let mut user = UserViews::new();
-    let mut projects: Vec<(String, HashMap<String, ArticleViews>)> =
+    let mut projects: Vec<(String, FxHashMap<String, ArticleViews>)> =
         counts.articles.into_iter().collect();
     projects.sort_by(|a, b| a.0.cmp(&b.0));
     for (project, titles) in projects {
@@ -475,11 +554,14 @@ fn load_day(
     batch.project_rows = project_rows_of_day(day, &counts.hours);
     batch.top_rows = top_rows(TopPeriod::Day(day), user);
     options.progress.day_publishing(day);
+    let store_started = Instant::now();
     let summary = store.write(&batch).with_context(|| format!("cannot store {day}"))?;
+    report.store_seconds += store_started.elapsed().as_secs_f64();
     report.article_rows += summary.article_rows;
     report.project_rows += summary.project_rows;
     report.top_rows += summary.top_rows;
     report.days.push(day);
+    report.write_seconds += write_started.elapsed().as_secs_f64();
     Ok(())
 }
 
@@ -496,7 +578,7 @@ fn load_projectviews_day(
     let mut sums: BTreeMap<(String, Access, Hour), u64> = BTreeMap::new();
     for (hour, path) in files {
         let mut file_report = LoadReport::default();
-        for_each_line(path, options.progress, &mut file_report, |number, text, report| {
+        for_each_file_line(path, options.progress, &mut file_report, |number, text, report| {
             if text.is_empty() {
                 return report.skip("empty line", || format!("{}:{number}", path.display()));
             }

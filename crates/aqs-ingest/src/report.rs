@@ -25,6 +25,12 @@ pub struct LoadReport {
     pub days: Vec<Day>,
     pub months_rolled_up: Vec<YearMonth>,
     pub seconds: f64,
+    /// Wall seconds spent reading and counting files, writing days, and rolling up months.
+    pub parse_seconds: f64,
+    pub write_seconds: f64,
+    pub rollup_seconds: f64,
+    /// Of `write_seconds`, the time inside the store's write.
+    pub store_seconds: f64,
 }
 
 impl LoadReport {
@@ -88,6 +94,14 @@ impl fmt::Display for LoadReport {
         if self.disallowed_rows > 0 {
             writeln!(f, "disallowed rows:   {} (not loaded)", self.disallowed_rows)?;
         }
-        write!(f, "seconds:           {:.2}", self.seconds)
+        write!(
+            f,
+            "seconds:           {:.2} (reading {:.2}, writing {:.2} of which storing {:.2}, month roll-ups {:.2})",
+            self.seconds,
+            self.parse_seconds,
+            self.write_seconds,
+            self.store_seconds,
+            self.rollup_seconds
+        )
     }
 }

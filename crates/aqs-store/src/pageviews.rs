@@ -342,7 +342,44 @@ fn append_segment(
     Ok(())
 }
 
-/// Merges some of a month's segments (oldest first, a contiguous newest run or all) into one.
+/// Entries read from one segment at a time while merging, to bound memory (small in unit
+/// tests, so that they cross chunk boundaries).
+const MERGE_CHUNK: usize = if cfg!(test) { 7 } else { 65_536 };
+
+/// One merged segment's entries, read in article order a chunk at a time.
+struct Run {
+    segment: Segment,
+    entries: std::collections::VecDeque<(u32, Vec<u8>)>,
+    /// The next article id to read from, or `None` once the segment is exhausted.
+    next: Option<u32>,
+}
+
+impl Run {
+    fn refill(&mut self, tables: &Tables, txn: &RoTxn) -> StoreResult<()> {
+        let Some(from) = self.next.filter(|_| self.entries.is_empty()) else { return Ok(()) };
+        let (start, end) =
+            (series_key(self.segment.id, from), series_key(self.segment.id, u32::MAX));
+        self.next = None;
+        for entry in tables.series.range(txn, &inclusive(&start, &end)).map_err(engine)? {
+            let (key, value) = entry.map_err(engine)?;
+            let article = split_series_key(key)?.1;
+            if self.entries.len() == MERGE_CHUNK {
+                self.next = Some(article);
+                break;
+            }
+            self.entries.push_back((article, value.to_vec()));
+        }
+        Ok(())
+    }
+
+    fn head(&self) -> Option<u32> {
+        self.entries.front().map(|(a, _)| *a)
+    }
+}
+
+/// Merges some of a month's segments (oldest first: a contiguous newest run, or all) into
+/// one, streaming them in article order: each article's rows are resolved as a read
+/// resolves them (newest first, replaced days hidden), re-encoded and appended.
 fn merge(
     tables: &Tables,
     wtxn: &mut RwTxn,
@@ -350,19 +387,46 @@ fn merge(
     picked: &[Segment],
 ) -> StoreResult<()> {
     let month = picked[0].month;
-    let sub = Manifest { segments: picked.to_vec() };
-    let mut articles = BTreeSet::new();
-    for seg in picked {
-        let (start, end) = (series_key(seg.id, 0), series_key(seg.id, u32::MAX));
-        for entry in tables.series.range(wtxn, &inclusive(&start, &end)).map_err(engine)? {
-            let (key, _) = entry.map_err(engine)?;
-            articles.insert(split_series_key(key)?.1);
+    let first = month.first_day().epoch_days();
+    let id = state.new_segment_id()?;
+    // Newest first.
+    let mut runs: Vec<Run> = picked
+        .iter()
+        .rev()
+        .map(|segment| Run { segment: *segment, entries: Default::default(), next: Some(0) })
+        .collect();
+    let (mut days, mut value) = (0u64, Vec::new());
+    loop {
+        for run in &mut runs {
+            run.refill(tables, wtxn)?;
         }
-    }
-    let mut merged = BTreeMap::new();
-    for article in articles {
-        let rows = resolve_month(tables, wtxn, &sub, month, article, u64::MAX)?;
-        merged.insert(article, rows);
+        let Some(article) = runs.iter().filter_map(Run::head).min() else { break };
+        let mut rows = Vec::new();
+        let mut resolved = 0u64;
+        for run in &mut runs {
+            if run.head() == Some(article) {
+                let (_, bytes) = run.entries.pop_front().expect("head exists");
+                for (day, views) in read_month_entries(&bytes, month)? {
+                    let bit = 1u64 << (day.epoch_days() - first);
+                    if resolved & bit == 0 {
+                        rows.push((day, views));
+                    }
+                    resolved |= bit;
+                }
+            }
+            resolved |= run.segment.covers;
+        }
+        if rows.is_empty() {
+            continue;
+        }
+        rows.sort_by_key(|(d, _)| *d);
+        days |= rows.iter().fold(0, |m, (d, _)| m | 1u64 << (d.epoch_days() - first));
+        value.clear();
+        put_month_entries(&mut value, month, &rows);
+        tables
+            .series
+            .put_with_flags(wtxn, PutFlags::APPEND, &series_key(id, article), &value)
+            .map_err(engine)?;
     }
     for seg in picked {
         let (start, end) = (series_key(seg.id, 0), series_key(seg.id, u32::MAX));
@@ -370,7 +434,8 @@ fn merge(
     }
     state.manifest.segments.retain(|s| !picked.contains(s));
     let covers = picked.iter().fold(0, |m, s| m | s.covers);
-    append_segment(tables, wtxn, state, month, covers, &merged)
+    state.manifest.segments.push(Segment { id, month, days, covers });
+    Ok(())
 }
 
 fn compact_month(
@@ -711,4 +776,59 @@ fn project_day_ranges(project: u16, day: Day) -> Vec<([u8; 9], [u8; 9])> {
         }
     }
     ranges
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::StoreOptions;
+
+    #[test]
+    fn merges_stream_across_chunk_boundaries() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = EmbeddedStore::open_with(
+            dir.path(),
+            &StoreOptions { map_size: 1 << 28, ..Default::default() },
+        )
+        .unwrap();
+        let month = YearMonth::new(2024, 2).unwrap();
+        let project = Project::from_stored("en.wikipedia");
+        let views = |article: u32, day: u8| {
+            let mut v = ArticleViews::default();
+            v.add(Access::Desktop, Agent::User, article * 100 + u32::from(day));
+            v
+        };
+        for (i, day) in month.days().enumerate() {
+            // Every third article skips odd days, so runs have gaps.
+            let rows: Vec<(String, ArticleViews)> = (0..40u32)
+                .filter(|a| a % 3 != 0 || i % 2 == 0)
+                .map(|a| (format!("A{a:03}"), views(a, i as u8)))
+                .collect();
+            let batch = PageviewsBatch {
+                replace_article_days: vec![day],
+                article_days: vec![ArticleDay { day, project: project.clone(), rows }],
+                ..Default::default()
+            };
+            store.write(&batch).unwrap();
+        }
+        let rtxn = store.read_txn().unwrap();
+        assert_eq!(
+            store.snapshot(&rtxn).unwrap().manifest.segments.len(),
+            1,
+            "the complete month is one segment"
+        );
+        drop(rtxn);
+        for a in 0..40u32 {
+            let series = store
+                .article_series(&project, &format!("A{a:03}"), month.first_day(), month.last_day())
+                .unwrap();
+            let expected: Vec<(Day, ArticleViews)> = month
+                .days()
+                .enumerate()
+                .filter(|(i, _)| a % 3 != 0 || i % 2 == 0)
+                .map(|(i, d)| (d, views(a, i as u8)))
+                .collect();
+            assert_eq!(series, expected, "article {a}");
+        }
+    }
 }
