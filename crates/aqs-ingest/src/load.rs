@@ -128,13 +128,19 @@ fn classify(paths: &[PathBuf], format: Option<DumpFormat>, from_dirs: bool) -> R
 /// dump files, and SipHash cost a twentieth of the load.
 #[derive(Default)]
 pub struct DayCounts {
-    /// project → title → views.
-    articles: FxHashMap<String, FxHashMap<String, ArticleViews>>,
-    /// project → views per hour of each concrete (access, agent), at [`slot`].
-    hours: FxHashMap<String, [[u64; 24]; 9]>,
+    projects: FxHashMap<String, ProjectCounts>,
 }
 
-/// The index of a concrete (access, agent) pair in [`DayCounts::hours`].
+/// One project's counters of a day.
+#[derive(Default)]
+struct ProjectCounts {
+    /// title → views.
+    titles: FxHashMap<String, ArticleViews>,
+    /// Views per hour of each concrete (access, agent), at [`slot`].
+    hours: [[u64; 24]; 9],
+}
+
+/// The index of a concrete (access, agent) pair in [`ProjectCounts::hours`].
 fn slot(access: Access, agent: Agent) -> usize {
     let a = Access::CONCRETE.iter().position(|x| *x == access).unwrap_or(0);
     let g = Agent::CONCRETE.iter().position(|x| *x == agent).unwrap_or(0);
@@ -144,21 +150,14 @@ fn slot(access: Access, agent: Agent) -> usize {
 impl DayCounts {
     /// The number of distinct (project, title) pairs counted.
     pub fn article_count(&self) -> usize {
-        self.articles.values().map(|t| t.len()).sum()
+        self.projects.values().map(|p| p.titles.len()).sum()
     }
 
-    fn titles_of(&mut self, project: &str) -> &mut FxHashMap<String, ArticleViews> {
-        if !self.articles.contains_key(project) {
-            self.articles.insert(project.to_string(), FxHashMap::default());
+    fn project(&mut self, name: &str) -> &mut ProjectCounts {
+        if !self.projects.contains_key(name) {
+            self.projects.insert(name.to_string(), ProjectCounts::default());
         }
-        self.articles.get_mut(project).expect("inserted above")
-    }
-
-    fn hours_of(&mut self, project: &str) -> &mut [[u64; 24]; 9] {
-        if !self.hours.contains_key(project) {
-            self.hours.insert(project.to_string(), [[0; 24]; 9]);
-        }
-        self.hours.get_mut(project).expect("inserted above")
+        self.projects.get_mut(name).expect("inserted above")
     }
 }
 
@@ -268,6 +267,9 @@ fn count_daily(
 ) -> Result<(DayCounts, LoadReport)> {
     let mut counts = DayCounts::default();
     let mut report = LoadReport::default();
+    // Lines come sorted by project: the current project's counters (and whether the allowlist
+    // has it) stay out of the map until the project changes, so a line costs one hash lookup.
+    let mut current: Option<(String, ProjectCounts, bool)> = None;
     for_each_line(reader, path, &mut report, progress, |number, text, report| {
         if text.is_empty() {
             return report.skip("empty line", || format!("{}:{number}", path.display()));
@@ -278,40 +280,52 @@ fn count_daily(
                 return report.skip(&e.to_string(), || format!("{}:{number}", path.display()));
             }
         };
-        if !options.allowlist.allows(&line.project) {
-            *report.unexpected_domains.entry(line.project.into_owned()).or_default() += 1;
+        if current.as_ref().is_none_or(|(name, ..)| *name != line.project) {
+            if let Some((name, project, true)) = current.take() {
+                counts.projects.insert(name, project);
+            }
+            let name = line.project.to_string();
+            let allowed = options.allowlist.allows(&name);
+            let project = if allowed {
+                counts.projects.remove(&name).unwrap_or_default()
+            } else {
+                ProjectCounts::default()
+            };
+            current = Some((name, project, allowed));
+        }
+        let (name, project, allowed) = current.as_mut().expect("set above");
+        if !*allowed {
+            *report.unexpected_domains.entry(name.clone()).or_default() += 1;
             return;
         }
-        let titles = counts.titles_of(&line.project);
-        let views = match titles.get_mut(line.title.as_ref()) {
+        let views = match project.titles.get_mut(line.title.as_ref()) {
             Some(v) => v,
-            None => titles.entry(line.title.into_owned()).or_default(),
+            None => project.titles.entry(line.title.into_owned()).or_default(),
         };
         views.add(line.access, agent, line.total);
-        let hours = &mut counts.hours_of(&line.project)[slot(line.access, agent)];
-        for (h, n) in hours.iter_mut().zip(line.hours) {
+        for (h, n) in project.hours[slot(line.access, agent)].iter_mut().zip(line.hours) {
             *h += u64::from(n);
         }
     })?;
+    if let Some((name, project, true)) = current {
+        counts.projects.insert(name, project);
+    }
     check_bad_share(path, &report, options.max_bad_share)?;
     Ok((counts, report))
 }
 
 fn merge_counts(into: &mut DayCounts, from: DayCounts) {
-    for (project, titles) in from.articles {
-        let target = into.titles_of(&project);
-        for (title, views) in titles {
-            let slot = target.entry(title).or_default();
+    for (name, from) in from.projects {
+        let target = into.project(&name);
+        for (title, views) in from.titles {
+            let slot = target.titles.entry(title).or_default();
             let mut concrete = slot.concrete();
             for (a, b) in concrete.iter_mut().zip(views.concrete()) {
                 *a = a.saturating_add(b);
             }
             *slot = ArticleViews::from_concrete(concrete);
         }
-    }
-    for (project, slots) in from.hours {
-        let target = into.hours_of(&project);
-        for (t, f) in target.iter_mut().zip(slots) {
+        for (t, f) in target.hours.iter_mut().zip(from.hours) {
             for (a, b) in t.iter_mut().zip(f) {
                 *a += b;
             }
@@ -342,12 +356,15 @@ fn add_rollups<const N: usize>(
 }
 
 /// Hourly and daily per-project rows (with rollups) from concrete hourly counts.
-fn project_rows_of_day(day: Day, hours: &FxHashMap<String, [[u64; 24]; 9]>) -> Vec<ProjectRow> {
+fn project_rows_of_day(day: Day, counts: &DayCounts) -> Vec<ProjectRow> {
     let mut rolled = HashMap::new();
-    for (project, slots) in hours {
+    for (name, project) in &counts.projects {
         for &access in &Access::CONCRETE {
             for &agent in &Agent::CONCRETE {
-                add_rollups(&mut rolled, project, access, agent, &slots[slot(access, agent)]);
+                let hours = &project.hours[slot(access, agent)];
+                if hours.iter().any(|&h| h > 0) {
+                    add_rollups(&mut rolled, name, access, agent, hours);
+                }
             }
         }
     }
@@ -506,7 +523,7 @@ fn load_day(
         Agent::CONCRETE.into_iter().filter(|a| !loaded_agents.contains(a)).collect();
     if !kept_agents.is_empty() && store.article_days_loaded()?.contains(&day) {
         for stored in store.article_day(day)? {
-            let titles = counts.titles_of(stored.project.as_str());
+            let titles = &mut counts.project(stored.project.as_str()).titles;
             for (title, old) in stored.rows {
                 let slot = titles.entry(title).or_default();
                 for &agent in &kept_agents {
@@ -520,7 +537,7 @@ fn load_day(
                 && row.access != Access::AllAccess
                 && kept_agents.contains(&row.agent);
             if concrete {
-                counts.hours_of(row.project.as_str())[slot(row.access, row.agent)]
+                counts.project(row.project.as_str()).hours[slot(row.access, row.agent)]
                     [usize::from(hour.hour)] = row.views;
             }
         }
@@ -532,8 +549,9 @@ fn load_day(
         ..Default::default()
     };
     let mut user = UserViews::new();
+    let project_rows = project_rows_of_day(day, &counts);
     let mut projects: Vec<(String, FxHashMap<String, ArticleViews>)> =
-        counts.articles.into_iter().collect();
+        counts.projects.into_iter().map(|(name, p)| (name, p.titles)).collect();
     projects.sort_by(|a, b| a.0.cmp(&b.0));
     for (project, titles) in projects {
         let mut rows: Vec<(String, ArticleViews)> = Vec::with_capacity(titles.len());
@@ -551,7 +569,7 @@ fn load_day(
         rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         batch.article_days.push(ArticleDay { day, project: Project::from_stored(project), rows });
     }
-    batch.project_rows = project_rows_of_day(day, &counts.hours);
+    batch.project_rows = project_rows;
     batch.top_rows = top_rows(TopPeriod::Day(day), user);
     options.progress.day_publishing(day);
     let store_started = Instant::now();

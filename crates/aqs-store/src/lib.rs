@@ -11,7 +11,8 @@
 //! data before it or after it, never part of it, and a load that dies leaves no trace.
 //! `docs/store-format.md` describes the format; [`FORMAT_VERSION`] names it.
 
-mod codec;
+#[doc(hidden)]
+pub mod codec;
 mod pageviews;
 mod segments;
 
