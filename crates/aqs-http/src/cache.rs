@@ -4,9 +4,10 @@
 //! `max-age` of four hours.
 
 use crate::AppState;
+use crate::headers::{DATA_CACHE_CONTROL, JSON_CONTENT_TYPE};
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use quick_cache::Weighter;
@@ -18,10 +19,12 @@ const MAX_ENTRY_BYTES: usize = 4 << 20;
 /// The data `max-age` of the original (`cache-control: s-maxage=14400, max-age=14400`).
 const MAX_AGE: Duration = Duration::from_secs(14_400);
 
+/// A cached data answer: only the etag is kept of its headers (content type and cache
+/// control are the same for every data answer), to keep entries small.
 struct Entry {
     generation: u64,
     made: Instant,
-    headers: HeaderMap,
+    etag: HeaderValue,
     body: Bytes,
 }
 
@@ -30,7 +33,8 @@ struct BodySize;
 
 impl Weighter<String, Arc<Entry>> for BodySize {
     fn weight(&self, key: &String, entry: &Arc<Entry>) -> u64 {
-        (key.len() + entry.body.len() + 256) as u64
+        // The body and key, and about 200 bytes of entry, table and allocation overhead.
+        (key.len() + entry.body.len() + 200) as u64
     }
 }
 
@@ -87,23 +91,28 @@ pub async fn cache_responses(
     let key = request.uri().path().to_string();
     if let Some(entry) = cache.entries.get(&key) {
         if entry.generation == generation && entry.made.elapsed() < MAX_AGE {
-            return (entry.headers.clone(), Body::from(entry.body.clone())).into_response();
+            let headers = [
+                (header::CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE)),
+                (header::CACHE_CONTROL, HeaderValue::from_static(DATA_CACHE_CONTROL)),
+                (header::ETAG, entry.etag.clone()),
+            ];
+            return (headers, Body::from(entry.body.clone())).into_response();
         }
     }
     let response = next.run(request).await;
-    if response.status() != StatusCode::OK {
+    let Some(etag) = response
+        .headers()
+        .get(header::ETAG)
+        .filter(|_| response.status() == StatusCode::OK)
+        .cloned()
+    else {
         return response;
-    }
+    };
     let (parts, body) = response.into_parts();
     let Ok(body) = axum::body::to_bytes(body, MAX_ENTRY_BYTES).await else {
         return (StatusCode::INTERNAL_SERVER_ERROR, "response too large to buffer").into_response();
     };
-    let entry = Entry {
-        generation,
-        made: Instant::now(),
-        headers: parts.headers.clone(),
-        body: body.clone(),
-    };
+    let entry = Entry { generation, made: Instant::now(), etag, body: body.clone() };
     cache.entries.insert(key, Arc::new(entry));
     Response::from_parts(parts, Body::from(body))
 }

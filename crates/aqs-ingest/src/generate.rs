@@ -274,143 +274,187 @@ pub fn generate(
             .map(|_| (rng.random_range(0..count), rng.random_range(8..catalog[0].len().max(9))))
             .collect()
     };
-    for offset in 0..options.days {
-        let day = options.start.add_days(offset as i32);
-        let mut rng = ChaCha8Rng::seed_from_u64(
-            options.seed.wrapping_mul(0x1000_0000_01b3) ^ u64::from(offset),
-        );
-        let weekend = matches!((day.epoch_days() + 4).rem_euclid(7), 0 | 6);
-        let weekly = if weekend { 0.85 } else { 1.0 };
-        // Lines per agent file, and user views per (project, access, hour) for projectviews.
-        let mut files: [Vec<String>; 3] = Default::default();
-        let mut project_hours = vec![[[0u64; 24]; 2]; count];
-        for (p, articles) in catalog.iter().enumerate() {
-            let (project, ..) = projects[p];
-            let mut lines: [Vec<(String, String)>; 3] = Default::default();
-            for (rank, article) in articles.iter().enumerate() {
-                let spike =
-                    if spike_articles.contains(&(p, rank)) && offset % 11 == (rank % 11) as u32 {
-                        20.0
-                    } else {
-                        1.0
-                    };
-                let user_mean = article.user * weekly * spike;
-                let means = [
-                    user_mean,
-                    0.4 + 0.08 * user_mean,
-                    if article.automated { 0.5 * user_mean } else { 0.0 },
-                ];
-                let mut any = false;
-                for (agent, &mean) in means.iter().enumerate() {
-                    let views = poisson(&mut rng, mean);
-                    if views == 0 {
+    let world = World { options, projects, catalog: &catalog, spike_articles: &spike_articles };
+    // Days are independent (each has its own seed): generate them on every core, and report
+    // them as they finish; the files and the summary do not depend on the order.
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(options.days as usize)
+        .max(1);
+    let next = std::sync::atomic::AtomicU32::new(0);
+    let mut days: Vec<Option<GenerateSummary>> = vec![None; options.days as usize];
+    std::thread::scope(|scope| -> Result<()> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        for _ in 0..workers {
+            let (tx, next, world) = (tx.clone(), &next, &world);
+            scope.spawn(move || {
+                loop {
+                    let offset = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if offset >= world.options.days {
+                        break;
+                    }
+                    if tx.send((offset, generate_day(world, offset))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        for (offset, result) in rx {
+            let day_summary = result?;
+            summary.article_days += day_summary.article_days;
+            summary.lines += day_summary.lines;
+            summary.bytes += day_summary.bytes;
+            on_day(options.start.add_days(offset as i32), &summary);
+            days[offset as usize] = Some(day_summary);
+        }
+        Ok(())
+    })?;
+    summary.files = days.into_iter().flatten().flat_map(|d| d.files).collect();
+    Ok(summary)
+}
+
+/// What every day of a generation shares.
+struct World<'a> {
+    options: &'a GenerateOptions,
+    projects: &'a [(&'static str, f64, &'static str, &'static str)],
+    catalog: &'a [Vec<Article>],
+    spike_articles: &'a [(usize, usize)],
+}
+
+/// Writes the files of one day and says what it wrote.
+fn generate_day(world: &World<'_>, offset: u32) -> Result<GenerateSummary> {
+    let World { options, projects, catalog, spike_articles } = *world;
+    let count = projects.len();
+    let mut summary = GenerateSummary::default();
+    let day = options.start.add_days(offset as i32);
+    let mut rng =
+        ChaCha8Rng::seed_from_u64(options.seed.wrapping_mul(0x1000_0000_01b3) ^ u64::from(offset));
+    let weekend = matches!((day.epoch_days() + 4).rem_euclid(7), 0 | 6);
+    let weekly = if weekend { 0.85 } else { 1.0 };
+    // Lines per agent file, and user views per (project, access, hour) for projectviews.
+    let mut files: [Vec<String>; 3] = Default::default();
+    let mut project_hours = vec![[[0u64; 24]; 2]; count];
+    for (p, articles) in catalog.iter().enumerate() {
+        let (project, ..) = projects[p];
+        let mut lines: [Vec<(String, String)>; 3] = Default::default();
+        for (rank, article) in articles.iter().enumerate() {
+            let spike = if spike_articles.contains(&(p, rank)) && offset % 11 == (rank % 11) as u32
+            {
+                20.0
+            } else {
+                1.0
+            };
+            let user_mean = article.user * weekly * spike;
+            let means = [
+                user_mean,
+                0.4 + 0.08 * user_mean,
+                if article.automated { 0.5 * user_mean } else { 0.0 },
+            ];
+            let mut any = false;
+            for (agent, &mean) in means.iter().enumerate() {
+                let views = poisson(&mut rng, mean);
+                if views == 0 {
+                    continue;
+                }
+                any = true;
+                let by_access = split(&mut rng, views, &ACCESS_MIX[agent]);
+                for (access, &n) in by_access.iter().enumerate() {
+                    if n == 0 {
                         continue;
                     }
-                    any = true;
-                    let by_access = split(&mut rng, views, &ACCESS_MIX[agent]);
-                    for (access, &n) in by_access.iter().enumerate() {
-                        if n == 0 {
-                            continue;
-                        }
-                        let hours = split(&mut rng, n, &DIURNAL);
-                        if agent == 0 {
-                            let slot = &mut project_hours[p][usize::from(access > 0)];
-                            for (s, h) in slot.iter_mut().zip(hours) {
-                                *s += h;
-                            }
-                        }
-                        let title = spark_token(&article.title);
-                        let legacy = p == 1 && rank % 97 == 13;
-                        let mut emit = |id: Option<u64>, hours: &[u64; 24]| {
-                            let total: u64 = hours.iter().sum();
-                            if total == 0 {
-                                return;
-                            }
-                            let id_field = match (legacy, id) {
-                                (true, _) => String::new(),
-                                (false, Some(id)) => format!("{id} "),
-                                (false, None) => "null ".to_string(),
-                            };
-                            let line = format!(
-                                "{project} {title} {id_field}{} {total} {}",
-                                ACCESS_NAMES[access],
-                                hourly_field(hours)
-                            );
-                            lines[agent].push((article.title.clone(), line));
-                        };
-                        if article.split_ids && n > 1 {
-                            // Part of the views under the page id, the rest under `null`.
-                            let mut first = [0u64; 24];
-                            let mut rest = hours;
-                            for h in 0..24 {
-                                first[h] = rest[h] / 2;
-                                rest[h] -= first[h];
-                            }
-                            emit(article.page_id, &first);
-                            emit(None, &rest);
-                        } else {
-                            emit(article.page_id, &hours);
+                    let hours = split(&mut rng, n, &DIURNAL);
+                    if agent == 0 {
+                        let slot = &mut project_hours[p][usize::from(access > 0)];
+                        for (s, h) in slot.iter_mut().zip(hours) {
+                            *s += h;
                         }
                     }
+                    let title = spark_token(&article.title);
+                    let legacy = p == 1 && rank % 97 == 13;
+                    let mut emit = |id: Option<u64>, hours: &[u64; 24]| {
+                        let total: u64 = hours.iter().sum();
+                        if total == 0 {
+                            return;
+                        }
+                        let id_field = match (legacy, id) {
+                            (true, _) => String::new(),
+                            (false, Some(id)) => format!("{id} "),
+                            (false, None) => "null ".to_string(),
+                        };
+                        let line = format!(
+                            "{project} {title} {id_field}{} {total} {}",
+                            ACCESS_NAMES[access],
+                            hourly_field(hours)
+                        );
+                        lines[agent].push((article.title.clone(), line));
+                    };
+                    if article.split_ids && n > 1 {
+                        // Part of the views under the page id, the rest under `null`.
+                        let mut first = [0u64; 24];
+                        let mut rest = hours;
+                        for h in 0..24 {
+                            first[h] = rest[h] / 2;
+                            rest[h] -= first[h];
+                        }
+                        emit(article.page_id, &first);
+                        emit(None, &rest);
+                    } else {
+                        emit(article.page_id, &hours);
+                    }
                 }
-                if any {
-                    summary.article_days += 1;
-                }
             }
-            for (agent, agent_lines) in lines.iter_mut().enumerate() {
-                agent_lines.sort();
-                files[agent].extend(agent_lines.drain(..).map(|(_, l)| l));
+            if any {
+                summary.article_days += 1;
             }
         }
-        // Lines the loader must skip or report.
-        files[0].push(format!("{UNEXPECTED_PROJECT} Some_Page 1 desktop 3 A1B2"));
-        files[0].push("en.wikipedia Broken_line_without_counts".to_string());
-        files[1].push("en.wikipedia Bad_hours 5 desktop 2 Z2".to_string());
-        for (agent, lines) in files.iter().enumerate() {
-            let mut text = String::with_capacity(lines.iter().map(|l| l.len() + 1).sum());
-            for line in lines {
-                text.push_str(line);
-                text.push('\n');
-            }
-            let path = day_dir(&options.out, "pageview_complete", day).join(format!(
-                "pageviews-{}-{}.bz2",
-                day.compact(),
-                AGENTS[agent]
-            ));
-            summary.bytes += write_bz2_two_streams(&path, &text)?;
-            summary.lines += lines.len() as u64;
-            summary.files.push(path);
+        for (agent, agent_lines) in lines.iter_mut().enumerate() {
+            agent_lines.sort();
+            files[agent].extend(agent_lines.drain(..).map(|(_, l)| l));
         }
-        for hour in 0..24 {
-            let end = aqs_core::dates::Hour::from_epoch_hours(
-                i64::from(day.epoch_days()) * 24 + hour + 1,
-            );
-            let mut codes: Vec<(&str, u64)> = Vec::new();
-            for (p, (_, _, desktop, mobile)) in projects.iter().enumerate() {
-                codes.push((desktop, project_hours[p][0][hour as usize]));
-                codes.push((mobile, project_hours[p][1][hour as usize]));
-            }
-            codes.sort();
-            let text: String = codes
-                .iter()
-                .filter(|(_, v)| *v > 0)
-                .map(|(c, v)| format!("{c} - {v} 0\n"))
-                .collect();
-            let path = day_dir(&options.out, "pageviews", end.day).join(format!(
-                "projectviews-{}-{:02}0000",
-                end.day.compact(),
-                end.hour
-            ));
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir)?;
-            }
-            std::fs::write(&path, &text)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            summary.bytes += text.len() as u64;
-            summary.lines += text.lines().count() as u64;
-            summary.files.push(path);
+    }
+    // Lines the loader must skip or report.
+    files[0].push(format!("{UNEXPECTED_PROJECT} Some_Page 1 desktop 3 A1B2"));
+    files[0].push("en.wikipedia Broken_line_without_counts".to_string());
+    files[1].push("en.wikipedia Bad_hours 5 desktop 2 Z2".to_string());
+    for (agent, lines) in files.iter().enumerate() {
+        let mut text = String::with_capacity(lines.iter().map(|l| l.len() + 1).sum());
+        for line in lines {
+            text.push_str(line);
+            text.push('\n');
         }
-        on_day(day, &summary);
+        let path = day_dir(&options.out, "pageview_complete", day).join(format!(
+            "pageviews-{}-{}.bz2",
+            day.compact(),
+            AGENTS[agent]
+        ));
+        summary.bytes += write_bz2_two_streams(&path, &text)?;
+        summary.lines += lines.len() as u64;
+        summary.files.push(path);
+    }
+    for hour in 0..24 {
+        let end =
+            aqs_core::dates::Hour::from_epoch_hours(i64::from(day.epoch_days()) * 24 + hour + 1);
+        let mut codes: Vec<(&str, u64)> = Vec::new();
+        for (p, (_, _, desktop, mobile)) in projects.iter().enumerate() {
+            codes.push((desktop, project_hours[p][0][hour as usize]));
+            codes.push((mobile, project_hours[p][1][hour as usize]));
+        }
+        codes.sort();
+        let text: String =
+            codes.iter().filter(|(_, v)| *v > 0).map(|(c, v)| format!("{c} - {v} 0\n")).collect();
+        let path = day_dir(&options.out, "pageviews", end.day).join(format!(
+            "projectviews-{}-{:02}0000",
+            end.day.compact(),
+            end.hour
+        ));
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(&path, &text).with_context(|| format!("cannot write {}", path.display()))?;
+        summary.bytes += text.len() as u64;
+        summary.lines += text.lines().count() as u64;
+        summary.files.push(path);
     }
     Ok(summary)
 }

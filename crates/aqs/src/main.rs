@@ -8,6 +8,11 @@ mod progress;
 use clap::Parser;
 use std::process::ExitCode;
 
+/// mimalloc instead of the system allocator: under the benchmark mix, glibc's malloc and free
+/// took a third of the server's time (BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_env("AQS_LOG")

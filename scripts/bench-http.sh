@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# The HTTP benchmark of issue 3, in one command:
+#   1. generate a dataset (default 1,000,000 articles over 4 projects, 90 days) and load it,
+#      reporting load wall time, lines/s and bytes on disk per stored article-day;
+#   2. serve it and drive it from wrk (a separate process) with the realistic mix of
+#      scripts/bench-mix.py: 64 connections, 30 s after a 10 s warm-up, with the response cache
+#      and without it;
+#   3. in the same run, measure this machine's ceiling: `aqs ceiling` (the same runtime,
+#      answering a fixed ~300-byte JSON body) under the same load;
+#   4. print requests/s, p50/p99/p99.9 and the ratio to the ceiling;
+#   5. record the server's RSS at the start and the end of a longer run (default 5 minutes).
+#
+# Usage: scripts/bench-http.sh [--articles N] [--projects N] [--days N] [--duration S]
+#                              [--rss-seconds S] [--work DIR] [--keep-data]
+# Needs wrk (installed with apt-get when missing) and python3. Talks only to 127.0.0.1.
+set -euo pipefail
+articles=1000000 projects=4 days=90 duration=30 rss_seconds=300 work=/tmp/aqs-bench keep=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --articles) articles=$2; shift 2 ;;
+    --projects) projects=$2; shift 2 ;;
+    --days) days=$2; shift 2 ;;
+    --duration) duration=$2; shift 2 ;;
+    --rss-seconds) rss_seconds=$2; shift 2 ;;
+    --work) work=$2; shift 2 ;;
+    --keep-data) keep=1; shift ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+root="$(cd "$(dirname "$0")/.." && pwd)"
+aqs="$root/target/release/aqs"
+start=20240101
+if ! command -v wrk >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq wrk
+fi
+cargo build --release -p aqs --manifest-path "$root/Cargo.toml"
+mkdir -p "$work"
+stamp="$work/dataset-$articles-$projects-$days"
+if [ "$keep" = 0 ] || [ ! -e "$stamp" ]; then
+  rm -rf "$work/dumps" "$work/data" "$work"/dataset-*
+  echo "== generate: $articles articles, $projects projects, $days days"
+  /usr/bin/time -f "generate wall %e s, peak RSS %M kB" \
+    "$aqs" generate --out "$work/dumps" --start 2024-01-01 --days "$days" --projects "$projects" --articles "$articles" --seed 1
+  echo "== load"
+  /usr/bin/time -f "load wall %e s, peak RSS %M kB" \
+    "$aqs" load --data "$work/data" --max-bad-share 0.01 "$work/dumps" | grep -v "e.g."
+  touch "$stamp"
+fi
+echo "== store"
+"$aqs" stats --data "$work/data"
+echo "== dump size: $(du -sb "$work/dumps/other/pageview_complete" | cut -f1) bytes of bz2"
+
+python3 "$root/scripts/bench-mix.py" "$work/dumps" "$start" "$days" 400000 "$work/mix.txt"
+echo "== mix: $(wc -l < "$work/mix.txt") requests: $(cut -d/ -f4 "$work/mix.txt" | sort | uniq -c | tr '\n' ' ')"
+
+server=""
+stop() { [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true; server=""; }
+trap stop EXIT
+run() { # name, url, extra env for wrk
+  local name=$1 url=$2
+  wrk -t2 -c64 -d10s -s "$root/scripts/bench-mix.lua" "$url" >/dev/null
+  local line
+  line=$(wrk -t2 -c64 -d"${duration}s" -s "$root/scripts/bench-mix.lua" "$url" | grep RESULT)
+  echo "$name $line" | tee -a "$work/results.txt"
+}
+: > "$work/results.txt"
+export PATHS="$work/mix.txt"
+for cache in 256 0; do
+  "$aqs" serve --data "$work/data" --listen 127.0.0.1:7411 --cache-mb "$cache" >"$work/serve.log" 2>&1 &
+  server=$!
+  sleep 1
+  run "mix-cache-${cache}mb" http://127.0.0.1:7411
+  stop
+done
+"$aqs" ceiling --listen 127.0.0.1:7412 >/dev/null 2>&1 &
+server=$!
+sleep 1
+ONE_PATH=/ run ceiling http://127.0.0.1:7412
+stop
+
+python3 - "$work/results.txt" <<'PY'
+import re, sys
+rows = {}
+for line in open(sys.argv[1]):
+    name, rest = line.split(" ", 1)
+    rows[name] = {k: float(v) for k, v in re.findall(r"(\w+)=([\d.]+)", rest)}
+ceiling = rows["ceiling"]["requests_per_s"]
+print(f"{'run':<18} {'req/s':>9} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7} {'p99.9 ms':>8} {'non-2xx':>8}")
+for name, r in rows.items():
+    print(f"{name:<18} {r['requests_per_s']:>9.0f} {r['requests_per_s'] / ceiling:>6.2f} {r['p50_ms']:>7.2f} {r['p99_ms']:>7.2f} {r['p999_ms']:>8.2f} {r['non2xx']:>8.0f}")
+PY
+
+if [ "$rss_seconds" -gt 0 ]; then
+  echo "== RSS over a ${rss_seconds}s run of the mix (cache 256 MB)"
+  "$aqs" serve --data "$work/data" --listen 127.0.0.1:7411 --cache-mb 256 >"$work/serve.log" 2>&1 &
+  server=$!
+  sleep 1
+  echo "RSS at start: $(grep VmRSS /proc/$server/status | awk '{print $2}') kB"
+  wrk -t2 -c64 -d"${rss_seconds}s" -s "$root/scripts/bench-mix.lua" http://127.0.0.1:7411 >"$work/rss-run.txt" &
+  load=$!
+  for _ in $(seq 1 $((rss_seconds / 30))); do
+    sleep 30
+    echo "RSS: $(grep VmRSS /proc/$server/status | awk '{print $2}') kB (anonymous $(grep RssAnon /proc/$server/status | awk '{print $2}') kB)"
+  done
+  wait "$load"
+  grep RESULT "$work/rss-run.txt"
+  echo "RSS at end: $(grep VmRSS /proc/$server/status | awk '{print $2}') kB (anonymous $(grep RssAnon /proc/$server/status | awk '{print $2}') kB)"
+  stop
+fi
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; commit $(git -C "$root" rev-parse --short HEAD)"
