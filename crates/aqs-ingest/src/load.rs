@@ -424,9 +424,9 @@ fn top_rows(period: TopPeriod, user: UserViews) -> Vec<TopRow> {
             (Some(1), Access::MobileWeb),
             (Some(2), Access::MobileApp),
         ] {
-            let items: Vec<(String, u64)> = titles
+            let items: Vec<(&str, u64)> = titles
                 .iter()
-                .map(|(t, v)| (t.clone(), slot.map_or_else(|| v.iter().sum(), |i| v[i])))
+                .map(|(t, v)| (t.as_str(), slot.map_or_else(|| v.iter().sum(), |i| v[i])))
                 .filter(|(_, v)| *v > 0)
                 .collect();
             if !items.is_empty() {
