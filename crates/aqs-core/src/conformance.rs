@@ -19,7 +19,8 @@ macro_rules! pageviews_conformance {
             replacing_a_day_drops_its_old_rows, rows_without_a_replaced_day_are_upserted,
             titles_are_stored_byte_exact, imported_rollups_are_kept_as_is,
             project_series_by_granularity, replacing_project_days_keeps_months,
-            top_lists_round_trip, scans_for_loaders, large_counters_round_trip);
+            top_lists_round_trip, scans_for_loaders, large_counters_round_trip,
+            the_last_of_duplicate_rows_in_a_batch_wins);
     };
     (@cases $make:expr; $($case:ident),+) => {
         $(
@@ -410,4 +411,28 @@ pub fn large_counters_round_trip(store: &dyn PageviewsStore) {
         },
     );
     assert_eq!(series(store, "en.wikipedia", "Big", d1, d1), vec![(d1, big)]);
+}
+
+pub fn the_last_of_duplicate_rows_in_a_batch_wins(store: &dyn PageviewsStore) {
+    let (d1, d2) = (day(2024, 3, 1), day(2024, 3, 2));
+    let one = |d, v| ArticleDay {
+        day: d,
+        project: project("en.wikipedia"),
+        rows: vec![("Twice".to_string(), v)],
+    };
+    write(
+        store,
+        PageviewsBatch {
+            article_days: vec![
+                one(d1, views(1, 0, 0)),
+                one(d2, views(2, 0, 0)),
+                one(d1, views(3, 0, 0)),
+            ],
+            ..Default::default()
+        },
+    );
+    assert_eq!(
+        series(store, "en.wikipedia", "Twice", d1, d2),
+        vec![(d1, views(3, 0, 0)), (d2, views(2, 0, 0))]
+    );
 }

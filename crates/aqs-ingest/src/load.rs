@@ -401,13 +401,10 @@ fn add_user_views(
     views: &ArticleViews,
     disallowed: &Disallowed,
 ) {
-    if title == "-" || disallowed.contains(project, title) {
+    if disallowed.contains(project, title) {
         return;
     }
-    let user = Access::CONCRETE.map(|a| u64::from(views.get(a, Agent::User)));
-    if user.iter().all(|&v| v == 0) {
-        return;
-    }
+    let Some(user) = user_views(title, views) else { return };
     let slot =
         into.entry(project.to_string()).or_default().entry(title.to_string()).or_insert([0; 3]);
     for (s, v) in slot.iter_mut().zip(user) {
@@ -415,30 +412,48 @@ fn add_user_views(
     }
 }
 
+/// User views per concrete access (desktop, mobile-web, mobile-app) of a row, or `None` when
+/// the row cannot enter a top list (the `-` title, or no user views).
+fn user_views(title: &str, views: &ArticleViews) -> Option<[u64; 3]> {
+    let user = Access::CONCRETE.map(|a| u64::from(views.get(a, Agent::User)));
+    (title != "-" && user.iter().any(|&v| v > 0)).then_some(user)
+}
+
+/// The four top lists (all-access and each access) of one project, from its titles' user
+/// views per concrete access.
+fn project_top_rows<'a>(
+    period: TopPeriod,
+    project: &Project,
+    titles: &[(&'a str, [u64; 3])],
+    out: &mut Vec<TopRow>,
+) {
+    for (slot, access) in [
+        (None, Access::AllAccess),
+        (Some(0), Access::Desktop),
+        (Some(1), Access::MobileWeb),
+        (Some(2), Access::MobileApp),
+    ] {
+        let items: Vec<(&str, u64)> = titles
+            .iter()
+            .map(|(t, v)| (*t, slot.map_or_else(|| v.iter().sum(), |i| v[i])))
+            .filter(|(_, v)| *v > 0)
+            .collect();
+        if !items.is_empty() {
+            out.push(TopRow {
+                project: project.clone(),
+                access,
+                period,
+                articles: TopArticles::List(top::rank(items)),
+            });
+        }
+    }
+}
+
 fn top_rows(period: TopPeriod, user: UserViews) -> Vec<TopRow> {
     let mut rows = Vec::new();
-    for (project, titles) in user {
-        for (slot, access) in [
-            (None, Access::AllAccess),
-            (Some(0), Access::Desktop),
-            (Some(1), Access::MobileWeb),
-            (Some(2), Access::MobileApp),
-        ] {
-            let items: Vec<(&str, u64)> = titles
-                .iter()
-                .map(|(t, v)| (t.as_str(), slot.map_or_else(|| v.iter().sum(), |i| v[i])))
-                .filter(|(_, v)| *v > 0)
-                .collect();
-            if !items.is_empty() {
-                let articles = TopArticles::List(top::rank(items));
-                rows.push(TopRow {
-                    project: Project::from_stored(project.clone()),
-                    access,
-                    period,
-                    articles,
-                });
-            }
-        }
+    for (project, titles) in &user {
+        let titles: Vec<(&str, [u64; 3])> = titles.iter().map(|(t, v)| (t.as_str(), *v)).collect();
+        project_top_rows(period, &Project::from_stored(project.clone()), &titles, &mut rows);
     }
     rows
 }
@@ -474,9 +489,30 @@ pub fn load_files(
         if agents.len() != files.len() {
             bail!("{day}: two files of the same agent type were given");
         }
-        load_day(store, *day, files, options, &mut report)?;
-        options.progress.day_published(*day);
     }
+    // Days are parsed one ahead of the day being written, so reading and writing overlap.
+    std::thread::scope(|scope| -> Result<()> {
+        let (parsed_tx, parsed_rx) = std::sync::mpsc::sync_channel(1);
+        let daily = &daily;
+        scope.spawn(move || {
+            for (day, files) in daily {
+                let started = Instant::now();
+                let parsed = parse_day(files, options);
+                let failed = parsed.is_err();
+                if parsed_tx.send((*day, files, parsed, started.elapsed())).is_err() || failed {
+                    break;
+                }
+            }
+        });
+        for (day, files, parsed, parse_time) in parsed_rx {
+            let (counts, parsed_report) = parsed?;
+            report.absorb(parsed_report);
+            report.parse_seconds += parse_time.as_secs_f64();
+            write_day(store, day, files, counts, options, &mut report)?;
+            options.progress.day_published(day);
+        }
+        Ok(())
+    })?;
     for (day, files) in &hourly {
         load_projectviews_day(store, *day, files, options, &mut report)?;
     }
@@ -488,15 +524,11 @@ pub fn load_files(
     Ok(report)
 }
 
-fn load_day(
-    store: &dyn PageviewsStore,
-    day: Day,
+/// Parses a day's files in parallel, one thread each, and adds their counts up.
+fn parse_day(
     files: &[(Agent, PathBuf)],
     options: &LoadOptions<'_>,
-    report: &mut LoadReport,
-) -> Result<()> {
-    // Parse the day's files in parallel, one thread each.
-    let parse_started = Instant::now();
+) -> Result<(DayCounts, LoadReport)> {
     let results: Vec<Result<(DayCounts, LoadReport)>> = std::thread::scope(|scope| {
         let handles: Vec<_> = files
             .iter()
@@ -508,13 +540,24 @@ fn load_day(
             .collect()
     });
     let mut counts = DayCounts::default();
+    let mut report = LoadReport::default();
     for result in results {
         let (file_counts, file_report) = result?;
         merge_counts(&mut counts, file_counts);
         report.absorb(file_report);
     }
+    Ok((counts, report))
+}
 
-    report.parse_seconds += parse_started.elapsed().as_secs_f64();
+/// Merges a parsed day with the agents it does not replace, and publishes it in one batch.
+fn write_day(
+    store: &dyn PageviewsStore,
+    day: Day,
+    files: &[(Agent, PathBuf)],
+    mut counts: DayCounts,
+    options: &LoadOptions<'_>,
+    report: &mut LoadReport,
+) -> Result<()> {
     let write_started = Instant::now();
 
     // Agents not in this load keep their stored values.
@@ -548,7 +591,6 @@ fn load_day(
         replace_project_days: vec![day],
         ..Default::default()
     };
-    let mut user = UserViews::new();
     let project_rows = project_rows_of_day(day, &counts);
     let mut projects: Vec<(String, FxHashMap<String, ArticleViews>)> =
         counts.projects.into_iter().map(|(name, p)| (name, p.titles)).collect();
@@ -563,14 +605,21 @@ fn load_day(
                 report.disallowed_rows += 1;
                 continue;
             }
-            add_user_views(&mut user, &project, &title, &views, options.disallowed);
             rows.push((title, views));
         }
         rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         batch.article_days.push(ArticleDay { day, project: Project::from_stored(project), rows });
     }
     batch.project_rows = project_rows;
-    batch.top_rows = top_rows(TopPeriod::Day(day), user);
+    // Top lists from the rows themselves: within a day a title is one row of its project.
+    for article_day in &batch.article_days {
+        let titles: Vec<(&str, [u64; 3])> = article_day
+            .rows
+            .iter()
+            .filter_map(|(t, v)| user_views(t, v).map(|u| (t.as_str(), u)))
+            .collect();
+        project_top_rows(TopPeriod::Day(day), &article_day.project, &titles, &mut batch.top_rows);
+    }
     options.progress.day_publishing(day);
     let store_started = Instant::now();
     let summary = store.write(&batch).with_context(|| format!("cannot store {day}"))?;

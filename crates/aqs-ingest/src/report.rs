@@ -26,6 +26,8 @@ pub struct LoadReport {
     pub months_rolled_up: Vec<YearMonth>,
     pub seconds: f64,
     /// Wall seconds spent reading and counting files, writing days, and rolling up months.
+    /// Reading the next day overlaps writing the current one, so these add up to more than
+    /// `seconds`.
     pub parse_seconds: f64,
     pub write_seconds: f64,
     pub rollup_seconds: f64,
@@ -96,7 +98,7 @@ impl fmt::Display for LoadReport {
         }
         write!(
             f,
-            "seconds:           {:.2} (reading {:.2}, writing {:.2} of which storing {:.2}, month roll-ups {:.2})",
+            "seconds:           {:.2} (reading {:.2} and writing {:.2} overlap; storing {:.2} of the writing; month roll-ups {:.2})",
             self.seconds,
             self.parse_seconds,
             self.write_seconds,

@@ -313,29 +313,28 @@ fn project_id(tables: &Tables, wtxn: &mut RwTxn, project: &Project) -> StoreResu
     Ok(id)
 }
 
-/// Writes one new segment from rows sorted by article id, with `MDB_APPEND`: its id is the
-/// largest ever, so its keys land at the end of the table.
+/// Writes one new segment from `(article, day, views)` rows sorted by article, then day, with
+/// `MDB_APPEND`: its id is the largest ever, so its keys land at the end of the table.
 fn append_segment(
     tables: &Tables,
     wtxn: &mut RwTxn,
     state: &mut WriteState,
     month: YearMonth,
     covers: u64,
-    rows: &BTreeMap<u32, Vec<(Day, ArticleViews)>>,
+    rows: &[(u32, Day, ArticleViews)],
 ) -> StoreResult<()> {
     let id = state.new_segment_id()?;
-    let mut days = 0u64;
-    let mut value = Vec::new();
-    for (&article, entries) in rows {
-        if entries.is_empty() {
-            continue;
-        }
+    let first = month.first_day().epoch_days();
+    let (mut days, mut value, mut entries) = (0u64, Vec::new(), Vec::new());
+    for run in rows.chunk_by(|a, b| a.0 == b.0) {
+        entries.clear();
+        entries.extend(run.iter().map(|(_, day, views)| (*day, *views)));
         value.clear();
-        put_month_entries(&mut value, month, entries);
-        days |= entries.iter().fold(0, |m, (d, _)| m | day_bit(*d));
+        put_month_entries(&mut value, month, &entries);
+        days |= entries.iter().fold(0, |m, (d, _)| m | 1u64 << (d.epoch_days() - first));
         tables
             .series
-            .put_with_flags(wtxn, PutFlags::APPEND, &series_key(id, article), &value)
+            .put_with_flags(wtxn, PutFlags::APPEND, &series_key(id, run[0].0), &value)
             .map_err(engine)?;
     }
     state.manifest.segments.push(Segment { id, month, days, covers });
@@ -488,38 +487,91 @@ pub(crate) fn compact_dictionary(tables: &Tables, wtxn: &mut RwTxn) -> StoreResu
     Ok(true)
 }
 
-/// Article ids for every title of the batch, creating the missing ones in key order.
+/// One per-article row of a batch, by reference.
+struct RowRef<'a> {
+    project: u16,
+    title: &'a str,
+    day: Day,
+    views: &'a ArticleViews,
+}
+
+/// Orders a dictionary key (`project_id ‖ title`) against a row, as the bytes of the row's key
+/// would order (the project id is a fixed two bytes, so comparing it first is the same).
+fn key_order(key: &[u8], row: &RowRef<'_>) -> std::cmp::Ordering {
+    let (project, title) = key.split_at(key.len().min(2));
+    project.cmp(&row.project.to_be_bytes()[..]).then_with(|| title.cmp(row.title.as_bytes()))
+}
+
+/// Article ids for rows sorted by (project, title), creating the missing ones in key order.
+/// A batch that touches a large share of the dictionary is joined with one sequential scan of
+/// it; a small one looks its titles up.
 fn article_ids(
     tables: &Tables,
     wtxn: &mut RwTxn,
     state: &mut WriteState,
-    keys: BTreeSet<Vec<u8>>,
-) -> StoreResult<HashMap<Vec<u8>, u32>> {
-    let mut ids = HashMap::with_capacity(keys.len());
-    let mut missing = Vec::new();
-    for key in keys {
-        match tables.articles.get(wtxn, &key).map_err(engine)? {
-            Some(id) => {
-                ids.insert(key, u32_value(id, "article id")?);
+    rows: &[RowRef<'_>],
+) -> StoreResult<Vec<u32>> {
+    let mut ids = vec![u32::MAX; rows.len()];
+    let dictionary = tables.articles.len(wtxn).map_err(engine)?;
+    if rows.len() as u64 * 16 >= dictionary {
+        let start = article_key(
+            rows.first().map_or(0, |r| r.project),
+            rows.first().map_or("", |r| r.title),
+        );
+        let mut entries = tables
+            .articles
+            .range(wtxn, &(Bound::Included(&start[..]), Bound::Unbounded))
+            .map_err(engine)?;
+        let mut current = entries.next().transpose().map_err(engine)?;
+        for (i, row) in rows.iter().enumerate() {
+            while let Some((key, _)) = current {
+                if key_order(key, row) != std::cmp::Ordering::Less {
+                    break;
+                }
+                current = entries.next().transpose().map_err(engine)?;
             }
-            None => missing.push(key),
+            if let Some((key, id)) = current {
+                if key_order(key, row) == std::cmp::Ordering::Equal {
+                    ids[i] = u32_value(id, "article id")?;
+                }
+            }
+        }
+    } else {
+        for (i, row) in rows.iter().enumerate() {
+            if let Some(id) =
+                tables.articles.get(wtxn, &article_key(row.project, row.title)).map_err(engine)?
+            {
+                ids[i] = u32_value(id, "article id")?;
+            }
         }
     }
+    // New titles, in key order (rows are sorted), each once.
     let last = tables.articles.last(wtxn).map_err(engine)?.map(|(k, _)| k.to_vec());
-    let append = missing.first().is_some_and(|first| last.as_ref().is_none_or(|l| first > l));
-    for key in missing {
+    let mut previous: Option<(usize, u32)> = None;
+    let mut append = None;
+    for i in 0..rows.len() {
+        if ids[i] != u32::MAX {
+            continue;
+        }
+        if let Some((p, id)) = previous {
+            if rows[p].project == rows[i].project && rows[p].title == rows[i].title {
+                ids[i] = id;
+                continue;
+            }
+        }
+        let key = article_key(rows[i].project, rows[i].title);
+        let append = *append
+            .get_or_insert_with(|| last.as_ref().is_none_or(|l| key.as_slice() > l.as_slice()));
         let id = state.next_article;
         state.next_article =
             id.checked_add(1).ok_or_else(|| StoreError::Limit("article ids exhausted".into()))?;
         let flags = if append { PutFlags::APPEND } else { PutFlags::empty() };
         tables.articles.put_with_flags(wtxn, flags, &key, &id.to_be_bytes()).map_err(engine)?;
-        ids.insert(key, id);
+        ids[i] = id;
+        previous = Some((i, id));
     }
     Ok(ids)
 }
-
-/// One month's new rows by article id: the days each article has, in day order.
-type MonthRows = BTreeMap<u32, Vec<(Day, ArticleViews)>>;
 
 /// The longest title the store accepts, in bytes (LMDB keys are bounded).
 pub const MAX_TITLE_BYTES: usize = 1024;
@@ -531,9 +583,9 @@ impl PageviewsWrite for EmbeddedStore {
         let mut state = WriteState::read(tables, &wtxn)?;
         let mut summary = WriteSummary::default();
 
-        // Per-article rows, grouped by month, then by article id.
+        // Per-article rows: ids from the dictionary, then grouped by month and article.
         let mut project_ids = HashMap::new();
-        let mut keys = BTreeSet::new();
+        let mut rows = Vec::with_capacity(batch.article_days.iter().map(|d| d.rows.len()).sum());
         for day in &batch.article_days {
             let pid = match project_ids.get(&day.project) {
                 Some(&id) => id,
@@ -543,36 +595,41 @@ impl PageviewsWrite for EmbeddedStore {
                     id
                 }
             };
-            for (title, _) in &day.rows {
+            for (title, views) in &day.rows {
                 if title.len() > MAX_TITLE_BYTES {
                     return Err(StoreError::Limit(format!(
                         "a title of {} bytes is longer than {MAX_TITLE_BYTES}",
                         title.len()
                     )));
                 }
-                keys.insert(article_key(pid, title));
+                rows.push(RowRef { project: pid, title, day: day.day, views });
             }
         }
-        let ids = article_ids(tables, &mut wtxn, &mut state, keys)?;
-        let mut months: BTreeMap<YearMonth, (u64, MonthRows)> = BTreeMap::new();
+        // Stable: rows of one key keep the batch's order, so the last one wins below. Each day's
+        // rows arrive sorted, which makes this sort a merge of sorted runs.
+        rows.sort_by(|a, b| (a.project, a.title.as_bytes()).cmp(&(b.project, b.title.as_bytes())));
+        let ids = article_ids(tables, &mut wtxn, &mut state, &rows)?;
+        let mut entries: Vec<(i32, u32, Day, ArticleViews)> = rows
+            .iter()
+            .zip(&ids)
+            .map(|(r, id)| (r.day.year_month().index(), *id, r.day, *r.views))
+            .collect();
+        summary.article_rows = entries.len() as u64;
+        drop(rows);
+        entries.sort_by_key(|(month, id, day, _)| (*month, *id, *day));
+        // Of rows with one key and day, keep the last.
+        entries.reverse();
+        entries.dedup_by_key(|(month, id, day, _)| (*month, *id, *day));
+        entries.reverse();
+        let mut months: BTreeMap<YearMonth, (u64, Vec<(u32, Day, ArticleViews)>)> = BTreeMap::new();
         for day in &batch.replace_article_days {
             months.entry(day.year_month()).or_default().0 |= day_bit(*day);
         }
-        for day in &batch.article_days {
-            let pid = project_ids[&day.project];
-            let rows = &mut months.entry(day.day.year_month()).or_default().1;
-            for (title, views) in &day.rows {
-                let entries = rows.entry(ids[&article_key(pid, title)]).or_default();
-                entries.retain(|(d, _)| *d != day.day);
-                entries.push((day.day, *views));
-                summary.article_rows += 1;
-            }
+        for (month, id, day, views) in entries {
+            months.entry(YearMonth::from_index(month)).or_default().1.push((id, day, views));
         }
         let mut month_completed = false;
-        for (month, (covers, mut rows)) in months {
-            for entries in rows.values_mut() {
-                entries.sort_by_key(|(d, _)| *d);
-            }
+        for (month, (covers, rows)) in months {
             append_segment(tables, &mut wtxn, &mut state, month, covers, &rows)?;
             compact_month(tables, &mut wtxn, &mut state, month)?;
             let covered = state.manifest.newest_first(month).fold(0, |m, s| m | s.covers);

@@ -113,6 +113,33 @@ fn a_complete_month_is_one_segment_and_reads_stay_correct() {
 }
 
 #[test]
+fn a_small_batch_against_a_large_dictionary_finds_and_adds_titles() {
+    let s = temp_store();
+    let p = Project::from_stored("en.wikipedia");
+    let d = Day::from_ymd(2024, 1, 1).unwrap();
+    let mut v = ArticleViews::default();
+    v.add(Access::Desktop, Agent::User, 1);
+    let rows: Vec<(String, ArticleViews)> = (0..500).map(|i| (format!("T{i:04}"), v)).collect();
+    s.write(&PageviewsBatch {
+        article_days: vec![ArticleDay { day: d, project: p.clone(), rows }],
+        ..Default::default()
+    })
+    .unwrap();
+    // Two rows against 500 titles: looked up one by one; one exists, one is new (in the middle).
+    let mut w = ArticleViews::default();
+    w.add(Access::MobileWeb, Agent::Spider, 7);
+    let rows = vec![("T0100".to_string(), w), ("T0100a".to_string(), w)];
+    s.write(&PageviewsBatch {
+        article_days: vec![ArticleDay { day: d.next(), project: p.clone(), rows }],
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(s.article_series(&p, "T0100", d, d.next()).unwrap(), vec![(d, v), (d.next(), w)]);
+    assert_eq!(s.article_series(&p, "T0100a", d, d.next()).unwrap(), vec![(d.next(), w)]);
+    assert_eq!(s.article_series(&p, "T0101", d, d.next()).unwrap(), vec![(d, v)]);
+}
+
+#[test]
 fn a_daily_load_appends_instead_of_rewriting_the_store() {
     let s = temp_store();
     let p = Project::from_stored("en.wikipedia");
