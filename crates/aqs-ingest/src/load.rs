@@ -421,10 +421,10 @@ fn user_views(title: &str, views: &ArticleViews) -> Option<[u64; 3]> {
 
 /// The four top lists (all-access and each access) of one project, from its titles' user
 /// views per concrete access.
-fn project_top_rows<'a>(
+fn project_top_rows(
     period: TopPeriod,
     project: &Project,
-    titles: &[(&'a str, [u64; 3])],
+    titles: &[(&str, [u64; 3])],
     out: &mut Vec<TopRow>,
 ) {
     for (slot, access) in [

@@ -573,6 +573,9 @@ fn article_ids(
     Ok(ids)
 }
 
+/// A row of a new segment: article id, day, counters.
+type SegmentRow = (u32, Day, ArticleViews);
+
 /// The longest title the store accepts, in bytes (LMDB keys are bounded).
 pub const MAX_TITLE_BYTES: usize = 1024;
 
@@ -621,7 +624,7 @@ impl PageviewsWrite for EmbeddedStore {
         entries.reverse();
         entries.dedup_by_key(|(month, id, day, _)| (*month, *id, *day));
         entries.reverse();
-        let mut months: BTreeMap<YearMonth, (u64, Vec<(u32, Day, ArticleViews)>)> = BTreeMap::new();
+        let mut months: BTreeMap<YearMonth, (u64, Vec<SegmentRow>)> = BTreeMap::new();
         for day in &batch.replace_article_days {
             months.entry(day.year_month()).or_default().0 |= day_bit(*day);
         }
