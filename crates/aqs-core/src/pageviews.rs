@@ -52,12 +52,11 @@ impl ArticleViews {
 
     /// Adds views of a concrete access and agent, keeping the `all-*` columns summed.
     /// Saturates rather than wraps.
+    #[inline]
     pub fn add(&mut self, access: Access, agent: Agent, views: u32) {
-        for a in [access, Access::AllAccess] {
-            for g in [agent, Agent::AllAgents] {
-                let c = &mut self.0[Self::column(a, g)];
-                *c = c.saturating_add(views);
-            }
+        let (a, g) = (access_index(access) * 4, agent_index(agent));
+        for column in [a + g, a, g, 0] {
+            self.0[column] = self.0[column].saturating_add(views);
         }
     }
 
