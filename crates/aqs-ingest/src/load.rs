@@ -132,10 +132,13 @@ pub struct DayCounts {
 }
 
 /// One project's counters of a day.
-#[derive(Default)]
 struct ProjectCounts {
-    /// title → views.
-    titles: FxHashMap<String, ArticleViews>,
+    /// (title, views). Dump lines come sorted by title, so a line adds to the last entry or
+    /// appends one: no hashing. Once counting ends ([`ProjectCounts::finish`]) titles are
+    /// ascending and unique, whatever the input order was.
+    titles: Vec<(String, ArticleViews)>,
+    /// Whether titles arrived in ascending order so far.
+    sorted: bool,
     /// Views per hour of each concrete (access, agent), at [`slot`].
     hours: [[u64; 24]; 9],
 }
@@ -145,6 +148,91 @@ fn slot(access: Access, agent: Agent) -> usize {
     let a = Access::CONCRETE.iter().position(|x| *x == access).unwrap_or(0);
     let g = Agent::CONCRETE.iter().position(|x| *x == agent).unwrap_or(0);
     a * 3 + g
+}
+
+impl Default for ProjectCounts {
+    fn default() -> Self {
+        ProjectCounts { titles: Vec::new(), sorted: true, hours: [[0; 24]; 9] }
+    }
+}
+
+impl ProjectCounts {
+    fn add(&mut self, title: std::borrow::Cow<'_, str>, access: Access, agent: Agent, views: u32) {
+        match self.titles.last().map(|(t, _)| t.as_str().cmp(title.as_ref())) {
+            Some(std::cmp::Ordering::Equal) => {
+                if let Some((_, v)) = self.titles.last_mut() {
+                    v.add(access, agent, views);
+                }
+            }
+            order => {
+                self.sorted &= order != Some(std::cmp::Ordering::Greater);
+                let mut v = ArticleViews::default();
+                v.add(access, agent, views);
+                self.titles.push((title.into_owned(), v));
+            }
+        }
+    }
+
+    /// Sorts titles and merges repeated ones, unless they arrived in order.
+    fn finish(&mut self) {
+        if !self.sorted {
+            let titles = std::mem::take(&mut self.titles);
+            let mut sorted: Vec<(String, ArticleViews)> = Vec::with_capacity(titles.len());
+            let mut titles = titles;
+            titles.sort_by(|a, b| a.0.cmp(&b.0));
+            for (title, views) in titles {
+                match sorted.last_mut() {
+                    Some((t, v)) if *t == title => *v = sum_views(v, &views),
+                    _ => sorted.push((title, views)),
+                }
+            }
+            self.titles = sorted;
+            self.sorted = true;
+        }
+    }
+}
+
+/// The sum of two rows' counters (concrete columns added, rollups rebuilt).
+fn sum_views(a: &ArticleViews, b: &ArticleViews) -> ArticleViews {
+    let mut concrete = a.concrete();
+    for (x, y) in concrete.iter_mut().zip(b.concrete()) {
+        *x = x.saturating_add(y);
+    }
+    ArticleViews::from_concrete(concrete)
+}
+
+/// Merges two title lists, each ascending and unique, into one: `combine` makes the row of a
+/// title from its row in `a`, in `b`, or in both.
+fn merge_sorted(
+    a: Vec<(String, ArticleViews)>,
+    b: Vec<(String, ArticleViews)>,
+    mut combine: impl FnMut(Option<&ArticleViews>, Option<&ArticleViews>) -> ArticleViews,
+) -> Vec<(String, ArticleViews)> {
+    let mut out = Vec::with_capacity(a.len().max(b.len()));
+    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+    loop {
+        let order = match (a.peek(), b.peek()) {
+            (None, None) => break,
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (Some(x), Some(y)) => x.0.cmp(&y.0),
+        };
+        match order {
+            std::cmp::Ordering::Less => {
+                let (t, v) = a.next().expect("peeked");
+                out.push((t, combine(Some(&v), None)));
+            }
+            std::cmp::Ordering::Greater => {
+                let (t, v) = b.next().expect("peeked");
+                out.push((t, combine(None, Some(&v))));
+            }
+            std::cmp::Ordering::Equal => {
+                let ((t, x), (_, y)) = (a.next().expect("peeked"), b.next().expect("peeked"));
+                out.push((t, combine(Some(&x), Some(&y))));
+            }
+        }
+    }
+    out
 }
 
 impl DayCounts {
@@ -298,17 +386,16 @@ fn count_daily(
             *report.unexpected_domains.entry(name.clone()).or_default() += 1;
             return;
         }
-        let views = match project.titles.get_mut(line.title.as_ref()) {
-            Some(v) => v,
-            None => project.titles.entry(line.title.into_owned()).or_default(),
-        };
-        views.add(line.access, agent, line.total);
+        project.add(line.title, line.access, agent, line.total);
         for (h, n) in project.hours[slot(line.access, agent)].iter_mut().zip(line.hours) {
             *h += u64::from(n);
         }
     })?;
     if let Some((name, project, true)) = current {
         counts.projects.insert(name, project);
+    }
+    for project in counts.projects.values_mut() {
+        project.finish();
     }
     check_bad_share(path, &report, options.max_bad_share)?;
     Ok((counts, report))
@@ -317,14 +404,12 @@ fn count_daily(
 fn merge_counts(into: &mut DayCounts, from: DayCounts) {
     for (name, from) in from.projects {
         let target = into.project(&name);
-        for (title, views) in from.titles {
-            let slot = target.titles.entry(title).or_default();
-            let mut concrete = slot.concrete();
-            for (a, b) in concrete.iter_mut().zip(views.concrete()) {
-                *a = a.saturating_add(b);
-            }
-            *slot = ArticleViews::from_concrete(concrete);
-        }
+        let titles = std::mem::take(&mut target.titles);
+        target.titles = merge_sorted(titles, from.titles, |a, b| match (a, b) {
+            (Some(a), Some(b)) => sum_views(a, b),
+            (Some(v), None) | (None, Some(v)) => *v,
+            (None, None) => ArticleViews::default(),
+        });
         for (t, f) in target.hours.iter_mut().zip(from.hours) {
             for (a, b) in t.iter_mut().zip(f) {
                 *a += b;
@@ -566,13 +651,23 @@ fn write_day(
         Agent::CONCRETE.into_iter().filter(|a| !loaded_agents.contains(a)).collect();
     if !kept_agents.is_empty() && store.article_days_loaded()?.contains(&day) {
         for stored in store.article_day(day)? {
-            let titles = &mut counts.project(stored.project.as_str()).titles;
-            for (title, old) in stored.rows {
-                let slot = titles.entry(title).or_default();
-                for &agent in &kept_agents {
-                    slot.replace_agent(agent, &old);
-                }
+            let mut rows = stored.rows;
+            // The store answers titles ascending; do not rely on it.
+            if !rows.is_sorted_by(|a, b| a.0 < b.0) {
+                rows.sort_by(|a, b| a.0.cmp(&b.0));
+                rows.dedup_by(|a, b| a.0 == b.0);
             }
+            let project = counts.project(stored.project.as_str());
+            let titles = std::mem::take(&mut project.titles);
+            project.titles = merge_sorted(titles, rows, |new, old| {
+                let mut row = new.copied().unwrap_or_default();
+                if let Some(old) = old {
+                    for &agent in &kept_agents {
+                        row.replace_agent(agent, old);
+                    }
+                }
+                row
+            });
         }
         for row in store.project_day(day)? {
             let Period::Hour(hour) = row.period else { continue };
@@ -592,7 +687,7 @@ fn write_day(
         ..Default::default()
     };
     let project_rows = project_rows_of_day(day, &counts);
-    let mut projects: Vec<(String, FxHashMap<String, ArticleViews>)> =
+    let mut projects: Vec<(String, Vec<(String, ArticleViews)>)> =
         counts.projects.into_iter().map(|(name, p)| (name, p.titles)).collect();
     projects.sort_by(|a, b| a.0.cmp(&b.0));
     for (project, titles) in projects {
@@ -607,7 +702,7 @@ fn write_day(
             }
             rows.push((title, views));
         }
-        rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        // Titles are ascending and unique (ProjectCounts::finish).
         batch.article_days.push(ArticleDay { day, project: Project::from_stored(project), rows });
     }
     batch.project_rows = project_rows;
@@ -752,4 +847,49 @@ fn roll_up_complete_months(
         report.months_rolled_up.push(month);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::borrow::Cow;
+
+    fn counted(titles: &[&str]) -> Vec<(String, u32)> {
+        let mut p = ProjectCounts::default();
+        for t in titles {
+            p.add(Cow::Borrowed(t), Access::Desktop, Agent::User, 1);
+        }
+        p.finish();
+        p.titles.into_iter().map(|(t, v)| (t, v.get(Access::AllAccess, Agent::AllAgents))).collect()
+    }
+
+    #[test]
+    fn titles_in_any_order_end_ascending_and_summed() {
+        let want = vec![("A".to_string(), 2), ("B".to_string(), 3), ("C".to_string(), 1)];
+        assert_eq!(counted(&["A", "A", "B", "B", "B", "C"]), want, "in order");
+        assert_eq!(counted(&["B", "A", "C", "B", "A", "B"]), want, "out of order, repeated apart");
+    }
+
+    #[test]
+    fn merging_sorted_lists_combines_common_titles() {
+        let row = |n| {
+            let mut v = ArticleViews::default();
+            v.add(Access::MobileWeb, Agent::Spider, n);
+            v
+        };
+        let a = vec![("A".to_string(), row(1)), ("C".to_string(), row(3))];
+        let b = vec![
+            ("B".to_string(), row(20)),
+            ("C".to_string(), row(30)),
+            ("D".to_string(), row(40)),
+        ];
+        let merged = merge_sorted(a, b, |x, y| {
+            sum_views(x.unwrap_or(&ArticleViews::default()), y.unwrap_or(&ArticleViews::default()))
+        });
+        let got: Vec<(&str, u32)> = merged
+            .iter()
+            .map(|(t, v)| (t.as_str(), v.get(Access::MobileWeb, Agent::Spider)))
+            .collect();
+        assert_eq!(got, vec![("A", 1), ("B", 20), ("C", 33), ("D", 40)]);
+    }
 }
