@@ -124,8 +124,8 @@ fn classify(paths: &[PathBuf], format: Option<DumpFormat>, from_dirs: bool) -> R
     Ok(inputs)
 }
 
-/// Counters of one day, as parsed. Hash maps use FxHash: keys come from the operator's own
-/// dump files, and SipHash cost a twentieth of the load.
+/// Counters of one day, as parsed. The project map uses FxHash: keys come from the operator's
+/// own dump files, and SipHash cost a twentieth of the load.
 #[derive(Default)]
 pub struct DayCounts {
     projects: FxHashMap<String, ProjectCounts>,
