@@ -206,6 +206,26 @@ impl EmbeddedStore {
         wtxn.commit().map_err(engine)
     }
 
+    /// Merges every month into one segment, then writes a copy of the store without free pages
+    /// into `dest` (a new or empty directory): the copy's file is exactly the pages in use. The
+    /// copy is a read transaction, so a running server and loader are not disturbed; serve the
+    /// copy by pointing `--data` at it.
+    pub fn compact_into(&self, dest: &Path) -> StoreResult<()> {
+        if dest.join("data.mdb").exists() {
+            return Err(StoreError::Io(std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                format!("{} already holds a store; compact into a new directory", dest.display()),
+            )));
+        }
+        self.compact()?;
+        std::fs::create_dir_all(dest)?;
+        self.inner
+            .env
+            .copy_to_path(dest.join("data.mdb"), heed::CompactionOption::Enabled)
+            .map_err(engine)?;
+        Ok(())
+    }
+
     fn read_txn(&self) -> StoreResult<RoTxn<'_, WithoutTls>> {
         self.inner.env.read_txn().map_err(engine)
     }

@@ -113,6 +113,47 @@ fn a_complete_month_is_one_segment_and_reads_stay_correct() {
 }
 
 #[test]
+fn a_compacted_copy_reads_the_same_and_holds_no_free_pages() {
+    let s = temp_store();
+    let p = Project::from_stored("en.wikipedia");
+    let month = YearMonth::new(2024, 2).unwrap();
+    for (i, day) in month.days().enumerate().take(20) {
+        let rows: Vec<(String, ArticleViews)> = (0..300)
+            .map(|a| {
+                let mut v = ArticleViews::default();
+                v.add(Access::Desktop, Agent::User, 1 + (a + i as u32) % 7);
+                (format!("Title_{a:04}"), v)
+            })
+            .collect();
+        s.write(&PageviewsBatch {
+            replace_article_days: vec![day],
+            article_days: vec![ArticleDay { day, project: p.clone(), rows }],
+            ..Default::default()
+        })
+        .unwrap();
+    }
+    let dest = tempfile::tempdir().unwrap();
+    let out = dest.path().join("compacted");
+    s.compact_into(&out).unwrap();
+    let copy = EmbeddedStore::open(&out).unwrap();
+    for a in [0, 150, 299] {
+        let t = format!("Title_{a:04}");
+        assert_eq!(
+            copy.article_series(&p, &t, month.first_day(), month.last_day()).unwrap(),
+            s.article_series(&p, &t, month.first_day(), month.last_day()).unwrap()
+        );
+    }
+    assert_eq!(copy.article_day_count().unwrap(), 20 * 300);
+    assert!(
+        copy.file_bytes().unwrap() < s.file_bytes().unwrap(),
+        "{} >= {}",
+        copy.file_bytes().unwrap(),
+        s.file_bytes().unwrap()
+    );
+    assert!(s.compact_into(&out).is_err(), "an existing store is never overwritten");
+}
+
+#[test]
 fn a_small_batch_against_a_large_dictionary_finds_and_adds_titles() {
     let s = temp_store();
     let p = Project::from_stored("en.wikipedia");

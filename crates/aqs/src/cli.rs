@@ -26,6 +26,8 @@ pub enum Command {
     Demo(DemoArgs),
     /// Print what the store holds: days, article-days, and the size of every table
     Stats(StatsArgs),
+    /// Write a compacted copy of the store (merged months, no free pages) into a new directory
+    Compact(CompactArgs),
     /// Serve a fixed JSON body with the server's runtime, to measure the machine's HTTP ceiling
     #[command(hide = true)]
     Ceiling(CeilingArgs),
@@ -112,6 +114,15 @@ pub struct ServeArgs {
 pub struct CeilingArgs {
     #[arg(long, default_value = "127.0.0.1:7232", value_name = "ADDR")]
     pub listen: SocketAddr,
+}
+
+#[derive(Args)]
+pub struct CompactArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// A new directory for the compacted copy; serve it with `--data` (the original is kept)
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 #[derive(Args)]

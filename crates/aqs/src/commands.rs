@@ -1,6 +1,8 @@
 //! One function per subcommand.
 
-use crate::cli::{Command, DemoArgs, GenerateArgs, ImportArgs, LoadArgs, StatsArgs, StoreArgs};
+use crate::cli::{
+    Command, CompactArgs, DemoArgs, GenerateArgs, ImportArgs, LoadArgs, StatsArgs, StoreArgs,
+};
 use crate::progress::Bars;
 use anyhow::{Context, Result, anyhow, bail};
 use aqs_core::dates::Day;
@@ -24,6 +26,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Serve(args) => serve(open_store(&args.store)?, args.listen, args.cache_mb, &[]),
         Command::Demo(args) => run_demo(&args),
         Command::Stats(args) => run_stats(&args),
+        Command::Compact(args) => run_compact(&args),
         Command::Ceiling(args) => serve_router(aqs_http::ceiling_router(), args.listen, &[]),
     }
 }
@@ -124,6 +127,21 @@ fn print_store_size(store: &EmbeddedStore) -> Result<()> {
         store.path().display(),
         store.used_bytes()? / 1_000_000,
         days
+    );
+    Ok(())
+}
+
+fn run_compact(args: &CompactArgs) -> Result<()> {
+    let store = open_store(&args.store)?;
+    let before = store.file_bytes()?;
+    store.compact_into(&args.out).with_context(|| {
+        format!("cannot compact {} into {}", args.store.data.display(), args.out.display())
+    })?;
+    let after = std::fs::metadata(args.out.join("data.mdb"))?.len();
+    println!(
+        "compacted {} ({before} bytes) into {} ({after} bytes)",
+        args.store.data.display(),
+        args.out.display()
     );
     Ok(())
 }
