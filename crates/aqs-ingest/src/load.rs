@@ -144,9 +144,19 @@ struct ProjectCounts {
 }
 
 /// The index of a concrete (access, agent) pair in [`ProjectCounts::hours`].
+/// Callers pass concrete values only (dump lines and file names carry no `all-*`).
 fn slot(access: Access, agent: Agent) -> usize {
-    let a = Access::CONCRETE.iter().position(|x| *x == access).unwrap_or(0);
-    let g = Agent::CONCRETE.iter().position(|x| *x == agent).unwrap_or(0);
+    debug_assert!(access != Access::AllAccess && agent != Agent::AllAgents);
+    let a = match access {
+        Access::Desktop | Access::AllAccess => 0,
+        Access::MobileWeb => 1,
+        Access::MobileApp => 2,
+    };
+    let g = match agent {
+        Agent::User | Agent::AllAgents => 0,
+        Agent::Spider => 1,
+        Agent::Automated => 2,
+    };
     a * 3 + g
 }
 
@@ -861,6 +871,16 @@ mod tests {
         }
         p.finish();
         p.titles.into_iter().map(|(t, v)| (t, v.get(Access::AllAccess, Agent::AllAgents))).collect()
+    }
+
+    #[test]
+    fn every_concrete_access_and_agent_has_its_own_hour_slot() {
+        let mut seen: Vec<usize> = Access::CONCRETE
+            .iter()
+            .flat_map(|&a| Agent::CONCRETE.iter().map(move |&g| slot(a, g)))
+            .collect();
+        seen.sort();
+        assert_eq!(seen, (0..9).collect::<Vec<_>>());
     }
 
     #[test]

@@ -267,6 +267,39 @@ fn loading_one_agent_keeps_the_other_agents_of_the_day() {
 }
 
 #[test]
+fn format_forces_a_parser_but_the_public_name_must_say_the_day() {
+    use aqs_ingest::load::DumpFormat;
+    let store = MemoryStore::new();
+    let allowlist = Allowlist::shipped();
+    let disallowed = Disallowed::default();
+    let load = |format, file: &str| {
+        let options = LoadOptions {
+            allowlist: &allowlist,
+            disallowed: &disallowed,
+            max_bad_share: 0.5,
+            format,
+            progress: &NoProgress,
+        };
+        load_files(&store, &[fixture(file)], &options)
+    };
+    let err = load(Some(DumpFormat::PageviewComplete), "projectviews-20240301-010000").unwrap_err();
+    assert!(err.to_string().contains("must keep its public name, pageviews-YYYYMMDD-"), "{err}");
+    let err = load(Some(DumpFormat::Projectviews), "pageview_complete/pageviews-20240301-spider")
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("must keep its public name, projectviews-YYYYMMDD-HH0000"),
+        "{err}"
+    );
+    let err = load(None, "disallowed.tsv").unwrap_err();
+    assert!(err.to_string().contains("disallowed.tsv: not a known dump file name"), "{err}");
+    assert_eq!(
+        load(Some(DumpFormat::Projectviews), "projectviews-20240301-010000").unwrap().project_rows,
+        8
+    );
+    assert!(store.article_days_loaded().unwrap().is_empty());
+}
+
+#[test]
 fn projectviews_give_user_series_for_desktop_and_all_access() {
     let store = MemoryStore::new();
     let report = load(&store, &[fixture("projectviews-20240301-010000")]);

@@ -444,6 +444,76 @@ fn demo_prints_urls_that_answer() {
 }
 
 #[test]
+fn stats_and_a_compacted_copy_describe_and_serve_the_same_data() {
+    let work = tempfile::tempdir().unwrap();
+    let (dumps, data, copy) =
+        (work.path().join("dumps"), work.path().join("data"), work.path().join("copy"));
+    run_ok(&[
+        "generate",
+        "--out",
+        dumps.to_str().unwrap(),
+        "--start",
+        "2024-03-01",
+        "--days",
+        "2",
+        "--projects",
+        "2",
+        "--articles",
+        "600",
+        "--seed",
+        "5",
+    ]);
+    let report = run_ok(&[
+        "load",
+        "--data",
+        data.to_str().unwrap(),
+        "--max-bad-share",
+        "0.02",
+        dumps.to_str().unwrap(),
+    ]);
+    let rows: u64 = report
+        .lines()
+        .find_map(|l| l.strip_prefix("rows written:"))
+        .and_then(|l| l.split_whitespace().next()?.parse().ok())
+        .expect("rows written");
+    let stats = run_ok(&["stats", "--data", data.to_str().unwrap()]);
+    assert!(stats.contains(&format!("article-days:      {rows}")), "{stats}");
+    assert!(stats.contains("per-article days:  2 (2024-03-01 .. 2024-03-02)"), "{stats}");
+    let compacted =
+        run_ok(&["compact", "--data", data.to_str().unwrap(), "--out", copy.to_str().unwrap()]);
+    assert!(compacted.contains("compacted"), "{compacted}");
+    let again = Command::new(AQS)
+        .args(["compact", "--data", data.to_str().unwrap(), "--out", copy.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already holds a store"));
+    let (_a, original) = serve(&data);
+    let (_b, compact) = serve(&copy);
+    for path in [
+        "/metrics/pageviews/per-article/en.wikipedia/all-access/all-agents/Main_Page/daily/20240301/20240302",
+        "/metrics/pageviews/aggregate/all-projects/all-access/all-agents/hourly/2024030100/2024030223",
+        "/metrics/pageviews/top/de.wikipedia/desktop/2024/03/02",
+    ] {
+        let (a, b) = (http_get(&original, path), http_get(&compact, path));
+        assert_eq!(a.0, 200, "{path}");
+        assert_eq!(a, b, "{path}");
+    }
+}
+
+#[test]
+fn the_ceiling_server_answers_a_fixed_json_body() {
+    let ceiling = start(&["ceiling", "--listen", "127.0.0.1:0"], &[]);
+    let line = ceiling.wait_for("listening on http://", Duration::from_secs(30));
+    let address = line.trim().trim_start_matches("listening on http://").to_string();
+    let (status, body) = http_get(&address, "/anything");
+    assert_eq!(status, 200);
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["items"][0]["article"], "Main_Page");
+    assert!((250..400).contains(&body.len()), "{} bytes", body.len());
+}
+
+#[test]
 fn bad_input_gets_a_clear_error_and_a_failure_exit() {
     let work = tempfile::tempdir().unwrap();
     let data = work.path().join("data");
