@@ -4,7 +4,7 @@
 #      reporting load wall time, lines/s and bytes on disk per stored article-day;
 #   2. serve it and drive it from wrk (a separate process) with the realistic mix of
 #      scripts/bench-mix.py: 64 connections, 30 s after a 10 s warm-up, with the response cache
-#      and without it;
+#      (clients asking for gzip, as browsers do, and clients that do not) and without it;
 #   3. in the same run, measure this machine's ceiling: `aqs ceiling` (the same runtime,
 #      answering a fixed ~300-byte JSON body) under the same load;
 #   4. print requests/s, p50/p99/p99.9 and the ratio to the ceiling;
@@ -65,13 +65,17 @@ run() { # name, url, extra env for wrk
 }
 : > "$work/results.txt"
 export PATHS="$work/mix.txt"
-for cache in 256 0; do
+# gzip: what browsers and HTTP libraries ask for; plain: a client that sends no accept-encoding.
+for setting in "256 gzip" "256 plain" "0 gzip"; do
+  read -r cache encoding <<<"$setting"
+  if [ "$encoding" = gzip ]; then export ACCEPT_ENCODING="gzip, deflate, br"; else export ACCEPT_ENCODING=""; fi
   "$aqs" serve --data "$work/data" --listen 127.0.0.1:7411 --cache-mb "$cache" >"$work/serve.log" 2>&1 &
   server=$!
   sleep 1
-  run "mix-cache-${cache}mb" http://127.0.0.1:7411
+  run "mix-cache-${cache}mb-$encoding" http://127.0.0.1:7411
   stop
 done
+export ACCEPT_ENCODING="gzip, deflate, br"
 "$aqs" ceiling --listen 127.0.0.1:7412 >/dev/null 2>&1 &
 server=$!
 sleep 1
@@ -85,13 +89,13 @@ for line in open(sys.argv[1]):
     name, rest = line.split(" ", 1)
     rows[name] = {k: float(v) for k, v in re.findall(r"(\w+)=([\d.]+)", rest)}
 ceiling = rows["ceiling"]["requests_per_s"]
-print(f"{'run':<18} {'req/s':>9} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7} {'p99.9 ms':>8} {'non-2xx':>8}")
+print(f"{'run':<22} {'req/s':>9} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7} {'p99.9 ms':>8} {'non-2xx':>8}")
 for name, r in rows.items():
-    print(f"{name:<18} {r['requests_per_s']:>9.0f} {r['requests_per_s'] / ceiling:>6.2f} {r['p50_ms']:>7.2f} {r['p99_ms']:>7.2f} {r['p999_ms']:>8.2f} {r['non2xx']:>8.0f}")
+    print(f"{name:<22} {r['requests_per_s']:>9.0f} {r['requests_per_s'] / ceiling:>6.2f} {r['p50_ms']:>7.2f} {r['p99_ms']:>7.2f} {r['p999_ms']:>8.2f} {r['non2xx']:>8.0f}")
 PY
 
 if [ "$rss_seconds" -gt 0 ]; then
-  echo "== RSS over a ${rss_seconds}s run of the mix (cache 256 MB)"
+  echo "== RSS over a ${rss_seconds}s run of the mix (cache 256 MB, gzip)"
   "$aqs" serve --data "$work/data" --listen 127.0.0.1:7411 --cache-mb 256 >"$work/serve.log" 2>&1 &
   server=$!
   sleep 1

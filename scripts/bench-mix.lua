@@ -1,5 +1,7 @@
 -- wrk script: requests drawn at random from the file named by the PATHS environment variable
 -- (or a single path in ONE_PATH), and a report with p50/p99/p99.9 and non-2xx counts.
+-- ACCEPT_ENCODING, when set and not empty, is sent as the accept-encoding header (browsers and
+-- most HTTP libraries send "gzip, deflate, br").
 local paths = {}
 if os.getenv("ONE_PATH") then
   paths[1] = os.getenv("ONE_PATH")
@@ -11,10 +13,13 @@ setup = function(thread)
   thread:set("counter", threads * 1000003)
   threads = threads + 1
 end
+local headers = {}
+local encoding = os.getenv("ACCEPT_ENCODING")
+if encoding and encoding ~= "" then headers["Accept-Encoding"] = encoding end
 counter = 0
 request = function()
   counter = counter + 1
-  return wrk.format("GET", paths[(counter * 7919) % #paths + 1])
+  return wrk.format("GET", paths[(counter * 7919) % #paths + 1], headers)
 end
 done = function(summary, latency, requests)
   local non2xx = summary.errors.status

@@ -59,7 +59,12 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
         .layer(axum::middleware::from_fn(error::render_problems))
         .layer(axum::middleware::map_request(headers::answer_options))
-        .layer(tower_http::compression::CompressionLayer::new().gzip(true))
+        .layer(
+            tower_http::compression::CompressionLayer::new()
+                .gzip(true)
+                .quality(tower_http::CompressionLevel::Fastest)
+                .compress_when(cache::CompressUnlessChosen),
+        )
         .layer(axum::middleware::map_response(headers::add_common_headers))
 }
 

@@ -75,3 +75,98 @@ async fn the_cache_stays_within_its_capacity() {
     }
     assert!(cache.len() < 28, "old entries were evicted");
 }
+
+fn gunzip(body: &[u8]) -> Vec<u8> {
+    let mut plain = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(body), &mut plain).unwrap();
+    plain
+}
+
+#[tokio::test]
+async fn gzip_clients_get_the_same_answer_compressed_once() {
+    let store = Arc::new(seeded_store());
+    let cache = Arc::new(ResponseCache::new(1 << 20));
+    let gz = [("accept-encoding", "deflate, gzip;q=0.8")];
+    let uncached = send(
+        router(AppState { pageviews: store.clone(), store_calls: StoreCalls::Inline, cache: None }),
+        "GET",
+        TOP,
+        &gz,
+    )
+    .await;
+    // An identity client first: the entry holds the plain body only.
+    let plain = send(app(store.clone(), &cache), "GET", TOP, &[]).await;
+    assert_eq!(plain.header("content-encoding"), None);
+    assert_eq!(plain.header("vary"), Some("accept-encoding"));
+    let plain_weight = cache.weight();
+    // A gzip client: the gzipped body is added to the entry, once.
+    let first = send(app(store.clone(), &cache), "GET", TOP, &gz).await;
+    let with_gzip = cache.weight();
+    assert!(with_gzip > plain_weight);
+    let second = send(app(store.clone(), &cache), "GET", TOP, &gz).await;
+    assert_eq!(cache.weight(), with_gzip);
+    assert_eq!(cache.len(), 1);
+    for answer in [&first, &second, &uncached] {
+        assert_eq!(answer.status, 200);
+        assert_eq!(answer.header("content-encoding"), Some("gzip"));
+        assert_eq!(answer.header("vary"), Some("accept-encoding"));
+        assert_eq!(answer.header("etag"), plain.header("etag"));
+        assert_eq!(gunzip(&answer.body), plain.body);
+    }
+    assert_eq!(first.body, second.body);
+    // A client that refuses gzip, after all that, gets the plain body.
+    let refused =
+        send(app(store, &cache), "GET", TOP, &[("accept-encoding", "gzip;q=0, br")]).await;
+    assert_eq!(refused.header("content-encoding"), None);
+    assert_eq!(refused.body, plain.body);
+}
+
+#[test]
+fn accept_encoding_is_read_like_http_says() {
+    use aqs_http::cache::accepts_gzip;
+    use axum::http::{HeaderMap, HeaderValue};
+    let cases = [
+        ("gzip", true),
+        ("GZip", true),
+        ("deflate, gzip;q=0.5", true),
+        ("br;q=1.0, gzip; q=0.001", true),
+        ("*", true),
+        ("gzip;q=0", false),
+        ("gzip;q=0.0, deflate", false),
+        ("*;q=0", false),
+        ("identity", false),
+        ("deflate, br", false),
+        ("x-gzip-like", false),
+        ("", false),
+    ];
+    for (value, expected) in cases {
+        let mut headers = HeaderMap::new();
+        headers.insert("accept-encoding", HeaderValue::from_static(value));
+        assert_eq!(accepts_gzip(&headers), expected, "{value:?}");
+    }
+    assert!(!accepts_gzip(&HeaderMap::new()));
+}
+
+#[tokio::test]
+async fn small_answers_are_gzipped_from_their_second_request_and_large_ones_at_once() {
+    use aqs_http::cache::GZIP_ON_MISS_BYTES;
+    let store = Arc::new(seeded_store());
+    let cache = Arc::new(ResponseCache::new(1 << 20));
+    let gz = [("accept-encoding", "gzip")];
+    let small = "/metrics/pageviews/per-article/en.wikipedia/all-access/all-agents/Main_Page/daily/20150601/20150603";
+    let first = send(app(store.clone(), &cache), "GET", small, &gz).await;
+    assert!(first.body.len() < GZIP_ON_MISS_BYTES);
+    assert_eq!(first.header("content-encoding"), None);
+    assert_eq!(first.header("vary"), Some("accept-encoding"));
+    let second = send(app(store.clone(), &cache), "GET", small, &gz).await;
+    assert_eq!(second.header("content-encoding"), Some("gzip"));
+    assert_eq!(gunzip(&second.body), first.body);
+
+    let large = "/metrics/pageviews/per-article/en.wikipedia/all-access/all-agents/Main_Page/daily/20150601/20150731";
+    let plain = send(app(store.clone(), &cache), "GET", large, &[]).await;
+    assert!(plain.body.len() >= GZIP_ON_MISS_BYTES, "{} bytes", plain.body.len());
+    let fresh = Arc::new(ResponseCache::new(1 << 20));
+    let first = send(app(store, &fresh), "GET", large, &gz).await;
+    assert_eq!(first.header("content-encoding"), Some("gzip"));
+    assert_eq!(gunzip(&first.body), plain.body);
+}
