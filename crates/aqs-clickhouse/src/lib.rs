@@ -1,0 +1,14 @@
+//! The ClickHouse backend: the pageviews store traits over MergeTree tables on one server, or
+//! over Distributed tables spanning a cluster, reached through a thin HTTP client that works with
+//! ClickHouse 18.16 and current releases alike.
+//!
+//! - [`schema`]: the versioned `.sql` files and `aqs clickhouse init`;
+//! - [`store`]: [`ClickHouseStore`], atomic batches over append-only tables;
+//! - [`client`]: SQL over HTTP, RowBinary both ways, literals escaped by [`client::quote`].
+
+pub mod client;
+pub mod schema;
+pub mod store;
+
+pub use schema::{InitReport, Layout, SCHEMA_VERSION, init};
+pub use store::ClickHouseStore;
