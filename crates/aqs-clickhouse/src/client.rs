@@ -69,11 +69,9 @@ impl Client {
     fn read(&self, response: ureq::http::Response<ureq::Body>, sql: &str) -> StoreResult<Vec<u8>> {
         let status = response.status();
         let mut body = Vec::new();
-        response
-            .into_body()
-            .into_reader()
-            .read_to_end(&mut body)
-            .map_err(|e| StoreError::Engine(format!("reading from ClickHouse at {}: {e}", self.url)))?;
+        response.into_body().into_reader().read_to_end(&mut body).map_err(|e| {
+            StoreError::Engine(format!("reading from ClickHouse at {}: {e}", self.url))
+        })?;
         if status.is_success() {
             return Ok(body);
         }
@@ -218,8 +216,9 @@ impl<'a> RowReader<'a> {
     }
     pub fn string(&mut self) -> StoreResult<String> {
         let bytes = self.bytes()?;
-        String::from_utf8(bytes.to_vec())
-            .map_err(|_| StoreError::Corrupt("ClickHouse returned a string that is not UTF-8".into()))
+        String::from_utf8(bytes.to_vec()).map_err(|_| {
+            StoreError::Corrupt("ClickHouse returned a string that is not UTF-8".into())
+        })
     }
 }
 

@@ -121,7 +121,8 @@ pub fn current_version(client: &Client, db: &str) -> StoreResult<u32> {
     if String::from_utf8_lossy(&exists).trim() != "1" {
         return Ok(0);
     }
-    let rows = client.query(&format!("SELECT max(version) FROM {db}.aqs_schema FORMAT RowBinary"))?;
+    let rows =
+        client.query(&format!("SELECT max(version) FROM {db}.aqs_schema FORMAT RowBinary"))?;
     RowReader::new(&rows).u32()
 }
 
@@ -218,7 +219,11 @@ pub fn init(
         for node in listed {
             row.string(node.as_bytes());
         }
-        client.insert(&format!("{db}.aqs_schema"), "version, applied, cluster, nodes", &row.bytes)?;
+        client.insert(
+            &format!("{db}.aqs_schema"),
+            "version, applied, cluster, nodes",
+            &row.bytes,
+        )?;
         applied.push(file.version);
     }
     let version = current_version(client, db)?;
@@ -256,13 +261,16 @@ mod tests {
 
     #[test]
     fn statements_split_on_semicolon_lines_and_drop_comments() {
-        let s = statements("-- a comment\nCREATE TABLE a\n(x UInt8)\n;\n\n-- b\nCREATE TABLE b (y String)\n;\n");
+        let s = statements(
+            "-- a comment\nCREATE TABLE a\n(x UInt8)\n;\n\n-- b\nCREATE TABLE b (y String)\n;\n",
+        );
         assert_eq!(s, vec!["CREATE TABLE a\n(x UInt8)", "CREATE TABLE b (y String)"]);
     }
 
     #[test]
     fn every_schema_statement_fills_in_for_every_layout() {
-        let cluster = Layout::Cluster { name: "two".into(), replicated: false, nodes: vec!["x".into()] };
+        let cluster =
+            Layout::Cluster { name: "two".into(), replicated: false, nodes: vec!["x".into()] };
         let replicated = Layout::Cluster { name: "two".into(), replicated: true, nodes: vec![] };
         for layout in [Layout::Single, cluster, replicated.clone()] {
             for file in FILES {
@@ -295,7 +303,10 @@ mod tests {
         for column in aqs_core::pageviews::ARTICLE_COLUMNS {
             let quoted = format!("`{column}` UInt32");
             let plain = format!(" {column} UInt32");
-            let at = ddl.find(&quoted).or_else(|| ddl.find(&plain)).unwrap_or_else(|| panic!("{column}"));
+            let at = ddl
+                .find(&quoted)
+                .or_else(|| ddl.find(&plain))
+                .unwrap_or_else(|| panic!("{column}"));
             assert!(at > last, "{column} out of order");
             last = at;
         }

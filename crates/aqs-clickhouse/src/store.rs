@@ -38,7 +38,8 @@ struct Snapshot {
 
 impl Snapshot {
     fn article_visible(&self, day: Day, batch: u64) -> bool {
-        self.committed.contains(&batch) && batch >= self.article_floor.get(&day).copied().unwrap_or(0)
+        self.committed.contains(&batch)
+            && batch >= self.article_floor.get(&day).copied().unwrap_or(0)
     }
 
     fn project_visible(&self, period: Period, batch: u64) -> bool {
@@ -47,7 +48,8 @@ impl Snapshot {
             Period::Day(d) => d,
             Period::Month(_) => return self.committed.contains(&batch),
         };
-        self.committed.contains(&batch) && batch >= self.project_floor.get(&day).copied().unwrap_or(0)
+        self.committed.contains(&batch)
+            && batch >= self.project_floor.get(&day).copied().unwrap_or(0)
     }
 }
 
@@ -611,8 +613,9 @@ fn splitmix(x: u64) -> u64 {
 
 /// A `Date` value: days since 1970-01-01, which ClickHouse keeps in 16 bits.
 fn date_value(day: Day) -> StoreResult<u16> {
-    u16::try_from(day.epoch_days())
-        .map_err(|_| StoreError::Limit(format!("{day} is outside ClickHouse's Date range (1970 to 2149)")))
+    u16::try_from(day.epoch_days()).map_err(|_| {
+        StoreError::Limit(format!("{day} is outside ClickHouse's Date range (1970 to 2149)"))
+    })
 }
 
 fn date_literal(day: Day) -> String {
@@ -675,7 +678,9 @@ fn period_value(period: Period) -> StoreResult<(u8, u32)> {
         Period::Month(m) => (3, i64::from(m.first_day().epoch_days()) * 86_400),
     };
     let seconds = u32::try_from(seconds).map_err(|_| {
-        StoreError::Limit(format!("{period:?} is outside ClickHouse's DateTime range (1970 to 2106)"))
+        StoreError::Limit(format!(
+            "{period:?} is outside ClickHouse's DateTime range (1970 to 2106)"
+        ))
     })?;
     Ok((code, seconds))
 }
@@ -687,9 +692,10 @@ fn period_from(code: u8, seconds: u32) -> StoreResult<Period> {
         2 => Period::Day(Day::from_epoch_days((seconds / 86_400) as i32)),
         3 => {
             let day = Day::from_epoch_days((seconds / 86_400) as i32);
-            Period::Month(YearMonth::new(day.year(), day.month()).ok_or_else(|| {
-                StoreError::Corrupt(format!("month of {seconds}"))
-            })?)
+            Period::Month(
+                YearMonth::new(day.year(), day.month())
+                    .ok_or_else(|| StoreError::Corrupt(format!("month of {seconds}")))?,
+            )
         }
         _ => return Err(StoreError::Corrupt(format!("granularity code {code}"))),
     })

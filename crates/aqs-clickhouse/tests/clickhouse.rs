@@ -53,10 +53,23 @@ impl PageviewsRead for TempDb {
     fn generation(&self) -> StoreResult<u64> {
         self.store.generation()
     }
-    fn article_series(&self, p: &Project, a: &str, f: Day, l: Day) -> StoreResult<Vec<(Day, ArticleViews)>> {
+    fn article_series(
+        &self,
+        p: &Project,
+        a: &str,
+        f: Day,
+        l: Day,
+    ) -> StoreResult<Vec<(Day, ArticleViews)>> {
         self.store.article_series(p, a, f, l)
     }
-    fn project_series(&self, p: &Project, a: Access, g: Agent, f: Period, l: Period) -> StoreResult<Vec<(Period, u64)>> {
+    fn project_series(
+        &self,
+        p: &Project,
+        a: Access,
+        g: Agent,
+        f: Period,
+        l: Period,
+    ) -> StoreResult<Vec<(Period, u64)>> {
         self.store.project_series(p, a, g, f, l)
     }
     fn top(&self, p: &Project, a: Access, t: TopPeriod) -> StoreResult<Option<TopArticles>> {
@@ -145,10 +158,18 @@ fn hostile_titles_are_data_not_sql() {
     })
     .unwrap();
     for (i, title) in titles.iter().enumerate() {
-        assert_eq!(db.article_series(&en, title, d, d).unwrap(), vec![(d, views(i as u32 + 1))], "{title:?}");
+        assert_eq!(
+            db.article_series(&en, title, d, d).unwrap(),
+            vec![(d, views(i as u32 + 1))],
+            "{title:?}"
+        );
     }
     assert!(db.article_series(&en, "x' OR '1'='1' --", d, d).unwrap().is_empty());
-    assert!(db.article_series(&Project::from_stored("en.wikipedia' OR 1=1 --"), "O'Brien", d, d).unwrap().is_empty());
+    assert!(
+        db.article_series(&Project::from_stored("en.wikipedia' OR 1=1 --"), "O'Brien", d, d)
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(db.article_days_loaded().unwrap(), vec![d]);
 }
 
@@ -159,7 +180,11 @@ fn a_failed_load_is_invisible_and_a_reload_replaces_the_day() {
     let en = Project::from_stored("en.wikipedia");
     let batch = |n: u32| PageviewsBatch {
         replace_article_days: vec![d],
-        article_days: vec![ArticleDay { day: d, project: en.clone(), rows: vec![("A".into(), views(n))] }],
+        article_days: vec![ArticleDay {
+            day: d,
+            project: en.clone(),
+            rows: vec![("A".into(), views(n))],
+        }],
         ..Default::default()
     };
     db.write(&batch(1)).unwrap();
@@ -194,7 +219,11 @@ fn a_second_process_sees_a_load_through_the_watcher() {
     let d = day(2024, 1, 1);
     let en = Project::from_stored("en.wikipedia");
     db.write(&PageviewsBatch {
-        article_days: vec![ArticleDay { day: d, project: en.clone(), rows: vec![("A".into(), views(3))] }],
+        article_days: vec![ArticleDay {
+            day: d,
+            project: en.clone(),
+            rows: vec![("A".into(), views(3))],
+        }],
         ..Default::default()
     })
     .unwrap();

@@ -28,6 +28,9 @@ pub enum Command {
     Stats(StatsArgs),
     /// Write a compacted copy of the store (merged months, no free pages) into a new directory
     Compact(CompactArgs),
+    /// Set up and look after the ClickHouse backend
+    #[command(subcommand)]
+    Clickhouse(ClickhouseCommand),
     /// Serve a fixed JSON body with the server's runtime, to measure the machine's HTTP ceiling
     #[command(hide = true)]
     Ceiling(CeilingArgs),
@@ -41,6 +44,68 @@ pub struct StoreArgs {
     /// The most the store may grow to, in GiB (address space reserved, not disk used)
     #[arg(long, env = "AQS_MAP_SIZE_GIB", default_value_t = 64, value_name = "GIB")]
     pub map_size_gib: usize,
+}
+
+/// Where data lives: the embedded store (a directory) or ClickHouse.
+#[derive(Args, Clone)]
+pub struct BackendArgs {
+    /// The store: `embedded` (a directory, --data) or `clickhouse` (--clickhouse-url)
+    #[arg(long, env = "AQS_BACKEND", default_value = "embedded", value_parser = ["embedded", "clickhouse"])]
+    pub backend: String,
+    /// The embedded store's directory (with --backend embedded)
+    #[arg(long, env = "AQS_DATA", value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// The most the embedded store may grow to, in GiB (address space reserved, not disk used)
+    #[arg(long, env = "AQS_MAP_SIZE_GIB", default_value_t = 64, value_name = "GIB")]
+    pub map_size_gib: usize,
+    #[command(flatten)]
+    pub clickhouse: ClickHouseArgs,
+}
+
+#[derive(Args, Clone)]
+pub struct ClickHouseArgs {
+    /// ClickHouse's HTTP interface (with --backend clickhouse)
+    #[arg(
+        long,
+        env = "AQS_CLICKHOUSE_URL",
+        default_value = "http://127.0.0.1:8123",
+        value_name = "URL"
+    )]
+    pub clickhouse_url: String,
+    /// The ClickHouse database holding aqs's tables
+    #[arg(long, env = "AQS_CLICKHOUSE_DATABASE", default_value = "aqs", value_name = "DB")]
+    pub clickhouse_database: String,
+}
+
+#[derive(Subcommand)]
+pub enum ClickhouseCommand {
+    /// Create the database and tables, or upgrade them to this version's schema (idempotent)
+    Init(ClickhouseInitArgs),
+    /// Drop the database and every table in it, on every server of its cluster
+    Drop(ClickhouseDropArgs),
+}
+
+#[derive(Args)]
+pub struct ClickhouseInitArgs {
+    #[command(flatten)]
+    pub clickhouse: ClickHouseArgs,
+    /// Cluster mode: local tables on every server of this cluster (from the servers'
+    /// `remote_servers`) and Distributed tables over them; ReplicatedMergeTree and ON CLUSTER
+    /// DDL when the servers have a ZooKeeper
+    #[arg(long, value_name = "NAME")]
+    pub cluster: Option<String>,
+    /// Without a ZooKeeper: the HTTP URL of every server of the cluster (repeat the flag)
+    #[arg(long = "node", value_name = "URL")]
+    pub nodes: Vec<String>,
+}
+
+#[derive(Args)]
+pub struct ClickhouseDropArgs {
+    #[command(flatten)]
+    pub clickhouse: ClickHouseArgs,
+    /// Required: the database is dropped with all its data
+    #[arg(long)]
+    pub yes: bool,
 }
 
 #[derive(Args)]
@@ -68,7 +133,7 @@ pub struct GenerateArgs {
 #[derive(Args)]
 pub struct LoadArgs {
     #[command(flatten)]
-    pub store: StoreArgs,
+    pub store: BackendArgs,
     /// Read every file as this format instead of telling it from the file name
     #[arg(long, value_parser = ["pageview-complete", "projectviews"])]
     pub format: Option<String>,
@@ -89,7 +154,7 @@ pub struct LoadArgs {
 #[derive(Args)]
 pub struct ImportArgs {
     #[command(flatten)]
-    pub store: StoreArgs,
+    pub store: BackendArgs,
     /// The AQS table the rows come from
     #[arg(long, value_parser = ["pageviews.per.article.flat", "pageviews.per.project.v2", "top.pageviews"])]
     pub table: String,
@@ -101,7 +166,7 @@ pub struct ImportArgs {
 #[derive(Args)]
 pub struct ServeArgs {
     #[command(flatten)]
-    pub store: StoreArgs,
+    pub store: BackendArgs,
     /// Address to listen on
     #[arg(long, env = "AQS_LISTEN", default_value = "127.0.0.1:7231", value_name = "ADDR")]
     pub listen: SocketAddr,

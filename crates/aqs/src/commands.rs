@@ -1,12 +1,14 @@
 //! One function per subcommand.
 
 use crate::cli::{
-    Command, CompactArgs, DemoArgs, GenerateArgs, ImportArgs, LoadArgs, StatsArgs, StoreArgs,
+    BackendArgs, ClickHouseArgs, ClickhouseCommand, Command, CompactArgs, DemoArgs, GenerateArgs,
+    ImportArgs, LoadArgs, StatsArgs, StoreArgs,
 };
 use crate::progress::Bars;
 use anyhow::{Context, Result, anyhow, bail};
+use aqs_clickhouse::ClickHouseStore;
 use aqs_core::dates::Day;
-use aqs_core::pageviews::{PageviewsRead, PageviewsWrite};
+use aqs_core::pageviews::{PageviewsRead, PageviewsStore, PageviewsWrite};
 use aqs_http::axum_router;
 use aqs_ingest::generate::{GenerateOptions, generate};
 use aqs_ingest::import::{ImportTable, import_files};
@@ -23,11 +25,106 @@ pub fn run(command: Command) -> Result<()> {
         Command::Generate(args) => run_generate(&args),
         Command::Load(args) => run_load(&args),
         Command::Import(args) => run_import(&args),
-        Command::Serve(args) => serve(open_store(&args.store)?, args.listen, args.cache_mb, &[]),
+        Command::Serve(args) => {
+            serve(open_backend(&args.store, true)?, args.listen, args.cache_mb, &[])
+        }
         Command::Demo(args) => run_demo(&args),
         Command::Stats(args) => run_stats(&args),
         Command::Compact(args) => run_compact(&args),
         Command::Ceiling(args) => serve_router(aqs_http::ceiling_router(), args.listen, &[]),
+        Command::Clickhouse(ClickhouseCommand::Init(args)) => {
+            let client = clickhouse_client(&args.clickhouse)?;
+            let report = aqs_clickhouse::init(
+                &client,
+                &args.clickhouse.clickhouse_database,
+                args.cluster.as_deref(),
+                &args.nodes,
+            )
+            .with_context(|| format!("cannot set up ClickHouse at {}", client.url()))?;
+            let layout = match &report.layout {
+                aqs_clickhouse::Layout::Single => "one server".to_string(),
+                aqs_clickhouse::Layout::Cluster { name, replicated: true, .. } => {
+                    format!("cluster {name}, replicated, DDL ON CLUSTER")
+                }
+                aqs_clickhouse::Layout::Cluster { name, nodes, .. } => {
+                    format!("cluster {name}, DDL sent to {} servers", nodes.len())
+                }
+            };
+            if report.applied.is_empty() {
+                println!(
+                    "database {} on {} is up to date (schema version {}, {layout})",
+                    report.database,
+                    client.url(),
+                    report.version
+                );
+            } else {
+                println!(
+                    "database {} on {}: applied schema version(s) {:?}, now at version {} ({layout})",
+                    report.database,
+                    client.url(),
+                    report.applied,
+                    report.version
+                );
+            }
+            Ok(())
+        }
+        Command::Clickhouse(ClickhouseCommand::Drop(args)) => {
+            if !args.yes {
+                bail!(
+                    "this drops database {} and all its data: add --yes",
+                    args.clickhouse.clickhouse_database
+                );
+            }
+            let client = clickhouse_client(&args.clickhouse)?;
+            aqs_clickhouse::schema::drop_database(&client, &args.clickhouse.clickhouse_database)?;
+            println!("dropped database {}", args.clickhouse.clickhouse_database);
+            Ok(())
+        }
+    }
+}
+
+fn clickhouse_client(args: &ClickHouseArgs) -> Result<aqs_clickhouse::client::Client> {
+    Ok(aqs_clickhouse::client::Client::new(&args.clickhouse_url)?)
+}
+
+/// The store a command works on.
+enum Backend {
+    Embedded(EmbeddedStore),
+    ClickHouse(ClickHouseStore),
+}
+
+impl Backend {
+    fn store(&self) -> &dyn PageviewsStore {
+        match self {
+            Backend::Embedded(s) => s,
+            Backend::ClickHouse(s) => s,
+        }
+    }
+}
+
+/// Opens the backend the flags name; `serving`: a server that must see other processes' loads.
+fn open_backend(args: &BackendArgs, serving: bool) -> Result<Backend> {
+    match args.backend.as_str() {
+        "clickhouse" => {
+            let ch = &args.clickhouse;
+            let store = ClickHouseStore::open(&ch.clickhouse_url, &ch.clickhouse_database)
+                .with_context(|| {
+                    format!(
+                        "cannot open database {} on ClickHouse at {}",
+                        ch.clickhouse_database, ch.clickhouse_url
+                    )
+                })?;
+            if serving {
+                store.watch(Duration::from_secs(1));
+            }
+            Ok(Backend::ClickHouse(store))
+        }
+        _ => {
+            let Some(data) = &args.data else {
+                bail!("the embedded store needs --data DIR (or AQS_DATA)");
+            };
+            Ok(Backend::Embedded(open_store_at(data, args.map_size_gib)?))
+        }
     }
 }
 
@@ -85,7 +182,7 @@ fn generate_with_bars(
 }
 
 fn load_into(
-    store: &EmbeddedStore,
+    store: &dyn PageviewsStore,
     args: &LoadArgs,
     bars: &Bars,
 ) -> Result<aqs_ingest::report::LoadReport> {
@@ -112,22 +209,30 @@ fn load_into(
 }
 
 fn run_load(args: &LoadArgs) -> Result<()> {
-    let store = open_store(&args.store)?;
+    let backend = open_backend(&args.store, false)?;
     let bars = Bars::new();
-    let report = load_into(&store, args, &bars)?;
+    let report = load_into(backend.store(), args, &bars)?;
     println!("{report}");
-    print_store_size(&store)?;
+    print_store_size(&backend)?;
     Ok(())
 }
 
-fn print_store_size(store: &EmbeddedStore) -> Result<()> {
-    let days = store.article_days_loaded()?.len();
-    println!(
-        "store:             {} ({} MB in use, {} days of per-article data)",
-        store.path().display(),
-        store.used_bytes()? / 1_000_000,
-        days
-    );
+fn print_store_size(backend: &Backend) -> Result<()> {
+    let days = backend.store().article_days_loaded()?.len();
+    match backend {
+        Backend::Embedded(store) => println!(
+            "store:             {} ({} MB in use, {} days of per-article data)",
+            store.path().display(),
+            store.used_bytes()? / 1_000_000,
+            days
+        ),
+        Backend::ClickHouse(store) => println!(
+            "store:             ClickHouse database {} at {} ({} days of per-article data)",
+            store.database(),
+            store.client().url(),
+            days
+        ),
+    }
     Ok(())
 }
 
@@ -183,8 +288,8 @@ fn run_stats(args: &StatsArgs) -> Result<()> {
 fn run_import(args: &ImportArgs) -> Result<()> {
     let table =
         ImportTable::parse(&args.table).ok_or_else(|| anyhow!("unknown table {:?}", args.table))?;
-    let store = open_store(&args.store)?;
-    let report = import_files(&store, table, &args.files)?;
+    let backend = open_backend(&args.store, false)?;
+    let report = import_files(backend.store(), table, &args.files)?;
     println!(
         "imported {} rows into {}: {} per-article, {} per-project, {} top lists",
         report.rows_read,
@@ -197,19 +302,22 @@ fn run_import(args: &ImportArgs) -> Result<()> {
 }
 
 /// Serves the store until Ctrl-C or SIGTERM; prints the address and `examples` once listening.
-fn serve(
-    store: EmbeddedStore,
-    listen: SocketAddr,
-    cache_mb: u64,
-    examples: &[String],
-) -> Result<()> {
+fn serve(backend: Backend, listen: SocketAddr, cache_mb: u64, examples: &[String]) -> Result<()> {
     let cache =
         (cache_mb > 0).then(|| Arc::new(aqs_http::cache::ResponseCache::new(cache_mb << 20)));
-    // LMDB reads are lookups in memory-mapped pages: run them on the async workers.
-    let state = aqs_http::AppState {
-        pageviews: Arc::new(store),
-        store_calls: aqs_http::StoreCalls::Inline,
-        cache,
+    let state = match backend {
+        // LMDB reads are lookups in memory-mapped pages: run them on the async workers.
+        Backend::Embedded(store) => aqs_http::AppState {
+            pageviews: Arc::new(store),
+            store_calls: aqs_http::StoreCalls::Inline,
+            cache,
+        },
+        // ClickHouse reads wait on the network: run them on the blocking pool.
+        Backend::ClickHouse(store) => aqs_http::AppState {
+            pageviews: Arc::new(store),
+            store_calls: aqs_http::StoreCalls::BlockingPool,
+            cache,
+        },
     };
     serve_router(aqs_http::router(state), listen, examples)
 }
@@ -280,7 +388,15 @@ fn run_demo(args: &DemoArgs) -> Result<()> {
         generate_with_bars(&bars, &options)?;
         bars.println("loading them");
         let load = LoadArgs {
-            store: StoreArgs { data: args.data.clone(), map_size_gib: 64 },
+            store: BackendArgs {
+                backend: "embedded".into(),
+                data: Some(args.data.clone()),
+                map_size_gib: 64,
+                clickhouse: ClickHouseArgs {
+                    clickhouse_url: String::new(),
+                    clickhouse_database: String::new(),
+                },
+            },
             format: None,
             allowlist: None,
             disallowed: None,
@@ -293,7 +409,8 @@ fn run_demo(args: &DemoArgs) -> Result<()> {
     } else {
         println!("{} already holds data: serving it", args.data.display());
     }
-    print_store_size(&store)?;
+    let backend = Backend::Embedded(store);
+    print_store_size(&backend)?;
     let last = start.add_days(args.days.saturating_sub(1) as i32);
     let (s, e) = (start.compact(), last.compact());
     let mut examples = vec![
@@ -320,5 +437,5 @@ fn run_demo(args: &DemoArgs) -> Result<()> {
             .push("/metrics/pageviews/top/en.wikipedia/mobile-web/2024/01/all-days".to_string());
         examples.push("/metrics/pageviews/aggregate/en.wikipedia/all-access/user/monthly/2024010100/2024013100".to_string());
     }
-    serve(store, args.listen, 256, &examples)
+    serve(backend, args.listen, 256, &examples)
 }

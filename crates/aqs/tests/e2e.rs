@@ -2,116 +2,14 @@
 //! with numbers computed here, independently, from the generated dump files. Every process a
 //! test starts is killed when the test ends.
 
+mod common;
+
+use common::*;
 use std::collections::{BTreeMap, HashMap};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::Read;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
-
-const AQS: &str = env!("CARGO_BIN_EXE_aqs");
-
-/// A child process killed on drop.
-struct Running {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Running {
-    /// Waits for an output line containing `needle` and returns it.
-    fn wait_for(&self, needle: &str, timeout: Duration) -> String {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) if line.contains(needle) => return line,
-                Ok(_) => {}
-                Err(_) => panic!("no line containing {needle:?} within {timeout:?}"),
-            }
-        }
-    }
-}
-
-/// Starts `aqs args...`, forwarding stdout and stderr lines to a channel.
-fn start(args: &[&str], env: &[(&str, &str)]) -> Running {
-    let mut command = Command::new(AQS);
-    command.args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).env("NO_COLOR", "1");
-    for (k, v) in env {
-        command.env(k, v);
-    }
-    let mut child = command.spawn().expect("aqs starts");
-    let (tx, rx) = mpsc::channel();
-    for stream in [
-        Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>,
-        Box::new(child.stderr.take().unwrap()),
-    ] {
-        let tx = tx.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-    }
-    Running { child, lines: rx }
-}
-
-fn run_ok(args: &[&str]) -> String {
-    let out = Command::new(AQS).args(args).output().expect("aqs runs");
-    let text =
-        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "aqs {args:?} failed:\n{text}");
-    text
-}
-
-fn serve(data: &Path) -> (Running, String) {
-    let server =
-        start(&["serve", "--data", data.to_str().unwrap(), "--listen", "127.0.0.1:0"], &[]);
-    let line = server.wait_for("listening on http://", Duration::from_secs(30));
-    let address = line.trim().trim_start_matches("listening on http://").to_string();
-    (server, address)
-}
-
-/// A minimal HTTP/1.1 GET: status and body.
-fn http_get(address: &str, path: &str) -> (u16, String) {
-    let mut stream = TcpStream::connect(address).expect("connect");
-    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").unwrap();
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).unwrap();
-    let text = String::from_utf8_lossy(&response).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").expect("a response head");
-    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).expect("a status");
-    (status, body.to_string())
-}
-
-fn get_json(address: &str, path: &str) -> serde_json::Value {
-    let (status, body) = http_get(address, path);
-    assert_eq!(status, 200, "{path}: {body}");
-    serde_json::from_str(&body).expect("JSON")
-}
-
-fn encode(title: &str) -> String {
-    title
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"_-.:".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
+use std::process::Command;
+use std::time::Duration;
 
 /// Views computed straight from the generated files, with a parser of its own: per
 /// (project, title, day) the views of every (access, agent), and per-project hourly sums.

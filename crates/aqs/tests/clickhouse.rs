@@ -1,0 +1,188 @@
+//! The same API from three stores: the embedded store, ClickHouse on one server, and ClickHouse
+//! in cluster mode over two servers (two shards, Distributed tables). The same generated dumps
+//! are loaded into each through the binary, and every answer to a few hundred requests must be
+//! byte for byte the same. Needs `--features clickhouse-tests` and two servers
+//! (`AQS_TEST_CLICKHOUSE_URL`, `AQS_TEST_CLICKHOUSE_URL2`, in cluster `two_shards`), which
+//! scripts/test.sh starts.
+#![cfg(feature = "clickhouse-tests")]
+
+mod common;
+
+use common::*;
+use std::path::Path;
+
+fn urls() -> (String, String) {
+    let one = std::env::var("AQS_TEST_CLICKHOUSE_URL")
+        .unwrap_or_else(|_| "http://127.0.0.1:18123".into());
+    let two = std::env::var("AQS_TEST_CLICKHOUSE_URL2")
+        .unwrap_or_else(|_| "http://127.0.0.1:18124".into());
+    (one, two)
+}
+
+/// A query on one ClickHouse server, answered as TSV text (HTTP/1.0: no chunked body).
+fn clickhouse(url: &str, sql: &str) -> String {
+    use std::io::{Read, Write};
+    let address = url.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).expect("connect to ClickHouse");
+    write!(stream, "GET /?query={} HTTP/1.0\r\nHost: {address}\r\n\r\n", encode(sql)).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").expect("a response head");
+    assert!(
+        head.starts_with("HTTP/1.0 200") || head.starts_with("HTTP/1.1 200"),
+        "{sql}: {response}"
+    );
+    body.to_string()
+}
+
+/// Drops the test databases on both servers when the test ends, passed or not.
+struct Databases(Vec<String>);
+
+impl Drop for Databases {
+    fn drop(&mut self) {
+        let (one, two) = urls();
+        for db in &self.0 {
+            for url in [&one, &two] {
+                let _ = std::panic::catch_unwind(|| {
+                    clickhouse(url, &format!("DROP DATABASE IF EXISTS {db}"))
+                });
+            }
+        }
+    }
+}
+
+fn load(store_flags: &[&str], dumps: &Path) -> String {
+    let mut args = vec!["load", "--max-bad-share", "0.01"];
+    args.extend_from_slice(store_flags);
+    args.push(dumps.to_str().unwrap());
+    run_ok(&args)
+}
+
+#[test]
+fn embedded_single_server_and_two_shard_cluster_answer_the_same() {
+    let (one, two) = urls();
+    let pid = std::process::id();
+    let (single, cluster) = (format!("aqs_e2e_single_{pid}"), format!("aqs_e2e_cluster_{pid}"));
+    let _cleanup = Databases(vec![single.clone(), cluster.clone()]);
+    let dir = tempfile::tempdir().unwrap();
+    let dumps = dir.path().join("dumps");
+    let data = dir.path().join("data");
+    run_ok(&[
+        "generate",
+        "--out",
+        dumps.to_str().unwrap(),
+        "--start",
+        "2024-01-30",
+        "--days",
+        "4",
+        "--articles",
+        "3000",
+        "--seed",
+        "7",
+    ]);
+
+    load(&["--data", data.to_str().unwrap()], &dumps);
+    let out =
+        run_ok(&["clickhouse", "init", "--clickhouse-url", &one, "--clickhouse-database", &single]);
+    assert!(out.contains("applied schema version(s) [1]"), "{out}");
+    let out =
+        run_ok(&["clickhouse", "init", "--clickhouse-url", &one, "--clickhouse-database", &single]);
+    assert!(out.contains("is up to date"), "{out}");
+    let single_flags =
+        ["--backend", "clickhouse", "--clickhouse-url", &one, "--clickhouse-database", &single];
+    load(&single_flags, &dumps);
+    let out = run_ok(&[
+        "clickhouse",
+        "init",
+        "--clickhouse-url",
+        &one,
+        "--clickhouse-database",
+        &cluster,
+        "--cluster",
+        "two_shards",
+        "--node",
+        &one,
+        "--node",
+        &two,
+    ]);
+    assert!(out.contains("cluster two_shards"), "{out}");
+    let cluster_flags =
+        ["--backend", "clickhouse", "--clickhouse-url", &one, "--clickhouse-database", &cluster];
+    load(&cluster_flags, &dumps);
+
+    // Both shards hold part of the per-article rows, and together all of them.
+    let count = |url: &str, table: &str| -> u64 {
+        clickhouse(url, &format!("SELECT count() FROM {cluster}.{table}")).trim().parse().unwrap()
+    };
+    let (a, b) =
+        (count(&one, "pageviews_per_article_local"), count(&two, "pageviews_per_article_local"));
+    assert!(a > 0 && b > 0, "rows on each shard: {a} and {b}");
+    let total: u64 =
+        clickhouse(&one, &format!("SELECT count() FROM {single}.pageviews_per_article"))
+            .trim()
+            .parse()
+            .unwrap();
+    assert_eq!(a + b, total);
+
+    let (_embedded, embedded_address) = serve(&data);
+    let (_single, single_address) = serve_with(&single_flags);
+    // The cluster served through the second server: any server of the cluster will do.
+    let cluster_via_two =
+        ["--backend", "clickhouse", "--clickhouse-url", &two, "--clickhouse-database", &cluster];
+    let (_cluster, cluster_address) = serve_with(&cluster_via_two);
+
+    // Requests: every article of a few top lists, daily and monthly, plus aggregates, top lists
+    // and errors.
+    let mut paths = Vec::new();
+    for project in ["en.wikipedia", "de.wikipedia", "commons.wikimedia"] {
+        let top = get_json(
+            &embedded_address,
+            &format!("/metrics/pageviews/top/{project}/all-access/2024/01/31"),
+        );
+        for entry in top["items"][0]["articles"].as_array().unwrap().iter().take(40) {
+            let title = encode(entry["article"].as_str().unwrap());
+            for agent in ["all-agents", "user", "spider"] {
+                paths.push(format!("/metrics/pageviews/per-article/{project}/all-access/{agent}/{title}/daily/20240101/20240301"));
+            }
+            paths.push(format!("/metrics/pageviews/per-article/{project}/mobile-web/all-agents/{title}/monthly/20240101/20240229"));
+        }
+        for granularity in ["hourly", "daily", "monthly"] {
+            paths.push(format!("/metrics/pageviews/aggregate/{project}/all-access/all-agents/{granularity}/2024013000/2024020223"));
+        }
+        for day in ["30", "31", "all-days"] {
+            paths.push(format!("/metrics/pageviews/top/{project}/all-access/2024/01/{day}"));
+        }
+        paths.push(format!("/metrics/pageviews/top/{project}/desktop/2024/02/01"));
+    }
+    paths.push(
+        "/metrics/pageviews/aggregate/all-projects/all-access/all-agents/daily/20240130/20240202"
+            .into(),
+    );
+    paths.push("/metrics/pageviews/per-article/en.wikipedia/all-access/all-agents/No_such_article/daily/20240101/20240301".into());
+    paths.push("/metrics/pageviews/per-article/en.wikipedia/all-access/all-agents/O'Brien%27%5C/daily/20240101/20240301".into());
+    paths.push("/metrics/pageviews/top/en.wikipedia/all-access/2023/01/01".into());
+    paths.push("/metrics/pageviews/per-article/en.wikipedia/all-access/all-agents/X/daily/20240301/20240101".into());
+    assert!(paths.len() > 400, "{} requests", paths.len());
+    let mut ok = 0;
+    for path in &paths {
+        let expected = http_get(&embedded_address, path);
+        if expected.0 == 200 {
+            ok += 1;
+        }
+        assert_eq!(http_get(&single_address, path), expected, "single server: {path}");
+        assert_eq!(http_get(&cluster_address, path), expected, "cluster: {path}");
+    }
+    assert!(ok > paths.len() * 9 / 10, "{ok} of {} answered 200", paths.len());
+
+    // Loading a day again changes nothing (idempotent), and the servers keep answering the same.
+    let day = dumps.join("other/pageview_complete/2024/2024-01/pageviews-20240131-user.bz2");
+    load(&cluster_flags, &day);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    for path in paths.iter().step_by(7) {
+        assert_eq!(
+            http_get(&cluster_address, path),
+            http_get(&embedded_address, path),
+            "after a reload: {path}"
+        );
+    }
+}

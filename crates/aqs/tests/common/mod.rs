@@ -1,0 +1,119 @@
+//! Helpers shared by the binary's test files: run `aqs` as a child process (killed on drop),
+//! wait for its output, and speak minimal HTTP to it.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+pub const AQS: &str = env!("CARGO_BIN_EXE_aqs");
+
+/// A child process killed on drop.
+pub struct Running {
+    pub child: Child,
+    pub lines: mpsc::Receiver<String>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Running {
+    /// Waits for an output line containing `needle` and returns it.
+    pub fn wait_for(&self, needle: &str, timeout: Duration) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) if line.contains(needle) => return line,
+                Ok(_) => {}
+                Err(_) => panic!("no line containing {needle:?} within {timeout:?}"),
+            }
+        }
+    }
+}
+
+/// Starts `aqs args...`, forwarding stdout and stderr lines to a channel.
+pub fn start(args: &[&str], env: &[(&str, &str)]) -> Running {
+    let mut command = Command::new(AQS);
+    command.args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).env("NO_COLOR", "1");
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let mut child = command.spawn().expect("aqs starts");
+    let (tx, rx) = mpsc::channel();
+    for stream in [
+        Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>,
+        Box::new(child.stderr.take().unwrap()),
+    ] {
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+    }
+    Running { child, lines: rx }
+}
+
+pub fn run_ok(args: &[&str]) -> String {
+    let out = Command::new(AQS).args(args).output().expect("aqs runs");
+    let text =
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "aqs {args:?} failed:\n{text}");
+    text
+}
+
+pub fn serve(data: &Path) -> (Running, String) {
+    serve_with(&["--data", data.to_str().unwrap()])
+}
+
+/// `aqs serve` with these store flags on port 0: the server and its address.
+pub fn serve_with(store_flags: &[&str]) -> (Running, String) {
+    let mut args = vec!["serve", "--listen", "127.0.0.1:0"];
+    args.extend_from_slice(store_flags);
+    let server = start(&args, &[]);
+    let line = server.wait_for("listening on http://", Duration::from_secs(30));
+    let address = line.trim().trim_start_matches("listening on http://").to_string();
+    (server, address)
+}
+
+/// A minimal HTTP/1.1 GET: status and body.
+pub fn http_get(address: &str, path: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(address).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").expect("a response head");
+    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).expect("a status");
+    (status, body.to_string())
+}
+
+pub fn get_json(address: &str, path: &str) -> serde_json::Value {
+    let (status, body) = http_get(address, path);
+    assert_eq!(status, 200, "{path}: {body}");
+    serde_json::from_str(&body).expect("JSON")
+}
+
+pub fn encode(title: &str) -> String {
+    title
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"_-.:".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
