@@ -35,6 +35,9 @@ if ! command -v clickhouse-server >/dev/null && [ ! -x /usr/sbin/clickhouse-serv
   apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clickhouse-server >/dev/null
 fi
 server=$(command -v clickhouse-server || echo /usr/sbin/clickhouse-server)
+if ! command -v curl >/dev/null; then
+  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl >/dev/null
+fi
 
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)

@@ -8,7 +8,7 @@ mod pageviews;
 use aqs_core::dates::{Day, Hour, TopPeriod, YearMonth};
 use aqs_core::memory::MemoryStore;
 use aqs_core::pageviews::{
-    ArticleDay, ArticleViews, PageviewsBatch, PageviewsWrite, Period, ProjectRow, TopArticles,
+    ArticleDay, ArticleViews, PageviewsBatch, PageviewsRead, PageviewsWrite, Period, ProjectRow, TopArticles,
     TopEntry, TopRow,
 };
 use aqs_core::params::{Access, Agent};
@@ -32,11 +32,43 @@ fn views(pairs: &[(Access, Agent, u32)]) -> ArticleViews {
     v
 }
 
-/// The data every route test sees.
+/// The data every route test sees, in the reference store.
 pub fn seeded_store() -> MemoryStore {
+    let store = MemoryStore::new();
+    store.write(&seeded_batch()).unwrap();
+    store
+}
+
+/// The store route tests run against: the reference store, or, with the `clickhouse-tests`
+/// feature, the same data in ClickHouse (`AQS_TEST_CLICKHOUSE_URL`), loaded once per run.
+pub fn backend() -> Arc<dyn PageviewsRead> {
+    #[cfg(feature = "clickhouse-tests")]
+    {
+        use std::sync::OnceLock;
+        static STORE: OnceLock<Arc<aqs_clickhouse::ClickHouseStore>> = OnceLock::new();
+        let store = STORE.get_or_init(|| {
+            let url = std::env::var("AQS_TEST_CLICKHOUSE_URL")
+                .unwrap_or_else(|_| "http://127.0.0.1:18123".into());
+            let client = aqs_clickhouse::client::Client::new(&url).unwrap();
+            let db = "aqs_route_tests";
+            aqs_clickhouse::schema::drop_database(&client, db).unwrap();
+            aqs_clickhouse::init(&client, db, None, &[]).unwrap();
+            let store = aqs_clickhouse::ClickHouseStore::open(&url, db).unwrap();
+            store.write(&seeded_batch()).unwrap();
+            Arc::new(store)
+        });
+        store.clone()
+    }
+    #[cfg(not(feature = "clickhouse-tests"))]
+    {
+        Arc::new(seeded_store())
+    }
+}
+
+/// The data every route test sees, as one batch.
+pub fn seeded_batch() -> PageviewsBatch {
     use Access::*;
     use Agent::*;
-    let store = MemoryStore::new();
     let en = Project::from_stored("en.wikipedia");
     let mut article_days = Vec::new();
     // Main_Page: June and July 2015 every day, and 2015-11-20 .. 2016-01-03.
@@ -127,10 +159,7 @@ pub fn seeded_store() -> MemoryStore {
             articles: TopArticles::InvalidLegacyJson,
         },
     ];
-    store
-        .write(&PageviewsBatch { article_days, project_rows, top_rows, ..Default::default() })
-        .unwrap();
-    store
+    PageviewsBatch { article_days, project_rows, top_rows, ..Default::default() }
 }
 
 pub struct Answer {
@@ -193,7 +222,7 @@ pub async fn call_on(
     uri: &str,
     headers: &[(&str, &str)],
 ) -> Answer {
-    let app = router(AppState { pageviews: Arc::new(seeded_store()), store_calls, cache: None });
+    let app = router(AppState { pageviews: backend(), store_calls, cache: None });
     send(app, method, uri, headers).await
 }
 
