@@ -10,11 +10,15 @@
 #   4. print requests/s, p50/p99/p99.9 and the ratio to the ceiling;
 #   5. record the server's RSS at the start and the end of a longer run (default 5 minutes).
 #
+# With --clickhouse, the same dataset is also loaded into a local ClickHouse server (started
+# with scripts/clickhouse-local.sh on ports 28123/29000, stopped at the end) and the mix runs
+# against `aqs serve --backend clickhouse` instead of the embedded store.
+#
 # Usage: scripts/bench-http.sh [--articles N] [--projects N] [--days N] [--duration S]
-#                              [--rss-seconds S] [--work DIR] [--keep-data]
+#                              [--rss-seconds S] [--work DIR] [--keep-data] [--clickhouse]
 # Needs wrk (installed with apt-get when missing) and python3. Talks only to 127.0.0.1.
 set -euo pipefail
-articles=1000000 projects=4 days=90 duration=30 rss_seconds=300 work=/tmp/aqs-bench keep=0
+articles=1000000 projects=4 days=90 duration=30 rss_seconds=300 work=/tmp/aqs-bench keep=0 clickhouse=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --articles) articles=$2; shift 2 ;;
@@ -24,6 +28,7 @@ while [ $# -gt 0 ]; do
     --rss-seconds) rss_seconds=$2; shift 2 ;;
     --work) work=$2; shift 2 ;;
     --keep-data) keep=1; shift ;;
+    --clickhouse) clickhouse=1; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -56,6 +61,25 @@ echo "== mix: $(wc -l < "$work/mix.txt") requests: $(cut -d/ -f4 "$work/mix.txt"
 server=""
 stop() { [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true; server=""; }
 trap stop EXIT
+store_flags=(--data "$work/data")
+settings=("256 gzip" "256 plain" "0 gzip")
+if [ "$clickhouse" = 1 ]; then
+  export AQS_CH_HTTP_PORT=28123 AQS_CH_TCP_PORT=29000
+  ch_url=$("$root/scripts/clickhouse-local.sh" start "$work/ch" 1)
+  trap 'stop; "$root/scripts/clickhouse-local.sh" stop "$work/ch"' EXIT
+  store_flags=(--backend clickhouse --clickhouse-url "$ch_url" --clickhouse-database aqs_bench)
+  "$aqs" clickhouse drop --yes --clickhouse-url "$ch_url" --clickhouse-database aqs_bench
+  "$aqs" clickhouse init --clickhouse-url "$ch_url" --clickhouse-database aqs_bench
+  echo "== load into ClickHouse at $ch_url"
+  /usr/bin/time -f "load wall %e s, peak RSS %M kB" \
+    "$aqs" load "${store_flags[@]}" --max-bad-share 0.01 "$work/dumps" | grep -v "e.g."
+  sleep 60 # let background merges settle before measuring size and reads
+  bytes=$(curl -s "$ch_url/?query=$(python3 -c 'import urllib.parse; print(urllib.parse.quote("SELECT sum(bytes_on_disk) FROM system.parts WHERE active AND database = \x27aqs_bench\x27"))')")
+  rows=$(curl -s "$ch_url/?query=$(python3 -c 'import urllib.parse; print(urllib.parse.quote("SELECT count() FROM aqs_bench.pageviews_per_article"))')")
+  echo "ClickHouse: $bytes bytes in active parts for $rows per-article rows: $(python3 -c "print(round($bytes / $rows, 2))") bytes per article-day (every table)"
+  settings=("256 gzip" "0 gzip")
+  rss_seconds=0
+fi
 run() { # name, url, extra env for wrk
   local name=$1 url=$2
   wrk -t2 -c64 -d10s -s "$root/scripts/bench-mix.lua" "$url" >/dev/null
@@ -66,13 +90,13 @@ run() { # name, url, extra env for wrk
 : > "$work/results.txt"
 export PATHS="$work/mix.txt"
 # gzip: what browsers and HTTP libraries ask for; plain: a client that sends no accept-encoding.
-for setting in "256 gzip" "256 plain" "0 gzip"; do
+for setting in "${settings[@]}"; do
   read -r cache encoding <<<"$setting"
   if [ "$encoding" = gzip ]; then export ACCEPT_ENCODING="gzip, deflate, br"; else export ACCEPT_ENCODING=""; fi
-  "$aqs" serve --data "$work/data" --listen 127.0.0.1:7411 --cache-mb "$cache" >"$work/serve.log" 2>&1 &
+  "$aqs" serve "${store_flags[@]}" --listen 127.0.0.1:7411 --cache-mb "$cache" >"$work/serve.log" 2>&1 &
   server=$!
   sleep 1
-  run "mix-cache-${cache}mb-$encoding" http://127.0.0.1:7411
+  run "mix-${store_flags[1]##*/}-cache-${cache}mb-$encoding" http://127.0.0.1:7411
   stop
 done
 export ACCEPT_ENCODING="gzip, deflate, br"
@@ -89,9 +113,9 @@ for line in open(sys.argv[1]):
     name, rest = line.split(" ", 1)
     rows[name] = {k: float(v) for k, v in re.findall(r"(\w+)=([\d.]+)", rest)}
 ceiling = rows["ceiling"]["requests_per_s"]
-print(f"{'run':<22} {'req/s':>9} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7} {'p99.9 ms':>8} {'non-2xx':>8}")
+print(f"{'run':<32} {'req/s':>9} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7} {'p99.9 ms':>8} {'non-2xx':>8}")
 for name, r in rows.items():
-    print(f"{name:<22} {r['requests_per_s']:>9.0f} {r['requests_per_s'] / ceiling:>6.2f} {r['p50_ms']:>7.2f} {r['p99_ms']:>7.2f} {r['p999_ms']:>8.2f} {r['non2xx']:>8.0f}")
+    print(f"{name:<32} {r['requests_per_s']:>9.0f} {r['requests_per_s'] / ceiling:>6.2f} {r['p50_ms']:>7.2f} {r['p99_ms']:>7.2f} {r['p999_ms']:>8.2f} {r['non2xx']:>8.0f}")
 PY
 
 if [ "$rss_seconds" -gt 0 ]; then

@@ -6,12 +6,15 @@
 #                                               18124, ...; native ports 19000, 19001, ...
 #   scripts/clickhouse-local.sh stop DIR        stop them
 #
+# AQS_CH_HTTP_PORT and AQS_CH_TCP_PORT move the first ports (default 18123 and 19000).
 # Installs clickhouse-server from apt when it is missing (Debian's package, 18.16, works; so
 # does any later release). Prints the HTTP URL of every server once all of them answer.
 set -euo pipefail
 action=${1:?usage: clickhouse-local.sh start|stop DIR [N]}
 dir=${2:?usage: clickhouse-local.sh start|stop DIR [N]}
 count=${3:-2}
+http_base=${AQS_CH_HTTP_PORT:-18123}
+tcp_base=${AQS_CH_TCP_PORT:-19000}
 
 stop_all() {
   for pidfile in "$dir"/s*/pid; do
@@ -43,7 +46,7 @@ mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 shards=""
 for i in $(seq 1 "$count"); do
-  shards="$shards<shard><replica><host>127.0.0.1</host><port>$((18999 + i))</port></replica></shard>"
+  shards="$shards<shard><replica><host>127.0.0.1</host><port>$((tcp_base - 1 + i))</port></replica></shard>"
 done
 cat > "$dir/users.xml" <<EOF
 <yandex>
@@ -60,9 +63,9 @@ for i in $(seq 1 "$count"); do
 <yandex>
   <logger><level>warning</level><log>$s/server.log</log><errorlog>$s/error.log</errorlog></logger>
   <listen_host>127.0.0.1</listen_host>
-  <http_port>$((18122 + i))</http_port>
-  <tcp_port>$((18999 + i))</tcp_port>
-  <interserver_http_port>$((19099 + i))</interserver_http_port>
+  <http_port>$((http_base - 1 + i))</http_port>
+  <tcp_port>$((tcp_base - 1 + i))</tcp_port>
+  <interserver_http_port>$((tcp_base + 99 + i))</interserver_http_port>
   <interserver_http_host>127.0.0.1</interserver_http_host>
   <path>$s/data/</path>
   <tmp_path>$s/tmp/</tmp_path>
@@ -85,7 +88,7 @@ EOF
   echo $! > "$s/pid"
 done
 for i in $(seq 1 "$count"); do
-  url="http://127.0.0.1:$((18122 + i))"
+  url="http://127.0.0.1:$((http_base - 1 + i))"
   for attempt in $(seq 1 300); do
     if curl -sf "$url/?query=SELECT%201" >/dev/null 2>&1; then break; fi
     if [ "$attempt" = 300 ]; then

@@ -190,12 +190,19 @@ impl ClickHouseStore {
     /// Deletes rows that batch `batch` made unreachable (older rows of the days it replaced,
     /// and rows of failed loads of those days). Runs as a ClickHouse mutation, in the
     /// background; reads never depend on it.
-    fn clean_up(&self, table: &str, day_column: &str, days: &[Day], batch: u64) -> StoreResult<()> {
+    fn clean_up(
+        &self,
+        table: &str,
+        day_column: &str,
+        only: &str,
+        days: &[Day],
+        batch: u64,
+    ) -> StoreResult<()> {
         if days.is_empty() {
             return Ok(());
         }
         let list: Vec<String> = days.iter().map(|d| date_literal(*d)).collect();
-        let condition = format!("{day_column} IN ({}) AND batch < {batch}", list.join(", "));
+        let condition = format!("{only}{day_column} IN ({}) AND batch < {batch}", list.join(", "));
         let stale = self.select(&format!(
             "SELECT count() FROM {} WHERE {condition} FORMAT RowBinary",
             self.table(table)
@@ -477,11 +484,13 @@ impl PageviewsWrite for ClickHouseStore {
         self.refresh()?;
         // Reads no longer see the replaced rows; deleting them is housekeeping.
         let cleaned = self
-            .clean_up("pageviews_per_article", "day", &batch.replace_article_days, id)
+            .clean_up("pageviews_per_article", "day", "", &batch.replace_article_days, id)
             .and_then(|()| {
+                // Months are never replaced by days: a month's row starts on its first day.
                 self.clean_up(
                     "pageviews_per_project",
                     "toDate(period_start)",
+                    "granularity IN ('hourly', 'daily') AND ",
                     &batch.replace_project_days,
                     id,
                 )

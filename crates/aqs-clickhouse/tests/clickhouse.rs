@@ -35,6 +35,7 @@ pub struct TempDb {
 }
 
 impl TempDb {
+    #[allow(clippy::new_without_default)]
     pub fn new() -> TempDb {
         let db = fresh_name("store");
         let client = Client::new(&url()).expect("client");
@@ -239,7 +240,10 @@ mod property {
     use super::*;
     use proptest::prelude::*;
 
-    fn batch_strategy() -> impl Strategy<Value = Vec<(u8, bool, Vec<(u8, u8, u32)>)>> {
+    /// One batch: (day offset to replace, whether to replace, rows (day offset, title, views)).
+    type Batch = (u8, bool, Vec<(u8, u8, u32)>);
+
+    fn batch_strategy() -> impl Strategy<Value = Vec<Batch>> {
         // Batches of (day offset to replace, whether to replace, rows (day, title, views)).
         prop::collection::vec(
             (0u8..4, any::<bool>(), prop::collection::vec((0u8..4, 0u8..5, 0u32..1000), 0..12)),
@@ -286,4 +290,76 @@ mod property {
             }
         }
     }
+}
+
+/// Waits until ClickHouse has run every mutation of a database.
+fn mutations_done(store: &ClickHouseStore) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let pending = store
+            .client()
+            .query(&format!(
+                "SELECT count() FROM system.mutations WHERE database = '{}' AND is_done = 0 FORMAT TSV",
+                store.database()
+            ))
+            .unwrap();
+        if String::from_utf8_lossy(&pending).trim() == "0" {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "mutations still running after 30 s");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+fn count(store: &ClickHouseStore, sql: &str) -> u64 {
+    let text = store.client().query(&format!("{sql} FORMAT TSV")).unwrap();
+    String::from_utf8_lossy(&text).trim().parse().unwrap()
+}
+
+#[test]
+fn clean_up_deletes_replaced_rows_and_nothing_else() {
+    let db = TempDb::new();
+    let d = day(2024, 3, 1);
+    let en = Project::from_stored("en.wikipedia");
+    let (aa, ag) = (Access::AllAccess, Agent::AllAgents);
+    let march = Period::Month(aqs_core::dates::YearMonth::new(2024, 3).unwrap());
+    let row =
+        |period, views| ProjectRow { project: en.clone(), access: aa, agent: ag, period, views };
+    let first = PageviewsBatch {
+        replace_article_days: vec![d],
+        article_days: vec![ArticleDay {
+            day: d,
+            project: en.clone(),
+            rows: vec![("A".into(), views(1))],
+        }],
+        replace_project_days: vec![d],
+        project_rows: vec![row(Period::Day(d), 1), row(march, 31), row(Period::Day(d.next()), 2)],
+        ..Default::default()
+    };
+    db.write(&first).unwrap();
+    let second = PageviewsBatch {
+        replace_article_days: vec![d],
+        article_days: vec![ArticleDay {
+            day: d,
+            project: en.clone(),
+            rows: vec![("B".into(), views(5))],
+        }],
+        replace_project_days: vec![d],
+        project_rows: vec![row(Period::Day(d), 10)],
+        ..Default::default()
+    };
+    db.write(&second).unwrap();
+    mutations_done(&db.store);
+    let name = db.store.database();
+    // The replaced day's old rows are gone from disk, not just hidden...
+    assert_eq!(count(&db.store, &format!("SELECT count() FROM {name}.pageviews_per_article")), 1);
+    assert_eq!(count(&db.store, &format!("SELECT count() FROM {name}.pageviews_per_project")), 3);
+    // ...and the month that starts on that day, and the next day, are kept.
+    assert_eq!(db.project_series(&en, aa, ag, march, march).unwrap(), vec![(march, 31)]);
+    assert_eq!(
+        db.project_series(&en, aa, ag, Period::Day(d), Period::Day(d.next())).unwrap(),
+        vec![(Period::Day(d), 10), (Period::Day(d.next()), 2)]
+    );
+    assert!(db.article_series(&en, "A", d, d).unwrap().is_empty());
+    assert_eq!(db.article_series(&en, "B", d, d).unwrap(), vec![(d, views(5))]);
 }

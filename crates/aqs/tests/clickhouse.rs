@@ -25,7 +25,12 @@ fn clickhouse(url: &str, sql: &str) -> String {
     use std::io::{Read, Write};
     let address = url.trim_start_matches("http://");
     let mut stream = std::net::TcpStream::connect(address).expect("connect to ClickHouse");
-    write!(stream, "POST /?query={} HTTP/1.0\r\nHost: {address}\r\nContent-Length: 0\r\n\r\n", encode(sql)).unwrap();
+    write!(
+        stream,
+        "POST /?query={} HTTP/1.0\r\nHost: {address}\r\nContent-Length: 0\r\n\r\n",
+        encode(sql)
+    )
+    .unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     let (head, body) = response.split_once("\r\n\r\n").expect("a response head");

@@ -8,8 +8,8 @@ mod pageviews;
 use aqs_core::dates::{Day, Hour, TopPeriod, YearMonth};
 use aqs_core::memory::MemoryStore;
 use aqs_core::pageviews::{
-    ArticleDay, ArticleViews, PageviewsBatch, PageviewsRead, PageviewsWrite, Period, ProjectRow, TopArticles,
-    TopEntry, TopRow,
+    ArticleDay, ArticleViews, PageviewsBatch, PageviewsRead, PageviewsWrite, Period, ProjectRow,
+    TopArticles, TopEntry, TopRow,
 };
 use aqs_core::params::{Access, Agent};
 use aqs_core::project::Project;
