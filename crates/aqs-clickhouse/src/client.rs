@@ -52,6 +52,14 @@ impl Client {
         self.read(response, sql)
     }
 
+    /// Runs a query that reads a few granules (one article, one list): on one thread, since
+    /// splitting so little work across threads only adds overhead under concurrent requests.
+    pub fn point_query(&self, sql: &str) -> StoreResult<Vec<u8>> {
+        let request = self.agent.post(&self.url).query("max_threads", "1");
+        let response = request.send(sql.as_bytes()).map_err(|e| self.unreachable(&e))?;
+        self.read(response, sql)
+    }
+
     /// Inserts RowBinary `rows` with `INSERT INTO table (columns) FORMAT RowBinary`, waiting,
     /// on a Distributed table, until every shard holds them.
     pub fn insert(&self, table: &str, columns: &str, rows: &[u8]) -> StoreResult<()> {

@@ -187,6 +187,10 @@ impl ClickHouseStore {
         self.inner.client.query(sql)
     }
 
+    fn point_select(&self, sql: &str) -> StoreResult<Vec<u8>> {
+        self.inner.client.point_query(sql)
+    }
+
     /// Deletes rows that batch `batch` made unreachable (older rows of the days it replaced,
     /// and rows of failed loads of those days). Runs as a ClickHouse mutation, in the
     /// background; reads never depend on it.
@@ -358,7 +362,7 @@ impl PageviewsRead for ClickHouseStore {
             return Ok(Vec::new());
         }
         let snapshot = self.snapshot();
-        let rows = self.select(&format!(
+        let rows = self.point_select(&format!(
             "SELECT day, batch, {} FROM {} WHERE project = {} AND article = {} AND day >= {} AND day <= {} FORMAT RowBinary",
             ARTICLE_COLUMNS.map(|c| format!("`{c}`")).join(", "),
             self.table("pageviews_per_article"),
@@ -394,7 +398,7 @@ impl PageviewsRead for ClickHouseStore {
         let snapshot = self.snapshot();
         let (granularity, from) = period_value(first)?;
         let (_, to) = period_value(last)?;
-        let rows = self.select(&format!(
+        let rows = self.point_select(&format!(
             "SELECT period_start, batch, views FROM {} WHERE project = {} AND access = {} AND agent = {} \
              AND granularity = {} AND period_start >= toDateTime({from}) AND period_start <= toDateTime({to}) FORMAT RowBinary",
             self.table("pageviews_per_project"),
@@ -427,7 +431,7 @@ impl PageviewsRead for ClickHouseStore {
             TopPeriod::Day(d) => (2, d),
             TopPeriod::Month(m) => (3, m.first_day()),
         };
-        let rows = self.select(&format!(
+        let rows = self.point_select(&format!(
             "SELECT batch, invalid, articles FROM {} WHERE project = {} AND access = {} AND granularity = {} AND day = {} FORMAT RowBinary",
             self.table("pageviews_top"),
             quote(project.as_str()),
