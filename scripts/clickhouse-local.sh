@@ -7,6 +7,8 @@
 #   scripts/clickhouse-local.sh stop DIR        stop them
 #
 # AQS_CH_HTTP_PORT and AQS_CH_TCP_PORT move the first ports (default 18123 and 19000).
+# AQS_CH_ZOOKEEPER=HOST:PORT gives the servers that ZooKeeper (for ON CLUSTER DDL and
+# replication) and a second cluster, `replicated`: one shard whose replicas are the N servers.
 # Installs clickhouse-server from apt when it is missing (Debian's package, 18.16, works; so
 # does any later release). Prints the HTTP URL of every server once all of them answer.
 set -euo pipefail
@@ -48,6 +50,15 @@ shards=""
 for i in $(seq 1 "$count"); do
   shards="$shards<shard><replica><host>127.0.0.1</host><port>$((tcp_base - 1 + i))</port></replica></shard>"
 done
+replicas=""
+for i in $(seq 1 "$count"); do
+  replicas="$replicas<replica><host>127.0.0.1</host><port>$((tcp_base - 1 + i))</port></replica>"
+done
+zookeeper=""
+if [ -n "${AQS_CH_ZOOKEEPER:-}" ]; then
+  zookeeper="<zookeeper><node><host>${AQS_CH_ZOOKEEPER%:*}</host><port>${AQS_CH_ZOOKEEPER##*:}</port></node></zookeeper>
+  <distributed_ddl><path>/clickhouse/task_queue/ddl_$tcp_base</path></distributed_ddl>"
+fi
 cat > "$dir/users.xml" <<EOF
 <yandex>
   <profiles><default><max_memory_usage>4000000000</max_memory_usage></default></profiles>
@@ -77,8 +88,10 @@ for i in $(seq 1 "$count"); do
   <timezone>UTC</timezone>
   <mark_cache_size>268435456</mark_cache_size>
   <max_concurrent_queries>200</max_concurrent_queries>
-  <remote_servers><two_shards>$shards</two_shards></remote_servers>
-  <macros><shard>0$i</shard><replica>r$i</replica></macros>
+  <remote_servers><two_shards>$shards</two_shards>
+    <replicated><shard><internal_replication>true</internal_replication>$replicas</shard></replicated></remote_servers>
+  $zookeeper
+  <macros><shard>$([ -n "$zookeeper" ] && echo 01 || echo "0$i")</shard><replica>r$i</replica></macros>
 </yandex>
 EOF
   if [ -e "$s/pid" ] && kill -0 "$(cat "$s/pid")" 2>/dev/null; then
@@ -93,7 +106,7 @@ for i in $(seq 1 "$count"); do
     if curl -sf "$url/?query=SELECT%201" >/dev/null 2>&1; then break; fi
     if [ "$attempt" = 300 ]; then
       echo "ClickHouse s$i did not answer at $url within 60 s; its log:" >&2
-      tail -20 "$dir/s$i/error.log" "$dir/s$i/stdout.log" >&2 || true
+      tail -n 20 "$dir/s$i/error.log" "$dir/s$i/stdout.log" >&2 || true
       stop_all
       exit 1
     fi

@@ -192,3 +192,98 @@ fn embedded_single_server_and_two_shard_cluster_answer_the_same() {
         );
     }
 }
+
+/// The replicated layout: a ZooKeeper, one shard of two replicas (cluster `replicated`). `init`
+/// finds the ZooKeeper, sends its DDL `ON CLUSTER` and makes ReplicatedMergeTree tables; a load
+/// through one replica is served, the same as the embedded store, through the other.
+#[test]
+fn a_replicated_cluster_serves_a_load_from_its_other_replica() {
+    let urls = std::env::var("AQS_TEST_CLICKHOUSE_REPLICA_URLS")
+        .expect("AQS_TEST_CLICKHOUSE_REPLICA_URLS: two servers with a ZooKeeper (scripts/test.sh)");
+    let (one, two) = urls.split_once(',').expect("two comma-separated URLs");
+    let db = format!("aqs_e2e_replicated_{}", std::process::id());
+    let dir = tempfile::tempdir().unwrap();
+    let (dumps, data) = (dir.path().join("dumps"), dir.path().join("data"));
+    run_ok(&[
+        "generate",
+        "--out",
+        dumps.to_str().unwrap(),
+        "--start",
+        "2024-02-27",
+        "--days",
+        "3",
+        "--articles",
+        "2000",
+        "--seed",
+        "3",
+    ]);
+    load(&["--data", data.to_str().unwrap()], &dumps);
+    let out = run_ok(&[
+        "clickhouse",
+        "init",
+        "--clickhouse-url",
+        one,
+        "--clickhouse-database",
+        &db,
+        "--cluster",
+        "replicated",
+    ]);
+    assert!(out.contains("replicated, DDL ON CLUSTER"), "{out}");
+    let engine = clickhouse(
+        two,
+        &format!(
+            "SELECT engine FROM system.tables WHERE database = '{db}' AND name = 'pageviews_per_article_local'"
+        ),
+    );
+    assert_eq!(engine.trim(), "ReplicatedMergeTree", "the DDL reached the other replica");
+    load(
+        &["--backend", "clickhouse", "--clickhouse-url", one, "--clickhouse-database", &db],
+        &dumps,
+    );
+
+    let rows = |url: &str| -> u64 {
+        clickhouse(url, &format!("SELECT count() FROM {db}.pageviews_per_article_local"))
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while rows(two) != rows(one) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "replica two never caught up: {} of {}",
+            rows(two),
+            rows(one)
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert!(rows(one) > 1000);
+
+    let (_embedded, embedded_address) = serve(&data);
+    let via_two =
+        ["--backend", "clickhouse", "--clickhouse-url", two, "--clickhouse-database", &db];
+    let (_replica, replica_address) = serve_with(&via_two);
+    let top =
+        get_json(&embedded_address, "/metrics/pageviews/top/en.wikipedia/all-access/2024/02/28");
+    let mut paths = vec![
+        "/metrics/pageviews/top/en.wikipedia/all-access/2024/02/28".to_string(),
+        "/metrics/pageviews/aggregate/en.wikipedia/all-access/all-agents/hourly/2024022700/2024022923".to_string(),
+    ];
+    for entry in top["items"][0]["articles"].as_array().unwrap().iter().take(50) {
+        let title = encode(entry["article"].as_str().unwrap());
+        paths.push(format!("/metrics/pageviews/per-article/en.wikipedia/all-access/all-agents/{title}/daily/20240201/20240331"));
+    }
+    for path in &paths {
+        let expected = http_get(&embedded_address, path);
+        assert_eq!(expected.0, 200, "{path}");
+        assert_eq!(http_get(&replica_address, path), expected, "replica two: {path}");
+    }
+
+    // Dropping goes out ON CLUSTER too.
+    run_ok(&["clickhouse", "drop", "--yes", "--clickhouse-url", one, "--clickhouse-database", &db]);
+    for url in [one, two] {
+        let left =
+            clickhouse(url, &format!("SELECT count() FROM system.databases WHERE name = '{db}'"));
+        assert_eq!(left.trim(), "0", "{url} still has {db}");
+    }
+}
