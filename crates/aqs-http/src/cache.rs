@@ -237,7 +237,9 @@ pub async fn cache_responses(
     let Ok(body) = axum::body::to_bytes(response.into_body(), MAX_ENTRY_BYTES).await else {
         return (StatusCode::INTERNAL_SERVER_ERROR, "response too large to buffer").into_response();
     };
-    let entry = Arc::new(Entry { generation, made: Instant::now(), etag, body, gzip: None });
+    // A large body is gzipped before the entry goes in, so that it goes in once.
+    let gzip = (wants_gzip && body.len() >= GZIP_ON_MISS_BYTES).then(|| gzip(&body)).flatten();
+    let entry = Arc::new(Entry { generation, made: Instant::now(), etag, body, gzip });
     cache.entries.insert(key.clone(), Arc::clone(&entry));
     serve(cache, key, entry, wants_gzip, false)
 }
