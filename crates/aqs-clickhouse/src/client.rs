@@ -22,13 +22,12 @@ impl std::fmt::Debug for Client {
 }
 
 impl Client {
-    /// A client for the server at `url` (`http://host:8123`, with or without a trailing `/`;
-    /// `user:password@` in it is sent as basic authentication by ClickHouse's rules).
+    /// A client for the server at `url` (`http://host:8123`, with or without a trailing `/`).
     pub fn new(url: &str) -> StoreResult<Client> {
         let url = url.trim_end_matches('/').to_string();
-        if !(url.starts_with("http://") || url.starts_with("https://")) {
+        if !url.starts_with("http://") {
             return Err(StoreError::Engine(format!(
-                "the ClickHouse URL {url:?} must start with http:// (the HTTP interface, port 8123 by default)"
+                "the ClickHouse URL {url:?} must start with http:// (ClickHouse's HTTP interface, port 8123 by default; put TLS in front of aqs, not between aqs and ClickHouse)"
             )));
         }
         let agent: ureq::Agent = ureq::Agent::config_builder()
@@ -47,15 +46,20 @@ impl Client {
     /// Runs a statement and returns the response body (for a `SELECT ... FORMAT RowBinary`,
     /// the rows).
     pub fn query(&self, sql: &str) -> StoreResult<Vec<u8>> {
-        let request = self.agent.post(&self.url);
-        let response = request.send(sql.as_bytes()).map_err(|e| self.unreachable(&e))?;
-        self.read(response, sql)
+        self.post(sql, &[])
     }
 
     /// Runs a query that reads a few granules (one article, one list): on one thread, since
     /// splitting so little work across threads only adds overhead under concurrent requests.
     pub fn point_query(&self, sql: &str) -> StoreResult<Vec<u8>> {
-        let request = self.agent.post(&self.url).query("max_threads", "1");
+        self.post(sql, &[("max_threads", "1")])
+    }
+
+    fn post(&self, sql: &str, settings: &[(&str, &str)]) -> StoreResult<Vec<u8>> {
+        let mut request = self.agent.post(&self.url);
+        for (name, value) in settings {
+            request = request.query(*name, *value);
+        }
         let response = request.send(sql.as_bytes()).map_err(|e| self.unreachable(&e))?;
         self.read(response, sql)
     }
@@ -242,6 +246,15 @@ mod tests {
         assert_eq!(quote("x'; DROP TABLE t; --"), r"'x\'; DROP TABLE t; --'");
         assert_eq!(quote("tab\tnl\ncr\rnul\0"), r"'tab\tnl\ncr\rnul\0'");
         assert_eq!(quote(r"\'"), r"'\\\''");
+    }
+
+    #[test]
+    fn urls_must_name_the_http_interface() {
+        assert_eq!(Client::new("http://127.0.0.1:8123/").unwrap().url(), "http://127.0.0.1:8123");
+        for bad in ["127.0.0.1:8123", "https://ch:8443", "tcp://127.0.0.1:9000", ""] {
+            let error = Client::new(bad).unwrap_err().to_string();
+            assert!(error.contains("must start with http://"), "{bad}: {error}");
+        }
     }
 
     #[test]

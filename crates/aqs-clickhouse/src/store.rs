@@ -250,10 +250,7 @@ impl ClickHouseStore {
                 groups[index].insert(title.as_str(), views);
             }
         }
-        let columns = format!(
-            "project, article, day, batch, {}",
-            ARTICLE_COLUMNS.map(|c| format!("`{c}`")).join(", ")
-        );
+        let columns = format!("project, article, day, batch, {}", article_columns());
         let table = self.table("pageviews_per_article");
         let mut rows = RowWriter::default();
         let (mut pending, mut total) = (0usize, 0u64);
@@ -364,7 +361,7 @@ impl PageviewsRead for ClickHouseStore {
         let snapshot = self.snapshot();
         let rows = self.point_select(&format!(
             "SELECT day, batch, {} FROM {} WHERE project = {} AND article = {} AND day >= {} AND day <= {} FORMAT RowBinary",
-            ARTICLE_COLUMNS.map(|c| format!("`{c}`")).join(", "),
+            article_columns(),
             self.table("pageviews_per_article"),
             quote(project.as_str()),
             quote(article),
@@ -509,7 +506,7 @@ impl PageviewsWrite for ClickHouseStore {
         let snapshot = self.snapshot();
         let rows = self.select(&format!(
             "SELECT project, article, batch, {} FROM {} WHERE day = {} FORMAT RowBinary",
-            ARTICLE_COLUMNS.map(|c| format!("`{c}`")).join(", "),
+            article_columns(),
             self.table("pageviews_per_article"),
             date_literal(day),
         ))?;
@@ -589,6 +586,11 @@ impl PageviewsWrite for ClickHouseStore {
             })
             .collect())
     }
+}
+
+/// The 16 counter columns for a column list, quoted (`as` is a keyword).
+pub fn article_columns() -> String {
+    ARTICLE_COLUMNS.map(|c| format!("`{c}`")).join(", ")
 }
 
 fn keep_newest<K: Ord, V>(best: &mut BTreeMap<K, (u64, V)>, key: K, batch: u64, value: V) {

@@ -192,7 +192,7 @@ fn a_failed_load_is_invisible_and_a_reload_replaces_the_day() {
     let generation = db.generation().unwrap();
     // A load that died after writing rows and before its commit: rows with a batch id that
     // aqs_batches does not hold.
-    let columns = aqs_core::pageviews::ARTICLE_COLUMNS.map(|c| format!("`{c}`")).join(", ");
+    let columns = aqs_clickhouse::store::article_columns();
     db.store
         .client()
         .query(&format!(
