@@ -183,6 +183,7 @@ fn embedded_single_server_and_two_shard_cluster_answer_the_same() {
     // Loading a day again changes nothing (idempotent), and the servers keep answering the same.
     let day = dumps.join("other/pageview_complete/2024/2024-01/pageviews-20240131-user.bz2");
     load(&cluster_flags, &day);
+    // The servers pick the new batch up within their one-second refresh.
     std::thread::sleep(std::time::Duration::from_millis(1500));
     for path in paths.iter().step_by(7) {
         assert_eq!(
@@ -190,6 +191,35 @@ fn embedded_single_server_and_two_shard_cluster_answer_the_same() {
             http_get(&embedded_address, path),
             "after a reload: {path}"
         );
+    }
+    // The replaced rows are deleted on both shards (the clean-up goes to every --node).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let stored =
+            count(&one, "pageviews_per_article_local") + count(&two, "pageviews_per_article_local");
+        if stored == total {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{stored} rows stored, {total} visible");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+
+    // `aqs clickhouse drop` removes the cluster's database from every server.
+    run_ok(&[
+        "clickhouse",
+        "drop",
+        "--yes",
+        "--clickhouse-url",
+        &one,
+        "--clickhouse-database",
+        &cluster,
+    ]);
+    for url in [&one, &two] {
+        let left = clickhouse(
+            url,
+            &format!("SELECT count() FROM system.databases WHERE name = '{cluster}'"),
+        );
+        assert_eq!(left.trim(), "0", "{url} still has {cluster}");
     }
 }
 

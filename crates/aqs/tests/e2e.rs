@@ -433,4 +433,40 @@ fn bad_input_gets_a_clear_error_and_a_failure_exit() {
         String::from_utf8_lossy(&out.stderr)
             .contains("--start \"2024-13-01\" is not a date in YYYY-MM-DD form")
     );
+    // Store flags: each mistake named, and nothing started.
+    let failure = |args: &[&str], needle: &str| {
+        let out = Command::new(AQS).args(args).env_remove("AQS_DATA").output().unwrap();
+        assert!(!out.status.success(), "{args:?} succeeded");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(needle), "{args:?}: {err}");
+    };
+    failure(&["serve", "--listen", "127.0.0.1:0"], "the embedded store needs --data DIR");
+    failure(&["clickhouse", "drop"], "drops database aqs and all its data: add --yes");
+    // Port 1 on loopback refuses connections: the error names the server.
+    failure(
+        &[
+            "load",
+            "--backend",
+            "clickhouse",
+            "--clickhouse-url",
+            "http://127.0.0.1:1",
+            bogus.to_str().unwrap(),
+        ],
+        "cannot reach ClickHouse at http://127.0.0.1:1",
+    );
+    failure(
+        &["clickhouse", "init", "--clickhouse-url", "127.0.0.1:8123"],
+        "must start with http://",
+    );
+    failure(
+        &[
+            "clickhouse",
+            "init",
+            "--clickhouse-url",
+            "http://127.0.0.1:1",
+            "--clickhouse-database",
+            "a-b",
+        ],
+        "is not a usable ClickHouse name",
+    );
 }
