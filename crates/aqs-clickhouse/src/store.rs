@@ -344,6 +344,24 @@ impl ClickHouseStore {
 }
 
 impl PageviewsRead for ClickHouseStore {
+    fn article_days_loaded(&self) -> StoreResult<Vec<Day>> {
+        let snapshot = self.snapshot();
+        let rows = self.select(&format!(
+            "SELECT day, batch FROM {} GROUP BY day, batch FORMAT RowBinary",
+            self.table("pageviews_per_article")
+        ))?;
+        let mut r = RowReader::new(&rows);
+        let mut days = BTreeSet::new();
+        while !r.is_empty() {
+            let day = Day::from_epoch_days(i32::from(r.u16()?));
+            let batch = r.u64()?;
+            if snapshot.article_visible(day, batch) {
+                days.insert(day);
+            }
+        }
+        Ok(days.into_iter().collect())
+    }
+
     fn generation(&self) -> StoreResult<u64> {
         Ok(self.snapshot().generation)
     }
@@ -533,24 +551,6 @@ impl PageviewsWrite for ClickHouseStore {
             }
         }
         Ok(out)
-    }
-
-    fn article_days_loaded(&self) -> StoreResult<Vec<Day>> {
-        let snapshot = self.snapshot();
-        let rows = self.select(&format!(
-            "SELECT day, batch FROM {} GROUP BY day, batch FORMAT RowBinary",
-            self.table("pageviews_per_article")
-        ))?;
-        let mut r = RowReader::new(&rows);
-        let mut days = BTreeSet::new();
-        while !r.is_empty() {
-            let day = Day::from_epoch_days(i32::from(r.u16()?));
-            let batch = r.u64()?;
-            if snapshot.article_visible(day, batch) {
-                days.insert(day);
-            }
-        }
-        Ok(days.into_iter().collect())
     }
 
     fn project_day(&self, day: Day) -> StoreResult<Vec<ProjectRow>> {

@@ -51,6 +51,10 @@ impl Drop for TempDb {
 }
 
 impl PageviewsRead for TempDb {
+    fn article_days_loaded(&self) -> StoreResult<Vec<Day>> {
+        self.store.article_days_loaded()
+    }
+
     fn generation(&self) -> StoreResult<u64> {
         self.store.generation()
     }
@@ -84,9 +88,6 @@ impl PageviewsWrite for TempDb {
     }
     fn article_day(&self, day: Day) -> StoreResult<Vec<ArticleDay>> {
         self.store.article_day(day)
-    }
-    fn article_days_loaded(&self) -> StoreResult<Vec<Day>> {
-        self.store.article_days_loaded()
     }
     fn project_day(&self, day: Day) -> StoreResult<Vec<ProjectRow>> {
         self.store.project_day(day)

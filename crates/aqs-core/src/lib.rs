@@ -7,6 +7,7 @@
 //!   range rewriting (`fakeHour`, `fullMonths`, ...), quirks included.
 //! - [`pageviews`]: the typed queries and result rows of the pageviews family, the read and
 //!   write store traits, and the batch a loader hands to a store.
+//! - [`lists`]: the pageview allowlist and the disallowed-articles list (refinery TSV).
 //! - [`error`]: the error kinds shared by every layer ([`error::RequestError`] for bad requests,
 //!   [`error::StoreError`] for backends).
 //!
@@ -15,6 +16,7 @@
 
 pub mod dates;
 pub mod error;
+pub mod lists;
 pub mod pageviews;
 pub mod params;
 pub mod project;

@@ -39,6 +39,11 @@ impl MemoryStore {
 }
 
 impl PageviewsRead for MemoryStore {
+    fn article_days_loaded(&self) -> StoreResult<Vec<Day>> {
+        let days: BTreeSet<Day> = self.read().articles.keys().map(|(_, _, d)| *d).collect();
+        Ok(days.into_iter().collect())
+    }
+
     fn generation(&self) -> StoreResult<u64> {
         Ok(self.generation.load(Ordering::SeqCst))
     }
@@ -130,11 +135,6 @@ impl PageviewsWrite for MemoryStore {
             .into_iter()
             .map(|(project, rows)| ArticleDay { day, project: project.clone(), rows })
             .collect())
-    }
-
-    fn article_days_loaded(&self) -> StoreResult<Vec<Day>> {
-        let days: BTreeSet<Day> = self.read().articles.keys().map(|(_, _, d)| *d).collect();
-        Ok(days.into_iter().collect())
     }
 
     fn project_day(&self, day: Day) -> StoreResult<Vec<ProjectRow>> {

@@ -236,6 +236,9 @@ pub trait PageviewsRead: Send + Sync {
     /// response caches can check it on every request.
     fn generation(&self) -> StoreResult<u64>;
 
+    /// The days that hold per-article rows, ascending (for loaders, and the server's health).
+    fn article_days_loaded(&self) -> StoreResult<Vec<Day>>;
+
     /// The daily rows of one article between two days (inclusive), days ascending; days without
     /// a row are omitted.
     fn article_series(
@@ -273,9 +276,6 @@ pub trait PageviewsWrite: Send + Sync {
 
     /// Every per-article row of one day, grouped by project (projects ascending).
     fn article_day(&self, day: Day) -> StoreResult<Vec<ArticleDay>>;
-
-    /// The days that hold per-article rows, ascending.
-    fn article_days_loaded(&self) -> StoreResult<Vec<Day>>;
 
     /// Every hourly and daily per-project row of one day.
     fn project_day(&self, day: Day) -> StoreResult<Vec<ProjectRow>>;

@@ -222,9 +222,11 @@ pub async fn cache_responses(
     let wants_gzip = accepts_gzip(request.headers());
     if let Some(entry) = cache.entries.get(&key) {
         if entry.generation == generation && entry.made.elapsed() < MAX_AGE {
+            state.ops.metrics.cache_lookup(true);
             return serve(cache, key, entry, wants_gzip, true);
         }
     }
+    state.ops.metrics.cache_lookup(false);
     let response = next.run(request).await;
     let Some(etag) = response
         .headers()

@@ -28,6 +28,12 @@ pub enum ApiError {
     BadPathEncoding,
     /// No route matches.
     RouteNotFound,
+    /// The client is over its rate limit (the gateway's 429, api-contract §1.7).
+    RateLimited,
+    /// Too many store reads are waiting: shed at once.
+    Overloaded,
+    /// The request ran past the per-request timeout.
+    Timeout(std::time::Duration),
 }
 
 impl From<RequestError> for ApiError {
@@ -69,6 +75,8 @@ pub struct ProblemParts {
     kind: &'static str,
     title: Option<&'static str>,
     detail: Option<Detail>,
+    /// Seconds for `retry-after`, on 503s.
+    retry_after: Option<u64>,
 }
 
 /// The path the original AQS process saw: `/analytics.wikimedia.org/v1/<family>/...`.
@@ -91,7 +99,12 @@ impl ProblemParts {
         title: Option<&'static str>,
         detail: Option<Detail>,
     ) -> Self {
-        ProblemParts { status, kind, title, detail }
+        ProblemParts { status, kind, title, detail, retry_after: None }
+    }
+
+    fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
     }
 
     /// The whole response for a request of `method` on `uri`.
@@ -114,6 +127,9 @@ impl ProblemParts {
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(ERROR_CACHE_CONTROL));
+        if let Some(seconds) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         response
     }
 
@@ -166,6 +182,29 @@ impl From<ApiError> for ProblemParts {
                 Some("Not found."),
                 None,
             ),
+            ApiError::RateLimited => ProblemParts::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "request_rate_exceeded",
+                Some("HyperSwitch request rate limit exceeded"),
+                None,
+            ),
+            ApiError::Overloaded => ProblemParts::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "service_unavailable",
+                Some("Service unavailable"),
+                text("Too many requests are waiting for the data store; retry in a moment."),
+            )
+            .retry_after(1),
+            ApiError::Timeout(limit) => ProblemParts::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "service_unavailable",
+                Some("Service unavailable"),
+                Some(Detail::Text(format!(
+                    "The request took longer than {} ms; retry in a moment.",
+                    limit.as_millis()
+                ))),
+            )
+            .retry_after(1),
             ApiError::Store(e) => {
                 tracing::error!(error = %e, "store read failed");
                 ProblemParts::new(
@@ -191,7 +230,16 @@ pub async fn render_problems(request: Request, next: Next) -> Response {
     let (method, uri) = (request.method().clone(), request.uri().clone());
     let response = next.run(request).await;
     match response.extensions().get::<ProblemParts>() {
-        Some(parts) => parts.render(&method, &uri),
+        Some(parts) => {
+            let mut rendered = parts.render(&method, &uri);
+            // Headers a layer set on the pending answer (`retry-after` of a 429) are kept.
+            for (name, value) in response.headers() {
+                if !rendered.headers().contains_key(name) && name != header::CONTENT_LENGTH {
+                    rendered.headers_mut().insert(name.clone(), value.clone());
+                }
+            }
+            rendered
+        }
         None => response,
     }
 }

@@ -43,6 +43,41 @@ pub async fn answer_options(request: Request) -> Result<Request, Response> {
     Ok(request)
 }
 
+/// Middleware: a `GET` or `HEAD` whose `If-None-Match` names the answer's ETag gets a 304
+/// with the ETag and caching headers and no body (RFC 9110 §13.1.2: weak comparison).
+pub async fn not_modified(request: Request, next: axum::middleware::Next) -> Response {
+    let conditional = matches!(*request.method(), Method::GET | Method::HEAD);
+    let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
+    let response = next.run(request).await;
+    let (Some(wanted), true) = (if_none_match, conditional) else { return response };
+    let Some(etag) = response.headers().get(header::ETAG).filter(|_| response.status() == StatusCode::OK)
+    else {
+        return response;
+    };
+    if !etag_matches(&wanted, etag) {
+        return response;
+    }
+    let mut answer = StatusCode::NOT_MODIFIED.into_response();
+    for name in [header::ETAG, header::CACHE_CONTROL, header::VARY] {
+        if let Some(value) = response.headers().get(&name) {
+            answer.headers_mut().insert(name, value.clone());
+        }
+    }
+    answer.extensions_mut().insert(crate::cache::EncodingChosen);
+    answer
+}
+
+/// Whether an `If-None-Match` value names `etag` (or is `*`), ignoring weakness.
+pub fn etag_matches(if_none_match: &HeaderValue, etag: &HeaderValue) -> bool {
+    let Ok(wanted) = if_none_match.to_str() else { return false };
+    let strip = |tag: &str| {
+        let tag = tag.trim();
+        tag.strip_prefix("W/").unwrap_or(tag).to_string()
+    };
+    let etag = strip(etag.to_str().unwrap_or(""));
+    wanted.trim() == "*" || wanted.split(',').any(|tag| strip(tag) == etag)
+}
+
 /// A strong ETag: the SHA-1 of the body bytes, quoted lower-case hex. (The `sha1` crate uses
 /// the CPU's SHA instructions when it has them; hashing was a tenth of the serving time.)
 pub fn etag(body: &[u8]) -> HeaderValue {

@@ -7,30 +7,79 @@
 //! kind, route-level 404s included, get the AQS 1.0 problem body ([`error`]); every response
 //! gets the headers of the original ([`headers`]).
 
+pub mod admin;
 pub mod cache;
 pub mod error;
 pub mod headers;
 mod items;
+pub mod lists;
+pub mod metrics;
+pub mod observe;
+pub mod openapi;
+pub mod ops;
 mod pageviews;
+pub mod routes;
+pub mod service;
+pub mod throttle;
 
 use aqs_core::pageviews::PageviewsRead;
 use axum::Router;
+use axum::middleware::{from_fn, from_fn_with_state, map_request, map_response};
 
 /// The router type, for the binary (which does not depend on axum itself).
 pub mod axum_router {
     pub use axum::Router;
 }
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
+
+pub use lists::Lists;
+pub use ops::{Ops, ServeOptions};
+pub use throttle::{ThrottleConfig, ThrottleMode};
 
 /// What handlers share.
 #[derive(Clone)]
 pub struct AppState {
+    /// The store, seen through the operator's lists ([`lists::Filtered`]).
     pub pageviews: Arc<dyn PageviewsRead>,
     pub store_calls: StoreCalls,
     /// The response cache, if any.
     pub cache: Option<Arc<cache::ResponseCache>>,
+    /// Throttle, store gate, metrics, lists and the settings they come from.
+    pub ops: Arc<Ops>,
+    summary: Arc<service::StoreSummary>,
+}
+
+impl AppState {
+    /// A state with the library's defaults: no cache, no throttling, no lists.
+    pub fn new(store: Arc<dyn PageviewsRead>, store_calls: StoreCalls) -> AppState {
+        AppState::with_options(store, store_calls, ServeOptions::default(), Arc::default())
+    }
+
+    /// A state with production settings and live lists.
+    pub fn with_options(
+        store: Arc<dyn PageviewsRead>,
+        store_calls: StoreCalls,
+        options: ServeOptions,
+        lists: Arc<Lists>,
+    ) -> AppState {
+        let pageviews = Arc::new(lists::Filtered { inner: store, lists: Arc::clone(&lists) });
+        AppState {
+            pageviews,
+            store_calls,
+            cache: None,
+            ops: Arc::new(Ops::new(options, lists)),
+            summary: Arc::default(),
+        }
+    }
+
+    /// Adds a response cache.
+    pub fn with_cache(mut self, cache: Arc<cache::ResponseCache>) -> AppState {
+        self.cache = Some(cache);
+        self
+    }
 }
 
 /// Where handlers run store reads.
@@ -47,25 +96,39 @@ pub enum StoreCalls {
 /// Prefixes under which every family is served.
 pub const PREFIXES: [&str; 2] = ["/metrics", "/api/rest_v1/metrics"];
 
-/// The whole API.
+/// The whole API, with the server's own routes (`/healthz`, `/metrics`, `/`,
+/// `/openapi.json`). Layers, from the outside in: common headers, observation (request id,
+/// metrics, access log), compression, `OPTIONS`, 304s, problem bodies, throttling, the
+/// request timeout, the response cache.
 pub fn router(state: AppState) -> Router {
-    let mut api = Router::new();
-    for prefix in PREFIXES {
-        api = api.nest(prefix, pageviews::routes());
+    use axum::routing::get;
+    let mut app = Router::new()
+        .route("/healthz", get(service::healthz))
+        .route("/metrics", get(service::metrics))
+        .route("/openapi.json", get(service::openapi))
+        .route("/", get(service::docs));
+    for route in routes::ROUTES {
+        for prefix in PREFIXES {
+            app = app.route(&format!("{prefix}{}", route.path), (route.handler)());
+        }
     }
-    api.fallback(error::route_not_found)
+    app.fallback(error::route_not_found)
         .method_not_allowed_fallback(error::route_not_found)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), cache::cache_responses))
-        .with_state(state)
-        .layer(axum::middleware::from_fn(error::render_problems))
-        .layer(axum::middleware::map_request(headers::answer_options))
+        .layer(from_fn_with_state(state.clone(), cache::cache_responses))
+        .layer(from_fn_with_state(state.clone(), ops::timeout))
+        .layer(from_fn_with_state(state.clone(), throttle::throttle))
+        .layer(from_fn(error::render_problems))
+        .layer(from_fn(headers::not_modified))
+        .layer(map_request(headers::answer_options))
         .layer(
             tower_http::compression::CompressionLayer::new()
                 .gzip(true)
                 .quality(tower_http::CompressionLevel::Fastest)
                 .compress_when(cache::CompressUnlessChosen),
         )
-        .layer(axum::middleware::map_response(headers::add_common_headers))
+        .layer(from_fn_with_state(state.clone(), observe::observe))
+        .layer(map_response(headers::add_common_headers))
+        .with_state(state)
 }
 
 /// The HTTP ceiling of a machine, for benchmarks: one route answering a fixed ~300-byte JSON
@@ -83,5 +146,7 @@ pub async fn run(
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
 }

@@ -170,6 +170,17 @@ fn months_between(first: Day, last: Day) -> Vec<YearMonth> {
 }
 
 impl PageviewsRead for EmbeddedStore {
+    fn article_days_loaded(&self) -> StoreResult<Vec<Day>> {
+        let rtxn = self.read_txn()?;
+        let snapshot = self.snapshot(&rtxn)?;
+        let mut days = Vec::new();
+        for month in snapshot.manifest.months() {
+            let loaded = snapshot.manifest.loaded_days(month);
+            days.extend(month.days().filter(|d| loaded & day_bit(*d) != 0));
+        }
+        Ok(days)
+    }
+
     fn generation(&self) -> StoreResult<u64> {
         let rtxn = self.read_txn()?;
         crate::read_generation(&self.inner.tables, &rtxn)
@@ -734,17 +745,6 @@ impl PageviewsWrite for EmbeddedStore {
             .into_iter()
             .map(|(project, rows)| ArticleDay { day, project: Project::from_stored(project), rows })
             .collect())
-    }
-
-    fn article_days_loaded(&self) -> StoreResult<Vec<Day>> {
-        let rtxn = self.read_txn()?;
-        let snapshot = self.snapshot(&rtxn)?;
-        let mut days = Vec::new();
-        for month in snapshot.manifest.months() {
-            let loaded = snapshot.manifest.loaded_days(month);
-            days.extend(month.days().filter(|d| loaded & day_bit(*d) != 0));
-        }
-        Ok(days)
     }
 
     fn project_day(&self, day: Day) -> StoreResult<Vec<ProjectRow>> {

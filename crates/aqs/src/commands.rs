@@ -8,7 +8,7 @@ use crate::progress::Bars;
 use anyhow::{Context, Result, anyhow, bail};
 use aqs_clickhouse::ClickHouseStore;
 use aqs_core::dates::Day;
-use aqs_core::pageviews::{PageviewsRead, PageviewsStore, PageviewsWrite};
+use aqs_core::pageviews::{PageviewsRead, PageviewsStore};
 use aqs_http::axum_router;
 use aqs_ingest::generate::{GenerateOptions, generate};
 use aqs_ingest::import::{ImportTable, import_files};

@@ -1,26 +1,14 @@
 //! `/metrics/pageviews/...`: one module per route, mirroring the URL tree.
 
-mod aggregate;
-mod per_article;
-mod top;
+pub(crate) mod aggregate;
+pub(crate) mod per_article;
+pub(crate) mod top;
 
 use crate::error::ApiError;
 use crate::{AppState, StoreCalls};
 use aqs_core::error::StoreError;
-use axum::Router;
 use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::request::Parts;
-use axum::routing::get;
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/pageviews/per-article/{project}/{access}/{agent}/{article}/{granularity}/{start}/{end}",
-            get(per_article::handle),
-        )
-        .route("/pageviews/aggregate/{project}/{access}/{agent}/{granularity}/{start}/{end}", get(aggregate::handle))
-        .route("/pageviews/top/{project}/{access}/{year}/{month}/{day}", get(top::handle))
-}
 
 /// The path parameters of a route in route order, percent-decoded once (by axum, which matched
 /// the route on the raw path, so `%2F` stays inside its segment). A segment that does not
@@ -46,16 +34,23 @@ impl<S: Send + Sync> FromRequestParts<S> for Segments {
     }
 }
 
-/// Runs a store read where the state says: inline, or on the blocking pool.
+/// Runs a store read where the state says (inline, or on the blocking pool), once the store
+/// gate gives it a slot: the shared path of every family's reads.
 async fn read<T: Send + 'static>(
     state: &AppState,
     f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    match state.store_calls {
+    let started = std::time::Instant::now();
+    let _slot = state.ops.gate.enter().await.inspect_err(|_| {
+        state.ops.metrics.shed(crate::metrics::Shed::QueueFull);
+    })?;
+    let result = match state.store_calls {
         StoreCalls::Inline => f().map_err(ApiError::from),
         StoreCalls::BlockingPool => match tokio::task::spawn_blocking(f).await {
             Ok(result) => result.map_err(ApiError::from),
             Err(e) => Err(ApiError::Store(StoreError::Engine(format!("store task failed: {e}")))),
         },
-    }
+    };
+    state.ops.metrics.store_read(started.elapsed());
+    result
 }

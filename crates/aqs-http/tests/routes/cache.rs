@@ -12,11 +12,7 @@ use std::sync::Arc;
 const TOP: &str = "/metrics/pageviews/top/en.wikipedia/all-access/2015/10/10";
 
 fn app(store: Arc<aqs_core::memory::MemoryStore>, cache: &Arc<ResponseCache>) -> axum::Router {
-    router(AppState {
-        pageviews: store,
-        store_calls: StoreCalls::Inline,
-        cache: Some(Arc::clone(cache)),
-    })
+    router(AppState::new(store, StoreCalls::Inline).with_cache(Arc::clone(cache)))
 }
 
 #[tokio::test]
@@ -24,7 +20,7 @@ async fn cached_answers_are_the_answers_and_a_write_invalidates_them() {
     let store = Arc::new(seeded_store());
     let cache = Arc::new(ResponseCache::new(1 << 20));
     let uncached = send(
-        router(AppState { pageviews: store.clone(), store_calls: StoreCalls::Inline, cache: None }),
+        router(AppState::new(store.clone(), StoreCalls::Inline)),
         "GET",
         TOP,
         &[],
@@ -88,7 +84,7 @@ async fn gzip_clients_get_the_same_answer_compressed_once() {
     let cache = Arc::new(ResponseCache::new(1 << 20));
     let gz = [("accept-encoding", "deflate, gzip;q=0.8")];
     let uncached = send(
-        router(AppState { pageviews: store.clone(), store_calls: StoreCalls::Inline, cache: None }),
+        router(AppState::new(store.clone(), StoreCalls::Inline)),
         "GET",
         TOP,
         &gz,

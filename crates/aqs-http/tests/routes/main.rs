@@ -3,6 +3,7 @@
 
 mod cache;
 mod cases;
+mod ops;
 mod pageviews;
 
 use aqs_core::dates::{Day, Hour, TopPeriod, YearMonth};
@@ -164,6 +165,8 @@ pub fn seeded_batch() -> PageviewsBatch {
 
 pub struct Answer {
     pub status: StatusCode,
+    /// `x-request-id`, kept apart from `headers` (it differs on every request).
+    pub request_id: Option<String>,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
 }
@@ -202,14 +205,17 @@ pub async fn send(app: axum::Router, method: &str, uri: &str, headers: &[(&str, 
     }
     let response = app.oneshot(request.body(Body::empty()).unwrap()).await.unwrap();
     let status = response.status();
+    let request_id =
+        response.headers().get("x-request-id").map(|v| v.to_str().unwrap().to_string());
     let mut headers: Vec<(String, String)> = response
         .headers()
         .iter()
+        .filter(|(n, _)| n.as_str() != "x-request-id")
         .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or("<binary>").to_string()))
         .collect();
     headers.sort();
     let body = response.into_body().collect().await.unwrap().to_bytes().to_vec();
-    Answer { status, headers, body }
+    Answer { status, request_id, headers, body }
 }
 
 pub async fn call_with(method: &str, uri: &str, headers: &[(&str, &str)]) -> Answer {
@@ -222,7 +228,7 @@ pub async fn call_on(
     uri: &str,
     headers: &[(&str, &str)],
 ) -> Answer {
-    let app = router(AppState { pageviews: backend(), store_calls, cache: None });
+    let app = router(AppState::new(backend(), store_calls));
     send(app, method, uri, headers).await
 }
 

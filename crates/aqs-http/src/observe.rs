@@ -1,0 +1,97 @@
+//! The outermost layer: gives every request an id (the client's `x-request-id` if it sent a
+//! sane one), echoes it in the answer, counts the request in the metrics, and writes the
+//! access log line through `tracing` (target `aqs::access`; JSON with `--log-format json`).
+
+use crate::AppState;
+use crate::throttle::{ClientIp, OTHER, peer_ip};
+use axum::extract::{Request, State};
+use axum::http::HeaderValue;
+use axum::middleware::Next;
+use axum::response::Response;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
+use std::time::Instant;
+
+pub const REQUEST_ID: &str = "x-request-id";
+
+/// A request id the client sent is kept if it is short printable ASCII.
+fn acceptable(id: &HeaderValue) -> bool {
+    (1..=128).contains(&id.len()) && id.as_bytes().iter().all(|b| b.is_ascii_graphic())
+}
+
+/// A new id: a per-process random prefix and a counter, unique without coordination.
+fn new_request_id() -> HeaderValue {
+    static PREFIX: OnceLock<u64> = OnceLock::new();
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let prefix = *PREFIX.get_or_init(|| {
+        use std::hash::{BuildHasher, Hasher};
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u128(std::time::SystemTime::now().elapsed().map_or(0, |d| d.as_nanos()));
+        h.write_u32(std::process::id());
+        h.finish()
+    });
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let text = format!("{:08x}-{n:012x}", prefix as u32);
+    HeaderValue::from_str(&text).unwrap_or(HeaderValue::from_static("unknown"))
+}
+
+/// The name a path is counted and logged under.
+pub fn route_label(path: &str) -> &'static str {
+    if let Some(name) = crate::routes::route_name(path) {
+        return name;
+    }
+    match path {
+        "/healthz" => "healthz",
+        "/metrics" => "metrics",
+        "/" | "/openapi.json" => "docs",
+        _ => OTHER,
+    }
+}
+
+/// Middleware: request id, metrics and access log.
+pub async fn observe(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let id = match request.headers().get(REQUEST_ID) {
+        Some(id) if acceptable(id) => id.clone(),
+        _ => new_request_id(),
+    };
+    let client = match &state.ops.throttle {
+        Some(throttle) => throttle.client_ip(peer_ip(&request), request.headers()),
+        None => crate::throttle::client_ip(peer_ip(&request), request.headers(), &[]),
+    };
+    request.extensions_mut().insert(ClientIp(client));
+    let route = route_label(request.uri().path());
+    let access_log = state.ops.options.access_log;
+    let logged = access_log.then(|| (request.method().clone(), request.uri().path().to_string()));
+    let mut response = next.run(request).await;
+    let elapsed = started.elapsed();
+    let status = response.status().as_u16();
+    state.ops.metrics.request(route, status, elapsed);
+    if let Some((method, path)) = logged {
+        tracing::info!(
+            target: "aqs::access",
+            request_id = id.to_str().unwrap_or(""),
+            client = %client,
+            method = method.as_str(),
+            path,
+            route,
+            status,
+            duration_us = elapsed.as_micros() as u64,
+        );
+    }
+    response.headers_mut().insert(REQUEST_ID, id);
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_client_ids_are_checked() {
+        assert_ne!(new_request_id(), new_request_id());
+        assert!(acceptable(&HeaderValue::from_static("abc-123")));
+        assert!(!acceptable(&HeaderValue::from_static("has space")));
+        assert!(!acceptable(&HeaderValue::from_str(&"x".repeat(129)).unwrap()));
+    }
+}
