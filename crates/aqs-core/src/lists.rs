@@ -112,8 +112,9 @@ impl Disallowed {
     }
 
     pub fn from_file(path: &Path) -> Result<Disallowed> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ListError(format!("cannot read disallowed list {}: {e}", path.display())))?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ListError(format!("cannot read disallowed list {}: {e}", path.display()))
+        })?;
         Disallowed::parse(&text, &path.display().to_string())
     }
 

@@ -281,6 +281,39 @@ pub trait PageviewsWrite: Send + Sync {
     fn project_day(&self, day: Day) -> StoreResult<Vec<ProjectRow>>;
 }
 
+/// The synthetic rows the original kept in production storage for its monitoring probes
+/// (api-contract §4): zero views of article `-` on `en.wikipedia`, on 1970-01-01, in the
+/// per-article, per-project (hourly) and top tables. The route examples read them.
+pub fn probe_batch() -> PageviewsBatch {
+    let day = Day::from_epoch_days(0);
+    let project = Project::from_stored("en.wikipedia");
+    PageviewsBatch {
+        article_days: vec![ArticleDay {
+            day,
+            project: project.clone(),
+            rows: vec![("-".to_string(), ArticleViews::default())],
+        }],
+        project_rows: vec![ProjectRow {
+            project: project.clone(),
+            access: Access::AllAccess,
+            agent: Agent::AllAgents,
+            period: Period::Hour(Hour::new(day, 0).expect("hour 0 exists")),
+            views: 0,
+        }],
+        top_rows: vec![TopRow {
+            project,
+            access: Access::AllAccess,
+            period: TopPeriod::Day(day),
+            articles: TopArticles::List(vec![TopEntry {
+                article: "-".to_string(),
+                views: 0,
+                rank: 1,
+            }]),
+        }],
+        ..PageviewsBatch::default()
+    }
+}
+
 /// A backend that serves and loads pageviews.
 pub trait PageviewsStore: PageviewsRead + PageviewsWrite {}
 impl<T: PageviewsRead + PageviewsWrite> PageviewsStore for T {}

@@ -113,13 +113,15 @@ async fn change(State(state): State<AdminState>, method: Method, body: Bytes) ->
     };
     let article = entry.article.trim().replace(' ', "_");
     if article.is_empty() || article.contains(['\t', '\n', '\r']) {
-        return error(StatusCode::BAD_REQUEST, "the article must be a title without tabs or newlines");
+        return error(
+            StatusCode::BAD_REQUEST,
+            "the article must be a title without tabs or newlines",
+        );
     }
     let hide = method == Method::POST;
     let lists = Arc::clone(&state.lists);
     let (p, a) = (project.as_str().to_string(), article.clone());
-    let outcome =
-        tokio::task::spawn_blocking(move || lists.change_disallowed(&p, &a, hide)).await;
+    let outcome = tokio::task::spawn_blocking(move || lists.change_disallowed(&p, &a, hide)).await;
     match outcome {
         Ok(Ok(changed)) => {
             tracing::info!(

@@ -50,7 +50,8 @@ pub async fn not_modified(request: Request, next: axum::middleware::Next) -> Res
     let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
     let response = next.run(request).await;
     let (Some(wanted), true) = (if_none_match, conditional) else { return response };
-    let Some(etag) = response.headers().get(header::ETAG).filter(|_| response.status() == StatusCode::OK)
+    let Some(etag) =
+        response.headers().get(header::ETAG).filter(|_| response.status() == StatusCode::OK)
     else {
         return response;
     };

@@ -112,7 +112,8 @@ impl Lists {
     ) -> Result<bool, ListChangeError> {
         let mut list = self.disallowed.write().unwrap_or_else(|e| e.into_inner());
         let mut changed = list.clone();
-        let did = if hide { changed.insert(project, title) } else { changed.remove(project, title) };
+        let did =
+            if hide { changed.insert(project, title) } else { changed.remove(project, title) };
         if !did {
             return Ok(false);
         }

@@ -64,7 +64,7 @@ fn operation(route: &RouteSpec) -> Value {
         e
     };
     json!({
-        "operationId": route.name.replace('/', "_").replace('-', "_"),
+        "operationId": route.name.replace(['/', '-'], "_"),
         "summary": route.summary,
         "tags": [route.name.split('/').next().unwrap_or(route.name)],
         "parameters": parameters,

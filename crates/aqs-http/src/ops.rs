@@ -100,7 +100,11 @@ impl StoreGate {
 }
 
 /// Middleware: answers a request that runs past the timeout with a 503.
-pub async fn timeout(State(state): State<crate::AppState>, request: Request, next: Next) -> Response {
+pub async fn timeout(
+    State(state): State<crate::AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let limit = state.ops.options.request_timeout;
     match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,

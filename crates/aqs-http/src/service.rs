@@ -36,11 +36,11 @@ async fn store_summary(state: &AppState) -> Result<(u64, Arc<Vec<Day>>), StoreEr
     let for_read = state.clone();
     match state.store_calls {
         StoreCalls::Inline => state.summary.days(state),
-        StoreCalls::BlockingPool => tokio::task::spawn_blocking(move || {
-            for_read.summary.days(&for_read)
-        })
-        .await
-        .map_err(|e| StoreError::Engine(format!("store task failed: {e}")))?,
+        StoreCalls::BlockingPool => {
+            tokio::task::spawn_blocking(move || for_read.summary.days(&for_read))
+                .await
+                .map_err(|e| StoreError::Engine(format!("store task failed: {e}")))?
+        }
     }
 }
 

@@ -8,6 +8,9 @@ use std::path::PathBuf;
 #[derive(Parser)]
 #[command(name = "aqs", version, about = "Wikimedia's Analytics Query Service (the /metrics API): load the public dumps and serve them", long_about = None)]
 pub struct Cli {
+    /// Log lines as `text` or `json` (one JSON object per line, for log shippers)
+    #[arg(long, global = true, env = "AQS_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    pub log_format: String,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -31,6 +34,16 @@ pub enum Command {
     /// Set up and look after the ClickHouse backend
     #[command(subcommand)]
     Clickhouse(ClickhouseCommand),
+    /// Hide or show an article on a running server, at once (per-article series and top lists)
+    #[command(subcommand)]
+    Disallow(DisallowCommand),
+    /// Work on a running server's project allowlist
+    #[command(subcommand)]
+    Allowlist(AllowlistCommand),
+    /// Run every route's example request against a running server; exit 1 on any failure
+    Check(CheckArgs),
+    /// Write the synthetic 1970-01-01 rows the route examples (and `aqs check`) read
+    AddProbeRows(AddProbeRowsArgs),
     /// Serve a fixed JSON body with the server's runtime, to measure the machine's HTTP ceiling
     #[command(hide = true)]
     Ceiling(CeilingArgs),
@@ -170,9 +183,127 @@ pub struct ServeArgs {
     /// Address to listen on
     #[arg(long, env = "AQS_LISTEN", default_value = "127.0.0.1:7231", value_name = "ADDR")]
     pub listen: SocketAddr,
+    #[command(flatten)]
+    pub serving: ServingArgs,
+}
+
+/// How a server faces its clients and its operators (docs/operations.md).
+#[derive(Args, Clone)]
+pub struct ServingArgs {
     /// Memory for cached responses, in MB (0: no cache); entries expire when data is loaded
     #[arg(long, env = "AQS_CACHE_MB", default_value_t = 256, value_name = "MB")]
     pub cache_mb: u64,
+    /// Rate limiting per client IP and route: `enforce` (429), `log-only`, or `off`
+    #[arg(long, env = "AQS_RATE_LIMIT_MODE", default_value = "enforce", value_parser = ["enforce", "log-only", "off"])]
+    pub rate_limit_mode: String,
+    /// A per-second limit replacing the default of a route, or of every route whose name starts
+    /// with ROUTE (repeat the flag; defaults: api-contract §1.9, 100 for pageviews)
+    #[arg(
+        long = "rate-limit",
+        env = "AQS_RATE_LIMITS",
+        value_delimiter = ',',
+        value_name = "ROUTE=N"
+    )]
+    pub rate_limits: Vec<String>,
+    /// A proxy (address or CIDR) whose X-Forwarded-For names the client (repeat the flag)
+    #[arg(
+        long = "trusted-proxy",
+        env = "AQS_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        value_name = "CIDR"
+    )]
+    pub trusted_proxies: Vec<String>,
+    /// The most clients whose rate is tracked per route (memory stays bounded in a flood)
+    #[arg(long, env = "AQS_MAX_TRACKED_CLIENTS", default_value_t = 100_000, value_name = "N")]
+    pub max_tracked_clients: usize,
+    /// Store reads running at once
+    #[arg(long, env = "AQS_MAX_STORE_READS", default_value_t = 32, value_name = "N")]
+    pub max_store_reads: usize,
+    /// Store reads that may wait for a slot; beyond them requests get a 503 at once
+    #[arg(long, env = "AQS_STORE_QUEUE", default_value_t = 128, value_name = "N")]
+    pub store_queue: usize,
+    /// The longest a request may take before it is answered with a 503, in milliseconds
+    #[arg(long, env = "AQS_REQUEST_TIMEOUT_MS", default_value_t = 10_000, value_name = "MS")]
+    pub request_timeout_ms: u64,
+    /// Log one line per request (target `aqs::access`)
+    #[arg(long, env = "AQS_ACCESS_LOG", default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub access_log: bool,
+    /// The disallowed-articles list the server hides and `aqs disallow` changes (default with
+    /// the embedded store: DIR/disallowed.tsv)
+    #[arg(long, env = "AQS_DISALLOWED", value_name = "FILE")]
+    pub disallowed: Option<PathBuf>,
+    /// A project allowlist (refinery TSV): other projects find no data; `aqs allowlist reload`
+    /// reads it again
+    #[arg(long, env = "AQS_ALLOWLIST", value_name = "FILE")]
+    pub allowlist: Option<PathBuf>,
+    /// Address of the admin endpoint (`aqs disallow`, `aqs allowlist`); it is started only
+    /// when AQS_ADMIN_TOKEN is set
+    #[arg(long, env = "AQS_ADMIN_LISTEN", default_value = "127.0.0.1:7233", value_name = "ADDR")]
+    pub admin_listen: SocketAddr,
+}
+
+/// How to reach a running server's admin endpoint.
+#[derive(Args, Clone)]
+pub struct AdminArgs {
+    /// The admin endpoint of the server
+    #[arg(
+        long,
+        env = "AQS_ADMIN_URL",
+        default_value = "http://127.0.0.1:7233",
+        value_name = "URL"
+    )]
+    pub admin_url: String,
+    /// The server's admin token
+    #[arg(long, env = "AQS_ADMIN_TOKEN", hide_env_values = true, value_name = "TOKEN")]
+    pub admin_token: String,
+}
+
+#[derive(Subcommand)]
+pub enum DisallowCommand {
+    /// Hide an article: its per-article series answer 404, and it leaves top lists
+    Add(DisallowArgs),
+    /// Show a hidden article again
+    Remove(DisallowArgs),
+    /// Print the list (project, tab, title)
+    List(DisallowListArgs),
+}
+
+#[derive(Args)]
+pub struct DisallowArgs {
+    #[command(flatten)]
+    pub admin: AdminArgs,
+    /// The project, e.g. en.wikipedia
+    pub project: String,
+    /// The title, with underscores or spaces
+    pub title: String,
+}
+
+#[derive(Args)]
+pub struct DisallowListArgs {
+    #[command(flatten)]
+    pub admin: AdminArgs,
+}
+
+#[derive(Subcommand)]
+pub enum AllowlistCommand {
+    /// Read the server's allowlist file again (after adding a wiki to it)
+    Reload(DisallowListArgs),
+}
+
+#[derive(Args)]
+pub struct CheckArgs {
+    /// The server, e.g. http://127.0.0.1:7231
+    #[arg(long, env = "AQS_CHECK_URL", value_name = "URL")]
+    pub url: String,
+    /// Give up on a request after this many milliseconds
+    #[arg(long, default_value_t = 5_000, value_name = "MS")]
+    pub timeout_ms: u64,
+}
+
+#[derive(Args)]
+pub struct AddProbeRowsArgs {
+    #[command(flatten)]
+    pub store: BackendArgs,
 }
 
 #[derive(Args)]
@@ -204,6 +335,8 @@ pub struct DemoArgs {
     /// Address to listen on
     #[arg(long, env = "AQS_LISTEN", default_value = "127.0.0.1:7231", value_name = "ADDR")]
     pub listen: SocketAddr,
+    #[command(flatten)]
+    pub serving: ServingArgs,
     /// Days of sample data, from 2024-01-01
     #[arg(long, default_value_t = 31, value_name = "N")]
     pub days: u32,

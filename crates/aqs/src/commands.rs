@@ -1,14 +1,15 @@
 //! One function per subcommand.
 
 use crate::cli::{
-    BackendArgs, ClickHouseArgs, ClickhouseCommand, Command, CompactArgs, DemoArgs, GenerateArgs,
-    ImportArgs, LoadArgs, StatsArgs, StoreArgs,
+    AddProbeRowsArgs, AllowlistCommand, BackendArgs, ClickHouseArgs, ClickhouseCommand, Command,
+    CompactArgs, DemoArgs, DisallowCommand, GenerateArgs, ImportArgs, LoadArgs, ServingArgs,
+    StatsArgs, StoreArgs,
 };
 use crate::progress::Bars;
 use anyhow::{Context, Result, anyhow, bail};
 use aqs_clickhouse::ClickHouseStore;
 use aqs_core::dates::Day;
-use aqs_core::pageviews::{PageviewsRead, PageviewsStore};
+use aqs_core::pageviews::{PageviewsRead, PageviewsStore, PageviewsWrite};
 use aqs_http::axum_router;
 use aqs_ingest::generate::{GenerateOptions, generate};
 use aqs_ingest::import::{ImportTable, import_files};
@@ -26,12 +27,21 @@ pub fn run(command: Command) -> Result<()> {
         Command::Load(args) => run_load(&args),
         Command::Import(args) => run_import(&args),
         Command::Serve(args) => {
-            serve(open_backend(&args.store, true)?, args.listen, args.cache_mb, &[])
+            let backend = open_backend(&args.store, true)?;
+            serve(backend, args.store.data.as_deref(), args.listen, &args.serving, &[])
         }
+        Command::Disallow(DisallowCommand::Add(args)) => crate::operator::disallow(&args, true),
+        Command::Disallow(DisallowCommand::Remove(args)) => crate::operator::disallow(&args, false),
+        Command::Disallow(DisallowCommand::List(args)) => crate::operator::list(&args.admin),
+        Command::Allowlist(AllowlistCommand::Reload(args)) => {
+            crate::operator::reload_allowlist(&args.admin)
+        }
+        Command::Check(args) => crate::operator::check(&args),
+        Command::AddProbeRows(args) => run_add_probe_rows(&args),
         Command::Demo(args) => run_demo(&args),
         Command::Stats(args) => run_stats(&args),
         Command::Compact(args) => run_compact(&args),
-        Command::Ceiling(args) => serve_router(aqs_http::ceiling_router(), args.listen, &[]),
+        Command::Ceiling(args) => serve_router(aqs_http::ceiling_router(), args.listen, None, &[]),
         Command::Clickhouse(ClickhouseCommand::Init(args)) => {
             let client = clickhouse_client(&args.clickhouse)?;
             let report = aqs_clickhouse::init(
@@ -301,29 +311,96 @@ fn run_import(args: &ImportArgs) -> Result<()> {
     Ok(())
 }
 
-/// Serves the store until Ctrl-C or SIGTERM; prints the address and `examples` once listening.
-fn serve(backend: Backend, listen: SocketAddr, cache_mb: u64, examples: &[String]) -> Result<()> {
-    let cache =
-        (cache_mb > 0).then(|| Arc::new(aqs_http::cache::ResponseCache::new(cache_mb << 20)));
-    let state = match backend {
-        // LMDB reads are lookups in memory-mapped pages: run them on the async workers.
-        Backend::Embedded(store) => aqs_http::AppState {
-            pageviews: Arc::new(store),
-            store_calls: aqs_http::StoreCalls::Inline,
-            cache,
+/// The server's production settings from its flags.
+fn serve_options(serving: &ServingArgs, backend: &'static str) -> Result<aqs_http::ServeOptions> {
+    let mode = aqs_http::ThrottleMode::parse(&serving.rate_limit_mode)
+        .ok_or_else(|| anyhow!("unknown --rate-limit-mode {:?}", serving.rate_limit_mode))?;
+    let mut limits = Vec::new();
+    for text in &serving.rate_limits {
+        limits.push(
+            aqs_http::ThrottleConfig::parse_limit(text).map_err(|e| anyhow!("--rate-limit {e}"))?,
+        );
+    }
+    let mut trusted_proxies = Vec::new();
+    for text in &serving.trusted_proxies {
+        let net = match text.parse::<ipnet::IpNet>() {
+            Ok(net) => net,
+            Err(_) => text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from).map_err(|_| {
+                anyhow!("--trusted-proxy {text:?} is not an address or a CIDR block")
+            })?,
+        };
+        trusted_proxies.push(net);
+    }
+    if serving.max_store_reads == 0 {
+        bail!("--max-store-reads must be at least 1");
+    }
+    if serving.request_timeout_ms == 0 {
+        bail!("--request-timeout-ms must be at least 1");
+    }
+    Ok(aqs_http::ServeOptions {
+        throttle: aqs_http::ThrottleConfig {
+            mode,
+            limits,
+            trusted_proxies,
+            max_clients: serving.max_tracked_clients,
         },
-        // ClickHouse reads wait on the network: run them on the blocking pool.
-        Backend::ClickHouse(store) => aqs_http::AppState {
-            pageviews: Arc::new(store),
-            store_calls: aqs_http::StoreCalls::BlockingPool,
-            cache,
-        },
-    };
-    serve_router(aqs_http::router(state), listen, examples)
+        max_store_reads: serving.max_store_reads,
+        store_queue: serving.store_queue,
+        request_timeout: Duration::from_millis(serving.request_timeout_ms),
+        access_log: serving.access_log,
+        backend,
+    })
 }
 
-/// Serves a router until Ctrl-C or SIGTERM, with the runtime every server of aqs uses.
-fn serve_router(app: axum_router::Router, listen: SocketAddr, examples: &[String]) -> Result<()> {
+/// Serves the store until Ctrl-C or SIGTERM; prints the address and `examples` once listening.
+fn serve(
+    backend: Backend,
+    data: Option<&Path>,
+    listen: SocketAddr,
+    serving: &ServingArgs,
+    examples: &[String],
+) -> Result<()> {
+    let disallowed_file = serving.disallowed.clone().or_else(|| {
+        matches!(backend, Backend::Embedded(_))
+            .then(|| data.map(|d| d.join("disallowed.tsv")))
+            .flatten()
+    });
+    let lists = Arc::new(
+        aqs_http::Lists::open(disallowed_file, serving.allowlist.clone())
+            .context("cannot read the server's lists")?,
+    );
+    let (store, store_calls, name): (Arc<dyn PageviewsRead>, _, _) = match backend {
+        // LMDB reads are lookups in memory-mapped pages: run them on the async workers.
+        Backend::Embedded(store) => (Arc::new(store), aqs_http::StoreCalls::Inline, "embedded"),
+        // ClickHouse reads wait on the network: run them on the blocking pool.
+        Backend::ClickHouse(store) => {
+            (Arc::new(store), aqs_http::StoreCalls::BlockingPool, "clickhouse")
+        }
+    };
+    let options = serve_options(serving, name)?;
+    let mut state =
+        aqs_http::AppState::with_options(store, store_calls, options, Arc::clone(&lists));
+    if serving.cache_mb > 0 {
+        state =
+            state.with_cache(Arc::new(aqs_http::cache::ResponseCache::new(serving.cache_mb << 20)));
+    }
+    let admin = match std::env::var("AQS_ADMIN_TOKEN") {
+        Ok(token) if !token.is_empty() => {
+            Some((aqs_http::admin::router(lists, &token), serving.admin_listen))
+        }
+        _ => None,
+    };
+    serve_router(aqs_http::router(state), listen, admin, examples)
+}
+
+/// Serves a router (and the admin router, if any) until Ctrl-C or SIGTERM, with the runtime
+/// every server of aqs uses; in-flight requests are drained before it returns.
+fn serve_router(
+    app: axum_router::Router,
+    listen: SocketAddr,
+    admin: Option<(axum_router::Router, SocketAddr)>,
+    examples: &[String],
+) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -333,13 +410,38 @@ fn serve_router(app: axum_router::Router, listen: SocketAddr, examples: &[String
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
         let address = listener.local_addr()?;
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let admin_task = match admin {
+            Some((router, at)) => {
+                let admin_listener = tokio::net::TcpListener::bind(at)
+                    .await
+                    .with_context(|| format!("cannot listen on {at} (--admin-listen)"))?;
+                println!("admin endpoint on http://{}", admin_listener.local_addr()?);
+                let mut stopped = stopped.clone();
+                Some(tokio::spawn(aqs_http::run(admin_listener, router, async move {
+                    let _ = stopped.wait_for(|s| *s).await;
+                })))
+            }
+            None => {
+                tracing::info!("admin endpoint off: set AQS_ADMIN_TOKEN to turn it on");
+                None
+            }
+        };
         println!("listening on http://{address}");
         for example in examples {
             println!("  http://{address}{example}");
         }
         use std::io::Write;
         std::io::stdout().flush()?;
-        aqs_http::run(listener, app, shutdown_signal()).await.context("server failed")?;
+        let shutdown = async move {
+            shutdown_signal().await;
+            tracing::info!("shutting down: no new connections, draining requests in flight");
+            let _ = stop.send(true);
+        };
+        aqs_http::run(listener, app, shutdown).await.context("server failed")?;
+        if let Some(task) = admin_task {
+            task.await.context("admin endpoint failed")?.context("admin endpoint failed")?;
+        }
         tracing::info!("stopped");
         Ok(())
     })
@@ -405,6 +507,7 @@ fn run_demo(args: &DemoArgs) -> Result<()> {
             files: vec![PathBuf::from(&dumps)],
         };
         let report = load_into(&store, &load, &bars)?;
+        store.write(&aqs_core::pageviews::probe_batch())?;
         println!("{report}");
     } else {
         println!("{} already holds data: serving it", args.data.display());
@@ -437,5 +540,12 @@ fn run_demo(args: &DemoArgs) -> Result<()> {
             .push("/metrics/pageviews/top/en.wikipedia/mobile-web/2024/01/all-days".to_string());
         examples.push("/metrics/pageviews/aggregate/en.wikipedia/all-access/user/monthly/2024010100/2024013100".to_string());
     }
-    serve(backend, args.listen, 256, &examples)
+    serve(backend, Some(&args.data), args.listen, &args.serving, &examples)
+}
+
+fn run_add_probe_rows(args: &AddProbeRowsArgs) -> Result<()> {
+    let backend = open_backend(&args.store, false)?;
+    backend.store().write(&aqs_core::pageviews::probe_batch())?;
+    println!("wrote the 1970-01-01 probe rows that the route examples and `aqs check` read");
+    Ok(())
 }

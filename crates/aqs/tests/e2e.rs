@@ -3,6 +3,7 @@
 //! test starts is killed when the test ends.
 
 mod common;
+mod serving;
 
 use common::*;
 use std::collections::{BTreeMap, HashMap};

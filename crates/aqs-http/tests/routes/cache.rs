@@ -19,13 +19,8 @@ fn app(store: Arc<aqs_core::memory::MemoryStore>, cache: &Arc<ResponseCache>) ->
 async fn cached_answers_are_the_answers_and_a_write_invalidates_them() {
     let store = Arc::new(seeded_store());
     let cache = Arc::new(ResponseCache::new(1 << 20));
-    let uncached = send(
-        router(AppState::new(store.clone(), StoreCalls::Inline)),
-        "GET",
-        TOP,
-        &[],
-    )
-    .await;
+    let uncached =
+        send(router(AppState::new(store.clone(), StoreCalls::Inline)), "GET", TOP, &[]).await;
     let first = send(app(store.clone(), &cache), "GET", TOP, &[]).await;
     assert_eq!(cache.len(), 1);
     let second = send(app(store.clone(), &cache), "GET", TOP, &[]).await;
@@ -83,13 +78,8 @@ async fn gzip_clients_get_the_same_answer_compressed_once() {
     let store = Arc::new(seeded_store());
     let cache = Arc::new(ResponseCache::new(1 << 20));
     let gz = [("accept-encoding", "deflate, gzip;q=0.8")];
-    let uncached = send(
-        router(AppState::new(store.clone(), StoreCalls::Inline)),
-        "GET",
-        TOP,
-        &gz,
-    )
-    .await;
+    let uncached =
+        send(router(AppState::new(store.clone(), StoreCalls::Inline)), "GET", TOP, &gz).await;
     // An identity client first: the entry holds the plain body only.
     let plain = send(app(store.clone(), &cache), "GET", TOP, &[]).await;
     assert_eq!(plain.header("content-encoding"), None);

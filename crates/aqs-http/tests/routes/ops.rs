@@ -8,15 +8,12 @@ use aqs_core::pageviews::{ArticleViews, PageviewsRead, Period, TopArticles};
 use aqs_core::params::{Access, Agent};
 use aqs_core::project::Project;
 use aqs_http::cache::ResponseCache;
-use aqs_http::{
-    AppState, Lists, ServeOptions, StoreCalls, ThrottleConfig, ThrottleMode, router,
-};
+use aqs_http::{AppState, Lists, ServeOptions, StoreCalls, ThrottleConfig, ThrottleMode, router};
 use axum::http::StatusCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-const ARTICLE: &str =
-    "/metrics/pageviews/per-article/en.wikipedia/all-access/all-agents/Main_Page/daily/20150601/20150603";
+const ARTICLE: &str = "/metrics/pageviews/per-article/en.wikipedia/all-access/all-agents/Main_Page/daily/20150601/20150603";
 const TOP: &str = "/metrics/pageviews/top/en.wikipedia/all-access/2015/10/10";
 
 fn with_options(options: ServeOptions) -> axum::Router {
@@ -83,7 +80,8 @@ async fn log_only_mode_counts_and_serves() {
     }
     let metrics = String::from_utf8(send(app, "GET", "/metrics", &[]).await.body).unwrap();
     assert!(
-        metrics.contains(r#"aqs_throttled_requests_total{route="pageviews/top",mode="log-only"} 2"#),
+        metrics
+            .contains(r#"aqs_throttled_requests_total{route="pageviews/top",mode="log-only"} 2"#),
         "{metrics}"
     );
 }
@@ -180,7 +178,10 @@ async fn overload_is_answered_503_at_once() {
             shed += 1;
             assert!(took < Duration::from_millis(300), "shed at once, not after {took:?}");
             assert_eq!(answer.header("retry-after"), Some("1"));
-            assert_eq!(answer.json()["type"], "https://mediawiki.org/wiki/HyperSwitch/errors/service_unavailable");
+            assert_eq!(
+                answer.json()["type"],
+                "https://mediawiki.org/wiki/HyperSwitch/errors/service_unavailable"
+            );
         } else {
             assert_eq!(answer.status, StatusCode::OK);
         }
@@ -225,7 +226,9 @@ async fn if_none_match_gets_304_with_or_without_the_cache() {
         assert_eq!(other.status, StatusCode::OK);
         assert_eq!(other.body, first.body);
         // Errors carry no ETag and are never cached by clients.
-        let missing = send(app, "GET", &ARTICLE.replace("Main_Page", "Nope"), &[("if-none-match", "*")]).await;
+        let missing =
+            send(app, "GET", &ARTICLE.replace("Main_Page", "Nope"), &[("if-none-match", "*")])
+                .await;
         assert_eq!(missing.status, StatusCode::NOT_FOUND);
         assert_eq!(missing.header("etag"), None);
         assert_eq!(
@@ -294,8 +297,12 @@ async fn the_openapi_document_and_docs_page_cover_every_route() {
         let op = &paths[&format!("/metrics{}", route.path)]["get"];
         let example = op["x-amples"][0]["request"]["path"].as_str().unwrap();
         assert_eq!(example, format!("/metrics{}", route.example));
-        let names: Vec<&str> =
-            op["parameters"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+        let names: Vec<&str> = op["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
         let in_path: Vec<&str> = route
             .path
             .split('/')
@@ -303,8 +310,8 @@ async fn the_openapi_document_and_docs_page_cover_every_route() {
             .collect();
         assert_eq!(names, in_path, "{}", route.name);
     }
-    let access = &paths["/metrics/pageviews/top/{project}/{access}/{year}/{month}/{day}"]["get"]
-        ["parameters"][1]["schema"]["enum"];
+    let access = &paths["/metrics/pageviews/top/{project}/{access}/{year}/{month}/{day}"]["get"]["parameters"]
+        [1]["schema"]["enum"];
     assert_eq!(access, &serde_json::json!(["all-access", "desktop", "mobile-app", "mobile-web"]));
     let page = send(app, "GET", "/", &[]).await;
     assert_eq!(page.header("content-type"), Some("text/html; charset=utf-8"));
@@ -317,9 +324,13 @@ async fn the_openapi_document_and_docs_page_cover_every_route() {
 #[tokio::test]
 async fn a_disallowed_article_is_hidden_at_once_and_shown_again() {
     let lists = Arc::new(Lists::in_memory(Disallowed::default(), None));
-    let state =
-        AppState::with_options(backend(), StoreCalls::Inline, ServeOptions::default(), lists.clone())
-            .with_cache(Arc::new(ResponseCache::new(1 << 20)));
+    let state = AppState::with_options(
+        backend(),
+        StoreCalls::Inline,
+        ServeOptions::default(),
+        lists.clone(),
+    )
+    .with_cache(Arc::new(ResponseCache::new(1 << 20)));
     let app = router(state);
     assert_eq!(send(app.clone(), "GET", ARTICLE, &[]).await.status, StatusCode::OK);
     let top = send(app.clone(), "GET", TOP, &[]).await.json();
@@ -329,7 +340,9 @@ async fn a_disallowed_article_is_hidden_at_once_and_shown_again() {
     let hidden = send(app.clone(), "GET", ARTICLE, &[]).await;
     assert_eq!(hidden.status, StatusCode::NOT_FOUND, "the cached answer is not served");
     // Through the other prefix and a project spelling too.
-    let other = ARTICLE.replace("/metrics/", "/api/rest_v1/metrics/").replace("en.wikipedia", "en.wikipedia.org");
+    let other = ARTICLE
+        .replace("/metrics/", "/api/rest_v1/metrics/")
+        .replace("en.wikipedia", "en.wikipedia.org");
     assert_eq!(send(app.clone(), "GET", &other, &[]).await.status, StatusCode::NOT_FOUND);
     let top = send(app.clone(), "GET", TOP, &[]).await.json();
     let articles = top["items"][0]["articles"].as_array().unwrap();
@@ -348,7 +361,8 @@ async fn a_disallowed_article_is_hidden_at_once_and_shown_again() {
 
 #[tokio::test]
 async fn with_an_allowlist_other_projects_find_no_data() {
-    let allowlist = Allowlist::parse("project\tde.wikipedia\t2015-01-01 00:00:00\n", "test").unwrap();
+    let allowlist =
+        Allowlist::parse("project\tde.wikipedia\t2015-01-01 00:00:00\n", "test").unwrap();
     let lists = Arc::new(Lists::in_memory(Disallowed::default(), Some(allowlist)));
     let app = router(AppState::with_options(
         backend(),
@@ -411,7 +425,10 @@ async fn the_admin_endpoint_needs_the_token() {
     assert!(answer.1.contains("--allowlist"), "{}", answer.1);
 }
 
-async fn send_raw(app: axum::Router, request: axum::http::Request<axum::body::Body>) -> (StatusCode, String) {
+async fn send_raw(
+    app: axum::Router,
+    request: axum::http::Request<axum::body::Body>,
+) -> (StatusCode, String) {
     use http_body_util::BodyExt;
     let answer = tower::ServiceExt::oneshot(app, request).await.unwrap();
     let status = answer.status();

@@ -78,7 +78,8 @@ pub fn serve(data: &Path) -> (Running, String) {
 
 /// `aqs serve` with these store flags on port 0: the server and its address.
 pub fn serve_with(store_flags: &[&str]) -> (Running, String) {
-    let mut args = vec!["serve", "--listen", "127.0.0.1:0"];
+    // Tests send bursts from one address: no rate limits here (tests of limits set their own).
+    let mut args = vec!["serve", "--listen", "127.0.0.1:0", "--rate-limit-mode", "off"];
     args.extend_from_slice(store_flags);
     let server = start(&args, &[]);
     let line = server.wait_for("listening on http://", Duration::from_secs(30));
@@ -116,4 +117,68 @@ pub fn encode(title: &str) -> String {
             }
         })
         .collect()
+}
+
+/// The address a server printed on a line starting with `prefix` (`listening on http://`).
+pub fn address_after(server: &Running, prefix: &str) -> String {
+    let line = server.wait_for(prefix, Duration::from_secs(30));
+    line.trim().trim_start_matches(prefix).to_string()
+}
+
+/// A keep-alive HTTP/1.1 client over one connection.
+pub struct Client {
+    stream: BufReader<TcpStream>,
+    address: String,
+}
+
+/// An answer: status, headers (names lower-case) and body.
+pub struct Answer {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Answer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+}
+
+impl Client {
+    pub fn connect(address: &str) -> Client {
+        let stream = TcpStream::connect(address).expect("connect");
+        stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        stream.set_nodelay(true).unwrap();
+        Client { stream: BufReader::new(stream), address: address.to_string() }
+    }
+
+    pub fn get(&mut self, path: &str, headers: &[(&str, &str)]) -> Answer {
+        let mut request = format!("GET {path} HTTP/1.1\r\nHost: {}\r\n", self.address);
+        for (n, v) in headers {
+            request.push_str(&format!("{n}: {v}\r\n"));
+        }
+        request.push_str("\r\n");
+        self.stream.get_mut().write_all(request.as_bytes()).unwrap();
+        let mut line = String::new();
+        self.stream.read_line(&mut line).unwrap();
+        let status = line.split(' ').nth(1).and_then(|s| s.parse().ok()).expect("a status");
+        let mut headers = Vec::new();
+        loop {
+            line.clear();
+            self.stream.read_line(&mut line).unwrap();
+            let l = line.trim_end();
+            if l.is_empty() {
+                break;
+            }
+            let (n, v) = l.split_once(':').expect("a header");
+            headers.push((n.to_ascii_lowercase(), v.trim().to_string()));
+        }
+        let length: usize = headers
+            .iter()
+            .find(|(n, _)| n == "content-length")
+            .map_or(0, |(_, v)| v.parse().unwrap());
+        let mut body = vec![0; length];
+        self.stream.read_exact(&mut body).unwrap();
+        Answer { status, headers, body: String::from_utf8_lossy(&body).into_owned() }
+    }
 }
