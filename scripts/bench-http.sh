@@ -8,7 +8,13 @@
 #   3. in the same run, measure this machine's ceiling: `aqs ceiling` (the same runtime,
 #      answering a fixed ~300-byte JSON body) under the same load;
 #   4. print requests/s, p50/p99/p99.9 and the ratio to the ceiling;
-#   5. record the server's RSS at the start and the end of a longer run (default 5 minutes).
+#   5. run the mix again beside an abusive client (one address, 8 connections, as fast as it
+#      can) that gets 429s, and compare the mix's latency with the run without it;
+#   6. record the server's RSS at the start and the end of a longer run (default 5 minutes).
+#
+# The server runs with its production defaults (rate limits enforced, 127.0.0.1 trusted as a
+# proxy); the mix's requests come from 20,000 client addresses in X-Forwarded-For, so none is
+# over its limit. Access logs are off except in the run named `...-log` (written to a file).
 #
 # With --clickhouse, the same dataset is also loaded into a local ClickHouse server (started
 # with scripts/clickhouse-local.sh on ports 28123/29000, stopped at the end) and the mix runs
@@ -62,7 +68,7 @@ server=""
 stop() { [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true; server=""; }
 trap stop EXIT
 store_flags=(--data "$work/data")
-settings=("256 gzip" "256 plain" "0 gzip")
+settings=("256 gzip" "256 plain" "0 gzip" "256 gzip log")
 if [ "$clickhouse" = 1 ]; then
   export AQS_CH_HTTP_PORT=28123 AQS_CH_TCP_PORT=29000
   ch_url=$("$root/scripts/clickhouse-local.sh" start "$work/ch" 1)
@@ -81,7 +87,7 @@ if [ "$clickhouse" = 1 ]; then
   bytes=$(curl -s "$ch_url/?query=$(python3 -c 'import urllib.parse; print(urllib.parse.quote("SELECT sum(bytes_on_disk) FROM system.parts WHERE active AND database = \x27aqs_bench\x27"))')")
   rows=$(curl -s "$ch_url/?query=$(python3 -c 'import urllib.parse; print(urllib.parse.quote("SELECT count() FROM aqs_bench.pageviews_per_article"))')")
   echo "ClickHouse: $bytes bytes in active parts for $rows per-article rows: $(python3 -c "print(round($bytes / $rows, 2))") bytes per article-day (every table)"
-  settings=("256 gzip" "0 gzip")
+  settings=("256 gzip" "0 gzip" "256 gzip log")
   rss_seconds=0
 fi
 run() { # name, url, extra env for wrk
@@ -91,23 +97,38 @@ run() { # name, url, extra env for wrk
   line=$(wrk -t2 -c64 -d"${duration}s" -s "$root/scripts/bench-mix.lua" "$url" | grep RESULT)
   echo "$name $line" | tee -a "$work/results.txt"
 }
+serve_flags=(--trusted-proxy 127.0.0.1)
 : > "$work/results.txt"
-export PATHS="$work/mix.txt"
+export PATHS="$work/mix.txt" CLIENTS=20000
 # gzip: what browsers and HTTP libraries ask for; plain: a client that sends no accept-encoding.
 for setting in "${settings[@]}"; do
-  read -r cache encoding <<<"$setting"
+  read -r cache encoding log <<<"$setting"
   if [ "$encoding" = gzip ]; then export ACCEPT_ENCODING="gzip, deflate, br"; else export ACCEPT_ENCODING=""; fi
-  "$aqs" serve "${store_flags[@]}" --listen 127.0.0.1:7411 --cache-mb "$cache" >"$work/serve.log" 2>&1 &
+  "$aqs" --log-format json serve "${store_flags[@]}" "${serve_flags[@]}" --listen 127.0.0.1:7411 --cache-mb "$cache" \
+    --access-log "$([ -n "$log" ] && echo true || echo false)" >"$work/serve.log" 2>&1 &
   server=$!
   sleep 1
-  run "mix-${store_flags[1]##*/}-cache-${cache}mb-$encoding" http://127.0.0.1:7411
+  run "mix-${store_flags[1]##*/}-cache-${cache}mb-$encoding${log:+-log}" http://127.0.0.1:7411
   stop
 done
 export ACCEPT_ENCODING="gzip, deflate, br"
+echo "== the mix beside an abusive client (one address, 8 connections)"
+"$aqs" serve "${store_flags[@]}" "${serve_flags[@]}" --listen 127.0.0.1:7411 --cache-mb 256 --access-log false >"$work/serve.log" 2>&1 &
+server=$!
+sleep 1
+abuse_path=$(head -1 "$work/mix.txt")
+(sleep 10; CLIENTS=0 FORWARDED_FOR=203.0.113.66 ONE_PATH="$abuse_path" \
+  wrk -t1 -c8 -d"${duration}s" -s "$root/scripts/bench-mix.lua" http://127.0.0.1:7411 | grep RESULT \
+  | sed 's/^/abuser /' > "$work/abuser.txt") &
+abuser=$!
+run "mix-${store_flags[1]##*/}-cache-256mb-gzip-beside-abuser" http://127.0.0.1:7411
+wait "$abuser"
+cat "$work/abuser.txt"
+stop
 "$aqs" ceiling --listen 127.0.0.1:7412 >/dev/null 2>&1 &
 server=$!
 sleep 1
-ONE_PATH=/ run ceiling http://127.0.0.1:7412
+CLIENTS=0 ONE_PATH=/ run ceiling http://127.0.0.1:7412
 stop
 
 python3 - "$work/results.txt" <<'PY'
@@ -117,14 +138,14 @@ for line in open(sys.argv[1]):
     name, rest = line.split(" ", 1)
     rows[name] = {k: float(v) for k, v in re.findall(r"(\w+)=([\d.]+)", rest)}
 ceiling = rows["ceiling"]["requests_per_s"]
-print(f"{'run':<32} {'req/s':>9} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7} {'p99.9 ms':>8} {'non-2xx':>8}")
+print(f"{'run':<44} {'req/s':>9} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7} {'p99.9 ms':>8} {'non-2xx':>8}")
 for name, r in rows.items():
-    print(f"{name:<32} {r['requests_per_s']:>9.0f} {r['requests_per_s'] / ceiling:>6.2f} {r['p50_ms']:>7.2f} {r['p99_ms']:>7.2f} {r['p999_ms']:>8.2f} {r['non2xx']:>8.0f}")
+    print(f"{name:<44} {r['requests_per_s']:>9.0f} {r['requests_per_s'] / ceiling:>6.2f} {r['p50_ms']:>7.2f} {r['p99_ms']:>7.2f} {r['p999_ms']:>8.2f} {r['non2xx']:>8.0f}")
 PY
 
 if [ "$rss_seconds" -gt 0 ]; then
   echo "== RSS over a ${rss_seconds}s run of the mix (cache 256 MB, gzip)"
-  "$aqs" serve --data "$work/data" --listen 127.0.0.1:7411 --cache-mb 256 >"$work/serve.log" 2>&1 &
+  "$aqs" serve --data "$work/data" "${serve_flags[@]}" --listen 127.0.0.1:7411 --cache-mb 256 --access-log false >"$work/serve.log" 2>&1 &
   server=$!
   sleep 1
   echo "RSS at start: $(grep VmRSS /proc/$server/status | awk '{print $2}') kB"

@@ -2,6 +2,9 @@
 -- (or a single path in ONE_PATH), and a report with p50/p99/p99.9 and non-2xx counts.
 -- ACCEPT_ENCODING, when set and not empty, is sent as the accept-encoding header (browsers and
 -- most HTTP libraries send "gzip, deflate, br").
+-- CLIENTS=N (N > 0) sends each request as one of N client addresses in X-Forwarded-For (the
+-- server trusts 127.0.0.1 as a proxy), so per-client rate limits see many clients, as in
+-- production; FORWARDED_FOR=ADDR sends every request as that one client (the abuser).
 local paths = {}
 if os.getenv("ONE_PATH") then
   paths[1] = os.getenv("ONE_PATH")
@@ -16,9 +19,16 @@ end
 local headers = {}
 local encoding = os.getenv("ACCEPT_ENCODING")
 if encoding and encoding ~= "" then headers["Accept-Encoding"] = encoding end
+local clients = tonumber(os.getenv("CLIENTS") or "0")
+local forwarded = os.getenv("FORWARDED_FOR")
+if forwarded and forwarded ~= "" then headers["X-Forwarded-For"] = forwarded end
 counter = 0
 request = function()
   counter = counter + 1
+  if clients > 0 then
+    local c = (counter * 104729) % clients
+    headers["X-Forwarded-For"] = string.format("10.%d.%d.%d", math.floor(c / 65536), math.floor(c / 256) % 256, c % 256)
+  end
   return wrk.format("GET", paths[(counter * 7919) % #paths + 1], headers)
 end
 done = function(summary, latency, requests)

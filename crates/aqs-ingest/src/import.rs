@@ -199,6 +199,19 @@ fn parse_row(table: ImportTable, row: &Map<String, Value>, rows: &mut Rows) -> R
     Ok(())
 }
 
+/// One exported row, a JSON object, into `rows`.
+fn read_line(table: ImportTable, line: &str, rows: &mut Rows) -> Result<()> {
+    let value: Value = serde_json::from_str(line).context("not a JSON object")?;
+    let object = value.as_object().ok_or_else(|| anyhow!("not a JSON object"))?;
+    parse_row(table, object, rows)
+}
+
+/// Checks one exported row as `aqs import` reads it (for fuzzing): `Ok` if it would be
+/// imported, the error `aqs import` would report otherwise.
+pub fn check_line(table: ImportTable, line: &str) -> Result<()> {
+    read_line(table, line, &mut Rows::default())
+}
+
 /// Reads every file, then stores all rows in one atomic batch.
 pub fn import_files(
     store: &dyn PageviewsStore,
@@ -216,10 +229,7 @@ pub fn import_files(
                 continue;
             }
             let at = || format!("{}:{}", path.display(), number + 1);
-            let value: Value = serde_json::from_str(&line)
-                .with_context(|| format!("{}: not a JSON object", at()))?;
-            let object = value.as_object().ok_or_else(|| anyhow!("{}: not a JSON object", at()))?;
-            parse_row(table, object, &mut rows).with_context(at)?;
+            read_line(table, &line, &mut rows).with_context(at)?;
             report.rows_read += 1;
         }
     }

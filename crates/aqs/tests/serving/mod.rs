@@ -269,7 +269,7 @@ fn an_abusive_client_gets_429s_and_barely_slows_others() {
     assert!(ok <= 100 + 100 * 3, "at most the bucket plus 100/s over ~2 s: {ok}");
     // Loose: the polite client's median stays within a few milliseconds of its baseline.
     assert!(
-        under_abuse <= baseline * 4 + Duration::from_millis(15),
+        under_abuse <= baseline * 4 + Duration::from_millis(25),
         "median latency {baseline:?} alone, {under_abuse:?} beside the abuser"
     );
 }
