@@ -153,12 +153,17 @@ pub struct LoadArgs {
     /// Pageview allowlist in the refinery TSV format (default: the list shipped with aqs)
     #[arg(long, env = "AQS_ALLOWLIST", value_name = "FILE")]
     pub allowlist: Option<PathBuf>,
-    /// Disallowed articles in the refinery TSV format (`project<TAB>article`)
+    /// Disallowed articles in the refinery TSV format (`project<TAB>article`); default with the
+    /// embedded store: DIR/disallowed.tsv when it exists (the list `aqs disallow` keeps)
     #[arg(long, env = "AQS_DISALLOWED", value_name = "FILE")]
     pub disallowed: Option<PathBuf>,
     /// Fail a file whose share of malformed lines is above this (0 to 1)
     #[arg(long, default_value_t = 0.001, value_name = "SHARE")]
     pub max_bad_share: f64,
+    /// Record the outcome in this Prometheus text file (for node_exporter's textfile
+    /// collector): loads by outcome, last success, duration and lines of the last load
+    #[arg(long, env = "AQS_LOAD_METRICS_FILE", value_name = "FILE")]
+    pub metrics_file: Option<PathBuf>,
     /// Dump files or directories holding them (bz2, gz or plain)
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,

@@ -200,7 +200,12 @@ fn load_into(
         Some(path) => Allowlist::from_file(path)?,
         None => Allowlist::shipped(),
     };
-    let disallowed = match &args.disallowed {
+    // The server's list (DATA/disallowed.tsv, kept by `aqs disallow`) applies to loads too.
+    let served_list = (args.store.backend == "embedded")
+        .then(|| args.store.data.as_ref().map(|d| d.join("disallowed.tsv")))
+        .flatten()
+        .filter(|p| p.exists());
+    let disallowed = match args.disallowed.as_ref().or(served_list.as_ref()) {
         Some(path) => Disallowed::from_file(path)?,
         None => Disallowed::default(),
     };
@@ -219,12 +224,21 @@ fn load_into(
 }
 
 fn run_load(args: &LoadArgs) -> Result<()> {
-    let backend = open_backend(&args.store, false)?;
-    let bars = Bars::new();
-    let report = load_into(backend.store(), args, &bars)?;
-    println!("{report}");
-    print_store_size(&backend)?;
-    Ok(())
+    let started = std::time::Instant::now();
+    let outcome = (|| {
+        let backend = open_backend(&args.store, false)?;
+        let bars = Bars::new();
+        let report = load_into(backend.store(), args, &bars)?;
+        println!("{report}");
+        print_store_size(&backend)?;
+        Ok(report.lines_read)
+    })();
+    if let Some(path) = &args.metrics_file {
+        let lines = outcome.as_ref().ok().copied();
+        crate::load_metrics::record(path, lines, started.elapsed())
+            .with_context(|| format!("cannot write --metrics-file {}", path.display()))?;
+    }
+    outcome.map(|_| ())
 }
 
 fn print_store_size(backend: &Backend) -> Result<()> {
@@ -504,6 +518,7 @@ fn run_demo(args: &DemoArgs) -> Result<()> {
             disallowed: None,
             // The sample holds a few malformed lines on purpose, to show the load report.
             max_bad_share: 0.01,
+            metrics_file: None,
             files: vec![PathBuf::from(&dumps)],
         };
         let report = load_into(&store, &load, &bars)?;

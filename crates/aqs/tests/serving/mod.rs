@@ -115,6 +115,19 @@ fn operators_hide_an_article_at_once_and_the_list_survives_a_restart() {
     assert!(stdout(&removed).contains("shown again"), "{}", stdout(&removed));
     assert_eq!(http_get(&address, MAIN_PAGE).0, 200);
     assert!(top_titles(&address).contains(&"Main_Page".to_string()));
+
+    // Loads into this store read the server's list without a flag.
+    assert!(aqs(&["disallow", "add", "en.wikipedia", "Main_Page"], &admin).status.success());
+    // Loads into this store leave it out too, without a flag.
+    let reload = run_ok(&[
+        "load",
+        "--data",
+        data.to_str().unwrap(),
+        "--max-bad-share",
+        "0.02",
+        work.path().join("dumps").to_str().unwrap(),
+    ]);
+    assert!(reload.contains("disallowed rows:"), "{reload}");
 }
 
 #[test]
@@ -296,4 +309,34 @@ fn sigterm_stops_the_server_and_exits_zero() {
     assert!(status.success(), "{status:?}");
     server.wait_for("stopped", Duration::from_secs(5));
     assert!(std::net::TcpStream::connect(&address).is_err(), "no longer accepting");
+}
+
+#[test]
+fn load_outcomes_go_to_the_metrics_file() {
+    let work = tempfile::tempdir().unwrap();
+    let data = loaded_store(work.path());
+    let prom = work.path().join("aqs_load.prom");
+    let dumps = work.path().join("dumps");
+    run_ok(&[
+        "load",
+        "--data",
+        data.to_str().unwrap(),
+        "--max-bad-share",
+        "0.02",
+        "--metrics-file",
+        prom.to_str().unwrap(),
+        dumps.to_str().unwrap(),
+    ]);
+    let bogus = work.path().join("pageviews-20240303-user.bz2");
+    std::fs::write(&bogus, b"not bzip2").unwrap();
+    let failed = Command::new(AQS)
+        .args(["load", "--data", data.to_str().unwrap(), "--metrics-file", prom.to_str().unwrap()])
+        .arg(&bogus)
+        .output()
+        .unwrap();
+    assert!(!failed.status.success());
+    let text = std::fs::read_to_string(&prom).unwrap();
+    assert!(text.contains("aqs_loads_total{outcome=\"ok\"} 1\n"), "{text}");
+    assert!(text.contains("aqs_loads_total{outcome=\"failed\"} 1\n"), "{text}");
+    assert!(text.contains("aqs_load_last_success_timestamp_seconds "), "{text}");
 }
