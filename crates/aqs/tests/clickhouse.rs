@@ -180,6 +180,14 @@ fn embedded_single_server_and_two_shard_cluster_answer_the_same() {
     }
     assert!(ok > paths.len() * 9 / 10, "{ok} of {} answered 200", paths.len());
 
+    // The probe rows on ClickHouse: `aqs check` passes against the server once they are in.
+    let mut probe_flags = vec!["add-probe-rows"];
+    probe_flags.extend_from_slice(&single_flags);
+    run_ok(&probe_flags);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let checked = run_ok(&["check", "--url", &format!("http://{single_address}")]);
+    assert!(checked.contains("all checks passed"), "{checked}");
+
     // Loading a day again changes nothing (idempotent), and the servers keep answering the same.
     let day = dumps.join("other/pageview_complete/2024/2024-01/pageviews-20240131-user.bz2");
     load(&cluster_flags, &day);
