@@ -123,6 +123,15 @@ impl Disallowed {
             && self.entries.contains_key(&(project.to_string(), title.to_lowercase()))
     }
 
+    /// The lower-cased titles listed for one project.
+    pub fn lowercase_titles_of<'a>(&'a self, project: &'a str) -> impl Iterator<Item = &'a str> {
+        let start = (project.to_string(), String::new());
+        self.entries
+            .range(start..)
+            .take_while(move |((p, _), _)| p == project)
+            .map(|((_, lower), _)| lower.as_str())
+    }
+
     /// Adds an entry; false when the list already held it (in any letter case).
     pub fn insert(&mut self, project: &str, title: &str) -> bool {
         let key = (project.to_string(), title.to_lowercase());
@@ -192,6 +201,8 @@ mod tests {
         assert!(d.insert("de.wikipedia", "Schlecht"));
         assert_eq!(d.to_tsv(), "de.wikipedia\tSchlecht\nen.wikipedia\tBad_Title\n");
         assert_eq!(Disallowed::parse(&d.to_tsv(), "again").unwrap(), d);
+        assert_eq!(d.lowercase_titles_of("en.wikipedia").collect::<Vec<_>>(), vec!["bad_title"]);
+        assert_eq!(d.lowercase_titles_of("en.wikipedia.org").count(), 0);
         assert!(d.remove("en.wikipedia", "bad_title"));
         assert!(!d.remove("en.wikipedia", "bad_title"));
         assert_eq!(d.entries().collect::<Vec<_>>(), vec![("de.wikipedia", "Schlecht")]);

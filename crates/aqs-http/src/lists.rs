@@ -91,6 +91,12 @@ impl Lists {
         list.contains(project, title)
     }
 
+    /// The lower-cased titles hidden on one project (usually none).
+    pub fn hidden_titles(&self, project: &str) -> Vec<String> {
+        let list = self.disallowed.read().unwrap_or_else(|e| e.into_inner());
+        list.lowercase_titles_of(project).map(str::to_string).collect()
+    }
+
     /// Whether a project is served: every project when there is no allowlist; `all-projects`
     /// always.
     pub fn serves_project(&self, project: &Project) -> bool {
@@ -211,13 +217,16 @@ impl PageviewsRead for Filtered {
         }
         Ok(self.inner.top(project, access, period)?.map(|top| match top {
             TopArticles::List(mut entries) => {
-                let hidden: Vec<u64> = entries
-                    .iter()
-                    .filter(|e| self.lists.hides(project.as_str(), &e.article))
-                    .map(|e| e.views)
-                    .collect();
+                // One look at the list per request; most projects have no hidden title.
+                let hidden_titles = self.lists.hidden_titles(project.as_str());
+                if hidden_titles.is_empty() {
+                    return TopArticles::List(entries);
+                }
+                let is_hidden = |title: &str| hidden_titles.contains(&title.to_lowercase());
+                let hidden: Vec<u64> =
+                    entries.iter().filter(|e| is_hidden(&e.article)).map(|e| e.views).collect();
                 if !hidden.is_empty() {
-                    entries.retain(|e| !self.lists.hides(project.as_str(), &e.article));
+                    entries.retain(|e| !is_hidden(&e.article));
                     // Ranks as if the hidden articles had never been loaded: a rank is one
                     // more than the number of articles with more views.
                     for entry in &mut entries {
