@@ -136,7 +136,7 @@ async fn change(State(state): State<AdminState>, method: Method, body: Bytes) ->
                 "article": article,
                 "hidden": hide,
                 "changed": changed,
-                "entries": state.lists.disallowed().len(),
+                "entries": state.lists.disallowed_len(),
                 "file": state.lists.disallowed_file().map(|p| p.display().to_string()),
             }))
             .into_response()

@@ -85,6 +85,11 @@ impl Lists {
         self.disallowed.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
+    /// Entries of the disallowed list.
+    pub fn disallowed_len(&self) -> usize {
+        self.disallowed.read().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
     /// Whether the article is hidden.
     pub fn hides(&self, project: &str, title: &str) -> bool {
         let list = self.disallowed.read().unwrap_or_else(|e| e.into_inner());

@@ -168,12 +168,7 @@ impl Metrics {
         self.latency.get_or_create(&RouteLabels { route }).observe(elapsed.as_secs_f64());
     }
 
-    pub fn throttled(&self, route: &str, mode: ThrottleMode) {
-        let route = crate::routes::ROUTES
-            .iter()
-            .map(|r| r.name)
-            .find(|n| *n == route)
-            .unwrap_or(crate::throttle::OTHER);
+    pub fn throttled(&self, route: &'static str, mode: ThrottleMode) {
         self.throttled.get_or_create(&ThrottleLabels { route, mode: mode.as_str() }).inc();
     }
 

@@ -3,7 +3,7 @@
 //! access log line through `tracing` (target `aqs::access`; JSON with `--log-format json`).
 
 use crate::AppState;
-use crate::throttle::{ClientIp, OTHER, peer_ip};
+use crate::throttle::{Caller, OTHER, peer_ip};
 use axum::extract::{Request, State};
 use axum::http::HeaderValue;
 use axum::middleware::Next;
@@ -59,8 +59,8 @@ pub async fn observe(State(state): State<AppState>, mut request: Request, next: 
         Some(throttle) => throttle.client_ip(peer_ip(&request), request.headers()),
         None => crate::throttle::client_ip(peer_ip(&request), request.headers(), &[]),
     };
-    request.extensions_mut().insert(ClientIp(client));
     let route = route_label(request.uri().path());
+    request.extensions_mut().insert(Caller { ip: client, route });
     let access_log = state.ops.options.access_log;
     let logged = access_log.then(|| (request.method().clone(), request.uri().path().to_string()));
     let mut response = next.run(request).await;

@@ -75,7 +75,7 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
                         "last_day": days.last().map(ToString::to_string),
                     }
                 },
-                "disallowed_articles": lists.disallowed().len(),
+                "disallowed_articles": lists.disallowed_len(),
                 "allowlist_projects": lists.allowlist_len(),
             }),
         ),
@@ -95,7 +95,7 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         let last = days.last().map(|d| i64::from(d.epoch_days()) * 86_400);
         state.ops.metrics.store_state(generation, days.len(), last);
     }
-    state.ops.metrics.disallowed_count(state.ops.lists.disallowed().len());
+    state.ops.metrics.disallowed_count(state.ops.lists.disallowed_len());
     let mut response = state.ops.metrics.render().into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,

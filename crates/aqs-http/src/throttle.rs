@@ -172,9 +172,8 @@ pub struct Throttle {
     other: Bucketed,
 }
 
-/// A route's limit, its limiter, and a handle on the limiter's buckets.
+/// A route's limiter, and a handle on the limiter's buckets.
 struct Bucketed {
-    limit: u32,
     limiter: Limiter,
     buckets: BoundedBuckets,
 }
@@ -190,7 +189,7 @@ impl Throttle {
             let buckets = BoundedBuckets::new(config.max_clients);
             let limiter =
                 RateLimiter::new(Quota::per_second(per_second), buckets.clone(), clock.clone());
-            Bucketed { limit, limiter, buckets }
+            Bucketed { limiter, buckets }
         };
         let routes = ROUTES.iter().map(|r| (r.name, limiter(config.limit(r.name)))).collect();
         let other = limiter(config.limit(OTHER));
@@ -220,14 +219,6 @@ impl Throttle {
     pub fn tracked_clients(&self) -> usize {
         self.routes.values().map(|b| b.buckets.len()).sum::<usize>() + self.other.buckets.len()
     }
-
-    /// (route name, per-second limit) of every route, and of other paths.
-    pub fn limits(&self) -> Vec<(&'static str, u32)> {
-        let mut limits: Vec<_> = self.routes.iter().map(|(n, b)| (*n, b.limit)).collect();
-        limits.sort();
-        limits.push((OTHER, self.other.limit));
-        limits
-    }
 }
 
 /// The client address of a request: the peer, unless the peer is a trusted proxy and the
@@ -253,9 +244,13 @@ pub fn client_ip(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpNet]) -
     client
 }
 
-/// The client address the observe layer found, for the layers inside it.
+/// Who asked and for which route, found once by the observe layer for the layers inside it.
 #[derive(Debug, Clone, Copy)]
-pub struct ClientIp(pub IpAddr);
+pub struct Caller {
+    pub ip: IpAddr,
+    /// The route name, or the label of a path outside the API (`healthz`, `other`, ...).
+    pub route: &'static str,
+}
 
 /// The peer address of a request, when the server was started with connection info.
 pub fn peer_ip(request: &Request) -> Option<IpAddr> {
@@ -264,21 +259,23 @@ pub fn peer_ip(request: &Request) -> Option<IpAddr> {
 
 /// Middleware: the rate limit of the request's route and client.
 pub async fn throttle(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let Some(throttle) = state.ops.throttle.as_ref().filter(|t| t.mode() != ThrottleMode::Off)
-    else {
+    let Some(throttle) = state.ops.throttle.as_ref() else {
         return next.run(request).await;
     };
-    let route = crate::routes::route_name(request.uri().path()).unwrap_or(OTHER);
-    let client = match request.extensions().get::<ClientIp>() {
-        Some(ClientIp(ip)) => *ip,
-        None => throttle.client_ip(peer_ip(&request), request.headers()),
+    let Caller { ip, route } = match request.extensions().get::<Caller>() {
+        Some(caller) => *caller,
+        // Outside the full router (no observe layer): work it out here.
+        None => Caller {
+            ip: throttle.client_ip(peer_ip(&request), request.headers()),
+            route: crate::observe::route_label(request.uri().path()),
+        },
     };
-    let Err(wait) = throttle.check(route, client) else {
+    let Err(wait) = throttle.check(route, ip) else {
         return next.run(request).await;
     };
     state.ops.metrics.throttled(route, throttle.mode());
     if throttle.mode() == ThrottleMode::LogOnly {
-        tracing::info!(route, client = %client, "request over its rate limit (log-only)");
+        tracing::info!(route, client = %ip, "request over its rate limit (log-only)");
         return next.run(request).await;
     }
     let mut response = ApiError::RateLimited.into_response();

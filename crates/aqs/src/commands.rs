@@ -28,7 +28,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Import(args) => run_import(&args),
         Command::Serve(args) => {
             let backend = open_backend(&args.store, true)?;
-            serve(backend, args.store.data.as_deref(), args.listen, &args.serving, &[])
+            serve(backend, default_disallowed_file(&args.store), args.listen, &args.serving, &[])
         }
         Command::Disallow(DisallowCommand::Add(args)) => crate::operator::disallow(&args, true),
         Command::Disallow(DisallowCommand::Remove(args)) => crate::operator::disallow(&args, false),
@@ -200,11 +200,8 @@ fn load_into(
         Some(path) => Allowlist::from_file(path)?,
         None => Allowlist::shipped(),
     };
-    // The server's list (DATA/disallowed.tsv, kept by `aqs disallow`) applies to loads too.
-    let served_list = (args.store.backend == "embedded")
-        .then(|| args.store.data.as_ref().map(|d| d.join("disallowed.tsv")))
-        .flatten()
-        .filter(|p| p.exists());
+    // The server's list (kept by `aqs disallow`) applies to loads too.
+    let served_list = default_disallowed_file(&args.store).filter(|p| p.exists());
     let disallowed = match args.disallowed.as_ref().or(served_list.as_ref()) {
         Some(path) => Disallowed::from_file(path)?,
         None => Disallowed::default(),
@@ -325,6 +322,16 @@ fn run_import(args: &ImportArgs) -> Result<()> {
     Ok(())
 }
 
+/// The disallowed list's file in an embedded store's directory.
+const DISALLOWED_FILE: &str = "disallowed.tsv";
+
+/// Where a server keeps its disallowed list when `--disallowed` is not given, and where loads
+/// look for it: in the embedded store's directory (ClickHouse has no directory: none).
+fn default_disallowed_file(store: &BackendArgs) -> Option<PathBuf> {
+    let embedded = store.backend == "embedded";
+    store.data.as_ref().filter(|_| embedded).map(|d| d.join(DISALLOWED_FILE))
+}
+
 /// The server's production settings from its flags.
 fn serve_options(serving: &ServingArgs, backend: &'static str) -> Result<aqs_http::ServeOptions> {
     let mode = aqs_http::ThrottleMode::parse(&serving.rate_limit_mode)
@@ -369,16 +376,12 @@ fn serve_options(serving: &ServingArgs, backend: &'static str) -> Result<aqs_htt
 /// Serves the store until Ctrl-C or SIGTERM; prints the address and `examples` once listening.
 fn serve(
     backend: Backend,
-    data: Option<&Path>,
+    default_disallowed: Option<PathBuf>,
     listen: SocketAddr,
     serving: &ServingArgs,
     examples: &[String],
 ) -> Result<()> {
-    let disallowed_file = serving.disallowed.clone().or_else(|| {
-        matches!(backend, Backend::Embedded(_))
-            .then(|| data.map(|d| d.join("disallowed.tsv")))
-            .flatten()
-    });
+    let disallowed_file = serving.disallowed.clone().or(default_disallowed);
     let lists = Arc::new(
         aqs_http::Lists::open(disallowed_file, serving.allowlist.clone())
             .context("cannot read the server's lists")?,
@@ -555,7 +558,7 @@ fn run_demo(args: &DemoArgs) -> Result<()> {
             .push("/metrics/pageviews/top/en.wikipedia/mobile-web/2024/01/all-days".to_string());
         examples.push("/metrics/pageviews/aggregate/en.wikipedia/all-access/user/monthly/2024010100/2024013100".to_string());
     }
-    serve(backend, Some(&args.data), args.listen, &args.serving, &examples)
+    serve(backend, Some(args.data.join(DISALLOWED_FILE)), args.listen, &args.serving, &examples)
 }
 
 fn run_add_probe_rows(args: &AddProbeRowsArgs) -> Result<()> {

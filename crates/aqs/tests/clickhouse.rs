@@ -73,19 +73,7 @@ fn embedded_single_server_and_two_shard_cluster_answer_the_same() {
     let dir = tempfile::tempdir().unwrap();
     let dumps = dir.path().join("dumps");
     let data = dir.path().join("data");
-    run_ok(&[
-        "generate",
-        "--out",
-        dumps.to_str().unwrap(),
-        "--start",
-        "2024-01-30",
-        "--days",
-        "4",
-        "--articles",
-        "3000",
-        "--seed",
-        "7",
-    ]);
+    generate(&dumps, "2024-01-30", 4, 4, 3000, 7);
 
     load(&["--data", data.to_str().unwrap()], &dumps);
     let out =
@@ -242,19 +230,7 @@ fn a_replicated_cluster_serves_a_load_from_its_other_replica() {
     let db = format!("aqs_e2e_replicated_{}", std::process::id());
     let dir = tempfile::tempdir().unwrap();
     let (dumps, data) = (dir.path().join("dumps"), dir.path().join("data"));
-    run_ok(&[
-        "generate",
-        "--out",
-        dumps.to_str().unwrap(),
-        "--start",
-        "2024-02-27",
-        "--days",
-        "3",
-        "--articles",
-        "2000",
-        "--seed",
-        "3",
-    ]);
+    generate(&dumps, "2024-02-27", 3, 4, 2000, 3);
     load(&["--data", data.to_str().unwrap()], &dumps);
     let out = run_ok(&[
         "clickhouse",

@@ -96,21 +96,7 @@ fn expected_from(dir: &Path) -> Expected {
 fn generated_dumps_load_and_serve_the_numbers_in_the_files() {
     let work = tempfile::tempdir().unwrap();
     let (dumps, data) = (work.path().join("dumps"), work.path().join("data"));
-    run_ok(&[
-        "generate",
-        "--out",
-        dumps.to_str().unwrap(),
-        "--start",
-        "2024-02-27",
-        "--days",
-        "3",
-        "--projects",
-        "4",
-        "--articles",
-        "3000",
-        "--seed",
-        "3",
-    ]);
+    generate(&dumps, "2024-02-27", 3, 4, 3000, 3);
     let report = run_ok(&[
         "load",
         "--data",
@@ -242,22 +228,8 @@ fn a_load_killed_mid_commit_leaves_the_served_data_intact() {
     let work = tempfile::tempdir().unwrap();
     let (old, new, data) =
         (work.path().join("old"), work.path().join("new"), work.path().join("data"));
-    for (dir, seed) in [(&old, "1"), (&new, "2")] {
-        run_ok(&[
-            "generate",
-            "--out",
-            dir.to_str().unwrap(),
-            "--start",
-            "2024-03-01",
-            "--days",
-            "1",
-            "--projects",
-            "2",
-            "--articles",
-            "2000",
-            "--seed",
-            seed,
-        ]);
+    for (dir, seed) in [(&old, 1), (&new, 2)] {
+        generate(dir, "2024-03-01", 1, 2, 2000, seed);
     }
     run_ok(&[
         "load",
@@ -347,21 +319,7 @@ fn stats_and_a_compacted_copy_describe_and_serve_the_same_data() {
     let work = tempfile::tempdir().unwrap();
     let (dumps, data, copy) =
         (work.path().join("dumps"), work.path().join("data"), work.path().join("copy"));
-    run_ok(&[
-        "generate",
-        "--out",
-        dumps.to_str().unwrap(),
-        "--start",
-        "2024-03-01",
-        "--days",
-        "2",
-        "--projects",
-        "2",
-        "--articles",
-        "600",
-        "--seed",
-        "5",
-    ]);
+    generate(&dumps, "2024-03-01", 2, 2, 600, 5);
     let report = run_ok(&[
         "load",
         "--data",
@@ -442,6 +400,21 @@ fn bad_input_gets_a_clear_error_and_a_failure_exit() {
         assert!(err.contains(needle), "{args:?}: {err}");
     };
     failure(&["serve", "--listen", "127.0.0.1:0"], "the embedded store needs --data DIR");
+    // Serving flags: each mistake named.
+    let serve_dir = tempfile::tempdir().unwrap();
+    let serve_data = serve_dir.path().to_str().unwrap();
+    for (flag, value, needle) in [
+        (
+            "--trusted-proxy",
+            "nonsense",
+            "--trusted-proxy \"nonsense\" is not an address or a CIDR block",
+        ),
+        ("--rate-limit", "pageviews", "expected ROUTE=N"),
+        ("--rate-limit", "pageviews=0", "the limit must be at least 1"),
+        ("--max-store-reads", "0", "--max-store-reads must be at least 1"),
+    ] {
+        failure(&["serve", "--listen", "127.0.0.1:0", "--data", serve_data, flag, value], needle);
+    }
     failure(&["clickhouse", "drop"], "drops database aqs and all its data: add --yes");
     // Port 1 on loopback refuses connections: the error names the server.
     failure(

@@ -226,15 +226,30 @@ async fn if_none_match_gets_304_with_or_without_the_cache() {
         assert_eq!(other.status, StatusCode::OK);
         assert_eq!(other.body, first.body);
         // Errors carry no ETag and are never cached by clients.
-        let missing =
-            send(app, "GET", &ARTICLE.replace("Main_Page", "Nope"), &[("if-none-match", "*")])
-                .await;
+        let missing = send(
+            app.clone(),
+            "GET",
+            &ARTICLE.replace("Main_Page", "Nope"),
+            &[("if-none-match", "*")],
+        )
+        .await;
         assert_eq!(missing.status, StatusCode::NOT_FOUND);
         assert_eq!(missing.header("etag"), None);
         assert_eq!(
             missing.header("cache-control"),
             Some("private, max-age=0, s-maxage=0, must-revalidate")
         );
+        if cache {
+            // The four 304s and the other 200 were hits; the first answer, the 404 and this
+            // scrape were misses.
+            let metrics = String::from_utf8(send(app, "GET", "/metrics", &[]).await.body).unwrap();
+            for line in [
+                r#"aqs_response_cache_lookups_total{outcome="hit"} 5"#,
+                r#"aqs_response_cache_lookups_total{outcome="miss"} 3"#,
+            ] {
+                assert!(metrics.contains(line), "{line} missing from:\n{metrics}");
+            }
+        }
     }
 }
 
@@ -336,7 +351,12 @@ async fn a_disallowed_article_is_hidden_at_once_and_shown_again() {
     let top = send(app.clone(), "GET", TOP, &[]).await.json();
     assert_eq!(top["items"][0]["articles"][0]["article"], "Main_Page");
 
+    let before = String::from_utf8(send(app.clone(), "GET", "/metrics", &[]).await.body).unwrap();
+    assert!(before.contains("aqs_disallowed_articles 0\n"), "{before}");
     assert!(lists.change_disallowed("en.wikipedia", "main_page", true).unwrap());
+    let after = String::from_utf8(send(app.clone(), "GET", "/metrics", &[]).await.body).unwrap();
+    assert!(after.contains("aqs_disallowed_articles 1\n"), "{after}");
+    assert!(after.contains("aqs_store_generation_changes_total 1\n"), "{after}");
     let hidden = send(app.clone(), "GET", ARTICLE, &[]).await;
     assert_eq!(hidden.status, StatusCode::NOT_FOUND, "the cached answer is not served");
     // Through the other prefix and a project spelling too.

@@ -72,6 +72,27 @@ pub fn run_ok(args: &[&str]) -> String {
     text
 }
 
+/// `aqs generate` of a sample: first day (YYYY-MM-DD), days, projects, articles and seed.
+pub fn generate(out: &Path, start: &str, days: u32, projects: usize, articles: usize, seed: u64) {
+    let (days, projects, articles, seed) =
+        (days.to_string(), projects.to_string(), articles.to_string(), seed.to_string());
+    run_ok(&[
+        "generate",
+        "--out",
+        out.to_str().unwrap(),
+        "--start",
+        start,
+        "--days",
+        &days,
+        "--projects",
+        &projects,
+        "--articles",
+        &articles,
+        "--seed",
+        &seed,
+    ]);
+}
+
 pub fn serve(data: &Path) -> (Running, String) {
     serve_with(&["--data", data.to_str().unwrap()])
 }

@@ -11,19 +11,7 @@ const TOKEN: &str = "test-admin-token";
 /// A small store: two days of generated dumps, loaded.
 fn loaded_store(dir: &Path) -> std::path::PathBuf {
     let (dumps, data) = (dir.join("dumps"), dir.join("data"));
-    run_ok(&[
-        "generate",
-        "--out",
-        dumps.to_str().unwrap(),
-        "--start",
-        "2024-03-01",
-        "--days",
-        "2",
-        "--projects",
-        "2",
-        "--articles",
-        "500",
-    ]);
+    generate(&dumps, "2024-03-01", 2, 2, 500, 1);
     run_ok(&[
         "load",
         "--data",
@@ -279,6 +267,9 @@ fn an_abusive_client_gets_429s_and_barely_slows_others() {
         throttled += t;
     }
     assert!(throttled > ok, "the abuser is throttled: {ok} served, {throttled} refused");
+    // `--access-log false`: not one access line for all these requests.
+    let access_lines = server.lines.try_iter().filter(|l| l.contains("aqs::access")).count();
+    assert_eq!(access_lines, 0);
     assert!(ok <= 100 + 100 * 3, "at most the bucket plus 100/s over ~2 s: {ok}");
     // Loose: the polite client's median stays within a few milliseconds of its baseline.
     assert!(
