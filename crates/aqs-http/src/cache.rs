@@ -4,22 +4,22 @@
 //! `max-age` of four hours.
 //!
 //! Most clients send `accept-encoding: gzip` (browsers, `requests`, `curl --compressed`), so an
-//! entry also keeps its body gzipped, made once when such a client asks for it again (or at
-//! once for bodies of [`GZIP_ON_MISS_BYTES`] and more): a hot top list is compressed once, not
-//! on every request. Answers carry `vary: accept-encoding` either way, as the compression layer
-//! gives them when the cache is off.
+//! entry also keeps its body gzipped, made once: at once for bodies of [`GZIP_ON_MISS_BYTES`]
+//! and more, and for smaller ones when gzip clients have asked for them [`GZIP_AFTER_HITS`]
+//! times. A hot top list is compressed once, not on every request. Answers carry
+//! `vary: accept-encoding` either way, as they do when the cache is off.
 
 use crate::AppState;
 use crate::headers::{DATA_CACHE_CONTROL, JSON_CONTENT_TYPE};
-use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use axum::body::{Body, Bytes, HttpBody};
+use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use flate2::{Compress, FlushCompress, Status};
 use quick_cache::Weighter;
 use std::cell::RefCell;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 /// Bodies larger than this are not cached.
@@ -29,14 +29,15 @@ const MAX_AGE: Duration = Duration::from_secs(14_400);
 
 /// A cached data answer: only the etag is kept of its headers (content type and cache
 /// control are the same for every data answer), to keep entries small.
-#[derive(Clone)]
 struct Entry {
     generation: u64,
     made: Instant,
     etag: HeaderValue,
     body: Bytes,
-    /// The body gzipped, once a client that accepts gzip has asked for it.
+    /// The body gzipped, once it is worth it (see [`GZIP_AFTER_HITS`]).
     gzip: Option<Bytes>,
+    /// Times the entry has answered a gzip client (misses included).
+    gzip_requests: AtomicU32,
 }
 
 #[derive(Clone)]
@@ -88,13 +89,19 @@ impl ResponseCache {
     }
 }
 
-/// Bodies this small are sent as they are (the compression layer's default threshold).
+/// Bodies this small are always sent as they are.
 const MIN_GZIP_BYTES: usize = 32;
 /// On a miss, a body is gzipped only from this size on: smaller ones fit TCP's initial
 /// congestion window (10 segments) either way, so compressing them saves the client no round
 /// trip, and it cost the server an eighth of its throughput. Cached bodies are gzipped from
-/// `MIN_GZIP_BYTES` on, once, the second time they are asked for.
+/// `MIN_GZIP_BYTES` on, once, when gzip clients have asked for them [`GZIP_AFTER_HITS`] times.
 pub const GZIP_ON_MISS_BYTES: usize = 8192;
+/// A small cached body is gzipped when gzip clients ask for it this many times. Gzipping a
+/// body of a few kilobytes costs more than sending it plain a few times (most of the cost is
+/// resetting the compressor's 128 KB of tables); the gzipped copy pays off for the bodies
+/// asked for again and again (the hot articles), not for the long tail asked for once or twice.
+/// Either way such a body fits the first round trip.
+pub const GZIP_AFTER_HITS: u32 = 4;
 
 /// Whether `accept-encoding` allows gzip: a `gzip` (or `*`) coding whose `q` is not zero.
 pub fn accepts_gzip(headers: &HeaderMap) -> bool {
@@ -159,22 +166,23 @@ fn answer(etag: HeaderValue, body: Bytes, gzipped: bool) -> Response {
 
 /// The answer for an entry, gzipped when asked for, adding the gzipped body to the cache the
 /// first time it is needed.
-fn serve(
-    cache: &ResponseCache,
-    key: String,
-    entry: Arc<Entry>,
-    wants_gzip: bool,
-    hit: bool,
-) -> Response {
+fn serve(cache: &ResponseCache, key: String, entry: Arc<Entry>, wants_gzip: bool) -> Response {
     let compressible = entry.body.len() >= MIN_GZIP_BYTES;
-    let gzip_now = hit || entry.body.len() >= GZIP_ON_MISS_BYTES;
+    let gzip_now = entry.body.len() >= GZIP_ON_MISS_BYTES
+        || (wants_gzip
+            && entry.gzip_requests.fetch_add(1, Ordering::Relaxed) + 1 >= GZIP_AFTER_HITS);
     let mut response = if wants_gzip && compressible && gzip_now {
         match &entry.gzip {
             Some(gz) => answer(entry.etag.clone(), gz.clone(), true),
             None => match gzip(&entry.body) {
                 Some(gz) => {
-                    let mut with_gzip = Entry::clone(&entry);
-                    with_gzip.gzip = Some(gz.clone());
+                    let with_gzip = Entry {
+                        etag: entry.etag.clone(),
+                        body: entry.body.clone(),
+                        gzip: Some(gz.clone()),
+                        gzip_requests: AtomicU32::new(GZIP_AFTER_HITS),
+                        ..*entry
+                    };
                     cache.entries.insert(key, Arc::new(with_gzip));
                     answer(entry.etag.clone(), gz, true)
                 }
@@ -187,61 +195,95 @@ fn serve(
     if compressible {
         response.headers_mut().insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     }
-    response.extensions_mut().insert(EncodingChosen);
     response
 }
 
-/// Marks an answer whose encoding the cache chose, for the compression layer to leave alone.
-#[derive(Debug, Clone, Copy)]
-pub struct EncodingChosen;
-
-/// The compression layer's predicate: its defaults, except for answers the cache encoded.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct CompressUnlessChosen;
-
-impl tower_http::compression::Predicate for CompressUnlessChosen {
-    fn should_compress<B: axum::body::HttpBody>(&self, response: &axum::http::Response<B>) -> bool {
-        response.extensions().get::<EncodingChosen>().is_none()
-            && tower_http::compression::DefaultPredicate::new().should_compress(response)
-    }
+/// What the cache has for a request.
+pub enum Lookup {
+    /// The answer, from the cache.
+    Hit(Response),
+    /// Not there: the handler's answer goes to [`keep`].
+    Miss(Miss),
+    /// No cache, or a request it does not keep (not a `GET`, or the store did not answer).
+    Pass,
 }
 
-/// Middleware: answers from the cache when it can, and keeps fresh `200` answers.
-pub async fn cache_responses(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
+/// A request the cache did not have, and the generation its answer will be kept under.
+pub struct Miss {
+    key: String,
+    generation: u64,
+}
+
+/// Looks a request up in the cache.
+pub fn lookup(state: &AppState, request: &Request, wants_gzip: bool) -> Lookup {
     let Some(cache) = state.cache.as_ref().filter(|_| request.method() == Method::GET) else {
-        return next.run(request).await;
+        return Lookup::Pass;
     };
-    let Ok(generation) = state.pageviews.generation() else {
-        return next.run(request).await;
-    };
+    let Ok(generation) = state.pageviews.generation() else { return Lookup::Pass };
     let key = request.uri().path().to_string();
-    let wants_gzip = accepts_gzip(request.headers());
     if let Some(entry) = cache.entries.get(&key) {
         if entry.generation == generation && entry.made.elapsed() < MAX_AGE {
             state.ops.metrics.cache_lookup(true);
-            return serve(cache, key, entry, wants_gzip, true);
+            return Lookup::Hit(serve(cache, key, entry, wants_gzip));
         }
     }
     state.ops.metrics.cache_lookup(false);
-    let response = next.run(request).await;
+    Lookup::Miss(Miss { key, generation })
+}
+
+/// Keeps a fresh `200` answer (one with an ETag) and answers from the new entry; other
+/// answers pass as they are. The flag says whether the cache chose the answer's encoding.
+pub async fn keep(
+    state: &AppState,
+    miss: Miss,
+    response: Response,
+    wants_gzip: bool,
+) -> (Response, bool) {
+    let Some(cache) = state.cache.as_ref() else { return (response, false) };
     let Some(etag) = response
         .headers()
         .get(header::ETAG)
         .filter(|_| response.status() == StatusCode::OK)
         .cloned()
     else {
-        return response;
+        return (response, false);
     };
     let Ok(body) = axum::body::to_bytes(response.into_body(), MAX_ENTRY_BYTES).await else {
-        return (StatusCode::INTERNAL_SERVER_ERROR, "response too large to buffer").into_response();
+        let failed = (StatusCode::INTERNAL_SERVER_ERROR, "response too large to buffer");
+        return (failed.into_response(), false);
     };
     // A large body is gzipped before the entry goes in, so that it goes in once.
     let gzip = (wants_gzip && body.len() >= GZIP_ON_MISS_BYTES).then(|| gzip(&body)).flatten();
-    let entry = Arc::new(Entry { generation, made: Instant::now(), etag, body, gzip });
+    let Miss { key, generation } = miss;
+    let gzip_requests = AtomicU32::new(0);
+    let entry =
+        Arc::new(Entry { generation, made: Instant::now(), etag, body, gzip, gzip_requests });
     cache.entries.insert(key.clone(), Arc::clone(&entry));
-    serve(cache, key, entry, wants_gzip, false)
+    (serve(cache, key, entry, wants_gzip), true)
+}
+
+/// Gzips an answer that did not come from the cache, as the cache does on a miss: when the
+/// client accepts gzip and the body has at least [`GZIP_ON_MISS_BYTES`]. Every body of
+/// [`MIN_GZIP_BYTES`] or more gets `vary: accept-encoding`, since it could have been gzipped.
+pub async fn gzip_uncached(mut response: Response, wants_gzip: bool) -> Response {
+    let Some(size) = response.body().size_hint().exact() else { return response };
+    if size < MIN_GZIP_BYTES as u64 || response.headers().contains_key(header::CONTENT_ENCODING) {
+        return response;
+    }
+    response.headers_mut().append(header::VARY, HeaderValue::from_static("accept-encoding"));
+    if !wants_gzip || size < GZIP_ON_MISS_BYTES as u64 {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, usize::MAX).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "response body failed").into_response();
+    };
+    match gzip(&body) {
+        Some(gz) => {
+            parts.headers.remove(header::CONTENT_LENGTH);
+            parts.headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            Response::from_parts(parts, Body::from(gz))
+        }
+        None => Response::from_parts(parts, Body::from(body)),
+    }
 }

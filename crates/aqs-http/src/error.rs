@@ -5,13 +5,11 @@
 //! Which error belongs where: [`aqs_core::RequestError`] comes from validation and "no data";
 //! [`aqs_core::StoreError`] from backends, answered as a 500 that hides its text (it is logged
 //! once, here). Handlers and extractors return [`ApiError`]; its response carries
-//! [`ProblemParts`], and the [`render_problems`] middleware writes the body with the request's
-//! method and path.
+//! [`ProblemParts`], and the request pipeline writes the body with the request's method and
+//! path ([`render_pending`]).
 
 use aqs_core::error::{Detail, RequestError, StoreError};
-use axum::extract::Request;
 use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
@@ -68,7 +66,7 @@ struct Problem<'a> {
 }
 
 /// What an error response says, before the request's method and path are known: handlers
-/// and extractors return it inside the response, and [`render_problems`] writes the body.
+/// and extractors return it inside the response, and [`render_pending`] writes the body.
 #[derive(Debug, Clone)]
 pub struct ProblemParts {
     status: StatusCode,
@@ -224,24 +222,18 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// Middleware: writes the AQS problem body of an error response, with the request's method
-/// and path.
-pub async fn render_problems(request: Request, next: Next) -> Response {
-    let (method, uri) = (request.method().clone(), request.uri().clone());
-    let response = next.run(request).await;
-    match response.extensions().get::<ProblemParts>() {
-        Some(parts) => {
-            let mut rendered = parts.render(&method, &uri);
-            // Headers a layer set on the pending answer (`retry-after` of a 429) are kept.
-            for (name, value) in response.headers() {
-                if !rendered.headers().contains_key(name) && name != header::CONTENT_LENGTH {
-                    rendered.headers_mut().insert(name.clone(), value.clone());
-                }
-            }
-            rendered
+/// Writes the AQS problem body of an error response, with the request's method and path;
+/// other responses pass as they are.
+pub fn render_pending(response: Response, method: &Method, uri: &Uri) -> Response {
+    let Some(parts) = response.extensions().get::<ProblemParts>() else { return response };
+    let mut rendered = parts.render(method, uri);
+    // Headers set on the pending answer (`retry-after` of a 429) are kept.
+    for (name, value) in response.headers() {
+        if !rendered.headers().contains_key(name) && name != header::CONTENT_LENGTH {
+            rendered.headers_mut().insert(name.clone(), value.clone());
         }
-        None => response,
     }
+    rendered
 }
 
 /// The route-level 404 (no route matches, or a method a route does not serve).

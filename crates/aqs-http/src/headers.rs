@@ -1,10 +1,10 @@
 //! Response headers of the original service (api-contract §1.8).
 
 use axum::body::{Body, Bytes};
-use axum::extract::Request;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use std::sync::LazyLock;
 
 pub const DATA_CACHE_CONTROL: &str = "s-maxage=14400, max-age=14400";
 pub const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
@@ -27,35 +27,32 @@ const COMMON: [(&str, &str); 11] = [
     ("x-webkit-csp", "default-src 'none'; frame-ancestors 'none'"),
 ];
 
-pub async fn add_common_headers(mut response: Response) -> Response {
-    let headers = response.headers_mut();
-    for (name, value) in COMMON {
-        headers.insert(HeaderName::from_static(name), HeaderValue::from_static(value));
+/// Adds [`COMMON`]. The names are parsed once (`HeaderName::from_static` looks every name up
+/// in the table of standard headers), and the map grows once.
+pub fn add_common_headers(headers: &mut HeaderMap) {
+    static PARSED: LazyLock<Vec<(HeaderName, HeaderValue)>> = LazyLock::new(|| {
+        COMMON
+            .iter()
+            .map(|(name, value)| (HeaderName::from_static(name), HeaderValue::from_static(value)))
+            .collect()
+    });
+    headers.reserve(COMMON.len());
+    for (name, value) in PARSED.iter() {
+        headers.insert(name.clone(), value.clone());
     }
-    response
 }
 
-/// `OPTIONS` on any path answers 200 with an empty body (and the common headers).
-pub async fn answer_options(request: Request) -> Result<Request, Response> {
-    if request.method() == Method::OPTIONS {
-        return Err(StatusCode::OK.into_response());
-    }
-    Ok(request)
-}
-
-/// Middleware: a `GET` or `HEAD` whose `If-None-Match` names the answer's ETag gets a 304
+/// When the request's `If-None-Match` (of a `GET` or `HEAD`) names the answer's ETag: a 304
 /// with the ETag and caching headers and no body (RFC 9110 §13.1.2: weak comparison).
-pub async fn not_modified(request: Request, next: axum::middleware::Next) -> Response {
-    let conditional = matches!(*request.method(), Method::GET | Method::HEAD);
-    let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
-    let response = next.run(request).await;
-    let (Some(wanted), true) = (if_none_match, conditional) else { return response };
+/// Otherwise the answer as it is.
+pub fn not_modified(response: Response, if_none_match: Option<&HeaderValue>) -> Response {
+    let Some(wanted) = if_none_match else { return response };
     let Some(etag) =
         response.headers().get(header::ETAG).filter(|_| response.status() == StatusCode::OK)
     else {
         return response;
     };
-    if !etag_matches(&wanted, etag) {
+    if !etag_matches(wanted, etag) {
         return response;
     }
     let mut answer = StatusCode::NOT_MODIFIED.into_response();
@@ -64,7 +61,6 @@ pub async fn not_modified(request: Request, next: axum::middleware::Next) -> Res
             answer.headers_mut().insert(name, value.clone());
         }
     }
-    answer.extensions_mut().insert(crate::cache::EncodingChosen);
     answer
 }
 

@@ -18,13 +18,14 @@ pub mod observe;
 pub mod openapi;
 pub mod ops;
 mod pageviews;
+pub mod pipeline;
 pub mod routes;
 pub mod service;
 pub mod throttle;
 
 use aqs_core::pageviews::PageviewsRead;
 use axum::Router;
-use axum::middleware::{from_fn, from_fn_with_state, map_request, map_response};
+use axum::middleware::from_fn_with_state;
 
 /// The router type, for the binary (which does not depend on axum itself).
 pub mod axum_router {
@@ -113,9 +114,9 @@ pub enum StoreCalls {
 pub const PREFIXES: [&str; 2] = ["/metrics", "/api/rest_v1/metrics"];
 
 /// The whole API, with the server's own routes (`/healthz`, `/metrics`, `/`,
-/// `/openapi.json`). Layers, from the outside in: common headers, observation (request id,
-/// metrics, access log), compression, `OPTIONS`, 304s, problem bodies, throttling, the
-/// request timeout, the response cache.
+/// `/openapi.json`). Every request goes through one layer, [`pipeline`]: observation (request
+/// id, metrics, access log), `OPTIONS`, throttling, the response cache, the request timeout,
+/// problem bodies, 304s, compression and the common headers.
 pub fn router(state: AppState) -> Router {
     use axum::routing::get;
     let mut app = Router::new()
@@ -130,20 +131,7 @@ pub fn router(state: AppState) -> Router {
     }
     app.fallback(error::route_not_found)
         .method_not_allowed_fallback(error::route_not_found)
-        .layer(from_fn_with_state(state.clone(), cache::cache_responses))
-        .layer(from_fn_with_state(state.clone(), ops::timeout))
-        .layer(from_fn_with_state(state.clone(), throttle::throttle))
-        .layer(from_fn(error::render_problems))
-        .layer(from_fn(headers::not_modified))
-        .layer(map_request(headers::answer_options))
-        .layer(
-            tower_http::compression::CompressionLayer::new()
-                .gzip(true)
-                .quality(tower_http::CompressionLevel::Fastest)
-                .compress_when(cache::CompressUnlessChosen),
-        )
-        .layer(from_fn_with_state(state.clone(), observe::observe))
-        .layer(map_response(headers::add_common_headers))
+        .layer(from_fn_with_state(state.clone(), pipeline::pipeline))
         .with_state(state)
 }
 

@@ -1,12 +1,12 @@
-//! The outermost layer: gives every request an id (the client's `x-request-id` if it sent a
-//! sane one), echoes it in the answer, counts the request in the metrics, and writes the
-//! access log line through `tracing` (target `aqs::access`; JSON with `--log-format json`).
+//! The first and last step of the request pipeline ([`crate::pipeline`]): gives every request
+//! an id (the client's `x-request-id` if it sent a sane one), echoes it in the answer, counts
+//! the request in the metrics, and writes the access log line through `tracing` (target
+//! `aqs::access`; JSON with `--log-format json`).
 
 use crate::AppState;
 use crate::throttle::{Caller, OTHER, peer_ip};
-use axum::extract::{Request, State};
-use axum::http::HeaderValue;
-use axum::middleware::Next;
+use axum::extract::Request;
+use axum::http::{HeaderValue, Method};
 use axum::response::Response;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -48,39 +48,61 @@ pub fn route_label(path: &str) -> &'static str {
     }
 }
 
-/// Middleware: request id, metrics and access log.
-pub async fn observe(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let id = match request.headers().get(REQUEST_ID) {
-        Some(id) if acceptable(id) => id.clone(),
-        _ => new_request_id(),
-    };
-    let client = match &state.ops.throttle {
-        Some(throttle) => throttle.client_ip(peer_ip(&request), request.headers()),
-        None => crate::throttle::client_ip(peer_ip(&request), request.headers(), &[]),
-    };
-    let route = route_label(request.uri().path());
-    request.extensions_mut().insert(Caller { ip: client, route });
-    let access_log = state.ops.options.access_log;
-    let logged = access_log.then(|| (request.method().clone(), request.uri().path().to_string()));
-    let mut response = next.run(request).await;
-    let elapsed = started.elapsed();
-    let status = response.status().as_u16();
-    state.ops.metrics.request(route, status, elapsed);
-    if let Some((method, path)) = logged {
-        tracing::info!(
-            target: "aqs::access",
-            request_id = id.to_str().unwrap_or(""),
-            client = %client,
-            method = method.as_str(),
-            path,
-            route,
-            status,
-            duration_us = elapsed.as_micros() as u64,
-        );
+/// What the pipeline learns of a request when it arrives, and uses again when the answer
+/// leaves: its id, who asked for which route, and when.
+pub struct Observation {
+    started: Instant,
+    id: HeaderValue,
+    caller: Caller,
+    /// Method and path, kept only when the access log is on.
+    logged: Option<(Method, String)>,
+}
+
+impl Observation {
+    /// Starts observing a request: its id (the client's, if sane) and its caller.
+    pub fn start(state: &AppState, request: &Request) -> Observation {
+        let started = Instant::now();
+        let id = match request.headers().get(REQUEST_ID) {
+            Some(id) if acceptable(id) => id.clone(),
+            _ => new_request_id(),
+        };
+        let ip = match &state.ops.throttle {
+            Some(throttle) => throttle.client_ip(peer_ip(request), request.headers()),
+            None => crate::throttle::client_ip(peer_ip(request), request.headers(), &[]),
+        };
+        let caller = Caller { ip, route: route_label(request.uri().path()) };
+        let logged = state
+            .ops
+            .options
+            .access_log
+            .then(|| (request.method().clone(), request.uri().path().to_string()));
+        Observation { started, id, caller, logged }
     }
-    response.headers_mut().insert(REQUEST_ID, id);
-    response
+
+    pub fn caller(&self) -> Caller {
+        self.caller
+    }
+
+    /// Counts the answer in the metrics, writes the access log line and adds the request id.
+    pub fn finish(self, state: &AppState, response: &mut Response) {
+        let elapsed = self.started.elapsed();
+        let status = response.status().as_u16();
+        let Caller { ip, route } = self.caller;
+        state.ops.metrics.request(route, status, elapsed);
+        if let Some((method, path)) = self.logged {
+            tracing::info!(
+                target: "aqs::access",
+                request_id = self.id.to_str().unwrap_or(""),
+                client = %ip,
+                method = method.as_str(),
+                path,
+                route,
+                status,
+                duration_us = elapsed.as_micros() as u64,
+            );
+        }
+        response.headers_mut().insert(REQUEST_ID, self.id);
+    }
 }
 
 #[cfg(test)]

@@ -10,8 +10,6 @@ use crate::error::ApiError;
 use crate::lists::Lists;
 use crate::metrics::{Metrics, Shed};
 use crate::throttle::{Throttle, ThrottleConfig, ThrottleMode};
-use axum::extract::{Request, State};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -99,14 +97,14 @@ impl StoreGate {
     }
 }
 
-/// Middleware: answers a request that runs past the timeout with a 503.
-pub async fn timeout(
-    State(state): State<crate::AppState>,
-    request: Request,
-    next: Next,
+/// Runs a handler, answering a 503 (its problem body still to be written) if it runs past
+/// the request timeout.
+pub async fn with_timeout(
+    state: &crate::AppState,
+    handler: impl std::future::Future<Output = Response>,
 ) -> Response {
     let limit = state.ops.options.request_timeout;
-    match tokio::time::timeout(limit, next.run(request)).await {
+    match tokio::time::timeout(limit, handler).await {
         Ok(response) => response,
         Err(_) => {
             state.ops.metrics.shed(Shed::Timeout);

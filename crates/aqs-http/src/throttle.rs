@@ -12,9 +12,8 @@
 use crate::AppState;
 use crate::error::ApiError;
 use crate::routes::{ROUTES, default_limit};
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, Request};
 use axum::http::{HeaderMap, HeaderValue};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
 use governor::nanos::Nanos;
@@ -244,7 +243,7 @@ pub fn client_ip(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpNet]) -
     client
 }
 
-/// Who asked and for which route, found once by the observe layer for the layers inside it.
+/// Who asked and for which route, found once per request ([`crate::observe::Observation`]).
 #[derive(Debug, Clone, Copy)]
 pub struct Caller {
     pub ip: IpAddr,
@@ -257,32 +256,22 @@ pub fn peer_ip(request: &Request) -> Option<IpAddr> {
     request.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip())
 }
 
-/// Middleware: the rate limit of the request's route and client.
-pub async fn throttle(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let Some(throttle) = state.ops.throttle.as_ref() else {
-        return next.run(request).await;
-    };
-    let Caller { ip, route } = match request.extensions().get::<Caller>() {
-        Some(caller) => *caller,
-        // Outside the full router (no observe layer): work it out here.
-        None => Caller {
-            ip: throttle.client_ip(peer_ip(&request), request.headers()),
-            route: crate::observe::route_label(request.uri().path()),
-        },
-    };
-    let Err(wait) = throttle.check(route, ip) else {
-        return next.run(request).await;
-    };
+/// The rate limit of the caller's route: `Err` with the 429 (its problem body still to be
+/// written) when the caller is over it and limits are enforced.
+pub fn admit(state: &AppState, caller: Caller) -> Result<(), Response> {
+    let Some(throttle) = state.ops.throttle.as_ref() else { return Ok(()) };
+    let Caller { ip, route } = caller;
+    let Err(wait) = throttle.check(route, ip) else { return Ok(()) };
     state.ops.metrics.throttled(route, throttle.mode());
     if throttle.mode() == ThrottleMode::LogOnly {
         tracing::info!(route, client = %ip, "request over its rate limit (log-only)");
-        return next.run(request).await;
+        return Ok(());
     }
     let mut response = ApiError::RateLimited.into_response();
     response
         .headers_mut()
         .insert("retry-after", HeaderValue::from_str(&wait.to_string()).unwrap_or(ONE));
-    response
+    Err(response)
 }
 
 const ONE: HeaderValue = HeaderValue::from_static("1");

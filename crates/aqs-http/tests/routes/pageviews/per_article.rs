@@ -60,6 +60,21 @@ async fn gzip_when_asked() {
 }
 
 #[tokio::test]
+async fn small_answers_and_errors_are_not_gzipped() {
+    // Under 8 KiB a body fits the first round trip; gzipping it would cost the server more
+    // than it saves (an abusive client's 429s included).
+    let small = "/metrics/pageviews/per-article/en.wikipedia/all-access/all-agents/Main_Page/daily/20150701/20150702";
+    let missing = "/metrics/pageviews/per-article/en.wikipedia/all-access/all-agents/No_Such_Page/daily/20150701/20150702";
+    for (uri, status) in [(small, 200), (missing, 404)] {
+        let answer = call_with("GET", uri, &[("accept-encoding", "gzip")]).await;
+        assert_eq!(answer.status, status);
+        assert_eq!(answer.header("content-encoding"), None);
+        assert_eq!(answer.header("vary"), Some("accept-encoding"));
+        assert_eq!(answer.body, get(uri).await.body);
+    }
+}
+
+#[tokio::test]
 async fn head_and_options() {
     let uri = "/metrics/pageviews/per-article/en.wikipedia/all-access/all-agents/Main_Page/daily/20150701/20150702";
     let head = call_with("HEAD", uri, &[]).await;
