@@ -11,25 +11,35 @@ if os.getenv("ONE_PATH") then
 else
   for line in io.lines(os.getenv("PATHS")) do paths[#paths + 1] = line end
 end
+local clients = tonumber(os.getenv("CLIENTS") or "0")
 local threads = 0
 setup = function(thread)
   thread:set("counter", threads * 1000003)
   threads = threads + 1
 end
-local headers = {}
-local encoding = os.getenv("ACCEPT_ENCODING")
-if encoding and encoding ~= "" then headers["Accept-Encoding"] = encoding end
-local clients = tonumber(os.getenv("CLIENTS") or "0")
-local forwarded = os.getenv("FORWARDED_FOR")
-if forwarded and forwarded ~= "" then headers["X-Forwarded-For"] = forwarded end
+-- Every request is formatted once, in each thread's init, so that wrk spends its time on the
+-- server's answers rather than on Lua (formatting a request per call cost wrk a fifth of the
+-- mix's throughput). With ONE_PATH and CLIENTS, the one path is sent as CLIENTS clients.
+local requests = {}
+init = function(args)
+  local headers = {}
+  local encoding = os.getenv("ACCEPT_ENCODING")
+  if encoding and encoding ~= "" then headers["Accept-Encoding"] = encoding end
+  local forwarded = os.getenv("FORWARDED_FOR")
+  if forwarded and forwarded ~= "" then headers["X-Forwarded-For"] = forwarded end
+  local count = math.max(#paths, #paths == 1 and clients or 0)
+  for i = 1, count do
+    if clients > 0 then
+      local c = (i * 104729) % clients
+      headers["X-Forwarded-For"] = string.format("10.%d.%d.%d", math.floor(c / 65536), math.floor(c / 256) % 256, c % 256)
+    end
+    requests[i] = wrk.format("GET", paths[(i - 1) % #paths + 1], headers)
+  end
+end
 counter = 0
 request = function()
   counter = counter + 1
-  if clients > 0 then
-    local c = (counter * 104729) % clients
-    headers["X-Forwarded-For"] = string.format("10.%d.%d.%d", math.floor(c / 65536), math.floor(c / 256) % 256, c % 256)
-  end
-  return wrk.format("GET", paths[(counter * 7919) % #paths + 1], headers)
+  return requests[(counter * 7919) % #requests + 1]
 end
 done = function(summary, latency, requests)
   local non2xx = summary.errors.status

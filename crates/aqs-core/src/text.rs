@@ -1,23 +1,32 @@
 //! Small text helpers that reproduce JavaScript string semantics where AQS 1.0 relied on them.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 /// Compares two strings as JavaScript's `<`/`>` do: by UTF-16 code units.
 pub fn js_compare(a: &str, b: &str) -> Ordering {
+    if a.is_ascii() && b.is_ascii() {
+        return a.cmp(b);
+    }
     a.encode_utf16().cmp(b.encode_utf16())
 }
 
 /// JavaScript's `s.length`: the number of UTF-16 code units.
 pub fn js_length(s: &str) -> usize {
-    s.encode_utf16().count()
+    if s.is_ascii() { s.len() } else { s.encode_utf16().count() }
 }
 
-/// JavaScript's `s.substring(start, end)` on UTF-16 code units, lossily re-encoded.
-pub fn js_substring(s: &str, start: usize, end: usize) -> String {
+/// JavaScript's `s.substring(start, end)` on UTF-16 code units, lossily re-encoded. ASCII text
+/// (every valid date) is sliced without a copy.
+pub fn js_substring(s: &str, start: usize, end: usize) -> Cow<'_, str> {
+    if s.is_ascii() {
+        let end = end.min(s.len());
+        return Cow::Borrowed(&s[start.min(end)..end]);
+    }
     let units: Vec<u16> = s.encode_utf16().collect();
     let end = end.min(units.len());
     let start = start.min(end);
-    String::from_utf16_lossy(&units[start..end])
+    Cow::Owned(String::from_utf16_lossy(&units[start..end]))
 }
 
 /// JavaScript's `parseInt(s, 10)`: leading white space, an optional sign, then the longest run of
@@ -56,5 +65,11 @@ mod tests {
         assert_eq!(js_compare("20150701", "2015070100"), Ordering::Less);
         assert_eq!(js_length("é😀"), 3);
         assert_eq!(js_substring("abcdef", 4, 10), "ef");
+        assert_eq!(js_substring("abcdef", 5, 2), "");
+        // Outside ASCII, positions count UTF-16 units; a split surrogate pair becomes U+FFFD.
+        assert_eq!(js_substring("é😀x", 1, 4), "😀x");
+        assert_eq!(js_substring("é😀x", 0, 2), "é\u{fffd}");
+        assert_eq!(js_compare("\u{ffff}", "😀"), Ordering::Greater);
+        assert_eq!(js_compare("abc", "abd"), Ordering::Less);
     }
 }

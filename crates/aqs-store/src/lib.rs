@@ -77,7 +77,10 @@ struct Tables {
 }
 
 /// What readers cache between requests; rebuilt when the generation changes.
+#[derive(Clone)]
 struct Snapshot {
+    /// The LMDB transaction id it was read at (or last found current at).
+    txn_id: usize,
     generation: u64,
     manifest: Manifest,
     project_ids: HashMap<String, u16>,
@@ -88,6 +91,8 @@ struct Inner {
     pause_before_commit: Option<std::time::Duration>,
     tables: Tables,
     snapshot: RwLock<Option<Arc<Snapshot>>>,
+    /// The generation as of LMDB's last committed transaction id: `(txn id, generation)`.
+    generation: Mutex<(u64, u64)>,
     path: PathBuf,
 }
 
@@ -146,6 +151,7 @@ impl EmbeddedStore {
             pause_before_commit: options.pause_before_commit,
             tables,
             snapshot: RwLock::new(None),
+            generation: Mutex::new((0, 0)),
             path: path.clone(),
         });
         check_format(&inner)?;
@@ -230,13 +236,34 @@ impl EmbeddedStore {
         self.inner.env.read_txn().map_err(engine)
     }
 
+    /// The store's generation, asked on every request (the response cache compares it). A
+    /// read transaction is opened only when LMDB's last committed transaction id moved since
+    /// the last answer; that id is read from the map without a transaction or a lock, and
+    /// every commit (this process's or a loader's) moves it.
+    pub(crate) fn current_generation(&self) -> StoreResult<u64> {
+        let txn_id = self.inner.env.info().last_txn_id as u64;
+        let mut known = self.inner.generation.lock().unwrap_or_else(|p| p.into_inner());
+        if known.0 != txn_id || txn_id == 0 {
+            let rtxn = self.read_txn()?;
+            *known = (txn_id, read_generation(&self.inner.tables, &rtxn)?);
+        }
+        Ok(known.1)
+    }
+
     /// The snapshot for this read transaction, from the cache when nothing changed.
     fn snapshot(&self, rtxn: &RoTxn<'_, WithoutTls>) -> StoreResult<Arc<Snapshot>> {
+        let txn_id = rtxn.id();
+        let cached = self.inner.snapshot.read().unwrap_or_else(|p| p.into_inner()).clone();
+        if let Some(s) = cached.as_ref().filter(|s| s.txn_id == txn_id) {
+            return Ok(Arc::clone(s));
+        }
         let generation = read_generation(&self.inner.tables, rtxn)?;
-        if let Some(s) = self.inner.snapshot.read().unwrap_or_else(|p| p.into_inner()).as_ref() {
-            if s.generation == generation {
-                return Ok(Arc::clone(s));
-            }
+        if let Some(s) = cached.filter(|s| s.generation == generation) {
+            // Newer transactions that did not change the data: remember this one as current.
+            let current = Arc::new(Snapshot { txn_id, ..Snapshot::clone(&s) });
+            *self.inner.snapshot.write().unwrap_or_else(|p| p.into_inner()) =
+                Some(Arc::clone(&current));
+            return Ok(current);
         }
         let tables = &self.inner.tables;
         let manifest = match tables.meta.get(rtxn, META_MANIFEST).map_err(engine)? {
@@ -250,7 +277,7 @@ impl EmbeddedStore {
             let id = u16::from_be_bytes(id.try_into().map_err(|_| codec::corrupt("project id"))?);
             project_ids.insert(name.to_string(), id);
         }
-        let snapshot = Arc::new(Snapshot { generation, manifest, project_ids });
+        let snapshot = Arc::new(Snapshot { txn_id, generation, manifest, project_ids });
         *self.inner.snapshot.write().unwrap_or_else(|p| p.into_inner()) =
             Some(Arc::clone(&snapshot));
         Ok(snapshot)

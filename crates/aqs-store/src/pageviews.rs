@@ -155,8 +155,17 @@ fn resolve_month(
     Ok(out)
 }
 
+/// The day bits of `month` within `first..=last`, by arithmetic on epoch days (no calendar
+/// conversion per day: this runs on every per-article read).
 fn range_mask(month: YearMonth, first: Day, last: Day) -> u64 {
-    month.days().filter(|d| *d >= first && *d <= last).fold(0, |m, d| m | day_bit(d))
+    let start = month.first_day().epoch_days();
+    let end = start + i32::from(month.len()) - 1;
+    let (low, high) = (first.epoch_days().max(start), last.epoch_days().min(end));
+    if low > high {
+        return 0;
+    }
+    let width = (high - low + 1) as u32;
+    ((1u64 << width) - 1) << (low - start)
 }
 
 fn months_between(first: Day, last: Day) -> Vec<YearMonth> {
@@ -182,8 +191,7 @@ impl PageviewsRead for EmbeddedStore {
     }
 
     fn generation(&self) -> StoreResult<u64> {
-        let rtxn = self.read_txn()?;
-        crate::read_generation(&self.inner.tables, &rtxn)
+        self.current_generation()
     }
 
     fn article_series(
@@ -842,6 +850,26 @@ fn project_day_ranges(project: u16, day: Day) -> Vec<([u8; 9], [u8; 9])> {
 mod tests {
     use super::*;
     use crate::StoreOptions;
+
+    #[test]
+    fn range_masks_match_the_days_they_name() {
+        let day = |y, m, d| Day::from_ymd(y, m, d).unwrap();
+        for month in [YearMonth::new(2024, 2).unwrap(), YearMonth::new(2023, 12).unwrap()] {
+            for (first, last) in [
+                (day(2023, 11, 20), day(2024, 3, 1)),
+                (day(2024, 2, 10), day(2024, 2, 10)),
+                (day(2024, 2, 3), day(2024, 2, 29)),
+                (day(2023, 12, 31), day(2024, 2, 2)),
+                (day(2024, 3, 1), day(2024, 3, 9)),
+            ] {
+                let by_day = month
+                    .days()
+                    .filter(|d| *d >= first && *d <= last)
+                    .fold(0, |m, d| m | day_bit(d));
+                assert_eq!(range_mask(month, first, last), by_day, "{month} {first:?}..{last:?}");
+            }
+        }
+    }
 
     #[test]
     fn merges_stream_across_chunk_boundaries() {
