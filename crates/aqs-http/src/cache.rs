@@ -33,11 +33,61 @@ struct Entry {
     generation: u64,
     made: Instant,
     etag: HeaderValue,
-    body: Bytes,
+    body: Kept,
     /// The body gzipped, once it is worth it (see [`GZIP_AFTER_HITS`]).
     gzip: Option<Bytes>,
     /// Times the entry has answered a gzip client (misses included).
     gzip_requests: AtomicU32,
+}
+
+/// An entry's body as kept. Bodies under [`GZIP_ON_MISS_BYTES`] (per-article answers, most
+/// of what is cached) are kept LZ4-compressed: their JSON repeats its fields on every item
+/// and shrinks about ninefold, so the cache holds several times as many of them, and
+/// compressing and decompressing a few kilobytes with LZ4 costs about a microsecond. Larger
+/// bodies (top lists: few, hot and mostly sent gzipped) are kept as they are.
+enum Kept {
+    Plain(Bytes),
+    Lz4 { packed: Bytes, len: usize },
+}
+
+impl Kept {
+    fn new(body: Bytes) -> Kept {
+        if body.len() < GZIP_ON_MISS_BYTES {
+            let packed = lz4_flex::block::compress(&body);
+            if packed.len() < body.len() {
+                return Kept::Lz4 { packed: Bytes::from(packed), len: body.len() };
+            }
+        }
+        Kept::Plain(body)
+    }
+
+    /// The body's length as sent.
+    fn len(&self) -> usize {
+        match self {
+            Kept::Plain(body) => body.len(),
+            Kept::Lz4 { len, .. } => *len,
+        }
+    }
+
+    /// Bytes held.
+    fn held(&self) -> usize {
+        match self {
+            Kept::Plain(body) => body.len(),
+            Kept::Lz4 { packed, .. } => packed.len(),
+        }
+    }
+
+    /// The body as sent; `None` if it does not decompress to its length (never expected:
+    /// the entry is then dropped and the request answered afresh).
+    fn body(&self) -> Option<Bytes> {
+        match self {
+            Kept::Plain(body) => Some(body.clone()),
+            Kept::Lz4 { packed, len } => lz4_flex::block::decompress(packed, *len)
+                .ok()
+                .filter(|body| body.len() == *len)
+                .map(Bytes::from),
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -47,7 +97,7 @@ impl Weighter<String, Arc<Entry>> for BodySize {
     fn weight(&self, key: &String, entry: &Arc<Entry>) -> u64 {
         // The body and key, and about 200 bytes of entry, table and allocation overhead.
         let gzip = entry.gzip.as_ref().map_or(0, Bytes::len);
-        (key.len() + entry.body.len() + gzip + 200) as u64
+        (key.len() + entry.body.held() + gzip + 200) as u64
     }
 }
 
@@ -165,37 +215,54 @@ fn answer(etag: HeaderValue, body: Bytes, gzipped: bool) -> Response {
 }
 
 /// The answer for an entry, gzipped when asked for, adding the gzipped body to the cache the
-/// first time it is needed.
-fn serve(cache: &ResponseCache, key: String, entry: Arc<Entry>, wants_gzip: bool) -> Response {
-    let compressible = entry.body.len() >= MIN_GZIP_BYTES;
-    let gzip_now = entry.body.len() >= GZIP_ON_MISS_BYTES
+/// first time it is needed. `fresh` is the plain body when the caller has it (on a miss).
+/// `None` when a kept body fails to decompress.
+fn serve(
+    cache: &ResponseCache,
+    key: String,
+    entry: Arc<Entry>,
+    wants_gzip: bool,
+    fresh: Option<Bytes>,
+) -> Option<Response> {
+    let len = entry.body.len();
+    let compressible = len >= MIN_GZIP_BYTES;
+    let gzip_now = len >= GZIP_ON_MISS_BYTES
         || (wants_gzip
             && entry.gzip_requests.fetch_add(1, Ordering::Relaxed) + 1 >= GZIP_AFTER_HITS);
+    let plain = || fresh.clone().or_else(|| entry.body.body());
     let mut response = if wants_gzip && compressible && gzip_now {
         match &entry.gzip {
             Some(gz) => answer(entry.etag.clone(), gz.clone(), true),
-            None => match gzip(&entry.body) {
-                Some(gz) => {
-                    let with_gzip = Entry {
-                        etag: entry.etag.clone(),
-                        body: entry.body.clone(),
-                        gzip: Some(gz.clone()),
-                        gzip_requests: AtomicU32::new(GZIP_AFTER_HITS),
-                        ..*entry
-                    };
-                    cache.entries.insert(key, Arc::new(with_gzip));
-                    answer(entry.etag.clone(), gz, true)
+            None => {
+                let body = plain()?;
+                match gzip(&body) {
+                    Some(gz) => {
+                        let with_gzip = Entry {
+                            etag: entry.etag.clone(),
+                            body: match &entry.body {
+                                Kept::Plain(body) => Kept::Plain(body.clone()),
+                                Kept::Lz4 { packed, len } => {
+                                    Kept::Lz4 { packed: packed.clone(), len: *len }
+                                }
+                            },
+                            gzip: Some(gz.clone()),
+                            gzip_requests: AtomicU32::new(GZIP_AFTER_HITS),
+                            ..*entry
+                        };
+                        cache.entries.insert(key, Arc::new(with_gzip));
+                        answer(entry.etag.clone(), gz, true)
+                    }
+                    None => answer(entry.etag.clone(), body, false),
                 }
-                None => answer(entry.etag.clone(), entry.body.clone(), false),
-            },
+            }
         }
     } else {
-        answer(entry.etag.clone(), entry.body.clone(), false)
+        answer(entry.etag.clone(), plain()?, false)
     };
     if compressible {
         response.headers_mut().insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     }
-    response
+    Some(response)
 }
 
 /// What the cache has for a request.
@@ -223,8 +290,11 @@ pub fn lookup(state: &AppState, request: &Request, wants_gzip: bool) -> Lookup {
     let key = request.uri().path().to_string();
     if let Some(entry) = cache.entries.get(&key) {
         if entry.generation == generation && entry.made.elapsed() < MAX_AGE {
-            state.ops.metrics.cache_lookup(true);
-            return Lookup::Hit(serve(cache, key, entry, wants_gzip));
+            if let Some(response) = serve(cache, key.clone(), entry, wants_gzip, None) {
+                state.ops.metrics.cache_lookup(true);
+                return Lookup::Hit(response);
+            }
+            cache.entries.remove(&key);
         }
     }
     state.ops.metrics.cache_lookup(false);
@@ -256,10 +326,15 @@ pub async fn keep(
     let gzip = (wants_gzip && body.len() >= GZIP_ON_MISS_BYTES).then(|| gzip(&body)).flatten();
     let Miss { key, generation } = miss;
     let gzip_requests = AtomicU32::new(0);
+    let kept = Kept::new(body.clone());
+    let made = Instant::now();
     let entry =
-        Arc::new(Entry { generation, made: Instant::now(), etag, body, gzip, gzip_requests });
+        Arc::new(Entry { generation, made, etag: etag.clone(), body: kept, gzip, gzip_requests });
     cache.entries.insert(key.clone(), Arc::clone(&entry));
-    (serve(cache, key, entry, wants_gzip), true)
+    // `serve` has the plain body here, so it always answers.
+    let response = serve(cache, key, entry, wants_gzip, Some(body.clone()))
+        .unwrap_or_else(|| answer(etag, body, false));
+    (response, true)
 }
 
 /// Gzips an answer that did not come from the cache, as the cache does on a miss: when the
@@ -285,5 +360,33 @@ pub async fn gzip_uncached(mut response: Response, wants_gzip: bool) -> Response
             Response::from_parts(parts, Body::from(gz))
         }
         None => Response::from_parts(parts, Body::from(body)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_bodies_are_kept_compressed_and_come_back_whole() {
+        let item = r#"{"project":"en.wikipedia","article":"Main_Page","granularity":"daily","timestamp":"2015070100","access":"all-access","agent":"all-agents","views":123}"#;
+        let body = Bytes::from(format!(r#"{{"items":[{}]}}"#, vec![item; 20].join(",")));
+        assert!(body.len() < GZIP_ON_MISS_BYTES);
+        let kept = Kept::new(body.clone());
+        assert!(matches!(kept, Kept::Lz4 { .. }));
+        assert!(kept.held() * 5 < body.len(), "{} of {} bytes held", kept.held(), body.len());
+        assert_eq!((kept.len(), kept.body()), (body.len(), Some(body)));
+
+        // Large bodies, and bodies LZ4 cannot shrink, are kept as they are.
+        let large = Bytes::from(vec![b'x'; GZIP_ON_MISS_BYTES]);
+        assert!(matches!(Kept::new(large.clone()), Kept::Plain(b) if b == large));
+        let noise: Vec<u8> =
+            (0..200u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+        assert!(matches!(Kept::new(Bytes::from(noise)), Kept::Plain(_)));
+
+        // A body that does not decompress to its length is refused, not served.
+        let Kept::Lz4 { packed, len } = kept else { unreachable!() };
+        assert_eq!(Kept::Lz4 { packed: packed.clone(), len: len + 1 }.body(), None);
+        assert_eq!(Kept::Lz4 { packed: packed.slice(..packed.len() / 2), len }.body(), None);
     }
 }
