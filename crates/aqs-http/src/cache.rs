@@ -1,7 +1,8 @@
 //! A bounded, shared response cache: whole `200` answers to `GET`s, keyed by path, weighed by
 //! body size. An entry is used only while the store's generation is the one it was made
 //! under (a load or an import makes every entry stale at once) and for at most the data
-//! `max-age` of four hours.
+//! `max-age` of four hours. Bodies under [`GZIP_ON_MISS_BYTES`] are kept LZ4-compressed
+//! (`Kept`), so the same memory holds several times as many answers.
 //!
 //! Most clients send `accept-encoding: gzip` (browsers, `requests`, `curl --compressed`), so an
 //! entry also keeps its body gzipped, made once: at once for bodies of [`GZIP_ON_MISS_BYTES`]
@@ -95,9 +96,11 @@ struct BodySize;
 
 impl Weighter<String, Arc<Entry>> for BodySize {
     fn weight(&self, key: &String, entry: &Arc<Entry>) -> u64 {
-        // The body and key, and about 200 bytes of entry, table and allocation overhead.
+        // The bodies and key, and about 300 bytes of entry (with its ETag), table and
+        // allocation overhead: with bodies kept compressed, the overhead is no longer small
+        // beside them, and an entry must not take more memory than it is charged for.
         let gzip = entry.gzip.as_ref().map_or(0, Bytes::len);
-        (key.len() + entry.body.held() + gzip + 200) as u64
+        (key.len() + entry.body.held() + gzip + 300) as u64
     }
 }
 
@@ -146,12 +149,12 @@ const MIN_GZIP_BYTES: usize = 32;
 /// trip, and it cost the server an eighth of its throughput. Cached bodies are gzipped from
 /// `MIN_GZIP_BYTES` on, once, when gzip clients have asked for them [`GZIP_AFTER_HITS`] times.
 pub const GZIP_ON_MISS_BYTES: usize = 8192;
-/// A small cached body is gzipped when gzip clients ask for it this many times. Gzipping a
-/// body of a few kilobytes costs more than sending it plain a few times (most of the cost is
-/// resetting the compressor's 128 KB of tables); the gzipped copy pays off for the bodies
-/// asked for again and again (the hot articles), not for the long tail asked for once or twice.
-/// Either way such a body fits the first round trip.
-pub const GZIP_AFTER_HITS: u32 = 4;
+/// A small cached body is gzipped when gzip clients have asked for it this many times.
+/// Gzipping a body of a few kilobytes costs about as much CPU as sending its extra plain bytes
+/// ten to twenty times (most of the cost is resetting the compressor's 128 KB of tables), so
+/// the gzipped copy pays off for the bodies asked for again and again (the hot articles), not
+/// for the long tail. Either way such a body fits the first round trip.
+pub const GZIP_AFTER_HITS: u32 = 8;
 
 /// Whether `accept-encoding` allows gzip: a `gzip` (or `*`) coding whose `q` is not zero.
 pub fn accepts_gzip(headers: &HeaderMap) -> bool {

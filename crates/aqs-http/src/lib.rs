@@ -126,7 +126,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(service::docs));
     for route in routes::ROUTES {
         for prefix in PREFIXES {
-            app = app.route(&format!("{prefix}{}", route.path), (route.handler)());
+            app = app.route(&format!("{prefix}{}", route.pattern()), (route.handler)());
         }
     }
     app.fallback(error::route_not_found)

@@ -151,6 +151,16 @@ pub fn strip_prefix(path: &str) -> Option<&str> {
         .find_map(|prefix| path.strip_prefix(prefix).filter(|rest| rest.starts_with('/')))
 }
 
+impl RouteSpec {
+    /// The axum pattern the route is registered under (after the API prefix): its fixed part
+    /// and a wildcard, `/pageviews/per-article/{*segments}`; the handler's
+    /// `Segments` extractor splits the rest.
+    pub fn pattern(&self) -> String {
+        let fixed = &self.path[..self.path.find('{').unwrap_or(self.path.len())];
+        format!("{fixed}{{*segments}}")
+    }
+}
+
 /// The route name a request path belongs to, from its first two segments under the prefix
 /// (`pageviews/top`), whether or not the rest matches; `None` for paths outside the API.
 /// Works before routing, so throttling costs no route match.
@@ -169,6 +179,19 @@ pub fn route_name(path: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn templates_are_a_fixed_part_then_parameters() {
+        // `pattern()` and the handlers' `Segments<2, N>` rely on it.
+        for route in ROUTES {
+            let fixed = &route.path[..route.path.find('{').unwrap()];
+            assert_eq!(fixed, format!("/{}/", route.name), "{}", route.name);
+            let rest: Vec<&str> = route.path[fixed.len()..].split('/').collect();
+            assert!(rest.iter().all(|s| s.starts_with('{') && s.ends_with('}')), "{}", route.path);
+            assert_eq!(rest.len(), route.params.len(), "{}", route.path);
+            assert_eq!(route.pattern(), format!("/{}/{{*segments}}", route.name));
+        }
+    }
 
     #[test]
     fn limits_follow_the_gateway_table() {

@@ -12,7 +12,7 @@ use axum::response::Response;
 
 pub async fn handle(
     State(state): State<AppState>,
-    Segments(s): Segments,
+    Segments(s): Segments<2, 6>,
 ) -> Result<Response, ApiError> {
     let request = AggregateRequest::parse(AggregateParams {
         project: &s[0],

@@ -7,30 +7,45 @@ pub(crate) mod top;
 use crate::error::ApiError;
 use crate::{AppState, StoreCalls};
 use aqs_core::error::StoreError;
-use axum::extract::{FromRequestParts, RawPathParams};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 
-/// The path parameters of a route in route order, percent-decoded once (by axum, which matched
-/// the route on the raw path, so `%2F` stays inside its segment). A segment that does not
-/// decode to UTF-8 is refused with the AQS error body; an empty one is the route 404.
-pub struct Segments(pub Vec<String>);
+/// The path parameters of a route, in route order: the raw path's segments after the API
+/// prefix and the route's `FIXED` leading segments (`pageviews/per-article`), each
+/// percent-decoded once. Routes are registered as their fixed part and a wildcard
+/// ([`crate::routes::RouteSpec::pattern`]) because axum's per-parameter captures cost an
+/// allocation or two per parameter on every request; splitting the raw path here keeps `%2F`
+/// inside its segment, as matching on the raw path did. A path with another number of segments
+/// is the route 404; a segment that does not decode to UTF-8 is refused with the AQS error
+/// body; an empty segment (`//`) matches no route of the original, so it is the route 404 too.
+pub struct Segments<const FIXED: usize, const N: usize>(pub [String; N]);
 
-impl<S: Send + Sync> FromRequestParts<S> for Segments {
+impl<S: Send + Sync, const FIXED: usize, const N: usize> FromRequestParts<S>
+    for Segments<FIXED, N>
+{
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let raw = RawPathParams::from_request_parts(parts, state)
-            .await
-            .map_err(|_| ApiError::BadPathEncoding)?;
-        let mut segments = Vec::new();
-        for (_, value) in &raw {
-            // An empty segment (`//`) matches no route of the original.
-            if value.is_empty() {
-                return Err(ApiError::RouteNotFound);
-            }
-            segments.push(value.to_string());
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let rest = crate::routes::strip_prefix(parts.uri.path()).ok_or(ApiError::RouteNotFound)?;
+        let mut raw = rest[1..].split('/').skip(FIXED);
+        let mut segments: [&str; N] = [""; N];
+        for slot in &mut segments {
+            *slot = raw.next().ok_or(ApiError::RouteNotFound)?;
         }
-        Ok(Segments(segments))
+        if raw.next().is_some() {
+            return Err(ApiError::RouteNotFound);
+        }
+        let mut decoded: [String; N] = std::array::from_fn(|_| String::new());
+        for (slot, segment) in decoded.iter_mut().zip(segments) {
+            let text = percent_encoding::percent_decode_str(segment)
+                .decode_utf8()
+                .map_err(|_| ApiError::BadPathEncoding)?;
+            *slot = text.into_owned();
+        }
+        if segments.iter().any(|s| s.is_empty()) {
+            return Err(ApiError::RouteNotFound);
+        }
+        Ok(Segments(decoded))
     }
 }
 

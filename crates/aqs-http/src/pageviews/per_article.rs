@@ -14,7 +14,7 @@ use axum::response::Response;
 
 pub async fn handle(
     State(state): State<AppState>,
-    Segments(s): Segments,
+    Segments(s): Segments<2, 7>,
 ) -> Result<Response, ApiError> {
     let request = PerArticleRequest::parse(PerArticleParams {
         project: &s[0],

@@ -31,7 +31,7 @@ struct Item<'a> {
 
 pub async fn handle(
     State(state): State<AppState>,
-    Segments(s): Segments,
+    Segments(s): Segments<2, 5>,
 ) -> Result<Response, ApiError> {
     let request = TopRequest::parse(TopParams {
         project: &s[0],

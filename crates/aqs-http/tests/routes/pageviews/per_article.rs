@@ -97,6 +97,26 @@ async fn other_methods_get_the_route_404() {
 }
 
 #[tokio::test]
+async fn paths_with_a_trailing_slash_or_no_parameters_get_the_route_404() {
+    for uri in [
+        "/metrics/pageviews/per-article/en.wikipedia/all-access/all-agents/Main_Page/daily/20150701/20150702/",
+        "/metrics/pageviews/per-article/",
+        "/metrics/pageviews/per-article",
+        "/api/rest_v1/metrics/pageviews/top/en.wikipedia/all-access/2015/10/10/",
+        // A bad escape in a path of the wrong shape is still the route 404.
+        "/metrics/pageviews/top/en.wikipedia/all-access/2015/10/%FF/extra",
+    ] {
+        let answer = get(uri).await;
+        assert_eq!(answer.status, 404, "{uri}");
+        assert_eq!(
+            answer.json()["type"],
+            "https://mediawiki.org/wiki/HyperSwitch/errors/not_found#route",
+            "{uri}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_title_with_a_literal_percent_escape_is_decoded_once() {
     // `Literal%20Percent` is requested as `Literal%2520Percent`; decoding twice made it
     // `Literal Percent` and then `Literal_Percent`, which found nothing.
