@@ -1,7 +1,7 @@
-//! A bounded, shared response cache: whole `200` answers to `GET`s, keyed by path, weighed by
-//! body size. An entry is used only while the store's generation is the one it was made
-//! under (a load or an import makes every entry stale at once) and for at most the data
-//! `max-age` of four hours. Bodies under [`GZIP_ON_MISS_BYTES`] are kept LZ4-compressed
+//! A bounded, shared response cache: whole `200` answers to `GET`s, keyed by path (a 128-bit
+//! keyed hash of it), weighed by body size. An entry is used only while the store's
+//! generation is the one it was made under (a load or an import makes every entry stale at
+//! once) and for at most the data `max-age` of four hours. Bodies under [`GZIP_ON_MISS_BYTES`] are kept LZ4-compressed
 //! (`Kept`), so the same memory holds several times as many answers.
 //!
 //! Most clients send `accept-encoding: gzip` (browsers, `requests`, `curl --compressed`), so an
@@ -19,8 +19,8 @@ use axum::response::{IntoResponse, Response};
 use flate2::{Compress, FlushCompress, Status};
 use quick_cache::Weighter;
 use std::cell::RefCell;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
 
 /// Bodies larger than this are not cached.
@@ -91,22 +91,37 @@ impl Kept {
     }
 }
 
+/// An entry's key: 128 bits of the request path, from two SipHash-1-3 hashes under this
+/// process's random keys. A 16-byte key in place of the path (about 100 bytes, on the heap)
+/// spares every lookup a cache miss and every entry an allocation. Two paths share a key with
+/// a probability of about n²/2¹²⁹ (below 10⁻²⁶ for a million entries), and the secret keys keep
+/// clients from choosing paths that collide.
+type Key = u128;
+
+fn key_of(path: &str) -> Key {
+    use std::hash::BuildHasher;
+    static HASHERS: LazyLock<[std::collections::hash_map::RandomState; 2]> =
+        LazyLock::new(|| [Default::default(), Default::default()]);
+    let [high, low] = &*HASHERS;
+    (u128::from(high.hash_one(path)) << 64) | u128::from(low.hash_one(path))
+}
+
 #[derive(Clone)]
 struct BodySize;
 
-impl Weighter<String, Arc<Entry>> for BodySize {
-    fn weight(&self, key: &String, entry: &Arc<Entry>) -> u64 {
-        // The bodies and key, and about 300 bytes of entry (with its ETag), table and
+impl Weighter<Key, Arc<Entry>> for BodySize {
+    fn weight(&self, _key: &Key, entry: &Arc<Entry>) -> u64 {
+        // The bodies, and about 300 bytes of key, entry (with its ETag), table and
         // allocation overhead: with bodies kept compressed, the overhead is no longer small
         // beside them, and an entry must not take more memory than it is charged for.
         let gzip = entry.gzip.as_ref().map_or(0, Bytes::len);
-        (key.len() + entry.body.held() + gzip + 300) as u64
+        (entry.body.held() + gzip + 300) as u64
     }
 }
 
 /// The cache shared by every request of a server.
 pub struct ResponseCache {
-    entries: quick_cache::sync::Cache<String, Arc<Entry>, BodySize>,
+    entries: quick_cache::sync::Cache<Key, Arc<Entry>, BodySize>,
     capacity: u64,
 }
 
@@ -222,7 +237,7 @@ fn answer(etag: HeaderValue, body: Bytes, gzipped: bool) -> Response {
 /// `None` when a kept body fails to decompress.
 fn serve(
     cache: &ResponseCache,
-    key: String,
+    key: Key,
     entry: Arc<Entry>,
     wants_gzip: bool,
     fresh: Option<Bytes>,
@@ -280,7 +295,7 @@ pub enum Lookup {
 
 /// A request the cache did not have, and the generation its answer will be kept under.
 pub struct Miss {
-    key: String,
+    key: Key,
     generation: u64,
 }
 
@@ -290,10 +305,10 @@ pub fn lookup(state: &AppState, request: &Request, wants_gzip: bool) -> Lookup {
         return Lookup::Pass;
     };
     let Ok(generation) = state.pageviews.generation() else { return Lookup::Pass };
-    let key = request.uri().path().to_string();
+    let key = key_of(request.uri().path());
     if let Some(entry) = cache.entries.get(&key) {
         if entry.generation == generation && entry.made.elapsed() < MAX_AGE {
-            if let Some(response) = serve(cache, key.clone(), entry, wants_gzip, None) {
+            if let Some(response) = serve(cache, key, entry, wants_gzip, None) {
                 state.ops.metrics.cache_lookup(true);
                 return Lookup::Hit(response);
             }
@@ -333,7 +348,7 @@ pub async fn keep(
     let made = Instant::now();
     let entry =
         Arc::new(Entry { generation, made, etag: etag.clone(), body: kept, gzip, gzip_requests });
-    cache.entries.insert(key.clone(), Arc::clone(&entry));
+    cache.entries.insert(key, Arc::clone(&entry));
     // `serve` has the plain body here, so it always answers.
     let response = serve(cache, key, entry, wants_gzip, Some(body.clone()))
         .unwrap_or_else(|| answer(etag, body, false));
@@ -369,6 +384,22 @@ pub async fn gzip_uncached(mut response: Response, wants_gzip: bool) -> Response
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keys_tell_paths_apart() {
+        let paths = [
+            "/metrics/pageviews/top/en.wikipedia/all-access/2015/10/10",
+            "/metrics/pageviews/top/en.wikipedia/all-access/2015/10/11",
+            "/api/rest_v1/metrics/pageviews/top/en.wikipedia/all-access/2015/10/10",
+            "",
+        ];
+        let keys: std::collections::HashSet<Key> = paths.iter().map(|p| key_of(p)).collect();
+        assert_eq!(keys.len(), paths.len());
+        assert_eq!(key_of(paths[0]), key_of(&paths[0].to_string()), "stable within a process");
+        // Both halves vary: neither 64-bit hash is a constant.
+        assert_ne!(key_of(paths[0]) >> 64, key_of(paths[1]) >> 64);
+        assert_ne!(key_of(paths[0]) as u64, key_of(paths[1]) as u64);
+    }
 
     #[test]
     fn small_bodies_are_kept_compressed_and_come_back_whole() {
