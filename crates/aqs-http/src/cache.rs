@@ -56,10 +56,13 @@ impl Kept {
         if body.len() < GZIP_ON_MISS_BYTES {
             let packed = lz4_flex::block::compress(&body);
             if packed.len() < body.len() {
-                return Kept::Lz4 { packed: Bytes::from(packed), len: body.len() };
+                // Copied to its own allocation: the compressor's buffer has room for the
+                // worst case (more than the body), and the cache is charged by length.
+                return Kept::Lz4 { packed: Bytes::copy_from_slice(&packed), len: body.len() };
             }
         }
-        Kept::Plain(body)
+        // The handler's buffer may have more capacity than length; keep exactly the body.
+        Kept::Plain(Bytes::copy_from_slice(&body))
     }
 
     /// The body's length as sent.
@@ -212,6 +215,9 @@ fn gzip(body: &[u8]) -> Option<Bytes> {
             let consumed = usize::try_from(compress.total_in() - before).ok()?;
             input = input.get(consumed..)?;
             if status == Status::StreamEnd {
+                // Exactly the compressed bytes: the buffer was sized by a guess, and cached
+                // copies are charged by length.
+                out.shrink_to_fit();
                 return Some(Bytes::from(out));
             }
             out.reserve(out.capacity().max(1024));
@@ -395,7 +401,8 @@ mod tests {
         ];
         let keys: std::collections::HashSet<Key> = paths.iter().map(|p| key_of(p)).collect();
         assert_eq!(keys.len(), paths.len());
-        assert_eq!(key_of(paths[0]), key_of(&paths[0].to_string()), "stable within a process");
+        let owned = String::from(paths[0]);
+        assert_eq!(key_of(paths[0]), key_of(owned.as_str()), "stable within a process");
         // Both halves vary: neither 64-bit hash is a constant.
         assert_ne!(key_of(paths[0]) >> 64, key_of(paths[1]) >> 64);
         assert_ne!(key_of(paths[0]) as u64, key_of(paths[1]) as u64);

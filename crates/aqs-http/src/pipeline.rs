@@ -47,9 +47,9 @@ async fn answer(
         .then(|| request.headers().get(header::IF_NONE_MATCH).cloned())
         .flatten();
     let wants_gzip = cache::accepts_gzip(request.headers());
-    let (response, encoded) = match throttle::admit(state, observation.caller()) {
-        Err(refused) => (refused, false),
-        Ok(()) => match cache::lookup(state, &request, wants_gzip) {
+    let (response, encoded) = match throttle::refusal(state, observation.caller()) {
+        Some(refused) => (refused, false),
+        None => match cache::lookup(state, &request, wants_gzip) {
             cache::Lookup::Hit(response) => (response, true),
             cache::Lookup::Miss(miss) => {
                 let response = ops::with_timeout(state, next.run(request)).await;

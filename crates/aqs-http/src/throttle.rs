@@ -256,22 +256,22 @@ pub fn peer_ip(request: &Request) -> Option<IpAddr> {
     request.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip())
 }
 
-/// The rate limit of the caller's route: `Err` with the 429 (its problem body still to be
-/// written) when the caller is over it and limits are enforced.
-pub fn admit(state: &AppState, caller: Caller) -> Result<(), Response> {
-    let Some(throttle) = state.ops.throttle.as_ref() else { return Ok(()) };
+/// The rate limit of the caller's route: the 429 (its problem body still to be written) when
+/// the caller is over it and limits are enforced; `None` when the request may go on.
+pub fn refusal(state: &AppState, caller: Caller) -> Option<Response> {
+    let throttle = state.ops.throttle.as_ref()?;
     let Caller { ip, route } = caller;
-    let Err(wait) = throttle.check(route, ip) else { return Ok(()) };
+    let Err(wait) = throttle.check(route, ip) else { return None };
     state.ops.metrics.throttled(route, throttle.mode());
     if throttle.mode() == ThrottleMode::LogOnly {
         tracing::info!(route, client = %ip, "request over its rate limit (log-only)");
-        return Ok(());
+        return None;
     }
     let mut response = ApiError::RateLimited.into_response();
     response
         .headers_mut()
         .insert("retry-after", HeaderValue::from_str(&wait.to_string()).unwrap_or(ONE));
-    Err(response)
+    Some(response)
 }
 
 const ONE: HeaderValue = HeaderValue::from_static("1");
