@@ -46,6 +46,7 @@ struct Entry {
 /// and shrinks about ninefold, so the cache holds several times as many of them, and
 /// compressing and decompressing a few kilobytes with LZ4 costs about a microsecond. Larger
 /// bodies (top lists: few, hot and mostly sent gzipped) are kept as they are.
+#[derive(Clone)]
 enum Kept {
     Plain(Bytes),
     Lz4 { packed: Bytes, len: usize },
@@ -263,12 +264,7 @@ fn serve(
                     Some(gz) => {
                         let with_gzip = Entry {
                             etag: entry.etag.clone(),
-                            body: match &entry.body {
-                                Kept::Plain(body) => Kept::Plain(body.clone()),
-                                Kept::Lz4 { packed, len } => {
-                                    Kept::Lz4 { packed: packed.clone(), len: *len }
-                                }
-                            },
+                            body: entry.body.clone(),
                             gzip: Some(gz.clone()),
                             gzip_requests: AtomicU32::new(GZIP_AFTER_HITS),
                             ..*entry

@@ -8,6 +8,7 @@ use crate::throttle::{Caller, OTHER, peer_ip};
 use axum::extract::Request;
 use axum::http::{HeaderValue, Method};
 use axum::response::Response;
+use std::io::Write;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
@@ -31,16 +32,10 @@ fn new_request_id() -> HeaderValue {
         h.finish()
     });
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    // `{prefix:08x}-{n:012x}`, written in place (this runs on every request).
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut text = [b'-'; 21];
-    let prefix = prefix as u32;
-    for i in 0..8 {
-        text[i] = HEX[(prefix >> (28 - 4 * i)) as usize & 15];
-    }
-    for i in 0..12 {
-        text[9 + i] = HEX[(n >> (44 - 4 * i)) as usize & 15];
-    }
+    // Formatted into a buffer on the stack: this runs on every request.
+    let mut text = [0u8; 21];
+    let mut out = &mut text[..];
+    let _ = write!(out, "{:08x}-{n:012x}", prefix as u32);
     HeaderValue::from_bytes(&text).unwrap_or(HeaderValue::from_static("unknown"))
 }
 

@@ -97,14 +97,7 @@ fn generated_dumps_load_and_serve_the_numbers_in_the_files() {
     let work = tempfile::tempdir().unwrap();
     let (dumps, data) = (work.path().join("dumps"), work.path().join("data"));
     generate(&dumps, "2024-02-27", 3, 4, 3000, 3);
-    let report = run_ok(&[
-        "load",
-        "--data",
-        data.to_str().unwrap(),
-        "--max-bad-share",
-        "0.01",
-        dumps.to_str().unwrap(),
-    ]);
+    let report = load(&data, "0.01", &dumps);
     assert!(report.contains("days published:    3 (2024-02-27 .. 2024-02-29)"), "{report}");
     assert!(report.contains("example.wikipedia"), "{report}");
     let expected = expected_from(&dumps);
@@ -231,14 +224,7 @@ fn a_load_killed_mid_commit_leaves_the_served_data_intact() {
     for (dir, seed) in [(&old, 1), (&new, 2)] {
         generate(dir, "2024-03-01", 1, 2, 2000, seed);
     }
-    run_ok(&[
-        "load",
-        "--data",
-        data.to_str().unwrap(),
-        "--max-bad-share",
-        "0.01",
-        old.to_str().unwrap(),
-    ]);
+    load(&data, "0.01", &old);
     let (_server, address) = serve(&data);
     let paths = [
         "/metrics/pageviews/per-article/en.wikipedia/all-access/all-agents/Main_Page/daily/20240301/20240301",
@@ -249,7 +235,7 @@ fn a_load_killed_mid_commit_leaves_the_served_data_intact() {
     assert!(before.iter().all(|(s, _)| *s == 200));
 
     // The load pauses inside its write transaction; kill it there.
-    let mut load = start(
+    let mut interrupted = start(
         &[
             "load",
             "--data",
@@ -260,22 +246,15 @@ fn a_load_killed_mid_commit_leaves_the_served_data_intact() {
         ],
         &[("AQS_TEST_PAUSE_BEFORE_COMMIT_MS", "60000"), ("AQS_LOG", "aqs=debug")],
     );
-    load.wait_for("publishing day", Duration::from_secs(60));
+    interrupted.wait_for("publishing day", Duration::from_secs(60));
     std::thread::sleep(Duration::from_millis(500));
-    load.child.kill().unwrap();
-    load.child.wait().unwrap();
+    interrupted.child.kill().unwrap();
+    interrupted.child.wait().unwrap();
     let after: Vec<(u16, String)> = paths.iter().map(|p| http_get(&address, p)).collect();
     assert_eq!(after, before, "the running server still serves the old data");
 
     // The store is intact: the same load now completes, and the running server sees it.
-    run_ok(&[
-        "load",
-        "--data",
-        data.to_str().unwrap(),
-        "--max-bad-share",
-        "0.01",
-        new.to_str().unwrap(),
-    ]);
+    load(&data, "0.01", &new);
     let reloaded: Vec<(u16, String)> = paths.iter().map(|p| http_get(&address, p)).collect();
     assert!(reloaded.iter().all(|(s, _)| *s == 200));
     assert_ne!(reloaded, before, "the new day is served without a restart");
@@ -320,14 +299,7 @@ fn stats_and_a_compacted_copy_describe_and_serve_the_same_data() {
     let (dumps, data, copy) =
         (work.path().join("dumps"), work.path().join("data"), work.path().join("copy"));
     generate(&dumps, "2024-03-01", 2, 2, 600, 5);
-    let report = run_ok(&[
-        "load",
-        "--data",
-        data.to_str().unwrap(),
-        "--max-bad-share",
-        "0.02",
-        dumps.to_str().unwrap(),
-    ]);
+    let report = load(&data, "0.02", &dumps);
     let rows: u64 = report
         .lines()
         .find_map(|l| l.strip_prefix("rows written:"))

@@ -93,6 +93,18 @@ pub fn generate(out: &Path, start: &str, days: u32, projects: usize, articles: u
     ]);
 }
 
+/// `aqs load --data DATA --max-bad-share SHARE DUMPS`, which must succeed: its report.
+pub fn load(data: &Path, max_bad_share: &str, dumps: &Path) -> String {
+    run_ok(&[
+        "load",
+        "--data",
+        data.to_str().unwrap(),
+        "--max-bad-share",
+        max_bad_share,
+        dumps.to_str().unwrap(),
+    ])
+}
+
 pub fn serve(data: &Path) -> (Running, String) {
     serve_with(&["--data", data.to_str().unwrap()])
 }

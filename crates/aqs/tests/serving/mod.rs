@@ -12,15 +12,19 @@ const TOKEN: &str = "test-admin-token";
 fn loaded_store(dir: &Path) -> std::path::PathBuf {
     let (dumps, data) = (dir.join("dumps"), dir.join("data"));
     generate(&dumps, "2024-03-01", 2, 2, 500, 1);
-    run_ok(&[
-        "load",
-        "--data",
-        data.to_str().unwrap(),
-        "--max-bad-share",
-        "0.02",
-        dumps.to_str().unwrap(),
-    ]);
+    load(&data, "0.02", &dumps);
     data
+}
+
+/// `aqs [GLOBAL...] serve --data DATA [EXTRA...]` on a free port, with the production rate
+/// limits: (server, address).
+fn serve_data(global: &[&str], data: &Path, extra: &[&str]) -> (Running, String) {
+    let mut args = global.to_vec();
+    args.extend(["serve", "--listen", "127.0.0.1:0", "--data", data.to_str().unwrap()]);
+    args.extend_from_slice(extra);
+    let server = start(&args, &[]);
+    let address = address_after(&server, "listening on http://");
+    (server, address)
 }
 
 /// `aqs serve` with the admin endpoint on a free port: (server, address, admin address).
@@ -175,19 +179,7 @@ fn check_runs_every_example_and_fails_without_the_probe_rows() {
 fn access_logs_are_json_with_the_request_id() {
     let work = tempfile::tempdir().unwrap();
     let data = loaded_store(work.path());
-    let server = start(
-        &[
-            "--log-format",
-            "json",
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--data",
-            data.to_str().unwrap(),
-        ],
-        &[],
-    );
-    let address = address_after(&server, "listening on http://");
+    let (server, address) = serve_data(&["--log-format", "json"], &data, &[]);
     let answer = Client::connect(&address).get(MAIN_PAGE, &[("x-request-id", "trace-me-7")]);
     assert_eq!(answer.status, 200);
     assert_eq!(answer.header("x-request-id"), Some("trace-me-7"));
@@ -223,21 +215,8 @@ fn polite_latencies(address: &str, n: usize) -> Vec<Duration> {
 fn an_abusive_client_gets_429s_and_barely_slows_others() {
     let work = tempfile::tempdir().unwrap();
     let data = loaded_store(work.path());
-    let server = start(
-        &[
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--data",
-            data.to_str().unwrap(),
-            "--trusted-proxy",
-            "127.0.0.1",
-            "--access-log",
-            "false",
-        ],
-        &[],
-    );
-    let address = address_after(&server, "listening on http://");
+    let (server, address) =
+        serve_data(&[], &data, &["--trusted-proxy", "127.0.0.1", "--access-log", "false"]);
     let baseline = median(polite_latencies(&address, 40));
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let abusers: Vec<_> = (0..2)
