@@ -6,8 +6,12 @@
 #      scripts/bench-mix.py: 64 connections, 30 s after a 10 s warm-up, with the response cache
 #      (clients asking for gzip, as browsers do, and clients that do not) and without it;
 #   3. in the same run, measure this machine's ceiling: `aqs ceiling` (the same runtime,
-#      answering a fixed ~300-byte JSON body) under the same load;
-#   4. print requests/s, p50/p99/p99.9 and the ratio to the ceiling;
+#      answering a fixed ~300-byte JSON body) under the same load. The ceiling and the main
+#      mix (cache on, gzip clients) run alternately, --rounds times (default 3), so that each
+#      mix run has a ceiling measured next to it: on a shared machine the throughput of the
+#      same binary drifts by 10-20 % over minutes;
+#   4. print requests/s, p50/p99/p99.9 and the ratio to the ceiling: for a round, to its own
+#      ceiling, and the median of the rounds; for the other runs, to the median ceiling;
 #   5. run the mix again beside an abusive client (one address, 8 connections, as fast as it
 #      can) that gets 429s, and compare the mix's latency with the run without it;
 #   6. record the server's RSS at the start and the end of a longer run (default 5 minutes).
@@ -21,16 +25,18 @@
 # against `aqs serve --backend clickhouse` instead of the embedded store.
 #
 # Usage: scripts/bench-http.sh [--articles N] [--projects N] [--days N] [--duration S]
-#                              [--rss-seconds S] [--work DIR] [--keep-data] [--clickhouse]
+#                              [--rounds N] [--rss-seconds S] [--work DIR] [--keep-data]
+#                              [--clickhouse]
 # Needs wrk (installed with apt-get when missing) and python3. Talks only to 127.0.0.1.
 set -euo pipefail
-articles=1000000 projects=4 days=90 duration=30 rss_seconds=300 work=/tmp/aqs-bench keep=0 clickhouse=0
+articles=1000000 projects=4 days=90 duration=30 rounds=3 rss_seconds=300 work=/tmp/aqs-bench keep=0 clickhouse=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --articles) articles=$2; shift 2 ;;
     --projects) projects=$2; shift 2 ;;
     --days) days=$2; shift 2 ;;
     --duration) duration=$2; shift 2 ;;
+    --rounds) rounds=$2; shift 2 ;;
     --rss-seconds) rss_seconds=$2; shift 2 ;;
     --work) work=$2; shift 2 ;;
     --keep-data) keep=1; shift ;;
@@ -99,17 +105,34 @@ run() { # name, url, extra env for wrk
 }
 serve_flags=(--trusted-proxy 127.0.0.1)
 : > "$work/results.txt"
-export PATHS="$work/mix.txt" CLIENTS=20000
-# gzip: what browsers and HTTP libraries ask for; plain: a client that sends no accept-encoding.
-for setting in "${settings[@]}"; do
-  read -r cache encoding log <<<"$setting"
+# WRK_THREADS matches -t2: each wrk thread keeps its half of the requests (bench-mix.lua).
+export PATHS="$work/mix.txt" CLIENTS=20000 WRK_THREADS=2
+# A setting is "CACHE_MB ENCODING [log]"; gzip: what browsers and HTTP libraries ask for;
+# plain: a client that sends no accept-encoding.
+mix() { # setting, suffix of the run's name
+  local cache encoding log
+  read -r cache encoding log <<<"$1"
   if [ "$encoding" = gzip ]; then export ACCEPT_ENCODING="gzip, deflate, br"; else export ACCEPT_ENCODING=""; fi
   "$aqs" --log-format json serve "${store_flags[@]}" "${serve_flags[@]}" --listen 127.0.0.1:7411 --cache-mb "$cache" \
     --access-log "$([ -n "$log" ] && echo true || echo false)" >"$work/serve.log" 2>&1 &
   server=$!
   sleep 1
-  run "mix-${store_flags[1]##*/}-cache-${cache}mb-$encoding${log:+-log}" http://127.0.0.1:7411
+  run "mix-${store_flags[1]##*/}-cache-${cache}mb-$encoding${log:+-log}$2" http://127.0.0.1:7411
   stop
+}
+ceiling() { # name
+  "$aqs" ceiling --listen 127.0.0.1:7412 >/dev/null 2>&1 &
+  server=$!
+  sleep 1
+  CLIENTS=0 ONE_PATH=/ run "$1" http://127.0.0.1:7412
+  stop
+}
+for round in $(seq 1 "$rounds"); do
+  ceiling "ceiling-$round"
+  mix "${settings[0]}" "-$round"
+done
+for setting in "${settings[@]:1}"; do
+  mix "$setting" ""
 done
 export ACCEPT_ENCODING="gzip, deflate, br"
 echo "== the mix beside an abusive client (one address, 8 connections)"
@@ -117,7 +140,7 @@ echo "== the mix beside an abusive client (one address, 8 connections)"
 server=$!
 sleep 1
 abuse_path=$(head -1 "$work/mix.txt")
-(sleep 10; CLIENTS=0 FORWARDED_FOR=203.0.113.66 ONE_PATH="$abuse_path" \
+(sleep 10; CLIENTS=0 WRK_THREADS=1 FORWARDED_FOR=203.0.113.66 ONE_PATH="$abuse_path" \
   wrk -t1 -c8 -d"${duration}s" -s "$root/scripts/bench-mix.lua" http://127.0.0.1:7411 | grep RESULT \
   | sed 's/^/abuser /' > "$work/abuser.txt") &
 abuser=$!
@@ -125,22 +148,28 @@ run "mix-${store_flags[1]##*/}-cache-256mb-gzip-beside-abuser" http://127.0.0.1:
 wait "$abuser"
 cat "$work/abuser.txt"
 stop
-"$aqs" ceiling --listen 127.0.0.1:7412 >/dev/null 2>&1 &
-server=$!
-sleep 1
-CLIENTS=0 ONE_PATH=/ run ceiling http://127.0.0.1:7412
-stop
 
 python3 - "$work/results.txt" <<'PY'
-import re, sys
+import re, statistics, sys
 rows = {}
 for line in open(sys.argv[1]):
     name, rest = line.split(" ", 1)
     rows[name] = {k: float(v) for k, v in re.findall(r"(\w+)=([\d.]+)", rest)}
-ceiling = rows["ceiling"]["requests_per_s"]
+ceilings = {name: r["requests_per_s"] for name, r in rows.items() if name.startswith("ceiling-")}
+median_ceiling = statistics.median(ceilings.values())
+def ceiling_of(name):
+    # A round's run is compared with the ceiling measured next to it (same round number).
+    round_ = re.search(r"-(\d+)$", name)
+    return ceilings.get(f"ceiling-{round_.group(1)}", median_ceiling) if round_ else median_ceiling
 print(f"{'run':<44} {'req/s':>9} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7} {'p99.9 ms':>8} {'non-2xx':>8}")
+rounds = []
 for name, r in rows.items():
-    print(f"{name:<44} {r['requests_per_s']:>9.0f} {r['requests_per_s'] / ceiling:>6.2f} {r['p50_ms']:>7.2f} {r['p99_ms']:>7.2f} {r['p999_ms']:>8.2f} {r['non2xx']:>8.0f}")
+    ratio = r["requests_per_s"] / ceiling_of(name)
+    if not name.startswith("ceiling-") and re.search(r"-\d+$", name):
+        rounds.append(ratio)
+    print(f"{name:<44} {r['requests_per_s']:>9.0f} {ratio:>6.2f} {r['p50_ms']:>7.2f} {r['p99_ms']:>7.2f} {r['p999_ms']:>8.2f} {r['non2xx']:>8.0f}")
+print(f"median ceiling {median_ceiling:.0f} req/s; the main mix's ratio to its round's ceiling: "
+      + ", ".join(f"{x:.2f}" for x in rounds) + f" (median {statistics.median(rounds):.2f})")
 PY
 
 if [ "$rss_seconds" -gt 0 ]; then

@@ -229,7 +229,7 @@ fn gzip(body: &[u8]) -> Option<Bytes> {
 /// A data answer from an entry: gzipped when the client accepts it and the body is not tiny.
 fn answer(etag: HeaderValue, body: Bytes, gzipped: bool) -> Response {
     let mut response = Response::new(Body::from(body));
-    let headers = response.headers_mut();
+    let headers = crate::headers::answer_headers(&mut response);
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(DATA_CACHE_CONTROL));
     headers.insert(header::ETAG, etag);
@@ -251,9 +251,12 @@ fn serve(
 ) -> Option<Response> {
     let len = entry.body.len();
     let compressible = len >= MIN_GZIP_BYTES;
+    // Once the entry has its gzipped copy, hits leave the counter alone: a write to a hot
+    // entry on every hit would bounce its cache line between the worker threads' cores.
     let gzip_now = len >= GZIP_ON_MISS_BYTES
         || (wants_gzip
-            && entry.gzip_requests.fetch_add(1, Ordering::Relaxed) + 1 >= GZIP_AFTER_HITS);
+            && (entry.gzip.is_some()
+                || entry.gzip_requests.fetch_add(1, Ordering::Relaxed) + 1 >= GZIP_AFTER_HITS));
     let plain = || fresh.clone().or_else(|| entry.body.body());
     let mut response = if wants_gzip && compressible && gzip_now {
         match &entry.gzip {

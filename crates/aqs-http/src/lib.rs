@@ -25,7 +25,11 @@ pub mod throttle;
 
 use aqs_core::pageviews::PageviewsRead;
 use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::Method;
 use axum::middleware::from_fn_with_state;
+use axum::response::{IntoResponse, Response};
+use error::ApiError;
 
 /// The router type, for the binary (which does not depend on axum itself).
 pub mod axum_router {
@@ -119,20 +123,31 @@ pub const PREFIXES: [&str; 2] = ["/metrics", "/api/rest_v1/metrics"];
 /// problem bodies, 304s, compression and the common headers.
 pub fn router(state: AppState) -> Router {
     use axum::routing::get;
-    let mut app = Router::new()
+    let app = Router::new()
         .route("/healthz", get(service::healthz))
         .route("/metrics", get(service::metrics))
         .route("/openapi.json", get(service::openapi))
         .route("/", get(service::docs));
-    for route in routes::ROUTES {
-        for prefix in PREFIXES {
-            app = app.route(&format!("{prefix}{}", route.pattern()), (route.handler)());
-        }
-    }
-    app.fallback(error::route_not_found)
+    app.fallback(dispatch)
         .method_not_allowed_fallback(error::route_not_found)
         .layer(from_fn_with_state(state.clone(), pipeline::pipeline))
         .with_state(state)
+}
+
+/// Every path that is not one of the server's own routes: the API's routes, found by
+/// [`routes::route_of`] from the path's first two segments, for `GET` and `HEAD`; anything else
+/// is the route-not-found 404. Routing here instead of in axum spares each request axum's
+/// decoding and storing of path parameters, which the handlers' `Segments` redo from the raw
+/// path anyway.
+async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
+    let method = request.method();
+    if method != Method::GET && method != Method::HEAD {
+        return ApiError::RouteNotFound.into_response();
+    }
+    match routes::route_of(request.uri().path()) {
+        Some(route) => (route.handler)(request, state).await,
+        None => ApiError::RouteNotFound.into_response(),
+    }
 }
 
 /// The HTTP ceiling of a machine, for benchmarks: one route answering a fixed ~300-byte JSON

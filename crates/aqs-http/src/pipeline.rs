@@ -17,7 +17,7 @@
 use crate::observe::Observation;
 use crate::{AppState, cache, error, headers, ops, throttle};
 use axum::extract::{Request, State};
-use axum::http::{Method, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -25,7 +25,13 @@ use axum::response::{IntoResponse, Response};
 pub async fn pipeline(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let observation = Observation::start(&state, &request);
     let mut response = if request.method() == Method::OPTIONS {
-        StatusCode::OK.into_response()
+        let mut options = StatusCode::OK.into_response();
+        if crate::routes::route_of(request.uri().path()).is_some() {
+            // What axum's method router said of the API's routes before they were dispatched
+            // by `crate::dispatch`, and still says of the server's own routes.
+            options.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET,HEAD"));
+        }
+        options
     } else {
         answer(&state, request, next, &observation).await
     };

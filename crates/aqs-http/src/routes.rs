@@ -5,7 +5,14 @@
 
 use crate::AppState;
 use aqs_core::params::{Access, Agent, ArticleGranularity, ProjectGranularity};
-use axum::routing::MethodRouter;
+use axum::extract::Request;
+use axum::handler::Handler;
+use axum::response::Response;
+use std::future::Future;
+use std::pin::Pin;
+
+/// A route's handler, called with the request and the state.
+pub type HandlerFn = fn(Request, AppState) -> Pin<Box<dyn Future<Output = Response> + Send>>;
 
 /// One path parameter.
 #[derive(Debug)]
@@ -31,8 +38,8 @@ pub struct RouteSpec {
     pub example: &'static str,
     /// What the example's first item must hold (field, JSON value), checked by `aqs check`.
     pub example_expects: &'static [(&'static str, &'static str)],
-    /// The handler.
-    pub handler: fn() -> MethodRouter<AppState>,
+    /// The handler, for `GET` and `HEAD` ([`crate::dispatch`] finds the route by `name`).
+    pub handler: HandlerFn,
 }
 
 const PROJECT: Param = Param {
@@ -83,7 +90,7 @@ pub const ROUTES: &[RouteSpec] = &[
         ],
         example: "/pageviews/per-article/en.wikipedia/all-access/all-agents/-/daily/1970010100/1970010100",
         example_expects: &[("article", "\"-\""), ("timestamp", "\"1970010100\""), ("views", "0")],
-        handler: || axum::routing::get(crate::pageviews::per_article::handle),
+        handler: |req, state| crate::pageviews::per_article::handle.call(req, state),
     },
     RouteSpec {
         name: "pageviews/aggregate",
@@ -103,7 +110,7 @@ pub const ROUTES: &[RouteSpec] = &[
         ],
         example: "/pageviews/aggregate/en.wikipedia/all-access/all-agents/hourly/1970010100/1970010100",
         example_expects: &[("timestamp", "\"1970010100\""), ("views", "0")],
-        handler: || axum::routing::get(crate::pageviews::aggregate::handle),
+        handler: |req, state| crate::pageviews::aggregate::handle.call(req, state),
     },
     RouteSpec {
         name: "pageviews/top",
@@ -118,7 +125,7 @@ pub const ROUTES: &[RouteSpec] = &[
         ],
         example: "/pageviews/top/en.wikipedia/all-access/1970/01/01",
         example_expects: &[("articles", r#"[{"article":"-","views":0,"rank":1}]"#)],
-        handler: || axum::routing::get(crate::pageviews::top::handle),
+        handler: |req, state| crate::pageviews::top::handle.call(req, state),
     },
 ];
 
@@ -151,29 +158,26 @@ pub fn strip_prefix(path: &str) -> Option<&str> {
         .find_map(|prefix| path.strip_prefix(prefix).filter(|rest| rest.starts_with('/')))
 }
 
-impl RouteSpec {
-    /// The axum pattern the route is registered under (after the API prefix): its fixed part
-    /// and a wildcard, `/pageviews/per-article/{*segments}`; the handler's
-    /// `Segments` extractor splits the rest.
-    pub fn pattern(&self) -> String {
-        let fixed = &self.path[..self.path.find('{').unwrap_or(self.path.len())];
-        format!("{fixed}{{*segments}}")
-    }
-}
-
-/// The route name a request path belongs to, from its first two segments under the prefix
+/// The route a request path belongs to, from its first two segments under the prefix
 /// (`pageviews/top`), whether or not the rest matches; `None` for paths outside the API.
-/// Works before routing, so throttling costs no route match.
-pub fn route_name(path: &str) -> Option<&'static str> {
+/// The handler's `Segments` extractor checks the rest. Works before routing, so throttling
+/// costs no route match.
+pub fn route_of(path: &str) -> Option<&'static RouteSpec> {
     let rest = strip_prefix(path)?;
     let mut segments = rest[1..].splitn(3, '/');
     let (family, route) = (segments.next()?, segments.next()?);
-    ROUTES.iter().map(|r| r.name).find(|name| {
+    ROUTES.iter().find(|r| {
+        let name = r.name;
         name.len() == family.len() + 1 + route.len()
             && name.starts_with(family)
             && name[family.len()..].starts_with('/')
             && name.ends_with(route)
     })
+}
+
+/// The name of [`route_of`]'s route.
+pub fn route_name(path: &str) -> Option<&'static str> {
+    route_of(path).map(|route| route.name)
 }
 
 #[cfg(test)]
@@ -182,14 +186,13 @@ mod tests {
 
     #[test]
     fn templates_are_a_fixed_part_then_parameters() {
-        // `pattern()` and the handlers' `Segments<2, N>` rely on it.
+        // `route_of` and the handlers' `Segments<2, N>` rely on it.
         for route in ROUTES {
             let fixed = &route.path[..route.path.find('{').unwrap()];
             assert_eq!(fixed, format!("/{}/", route.name), "{}", route.name);
             let rest: Vec<&str> = route.path[fixed.len()..].split('/').collect();
             assert!(rest.iter().all(|s| s.starts_with('{') && s.ends_with('}')), "{}", route.path);
             assert_eq!(rest.len(), route.params.len(), "{}", route.path);
-            assert_eq!(route.pattern(), format!("/{}/{{*segments}}", route.name));
         }
     }
 
