@@ -115,9 +115,9 @@ pub fn json_body(body: Vec<u8>) -> Response {
     (headers, Body::from(Bytes::from(body))).into_response()
 }
 
-/// The headers of a data answer from the cache, with room for every header it ends up with (its own,
-/// `content-encoding`, `vary`, the request id and the common ones), so that the map is
-/// allocated once rather than grown twice on the way out.
+/// The headers of a data answer from the cache, with room for every header it ends up with
+/// (its own, `content-encoding`, `vary`, the request id and the common ones), so that the map
+/// is allocated once rather than grown twice on the way out.
 pub fn answer_headers(response: &mut Response) -> &mut HeaderMap {
     let headers = response.headers_mut();
     *headers = HeaderMap::with_capacity(COMMON.len() + 8);

@@ -123,12 +123,12 @@ pub const PREFIXES: [&str; 2] = ["/metrics", "/api/rest_v1/metrics"];
 /// problem bodies, 304s, compression and the common headers.
 pub fn router(state: AppState) -> Router {
     use axum::routing::get;
-    let app = Router::new()
+    Router::new()
         .route("/healthz", get(service::healthz))
         .route("/metrics", get(service::metrics))
         .route("/openapi.json", get(service::openapi))
-        .route("/", get(service::docs));
-    app.fallback(dispatch)
+        .route("/", get(service::docs))
+        .fallback(dispatch)
         .method_not_allowed_fallback(error::route_not_found)
         .layer(from_fn_with_state(state.clone(), pipeline::pipeline))
         .with_state(state)

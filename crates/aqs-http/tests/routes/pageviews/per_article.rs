@@ -86,6 +86,29 @@ async fn head_and_options() {
 }
 
 #[tokio::test]
+async fn every_route_answers_the_same_under_both_prefixes() {
+    const ROUTE_404: &str = "https://mediawiki.org/wiki/HyperSwitch/errors/not_found#route";
+    let main_page = "/pageviews/per-article/en.wikipedia/all-access/all-agents/Main_Page/daily/20150701/20150702";
+    let examples = aqs_http::routes::ROUTES.iter().map(|route| route.example);
+    for path in examples.chain([main_page]) {
+        let (short, long) = (
+            get(&format!("/metrics{path}")).await,
+            get(&format!("/api/rest_v1/metrics{path}")).await,
+        );
+        assert_eq!((short.status, &short.body), (long.status, &long.body), "{path}");
+        if short.status != 200 {
+            assert_ne!(short.json()["type"], ROUTE_404, "{path} was not routed");
+        }
+    }
+    assert_eq!(get("/metrics/pageviews/per-article").await.json()["type"], ROUTE_404);
+    // A family and route that do not exist, with the right number of segments.
+    let unknown = get("/metrics/pageviews/per-page/en.wikipedia/all-access/all-agents/Main_Page/daily/20150701/20150702").await;
+    assert_eq!((unknown.status.as_u16(), unknown.json()["type"].clone()), (404, ROUTE_404.into()));
+    // `OPTIONS` names the methods of API routes only.
+    assert_eq!(call_with("OPTIONS", "/metrics/nothing/here", &[]).await.header("allow"), None);
+}
+
+#[tokio::test]
 async fn other_methods_get_the_route_404() {
     let answer = call_with("POST", "/metrics/pageviews/per-article/en.wikipedia/all-access/all-agents/Main_Page/daily/20150701/20150702", &[]).await;
     assert_eq!(answer.status, 404);
