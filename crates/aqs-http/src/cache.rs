@@ -1,7 +1,7 @@
 //! A bounded, shared response cache: whole `200` answers to `GET`s, keyed by path (a 128-bit
 //! keyed hash of it), weighed by body size. An entry is used only while the store's
 //! generation is the one it was made under (a load or an import makes every entry stale at
-//! once) and for at most the data `max-age` of four hours. Bodies under [`GZIP_ON_MISS_BYTES`] are kept LZ4-compressed
+//! once) and for at most the data `max-age` of four hours. Bodies are kept LZ4-compressed
 //! (`Kept`), so the same memory holds several times as many answers.
 //!
 //! Most clients send `accept-encoding: gzip` (browsers, `requests`, `curl --compressed`), so an
@@ -361,7 +361,7 @@ pub async fn keep(
 
 /// Gzips an answer that did not come from the cache, as the cache does on a miss: when the
 /// client accepts gzip and the body has at least [`GZIP_ON_MISS_BYTES`]. Every body of
-/// [`MIN_GZIP_BYTES`] or more gets `vary: accept-encoding`, since it could have been gzipped.
+/// `MIN_GZIP_BYTES` (32) or more gets `vary: accept-encoding`, since it could have been gzipped.
 pub async fn gzip_uncached(mut response: Response, wants_gzip: bool) -> Response {
     let Some(size) = response.body().size_hint().exact() else { return response };
     if size < MIN_GZIP_BYTES as u64 || response.headers().contains_key(header::CONTENT_ENCODING) {

@@ -27,7 +27,7 @@ const COMMON: [(&str, &str); 11] = [
     ("x-webkit-csp", "default-src 'none'; frame-ancestors 'none'"),
 ];
 
-/// Adds [`COMMON`]. The names are parsed once (`HeaderName::from_static` looks every name up
+/// Adds `COMMON`. The names are parsed once (`HeaderName::from_static` looks every name up
 /// in the table of standard headers), and the map grows once.
 pub fn add_common_headers(headers: &mut HeaderMap) {
     static PARSED: LazyLock<Vec<(HeaderName, HeaderValue)>> = LazyLock::new(|| {

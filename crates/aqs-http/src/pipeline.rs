@@ -1,6 +1,6 @@
 //! The one layer every request to the API goes through, around its handler. In order:
 //!
-//! 1. observation starts: the request id, the client and the route ([`observe`]);
+//! 1. observation starts: the request id, the client and the route ([`crate::observe`]);
 //! 2. `OPTIONS` is answered at once (200, empty body);
 //! 3. the client's rate limit for the route ([`throttle`]);
 //! 4. the response cache ([`cache`]), and on a miss the handler under the request timeout

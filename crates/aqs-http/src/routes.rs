@@ -38,7 +38,7 @@ pub struct RouteSpec {
     pub example: &'static str,
     /// What the example's first item must hold (field, JSON value), checked by `aqs check`.
     pub example_expects: &'static [(&'static str, &'static str)],
-    /// The handler, for `GET` and `HEAD` ([`crate::dispatch`] finds the route by `name`).
+    /// The handler, for `GET` and `HEAD` (the router's `dispatch` finds it with [`route_of`]).
     pub handler: HandlerFn,
 }
 
@@ -160,8 +160,8 @@ pub fn strip_prefix(path: &str) -> Option<&str> {
 
 /// The route a request path belongs to, from its first two segments under the prefix
 /// (`pageviews/top`), whether or not the rest matches; `None` for paths outside the API.
-/// The handler's `Segments` extractor checks the rest. Works before routing, so throttling
-/// costs no route match.
+/// The handler's `Segments` extractor checks the rest. This is the API's routing (the
+/// router's fallback, `dispatch`), cheap enough for the throttle and the metrics to call too.
 pub fn route_of(path: &str) -> Option<&'static RouteSpec> {
     let rest = strip_prefix(path)?;
     let mut segments = rest[1..].splitn(3, '/');

@@ -12,12 +12,12 @@ use axum::http::request::Parts;
 
 /// The path parameters of a route, in route order: the raw path's segments after the API
 /// prefix and the route's `FIXED` leading segments (`pageviews/per-article`), each
-/// percent-decoded once. Routes are registered as their fixed part and a wildcard
-/// ([`crate::routes::RouteSpec::pattern`]) because axum's per-parameter captures cost an
-/// allocation or two per parameter on every request; splitting the raw path here keeps `%2F`
-/// inside its segment, as matching on the raw path did. A path with another number of segments
-/// is the route 404; a segment that does not decode to UTF-8 is refused with the AQS error
-/// body; an empty segment (`//`) matches no route of the original, so it is the route 404 too.
+/// percent-decoded once. [`crate::routes::route_of`] finds the route from its first two
+/// segments only (axum's captures cost an allocation or two per parameter on every request);
+/// splitting the raw path here keeps `%2F` inside its segment, as matching on the raw path
+/// did. A path with another number of segments is the route 404; a segment that does not
+/// decode to UTF-8 is refused with the AQS error body; an empty segment (`//`) matches no
+/// route of the original, so it is the route 404 too.
 pub struct Segments<const FIXED: usize, const N: usize>(pub [String; N]);
 
 impl<S: Send + Sync, const FIXED: usize, const N: usize> FromRequestParts<S>
