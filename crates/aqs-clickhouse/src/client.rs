@@ -64,6 +64,25 @@ impl Client {
         self.read(response, sql)
     }
 
+    /// Runs a query whose answer may be large and reads it as a stream. ClickHouse holds the
+    /// answer until the query has finished (`wait_end_of_query`), so that an error is an
+    /// error status, never a truncated stream.
+    pub fn query_stream(&self, sql: &str) -> StoreResult<RowStream> {
+        let response = self
+            .agent
+            .post(&self.url)
+            .query("wait_end_of_query", "1")
+            .send(sql.as_bytes())
+            .map_err(|e| self.unreachable(&e))?;
+        if !response.status().is_success() {
+            return Err(self.read(response, sql).err().unwrap_or_else(|| {
+                StoreError::Engine(format!("ClickHouse at {} refused a query", self.url))
+            }));
+        }
+        let reader: Box<dyn Read + Send> = Box::new(response.into_body().into_reader());
+        Ok(RowStream { input: std::io::BufReader::with_capacity(1 << 16, reader) })
+    }
+
     /// Inserts RowBinary `rows` with `INSERT INTO table (columns) FORMAT RowBinary`, waiting,
     /// on a Distributed table, until every shard holds them.
     pub fn insert(&self, table: &str, columns: &str, rows: &[u8]) -> StoreResult<()> {
@@ -231,6 +250,71 @@ impl<'a> RowReader<'a> {
         String::from_utf8(bytes.to_vec()).map_err(|_| {
             StoreError::Corrupt("ClickHouse returned a string that is not UTF-8".into())
         })
+    }
+}
+
+/// Reads RowBinary values from a streamed answer.
+pub struct RowStream {
+    input: std::io::BufReader<Box<dyn Read + Send>>,
+}
+
+impl RowStream {
+    /// Whether the answer has no more rows.
+    pub fn is_empty(&mut self) -> StoreResult<bool> {
+        use std::io::BufRead;
+        Ok(self.input.fill_buf().map_err(stream_error)?.is_empty())
+    }
+
+    fn take<const N: usize>(&mut self) -> StoreResult<[u8; N]> {
+        let mut out = [0u8; N];
+        self.input.read_exact(&mut out).map_err(stream_error)?;
+        Ok(out)
+    }
+
+    pub fn u8(&mut self) -> StoreResult<u8> {
+        Ok(self.take::<1>()?[0])
+    }
+    pub fn u16(&mut self) -> StoreResult<u16> {
+        Ok(u16::from_le_bytes(self.take()?))
+    }
+    pub fn u32(&mut self) -> StoreResult<u32> {
+        Ok(u32::from_le_bytes(self.take()?))
+    }
+    pub fn u64(&mut self) -> StoreResult<u64> {
+        Ok(u64::from_le_bytes(self.take()?))
+    }
+    pub fn varint(&mut self) -> StoreResult<u64> {
+        let mut value = 0u64;
+        for shift in (0..64).step_by(7) {
+            let byte = self.u8()?;
+            value |= u64::from(byte & 0x7f) << shift;
+            if byte < 0x80 {
+                return Ok(value);
+            }
+        }
+        Err(StoreError::Corrupt("a ClickHouse answer holds an overlong length".into()))
+    }
+    /// A string into `out` (replacing what it held).
+    pub fn string_into(&mut self, out: &mut String) -> StoreResult<()> {
+        let len = usize::try_from(self.varint()?)
+            .map_err(|_| StoreError::Corrupt("a string longer than memory".into()))?;
+        let mut bytes = std::mem::take(out).into_bytes();
+        bytes.clear();
+        bytes.resize(len, 0);
+        self.input.read_exact(&mut bytes).map_err(stream_error)?;
+        *out = String::from_utf8(bytes).map_err(|_| {
+            StoreError::Corrupt("ClickHouse returned a string that is not UTF-8".into())
+        })?;
+        Ok(())
+    }
+}
+
+fn stream_error(e: std::io::Error) -> StoreError {
+    match e.kind() {
+        std::io::ErrorKind::UnexpectedEof => {
+            StoreError::Corrupt("a ClickHouse answer ended inside a row".into())
+        }
+        _ => StoreError::Engine(format!("reading a ClickHouse answer: {e}")),
     }
 }
 

@@ -4,9 +4,12 @@
 //!
 //! - [`schema`]: the versioned `.sql` files and `aqs clickhouse init`;
 //! - [`store`]: [`ClickHouseStore`], atomic batches over append-only tables;
+//! - `publish`: a load's day streamed in chunks and committed at once, and the month scan of
+//!   top lists, aggregated by ClickHouse;
 //! - [`client`]: SQL over HTTP, RowBinary both ways, literals escaped by [`client::quote`].
 
 pub mod client;
+mod publish;
 pub mod schema;
 pub mod store;
 

@@ -12,8 +12,9 @@ use crate::schema::{Layout, SCHEMA_VERSION, current_version, now_seconds, stored
 use aqs_core::dates::{Day, Hour, TopPeriod, YearMonth};
 use aqs_core::error::{StoreError, StoreResult};
 use aqs_core::pageviews::{
-    ARTICLE_COLUMNS, ArticleDay, ArticleViews, PageviewsBatch, PageviewsRead, PageviewsWrite,
-    Period, ProjectRow, TopArticles, TopEntry, TopRow, WriteSummary,
+    ARTICLE_COLUMNS, ArticleDay, ArticleViews, DayPublish, DayPublishOptions, PageviewsBatch,
+    PageviewsRead, PageviewsWrite, Period, ProjectRow, TopArticles, TopCandidates, TopEntry,
+    TopRow, WriteSummary,
 };
 use aqs_core::params::{Access, Agent};
 use aqs_core::project::Project;
@@ -22,14 +23,14 @@ use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::Duration;
 
 /// Rows per insert statement when writing per-article data.
-const INSERT_CHUNK_ROWS: usize = 250_000;
+pub(crate) const INSERT_CHUNK_ROWS: usize = 250_000;
 
 /// What readers know of the committed batches.
 #[derive(Debug, Default)]
-struct Snapshot {
-    committed: HashSet<u64>,
+pub(crate) struct Snapshot {
+    pub(crate) committed: HashSet<u64>,
     /// Per day, the newest committed batch that replaced its per-article rows.
-    article_floor: HashMap<Day, u64>,
+    pub(crate) article_floor: HashMap<Day, u64>,
     /// Per day, the newest committed batch that replaced its hourly and daily per-project rows.
     project_floor: HashMap<Day, u64>,
     max_batch: u64,
@@ -37,7 +38,7 @@ struct Snapshot {
 }
 
 impl Snapshot {
-    fn article_visible(&self, day: Day, batch: u64) -> bool {
+    pub(crate) fn article_visible(&self, day: Day, batch: u64) -> bool {
         self.committed.contains(&batch)
             && batch >= self.article_floor.get(&day).copied().unwrap_or(0)
     }
@@ -145,11 +146,11 @@ impl ClickHouseStore {
         &self.inner.layout
     }
 
-    fn table(&self, name: &str) -> String {
+    pub(crate) fn table(&self, name: &str) -> String {
         format!("{}.{name}", self.inner.db)
     }
 
-    fn snapshot(&self) -> Arc<Snapshot> {
+    pub(crate) fn snapshot(&self) -> Arc<Snapshot> {
         let guard = self.inner.snapshot.read().unwrap_or_else(|p| p.into_inner());
         Arc::clone(&guard)
     }
@@ -231,6 +232,67 @@ impl ClickHouseStore {
             }
         }
         Ok(())
+    }
+
+    /// A new batch id, above every committed one.
+    pub(crate) fn new_batch(&self) -> StoreResult<u64> {
+        self.refresh()?;
+        Ok(next_batch_id(self.snapshot().max_batch))
+    }
+
+    /// Inserts `rest`'s per-project rows and top lists under batch `id`, then commits the
+    /// batch (whose `article_rows` per-article rows are in already): one row in `aqs_batches`,
+    /// after every data row. Rows the batch made unreachable are then deleted in the background.
+    pub(crate) fn commit_batch(
+        &self,
+        id: u64,
+        article_rows: u64,
+        replace_article_days: &[Day],
+        rest: &PageviewsBatch,
+    ) -> StoreResult<WriteSummary> {
+        let summary = WriteSummary {
+            article_rows,
+            project_rows: self.insert_projects(id, &rest.project_rows)?,
+            top_rows: self.insert_tops(id, &rest.top_rows)?,
+            spilled_bytes: 0,
+        };
+        // The commit: one row, after every data row.
+        let mut row = RowWriter::default();
+        row.u64(id);
+        row.u32(now_seconds());
+        for days in [replace_article_days, &rest.replace_project_days] {
+            let unique: BTreeSet<Day> = days.iter().copied().collect();
+            row.varint(unique.len() as u64);
+            for day in unique {
+                row.u16(date_value(day)?);
+            }
+        }
+        row.u64(summary.article_rows);
+        row.u64(summary.project_rows);
+        row.u64(summary.top_rows);
+        self.inner.client.insert(
+            &self.table("aqs_batches"),
+            "batch, committed, replace_article_days, replace_project_days, article_rows, project_rows, top_rows",
+            &row.bytes,
+        )?;
+        self.refresh()?;
+        // Reads no longer see the replaced rows; deleting them is housekeeping.
+        let cleaned = self
+            .clean_up("pageviews_per_article", "day", "", replace_article_days, id)
+            .and_then(|()| {
+                // Months are never replaced by days: a month's row starts on its first day.
+                self.clean_up(
+                    "pageviews_per_project",
+                    "toDate(period_start)",
+                    "granularity IN ('hourly', 'daily') AND ",
+                    &rest.replace_project_days,
+                    id,
+                )
+            });
+        if let Err(e) = cleaned {
+            tracing::warn!(error = %e, "replaced rows were not deleted (they stay hidden)");
+        }
+        Ok(summary)
     }
 
     fn insert_articles(&self, batch: u64, days: &[ArticleDay]) -> StoreResult<u64> {
@@ -474,50 +536,24 @@ impl PageviewsRead for ClickHouseStore {
 
 impl PageviewsWrite for ClickHouseStore {
     fn write(&self, batch: &PageviewsBatch) -> StoreResult<WriteSummary> {
-        self.refresh()?;
-        let id = next_batch_id(self.snapshot().max_batch);
-        let summary = WriteSummary {
-            article_rows: self.insert_articles(id, &batch.article_days)?,
-            project_rows: self.insert_projects(id, &batch.project_rows)?,
-            top_rows: self.insert_tops(id, &batch.top_rows)?,
-        };
-        // The commit: one row, after every data row.
-        let mut row = RowWriter::default();
-        row.u64(id);
-        row.u32(now_seconds());
-        for days in [&batch.replace_article_days, &batch.replace_project_days] {
-            let unique: BTreeSet<Day> = days.iter().copied().collect();
-            row.varint(unique.len() as u64);
-            for day in unique {
-                row.u16(date_value(day)?);
-            }
-        }
-        row.u64(summary.article_rows);
-        row.u64(summary.project_rows);
-        row.u64(summary.top_rows);
-        self.inner.client.insert(
-            &self.table("aqs_batches"),
-            "batch, committed, replace_article_days, replace_project_days, article_rows, project_rows, top_rows",
-            &row.bytes,
-        )?;
-        self.refresh()?;
-        // Reads no longer see the replaced rows; deleting them is housekeeping.
-        let cleaned = self
-            .clean_up("pageviews_per_article", "day", "", &batch.replace_article_days, id)
-            .and_then(|()| {
-                // Months are never replaced by days: a month's row starts on its first day.
-                self.clean_up(
-                    "pageviews_per_project",
-                    "toDate(period_start)",
-                    "granularity IN ('hourly', 'daily') AND ",
-                    &batch.replace_project_days,
-                    id,
-                )
-            });
-        if let Err(e) = cleaned {
-            tracing::warn!(error = %e, "replaced rows were not deleted (they stay hidden)");
-        }
-        Ok(summary)
+        let id = self.new_batch()?;
+        let article_rows = self.insert_articles(id, &batch.article_days)?;
+        self.commit_batch(id, article_rows, &batch.replace_article_days, batch)
+    }
+
+    fn begin_day<'s>(
+        &'s self,
+        options: DayPublishOptions<'s>,
+    ) -> StoreResult<Box<dyn DayPublish + 's>> {
+        Ok(Box::new(crate::publish::ClickHouseDay::begin(self, options)?))
+    }
+
+    fn month_top_candidates(
+        &self,
+        month: YearMonth,
+        limit: usize,
+    ) -> StoreResult<Vec<TopCandidates>> {
+        crate::publish::month_top_candidates(self, month, limit)
     }
 
     fn article_day(&self, day: Day) -> StoreResult<Vec<ArticleDay>> {
@@ -602,7 +638,7 @@ fn keep_newest<K: Ord, V>(best: &mut BTreeMap<K, (u64, V)>, key: K, batch: u64, 
     }
 }
 
-fn read_views(r: &mut RowReader<'_>) -> StoreResult<ArticleViews> {
+pub(crate) fn read_views(r: &mut RowReader<'_>) -> StoreResult<ArticleViews> {
     let mut views = ArticleViews::default();
     for slot in views.0.iter_mut() {
         *slot = r.u32()?;
@@ -627,13 +663,13 @@ fn splitmix(x: u64) -> u64 {
 }
 
 /// A `Date` value: days since 1970-01-01, which ClickHouse keeps in 16 bits.
-fn date_value(day: Day) -> StoreResult<u16> {
+pub(crate) fn date_value(day: Day) -> StoreResult<u16> {
     u16::try_from(day.epoch_days()).map_err(|_| {
         StoreError::Limit(format!("{day} is outside ClickHouse's Date range (1970 to 2149)"))
     })
 }
 
-fn date_literal(day: Day) -> String {
+pub(crate) fn date_literal(day: Day) -> String {
     // Built from a typed date: digits and dashes only.
     format!("toDate('{:04}-{:02}-{:02}')", day.year(), day.month(), day.day())
 }

@@ -53,6 +53,10 @@ pub enum StoreError {
     /// A value does not fit the store (an id space or a counter overflowed).
     #[error("store limit exceeded: {0}")]
     Limit(String),
+    /// A write that breaks its contract (rows out of the promised order, a batch of the wrong
+    /// shape): a bug of the caller, refused before anything is published.
+    #[error("invalid write: {0}")]
+    InvalidWrite(String),
     /// Any other engine error, with the engine's message.
     #[error("store engine error: {0}")]
     Engine(String),

@@ -20,6 +20,7 @@ pub mod lists;
 pub mod pageviews;
 pub mod params;
 pub mod project;
+pub mod spill;
 pub mod text;
 
 #[cfg(feature = "testsuite")]

@@ -1,11 +1,12 @@
 //! The in-memory reference store: the simplest correct implementation of the store traits,
 //! used by route tests and as the model that property tests compare real backends against.
 
-use crate::dates::{Day, TopPeriod};
-use crate::error::StoreResult;
+use crate::dates::{Day, TopPeriod, YearMonth};
+use crate::error::{StoreError, StoreResult};
 use crate::pageviews::{
-    ArticleDay, ArticleViews, PageviewsBatch, PageviewsRead, PageviewsWrite, Period, ProjectRow,
-    TopArticles, WriteSummary,
+    ArticleDay, ArticleViews, DayPublish, DayPublishOptions, PageviewsBatch, PageviewsRead,
+    PageviewsWrite, Period, ProjectRow, TOP_ACCESSES, TopArticles, TopCandidates, WriteSummary,
+    access_views, user_views, with_kept_agents,
 };
 use crate::params::{Access, Agent};
 use crate::project::Project;
@@ -123,6 +124,50 @@ impl PageviewsWrite for MemoryStore {
         Ok(summary)
     }
 
+    fn begin_day<'s>(
+        &'s self,
+        options: DayPublishOptions<'s>,
+    ) -> StoreResult<Box<dyn DayPublish + 's>> {
+        Ok(Box::new(MemoryDay { store: self, options, rows: Vec::new() }))
+    }
+
+    fn month_top_candidates(
+        &self,
+        month: YearMonth,
+        limit: usize,
+    ) -> StoreResult<Vec<TopCandidates>> {
+        let tables = self.read();
+        let mut sums: BTreeMap<(&Project, &str), [u64; 3]> = BTreeMap::new();
+        for ((project, title, day), views) in &tables.articles {
+            if day.year_month() == month {
+                let slot = sums.entry((project, title.as_str())).or_default();
+                for (s, v) in slot.iter_mut().zip(user_views(views)) {
+                    *s += v;
+                }
+            }
+        }
+        let mut out = Vec::new();
+        let projects: BTreeSet<&Project> = sums.keys().map(|(p, _)| *p).collect();
+        for project in projects {
+            for (access, slot) in TOP_ACCESSES {
+                let mut entries: Vec<(String, u64)> = sums
+                    .range((project, "")..)
+                    .take_while(|((p, _), _)| *p == project)
+                    .map(|((_, t), v)| (t.to_string(), access_views(v, slot)))
+                    .filter(|(_, v)| *v > 0)
+                    .collect();
+                if entries.is_empty() {
+                    continue;
+                }
+                entries.sort_by(|a, b| b.1.cmp(&a.1));
+                let truncated = entries.len() > limit;
+                entries.truncate(limit);
+                out.push(TopCandidates { project: project.clone(), access, entries, truncated });
+            }
+        }
+        Ok(out)
+    }
+
     fn article_day(&self, day: Day) -> StoreResult<Vec<ArticleDay>> {
         let tables = self.read();
         let mut by_project: BTreeMap<&Project, Vec<(String, ArticleViews)>> = BTreeMap::new();
@@ -153,5 +198,66 @@ impl PageviewsWrite for MemoryStore {
                 views: *views,
             })
             .collect())
+    }
+}
+
+/// A day being published into the memory store: rows are checked against the order the
+/// contract promises, kept, and written in one batch at the commit.
+struct MemoryDay<'s> {
+    store: &'s MemoryStore,
+    options: DayPublishOptions<'s>,
+    rows: Vec<(Project, String, ArticleViews)>,
+}
+
+impl DayPublish for MemoryDay<'_> {
+    fn add_rows(&mut self, project: &Project, rows: &[(&str, ArticleViews)]) -> StoreResult<()> {
+        for (title, views) in rows {
+            if let Some((p, t, _)) = self.rows.last() {
+                let order = p.as_str().cmp(project.as_str()).then(t.as_str().cmp(title));
+                if order != std::cmp::Ordering::Less {
+                    return Err(StoreError::InvalidWrite(format!(
+                        "row {project} {title:?} after {p} {t:?}: rows must come in (project, title) order, each once"
+                    )));
+                }
+            }
+            self.rows.push((project.clone(), title.to_string(), *views));
+        }
+        Ok(())
+    }
+
+    fn commit(self: Box<Self>, rest: &PageviewsBatch) -> StoreResult<WriteSummary> {
+        let DayPublishOptions { day, agents, disallowed, .. } = self.options;
+        if !rest.article_days.is_empty() || !rest.replace_article_days.is_empty() {
+            return Err(StoreError::InvalidWrite(
+                "a day's commit carries per-article rows only through add_rows".into(),
+            ));
+        }
+        let mut rows: BTreeMap<(Project, String), ArticleViews> = BTreeMap::new();
+        if self.options.keeps_stored_agents() {
+            for ((project, title, d), stored) in &self.store.read().articles {
+                if *d == day && !disallowed.contains(project.as_str(), title) {
+                    let kept = with_kept_agents(None, Some(stored), agents);
+                    rows.insert((project.clone(), title.clone()), kept);
+                }
+            }
+        }
+        for (project, title, views) in self.rows {
+            let key = (project, title);
+            let row = with_kept_agents(Some(&views), rows.get(&key), agents);
+            rows.insert(key, row);
+        }
+        let mut batch = PageviewsBatch { replace_article_days: vec![day], ..rest.clone() };
+        for ((project, title), views) in rows {
+            if views.is_zero() {
+                continue;
+            }
+            match batch.article_days.last_mut() {
+                Some(last) if last.project == project => last.rows.push((title, views)),
+                _ => {
+                    batch.article_days.push(ArticleDay { day, project, rows: vec![(title, views)] })
+                }
+            }
+        }
+        self.store.write(&batch)
     }
 }

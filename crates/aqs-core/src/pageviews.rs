@@ -10,6 +10,12 @@ use crate::error::{RequestError, StoreResult};
 use crate::params::{Access, Agent, ArticleGranularity, ProjectGranularity};
 use crate::project::Project;
 
+mod publish;
+pub use publish::{
+    DayPublish, DayPublishOptions, TOP_ACCESSES, TopCandidates, access_views, user_views,
+    with_kept_agents,
+};
+
 /// The 16 view counters of one (project, article, day): every access × agent pair, `all-*`
 /// included. Loaded rows keep the `all-*` columns equal to the sums of the concrete ones;
 /// imported rows are kept as they were exported.
@@ -228,6 +234,8 @@ pub struct WriteSummary {
     pub article_rows: u64,
     pub project_rows: u64,
     pub top_rows: u64,
+    /// Bytes the write spilled to disk because they did not fit its memory budget.
+    pub spilled_bytes: u64,
 }
 
 /// Read access for the API.
@@ -274,7 +282,24 @@ pub trait PageviewsWrite: Send + Sync {
     /// Publishes a batch atomically.
     fn write(&self, batch: &PageviewsBatch) -> StoreResult<WriteSummary>;
 
-    /// Every per-article row of one day, grouped by project (projects ascending).
+    /// Opens the streamed publication of one day's per-article rows (see [`DayPublish`]):
+    /// loads use it, so that a day never has to fit in memory.
+    fn begin_day<'s>(
+        &'s self,
+        options: DayPublishOptions<'s>,
+    ) -> StoreResult<Box<dyn DayPublish + 's>>;
+
+    /// For each project and access (of [`TOP_ACCESSES`]), the articles with the most user
+    /// views over `month`, at least `limit` of them (fewer when fewer had views), for the
+    /// month's top lists. Reads the month in bounded memory.
+    fn month_top_candidates(
+        &self,
+        month: YearMonth,
+        limit: usize,
+    ) -> StoreResult<Vec<TopCandidates>>;
+
+    /// Every per-article row of one day, grouped by project (projects ascending). Holds the
+    /// whole day in memory: for tests and diagnostics, never used by loads.
     fn article_day(&self, day: Day) -> StoreResult<Vec<ArticleDay>>;
 
     /// Every hourly and daily per-project row of one day.

@@ -6,12 +6,15 @@ use aqs_core::dates::Day;
 use aqs_core::params::Agent;
 use aqs_ingest::generate::{GenerateOptions, generate};
 use aqs_ingest::lists::{Allowlist, Disallowed};
-use aqs_ingest::load::{LoadOptions, NoProgress, parse_daily};
+use aqs_ingest::load::{LoadOptions, NoProgress};
 use aqs_ingest::pageview_complete::parse_line;
+use aqs_ingest::pageviews::agent_file::{Mode, read_agent_lines};
+use aqs_ingest::pipeline::batch::{CHANNEL_BATCHES, SortedSink, Source};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::io::Read;
 use std::path::Path;
+use std::sync::atomic::AtomicBool;
 
 fn input() -> (Vec<u8>, Vec<u8>) {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -46,6 +49,8 @@ fn bench(c: &mut Criterion) {
         max_bad_share: 0.01,
         format: None,
         progress: &NoProgress,
+        memory_bytes: 1 << 30,
+        spill_dir: std::env::temp_dir(),
     };
     let path = Path::new("pageviews-20240115-spider");
     let mut group = c.benchmark_group("pageview_complete");
@@ -61,28 +66,43 @@ fn bench(c: &mut Criterion) {
             black_box(ok)
         })
     });
-    group.bench_function("parse_and_count", |b| {
-        b.iter(|| {
-            black_box(
-                parse_daily(&mut &text[..], path, Agent::Spider, &options)
-                    .expect("parses")
-                    .0
-                    .article_count(),
-            )
-        })
-    });
+    // Parsing, counting per title and hour, and handing the records to the merge, which
+    // another thread drains (as the loader's thread does).
+    let stream = |reader: &mut dyn std::io::BufRead| -> u64 {
+        let (tx, rx) = std::sync::mpsc::sync_channel(CHANNEL_BATCHES);
+        let drain = std::thread::spawn(move || {
+            let mut source = Source::<[u32; 3]>::new(rx);
+            let mut records = 0u64;
+            while source.head().is_some() {
+                records += 1;
+                source.advance();
+            }
+            records
+        });
+        let cancel = AtomicBool::new(false);
+        let sink = SortedSink::new(tx);
+        read_agent_lines(
+            reader,
+            0,
+            path,
+            Agent::Spider,
+            &options,
+            &Mode::Streamed,
+            sink,
+            &cancel,
+            || {},
+        )
+        .expect("parses");
+        drain.join().expect("drained")
+    };
+    group.bench_function("parse_and_count", |b| b.iter(|| black_box(stream(&mut &text[..]))));
     group.bench_function("parse_and_count_with_bzip2", |b| {
         b.iter(|| {
             let mut reader = std::io::BufReader::with_capacity(
                 1 << 16,
                 bzip2::read::MultiBzDecoder::new(&compressed[..]),
             );
-            black_box(
-                parse_daily(&mut reader, path, Agent::Spider, &options)
-                    .expect("parses")
-                    .0
-                    .article_count(),
-            )
+            black_box(stream(&mut reader))
         })
     });
     group.finish();

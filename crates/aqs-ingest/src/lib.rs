@@ -15,6 +15,8 @@ pub mod input;
 pub mod lists;
 pub mod load;
 pub mod pageview_complete;
+pub mod pageviews;
+pub mod pipeline;
 pub mod projectviews;
 pub mod report;
 pub mod top;

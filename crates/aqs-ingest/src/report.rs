@@ -22,7 +22,12 @@ pub struct LoadReport {
     pub unexpected_domains: BTreeMap<String, u64>,
     /// Per-article rows left out because the article is disallowed.
     pub disallowed_rows: u64,
+    /// Bytes spilled to disk (sorting unsorted files, the store's day buffers) because they
+    /// did not fit the memory budget; the spill files are gone when the load ends.
+    pub spilled_bytes: u64,
     pub days: Vec<Day>,
+    /// Files that were not sorted by project and title, read a second time through a sort.
+    pub resorted: Vec<String>,
     pub months_rolled_up: Vec<YearMonth>,
     pub seconds: f64,
     /// Wall seconds spent reading and counting files, writing days, and rolling up months.
@@ -61,6 +66,16 @@ impl LoadReport {
         for (k, v) in other.unexpected_domains {
             *self.unexpected_domains.entry(k).or_default() += v;
         }
+        self.article_rows += other.article_rows;
+        self.project_rows += other.project_rows;
+        self.top_rows += other.top_rows;
+        self.disallowed_rows += other.disallowed_rows;
+        self.spilled_bytes += other.spilled_bytes;
+        self.days.extend(other.days);
+        self.resorted.extend(other.resorted);
+        self.parse_seconds += other.parse_seconds;
+        self.write_seconds += other.write_seconds;
+        self.store_seconds += other.store_seconds;
     }
 }
 
@@ -95,6 +110,16 @@ impl fmt::Display for LoadReport {
         }
         if self.disallowed_rows > 0 {
             writeln!(f, "disallowed rows:   {} (not loaded)", self.disallowed_rows)?;
+        }
+        for note in &self.resorted {
+            writeln!(f, "file not sorted:   {note}")?;
+        }
+        if self.spilled_bytes > 0 {
+            writeln!(
+                f,
+                "spilled to disk:   {} MB (past --memory-mb; removed when the load ended)",
+                self.spilled_bytes.div_ceil(1 << 20)
+            )?;
         }
         write!(
             f,

@@ -38,6 +38,8 @@ fn load_with(
         max_bad_share,
         format: None,
         progress: &NoProgress,
+        memory_bytes: 64 << 20,
+        spill_dir: std::env::temp_dir(),
     };
     load_files(store, files, &options)
 }
@@ -279,6 +281,8 @@ fn format_forces_a_parser_but_the_public_name_must_say_the_day() {
             max_bad_share: 0.5,
             format,
             progress: &NoProgress,
+            memory_bytes: 64 << 20,
+            spill_dir: std::env::temp_dir(),
         };
         load_files(&store, &[fixture(file)], &options)
     };

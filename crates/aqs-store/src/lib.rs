@@ -13,8 +13,16 @@
 
 #[doc(hidden)]
 pub mod codec;
+mod dictionary;
+mod merge;
+mod month_tops;
 mod pageviews;
+mod publish;
+mod scan;
 mod segments;
+mod write;
+
+pub use dictionary::MAX_TITLE_BYTES;
 
 use aqs_core::error::{StoreError, StoreResult};
 use heed::types::Bytes;
@@ -74,6 +82,8 @@ struct Tables {
     project_series: Table,
     /// `project_id ‖ access ‖ kind ‖ period` → a top list.
     top: Table,
+    /// first article id of a run (u32 BE) → the project id of the run's articles.
+    article_projects: Table,
 }
 
 /// What readers cache between requests; rebuilt when the generation changes.
@@ -187,6 +197,7 @@ impl EmbeddedStore {
             ("series", t.series),
             ("project_series", t.project_series),
             ("top", t.top),
+            ("article_projects", t.article_projects),
         ] {
             let stat = table.stat(&rtxn).map_err(engine)?;
             let pages = stat.branch_pages + stat.leaf_pages + stat.overflow_pages;
@@ -203,11 +214,11 @@ impl EmbeddedStore {
     /// load does when a month completes).
     pub fn compact(&self) -> StoreResult<()> {
         let mut wtxn = self.inner.env.write_txn().map_err(engine)?;
-        let mut state = pageviews::WriteState::read(&self.inner.tables, &wtxn)?;
+        let mut state = write::WriteState::read(&self.inner.tables, &wtxn)?;
         for month in state.manifest.months() {
-            pageviews::merge_all(&self.inner.tables, &mut wtxn, &mut state, month)?;
+            merge::merge_all(&self.inner.tables, &mut wtxn, &mut state, month)?;
         }
-        pageviews::compact_dictionary(&self.inner.tables, &mut wtxn)?;
+        dictionary::compact_dictionary(&self.inner.tables, &mut wtxn, &self.inner.path)?;
         state.store(&self.inner.tables, &mut wtxn)?;
         wtxn.commit().map_err(engine)
     }
@@ -303,6 +314,7 @@ fn create_tables(env: &Env<WithoutTls>) -> StoreResult<Tables> {
         series: create("series")?,
         project_series: create("project_series")?,
         top: create("top")?,
+        article_projects: create("article_projects")?,
     };
     wtxn.commit().map_err(engine)?;
     Ok(tables)

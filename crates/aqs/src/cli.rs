@@ -132,15 +132,26 @@ pub struct GenerateArgs {
     /// Number of days
     #[arg(long, value_name = "N")]
     pub days: u32,
-    /// Number of projects (1 to 8), of very different sizes
-    #[arg(long, default_value_t = 4, value_name = "N")]
+    /// Number of projects (1 to 8), of very different sizes (the sample only)
+    #[arg(long, default_value_t = 4, value_name = "N", conflicts_with = "full_day")]
     pub projects: usize,
-    /// Number of articles over all projects
-    #[arg(long, default_value_t = 20_000, value_name = "N")]
+    /// Number of articles over all projects (the sample only)
+    #[arg(long, default_value_t = 20_000, value_name = "N", conflicts_with = "full_day")]
     pub articles: usize,
     /// Random seed: the same seed and options give the same bytes
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub seed: u64,
+    /// Write days the size and shape of a real Wikimedia day instead of the sample: 127 M
+    /// pageview_complete lines (36.9 M user, 81.8 M spider, 8.4 M automated) over the
+    /// allowlisted projects, with the long tail spiders walk; about 8 GB of text a day
+    #[arg(long)]
+    pub full_day: bool,
+    /// With --full-day: the share of a real day to write (0.125 for an eighth)
+    #[arg(long, default_value_t = 1.0, value_name = "SHARE", requires = "full_day")]
+    pub scale: f64,
+    /// With --full-day: `bz2` (level 9, as published) or `none` (plain text, quicker)
+    #[arg(long, default_value = "bz2", value_parser = ["bz2", "none"], requires = "full_day")]
+    pub compression: String,
 }
 
 #[derive(Args)]
@@ -160,6 +171,15 @@ pub struct LoadArgs {
     /// Fail a file whose share of malformed lines is above this (0 to 1)
     #[arg(long, default_value_t = 0.001, value_name = "SHARE")]
     pub max_bad_share: f64,
+    /// Memory for a day's sorting and write buffers, in MB; past it they spill to disk. A
+    /// full-size day stays under 2 GB of resident memory with the default
+    #[arg(long, env = "AQS_LOAD_MEMORY_MB", default_value_t = 1024, value_name = "MB")]
+    pub memory_mb: usize,
+    /// Where a load spills what does not fit in --memory-mb (removed afterwards, also after a
+    /// failure); default: the store directory (--data), or the system's temporary directory
+    /// with --backend clickhouse
+    #[arg(long, env = "AQS_SPILL_DIR", value_name = "DIR")]
+    pub spill_dir: Option<PathBuf>,
     /// Record the outcome in this Prometheus text file (for node_exporter's textfile
     /// collector): loads by outcome, last success, duration and lines of the last load
     #[arg(long, env = "AQS_LOAD_METRICS_FILE", value_name = "FILE")]

@@ -10,8 +10,10 @@ use anyhow::{Context, Result, anyhow, bail};
 use aqs_clickhouse::ClickHouseStore;
 use aqs_core::dates::Day;
 use aqs_core::pageviews::{PageviewsRead, PageviewsStore, PageviewsWrite};
+use aqs_core::spill::SpillDir;
 use aqs_http::axum_router;
-use aqs_ingest::generate::{GenerateOptions, generate};
+use aqs_ingest::generate::full_day::{FullDayOptions, generate_full_days};
+use aqs_ingest::generate::{Compression, GenerateOptions, generate};
 use aqs_ingest::import::{ImportTable, import_files};
 use aqs_ingest::lists::{Allowlist, Disallowed};
 use aqs_ingest::load::{DumpFormat, LoadOptions, load_files};
@@ -159,6 +161,9 @@ fn run_generate(args: &GenerateArgs) -> Result<()> {
         bail!("--days must be at least 1");
     }
     let bars = Bars::new();
+    if args.full_day {
+        return run_generate_full_days(args, start, &bars);
+    }
     let summary = generate_with_bars(
         &bars,
         &GenerateOptions {
@@ -170,6 +175,35 @@ fn run_generate(args: &GenerateArgs) -> Result<()> {
             seed: args.seed,
         },
     )?;
+    println!(
+        "wrote {} files ({} lines, {} bytes, {} article-days) under {}",
+        summary.files.len(),
+        summary.lines,
+        summary.bytes,
+        summary.article_days,
+        args.out.display()
+    );
+    Ok(())
+}
+
+fn run_generate_full_days(args: &GenerateArgs, start: Day, bars: &Bars) -> Result<()> {
+    let options = FullDayOptions {
+        out: args.out.clone(),
+        start,
+        days: args.days,
+        scale: args.scale,
+        seed: args.seed,
+        compression: Compression::parse(&args.compression)
+            .ok_or_else(|| anyhow!("--compression must be bz2 or none"))?,
+    };
+    let bar = bars.lines(u64::from(args.days), "generate");
+    let summary = generate_full_days(&options, |p| {
+        bar.set_length(p.expected_lines * u64::from(args.days));
+        bar.set_message(p.day.to_string());
+        let done = u64::from(p.day.epoch_days().abs_diff(start.epoch_days())) * p.expected_lines;
+        bar.set_position(done + p.lines);
+    })?;
+    bar.finish_and_clear();
     println!(
         "wrote {} files ({} lines, {} bytes, {} article-days) under {}",
         summary.files.len(),
@@ -210,12 +244,30 @@ fn load_into(
         bail!("--max-bad-share must be between 0 and 1, found {}", args.max_bad_share);
     }
     let format = args.format.as_deref().and_then(DumpFormat::parse);
+    if args.memory_mb < 16 {
+        bail!("--memory-mb must be at least 16, found {}", args.memory_mb);
+    }
+    let spill_dir = match (&args.spill_dir, &args.store.data) {
+        (Some(dir), _) => dir.clone(),
+        (None, Some(data)) if args.store.backend == "embedded" => data.clone(),
+        _ => std::env::temp_dir(),
+    };
+    std::fs::create_dir_all(&spill_dir)
+        .with_context(|| format!("cannot create --spill-dir {}", spill_dir.display()))?;
+    // Spill directories of loads that were killed outright.
+    let stale = SpillDir::remove_stale(&spill_dir)
+        .with_context(|| format!("cannot clean up {}", spill_dir.display()))?;
+    if stale > 0 {
+        bars.println(&format!("removed {stale} spill directories left by killed loads"));
+    }
     let options = LoadOptions {
         allowlist: &allowlist,
         disallowed: &disallowed,
         max_bad_share: args.max_bad_share,
         format,
         progress: bars,
+        memory_bytes: args.memory_mb << 20,
+        spill_dir,
     };
     load_files(store, &args.files, &options)
 }
@@ -521,6 +573,8 @@ fn run_demo(args: &DemoArgs) -> Result<()> {
             disallowed: None,
             // The sample holds a few malformed lines on purpose, to show the load report.
             max_bad_share: 0.01,
+            memory_mb: 1024,
+            spill_dir: None,
             metrics_file: None,
             files: vec![PathBuf::from(&dumps)],
         };

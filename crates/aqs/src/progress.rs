@@ -29,6 +29,20 @@ impl Bars {
         bar
     }
 
+    /// A bar counting lines (its length is set as it goes).
+    pub fn lines(&self, total: u64, label: &str) -> ProgressBar {
+        let bar = self.multi.add(ProgressBar::new(total));
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{msg:>10} [{bar:40}] {human_pos}/{human_len} lines ({elapsed}, {eta} left)",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        bar.set_message(label.to_string());
+        bar
+    }
+
     pub fn println(&self, text: &str) {
         let _ = self.multi.println(text);
     }

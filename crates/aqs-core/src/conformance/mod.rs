@@ -10,6 +10,12 @@ use crate::pageviews::{
 use crate::params::{Access, Agent};
 use crate::project::Project;
 
+mod publish;
+pub use publish::{
+    a_dropped_or_refused_publication_publishes_nothing, a_streamed_day_keeps_the_other_agents,
+    a_streamed_day_replaces_the_day_whole, month_top_candidates_rank_the_months_user_views,
+};
+
 /// Expands to one test per conformance case, each on a fresh store from `$make`.
 #[macro_export]
 macro_rules! pageviews_conformance {
@@ -20,7 +26,10 @@ macro_rules! pageviews_conformance {
             titles_are_stored_byte_exact, imported_rollups_are_kept_as_is,
             project_series_by_granularity, replacing_project_days_keeps_months,
             top_lists_round_trip, scans_for_loaders, large_counters_round_trip,
-            the_last_of_duplicate_rows_in_a_batch_wins);
+            the_last_of_duplicate_rows_in_a_batch_wins,
+            a_streamed_day_replaces_the_day_whole, a_streamed_day_keeps_the_other_agents,
+            a_dropped_or_refused_publication_publishes_nothing,
+            month_top_candidates_rank_the_months_user_views);
     };
     (@cases $make:expr; $($case:ident),+) => {
         $(
@@ -49,18 +58,18 @@ pub fn views(desktop_user: u32, mobile_web_spider: u32, mobile_app_automated: u3
     v
 }
 
-fn article_day(d: Day, p: &str, rows: &[(&str, ArticleViews)]) -> ArticleDay {
+pub(crate) fn article_day(d: Day, p: &str, rows: &[(&str, ArticleViews)]) -> ArticleDay {
     let mut rows: Vec<(String, ArticleViews)> =
         rows.iter().map(|(t, v)| (t.to_string(), *v)).collect();
     rows.sort_by(|a, b| a.0.cmp(&b.0));
     ArticleDay { day: d, project: project(p), rows }
 }
 
-fn write(store: &dyn PageviewsStore, batch: PageviewsBatch) {
+pub(crate) fn write(store: &dyn PageviewsStore, batch: PageviewsBatch) {
     store.write(&batch).expect("write succeeds");
 }
 
-fn series(
+pub(crate) fn series(
     store: &dyn PageviewsStore,
     p: &str,
     title: &str,

@@ -1,16 +1,18 @@
-//! Synthetic dump files in the exact public formats and names (data-formats §2.2, §2.3):
-//! `other/pageview_complete/YYYY/YYYY-MM/pageviews-YYYYMMDD-{user,spider,automated}.bz2` and
-//! `other/pageviews/YYYY/YYYY-MM/projectviews-YYYYMMDD-HH0000` (named by the end of the hour).
-//!
-//! Realistic where it matters to the store and the API: projects of very different sizes,
-//! article popularity with log views ≈ −½ log rank, a weekly cycle, a diurnal cycle, a few
-//! spikes, spiders spread over the long tail, automated traffic on a few articles, the access
-//! mix of data-formats §7, titles with non-ASCII letters, `/`, `?`, `%`, quotes and namespace
-//! prefixes, the `-` title, and a few lines of every irregular form the loader must handle:
-//! legacy 5-field lines, `null` page ids and split page ids, Spark-quoted titles, a TAB inside
-//! a title, a project outside the allowlist, malformed lines, multi-stream bzip2.
+//! The sample generator: a few projects (from [`PROJECTS`]) with a fixed catalog of articles,
+//! as many days as asked, pageview_complete and hourly projectviews files. Small enough for
+//! demos and tests, realistic where it matters to the store and the API: projects of very
+//! different sizes, article popularity with log views ≈ −½ log rank, a weekly cycle, a diurnal
+//! cycle, a few spikes, spiders spread over the long tail, automated traffic on a few articles,
+//! the access mix of data-formats §7, titles with non-ASCII letters, `/`, `?`, `%`, quotes and
+//! namespace prefixes, the `-` title, and a few lines of every irregular form the loader must
+//! handle: legacy 5-field lines, `null` page ids and split page ids, Spark-quoted titles, a TAB
+//! inside a title, a project outside the allowlist, malformed lines, multi-stream bzip2.
 //! The same options and seed give the same bytes.
 
+use super::{
+    ACCESS_MIX, ACCESS_NAMES, AGENTS, DIURNAL, GenerateOptions, GenerateSummary, day_dir,
+    hourly_field, poisson, spark_token, split,
+};
 use anyhow::{Context, Result};
 use aqs_core::dates::Day;
 use bzip2::Compression;
@@ -19,29 +21,7 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::fmt::Write as _;
 use std::io::Write;
-use std::path::{Path, PathBuf};
-
-#[derive(Debug, Clone)]
-pub struct GenerateOptions {
-    pub out: PathBuf,
-    pub start: Day,
-    pub days: u32,
-    /// How many projects (at most [`PROJECTS`]`.len()`).
-    pub projects: usize,
-    /// Articles over all projects.
-    pub articles: usize,
-    pub seed: u64,
-}
-
-/// What was written.
-#[derive(Debug, Clone, Default)]
-pub struct GenerateSummary {
-    pub files: Vec<PathBuf>,
-    pub lines: u64,
-    /// Distinct (project, title, day) with views in allowlisted projects.
-    pub article_days: u64,
-    pub bytes: u64,
-}
+use std::path::Path;
 
 /// (project, share of the traffic, desktop domain code, mobile domain code)
 pub const PROJECTS: &[(&str, f64, &str, &str)] = &[
@@ -57,16 +37,6 @@ pub const PROJECTS: &[(&str, f64, &str, &str)] = &[
 
 /// A project that is not in the shipped allowlist: its lines are reported and skipped.
 pub const UNEXPECTED_PROJECT: &str = "example.wikipedia";
-
-const AGENTS: [&str; 3] = ["user", "spider", "automated"];
-/// Access mix per agent: desktop, mobile-web, mobile-app.
-const ACCESS_MIX: [[f64; 3]; 3] = [[0.515, 0.468, 0.017], [0.80, 0.19, 0.01], [0.70, 0.30, 0.0]];
-const ACCESS_NAMES: [&str; 3] = ["desktop", "mobile-web", "mobile-app"];
-/// Relative traffic by hour of day (UTC).
-const DIURNAL: [f64; 24] = [
-    0.7, 0.6, 0.55, 0.5, 0.5, 0.55, 0.65, 0.8, 0.95, 1.05, 1.1, 1.15, 1.2, 1.2, 1.25, 1.3, 1.3,
-    1.3, 1.25, 1.2, 1.1, 1.0, 0.9, 0.8,
-];
 
 struct Article {
     title: String,
@@ -151,79 +121,6 @@ fn articles_of(project: usize, count: usize, seed: u64) -> Vec<Article> {
     articles
 }
 
-/// A Poisson draw (Knuth below 30, normal approximation above).
-fn poisson(rng: &mut ChaCha8Rng, lambda: f64) -> u64 {
-    if lambda <= 0.0 {
-        return 0;
-    }
-    if lambda < 30.0 {
-        let limit = (-lambda).exp();
-        let (mut k, mut p) = (0u64, 1.0f64);
-        loop {
-            p *= rng.random::<f64>();
-            if p <= limit {
-                return k;
-            }
-            k += 1;
-        }
-    }
-    let normal = gaussian(rng);
-    (lambda + normal * lambda.sqrt()).round().max(0.0) as u64
-}
-
-fn gaussian(rng: &mut ChaCha8Rng) -> f64 {
-    let (u1, u2) = (rng.random::<f64>().max(f64::MIN_POSITIVE), rng.random::<f64>());
-    (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
-}
-
-/// The index of a slot drawn with probability proportional to its weight.
-fn pick(rng: &mut ChaCha8Rng, weights: &[f64], total: f64) -> usize {
-    let mut x = rng.random::<f64>() * total;
-    let mut i = 0;
-    while i + 1 < weights.len() && x >= weights[i] {
-        x -= weights[i];
-        i += 1;
-    }
-    i
-}
-
-/// Splits `n` over weights (a multinomial draw; expected shares for large `n`).
-fn split<const N: usize>(rng: &mut ChaCha8Rng, n: u64, weights: &[f64; N]) -> [u64; N] {
-    let mut out = [0u64; N];
-    let total: f64 = weights.iter().sum();
-    let mut left = n;
-    if n > 64 {
-        for i in 0..N {
-            out[i] = (((n as f64) * weights[i] / total).floor() as u64).min(left);
-            left -= out[i];
-        }
-    }
-    // Small counts, and the remainders of large ones, go to random slots by weight.
-    for _ in 0..left {
-        out[pick(rng, weights, total)] += 1;
-    }
-    out
-}
-
-fn hourly_field(hours: &[u64; 24]) -> String {
-    let mut s = String::new();
-    for (h, &n) in hours.iter().enumerate() {
-        if n > 0 {
-            let _ = write!(s, "{}{n}", (b'A' + h as u8) as char);
-        }
-    }
-    s
-}
-
-/// A title as Spark's CSV writer prints it: quoted, with `\"`, when it contains a quote.
-fn spark_token(title: &str) -> String {
-    if title.contains('"') {
-        format!("\"{}\"", title.replace('"', "\\\""))
-    } else {
-        title.to_string()
-    }
-}
-
 fn write_bz2_two_streams(path: &Path, text: &str) -> Result<u64> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -241,14 +138,6 @@ fn write_bz2_two_streams(path: &Path, text: &str) -> Result<u64> {
     }
     file.flush()?;
     Ok(std::fs::metadata(path)?.len())
-}
-
-fn day_dir(root: &Path, kind: &str, day: Day) -> PathBuf {
-    root.join("other").join(kind).join(format!("{:04}", day.year())).join(format!(
-        "{:04}-{:02}",
-        day.year(),
-        day.month()
-    ))
 }
 
 /// Writes the dump files of every day; `on_day` is called after each day.

@@ -1,0 +1,70 @@
+//! Finding the dump files of a load and telling what each is from its public name.
+
+use super::DumpFormat;
+use crate::input::base_name;
+use crate::{pageview_complete, projectviews};
+use anyhow::{Context, Result, bail};
+use std::path::PathBuf;
+
+/// A file with what its name says.
+pub(super) enum Input {
+    Daily { path: PathBuf, file: pageview_complete::DailyFile },
+    Hourly { path: PathBuf, hour: aqs_core::dates::Hour },
+}
+
+/// The files named, with directories replaced by the files in them (sorted, recursively).
+pub(super) fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+                .with_context(|| format!("cannot list {}", path.display()))?
+                .map(|e| e.map(|e| e.path()))
+                .collect::<std::io::Result<_>>()?;
+            entries.sort();
+            out.extend(expand(&entries)?);
+        } else if std::fs::metadata(path).is_ok() {
+            out.push(path.clone());
+        } else {
+            bail!("{}: no such file or directory", path.display());
+        }
+    }
+    Ok(out)
+}
+
+/// Tells each file's kind from its name (or `format`). Inside a directory, files of other
+/// kinds are passed over; a file named on the command line must be of a known kind.
+pub(super) fn classify(
+    paths: &[PathBuf],
+    format: Option<DumpFormat>,
+    from_dirs: bool,
+) -> Result<Vec<Input>> {
+    let mut inputs = Vec::new();
+    for path in paths {
+        let base = base_name(path);
+        let daily = pageview_complete::parse_file_name(base);
+        let hourly = projectviews::parse_file_name(base);
+        match (format, daily, hourly) {
+            (None | Some(DumpFormat::PageviewComplete), Some(file), _) => {
+                inputs.push(Input::Daily { path: path.clone(), file })
+            }
+            (None | Some(DumpFormat::Projectviews), _, Some(hour)) => {
+                inputs.push(Input::Hourly { path: path.clone(), hour })
+            }
+            _ if from_dirs && format.is_none() => {}
+            (Some(DumpFormat::PageviewComplete), ..) => bail!(
+                "{}: a pageview_complete file must keep its public name, pageviews-YYYYMMDD-{{user|spider|automated}}[.bz2|.gz], which says its day and agent type",
+                path.display()
+            ),
+            (Some(DumpFormat::Projectviews), ..) => bail!(
+                "{}: a projectviews file must keep its public name, projectviews-YYYYMMDD-HH0000[.gz|.bz2], which says its hour",
+                path.display()
+            ),
+            (None, ..) => bail!(
+                "{}: not a known dump file name (expected pageviews-YYYYMMDD-AGENT.bz2 or projectviews-YYYYMMDD-HH0000); pass --format to read it anyway",
+                path.display()
+            ),
+        }
+    }
+    Ok(inputs)
+}

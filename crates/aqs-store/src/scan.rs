@@ -1,0 +1,122 @@
+//! Scans of per-article data in article-id order, through a read transaction: every segment of
+//! a month is read with its own cursor, in parallel, and each article's rows are resolved as a
+//! read resolves them (newest segment first; a segment that replaces a day hides older
+//! segments' rows of that day). Used for the kept agents of a day's publication and for
+//! monthly top lists.
+
+use crate::codec::{read_month_entries, series_key, split_series_key};
+use crate::pageviews::inclusive;
+use crate::segments::{Manifest, Segment, day_bit};
+use crate::{Tables, engine};
+use aqs_core::dates::{Day, YearMonth};
+use aqs_core::error::StoreResult;
+use aqs_core::pageviews::ArticleViews;
+use heed::types::Bytes;
+use heed::{RoRange, RoTxn, WithoutTls};
+
+/// One segment's entries in article-id order, and the current one.
+struct Cursor<'r> {
+    segment: Segment,
+    range: RoRange<'r, Bytes, Bytes>,
+    head: Option<(u32, &'r [u8])>,
+}
+
+impl Cursor<'_> {
+    fn advance(&mut self) -> StoreResult<()> {
+        self.head = match self.range.next().transpose().map_err(engine)? {
+            Some((key, value)) => Some((split_series_key(key)?.1, value)),
+            None => None,
+        };
+        Ok(())
+    }
+}
+
+/// Articles of some of a month's segments, in id order, each with its resolved rows.
+pub(crate) struct SegmentScan<'r> {
+    month: YearMonth,
+    /// Newest segment first.
+    cursors: Vec<Cursor<'r>>,
+    entries: Vec<(Day, ArticleViews)>,
+}
+
+impl<'r> SegmentScan<'r> {
+    /// Scans `segments` (newest first) of `month`.
+    pub fn open<'a>(
+        tables: &Tables,
+        txn: &'r RoTxn<'_, WithoutTls>,
+        month: YearMonth,
+        segments: impl Iterator<Item = &'a Segment>,
+    ) -> StoreResult<SegmentScan<'r>> {
+        let mut cursors = Vec::new();
+        for segment in segments {
+            let (start, end) = (series_key(segment.id, 0), series_key(segment.id, u32::MAX));
+            let range = tables.series.range(txn, &inclusive(&start, &end)).map_err(engine)?;
+            let mut cursor = Cursor { segment: *segment, range, head: None };
+            cursor.advance()?;
+            cursors.push(cursor);
+        }
+        Ok(SegmentScan { month, cursors, entries: Vec::new() })
+    }
+
+    /// Every segment of a month.
+    pub fn month(
+        tables: &Tables,
+        txn: &'r RoTxn<'_, WithoutTls>,
+        manifest: &Manifest,
+        month: YearMonth,
+    ) -> StoreResult<SegmentScan<'r>> {
+        SegmentScan::open(tables, txn, month, manifest.newest_first(month))
+    }
+
+    /// The segments that can hold rows of one day: newest first, down to the newest one that
+    /// replaces the day.
+    pub fn day(
+        tables: &Tables,
+        txn: &'r RoTxn<'_, WithoutTls>,
+        manifest: &Manifest,
+        day: Day,
+    ) -> StoreResult<SegmentScan<'r>> {
+        let bit = day_bit(day);
+        let mut segments = Vec::new();
+        for segment in manifest.newest_first(day.year_month()) {
+            if segment.days & bit != 0 {
+                segments.push(*segment);
+            }
+            if segment.covers & bit != 0 {
+                break;
+            }
+        }
+        SegmentScan::open(tables, txn, day.year_month(), segments.iter())
+    }
+
+    /// The next article with rows, and its rows (in no particular order), or `None` at the end.
+    pub fn next(&mut self, rows: &mut Vec<(Day, ArticleViews)>) -> StoreResult<Option<u32>> {
+        let first = self.month.first_day().epoch_days();
+        loop {
+            rows.clear();
+            let Some(id) = self.cursors.iter().filter_map(|c| c.head.map(|h| h.0)).min() else {
+                return Ok(None);
+            };
+            let mut resolved = 0u64;
+            for cursor in &mut self.cursors {
+                if let Some((head, value)) = cursor.head.filter(|(head, _)| *head == id) {
+                    let _ = head;
+                    self.entries.clear();
+                    self.entries.extend(read_month_entries(value, self.month)?);
+                    for &(day, views) in &self.entries {
+                        let bit = 1u64 << (day.epoch_days() - first);
+                        if resolved & bit == 0 {
+                            rows.push((day, views));
+                        }
+                        resolved |= bit;
+                    }
+                    cursor.advance()?;
+                }
+                resolved |= cursor.segment.covers;
+            }
+            if !rows.is_empty() {
+                return Ok(Some(id));
+            }
+        }
+    }
+}

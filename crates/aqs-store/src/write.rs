@@ -1,0 +1,329 @@
+//! Writes to the embedded store: batches (imports, roll-ups, probe rows), the streamed day
+//! publication of loads (`publish`), and the read-backs loaders need.
+
+use crate::codec::{self, read_month_entries, series_key, split_series_key};
+use crate::dictionary::{RowRef, article_ids, compact_dictionary, project_id};
+use crate::merge::{append_segment, compact_month};
+use crate::pageviews::{
+    decode_period, inclusive, project_day_ranges, project_id_list, project_series_key, top_key,
+};
+use crate::segments::{Manifest, day_bit};
+use crate::{
+    EmbeddedStore, META_GENERATION, META_MANIFEST, META_NEXT_ARTICLE, META_NEXT_SEGMENT, Tables,
+    engine, u32_value, u64_value,
+};
+use aqs_core::dates::{Day, YearMonth};
+use aqs_core::error::{StoreError, StoreResult};
+use aqs_core::pageviews::{
+    ArticleDay, ArticleViews, DayPublish, DayPublishOptions, PageviewsBatch, PageviewsWrite,
+    ProjectRow, TopCandidates, WriteSummary,
+};
+use aqs_core::params::{Access, Agent};
+use aqs_core::project::Project;
+use heed::{RoTxn, RwTxn};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// The counters a write carries forward in `meta`.
+pub(crate) struct WriteState {
+    pub manifest: Manifest,
+    next_segment: u32,
+    pub next_article: u32,
+}
+
+impl WriteState {
+    pub fn read(tables: &Tables, txn: &RoTxn) -> StoreResult<WriteState> {
+        let get = |key: &[u8]| tables.meta.get(txn, key).map_err(engine);
+        Ok(WriteState {
+            manifest: get(META_MANIFEST)?.map(Manifest::decode).transpose()?.unwrap_or_default(),
+            next_segment: get(META_NEXT_SEGMENT)?
+                .map(|b| u32_value(b, "next segment"))
+                .transpose()?
+                .unwrap_or(1),
+            next_article: get(META_NEXT_ARTICLE)?
+                .map(|b| u32_value(b, "next article"))
+                .transpose()?
+                .unwrap_or(0),
+        })
+    }
+
+    /// Saves the state and bumps the generation, in the caller's transaction.
+    pub fn store(&self, tables: &Tables, wtxn: &mut RwTxn) -> StoreResult<()> {
+        let generation = match tables.meta.get(wtxn, META_GENERATION).map_err(engine)? {
+            Some(b) => u64_value(b, "generation")?,
+            None => 0,
+        };
+        let meta = tables.meta;
+        meta.put(wtxn, META_MANIFEST, &self.manifest.encode()).map_err(engine)?;
+        meta.put(wtxn, META_NEXT_SEGMENT, &self.next_segment.to_be_bytes()).map_err(engine)?;
+        meta.put(wtxn, META_NEXT_ARTICLE, &self.next_article.to_be_bytes()).map_err(engine)?;
+        meta.put(wtxn, META_GENERATION, &(generation + 1).to_be_bytes()).map_err(engine)?;
+        Ok(())
+    }
+
+    pub(crate) fn new_segment_id(&mut self) -> StoreResult<u32> {
+        let id = self.next_segment;
+        self.next_segment =
+            id.checked_add(1).ok_or_else(|| StoreError::Limit("segment ids exhausted".into()))?;
+        Ok(id)
+    }
+}
+
+/// A row of a new segment: article id, day, counters.
+pub(crate) type SegmentRow = (u32, Day, ArticleViews);
+
+impl PageviewsWrite for EmbeddedStore {
+    fn write(&self, batch: &PageviewsBatch) -> StoreResult<WriteSummary> {
+        let tables = &self.inner.tables;
+        let mut wtxn = self.inner.env.write_txn().map_err(engine)?;
+        let mut state = WriteState::read(tables, &wtxn)?;
+        let mut summary = WriteSummary::default();
+
+        // Per-article rows: ids from the dictionary, then grouped by month and article.
+        let mut project_ids = HashMap::new();
+        let mut rows = Vec::with_capacity(batch.article_days.iter().map(|d| d.rows.len()).sum());
+        for day in &batch.article_days {
+            let pid = match project_ids.get(&day.project) {
+                Some(&id) => id,
+                None => {
+                    let id = project_id(tables, &mut wtxn, &day.project)?;
+                    project_ids.insert(day.project.clone(), id);
+                    id
+                }
+            };
+            for (title, views) in &day.rows {
+                rows.push((pid, title.as_str(), day.day, views));
+            }
+        }
+        // Stable: rows of one key keep the batch's order, so the last one wins below. Each day's
+        // rows arrive sorted, which makes this sort a merge of sorted runs.
+        rows.sort_by(|a, b| (a.0, a.1.as_bytes()).cmp(&(b.0, b.1.as_bytes())));
+        let refs: Vec<RowRef<'_>> =
+            rows.iter().map(|r| RowRef { project: r.0, title: r.1 }).collect();
+        let ids = article_ids(tables, &mut wtxn, &mut state, &refs)?;
+        drop(refs);
+        let mut entries: Vec<(i32, u32, Day, ArticleViews)> = rows
+            .iter()
+            .zip(&ids)
+            .map(|(r, id)| (r.2.year_month().index(), *id, r.2, *r.3))
+            .collect();
+        summary.article_rows = entries.len() as u64;
+        drop(rows);
+        entries.sort_by_key(|(month, id, day, _)| (*month, *id, *day));
+        // Of rows with one key and day, keep the last.
+        entries.reverse();
+        entries.dedup_by_key(|(month, id, day, _)| (*month, *id, *day));
+        entries.reverse();
+        let mut months: BTreeMap<YearMonth, (u64, Vec<SegmentRow>)> = BTreeMap::new();
+        for day in &batch.replace_article_days {
+            months.entry(day.year_month()).or_default().0 |= day_bit(*day);
+        }
+        for (month, id, day, views) in entries {
+            months.entry(YearMonth::from_index(month)).or_default().1.push((id, day, views));
+        }
+        for (month, (covers, rows)) in months {
+            append_segment(tables, &mut wtxn, &mut state, month, covers, &rows)?;
+            self.after_append(&mut wtxn, &mut state, month)?;
+        }
+        write_rest(tables, &mut wtxn, batch, &mut summary)?;
+        self.commit(wtxn, &state)?;
+        Ok(summary)
+    }
+
+    fn begin_day<'s>(
+        &'s self,
+        options: DayPublishOptions<'s>,
+    ) -> StoreResult<Box<dyn DayPublish + 's>> {
+        Ok(Box::new(crate::publish::DayPublication::begin(self, options)?))
+    }
+
+    fn month_top_candidates(
+        &self,
+        month: YearMonth,
+        limit: usize,
+    ) -> StoreResult<Vec<TopCandidates>> {
+        crate::month_tops::candidates(self, month, limit)
+    }
+
+    fn article_day(&self, day: Day) -> StoreResult<Vec<ArticleDay>> {
+        let rtxn = self.read_txn()?;
+        let snapshot = self.snapshot(&rtxn)?;
+        let tables = &self.inner.tables;
+        let month = day.year_month();
+        let bit = day_bit(day);
+        // Newest segment first: the first row found for an article wins.
+        let mut found: BTreeMap<u32, ArticleViews> = BTreeMap::new();
+        let mut decided = BTreeSet::new();
+        for seg in snapshot.manifest.newest_first(month) {
+            if seg.days & bit != 0 {
+                let (start, end) = (series_key(seg.id, 0), series_key(seg.id, u32::MAX));
+                for entry in tables.series.range(&rtxn, &inclusive(&start, &end)).map_err(engine)? {
+                    let (key, value) = entry.map_err(engine)?;
+                    let article = split_series_key(key)?.1;
+                    if decided.contains(&article) {
+                        continue;
+                    }
+                    if let Some((_, views)) =
+                        read_month_entries(value, month)?.into_iter().find(|(d, _)| *d == day)
+                    {
+                        found.insert(article, views);
+                        decided.insert(article);
+                    }
+                }
+            }
+            if seg.covers & bit != 0 {
+                break;
+            }
+        }
+        // Titles: one pass over the dictionary for the ids found.
+        let names: HashMap<u16, String> =
+            snapshot.project_ids.iter().map(|(n, id)| (*id, n.clone())).collect();
+        let mut by_project: BTreeMap<String, Vec<(String, ArticleViews)>> = BTreeMap::new();
+        if !found.is_empty() {
+            for entry in tables.articles.iter(&rtxn).map_err(engine)? {
+                let (key, id) = entry.map_err(engine)?;
+                if let Some(views) = found.get(&u32_value(id, "article id")?) {
+                    let pid = u16::from_be_bytes([key[0], key[1]]);
+                    let project =
+                        names.get(&pid).ok_or_else(|| codec::corrupt("unknown project id"))?;
+                    let title = std::str::from_utf8(&key[2..])
+                        .map_err(|_| codec::corrupt("title is not UTF-8"))?;
+                    by_project
+                        .entry(project.clone())
+                        .or_default()
+                        .push((title.to_string(), *views));
+                }
+            }
+        }
+        Ok(by_project
+            .into_iter()
+            .map(|(project, rows)| ArticleDay { day, project: Project::from_stored(project), rows })
+            .collect())
+    }
+
+    fn project_day(&self, day: Day) -> StoreResult<Vec<ProjectRow>> {
+        let rtxn = self.read_txn()?;
+        let snapshot = self.snapshot(&rtxn)?;
+        let mut out = Vec::new();
+        for (name, &pid) in &snapshot.project_ids {
+            for (start, end) in project_day_ranges(pid, day) {
+                for entry in self
+                    .inner
+                    .tables
+                    .project_series
+                    .range(&rtxn, &inclusive(&start, &end))
+                    .map_err(engine)?
+                {
+                    let (key, value) = entry.map_err(engine)?;
+                    out.push(ProjectRow {
+                        project: Project::from_stored(name.clone()),
+                        access: *Access::ALL
+                            .get(usize::from(key[2]))
+                            .ok_or_else(|| codec::corrupt("access code"))?,
+                        agent: *Agent::ALL
+                            .get(usize::from(key[3]))
+                            .ok_or_else(|| codec::corrupt("agent code"))?,
+                        period: decode_period(key[4], u32_value(&key[5..], "period")?)?,
+                        views: codec::Reader::new(value).varint()?,
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl EmbeddedStore {
+    /// What follows a new segment of `month`: the merge policy's merges, and when the month
+    /// is complete, a rewrite of a sparse title dictionary.
+    pub(crate) fn after_append(
+        &self,
+        wtxn: &mut RwTxn,
+        state: &mut WriteState,
+        month: YearMonth,
+    ) -> StoreResult<()> {
+        let tables = &self.inner.tables;
+        compact_month(tables, wtxn, state, month)?;
+        let covered = state.manifest.newest_first(month).fold(0, |m, s| m | s.covers);
+        if covered == crate::segments::full_month_mask(month) {
+            compact_dictionary(tables, wtxn, &self.inner.path)?;
+        }
+        Ok(())
+    }
+
+    /// Saves the write state (a new generation) and commits.
+    pub(crate) fn commit(&self, mut wtxn: RwTxn, state: &WriteState) -> StoreResult<()> {
+        state.store(&self.inner.tables, &mut wtxn)?;
+        if let Some(pause) = self.inner.pause_before_commit {
+            std::thread::sleep(pause);
+        }
+        wtxn.commit().map_err(engine)
+    }
+
+    /// The number of stored (project, article, day) rows, as reads resolve them.
+    pub fn article_day_count(&self) -> StoreResult<u64> {
+        let rtxn = self.read_txn()?;
+        let snapshot = self.snapshot(&rtxn)?;
+        let mut total = 0u64;
+        for month in snapshot.manifest.months() {
+            // Per article: the days already taken from newer segments, or hidden by them.
+            let mut resolved: HashMap<u32, u64> = HashMap::new();
+            let mut covered = 0u64;
+            for seg in snapshot.manifest.newest_first(month) {
+                let (start, end) = (series_key(seg.id, 0), series_key(seg.id, u32::MAX));
+                for entry in self
+                    .inner
+                    .tables
+                    .series
+                    .range(&rtxn, &inclusive(&start, &end))
+                    .map_err(engine)?
+                {
+                    let (key, value) = entry.map_err(engine)?;
+                    let article = split_series_key(key)?.1;
+                    let days = codec::month_day_mask(value, month)?;
+                    let taken = resolved.entry(article).or_insert(0);
+                    total += u64::from((days & !*taken & !covered).count_ones());
+                    *taken |= days;
+                }
+                covered |= seg.covers;
+            }
+        }
+        Ok(total)
+    }
+}
+
+/// Writes a batch's per-project rows (replacing its days first) and top lists.
+pub(crate) fn write_rest(
+    tables: &Tables,
+    wtxn: &mut RwTxn,
+    batch: &PageviewsBatch,
+    summary: &mut WriteSummary,
+) -> StoreResult<()> {
+    if !batch.replace_project_days.is_empty() {
+        let all_ids: Vec<u16> = project_id_list(tables, wtxn)?;
+        for &day in &batch.replace_project_days {
+            for &pid in &all_ids {
+                for (start, end) in project_day_ranges(pid, day) {
+                    tables
+                        .project_series
+                        .delete_range(wtxn, &inclusive(&start, &end))
+                        .map_err(engine)?;
+                }
+            }
+        }
+    }
+    for row in &batch.project_rows {
+        let pid = project_id(tables, wtxn, &row.project)?;
+        let mut value = Vec::new();
+        codec::put_varint(&mut value, row.views);
+        let key = project_series_key(pid, row.access, row.agent, row.period);
+        tables.project_series.put(wtxn, &key, &value).map_err(engine)?;
+        summary.project_rows += 1;
+    }
+    for row in &batch.top_rows {
+        let pid = project_id(tables, wtxn, &row.project)?;
+        let key = top_key(pid, row.access, row.period);
+        tables.top.put(wtxn, &key, &crate::pageviews::encode_top(&row.articles)).map_err(engine)?;
+        summary.top_rows += 1;
+    }
+    Ok(())
+}
