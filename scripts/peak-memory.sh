@@ -10,6 +10,7 @@ set -euo pipefail
 pid=$!
 peak_anon=0
 peak_file=0
+peak_hwm=0
 while kill -0 "$pid" 2>/dev/null; do
     if [[ -r /proc/$pid/status ]]; then
         anon=$(awk '/^RssAnon:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
@@ -17,11 +18,11 @@ while kill -0 "$pid" 2>/dev/null; do
         hwm=$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
         [[ -n "$anon" && "$anon" -gt "$peak_anon" ]] && peak_anon=$anon
         [[ -n "$file" && "$file" -gt "$peak_file" ]] && peak_file=$file
-        [[ -n "$hwm" ]] && peak_hwm=$hwm
+        [[ -n "$hwm" && "$hwm" -gt "$peak_hwm" ]] && peak_hwm=$hwm
     fi
     sleep 0.2
 done
 status=0
 wait "$pid" || status=$?
-echo "peak memory: resident ${peak_hwm:-0} kB (VmHWM), anonymous ${peak_anon} kB, file-backed ${peak_file} kB" >&2
+echo "peak memory: resident ${peak_hwm} kB (VmHWM), anonymous ${peak_anon} kB, file-backed ${peak_file} kB" >&2
 exit "$status"

@@ -67,13 +67,12 @@ impl Client {
     /// Runs a query whose answer may be large and reads it as a stream. ClickHouse holds the
     /// answer until the query has finished (`wait_end_of_query`), so that an error is an
     /// error status, never a truncated stream.
-    pub fn query_stream(&self, sql: &str) -> StoreResult<RowStream> {
-        let response = self
-            .agent
-            .post(&self.url)
-            .query("wait_end_of_query", "1")
-            .send(sql.as_bytes())
-            .map_err(|e| self.unreachable(&e))?;
+    pub fn query_stream(&self, sql: &str, settings: &[(&str, &str)]) -> StoreResult<RowStream> {
+        let mut request = self.agent.post(&self.url).query("wait_end_of_query", "1");
+        for (name, value) in settings {
+            request = request.query(*name, *value);
+        }
+        let response = request.send(sql.as_bytes()).map_err(|e| self.unreachable(&e))?;
         if !response.status().is_success() {
             return Err(self.read(response, sql).err().unwrap_or_else(|| {
                 StoreError::Engine(format!("ClickHouse at {} refused a query", self.url))

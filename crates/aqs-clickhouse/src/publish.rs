@@ -21,8 +21,12 @@ use aqs_core::project::Project;
 use std::cmp::Ordering;
 use std::sync::Arc;
 
-/// Memory ClickHouse may use for a roll-up's aggregation and sort before it spills to disk.
-const EXTERNAL_BYTES: &str = "1000000000";
+/// Memory ClickHouse may use for a large query's aggregation and sort before it spills to disk
+/// (settings every release since 18.16 takes, sent with the request).
+const EXTERNAL: &[(&str, &str)] = &[
+    ("max_bytes_before_external_group_by", "1000000000"),
+    ("max_bytes_before_external_sort", "1000000000"),
+];
 
 pub(crate) struct ClickHouseDay<'s> {
     store: &'s ClickHouseStore,
@@ -170,12 +174,13 @@ struct KeptDay {
 
 impl KeptDay {
     fn open(store: &ClickHouseStore, day: Day) -> StoreResult<KeptDay> {
-        let stream = store.client().query_stream(&format!(
+        let sql = format!(
             "SELECT project, article, batch, {} FROM {} WHERE day = {} ORDER BY project, article, batch FORMAT RowBinary",
             article_columns(),
             store.table("pageviews_per_article"),
             date_literal(day),
-        ))?;
+        );
+        let stream = store.client().query_stream(&sql, EXTERNAL)?;
         let mut kept = KeptDay { stream, snapshot: store.snapshot(), day, next: None, head: None };
         kept.next = kept.read_row()?;
         kept.advance()?;
@@ -264,8 +269,6 @@ pub(crate) fn month_top_candidates(
          WHERE views > 0 \
          ORDER BY project, access, views DESC \
          LIMIT {take} BY project, access \
-         SETTINGS max_bytes_before_external_group_by = {EXTERNAL_BYTES}, \
-                  max_bytes_before_external_sort = {EXTERNAL_BYTES} \
          FORMAT RowBinary",
         table = store.table("pageviews_per_article"),
         first = date_literal(month.first_day()),
@@ -273,7 +276,7 @@ pub(crate) fn month_top_candidates(
         committed = committed.join(", "),
         take = limit + 1,
     );
-    let mut stream = store.client().query_stream(&sql)?;
+    let mut stream = store.client().query_stream(&sql, EXTERNAL)?;
     let mut out: Vec<TopCandidates> = Vec::new();
     let (mut project, mut article) = (String::new(), String::new());
     while !stream.is_empty()? {

@@ -255,6 +255,7 @@ impl ClickHouseStore {
             project_rows: self.insert_projects(id, &rest.project_rows)?,
             top_rows: self.insert_tops(id, &rest.top_rows)?,
             spilled_bytes: 0,
+            merge_millis: 0,
         };
         // The commit: one row, after every data row.
         let mut row = RowWriter::default();

@@ -7,12 +7,12 @@
 use aqs_clickhouse::client::Client;
 use aqs_clickhouse::schema::{current_version, drop_database};
 use aqs_clickhouse::{ClickHouseStore, SCHEMA_VERSION, init};
-use aqs_core::dates::{Day, TopPeriod};
+use aqs_core::dates::{Day, TopPeriod, YearMonth};
 use aqs_core::error::StoreResult;
 use aqs_core::memory::MemoryStore;
 use aqs_core::pageviews::{
-    ArticleDay, ArticleViews, PageviewsBatch, PageviewsRead, PageviewsWrite, Period, ProjectRow,
-    TopArticles, WriteSummary,
+    ArticleDay, ArticleViews, DayPublish, DayPublishOptions, PageviewsBatch, PageviewsRead,
+    PageviewsWrite, Period, ProjectRow, TopArticles, TopCandidates, WriteSummary,
 };
 use aqs_core::params::{Access, Agent};
 use aqs_core::project::Project;
@@ -85,6 +85,19 @@ impl PageviewsRead for TempDb {
 impl PageviewsWrite for TempDb {
     fn write(&self, batch: &PageviewsBatch) -> StoreResult<WriteSummary> {
         self.store.write(batch)
+    }
+    fn begin_day<'s>(
+        &'s self,
+        options: DayPublishOptions<'s>,
+    ) -> StoreResult<Box<dyn DayPublish + 's>> {
+        self.store.begin_day(options)
+    }
+    fn month_top_candidates(
+        &self,
+        month: YearMonth,
+        limit: usize,
+    ) -> StoreResult<Vec<TopCandidates>> {
+        self.store.month_top_candidates(month, limit)
     }
     fn article_day(&self, day: Day) -> StoreResult<Vec<ArticleDay>> {
         self.store.article_day(day)

@@ -236,6 +236,9 @@ pub struct WriteSummary {
     pub top_rows: u64,
     /// Bytes the write spilled to disk because they did not fit its memory budget.
     pub spilled_bytes: u64,
+    /// Milliseconds spent on the store's own reorganisation after the data was published
+    /// (the embedded store's segment merges).
+    pub merge_millis: u64,
 }
 
 /// Read access for the API.

@@ -38,6 +38,8 @@ pub struct LoadReport {
     pub rollup_seconds: f64,
     /// Of `write_seconds`, the time inside the store's write.
     pub store_seconds: f64,
+    /// Of `store_seconds`, the store's reorganisation after publishing (segment merges).
+    pub merge_seconds: f64,
 }
 
 impl LoadReport {
@@ -76,6 +78,7 @@ impl LoadReport {
         self.parse_seconds += other.parse_seconds;
         self.write_seconds += other.write_seconds;
         self.store_seconds += other.store_seconds;
+        self.merge_seconds += other.merge_seconds;
     }
 }
 
@@ -123,11 +126,12 @@ impl fmt::Display for LoadReport {
         }
         write!(
             f,
-            "seconds:           {:.2} (reading {:.2} and writing {:.2} overlap; storing {:.2} of the writing; month roll-ups {:.2})",
+            "seconds:           {:.2} (reading {:.2} and writing {:.2} overlap; storing {:.2} of the writing, of which merging segments {:.2}; month roll-ups {:.2})",
             self.seconds,
             self.parse_seconds,
             self.write_seconds,
             self.store_seconds,
+            self.merge_seconds,
             self.rollup_seconds
         )
     }

@@ -20,6 +20,7 @@ mod pageviews;
 mod publish;
 mod scan;
 mod segments;
+mod slots;
 mod write;
 
 pub use dictionary::MAX_TITLE_BYTES;
@@ -33,7 +34,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock, Mutex, RwLock, Weak};
 
 /// The store format this build reads and writes.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// The default LMDB map size: the most the store may grow to. Address space only; the file
 /// grows with the data.
@@ -76,8 +77,6 @@ struct Tables {
     projects: Table,
     /// `project_id ‖ title` → u32 article id.
     articles: Table,
-    /// `segment_id ‖ article_id` → one month of daily counters.
-    series: Table,
     /// `project_id ‖ access ‖ agent ‖ granularity ‖ period` → views.
     project_series: Table,
     /// `project_id ‖ access ‖ kind ‖ period` → a top list.
@@ -94,12 +93,15 @@ struct Snapshot {
     generation: u64,
     manifest: Manifest,
     project_ids: HashMap<String, u16>,
+    /// The segment tables, by slot.
+    slots: Vec<Table>,
 }
 
 struct Inner {
     env: Env<WithoutTls>,
     pause_before_commit: Option<std::time::Duration>,
     tables: Tables,
+    slots: slots::Slots,
     snapshot: RwLock<Option<Arc<Snapshot>>>,
     /// The generation as of LMDB's last committed transaction id: `(txn id, generation)`.
     generation: Mutex<(u64, u64)>,
@@ -148,7 +150,7 @@ impl EmbeddedStore {
             return Ok(EmbeddedStore { inner });
         }
         let mut env_options = EnvOpenOptions::new().read_txn_without_tls();
-        env_options.map_size(options.map_size).max_dbs(8);
+        env_options.map_size(options.map_size).max_dbs(16 + slots::MAX_SLOTS);
         // SAFETY: LMDB maps the file into memory; the mapping stays valid because this process
         // opens each environment once (the OPEN_STORES registry above) and nothing here
         // truncates or rewrites the file outside LMDB. Other processes coordinate through
@@ -160,11 +162,16 @@ impl EmbeddedStore {
             env,
             pause_before_commit: options.pause_before_commit,
             tables,
+            slots: slots::Slots::default(),
             snapshot: RwLock::new(None),
             generation: Mutex::new((0, 0)),
             path: path.clone(),
         });
         check_format(&inner)?;
+        {
+            let rtxn = inner.env.read_txn().map_err(engine)?;
+            inner.slots.refresh(&inner.env, inner.tables.meta, &rtxn)?;
+        }
         open.insert(path, Arc::downgrade(&inner));
         Ok(EmbeddedStore { inner })
     }
@@ -190,22 +197,26 @@ impl EmbeddedStore {
         let rtxn = self.read_txn()?;
         let t = &self.inner.tables;
         let mut out = Vec::new();
-        for (name, table) in [
-            ("meta", t.meta),
-            ("projects", t.projects),
-            ("articles", t.articles),
-            ("series", t.series),
-            ("project_series", t.project_series),
-            ("top", t.top),
-            ("article_projects", t.article_projects),
-        ] {
-            let stat = table.stat(&rtxn).map_err(engine)?;
-            let pages = stat.branch_pages + stat.leaf_pages + stat.overflow_pages;
-            out.push(TableSize {
-                name,
-                entries: stat.entries as u64,
-                bytes: pages as u64 * u64::from(stat.page_size),
-            });
+        let slots = self.inner.slots.refresh(&self.inner.env, t.meta, &rtxn)?;
+        let tables: [(&'static str, Vec<Table>); 7] = [
+            ("meta", vec![t.meta]),
+            ("projects", vec![t.projects]),
+            ("articles", vec![t.articles]),
+            // Per-article data: every segment table.
+            ("series", slots),
+            ("project_series", vec![t.project_series]),
+            ("top", vec![t.top]),
+            ("article_projects", vec![t.article_projects]),
+        ];
+        for (name, parts) in tables {
+            let (mut entries, mut bytes) = (0u64, 0u64);
+            for part in parts {
+                let stat = part.stat(&rtxn).map_err(engine)?;
+                let pages = stat.branch_pages + stat.leaf_pages + stat.overflow_pages;
+                entries += stat.entries as u64;
+                bytes += pages as u64 * u64::from(stat.page_size);
+            }
+            out.push(TableSize { name, entries, bytes });
         }
         Ok(out)
     }
@@ -213,14 +224,10 @@ impl EmbeddedStore {
     /// Merges every month's segments into one and rewrites a sparse title dictionary (what a
     /// load does when a month completes).
     pub fn compact(&self) -> StoreResult<()> {
-        let mut wtxn = self.inner.env.write_txn().map_err(engine)?;
-        let mut state = write::WriteState::read(&self.inner.tables, &wtxn)?;
-        for month in state.manifest.months() {
-            merge::merge_all(&self.inner.tables, &mut wtxn, &mut state, month)?;
-        }
-        dictionary::compact_dictionary(&self.inner.tables, &mut wtxn, &self.inner.path)?;
-        state.store(&self.inner.tables, &mut wtxn)?;
-        wtxn.commit().map_err(engine)
+        let rtxn = self.read_txn()?;
+        let months = self.snapshot(&rtxn)?.manifest.months();
+        drop(rtxn);
+        self.merge_months(&months, true)
     }
 
     /// Merges every month into one segment, then writes a copy of the store without free pages
@@ -240,6 +247,14 @@ impl EmbeddedStore {
             .env
             .copy_to_path(dest.join("data.mdb"), heed::CompactionOption::Enabled)
             .map_err(engine)?;
+        Ok(())
+    }
+
+    /// Opens the handles of every segment table committed so far (call it while this process
+    /// has no write transaction open).
+    pub(crate) fn refresh_slots(&self) -> StoreResult<()> {
+        let rtxn = self.read_txn()?;
+        self.inner.slots.refresh(&self.inner.env, self.inner.tables.meta, &rtxn)?;
         Ok(())
     }
 
@@ -288,7 +303,8 @@ impl EmbeddedStore {
             let id = u16::from_be_bytes(id.try_into().map_err(|_| codec::corrupt("project id"))?);
             project_ids.insert(name.to_string(), id);
         }
-        let snapshot = Arc::new(Snapshot { txn_id, generation, manifest, project_ids });
+        let slots = self.inner.slots.refresh(&self.inner.env, tables.meta, rtxn)?;
+        let snapshot = Arc::new(Snapshot { txn_id, generation, manifest, project_ids, slots });
         *self.inner.snapshot.write().unwrap_or_else(|p| p.into_inner()) =
             Some(Arc::clone(&snapshot));
         Ok(snapshot)
@@ -311,7 +327,6 @@ fn create_tables(env: &Env<WithoutTls>) -> StoreResult<Tables> {
         meta: create("meta")?,
         projects: create("projects")?,
         articles: create("articles")?,
-        series: create("series")?,
         project_series: create("project_series")?,
         top: create("top")?,
         article_projects: create("article_projects")?,

@@ -1,20 +1,33 @@
 //! Per-article segments: appending a new one, and merging a month's segments into one
 //! (docs/store-format.md, "Per-article data: segments").
+//!
+//! A write publishes its new segment first; the merges its policy calls for run right after,
+//! in a transaction of their own ([`EmbeddedStore::merge_months`]): they change no value a
+//! read returns, so the data is served as soon as it is written, and a merge cut short leaves
+//! a store that reads the same (the next write merges again). A cascade of merges (two one-day
+//! segments, then the result with a two-day one, ...) is done as one merge of all of them.
+//! The merge reads its segments through a read transaction on one thread (decoding, resolving
+//! and encoding each article's month) while the writing thread appends the result.
 
-use crate::codec::{put_month_entries, read_month_entries, series_key, split_series_key};
-use crate::pageviews::inclusive;
-use crate::segments::Segment;
+use crate::codec::{
+    RawDay, article_id_key, put_month_entries, put_raw_month, read_raw_month, split_article_id_key,
+};
+use crate::dictionary::compact_dictionary;
+use crate::segments::{Manifest, Segment, full_month_mask};
+use crate::slots::{allocate, release};
 use crate::write::WriteState;
-use crate::{Tables, engine};
+use crate::{EmbeddedStore, Table, engine};
 use aqs_core::dates::{Day, YearMonth};
-use aqs_core::error::StoreResult;
+use aqs_core::error::{StoreError, StoreResult};
 use aqs_core::pageviews::ArticleViews;
-use heed::{PutFlags, RoTxn, RwTxn};
+use heed::types::Bytes;
+use heed::{PutFlags, RoRange, RwTxn};
+use std::sync::mpsc::{SyncSender, sync_channel};
 
-/// Writes one new segment from `(article, day, views)` rows sorted by article, then day, with
-/// `MDB_APPEND`: its id is the largest ever, so its keys land at the end of the table.
+/// Writes one new segment from `(article, day, views)` rows sorted by article, then day, into
+/// a free slot, with `MDB_APPEND`.
 pub(crate) fn append_segment(
-    tables: &Tables,
+    store: &EmbeddedStore,
     wtxn: &mut RwTxn,
     state: &mut WriteState,
     month: YearMonth,
@@ -22,6 +35,8 @@ pub(crate) fn append_segment(
     rows: &[(u32, Day, ArticleViews)],
 ) -> StoreResult<()> {
     let id = state.new_segment_id()?;
+    let opened = store.inner.slots.opened();
+    let (slot, table) = allocate(&store.inner.env, &opened, wtxn, state)?;
     let first = month.first_day().epoch_days();
     let (mut days, mut value, mut entries) = (0u64, Vec::new(), Vec::new());
     for run in rows.chunk_by(|a, b| a.0 == b.0) {
@@ -30,133 +45,217 @@ pub(crate) fn append_segment(
         value.clear();
         put_month_entries(&mut value, month, &entries);
         days |= entries.iter().fold(0, |m, (d, _)| m | 1u64 << (d.epoch_days() - first));
-        tables
-            .series
-            .put_with_flags(wtxn, PutFlags::APPEND, &series_key(id, run[0].0), &value)
+        table
+            .put_with_flags(wtxn, PutFlags::APPEND, &article_id_key(run[0].0), &value)
             .map_err(engine)?;
     }
-    state.manifest.segments.push(Segment { id, month, days, covers });
+    state.manifest.segments.push(Segment { id, slot, month, days, covers });
     Ok(())
 }
 
-/// Entries read from one segment at a time while merging, to bound memory (small in unit
-/// tests, so that they cross chunk boundaries).
-const MERGE_CHUNK: usize = if cfg!(test) { 7 } else { 65_536 };
-
-/// One merged segment's entries, read in article order a chunk at a time.
-struct Run {
-    segment: Segment,
-    entries: std::collections::VecDeque<(u32, Vec<u8>)>,
-    /// The next article id to read from, or `None` once the segment is exhausted.
-    next: Option<u32>,
+/// The segments of `month` that the merge policy, applied until it asks for nothing more,
+/// merges: the newest few, or all of them (oldest first).
+pub(crate) fn merge_plan(manifest: &Manifest, month: YearMonth) -> Option<Vec<Segment>> {
+    let mut simulated = manifest.clone();
+    let mut next_id = simulated.segments.iter().map(|s| s.id).max().unwrap_or(0) + 1;
+    let mut merged: Vec<Segment> = Vec::new();
+    while let Some(picked) = simulated.merge_candidates(month) {
+        for segment in &picked {
+            if manifest.segments.contains(segment) && !merged.contains(segment) {
+                merged.push(*segment);
+            }
+        }
+        simulated.segments.retain(|s| !picked.contains(s));
+        let (days, covers) = picked.iter().fold((0, 0), |(d, c), s| (d | s.days, c | s.covers));
+        simulated.segments.push(Segment { id: next_id, slot: u32::MAX, month, days, covers });
+        next_id += 1;
+    }
+    merged.sort_by_key(|s| s.id);
+    (merged.len() > 1).then_some(merged)
 }
 
-impl Run {
-    fn refill(&mut self, tables: &Tables, txn: &RoTxn) -> StoreResult<()> {
-        let Some(from) = self.next.filter(|_| self.entries.is_empty()) else { return Ok(()) };
-        let (start, end) =
-            (series_key(self.segment.id, from), series_key(self.segment.id, u32::MAX));
-        self.next = None;
-        for entry in tables.series.range(txn, &inclusive(&start, &end)).map_err(engine)? {
-            let (key, value) = entry.map_err(engine)?;
-            let article = split_series_key(key)?.1;
-            if self.entries.len() == MERGE_CHUNK {
-                self.next = Some(article);
-                break;
+impl EmbeddedStore {
+    /// Runs the merges the policy asks for in `months` (every month's segments into one with
+    /// `all`), and rewrites a sparse title dictionary when a month is complete, in one
+    /// transaction; does nothing when nothing is to be done.
+    pub(crate) fn merge_months(&self, months: &[YearMonth], all: bool) -> StoreResult<()> {
+        let inner = &self.inner;
+        // Open the handles of every committed slot while no write transaction is open.
+        self.refresh_slots()?;
+        let mut wtxn = inner.env.write_txn().map_err(engine)?;
+        let mut state = WriteState::read(&inner.tables, &wtxn)?;
+        let (mut changed, mut complete) = (false, all);
+        for &month in months {
+            let plan = match all {
+                true => Some(
+                    state
+                        .manifest
+                        .segments
+                        .iter()
+                        .filter(|s| s.month == month)
+                        .copied()
+                        .collect::<Vec<_>>(),
+                )
+                .filter(|p| p.len() > 1),
+                false => merge_plan(&state.manifest, month),
+            };
+            if let Some(picked) = plan {
+                self.merge(&mut wtxn, &mut state, &picked)?;
+                changed = true;
             }
-            self.entries.push_back((article, value.to_vec()));
+            let covered = state.manifest.newest_first(month).fold(0, |m, s| m | s.covers);
+            complete |= covered == full_month_mask(month);
+        }
+        if complete {
+            changed |= compact_dictionary(&inner.tables, &mut wtxn, &inner.path)?;
+        }
+        if changed {
+            self.commit(wtxn, &state)?;
         }
         Ok(())
     }
 
-    fn head(&self) -> Option<u32> {
-        self.entries.front().map(|(a, _)| *a)
+    /// Merges `picked` (committed segments of one month, oldest first) into a new segment and
+    /// empties their tables.
+    fn merge(
+        &self,
+        wtxn: &mut RwTxn,
+        state: &mut WriteState,
+        picked: &[Segment],
+    ) -> StoreResult<()> {
+        let month = picked[0].month;
+        let id = state.new_segment_id()?;
+        let opened = self.inner.slots.opened();
+        let inputs: Vec<(Segment, Table)> = picked
+            .iter()
+            .rev()
+            .map(|s| {
+                let table = opened.get(s.slot as usize).copied();
+                table
+                    .map(|t| (*s, t))
+                    .ok_or_else(|| StoreError::Corrupt(format!("no table for slot {}", s.slot)))
+            })
+            .collect::<StoreResult<_>>()?;
+        let (slot, table) = allocate(&self.inner.env, &opened, wtxn, state)?;
+        let days = std::thread::scope(|scope| -> StoreResult<u64> {
+            let (tx, rx) = sync_channel::<Chunk>(4);
+            let env = &self.inner.env;
+            let producer = scope.spawn(move || -> StoreResult<u64> {
+                let rtxn = env.read_txn().map_err(engine)?;
+                produce(&rtxn, &inputs, month, &tx)
+            });
+            for chunk in rx {
+                let mut start = 0;
+                for &(article, end) in &chunk.entries {
+                    let value = &chunk.bytes[start..end as usize];
+                    start = end as usize;
+                    table
+                        .put_with_flags(wtxn, PutFlags::APPEND, &article_id_key(article), value)
+                        .map_err(engine)?;
+                }
+            }
+            producer.join().map_err(|_| StoreError::Engine("a merge thread panicked".into()))?
+        })?;
+        for segment in picked {
+            release(&self.inner.env, &opened, wtxn, segment.slot)?;
+        }
+        state.manifest.segments.retain(|s| !picked.contains(s));
+        let covers = picked.iter().fold(0, |m, s| m | s.covers);
+        state.manifest.segments.push(Segment { id, slot, month, days, covers });
+        Ok(())
     }
 }
 
-/// Merges some of a month's segments (oldest first: a contiguous newest run, or all) into
-/// one, streaming them in article order: each article's rows are resolved as a read
-/// resolves them (newest first, replaced days hidden), re-encoded and appended.
-fn merge(
-    tables: &Tables,
-    wtxn: &mut RwTxn,
-    state: &mut WriteState,
-    picked: &[Segment],
-) -> StoreResult<()> {
-    let month = picked[0].month;
-    let first = month.first_day().epoch_days();
-    let id = state.new_segment_id()?;
-    // Newest first.
-    let mut runs: Vec<Run> = picked
-        .iter()
-        .rev()
-        .map(|segment| Run { segment: *segment, entries: Default::default(), next: Some(0) })
-        .collect();
-    let (mut days, mut value) = (0u64, Vec::new());
-    loop {
-        for run in &mut runs {
-            run.refill(tables, wtxn)?;
-        }
-        let Some(article) = runs.iter().filter_map(Run::head).min() else { break };
-        let mut rows = Vec::new();
-        let mut resolved = 0u64;
-        for run in &mut runs {
-            if run.head() == Some(article) {
-                let (_, bytes) = run.entries.pop_front().expect("head exists");
-                for (day, views) in read_month_entries(&bytes, month)? {
-                    let bit = 1u64 << (day.epoch_days() - first);
+/// Encoded values for the appending thread: `entries[i]` = (article, end of its value in
+/// `bytes`).
+struct Chunk {
+    entries: Vec<(u32, u32)>,
+    bytes: Vec<u8>,
+}
+
+const CHUNK_BYTES: usize = 1 << 20;
+
+/// One input segment, read in article order.
+struct Cursor<'t> {
+    segment: Segment,
+    range: RoRange<'t, Bytes, Bytes>,
+    head: Option<(u32, &'t [u8])>,
+}
+
+impl Cursor<'_> {
+    fn advance(&mut self) -> StoreResult<()> {
+        self.head = match self.range.next().transpose().map_err(engine)? {
+            Some((key, value)) => Some((split_article_id_key(key)?, value)),
+            None => None,
+        };
+        Ok(())
+    }
+}
+
+/// Reads the inputs (newest first) in article order, resolves each article's month as a read
+/// would (newest segment first, replaced days hidden), encodes it, and sends the results in
+/// chunks. Returns the merged segment's day mask.
+fn produce(
+    rtxn: &heed::RoTxn<'_, heed::WithoutTls>,
+    inputs: &[(Segment, Table)],
+    month: YearMonth,
+    tx: &SyncSender<Chunk>,
+) -> StoreResult<u64> {
+    let mut cursors = Vec::with_capacity(inputs.len());
+    for (segment, table) in inputs {
+        let mut cursor = Cursor {
+            segment: *segment,
+            range: table.range(rtxn, &(..)).map_err(engine)?,
+            head: None,
+        };
+        cursor.advance()?;
+        cursors.push(cursor);
+    }
+    let (mut decoded, mut rows, mut scratch) = (Vec::new(), Vec::new(), Vec::new());
+    let mut by_day = [RawDay { day: 0, explicit: false, values: [0; 16] }; 31];
+    let mut chunk = Chunk { entries: Vec::new(), bytes: Vec::with_capacity(CHUNK_BYTES + 4096) };
+    let mut days = 0u64;
+    while let Some(article) = cursors.iter().filter_map(|c| c.head.map(|h| h.0)).min() {
+        let (mut resolved, mut filled) = (0u64, 0u64);
+        for cursor in &mut cursors {
+            if let Some((_, value)) = cursor.head.filter(|(a, _)| *a == article) {
+                read_raw_month(value, month, &mut decoded)?;
+                for row in &decoded {
+                    let bit = 1u64 << row.day;
                     if resolved & bit == 0 {
-                        rows.push((day, views));
+                        by_day[usize::from(row.day)] = *row;
+                        filled |= bit;
                     }
                     resolved |= bit;
                 }
+                cursor.advance()?;
             }
-            resolved |= run.segment.covers;
+            resolved |= cursor.segment.covers;
         }
-        if rows.is_empty() {
+        if filled == 0 {
             continue;
         }
-        rows.sort_by_key(|(d, _)| *d);
-        days |= rows.iter().fold(0, |m, (d, _)| m | 1u64 << (d.epoch_days() - first));
-        value.clear();
-        put_month_entries(&mut value, month, &rows);
-        tables
-            .series
-            .put_with_flags(wtxn, PutFlags::APPEND, &series_key(id, article), &value)
-            .map_err(engine)?;
+        rows.clear();
+        let mut left = filled;
+        while left != 0 {
+            rows.push(by_day[left.trailing_zeros() as usize]);
+            left &= left - 1;
+        }
+        days |= filled;
+        put_raw_month(&mut chunk.bytes, month, &rows, &mut scratch);
+        chunk.entries.push((article, chunk.bytes.len() as u32));
+        if chunk.bytes.len() >= CHUNK_BYTES {
+            let full = std::mem::replace(
+                &mut chunk,
+                Chunk { entries: Vec::new(), bytes: Vec::with_capacity(CHUNK_BYTES + 4096) },
+            );
+            if tx.send(full).is_err() {
+                return Err(StoreError::Engine("the merge's writer stopped".into()));
+            }
+        }
     }
-    for seg in picked {
-        let (start, end) = (series_key(seg.id, 0), series_key(seg.id, u32::MAX));
-        tables.series.delete_range(wtxn, &inclusive(&start, &end)).map_err(engine)?;
+    if !chunk.entries.is_empty() && tx.send(chunk).is_err() {
+        return Err(StoreError::Engine("the merge's writer stopped".into()));
     }
-    state.manifest.segments.retain(|s| !picked.contains(s));
-    let covers = picked.iter().fold(0, |m, s| m | s.covers);
-    state.manifest.segments.push(Segment { id, month, days, covers });
-    Ok(())
-}
-
-pub(crate) fn compact_month(
-    tables: &Tables,
-    wtxn: &mut RwTxn,
-    state: &mut WriteState,
-    month: YearMonth,
-) -> StoreResult<()> {
-    while let Some(picked) = state.manifest.merge_candidates(month) {
-        merge(tables, wtxn, state, &picked)?;
-    }
-    Ok(())
-}
-
-pub(crate) fn merge_all(
-    tables: &Tables,
-    wtxn: &mut RwTxn,
-    state: &mut WriteState,
-    month: YearMonth,
-) -> StoreResult<()> {
-    let picked: Vec<Segment> =
-        state.manifest.segments.iter().filter(|s| s.month == month).copied().collect();
-    if picked.len() > 1 {
-        merge(tables, wtxn, state, &picked)?;
-    }
-    Ok(())
+    Ok(days)
 }

@@ -9,7 +9,7 @@ use crate::scan::SegmentScan;
 use crate::{EmbeddedStore, codec, engine, u32_value};
 use aqs_core::dates::YearMonth;
 use aqs_core::error::StoreResult;
-use aqs_core::pageviews::{TOP_ACCESSES, TopCandidates, access_views, user_views};
+use aqs_core::pageviews::{TOP_ACCESSES, TopCandidates, access_views};
 use aqs_core::project::Project;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -43,12 +43,12 @@ pub(crate) fn candidates(
     let tables = &store.inner.tables;
     let mut project_of = ProjectOfId::read(tables, &rtxn)?;
     let mut heaps: HashMap<u16, Vec<Heap>> = HashMap::new();
-    let mut scan = SegmentScan::month(tables, &rtxn, &snapshot.manifest, month)?;
+    let mut scan = SegmentScan::month(&snapshot.slots, &rtxn, &snapshot.manifest, month)?;
     let mut rows = Vec::new();
-    while let Some(id) = scan.next(&mut rows)? {
+    while let Some(id) = scan.next_raw(&mut rows)? {
         let mut user = [0u64; 3];
-        for (_, views) in &rows {
-            for (sum, v) in user.iter_mut().zip(user_views(views)) {
+        for row in &rows {
+            for (sum, v) in user.iter_mut().zip(row.user_views()) {
                 *sum += v;
             }
         }

@@ -1,9 +1,9 @@
 //! The pageviews tables of the embedded store: their keys and codes, and the read trait.
 //! Writes are in `write.rs`; per-article segments and their merges in `merge.rs`.
 
-use crate::codec::{self, article_key, read_month_entries, series_key};
+use crate::codec::{self, article_id_key, article_key, read_month_entries};
 use crate::segments::{Manifest, day_bit};
-use crate::{EmbeddedStore, Tables, engine, u32_value};
+use crate::{EmbeddedStore, Table, Tables, engine, u32_value};
 use aqs_core::dates::{Day, Hour, TopPeriod, YearMonth};
 use aqs_core::error::StoreResult;
 use aqs_core::pageviews::{ArticleViews, PageviewsRead, Period, TopArticles, TopEntry};
@@ -118,7 +118,7 @@ pub(crate) fn decode_top(bytes: &[u8]) -> StoreResult<TopArticles> {
 /// Resolves one article's rows of one month across segments, newest first: a row in a newer
 /// segment wins, and a segment that replaces a day hides older segments' rows of that day.
 fn resolve_month(
-    tables: &Tables,
+    slots: &[Table],
     txn: &RoTxn,
     manifest: &Manifest,
     month: YearMonth,
@@ -134,9 +134,10 @@ fn resolve_month(
             break;
         }
         if seg.days & open != 0 {
-            if let Some(bytes) =
-                tables.series.get(txn, &series_key(seg.id, article)).map_err(engine)?
-            {
+            let table = slots
+                .get(seg.slot as usize)
+                .ok_or_else(|| codec::corrupt("a segment without a table"))?;
+            if let Some(bytes) = table.get(txn, &article_id_key(article)).map_err(engine)? {
                 for (day, views) in read_month_entries(bytes, month)? {
                     let bit = 1u64 << (day.epoch_days() - first);
                     if open & bit != 0 {
@@ -216,7 +217,14 @@ impl PageviewsRead for EmbeddedStore {
         let mut out = Vec::new();
         for month in months_between(first, last) {
             let wanted = range_mask(month, first, last);
-            out.extend(resolve_month(tables, &rtxn, &snapshot.manifest, month, id, wanted)?);
+            out.extend(resolve_month(
+                &snapshot.slots,
+                &rtxn,
+                &snapshot.manifest,
+                month,
+                id,
+                wanted,
+            )?);
         }
         Ok(out)
     }

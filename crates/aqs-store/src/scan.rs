@@ -4,10 +4,9 @@
 //! segments' rows of that day). Used for the kept agents of a day's publication and for
 //! monthly top lists.
 
-use crate::codec::{read_month_entries, series_key, split_series_key};
-use crate::pageviews::inclusive;
+use crate::codec::{RawDay, read_raw_month, split_article_id_key};
 use crate::segments::{Manifest, Segment, day_bit};
-use crate::{Tables, engine};
+use crate::{Table, engine};
 use aqs_core::dates::{Day, YearMonth};
 use aqs_core::error::StoreResult;
 use aqs_core::pageviews::ArticleViews;
@@ -24,7 +23,7 @@ struct Cursor<'r> {
 impl Cursor<'_> {
     fn advance(&mut self) -> StoreResult<()> {
         self.head = match self.range.next().transpose().map_err(engine)? {
-            Some((key, value)) => Some((split_series_key(key)?.1, value)),
+            Some((key, value)) => Some((split_article_id_key(key)?, value)),
             None => None,
         };
         Ok(())
@@ -36,42 +35,45 @@ pub(crate) struct SegmentScan<'r> {
     month: YearMonth,
     /// Newest segment first.
     cursors: Vec<Cursor<'r>>,
-    entries: Vec<(Day, ArticleViews)>,
+    decoded: Vec<RawDay>,
+    raw: Vec<RawDay>,
 }
 
 impl<'r> SegmentScan<'r> {
-    /// Scans `segments` (newest first) of `month`.
+    /// Scans `segments` (newest first) of `month`; `slots` are the segment tables.
     pub fn open<'a>(
-        tables: &Tables,
+        slots: &[Table],
         txn: &'r RoTxn<'_, WithoutTls>,
         month: YearMonth,
         segments: impl Iterator<Item = &'a Segment>,
     ) -> StoreResult<SegmentScan<'r>> {
         let mut cursors = Vec::new();
         for segment in segments {
-            let (start, end) = (series_key(segment.id, 0), series_key(segment.id, u32::MAX));
-            let range = tables.series.range(txn, &inclusive(&start, &end)).map_err(engine)?;
+            let table = slots.get(segment.slot as usize).ok_or_else(|| {
+                aqs_core::error::StoreError::Corrupt(format!("no table for slot {}", segment.slot))
+            })?;
+            let range = table.range(txn, &(..)).map_err(engine)?;
             let mut cursor = Cursor { segment: *segment, range, head: None };
             cursor.advance()?;
             cursors.push(cursor);
         }
-        Ok(SegmentScan { month, cursors, entries: Vec::new() })
+        Ok(SegmentScan { month, cursors, decoded: Vec::new(), raw: Vec::new() })
     }
 
     /// Every segment of a month.
     pub fn month(
-        tables: &Tables,
+        slots: &[Table],
         txn: &'r RoTxn<'_, WithoutTls>,
         manifest: &Manifest,
         month: YearMonth,
     ) -> StoreResult<SegmentScan<'r>> {
-        SegmentScan::open(tables, txn, month, manifest.newest_first(month))
+        SegmentScan::open(slots, txn, month, manifest.newest_first(month))
     }
 
     /// The segments that can hold rows of one day: newest first, down to the newest one that
     /// replaces the day.
     pub fn day(
-        tables: &Tables,
+        slots: &[Table],
         txn: &'r RoTxn<'_, WithoutTls>,
         manifest: &Manifest,
         day: Day,
@@ -86,12 +88,22 @@ impl<'r> SegmentScan<'r> {
                 break;
             }
         }
-        SegmentScan::open(tables, txn, day.year_month(), segments.iter())
+        SegmentScan::open(slots, txn, day.year_month(), segments.iter())
     }
 
     /// The next article with rows, and its rows (in no particular order), or `None` at the end.
     pub fn next(&mut self, rows: &mut Vec<(Day, ArticleViews)>) -> StoreResult<Option<u32>> {
-        let first = self.month.first_day().epoch_days();
+        let mut raw = std::mem::take(&mut self.raw);
+        let next = self.next_raw(&mut raw);
+        let first = self.month.first_day();
+        rows.clear();
+        rows.extend(raw.iter().map(|r| (first.add_days(i32::from(r.day)), r.views())));
+        self.raw = raw;
+        next
+    }
+
+    /// [`SegmentScan::next`] with the rows as stored (no conversion to the served columns).
+    pub fn next_raw(&mut self, rows: &mut Vec<RawDay>) -> StoreResult<Option<u32>> {
         loop {
             rows.clear();
             let Some(id) = self.cursors.iter().filter_map(|c| c.head.map(|h| h.0)).min() else {
@@ -99,14 +111,12 @@ impl<'r> SegmentScan<'r> {
             };
             let mut resolved = 0u64;
             for cursor in &mut self.cursors {
-                if let Some((head, value)) = cursor.head.filter(|(head, _)| *head == id) {
-                    let _ = head;
-                    self.entries.clear();
-                    self.entries.extend(read_month_entries(value, self.month)?);
-                    for &(day, views) in &self.entries {
-                        let bit = 1u64 << (day.epoch_days() - first);
+                if let Some((_, value)) = cursor.head.filter(|(head, _)| *head == id) {
+                    read_raw_month(value, self.month, &mut self.decoded)?;
+                    for row in &self.decoded {
+                        let bit = 1u64 << row.day;
                         if resolved & bit == 0 {
-                            rows.push((day, views));
+                            rows.push(*row);
                         }
                         resolved |= bit;
                     }

@@ -10,6 +10,8 @@ use aqs_core::error::StoreError;
 pub struct Segment {
     /// Unique and increasing: a higher id is newer.
     pub id: u32,
+    /// The table (`segment-<slot>`) that holds its entries.
+    pub slot: u32,
     pub month: YearMonth,
     /// Bit `i`: some article has a row on day `i + 1` in this segment.
     pub days: u64,
@@ -40,6 +42,7 @@ impl Manifest {
         put_varint(&mut out, self.segments.len() as u64);
         for s in &self.segments {
             put_varint(&mut out, s.id.into());
+            put_varint(&mut out, s.slot.into());
             put_varint(&mut out, s.month.index() as u64);
             put_varint(&mut out, s.days);
             put_varint(&mut out, s.covers);
@@ -53,13 +56,14 @@ impl Manifest {
         let mut segments = Vec::new();
         for _ in 0..count {
             let id = u32::try_from(r.varint()?).map_err(|_| corrupt("segment id over 32 bits"))?;
+            let slot = u32::try_from(r.varint()?).map_err(|_| corrupt("slot over 32 bits"))?;
             let index = i32::try_from(r.varint()?).map_err(|_| corrupt("month index too large"))?;
             let month = YearMonth::from_index(index);
             let (days, covers) = (r.varint()?, r.varint()?);
             if (days | covers) & !full_month_mask(month) != 0 {
                 return Err(corrupt("segment days past the end of its month"));
             }
-            segments.push(Segment { id, month, days, covers });
+            segments.push(Segment { id, slot, month, days, covers });
         }
         if !r.is_empty() {
             return Err(corrupt("trailing bytes after the manifest"));
@@ -116,7 +120,7 @@ mod tests {
     fn seg(id: u32, days: &[u8]) -> Segment {
         let month = YearMonth::new(2024, 3).unwrap();
         let mask = days.iter().fold(0, |m, d| m | 1 << (d - 1));
-        Segment { id, month, days: mask, covers: mask }
+        Segment { id, slot: id, month, days: mask, covers: mask }
     }
 
     #[test]
@@ -155,7 +159,7 @@ mod tests {
         let month = YearMonth::new(2024, 3).unwrap();
         let mut older = seg(1, &[1, 2]);
         older.covers = older.days;
-        let newer = Segment { id: 2, month, days: 0, covers: 1 };
+        let newer = Segment { id: 2, slot: 0, month, days: 0, covers: 1 };
         let m = Manifest { segments: vec![older, newer] };
         assert_eq!(m.loaded_days(month), 0b10);
     }

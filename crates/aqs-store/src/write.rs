@@ -1,12 +1,13 @@
 //! Writes to the embedded store: batches (imports, roll-ups, probe rows), the streamed day
 //! publication of loads (`publish`), and the read-backs loaders need.
 
-use crate::codec::{self, read_month_entries, series_key, split_series_key};
-use crate::dictionary::{RowRef, article_ids, compact_dictionary, project_id};
-use crate::merge::{append_segment, compact_month};
+use crate::codec;
+use crate::dictionary::{RowRef, article_ids, project_id};
+use crate::merge::append_segment;
 use crate::pageviews::{
     decode_period, inclusive, project_day_ranges, project_id_list, project_series_key, top_key,
 };
+use crate::scan::SegmentScan;
 use crate::segments::{Manifest, day_bit};
 use crate::{
     EmbeddedStore, META_GENERATION, META_MANIFEST, META_NEXT_ARTICLE, META_NEXT_SEGMENT, Tables,
@@ -21,13 +22,17 @@ use aqs_core::pageviews::{
 use aqs_core::params::{Access, Agent};
 use aqs_core::project::Project;
 use heed::{RoTxn, RwTxn};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
 /// The counters a write carries forward in `meta`.
 pub(crate) struct WriteState {
     pub manifest: Manifest,
     next_segment: u32,
     pub next_article: u32,
+    /// How many segment tables exist (`slots.rs`).
+    pub slots: u32,
+    /// Slots taken by segments written in this transaction.
+    pub reserved: Vec<u32>,
 }
 
 impl WriteState {
@@ -43,6 +48,11 @@ impl WriteState {
                 .map(|b| u32_value(b, "next article"))
                 .transpose()?
                 .unwrap_or(0),
+            slots: get(crate::slots::META_SLOTS)?
+                .map(|b| u32_value(b, "slot count"))
+                .transpose()?
+                .unwrap_or(0),
+            reserved: Vec::new(),
         })
     }
 
@@ -57,7 +67,7 @@ impl WriteState {
         meta.put(wtxn, META_NEXT_SEGMENT, &self.next_segment.to_be_bytes()).map_err(engine)?;
         meta.put(wtxn, META_NEXT_ARTICLE, &self.next_article.to_be_bytes()).map_err(engine)?;
         meta.put(wtxn, META_GENERATION, &(generation + 1).to_be_bytes()).map_err(engine)?;
-        Ok(())
+        meta.put(wtxn, crate::slots::META_SLOTS, &self.slots.to_be_bytes()).map_err(engine)
     }
 
     pub(crate) fn new_segment_id(&mut self) -> StoreResult<u32> {
@@ -120,12 +130,15 @@ impl PageviewsWrite for EmbeddedStore {
         for (month, id, day, views) in entries {
             months.entry(YearMonth::from_index(month)).or_default().1.push((id, day, views));
         }
+        let written: Vec<YearMonth> = months.keys().copied().collect();
         for (month, (covers, rows)) in months {
-            append_segment(tables, &mut wtxn, &mut state, month, covers, &rows)?;
-            self.after_append(&mut wtxn, &mut state, month)?;
+            append_segment(self, &mut wtxn, &mut state, month, covers, &rows)?;
         }
         write_rest(tables, &mut wtxn, batch, &mut summary)?;
         self.commit(wtxn, &state)?;
+        let merging = std::time::Instant::now();
+        self.merge_months(&written, false)?;
+        summary.merge_millis = merging.elapsed().as_millis() as u64;
         Ok(summary)
     }
 
@@ -148,30 +161,12 @@ impl PageviewsWrite for EmbeddedStore {
         let rtxn = self.read_txn()?;
         let snapshot = self.snapshot(&rtxn)?;
         let tables = &self.inner.tables;
-        let month = day.year_month();
-        let bit = day_bit(day);
-        // Newest segment first: the first row found for an article wins.
-        let mut found: BTreeMap<u32, ArticleViews> = BTreeMap::new();
-        let mut decided = BTreeSet::new();
-        for seg in snapshot.manifest.newest_first(month) {
-            if seg.days & bit != 0 {
-                let (start, end) = (series_key(seg.id, 0), series_key(seg.id, u32::MAX));
-                for entry in tables.series.range(&rtxn, &inclusive(&start, &end)).map_err(engine)? {
-                    let (key, value) = entry.map_err(engine)?;
-                    let article = split_series_key(key)?.1;
-                    if decided.contains(&article) {
-                        continue;
-                    }
-                    if let Some((_, views)) =
-                        read_month_entries(value, month)?.into_iter().find(|(d, _)| *d == day)
-                    {
-                        found.insert(article, views);
-                        decided.insert(article);
-                    }
-                }
-            }
-            if seg.covers & bit != 0 {
-                break;
+        let mut found: HashMap<u32, ArticleViews> = HashMap::new();
+        let mut scan = SegmentScan::day(&snapshot.slots, &rtxn, &snapshot.manifest, day)?;
+        let mut rows = Vec::new();
+        while let Some(id) = scan.next(&mut rows)? {
+            if let Some((_, views)) = rows.iter().find(|(d, _)| *d == day) {
+                found.insert(id, *views);
             }
         }
         // Titles: one pass over the dictionary for the ids found.
@@ -233,23 +228,6 @@ impl PageviewsWrite for EmbeddedStore {
 }
 
 impl EmbeddedStore {
-    /// What follows a new segment of `month`: the merge policy's merges, and when the month
-    /// is complete, a rewrite of a sparse title dictionary.
-    pub(crate) fn after_append(
-        &self,
-        wtxn: &mut RwTxn,
-        state: &mut WriteState,
-        month: YearMonth,
-    ) -> StoreResult<()> {
-        let tables = &self.inner.tables;
-        compact_month(tables, wtxn, state, month)?;
-        let covered = state.manifest.newest_first(month).fold(0, |m, s| m | s.covers);
-        if covered == crate::segments::full_month_mask(month) {
-            compact_dictionary(tables, wtxn, &self.inner.path)?;
-        }
-        Ok(())
-    }
-
     /// Saves the write state (a new generation) and commits.
     pub(crate) fn commit(&self, mut wtxn: RwTxn, state: &WriteState) -> StoreResult<()> {
         state.store(&self.inner.tables, &mut wtxn)?;
@@ -264,27 +242,11 @@ impl EmbeddedStore {
         let rtxn = self.read_txn()?;
         let snapshot = self.snapshot(&rtxn)?;
         let mut total = 0u64;
+        let mut rows = Vec::new();
         for month in snapshot.manifest.months() {
-            // Per article: the days already taken from newer segments, or hidden by them.
-            let mut resolved: HashMap<u32, u64> = HashMap::new();
-            let mut covered = 0u64;
-            for seg in snapshot.manifest.newest_first(month) {
-                let (start, end) = (series_key(seg.id, 0), series_key(seg.id, u32::MAX));
-                for entry in self
-                    .inner
-                    .tables
-                    .series
-                    .range(&rtxn, &inclusive(&start, &end))
-                    .map_err(engine)?
-                {
-                    let (key, value) = entry.map_err(engine)?;
-                    let article = split_series_key(key)?.1;
-                    let days = codec::month_day_mask(value, month)?;
-                    let taken = resolved.entry(article).or_insert(0);
-                    total += u64::from((days & !*taken & !covered).count_ones());
-                    *taken |= days;
-                }
-                covered |= seg.covers;
+            let mut scan = SegmentScan::month(&snapshot.slots, &rtxn, &snapshot.manifest, month)?;
+            while scan.next(&mut rows)?.is_some() {
+                total += rows.len() as u64;
             }
         }
         Ok(total)

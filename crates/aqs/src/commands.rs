@@ -273,6 +273,7 @@ fn load_into(
 }
 
 fn run_load(args: &LoadArgs) -> Result<()> {
+    crate::progress::stop_loads_on_signals();
     let started = std::time::Instant::now();
     let outcome = (|| {
         let backend = open_backend(&args.store, false)?;
@@ -516,7 +517,7 @@ fn serve_router(
     })
 }
 
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

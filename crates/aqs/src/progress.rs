@@ -6,6 +6,30 @@ use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Set when an operator interrupts a load (Ctrl-C or SIGTERM).
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Makes SIGINT and SIGTERM stop a load cleanly: the day being read is abandoned (nothing of it
+/// published, its spill files removed) and the command fails. A second signal exits at once.
+pub fn stop_loads_on_signals() {
+    let spawned = std::thread::Builder::new().name("signals".into()).spawn(|| {
+        let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+            return;
+        };
+        runtime.block_on(async {
+            crate::commands::shutdown_signal().await;
+            INTERRUPTED.store(true, Ordering::SeqCst);
+            eprintln!("interrupted: stopping the load (again to quit at once)");
+            crate::commands::shutdown_signal().await;
+            std::process::exit(130);
+        });
+    });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "cannot watch for signals; Ctrl-C stops a load without clean-up");
+    }
+}
 
 pub struct Bars {
     multi: MultiProgress,
@@ -82,5 +106,9 @@ impl Progress for Bars {
 
     fn day_published(&self, day: Day) {
         tracing::debug!(%day, "day published");
+    }
+
+    fn cancelled(&self) -> bool {
+        INTERRUPTED.load(Ordering::Relaxed)
     }
 }

@@ -13,6 +13,7 @@ use aqs_ingest::report::LoadReport;
 use aqs_store::EmbeddedStore;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 const TINY: usize = 64 << 10;
 const AMPLE: usize = 16 << 30;
@@ -175,4 +176,46 @@ fn a_failed_load_leaves_no_spill_files_and_the_store_as_it_was() {
     assert!(spill_dirs(store.path()).is_empty(), "no spill files after a failure");
     assert_eq!(contents(&store, &[Day::parse_compact("20240301").unwrap()]), before);
     assert_eq!(store.article_days_loaded().unwrap(), vec![Day::parse_compact("20240301").unwrap()]);
+}
+
+#[test]
+fn an_interrupted_load_stops_after_the_day_it_is_publishing_and_cleans_up() {
+    let work = tempfile::tempdir().unwrap();
+    let dumps = work.path().join("dumps");
+    common::generate(&dumps, "2024-03-01", 2, 2, 2_000, 3);
+    let data = work.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    // Left by a load killed outright (a process id above the kernel's limit never runs).
+    let stale = data.join(".aqs-spill-4294967295-0");
+    std::fs::create_dir_all(&stale).unwrap();
+    std::fs::write(stale.join("partition-0"), b"left behind").unwrap();
+
+    let mut load = common::start(
+        &[
+            "load",
+            "--data",
+            data.to_str().unwrap(),
+            "--memory-mb",
+            "16",
+            "--max-bad-share",
+            "0.01",
+            dumps.join("other/pageview_complete").to_str().unwrap(),
+        ],
+        &[("AQS_TEST_PAUSE_BEFORE_COMMIT_MS", "2000"), ("AQS_LOG", "aqs=debug")],
+    );
+    load.wait_for("removed 1 spill directories left by killed loads", Duration::from_secs(60));
+    load.wait_for("publishing day", Duration::from_secs(60));
+    let pid = load.child.id().to_string();
+    assert!(std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
+    load.wait_for("interrupted", Duration::from_secs(30));
+    let status = load.child.wait().unwrap();
+    assert!(!status.success(), "an interrupted load fails");
+    load.wait_for("the load was interrupted", Duration::from_secs(30));
+    assert!(spill_dirs(&data).is_empty(), "no spill directory is left: {:?}", spill_dirs(&data));
+    let store = EmbeddedStore::open(&data).unwrap();
+    assert_eq!(
+        store.article_days_loaded().unwrap(),
+        vec![Day::parse_compact("20240301").unwrap()],
+        "the day being published when the signal came is whole; the next was never started"
+    );
 }

@@ -50,7 +50,24 @@ pub trait Progress: Sync {
     /// A day is read and about to be published.
     fn day_publishing(&self, _day: Day) {}
     fn day_published(&self, _day: Day) {}
+    /// Whether the load should stop (an operator's Ctrl-C): the day being read is abandoned,
+    /// unpublished, and its spill files removed.
+    fn cancelled(&self) -> bool {
+        false
+    }
 }
+
+/// The error a load stops with when [`Progress::cancelled`] says so.
+#[derive(Debug)]
+pub struct Interrupted;
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the load was interrupted: the day being loaded was not published")
+    }
+}
+
+impl std::error::Error for Interrupted {}
 
 /// Progress that goes nowhere.
 pub struct NoProgress;
@@ -109,6 +126,9 @@ pub fn load_files(
     }
     let mut report = LoadReport::default();
     for (day, files) in &daily {
+        if options.progress.cancelled() {
+            return Err(Interrupted.into());
+        }
         load_day(store, *day, files, options, &mut report)?;
     }
     for (day, files) in &hourly {

@@ -103,8 +103,13 @@ pub fn read_agent_lines(
         anyhow!(Unsorted { file, detail: format!("{}:{number}: {detail}", path.display()) })
     };
     for_each_line(reader, path, &mut outcome.report, advanced, |number, text, report| {
-        if number % 65_536 == 0 && cancel.load(Ordering::Relaxed) {
-            return Err(anyhow!(StreamError::Closed));
+        if number % 65_536 == 0 {
+            if options.progress.cancelled() {
+                return Err(anyhow!(crate::load::Interrupted));
+            }
+            if cancel.load(Ordering::Relaxed) {
+                return Err(anyhow!(StreamError::Closed));
+            }
         }
         if text.is_empty() {
             report.skip("empty line", || format!("{}:{number}", path.display()));

@@ -155,6 +155,7 @@ fn publish(
     report.project_rows += summary.project_rows;
     report.top_rows += summary.top_rows;
     report.spilled_bytes += summary.spilled_bytes;
+    report.merge_seconds += summary.merge_millis as f64 / 1000.0;
     report.disallowed_rows += disallowed_rows;
     report.days.push(day);
     report.parse_seconds += read_seconds;

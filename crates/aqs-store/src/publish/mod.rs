@@ -14,10 +14,11 @@
 
 mod partitions;
 
-use crate::codec::{put_month_entries, read_month_entries, series_key};
+use crate::codec::{article_id_key, put_month_entries, read_month_entries};
 use crate::dictionary::{NewIds, disallowed_ids, ids_of_titles, project_id};
 use crate::scan::SegmentScan;
 use crate::segments::{Segment, day_bit};
+use crate::slots::allocate;
 use crate::write::{WriteState, write_rest};
 use crate::{EmbeddedStore, engine};
 use aqs_core::dates::Day;
@@ -50,6 +51,7 @@ impl<'s> DayPublication<'s> {
         options: DayPublishOptions<'s>,
     ) -> StoreResult<DayPublication<'s>> {
         let inner = &store.inner;
+        store.refresh_slots()?;
         let mut wtxn = inner.env.write_txn().map_err(engine)?;
         let read = inner.env.read_txn().map_err(engine)?;
         let state = WriteState::read(&inner.tables, &wtxn)?;
@@ -135,7 +137,7 @@ impl DayPublish for DayPublication<'_> {
         let (day, month) = (options.day, options.day.year_month());
         let mut kept = match options.keeps_stored_agents() {
             true => Some(StoredDay {
-                scan: SegmentScan::day(tables, &read, &state.manifest, day)?,
+                scan: SegmentScan::day(&store.inner.slots.opened(), &read, &state.manifest, day)?,
                 day,
                 rows: Vec::new(),
             }),
@@ -146,8 +148,11 @@ impl DayPublish for DayPublication<'_> {
             _ => HashSet::new(),
         };
         let spilled_bytes = partitions.spilled_bytes();
+        let opened = store.inner.slots.opened();
+        let segment = state.new_segment_id()?;
+        let (slot, table) = allocate(&store.inner.env, &opened, &mut wtxn, &mut state)?;
         let mut writer = SegmentWriter {
-            segment: state.new_segment_id()?,
+            table,
             day,
             agents: options.agents,
             hidden,
@@ -160,21 +165,21 @@ impl DayPublish for DayPublication<'_> {
         };
         partitions.for_each(|id, bytes| {
             let Some(k) = &mut kept else {
-                return writer.append(tables, &mut wtxn, id, bytes);
+                return writer.append(&mut wtxn, id, bytes);
             };
             while let Some((old_id, old)) = stored.filter(|(i, _)| *i < id) {
-                writer.merge(tables, &mut wtxn, old_id, None, Some(old))?;
+                writer.merge(&mut wtxn, old_id, None, Some(old))?;
                 stored = k.next()?;
             }
             let old = stored.filter(|(i, _)| *i == id).map(|(_, v)| v);
             if old.is_some() {
                 stored = k.next()?;
             }
-            writer.merge(tables, &mut wtxn, id, Some(bytes), old)
+            writer.merge(&mut wtxn, id, Some(bytes), old)
         })?;
         if let Some(k) = &mut kept {
             while let Some((old_id, old)) = stored {
-                writer.merge(tables, &mut wtxn, old_id, None, Some(old))?;
+                writer.merge(&mut wtxn, old_id, None, Some(old))?;
                 stored = k.next()?;
             }
         }
@@ -182,19 +187,22 @@ impl DayPublish for DayPublication<'_> {
         drop(read);
         let bit = day_bit(day);
         let days = if writer.rows > 0 { bit } else { 0 };
-        state.manifest.segments.push(Segment { id: writer.segment, month, days, covers: bit });
+        state.manifest.segments.push(Segment { id: segment, slot, month, days, covers: bit });
         let mut summary =
             WriteSummary { article_rows: writer.rows, spilled_bytes, ..Default::default() };
-        store.after_append(&mut wtxn, &mut state, month)?;
         write_rest(tables, &mut wtxn, rest, &mut summary)?;
         store.commit(wtxn, &state)?;
+        // The day is published; the merges it calls for follow in a transaction of their own.
+        let merging = std::time::Instant::now();
+        store.merge_months(&[month], false)?;
+        summary.merge_millis = merging.elapsed().as_millis() as u64;
         Ok(summary)
     }
 }
 
 /// Appends the day's rows to its new segment, in article-id order.
 struct SegmentWriter<'a> {
-    segment: u32,
+    table: crate::Table,
     day: Day,
     /// The agent types the new rows carry.
     agents: &'a [aqs_core::params::Agent],
@@ -205,17 +213,10 @@ struct SegmentWriter<'a> {
 }
 
 impl SegmentWriter<'_> {
-    fn append(
-        &mut self,
-        tables: &crate::Tables,
-        wtxn: &mut RwTxn,
-        id: u32,
-        bytes: &[u8],
-    ) -> StoreResult<()> {
+    fn append(&mut self, wtxn: &mut RwTxn, id: u32, bytes: &[u8]) -> StoreResult<()> {
         self.rows += 1;
-        tables
-            .series
-            .put_with_flags(wtxn, PutFlags::APPEND, &series_key(self.segment, id), bytes)
+        self.table
+            .put_with_flags(wtxn, PutFlags::APPEND, &article_id_key(id), bytes)
             .map_err(engine)
     }
 
@@ -223,7 +224,6 @@ impl SegmentWriter<'_> {
     /// one (the kept agent types).
     fn merge(
         &mut self,
-        tables: &crate::Tables,
         wtxn: &mut RwTxn,
         id: u32,
         new: Option<&[u8]>,
@@ -242,7 +242,7 @@ impl SegmentWriter<'_> {
         let mut value = std::mem::take(&mut self.value);
         value.clear();
         put_month_entries(&mut value, month, &[(self.day, row)]);
-        let appended = self.append(tables, wtxn, id, &value);
+        let appended = self.append(wtxn, id, &value);
         self.value = value;
         appended
     }

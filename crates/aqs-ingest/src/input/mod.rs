@@ -1,4 +1,10 @@
-//! Opening dump files: bzip2 (multi-stream), gzip (multi-member) or plain, by file name.
+//! Opening dump files: bzip2 (multi-stream, its blocks decoded on every core), gzip
+//! (multi-member) or plain, by file name.
+
+mod bzip2_blocks;
+mod parallel_bzip2;
+
+pub use parallel_bzip2::ParallelBzDecoder;
 
 use anyhow::{Context, Result};
 use std::fs::File;
@@ -29,13 +35,23 @@ pub fn open_dump(path: &Path) -> Result<(Box<dyn BufRead + Send>, Arc<AtomicU64>
         Counting { inner: BufReader::with_capacity(1 << 16, file), read: Arc::clone(&read) };
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
     let reader: Box<dyn BufRead + Send> = if name.ends_with(".bz2") {
-        Box::new(BufReader::with_capacity(1 << 16, bzip2::read::MultiBzDecoder::new(counted)))
+        let decoder = ParallelBzDecoder::new(counted, path, bzip2_threads());
+        Box::new(BufReader::with_capacity(1 << 16, decoder))
     } else if name.ends_with(".gz") {
         Box::new(BufReader::with_capacity(1 << 16, flate2::read::MultiGzDecoder::new(counted)))
     } else {
         Box::new(BufReader::with_capacity(1 << 16, counted))
     };
     Ok((reader, read))
+}
+
+/// Threads that decode one bzip2 file: every core (`AQS_BZIP2_THREADS` overrides it, for
+/// benchmarks).
+fn bzip2_threads() -> usize {
+    std::env::var("AQS_BZIP2_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 /// The name of a file without its compression suffix.

@@ -4,6 +4,9 @@ use aqs_core::dates::{Day, YearMonth};
 use aqs_core::error::StoreError;
 use aqs_core::pageviews::ArticleViews;
 
+mod raw;
+pub use raw::{RawDay, put_raw_month, read_raw_month};
+
 pub fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
         out.push((v as u8) | 0x80);
@@ -137,29 +140,42 @@ pub fn read_views(r: &mut Reader<'_>) -> Result<ArticleViews, StoreError> {
 /// `(mask << 1) | explicit` over the columns any day uses, then for each such column one
 /// varint per day (zeros included).
 pub fn put_month_entries(out: &mut Vec<u8>, month: YearMonth, entries: &[(Day, ArticleViews)]) {
-    let first = month.first_day().epoch_days();
-    let full = (1u64 << month.len()) - 1;
-    let mask = entries.iter().fold(0u64, |m, (d, _)| m | 1 << (d.epoch_days() - first));
-    let complement = (!mask & full).count_ones() < mask.count_ones() / 2;
-    let days = if complement { !mask & full } else { mask };
-
-    let mut by_row = Vec::new();
-    for (_, views) in entries {
-        put_views(&mut by_row, views);
-    }
-    let by_column = column_major(entries);
-    let use_columns = by_column.len() < by_row.len();
-    put_varint(out, (days << 2) | (u64::from(complement) << 1) | u64::from(use_columns));
-    out.extend_from_slice(if use_columns { &by_column } else { &by_row });
+    MonthEncoder::default().encode(out, month, entries);
 }
 
-/// The column-by-column layout of some days' rows.
-fn column_major(entries: &[(Day, ArticleViews)]) -> Vec<u8> {
-    let mut out = Vec::new();
-    let explicit = entries.iter().any(|(_, v)| !v.is_derived());
-    let columns: Vec<[u32; 16]> = entries
-        .iter()
-        .map(|(_, v)| {
+/// [`put_month_entries`] with its scratch buffers kept from one call to the next (merges
+/// encode hundreds of millions of values).
+#[derive(Default)]
+pub struct MonthEncoder {
+    by_row: Vec<u8>,
+    by_column: Vec<u8>,
+    columns: Vec<[u32; 16]>,
+}
+
+impl MonthEncoder {
+    pub fn encode(&mut self, out: &mut Vec<u8>, month: YearMonth, entries: &[(Day, ArticleViews)]) {
+        let first = month.first_day().epoch_days();
+        let full = (1u64 << month.len()) - 1;
+        let mask = entries.iter().fold(0u64, |m, (d, _)| m | 1 << (d.epoch_days() - first));
+        let complement = (!mask & full).count_ones() < mask.count_ones() / 2;
+        let days = if complement { !mask & full } else { mask };
+
+        self.by_row.clear();
+        for (_, views) in entries {
+            put_views(&mut self.by_row, views);
+        }
+        self.column_major(entries);
+        let use_columns = self.by_column.len() < self.by_row.len();
+        put_varint(out, (days << 2) | (u64::from(complement) << 1) | u64::from(use_columns));
+        out.extend_from_slice(if use_columns { &self.by_column } else { &self.by_row });
+    }
+
+    /// The column-by-column layout of some days' rows, into `by_column`.
+    fn column_major(&mut self, entries: &[(Day, ArticleViews)]) {
+        self.by_column.clear();
+        self.columns.clear();
+        let explicit = entries.iter().any(|(_, v)| !v.is_derived());
+        self.columns.extend(entries.iter().map(|(_, v)| {
             let mut c = [0u32; 16];
             if explicit {
                 c = v.0;
@@ -170,18 +186,18 @@ fn column_major(entries: &[(Day, ArticleViews)]) -> Vec<u8> {
                 }
             }
             c
-        })
-        .collect();
-    let width = if explicit { 16 } else { 9 };
-    let mask = (0..width)
-        .fold(0u64, |m, i| if columns.iter().any(|c| c[i] != 0) { m | 1 << i } else { m });
-    put_varint(&mut out, (mask << 1) | u64::from(explicit));
-    for i in (0..width).filter(|i| mask & (1 << i) != 0) {
-        for c in &columns {
-            put_varint(&mut out, c[i].into());
+        }));
+        let width = if explicit { 16 } else { 9 };
+        let columns = &self.columns;
+        let mask = (0..width)
+            .fold(0u64, |m, i| if columns.iter().any(|c| c[i] != 0) { m | 1 << i } else { m });
+        put_varint(&mut self.by_column, (mask << 1) | u64::from(explicit));
+        for i in (0..width).filter(|i| mask & (1 << i) != 0) {
+            for c in columns {
+                put_varint(&mut self.by_column, c[i].into());
+            }
         }
     }
-    out
 }
 
 /// The day mask of an encoded value.
@@ -204,67 +220,64 @@ pub fn read_month_entries(
     bytes: &[u8],
     month: YearMonth,
 ) -> Result<Vec<(Day, ArticleViews)>, StoreError> {
+    let mut out = Vec::new();
+    read_month_entries_into(bytes, month, &mut out)?;
+    Ok(out)
+}
+
+/// [`read_month_entries`] into `out` (cleared first), without allocating once `out` has room.
+pub fn read_month_entries_into(
+    bytes: &[u8],
+    month: YearMonth,
+    out: &mut Vec<(Day, ArticleViews)>,
+) -> Result<(), StoreError> {
+    out.clear();
     let mut r = Reader::new(bytes);
     let (mask, by_column) = read_header(&mut r, month)?;
     let first = month.first_day();
-    let days: Vec<Day> = (0..i32::from(month.len()))
-        .filter(|i| mask & (1 << i) != 0)
-        .map(|i| first.add_days(i))
-        .collect();
-    let out = if by_column {
+    let days =
+        (0..i32::from(month.len())).filter(|i| mask & (1 << i) != 0).map(|i| first.add_days(i));
+    if by_column {
         let tag = r.varint()?;
         let (explicit, columns) = (tag & 1 != 0, tag >> 1);
         let width = if explicit { 16 } else { 9 };
         if columns >> width != 0 {
             return Err(corrupt("column mask too wide"));
         }
-        let mut values = vec![[0u32; 16]; days.len()];
+        // The raw columns, in the rows' slots, then turned into counters in place.
+        out.extend(days.map(|d| (d, ArticleViews([0u32; 16]))));
         for i in (0..width).filter(|i| columns & (1 << i) != 0) {
-            for row in values.iter_mut() {
-                row[i] = r.u32()?;
+            for (_, row) in out.iter_mut() {
+                row.0[i] = r.u32()?;
             }
         }
-        days.iter()
-            .zip(values)
-            .map(|(d, c)| {
-                if explicit {
-                    (*d, ArticleViews(c))
-                } else {
-                    let mut concrete = [0u32; 9];
-                    for (slot, &index) in CONCRETE_ORDER.iter().enumerate() {
-                        concrete[index] = c[slot];
-                    }
-                    (*d, ArticleViews::from_concrete(concrete))
+        if !explicit {
+            for (_, row) in out.iter_mut() {
+                let mut concrete = [0u32; 9];
+                for (slot, &index) in CONCRETE_ORDER.iter().enumerate() {
+                    concrete[index] = row.0[slot];
                 }
-            })
-            .collect()
+                *row = ArticleViews::from_concrete(concrete);
+            }
+        }
     } else {
-        let mut out = Vec::with_capacity(days.len());
         for d in days {
             out.push((d, read_views(&mut r)?));
         }
-        out
-    };
+    }
     if !r.is_empty() {
         return Err(corrupt("trailing bytes after a month of counters"));
     }
-    Ok(out)
+    Ok(())
 }
 
-/// `segment_id ‖ article_id`, both big-endian so keys sort by segment, then article.
-pub fn series_key(segment: u32, article: u32) -> [u8; 8] {
-    let mut key = [0u8; 8];
-    key[..4].copy_from_slice(&segment.to_be_bytes());
-    key[4..].copy_from_slice(&article.to_be_bytes());
-    key
+/// The key of an article in a segment's table: its id, big-endian, so entries sort by id.
+pub fn article_id_key(article: u32) -> [u8; 4] {
+    article.to_be_bytes()
 }
 
-pub fn split_series_key(key: &[u8]) -> Result<(u32, u32), StoreError> {
-    let key: [u8; 8] = key.try_into().map_err(|_| corrupt("series key is not 8 bytes"))?;
-    Ok((
-        u32::from_be_bytes(key[..4].try_into().expect("4 bytes")),
-        u32::from_be_bytes(key[4..].try_into().expect("4 bytes")),
-    ))
+pub fn split_article_id_key(key: &[u8]) -> Result<u32, StoreError> {
+    Ok(u32::from_be_bytes(key.try_into().map_err(|_| corrupt("segment key is not 4 bytes"))?))
 }
 
 /// `project_id ‖ title`.
