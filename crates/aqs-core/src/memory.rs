@@ -159,7 +159,7 @@ impl PageviewsWrite for MemoryStore {
                 if entries.is_empty() {
                     continue;
                 }
-                entries.sort_by(|a, b| b.1.cmp(&a.1));
+                entries.sort_by_key(|e| std::cmp::Reverse(e.1));
                 let truncated = entries.len() > limit;
                 entries.truncate(limit);
                 out.push(TopCandidates { project: project.clone(), access, entries, truncated });

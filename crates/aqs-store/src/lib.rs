@@ -95,6 +95,8 @@ struct Snapshot {
     project_ids: HashMap<String, u16>,
     /// The segment tables, by slot.
     slots: Vec<Table>,
+    /// [`slots::Slots::epoch`] once every handle in `slots` was open.
+    slots_epoch: u64,
 }
 
 struct Inner {
@@ -194,10 +196,10 @@ impl EmbeddedStore {
     /// Entries and bytes (pages × page size) of every table, in the order of
     /// docs/store-format.md.
     pub fn table_sizes(&self) -> StoreResult<Vec<TableSize>> {
-        let rtxn = self.read_txn()?;
+        let (rtxn, snapshot) = self.read_snapshot()?;
         let t = &self.inner.tables;
         let mut out = Vec::new();
-        let slots = self.inner.slots.refresh(&self.inner.env, t.meta, &rtxn)?;
+        let slots = snapshot.slots.clone();
         let tables: [(&'static str, Vec<Table>); 7] = [
             ("meta", vec![t.meta]),
             ("projects", vec![t.projects]),
@@ -224,8 +226,8 @@ impl EmbeddedStore {
     /// Merges every month's segments into one and rewrites a sparse title dictionary (what a
     /// load does when a month completes).
     pub fn compact(&self) -> StoreResult<()> {
-        let rtxn = self.read_txn()?;
-        let months = self.snapshot(&rtxn)?.manifest.months();
+        let (rtxn, snapshot) = self.read_snapshot()?;
+        let months = snapshot.manifest.months();
         drop(rtxn);
         self.merge_months(&months, true)
     }
@@ -276,6 +278,20 @@ impl EmbeddedStore {
         Ok(known.1)
     }
 
+    /// A read transaction and its snapshot. A transaction begun before this process opened a
+    /// segment table cannot use its handle, so when the snapshot names tables opened after the
+    /// transaction began, a new transaction is begun.
+    fn read_snapshot(&self) -> StoreResult<(RoTxn<'_, WithoutTls>, Arc<Snapshot>)> {
+        loop {
+            let epoch = self.inner.slots.epoch();
+            let rtxn = self.read_txn()?;
+            let snapshot = self.snapshot(&rtxn)?;
+            if snapshot.slots_epoch <= epoch {
+                return Ok((rtxn, snapshot));
+            }
+        }
+    }
+
     /// The snapshot for this read transaction, from the cache when nothing changed.
     fn snapshot(&self, rtxn: &RoTxn<'_, WithoutTls>) -> StoreResult<Arc<Snapshot>> {
         let txn_id = rtxn.id();
@@ -304,7 +320,9 @@ impl EmbeddedStore {
             project_ids.insert(name.to_string(), id);
         }
         let slots = self.inner.slots.refresh(&self.inner.env, tables.meta, rtxn)?;
-        let snapshot = Arc::new(Snapshot { txn_id, generation, manifest, project_ids, slots });
+        let slots_epoch = self.inner.slots.epoch();
+        let snapshot =
+            Arc::new(Snapshot { txn_id, generation, manifest, project_ids, slots, slots_epoch });
         *self.inner.snapshot.write().unwrap_or_else(|p| p.into_inner()) =
             Some(Arc::clone(&snapshot));
         Ok(snapshot)

@@ -6,8 +6,9 @@
 //! read returns, so the data is served as soon as it is written, and a merge cut short leaves
 //! a store that reads the same (the next write merges again). A cascade of merges (two one-day
 //! segments, then the result with a two-day one, ...) is done as one merge of all of them.
-//! The merge reads its segments through a read transaction on one thread (decoding, resolving
-//! and encoding each article's month) while the writing thread appends the result.
+//! The merge reads its segments through read transactions on one thread per core, each taking
+//! blocks of article ids in turn (decoding, resolving and encoding each article's month), while
+//! the writing thread appends the blocks in order.
 
 use crate::codec::{
     RawDay, article_id_key, put_month_entries, put_raw_month, read_raw_month, split_article_id_key,
@@ -137,24 +138,64 @@ impl EmbeddedStore {
             })
             .collect::<StoreResult<_>>()?;
         let (slot, table) = allocate(&self.inner.env, &opened, wtxn, state)?;
+        let read = self.read_txn()?;
+        let mut last_id = 0u32;
+        for (_, input) in &inputs {
+            if let Some((key, _)) = input.last(&read).map_err(engine)? {
+                last_id = last_id.max(split_article_id_key(key)?);
+            }
+        }
+        drop(read);
+        let blocks = last_id / BLOCK_IDS + 1;
+        let producers =
+            std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4) as u32;
         let days = std::thread::scope(|scope| -> StoreResult<u64> {
-            let (tx, rx) = sync_channel::<Chunk>(4);
             let env = &self.inner.env;
-            let producer = scope.spawn(move || -> StoreResult<u64> {
-                let rtxn = env.read_txn().map_err(engine)?;
-                produce(&rtxn, &inputs, month, &tx)
-            });
-            for chunk in rx {
-                let mut start = 0;
-                for &(article, end) in &chunk.entries {
-                    let value = &chunk.bytes[start..end as usize];
-                    start = end as usize;
-                    table
-                        .put_with_flags(wtxn, PutFlags::APPEND, &article_id_key(article), value)
-                        .map_err(engine)?;
+            let mut receivers = Vec::new();
+            let mut handles = Vec::new();
+            for first in 0..producers {
+                let (tx, rx) = sync_channel::<Chunk>(4);
+                receivers.push(rx);
+                let inputs = &inputs;
+                handles.push(scope.spawn(move || -> StoreResult<u64> {
+                    let rtxn = env.read_txn().map_err(engine)?;
+                    let mut days = 0;
+                    for block in (first..blocks).step_by(producers as usize) {
+                        days |= produce(&rtxn, inputs, month, block, &tx)?;
+                    }
+                    Ok(days)
+                }));
+            }
+            // Blocks in order: block b comes from producer b % producers.
+            let mut appended: StoreResult<()> = Ok(());
+            'blocks: for block in 0..blocks {
+                let rx = &receivers[(block % producers) as usize];
+                loop {
+                    let Ok(chunk) = rx.recv() else { break 'blocks };
+                    let mut start = 0;
+                    for &(article, end) in &chunk.entries {
+                        let value = &chunk.bytes[start..end as usize];
+                        start = end as usize;
+                        let key = article_id_key(article);
+                        if let Err(e) = table.put_with_flags(wtxn, PutFlags::APPEND, &key, value) {
+                            appended = Err(engine(e));
+                            break 'blocks;
+                        }
+                    }
+                    if chunk.last {
+                        break;
+                    }
                 }
             }
-            producer.join().map_err(|_| StoreError::Engine("a merge thread panicked".into()))?
+            drop(receivers);
+            let results: Vec<_> = handles.into_iter().map(|h| h.join()).collect();
+            appended?;
+            let mut days = 0;
+            for result in results {
+                days |=
+                    result.map_err(|_| StoreError::Engine("a merge thread panicked".into()))??;
+            }
+            Ok(days)
         })?;
         for segment in picked {
             release(&self.inner.env, &opened, wtxn, segment.slot)?;
@@ -166,55 +207,74 @@ impl EmbeddedStore {
     }
 }
 
-/// Encoded values for the appending thread: `entries[i]` = (article, end of its value in
-/// `bytes`).
+/// Encoded values of one block for the appending thread: `entries[i]` = (article, end of its
+/// value in `bytes`); `last` on a block's final chunk.
 struct Chunk {
     entries: Vec<(u32, u32)>,
     bytes: Vec<u8>,
+    last: bool,
+}
+
+impl Chunk {
+    fn new() -> Chunk {
+        Chunk { entries: Vec::new(), bytes: Vec::with_capacity(CHUNK_BYTES + 4096), last: false }
+    }
 }
 
 const CHUNK_BYTES: usize = 1 << 20;
+/// Article ids per block: the producers take blocks in turn.
+const BLOCK_IDS: u32 = if cfg!(test) { 16 } else { 1 << 16 };
 
-/// One input segment, read in article order.
+/// One input segment, read in article order from a block's first id.
 struct Cursor<'t> {
     segment: Segment,
     range: RoRange<'t, Bytes, Bytes>,
     head: Option<(u32, &'t [u8])>,
+    end: u32,
 }
 
 impl Cursor<'_> {
     fn advance(&mut self) -> StoreResult<()> {
         self.head = match self.range.next().transpose().map_err(engine)? {
-            Some((key, value)) => Some((split_article_id_key(key)?, value)),
+            Some((key, value)) => {
+                let article = split_article_id_key(key)?;
+                (article < self.end).then_some((article, value))
+            }
             None => None,
         };
         Ok(())
     }
 }
 
-/// Reads the inputs (newest first) in article order, resolves each article's month as a read
-/// would (newest segment first, replaced days hidden), encodes it, and sends the results in
-/// chunks. Returns the merged segment's day mask.
+/// Reads block `block` of the inputs (newest first) in article order, resolves each article's
+/// month as a read would (newest segment first, replaced days hidden), encodes it, and sends
+/// the results in chunks, the last one marked. Returns the block's day mask.
 fn produce(
     rtxn: &heed::RoTxn<'_, heed::WithoutTls>,
     inputs: &[(Segment, Table)],
     month: YearMonth,
+    block: u32,
     tx: &SyncSender<Chunk>,
 ) -> StoreResult<u64> {
+    let start = block * BLOCK_IDS;
+    let end = start.saturating_add(BLOCK_IDS);
+    let from = article_id_key(start);
     let mut cursors = Vec::with_capacity(inputs.len());
     for (segment, table) in inputs {
-        let mut cursor = Cursor {
-            segment: *segment,
-            range: table.range(rtxn, &(..)).map_err(engine)?,
-            head: None,
-        };
+        let range = table
+            .range(rtxn, &(std::ops::Bound::Included(&from[..]), std::ops::Bound::Unbounded))
+            .map_err(engine)?;
+        let mut cursor = Cursor { segment: *segment, range, head: None, end };
         cursor.advance()?;
         cursors.push(cursor);
     }
     let (mut decoded, mut rows, mut scratch) = (Vec::new(), Vec::new(), Vec::new());
     let mut by_day = [RawDay { day: 0, explicit: false, values: [0; 16] }; 31];
-    let mut chunk = Chunk { entries: Vec::new(), bytes: Vec::with_capacity(CHUNK_BYTES + 4096) };
+    let mut chunk = Chunk::new();
     let mut days = 0u64;
+    let send = |chunk: Chunk| {
+        tx.send(chunk).map_err(|_| StoreError::Engine("the merge's writer stopped".into()))
+    };
     while let Some(article) = cursors.iter().filter_map(|c| c.head.map(|h| h.0)).min() {
         let (mut resolved, mut filled) = (0u64, 0u64);
         for cursor in &mut cursors {
@@ -245,17 +305,10 @@ fn produce(
         put_raw_month(&mut chunk.bytes, month, &rows, &mut scratch);
         chunk.entries.push((article, chunk.bytes.len() as u32));
         if chunk.bytes.len() >= CHUNK_BYTES {
-            let full = std::mem::replace(
-                &mut chunk,
-                Chunk { entries: Vec::new(), bytes: Vec::with_capacity(CHUNK_BYTES + 4096) },
-            );
-            if tx.send(full).is_err() {
-                return Err(StoreError::Engine("the merge's writer stopped".into()));
-            }
+            send(std::mem::replace(&mut chunk, Chunk::new()))?;
         }
     }
-    if !chunk.entries.is_empty() && tx.send(chunk).is_err() {
-        return Err(StoreError::Engine("the merge's writer stopped".into()));
-    }
+    chunk.last = true;
+    send(chunk)?;
     Ok(days)
 }

@@ -178,8 +178,7 @@ pub(crate) fn months_between(first: Day, last: Day) -> Vec<YearMonth> {
 
 impl PageviewsRead for EmbeddedStore {
     fn article_days_loaded(&self) -> StoreResult<Vec<Day>> {
-        let rtxn = self.read_txn()?;
-        let snapshot = self.snapshot(&rtxn)?;
+        let (_rtxn, snapshot) = self.read_snapshot()?;
         let mut days = Vec::new();
         for month in snapshot.manifest.months() {
             let loaded = snapshot.manifest.loaded_days(month);
@@ -202,8 +201,7 @@ impl PageviewsRead for EmbeddedStore {
         if first > last {
             return Ok(Vec::new());
         }
-        let rtxn = self.read_txn()?;
-        let snapshot = self.snapshot(&rtxn)?;
+        let (rtxn, snapshot) = self.read_snapshot()?;
         let Some(&project_id) = snapshot.project_ids.get(project.as_str()) else {
             return Ok(Vec::new());
         };
@@ -240,8 +238,7 @@ impl PageviewsRead for EmbeddedStore {
         if first > last || first.granularity() != last.granularity() {
             return Ok(Vec::new());
         }
-        let rtxn = self.read_txn()?;
-        let snapshot = self.snapshot(&rtxn)?;
+        let (rtxn, snapshot) = self.read_snapshot()?;
         let Some(&project_id) = snapshot.project_ids.get(project.as_str()) else {
             return Ok(Vec::new());
         };
@@ -268,8 +265,7 @@ impl PageviewsRead for EmbeddedStore {
         access: Access,
         period: TopPeriod,
     ) -> StoreResult<Option<TopArticles>> {
-        let rtxn = self.read_txn()?;
-        let snapshot = self.snapshot(&rtxn)?;
+        let (rtxn, snapshot) = self.read_snapshot()?;
         let Some(&project_id) = snapshot.project_ids.get(project.as_str()) else { return Ok(None) };
         let value = self
             .inner
@@ -361,13 +357,11 @@ mod tests {
             };
             store.write(&batch).unwrap();
         }
-        let rtxn = store.read_txn().unwrap();
         assert_eq!(
-            store.snapshot(&rtxn).unwrap().manifest.segments.len(),
+            store.read_snapshot().unwrap().1.manifest.segments.len(),
             1,
             "the complete month is one segment"
         );
-        drop(rtxn);
         for a in 0..40u32 {
             let series = store
                 .article_series(&project, &format!("A{a:03}"), month.first_day(), month.last_day())

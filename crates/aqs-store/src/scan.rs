@@ -18,12 +18,17 @@ struct Cursor<'r> {
     segment: Segment,
     range: RoRange<'r, Bytes, Bytes>,
     head: Option<(u32, &'r [u8])>,
+    /// The first article id past the scan.
+    end: u64,
 }
 
 impl Cursor<'_> {
     fn advance(&mut self) -> StoreResult<()> {
         self.head = match self.range.next().transpose().map_err(engine)? {
-            Some((key, value)) => Some((split_article_id_key(key)?, value)),
+            Some((key, value)) => {
+                let article = split_article_id_key(key)?;
+                (u64::from(article) < self.end).then_some((article, value))
+            }
             None => None,
         };
         Ok(())
@@ -40,20 +45,24 @@ pub(crate) struct SegmentScan<'r> {
 }
 
 impl<'r> SegmentScan<'r> {
-    /// Scans `segments` (newest first) of `month`; `slots` are the segment tables.
+    /// Scans the articles `ids` of `segments` (newest first) of `month`; `slots` are the
+    /// segment tables.
     pub fn open<'a>(
         slots: &[Table],
         txn: &'r RoTxn<'_, WithoutTls>,
         month: YearMonth,
         segments: impl Iterator<Item = &'a Segment>,
+        ids: std::ops::Range<u64>,
     ) -> StoreResult<SegmentScan<'r>> {
         let mut cursors = Vec::new();
+        let from = u32::try_from(ids.start).unwrap_or(u32::MAX).to_be_bytes();
         for segment in segments {
             let table = slots.get(segment.slot as usize).ok_or_else(|| {
                 aqs_core::error::StoreError::Corrupt(format!("no table for slot {}", segment.slot))
             })?;
-            let range = table.range(txn, &(..)).map_err(engine)?;
-            let mut cursor = Cursor { segment: *segment, range, head: None };
+            let bounds = (std::ops::Bound::Included(&from[..]), std::ops::Bound::Unbounded);
+            let range = table.range(txn, &bounds).map_err(engine)?;
+            let mut cursor = Cursor { segment: *segment, range, head: None, end: ids.end };
             cursor.advance()?;
             cursors.push(cursor);
         }
@@ -67,7 +76,7 @@ impl<'r> SegmentScan<'r> {
         manifest: &Manifest,
         month: YearMonth,
     ) -> StoreResult<SegmentScan<'r>> {
-        SegmentScan::open(slots, txn, month, manifest.newest_first(month))
+        SegmentScan::open(slots, txn, month, manifest.newest_first(month), 0..u64::MAX)
     }
 
     /// The segments that can hold rows of one day: newest first, down to the newest one that
@@ -88,7 +97,7 @@ impl<'r> SegmentScan<'r> {
                 break;
             }
         }
-        SegmentScan::open(slots, txn, day.year_month(), segments.iter())
+        SegmentScan::open(slots, txn, day.year_month(), segments.iter(), 0..u64::MAX)
     }
 
     /// The next article with rows, and its rows (in no particular order), or `None` at the end.

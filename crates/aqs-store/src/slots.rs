@@ -17,6 +17,7 @@ use crate::{Table, engine, u32_value};
 use aqs_core::error::{StoreError, StoreResult};
 use heed::{Env, RoTxn, RwTxn, WithoutTls};
 use std::sync::RwLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// `meta` key: how many slot tables exist (u32 BE).
 pub(crate) const META_SLOTS: &[u8] = b"slots";
@@ -31,6 +32,9 @@ fn name(slot: u32) -> String {
 #[derive(Default)]
 pub(crate) struct Slots {
     open: RwLock<Vec<Table>>,
+    /// Bumped whenever tables are opened: a read transaction begun before that cannot use the
+    /// new handles (LMDB answers EINVAL), so readers compare it (see `read_snapshot`).
+    epoch: AtomicU64,
 }
 
 impl Slots {
@@ -62,7 +66,13 @@ impl Slots {
             open.push(table);
         }
         opener.commit().map_err(engine)?;
+        self.epoch.fetch_add(1, Ordering::SeqCst);
         Ok(open.clone())
+    }
+
+    /// How many times tables were opened so far.
+    pub fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::SeqCst)
     }
 
     /// The handles opened so far (a writer falls back to [`write_table`] past them).
@@ -158,8 +168,7 @@ mod tests {
                 store.write(&batch).unwrap();
             }
         }
-        let rtxn = store.read_txn().unwrap();
-        let snapshot = store.snapshot(&rtxn).unwrap();
+        let (rtxn, snapshot) = store.read_snapshot().unwrap();
         assert_eq!(snapshot.manifest.segments.len(), 2, "each complete month is one segment");
         assert!(snapshot.slots.len() <= 8, "{} tables for 60 daily loads", snapshot.slots.len());
         let entries: u64 = snapshot.slots.iter().map(|t| t.len(&rtxn).unwrap()).sum();

@@ -158,8 +158,7 @@ impl PageviewsWrite for EmbeddedStore {
     }
 
     fn article_day(&self, day: Day) -> StoreResult<Vec<ArticleDay>> {
-        let rtxn = self.read_txn()?;
-        let snapshot = self.snapshot(&rtxn)?;
+        let (rtxn, snapshot) = self.read_snapshot()?;
         let tables = &self.inner.tables;
         let mut found: HashMap<u32, ArticleViews> = HashMap::new();
         let mut scan = SegmentScan::day(&snapshot.slots, &rtxn, &snapshot.manifest, day)?;
@@ -196,8 +195,7 @@ impl PageviewsWrite for EmbeddedStore {
     }
 
     fn project_day(&self, day: Day) -> StoreResult<Vec<ProjectRow>> {
-        let rtxn = self.read_txn()?;
-        let snapshot = self.snapshot(&rtxn)?;
+        let (rtxn, snapshot) = self.read_snapshot()?;
         let mut out = Vec::new();
         for (name, &pid) in &snapshot.project_ids {
             for (start, end) in project_day_ranges(pid, day) {
@@ -239,8 +237,7 @@ impl EmbeddedStore {
 
     /// The number of stored (project, article, day) rows, as reads resolve them.
     pub fn article_day_count(&self) -> StoreResult<u64> {
-        let rtxn = self.read_txn()?;
-        let snapshot = self.snapshot(&rtxn)?;
+        let (rtxn, snapshot) = self.read_snapshot()?;
         let mut total = 0u64;
         let mut rows = Vec::new();
         for month in snapshot.manifest.months() {

@@ -258,7 +258,10 @@ fn load_into(
     let stale = SpillDir::remove_stale(&spill_dir)
         .with_context(|| format!("cannot clean up {}", spill_dir.display()))?;
     if stale > 0 {
-        bars.println(&format!("removed {stale} spill directories left by killed loads"));
+        eprintln!(
+            "removed {stale} spill directories left by killed loads in {}",
+            spill_dir.display()
+        );
     }
     let options = LoadOptions {
         allowlist: &allowlist,

@@ -135,8 +135,8 @@ fn a_tiny_memory_budget_stores_what_an_ample_one_stores() {
         // Every file of March 1st, then February (completing the month), then the spider file
         // of March 1st again unsorted, which keeps the user and automated counts.
         let first = load(&store, &files_of(&march, "20240301"), memory).unwrap();
-        let month = load(&store, &[february.clone()], memory).unwrap();
-        let again = load(&store, &[spider.clone()], memory).unwrap();
+        let month = load(&store, std::slice::from_ref(&february), memory).unwrap();
+        let again = load(&store, std::slice::from_ref(&spider), memory).unwrap();
         assert_eq!(month.months_rolled_up, vec![YearMonth::new(2024, 2).unwrap()]);
         assert_eq!(again.resorted.len(), 1, "the reversed file is read again sorted");
         let spilled = first.spilled_bytes + month.spilled_bytes + again.spilled_bytes;

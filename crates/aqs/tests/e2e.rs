@@ -256,7 +256,7 @@ fn a_load_killed_mid_commit_leaves_the_served_data_intact() {
     // The store is intact: the same load now completes, and the running server sees it.
     load(&data, "0.01", &new);
     let reloaded: Vec<(u16, String)> = paths.iter().map(|p| http_get(&address, p)).collect();
-    assert!(reloaded.iter().all(|(s, _)| *s == 200));
+    assert!(reloaded.iter().all(|(s, _)| *s == 200), "{reloaded:?}");
     assert_ne!(reloaded, before, "the new day is served without a restart");
 }
 

@@ -214,7 +214,8 @@ pub fn month_top_candidates_rank_the_months_user_views(store: &dyn PageviewsStor
     );
     let mut candidates = store.month_top_candidates(month, 3).expect("candidates");
     candidates.sort_by(|a, b| (&a.project, a.access).cmp(&(&b.project, b.access)));
-    let found: Vec<(String, Access, Vec<(String, u64)>, bool)> = candidates
+    type Found = (String, Access, Vec<(String, u64)>, bool);
+    let found: Vec<Found> = candidates
         .into_iter()
         .map(|mut c| {
             c.entries.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));

@@ -50,7 +50,7 @@ mod tests {
             top.offer(v, t);
         }
         let mut kept = top.into_entries();
-        kept.sort_by(|a, b| b.1.cmp(&a.1));
+        kept.sort_by_key(|e| std::cmp::Reverse(e.1));
         let values: Vec<u64> = kept.iter().map(|e| e.1).collect();
         assert_eq!(values, vec![9, 7, 5]);
     }

@@ -30,7 +30,15 @@ impl<'a> Reader<'a> {
         self.pos >= self.bytes.len()
     }
 
+    #[inline]
     pub fn varint(&mut self) -> Result<u64, StoreError> {
+        // The common case, one byte, without the loop.
+        if let Some(&byte) = self.bytes.get(self.pos) {
+            if byte < 0x80 {
+                self.pos += 1;
+                return Ok(u64::from(byte));
+            }
+        }
         let mut value = 0u64;
         for shift in (0..64).step_by(7) {
             let byte = *self.bytes.get(self.pos).ok_or_else(|| corrupt("truncated varint"))?;
@@ -43,6 +51,7 @@ impl<'a> Reader<'a> {
         Err(corrupt("varint longer than 64 bits"))
     }
 
+    #[inline]
     pub fn u32(&mut self) -> Result<u32, StoreError> {
         u32::try_from(self.varint()?).map_err(|_| corrupt("counter over 32 bits"))
     }

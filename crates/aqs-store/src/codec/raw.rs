@@ -97,6 +97,7 @@ pub fn read_raw_month(
     Ok(())
 }
 
+#[inline]
 fn varint_len(v: u64) -> usize {
     (64 - (v | 1).leading_zeros() as usize).div_ceil(7)
 }
@@ -116,16 +117,8 @@ pub fn put_raw_month(
 
     // Row by row, each row as it is; column by column, a value is all derived or all explicit,
     // so the derived rows of a mixed value (imports only) are widened.
-    let mut by_row = 0usize;
-    for row in rows {
-        let row_mask = row_mask(row);
-        by_row += varint_len((row_mask << 1) | u64::from(row.explicit));
-        by_row += (0..row.width())
-            .filter(|i| row_mask & (1 << i) != 0)
-            .map(|i| varint_len(u64::from(row.values[i])))
-            .sum::<usize>();
-    }
-    let columns_rows = if rows.iter().any(|r| r.explicit) && rows.iter().any(|r| !r.explicit) {
+    let mixed = rows.iter().any(|r| r.explicit) && rows.iter().any(|r| !r.explicit);
+    let columns_rows = if mixed {
         scratch.clear();
         scratch.extend(rows.iter().map(|r| RawDay {
             day: r.day,
@@ -138,11 +131,35 @@ pub fn put_raw_month(
     };
     let explicit = columns_rows.first().is_some_and(|r| r.explicit);
     let width = if explicit { 16 } else { 9 };
-    let columns = columns_rows.iter().fold(0u64, |m, r| m | row_mask(r));
-    let mut by_column = varint_len((columns << 1) | u64::from(explicit));
-    for i in (0..width).filter(|i| columns & (1 << i) != 0) {
-        by_column += columns_rows.iter().map(|r| varint_len(u64::from(r.values[i]))).sum::<usize>();
+    // Both layouts' sizes in one pass over the counters.
+    let (mut by_row, mut columns) = (0usize, 0u64);
+    let mut column_bytes = [0usize; 16];
+    for row in rows {
+        let mut row_mask = 0u64;
+        for (i, &v) in row.values[..row.width()].iter().enumerate() {
+            if v != 0 {
+                row_mask |= 1 << i;
+                by_row += varint_len(u64::from(v));
+            }
+        }
+        by_row += varint_len((row_mask << 1) | u64::from(row.explicit));
+        if !mixed {
+            columns |= row_mask;
+            for (bytes, &v) in column_bytes.iter_mut().zip(&row.values[..width]) {
+                *bytes += varint_len(u64::from(v));
+            }
+        }
     }
+    if mixed {
+        for row in columns_rows {
+            columns |= row_mask(row);
+            for (bytes, &v) in column_bytes.iter_mut().zip(&row.values[..width]) {
+                *bytes += varint_len(u64::from(v));
+            }
+        }
+    }
+    let by_column = varint_len((columns << 1) | u64::from(explicit))
+        + (0..width).filter(|i| columns & (1 << i) != 0).map(|i| column_bytes[i]).sum::<usize>();
     let use_columns = by_column < by_row;
     put_varint(out, (days << 2) | (u64::from(complement) << 1) | u64::from(use_columns));
     if use_columns {
@@ -156,8 +173,8 @@ pub fn put_raw_month(
         for row in rows {
             let row_mask = row_mask(row);
             put_varint(out, (row_mask << 1) | u64::from(row.explicit));
-            for i in (0..row.width()).filter(|i| row_mask & (1 << i) != 0) {
-                put_varint(out, u64::from(row.values[i]));
+            for &v in row.values[..row.width()].iter().filter(|v| **v != 0) {
+                put_varint(out, u64::from(v));
             }
         }
     }
