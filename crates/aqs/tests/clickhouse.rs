@@ -74,6 +74,8 @@ fn embedded_single_server_and_two_shard_cluster_answer_the_same() {
     let dumps = dir.path().join("dumps");
     let data = dir.path().join("data");
     generate(&dumps, "2024-01-30", 4, 4, 3000, 7);
+    // A complete month, for the monthly roll-ups (on ClickHouse, aggregated by ClickHouse).
+    generate(&dumps.join("february"), "2023-02-01", 28, 2, 800, 9);
 
     load(&["--data", data.to_str().unwrap()], &dumps);
     let out =
@@ -155,6 +157,12 @@ fn embedded_single_server_and_two_shard_cluster_answer_the_same() {
     paths.push("/metrics/pageviews/per-article/en.wikipedia/all-access/all-agents/No_such_article/daily/20240101/20240301".into());
     paths.push("/metrics/pageviews/per-article/en.wikipedia/all-access/all-agents/O'Brien%27%5C/daily/20240101/20240301".into());
     paths.push("/metrics/pageviews/top/en.wikipedia/all-access/2023/01/01".into());
+    for project in ["en.wikipedia", "de.wikipedia"] {
+        for access in ["all-access", "desktop", "mobile-web", "mobile-app"] {
+            paths.push(format!("/metrics/pageviews/top/{project}/{access}/2023/02/all-days"));
+        }
+        paths.push(format!("/metrics/pageviews/aggregate/{project}/all-access/user/monthly/2023020100/2023022800"));
+    }
     paths.push("/metrics/pageviews/per-article/en.wikipedia/all-access/all-agents/X/daily/20240301/20240101".into());
     assert!(paths.len() > 400, "{} requests", paths.len());
     let mut ok = 0;
