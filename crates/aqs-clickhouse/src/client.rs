@@ -229,15 +229,7 @@ impl<'a> RowReader<'a> {
         Ok(u64::from_le_bytes(a))
     }
     pub fn varint(&mut self) -> StoreResult<u64> {
-        let mut value = 0u64;
-        for shift in (0..64).step_by(7) {
-            let byte = self.u8()?;
-            value |= u64::from(byte & 0x7f) << shift;
-            if byte < 0x80 {
-                return Ok(value);
-            }
-        }
-        Err(StoreError::Corrupt("a ClickHouse answer holds an overlong length".into()))
+        varint(|| self.u8())
     }
     pub fn bytes(&mut self) -> StoreResult<&'a [u8]> {
         let len = usize::try_from(self.varint()?)
@@ -283,15 +275,7 @@ impl RowStream {
         Ok(u64::from_le_bytes(self.take()?))
     }
     pub fn varint(&mut self) -> StoreResult<u64> {
-        let mut value = 0u64;
-        for shift in (0..64).step_by(7) {
-            let byte = self.u8()?;
-            value |= u64::from(byte & 0x7f) << shift;
-            if byte < 0x80 {
-                return Ok(value);
-            }
-        }
-        Err(StoreError::Corrupt("a ClickHouse answer holds an overlong length".into()))
+        varint(|| self.u8())
     }
     /// A string into `out` (replacing what it held).
     pub fn string_into(&mut self, out: &mut String) -> StoreResult<()> {
@@ -306,6 +290,19 @@ impl RowStream {
         })?;
         Ok(())
     }
+}
+
+/// A LEB128 length, from its bytes one at a time.
+fn varint(mut next: impl FnMut() -> StoreResult<u8>) -> StoreResult<u64> {
+    let mut value = 0u64;
+    for shift in (0..64).step_by(7) {
+        let byte = next()?;
+        value |= u64::from(byte & 0x7f) << shift;
+        if byte < 0x80 {
+            return Ok(value);
+        }
+    }
+    Err(StoreError::Corrupt("a ClickHouse answer holds an overlong length".into()))
 }
 
 fn stream_error(e: std::io::Error) -> StoreError {

@@ -14,6 +14,7 @@ use crate::codec::{
     RawDay, article_id_key, put_month_entries, put_raw_month, read_raw_month, split_article_id_key,
 };
 use crate::dictionary::compact_dictionary;
+use crate::scan::Cursor;
 use crate::segments::{Manifest, Segment, full_month_mask};
 use crate::slots::{allocate, release};
 use crate::write::WriteState;
@@ -21,8 +22,7 @@ use crate::{EmbeddedStore, Table, engine};
 use aqs_core::dates::{Day, YearMonth};
 use aqs_core::error::{StoreError, StoreResult};
 use aqs_core::pageviews::ArticleViews;
-use heed::types::Bytes;
-use heed::{PutFlags, RoRange, RwTxn};
+use heed::{PutFlags, RwTxn};
 use std::sync::mpsc::{SyncSender, sync_channel};
 
 /// Writes one new segment from `(article, day, views)` rows sorted by article, then day, into
@@ -225,27 +225,6 @@ const CHUNK_BYTES: usize = 1 << 20;
 /// Article ids per block: the producers take blocks in turn.
 const BLOCK_IDS: u32 = if cfg!(test) { 16 } else { 1 << 16 };
 
-/// One input segment, read in article order from a block's first id.
-struct Cursor<'t> {
-    segment: Segment,
-    range: RoRange<'t, Bytes, Bytes>,
-    head: Option<(u32, &'t [u8])>,
-    end: u32,
-}
-
-impl Cursor<'_> {
-    fn advance(&mut self) -> StoreResult<()> {
-        self.head = match self.range.next().transpose().map_err(engine)? {
-            Some((key, value)) => {
-                let article = split_article_id_key(key)?;
-                (article < self.end).then_some((article, value))
-            }
-            None => None,
-        };
-        Ok(())
-    }
-}
-
 /// Reads block `block` of the inputs (newest first) in article order, resolves each article's
 /// month as a read would (newest segment first, replaced days hidden), encodes it, and sends
 /// the results in chunks, the last one marked. Returns the block's day mask.
@@ -258,15 +237,9 @@ fn produce(
 ) -> StoreResult<u64> {
     let start = block * BLOCK_IDS;
     let end = start.saturating_add(BLOCK_IDS);
-    let from = article_id_key(start);
     let mut cursors = Vec::with_capacity(inputs.len());
     for (segment, table) in inputs {
-        let range = table
-            .range(rtxn, &(std::ops::Bound::Included(&from[..]), std::ops::Bound::Unbounded))
-            .map_err(engine)?;
-        let mut cursor = Cursor { segment: *segment, range, head: None, end };
-        cursor.advance()?;
-        cursors.push(cursor);
+        cursors.push(Cursor::open(table, rtxn, *segment, u64::from(start)..u64::from(end))?);
     }
     let (mut decoded, mut rows, mut scratch) = (Vec::new(), Vec::new(), Vec::new());
     let mut by_day = [RawDay { day: 0, explicit: false, values: [0; 16] }; 31];

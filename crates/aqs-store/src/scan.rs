@@ -13,17 +13,32 @@ use aqs_core::pageviews::ArticleViews;
 use heed::types::Bytes;
 use heed::{RoRange, RoTxn, WithoutTls};
 
-/// One segment's entries in article-id order, and the current one.
-struct Cursor<'r> {
-    segment: Segment,
+/// One segment's entries in article-id order from a first id, and the current one.
+pub(crate) struct Cursor<'r> {
+    pub segment: Segment,
     range: RoRange<'r, Bytes, Bytes>,
-    head: Option<(u32, &'r [u8])>,
+    pub head: Option<(u32, &'r [u8])>,
     /// The first article id past the scan.
     end: u64,
 }
 
-impl Cursor<'_> {
-    fn advance(&mut self) -> StoreResult<()> {
+impl<'r> Cursor<'r> {
+    /// The entries of `segment` (in `table`) with ids in `ids`, positioned on the first.
+    pub fn open(
+        table: &Table,
+        txn: &'r RoTxn<'_, WithoutTls>,
+        segment: Segment,
+        ids: std::ops::Range<u64>,
+    ) -> StoreResult<Cursor<'r>> {
+        let from = u32::try_from(ids.start).unwrap_or(u32::MAX).to_be_bytes();
+        let bounds = (std::ops::Bound::Included(&from[..]), std::ops::Bound::Unbounded);
+        let range = table.range(txn, &bounds).map_err(engine)?;
+        let mut cursor = Cursor { segment, range, head: None, end: ids.end };
+        cursor.advance()?;
+        Ok(cursor)
+    }
+
+    pub fn advance(&mut self) -> StoreResult<()> {
         self.head = match self.range.next().transpose().map_err(engine)? {
             Some((key, value)) => {
                 let article = split_article_id_key(key)?;
@@ -55,16 +70,11 @@ impl<'r> SegmentScan<'r> {
         ids: std::ops::Range<u64>,
     ) -> StoreResult<SegmentScan<'r>> {
         let mut cursors = Vec::new();
-        let from = u32::try_from(ids.start).unwrap_or(u32::MAX).to_be_bytes();
         for segment in segments {
             let table = slots.get(segment.slot as usize).ok_or_else(|| {
                 aqs_core::error::StoreError::Corrupt(format!("no table for slot {}", segment.slot))
             })?;
-            let bounds = (std::ops::Bound::Included(&from[..]), std::ops::Bound::Unbounded);
-            let range = table.range(txn, &bounds).map_err(engine)?;
-            let mut cursor = Cursor { segment: *segment, range, head: None, end: ids.end };
-            cursor.advance()?;
-            cursors.push(cursor);
+            cursors.push(Cursor::open(table, txn, *segment, ids.clone())?);
         }
         Ok(SegmentScan { month, cursors, decoded: Vec::new(), raw: Vec::new() })
     }

@@ -175,14 +175,7 @@ fn run_generate(args: &GenerateArgs) -> Result<()> {
             seed: args.seed,
         },
     )?;
-    println!(
-        "wrote {} files ({} lines, {} bytes, {} article-days) under {}",
-        summary.files.len(),
-        summary.lines,
-        summary.bytes,
-        summary.article_days,
-        args.out.display()
-    );
+    print_generated(&summary, &args.out);
     Ok(())
 }
 
@@ -204,15 +197,19 @@ fn run_generate_full_days(args: &GenerateArgs, start: Day, bars: &Bars) -> Resul
         bar.set_position(done + p.lines);
     })?;
     bar.finish_and_clear();
+    print_generated(&summary, &args.out);
+    Ok(())
+}
+
+fn print_generated(summary: &aqs_ingest::generate::GenerateSummary, out: &Path) {
     println!(
         "wrote {} files ({} lines, {} bytes, {} article-days) under {}",
         summary.files.len(),
         summary.lines,
         summary.bytes,
         summary.article_days,
-        args.out.display()
+        out.display()
     );
-    Ok(())
 }
 
 fn generate_with_bars(

@@ -161,7 +161,9 @@ fn embedded_single_server_and_two_shard_cluster_answer_the_same() {
         for access in ["all-access", "desktop", "mobile-web", "mobile-app"] {
             paths.push(format!("/metrics/pageviews/top/{project}/{access}/2023/02/all-days"));
         }
-        paths.push(format!("/metrics/pageviews/aggregate/{project}/all-access/user/monthly/2023020100/2023022800"));
+        paths.push(format!(
+            "/metrics/pageviews/aggregate/{project}/all-access/user/monthly/2023020100/2023022800"
+        ));
     }
     paths.push("/metrics/pageviews/per-article/en.wikipedia/all-access/all-agents/X/daily/20240301/20240101".into());
     assert!(paths.len() > 400, "{} requests", paths.len());

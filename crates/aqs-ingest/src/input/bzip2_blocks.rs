@@ -129,13 +129,8 @@ pub fn standalone_stream(bytes: &[u8], start: u64, end: u64) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::input::test_files::compress;
     use std::io::{Read, Write};
-
-    fn compress(text: &[u8], level: u32) -> Vec<u8> {
-        let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::new(level));
-        e.write_all(text).unwrap();
-        e.finish().unwrap()
-    }
 
     fn text(lines: usize) -> Vec<u8> {
         let mut out = Vec::new();

@@ -269,13 +269,8 @@ fn read_full(source: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::input::test_files::compress;
     use std::io::Write;
-
-    fn compress(text: &[u8], level: u32) -> Vec<u8> {
-        let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::new(level));
-        e.write_all(text).unwrap();
-        e.finish().unwrap()
-    }
 
     fn sample(lines: usize) -> Vec<u8> {
         let mut out = Vec::new();

@@ -234,49 +234,17 @@ pub fn read_month_entries(
     Ok(out)
 }
 
-/// [`read_month_entries`] into `out` (cleared first), without allocating once `out` has room.
+/// [`read_month_entries`] into `out` (cleared first).
 pub fn read_month_entries_into(
     bytes: &[u8],
     month: YearMonth,
     out: &mut Vec<(Day, ArticleViews)>,
 ) -> Result<(), StoreError> {
-    out.clear();
-    let mut r = Reader::new(bytes);
-    let (mask, by_column) = read_header(&mut r, month)?;
+    let mut raw = Vec::with_capacity(usize::from(month.len()));
+    read_raw_month(bytes, month, &mut raw)?;
     let first = month.first_day();
-    let days =
-        (0..i32::from(month.len())).filter(|i| mask & (1 << i) != 0).map(|i| first.add_days(i));
-    if by_column {
-        let tag = r.varint()?;
-        let (explicit, columns) = (tag & 1 != 0, tag >> 1);
-        let width = if explicit { 16 } else { 9 };
-        if columns >> width != 0 {
-            return Err(corrupt("column mask too wide"));
-        }
-        // The raw columns, in the rows' slots, then turned into counters in place.
-        out.extend(days.map(|d| (d, ArticleViews([0u32; 16]))));
-        for i in (0..width).filter(|i| columns & (1 << i) != 0) {
-            for (_, row) in out.iter_mut() {
-                row.0[i] = r.u32()?;
-            }
-        }
-        if !explicit {
-            for (_, row) in out.iter_mut() {
-                let mut concrete = [0u32; 9];
-                for (slot, &index) in CONCRETE_ORDER.iter().enumerate() {
-                    concrete[index] = row.0[slot];
-                }
-                *row = ArticleViews::from_concrete(concrete);
-            }
-        }
-    } else {
-        for d in days {
-            out.push((d, read_views(&mut r)?));
-        }
-    }
-    if !r.is_empty() {
-        return Err(corrupt("trailing bytes after a month of counters"));
-    }
+    out.clear();
+    out.extend(raw.iter().map(|r| (first.add_days(i32::from(r.day)), r.views())));
     Ok(())
 }
 
