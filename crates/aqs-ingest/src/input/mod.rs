@@ -6,18 +6,6 @@ mod parallel_bzip2;
 
 pub use parallel_bzip2::ParallelBzDecoder;
 
-#[cfg(test)]
-mod test_files {
-    use std::io::Write;
-
-    /// `text` as one bzip2 stream at `level` (1: 100 kB blocks, so a few MB make many).
-    pub fn compress(text: &[u8], level: u32) -> Vec<u8> {
-        let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::new(level));
-        e.write_all(text).unwrap();
-        e.finish().unwrap()
-    }
-}
-
 use anyhow::{Context, Result};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
@@ -70,4 +58,16 @@ fn bzip2_threads() -> usize {
 pub fn base_name(path: &Path) -> &str {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
     name.strip_suffix(".bz2").or_else(|| name.strip_suffix(".gz")).unwrap_or(name)
+}
+
+#[cfg(test)]
+mod test_files {
+    use std::io::Write;
+
+    /// `text` as one bzip2 stream at `level` (1: 100 kB blocks, so a few MB make many).
+    pub fn compress(text: &[u8], level: u32) -> Vec<u8> {
+        let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::new(level));
+        e.write_all(text).unwrap();
+        e.finish().unwrap()
+    }
 }
