@@ -13,6 +13,8 @@ use aqs_ingest::pageview_complete::{LineError, parse_line};
 use aqs_ingest::report::LoadReport;
 use std::path::{Path, PathBuf};
 
+mod generated;
+
 fn fixture(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(path)
 }

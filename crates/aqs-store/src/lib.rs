@@ -104,6 +104,8 @@ struct Inner {
     pause_before_commit: Option<std::time::Duration>,
     tables: Tables,
     slots: slots::Slots,
+    /// The top-list candidates of the last complete month merged whole (`month_tops.rs`).
+    month_tops: Mutex<Option<month_tops::CachedTops>>,
     snapshot: RwLock<Option<Arc<Snapshot>>>,
     /// The generation as of LMDB's last committed transaction id: `(txn id, generation)`.
     generation: Mutex<(u64, u64)>,
@@ -165,6 +167,7 @@ impl EmbeddedStore {
             pause_before_commit: options.pause_before_commit,
             tables,
             slots: slots::Slots::default(),
+            month_tops: Mutex::new(None),
             snapshot: RwLock::new(None),
             generation: Mutex::new((0, 0)),
             path: path.clone(),

@@ -14,6 +14,7 @@ use crate::codec::{
     RawDay, article_id_key, put_month_entries, put_raw_month, read_raw_month, split_article_id_key,
 };
 use crate::dictionary::compact_dictionary;
+use crate::month_tops::{self, Collector, MERGE_LIMIT, ProjectHeaps};
 use crate::scan::Cursor;
 use crate::segments::{Manifest, Segment, full_month_mask};
 use crate::slots::{allocate, release};
@@ -86,6 +87,7 @@ impl EmbeddedStore {
         let mut wtxn = inner.env.write_txn().map_err(engine)?;
         let mut state = WriteState::read(&inner.tables, &wtxn)?;
         let (mut changed, mut complete) = (false, all);
+        let mut collected = None;
         for &month in months {
             let plan = match all {
                 true => Some(
@@ -101,7 +103,16 @@ impl EmbeddedStore {
                 false => merge_plan(&state.manifest, month),
             };
             if let Some(picked) = plan {
-                self.merge(&mut wtxn, &mut state, &picked)?;
+                // A complete month merged whole: the merge reads every article's month, so it
+                // also collects the month's top-list candidates for the roll-up that follows.
+                let whole = state.manifest.segments.iter().filter(|s| s.month == month).count()
+                    == picked.len();
+                let covers = picked.iter().fold(0, |m, s| m | s.covers);
+                let collect = whole && covers == full_month_mask(month) && !all;
+                let heaps = self.merge(&mut wtxn, &mut state, &picked, collect)?;
+                if let Some(heaps) = heaps {
+                    collected = Some((month, heaps));
+                }
                 changed = true;
             }
             let covered = state.manifest.newest_first(month).fold(0, |m, s| m | s.covers);
@@ -110,20 +121,35 @@ impl EmbeddedStore {
         if complete {
             changed |= compact_dictionary(&inner.tables, &mut wtxn, &inner.path)?;
         }
+        let tops = match collected {
+            Some((month, heaps)) => {
+                let names = month_tops::project_names(&inner.tables, &wtxn)?;
+                Some((month, month_tops::titled(&inner.tables, &wtxn, &names, heaps)?))
+            }
+            None => None,
+        };
         if changed {
             self.commit(wtxn, &state)?;
+        }
+        if let Some((month, candidates)) = tops {
+            let generation = self.current_generation()?;
+            *inner.month_tops.lock().unwrap_or_else(|p| p.into_inner()) =
+                Some(month_tops::CachedTops { month, limit: MERGE_LIMIT, generation, candidates });
         }
         Ok(())
     }
 
     /// Merges `picked` (committed segments of one month, oldest first) into a new segment and
     /// empties their tables.
+    /// With `collect`, also returns the month's top-list candidates (`MERGE_LIMIT` per project
+    /// and access).
     fn merge(
         &self,
         wtxn: &mut RwTxn,
         state: &mut WriteState,
         picked: &[Segment],
-    ) -> StoreResult<()> {
+        collect: bool,
+    ) -> StoreResult<Option<ProjectHeaps>> {
         let month = picked[0].month;
         let id = state.new_segment_id()?;
         let opened = self.inner.slots.opened();
@@ -149,61 +175,75 @@ impl EmbeddedStore {
         let blocks = last_id / BLOCK_IDS + 1;
         let producers =
             std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4) as u32;
-        let days = std::thread::scope(|scope| -> StoreResult<u64> {
-            let env = &self.inner.env;
-            let mut receivers = Vec::new();
-            let mut handles = Vec::new();
-            for first in 0..producers {
-                let (tx, rx) = sync_channel::<Chunk>(4);
-                receivers.push(rx);
-                let inputs = &inputs;
-                handles.push(scope.spawn(move || -> StoreResult<u64> {
-                    let rtxn = env.read_txn().map_err(engine)?;
-                    let mut days = 0;
-                    for block in (first..blocks).step_by(producers as usize) {
-                        days |= produce(&rtxn, inputs, month, block, &tx)?;
-                    }
-                    Ok(days)
-                }));
-            }
-            // Blocks in order: block b comes from producer b % producers.
-            let mut appended: StoreResult<()> = Ok(());
-            'blocks: for block in 0..blocks {
-                let rx = &receivers[(block % producers) as usize];
-                loop {
-                    let Ok(chunk) = rx.recv() else { break 'blocks };
-                    let mut start = 0;
-                    for &(article, end) in &chunk.entries {
-                        let value = &chunk.bytes[start..end as usize];
-                        start = end as usize;
-                        let key = article_id_key(article);
-                        if let Err(e) = table.put_with_flags(wtxn, PutFlags::APPEND, &key, value) {
-                            appended = Err(engine(e));
-                            break 'blocks;
+        let tables = &self.inner.tables;
+        let (days, heaps) =
+            std::thread::scope(|scope| -> StoreResult<(u64, Option<ProjectHeaps>)> {
+                let env = &self.inner.env;
+                let mut receivers = Vec::new();
+                let mut handles = Vec::new();
+                for first in 0..producers {
+                    let (tx, rx) = sync_channel::<Chunk>(4);
+                    receivers.push(rx);
+                    let inputs = &inputs;
+                    handles.push(scope.spawn(
+                        move || -> StoreResult<(u64, Option<ProjectHeaps>)> {
+                            let rtxn = env.read_txn().map_err(engine)?;
+                            let mut collector = match collect {
+                                true => Some(Collector::new(tables, &rtxn, MERGE_LIMIT)?),
+                                false => None,
+                            };
+                            let mut days = 0;
+                            for block in (first..blocks).step_by(producers as usize) {
+                                days |=
+                                    produce(&rtxn, inputs, month, block, &tx, collector.as_mut())?;
+                            }
+                            Ok((days, collector.map(Collector::into_heaps)))
+                        },
+                    ));
+                }
+                // Blocks in order: block b comes from producer b % producers.
+                let mut appended: StoreResult<()> = Ok(());
+                'blocks: for block in 0..blocks {
+                    let rx = &receivers[(block % producers) as usize];
+                    loop {
+                        let Ok(chunk) = rx.recv() else { break 'blocks };
+                        let mut start = 0;
+                        for &(article, end) in &chunk.entries {
+                            let value = &chunk.bytes[start..end as usize];
+                            start = end as usize;
+                            let key = article_id_key(article);
+                            if let Err(e) =
+                                table.put_with_flags(wtxn, PutFlags::APPEND, &key, value)
+                            {
+                                appended = Err(engine(e));
+                                break 'blocks;
+                            }
+                        }
+                        if chunk.last {
+                            break;
                         }
                     }
-                    if chunk.last {
-                        break;
-                    }
                 }
-            }
-            drop(receivers);
-            let results: Vec<_> = handles.into_iter().map(|h| h.join()).collect();
-            appended?;
-            let mut days = 0;
-            for result in results {
-                days |=
-                    result.map_err(|_| StoreError::Engine("a merge thread panicked".into()))??;
-            }
-            Ok(days)
-        })?;
+                drop(receivers);
+                let results: Vec<_> = handles.into_iter().map(|h| h.join()).collect();
+                appended?;
+                let (mut days, mut parts) = (0, Vec::new());
+                for result in results {
+                    let (d, heaps) = result
+                        .map_err(|_| StoreError::Engine("a merge thread panicked".into()))??;
+                    days |= d;
+                    parts.extend(heaps);
+                }
+                let heaps = collect.then(|| month_tops::combine(parts, MERGE_LIMIT));
+                Ok((days, heaps))
+            })?;
         for segment in picked {
             release(&self.inner.env, &opened, wtxn, segment.slot)?;
         }
         state.manifest.segments.retain(|s| !picked.contains(s));
         let covers = picked.iter().fold(0, |m, s| m | s.covers);
         state.manifest.segments.push(Segment { id, slot, month, days, covers });
-        Ok(())
+        Ok(heaps)
     }
 }
 
@@ -234,6 +274,7 @@ fn produce(
     month: YearMonth,
     block: u32,
     tx: &SyncSender<Chunk>,
+    mut collector: Option<&mut Collector>,
 ) -> StoreResult<u64> {
     let start = block * BLOCK_IDS;
     let end = start.saturating_add(BLOCK_IDS);
@@ -275,6 +316,9 @@ fn produce(
             left &= left - 1;
         }
         days |= filled;
+        if let Some(collector) = collector.as_deref_mut() {
+            collector.offer(article, &rows)?;
+        }
         put_raw_month(&mut chunk.bytes, month, &rows, &mut scratch);
         chunk.entries.push((article, chunk.bytes.len() as u32));
         if chunk.bytes.len() >= CHUNK_BYTES {

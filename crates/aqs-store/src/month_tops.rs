@@ -3,6 +3,10 @@
 //! article-id order, each article's user views summed over its days, and the largest kept in
 //! one bounded heap per (project, access); the run table gives each id its project. Only the
 //! kept ids are then looked up in the dictionary, one pass per project, for their titles.
+//!
+//! The merge that makes a complete month one segment reads every article's month anyway: it
+//! fills the same heaps as it goes ([`Collector`]), and the roll-up that follows in the same
+//! process takes them from [`CachedTops`] instead of reading the month again.
 
 use crate::dictionary::ProjectOfId;
 use crate::scan::SegmentScan;
@@ -15,7 +19,7 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 
 /// The largest `limit` (views, article id) pairs of one project and access.
-struct Heap {
+pub(crate) struct Heap {
     entries: BinaryHeap<Reverse<(u64, u32)>>,
     seen: u64,
 }
@@ -41,13 +45,58 @@ impl Heap {
 const BLOCK_IDS: u64 = 1 << 18;
 
 /// Heaps of one project: one per access of [`TOP_ACCESSES`].
-type ProjectHeaps = HashMap<u16, Vec<Heap>>;
+pub(crate) type ProjectHeaps = HashMap<u16, Vec<Heap>>;
+
+/// The heaps the merge of a complete month filled, with the generation the merge published.
+pub(crate) struct CachedTops {
+    pub month: YearMonth,
+    pub limit: usize,
+    pub generation: u64,
+    pub candidates: Vec<TopCandidates>,
+}
+
+/// How many candidates per project and access a month's merge keeps for the roll-up (a
+/// roll-up asks for 1,001 and a few more).
+pub(crate) const MERGE_LIMIT: usize = 2048;
+
+/// Heaps filled from articles in ascending id order (one per thread).
+pub(crate) struct Collector {
+    heaps: ProjectHeaps,
+    project_of: ProjectOfId,
+    limit: usize,
+}
+
+impl Collector {
+    pub fn new(
+        tables: &crate::Tables,
+        txn: &heed::RoTxn<'_, heed::WithoutTls>,
+        limit: usize,
+    ) -> StoreResult<Collector> {
+        Ok(Collector {
+            heaps: ProjectHeaps::new(),
+            project_of: ProjectOfId::read(tables, txn)?,
+            limit,
+        })
+    }
+
+    pub fn into_heaps(self) -> ProjectHeaps {
+        self.heaps
+    }
+
+    /// Offers an article's month (its resolved rows).
+    pub fn offer(&mut self, id: u32, rows: &[crate::codec::RawDay]) -> StoreResult<()> {
+        offer(&mut self.heaps, &mut self.project_of, self.limit, id, rows)
+    }
+}
 
 pub(crate) fn candidates(
     store: &EmbeddedStore,
     month: YearMonth,
     limit: usize,
 ) -> StoreResult<Vec<TopCandidates>> {
+    if let Some(cached) = store.cached_tops(month, limit)? {
+        return Ok(cached);
+    }
     let (rtxn, snapshot) = store.read_snapshot()?;
     let tables = &store.inner.tables;
     let next_article = u64::from(crate::write::WriteState::read(tables, &rtxn)?.next_article);
@@ -59,8 +108,7 @@ pub(crate) fn candidates(
                 let snapshot = &snapshot;
                 scope.spawn(move || -> StoreResult<ProjectHeaps> {
                     let rtxn = store.read_txn()?;
-                    let mut project_of = ProjectOfId::read(tables, &rtxn)?;
-                    let mut heaps = ProjectHeaps::new();
+                    let mut collector = Collector::new(tables, &rtxn, limit)?;
                     let mut rows = Vec::new();
                     let blocks = next_article.div_ceil(BLOCK_IDS).max(1);
                     for block in (first..blocks).step_by(threads as usize) {
@@ -69,10 +117,10 @@ pub(crate) fn candidates(
                         let mut scan =
                             SegmentScan::open(&snapshot.slots, &rtxn, month, segments, ids)?;
                         while let Some(id) = scan.next_raw(&mut rows)? {
-                            offer(&mut heaps, &mut project_of, limit, id, &rows)?;
+                            collector.offer(id, &rows)?;
                         }
                     }
-                    Ok(heaps)
+                    Ok(collector.heaps)
                 })
             })
             .collect();
@@ -81,9 +129,42 @@ pub(crate) fn candidates(
             .map(|h| h.join().unwrap_or_else(|_| Err(codec::corrupt("a scan thread panicked"))))
             .collect()
     });
+    let parts = per_thread.into_iter().collect::<StoreResult<Vec<_>>>()?;
+    let names = snapshot.project_ids.iter().map(|(name, id)| (*id, name.clone())).collect();
+    titled(tables, &rtxn, &names, combine(parts, limit))
+}
+
+/// The candidates the merge of a complete month collected, when nothing changed since and
+/// they are enough for `limit`.
+impl EmbeddedStore {
+    fn cached_tops(
+        &self,
+        month: YearMonth,
+        limit: usize,
+    ) -> StoreResult<Option<Vec<TopCandidates>>> {
+        let generation = self.current_generation()?;
+        let cache = self.inner.month_tops.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(cached) = cache.as_ref() else { return Ok(None) };
+        if cached.month != month || cached.limit < limit || cached.generation != generation {
+            return Ok(None);
+        }
+        let mut out = cached.candidates.clone();
+        for c in &mut out {
+            if c.entries.len() > limit {
+                c.entries.sort_unstable_by_key(|e| Reverse(e.1));
+                c.entries.truncate(limit);
+                c.truncated = true;
+            }
+        }
+        Ok(Some(out))
+    }
+}
+
+/// The heaps of several threads as one.
+pub(crate) fn combine(parts: Vec<ProjectHeaps>, limit: usize) -> ProjectHeaps {
     let mut heaps = ProjectHeaps::new();
-    for part in per_thread {
-        for (project, part_heaps) in part? {
+    for part in parts {
+        for (project, part_heaps) in part {
             match heaps.entry(project) {
                 std::collections::hash_map::Entry::Vacant(v) => {
                     v.insert(part_heaps);
@@ -99,7 +180,7 @@ pub(crate) fn candidates(
             }
         }
     }
-    titled(store, &rtxn, &snapshot, heaps)
+    heaps
 }
 
 /// Sums one article's user views over its rows and offers them to its project's heaps.
@@ -134,20 +215,17 @@ fn offer(
     Ok(())
 }
 
-/// The candidates with their titles, looked up in one pass over each project's dictionary.
-fn titled(
-    store: &EmbeddedStore,
+/// The candidates with their titles, looked up in one pass over each project's dictionary;
+/// `names` maps project ids to names.
+pub(crate) fn titled(
+    tables: &crate::Tables,
     rtxn: &heed::RoTxn<'_, heed::WithoutTls>,
-    snapshot: &crate::Snapshot,
+    names: &HashMap<u16, String>,
     heaps: ProjectHeaps,
 ) -> StoreResult<Vec<TopCandidates>> {
-    let tables = &store.inner.tables;
-    let names: HashMap<u16, &String> =
-        snapshot.project_ids.iter().map(|(name, id)| (*id, name)).collect();
     let mut out = Vec::new();
     let mut projects: Vec<(u16, Vec<Heap>)> = heaps.into_iter().collect();
-    projects
-        .sort_by_key(|(id, _)| names.get(id).map(|n| n.as_str()).unwrap_or_default().to_string());
+    projects.sort_by_key(|(id, _)| names.get(id).cloned().unwrap_or_default());
     for (pid, project_heaps) in projects {
         let name = names.get(&pid).ok_or_else(|| codec::corrupt("unknown project id"))?;
         let mut titles: HashMap<u32, String> = project_heaps
@@ -177,4 +255,78 @@ fn titled(
         }
     }
     Ok(out)
+}
+
+/// Every project's id and name, as `txn` sees them.
+pub(crate) fn project_names(
+    tables: &crate::Tables,
+    txn: &heed::RoTxn<'_, heed::WithoutTls>,
+) -> StoreResult<HashMap<u16, String>> {
+    let mut names = HashMap::new();
+    for entry in tables.projects.iter(txn).map_err(engine)? {
+        let (name, id) = entry.map_err(engine)?;
+        let name = std::str::from_utf8(name).map_err(|_| codec::corrupt("project name"))?;
+        names.insert(crate::dictionary::project_id_value(id)?, name.to_string());
+    }
+    Ok(names)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{EmbeddedStore, StoreOptions};
+    use aqs_core::dates::YearMonth;
+    use aqs_core::pageviews::{
+        ArticleDay, ArticleViews, PageviewsBatch, PageviewsWrite, TopCandidates,
+    };
+    use aqs_core::params::{Access, Agent};
+    use aqs_core::project::Project;
+
+    fn sorted(mut c: Vec<TopCandidates>) -> Vec<TopCandidates> {
+        c.sort_by(|a, b| (&a.project, a.access).cmp(&(&b.project, b.access)));
+        for x in &mut c {
+            x.entries.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        }
+        c
+    }
+
+    #[test]
+    fn the_merge_of_a_complete_month_collects_what_a_scan_finds() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = StoreOptions { map_size: 1 << 28, ..Default::default() };
+        let store = EmbeddedStore::open_with(dir.path(), &options).unwrap();
+        let month = YearMonth::new(2023, 2).unwrap();
+        for (d, day) in month.days().enumerate() {
+            let mut article_days = Vec::new();
+            for (p, project) in ["de.wikipedia", "en.wikipedia"].iter().enumerate() {
+                let rows = (0..30u32)
+                    .map(|a| {
+                        let mut v = ArticleViews::default();
+                        // Distinct monthly sums, no ties at any cut.
+                        v.add(Access::Desktop, Agent::User, a * 97 + p as u32 * 13 + d as u32 % 3);
+                        v.add(Access::MobileWeb, Agent::User, (a * 31) % 17 * 100 + a);
+                        v.add(Access::Desktop, Agent::Spider, 50);
+                        (format!("A{a:02}"), v)
+                    })
+                    .collect();
+                article_days.push(ArticleDay {
+                    day,
+                    project: Project::from_stored(*project),
+                    rows,
+                });
+            }
+            let batch = PageviewsBatch {
+                replace_article_days: vec![day],
+                article_days,
+                ..Default::default()
+            };
+            store.write(&batch).unwrap();
+        }
+        assert!(store.inner.month_tops.lock().unwrap().is_some(), "the last merge collected");
+        let collected = sorted(store.month_top_candidates(month, 5).unwrap());
+        *store.inner.month_tops.lock().unwrap() = None;
+        let scanned = sorted(store.month_top_candidates(month, 5).unwrap());
+        assert_eq!(collected, scanned);
+        assert_eq!(collected.len(), 2 * 3, "two projects, three accesses with user views");
+        assert!(collected.iter().all(|c| c.entries.len() == 5 && c.truncated));
+    }
 }

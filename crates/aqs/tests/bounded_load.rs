@@ -138,6 +138,10 @@ fn a_tiny_memory_budget_stores_what_an_ample_one_stores() {
         let month = load(&store, std::slice::from_ref(&february), memory).unwrap();
         let again = load(&store, std::slice::from_ref(&spider), memory).unwrap();
         assert_eq!(month.months_rolled_up, vec![YearMonth::new(2024, 2).unwrap()]);
+        assert!(
+            first.resorted.is_empty() && month.resorted.is_empty(),
+            "generated files are sorted"
+        );
         assert_eq!(again.resorted.len(), 1, "the reversed file is read again sorted");
         let spilled = first.spilled_bytes + month.spilled_bytes + again.spilled_bytes;
         if memory == TINY {

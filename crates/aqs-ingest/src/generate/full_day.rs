@@ -280,8 +280,8 @@ fn special_titles(project: &Project) -> Vec<(String, f64)> {
         ("Main_Page".to_string(), 200.0 * size.sqrt()),
         ("Special:Search".to_string(), 20.0 * size.sqrt()),
     ];
-    // About one title with a TAB per ten million titles (at least one per big project).
-    for k in 0..(project.titles / 10_000_000).max(u64::from(project.titles > 1_000_000)) {
+    // About one title with a TAB per ten million titles, and one in every project of 50,000.
+    for k in 0..(project.titles / 10_000_000).max(u64::from(project.titles >= 50_000)) {
         specials.push((format!("Tab\tInside_{k}"), 2.0));
     }
     specials.sort_by(|a, b| a.0.cmp(&b.0));
