@@ -140,7 +140,9 @@ fn a_tiny_memory_budget_stores_what_an_ample_one_stores() {
         assert_eq!(month.months_rolled_up, vec![YearMonth::new(2024, 2).unwrap()]);
         assert!(
             first.resorted.is_empty() && month.resorted.is_empty(),
-            "generated files are sorted"
+            "generated files are sorted: {:?} {:?}",
+            first.resorted,
+            month.resorted
         );
         assert_eq!(again.resorted.len(), 1, "the reversed file is read again sorted");
         let spilled = first.spilled_bytes + month.spilled_bytes + again.spilled_bytes;

@@ -223,6 +223,8 @@ fn generate_day(world: &World<'_>, offset: u32) -> Result<GenerateSummary> {
     let weekly = if weekend { 0.85 } else { 1.0 };
     // Lines per agent file, and user views per (project, access, hour) for projectviews.
     let mut files: [Vec<String>; 3] = Default::default();
+    // Each project's lines, written out in project-code order like the real files.
+    let mut by_project: Vec<(&str, [Vec<String>; 3])> = Vec::with_capacity(count);
     let mut project_hours = vec![[[0u64; 24]; 2]; count];
     for (p, articles) in catalog.iter().enumerate() {
         let (project, ..) = projects[p];
@@ -297,9 +299,17 @@ fn generate_day(world: &World<'_>, offset: u32) -> Result<GenerateSummary> {
                 summary.article_days += 1;
             }
         }
+        let mut sorted: [Vec<String>; 3] = Default::default();
         for (agent, agent_lines) in lines.iter_mut().enumerate() {
             agent_lines.sort();
-            files[agent].extend(agent_lines.drain(..).map(|(_, l)| l));
+            sorted[agent] = agent_lines.drain(..).map(|(_, l)| l).collect();
+        }
+        by_project.push((project, sorted));
+    }
+    by_project.sort_by(|a, b| a.0.cmp(b.0));
+    for (_, lines) in by_project {
+        for (file, agent_lines) in files.iter_mut().zip(lines) {
+            file.extend(agent_lines);
         }
     }
     // Lines the loader must skip or report.
