@@ -10,7 +10,10 @@
 #      printed too.
 #
 #   scripts/bench-load.sh [--scale 1] [--scales 0.125,0.25,0.5,1] [--days-before 30]
-#                         [--day 2024-12-01] [--work DIR] [--keep-data]
+#                         [--day 2024-12-01] [--work DIR] [--keep-data] [--limit-mb MB]
+#
+# --limit-mb runs every load in a memory cgroup limited to MB, page cache included
+# (scripts/peak-memory.sh --limit-mb; needs root).
 #
 # Disk: the work directory needs about 2 GB per bz2 day kept, 8 GB for one plain day at a
 # time, and the store (about 5 GB per day of data at full size before months are merged).
@@ -22,6 +25,7 @@ days_before=30
 day=2024-12-01
 work=/tmp/aqs-bench-load
 keep=false
+limit=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --scale) scale=$2; shift 2 ;;
@@ -30,6 +34,7 @@ while [ $# -gt 0 ]; do
     --day) day=$2; shift 2 ;;
     --work) work=$2; shift 2 ;;
     --keep-data) keep=true; shift ;;
+    --limit-mb) limit=(--limit-mb "$2"); shift 2 ;;
     *) echo "unknown flag $1" >&2; exit 2 ;;
   esac
 done
@@ -51,8 +56,8 @@ day_at() {
 # Loads into a store and prints the report's last lines and the peak memory.
 measure() {
   local store=$1; shift
-  "$root/scripts/peak-memory.sh" "$aqs" load --data "$store" "$@" 2>&1 \
-    | grep -E '^(lines read|rows written|spilled|seconds|store:|peak memory)'
+  "$root/scripts/peak-memory.sh" "${limit[@]}" "$aqs" load --data "$store" "$@" 2>&1 \
+    | grep -E '^(lines read|rows written|spilled|seconds|store:|peak memory|cgroup)'
 }
 
 echo "== peak memory by size of the day (empty store each time)"
