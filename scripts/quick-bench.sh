@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A quick local measurement of load speed, store size and per-article latency.
 # Usage: scripts/quick-bench.sh [WORKDIR]   (needs wrk and python3; default WORKDIR /tmp/aqs-quick-bench)
+# The server runs without rate limits: every request comes from one address.
 set -euo pipefail
 work=${1:-/tmp/aqs-quick-bench}
 aqs="$(cd "$(dirname "$0")/.." && pwd)/target/release/aqs"
@@ -35,7 +36,7 @@ for line in io.lines("$work/paths.txt") do paths[#paths + 1] = line end
 math.randomseed(42)
 request = function() return wrk.format("GET", paths[math.random(#paths)]) end
 LUA
-"$aqs" serve --data "$work/data" --listen 127.0.0.1:7400 >"$work/serve.log" 2>&1 &
+"$aqs" serve --data "$work/data" --listen 127.0.0.1:7400 --rate-limit-mode off >"$work/serve.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 sleep 1

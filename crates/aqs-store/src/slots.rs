@@ -21,8 +21,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// `meta` key: how many slot tables exist (u32 BE).
 pub(crate) const META_SLOTS: &[u8] = b"slots";
-/// The most slot tables a store may have (LMDB's table limit, less the fixed tables).
-pub(crate) const MAX_SLOTS: u32 = 1000;
+/// The most slot tables a store may have (LMDB's table limit, less the fixed tables): a
+/// complete month keeps one segment, so 240 hold nineteen years beside the current month.
+/// Every read transaction allocates and zeroes room for each possible table, so this stays
+/// small: at 1,000 the per-article read bench took 5.95 µs instead of 4.2.
+pub(crate) const MAX_SLOTS: u32 = 240;
 
 fn name(slot: u32) -> String {
     format!("segment-{slot}")
@@ -174,5 +177,32 @@ mod tests {
         let entries: u64 = snapshot.slots.iter().map(|t| t.len(&rtxn).unwrap()).sum();
         assert_eq!(entries, 2 * 40, "merged-away tables are empty");
         assert_eq!(store.article_day_count().unwrap(), 60 * 40);
+    }
+
+    #[test]
+    fn past_the_slot_limit_a_write_fails_clearly_and_keeps_what_was_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = StoreOptions { map_size: 1 << 28, ..Default::default() };
+        let store = EmbeddedStore::open_with(dir.path(), &options).unwrap();
+        let mut views = ArticleViews::default();
+        views.add(Access::Desktop, Agent::User, 1);
+        // One day in each month: a segment per month, none merged.
+        let write = |month: YearMonth| {
+            let day = month.first_day();
+            let rows = vec![("A".to_string(), views)];
+            store.write(&PageviewsBatch {
+                replace_article_days: vec![day],
+                article_days: vec![ArticleDay { day, project: Project::from_stored("x"), rows }],
+                ..Default::default()
+            })
+        };
+        let mut month = YearMonth::new(2000, 1).unwrap();
+        for _ in 0..super::MAX_SLOTS {
+            write(month).unwrap();
+            month = month.next();
+        }
+        let err = write(month).unwrap_err().to_string();
+        assert!(err.contains("more than 240 segments"), "{err}");
+        assert_eq!(store.article_day_count().unwrap(), u64::from(super::MAX_SLOTS));
     }
 }
