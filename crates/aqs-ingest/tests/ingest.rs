@@ -222,6 +222,42 @@ fn a_truncated_file_fails_the_load_and_stores_nothing() {
     assert!(store.article_days_loaded().unwrap().is_empty());
 }
 
+/// Progress that asks the load to stop from its `calls`-th question on.
+struct CancelAfter {
+    calls: u32,
+    asked: std::sync::atomic::AtomicU32,
+}
+
+impl aqs_ingest::load::Progress for CancelAfter {
+    fn cancelled(&self) -> bool {
+        self.asked.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1 >= self.calls
+    }
+}
+
+#[test]
+fn an_interrupt_while_a_day_is_stored_abandons_the_day() {
+    // The fixture has fewer than 65,536 lines, so its reader never asks: the first question
+    // is before the day, the second at the first row stored, the third before the commit.
+    for calls in [2, 3] {
+        let store = MemoryStore::new();
+        let allowlist = Allowlist::shipped();
+        let progress = CancelAfter { calls, asked: Default::default() };
+        let options = LoadOptions {
+            allowlist: &allowlist,
+            disallowed: &Disallowed::default(),
+            max_bad_share: 0.5,
+            format: None,
+            progress: &progress,
+            memory_bytes: 64 << 20,
+            spill_dir: std::env::temp_dir(),
+        };
+        let files = [fixture("pageview_complete/pageviews-20240301-user")];
+        let err = load_files(&store, &files, &options).unwrap_err();
+        assert!(err.is::<aqs_ingest::load::Interrupted>(), "{calls}: {err:#}");
+        assert!(store.article_days_loaded().unwrap().is_empty(), "{calls}: nothing published");
+    }
+}
+
 #[test]
 fn too_many_bad_lines_fail_the_load_and_keep_the_served_data() {
     let store = MemoryStore::new();

@@ -11,8 +11,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// Set when an operator interrupts a load (Ctrl-C or SIGTERM).
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
-/// Makes SIGINT and SIGTERM stop a load cleanly: the day being read is abandoned (nothing of it
-/// published, its spill files removed) and the command fails. A second signal exits at once.
+/// Makes SIGINT and SIGTERM stop a load cleanly: the day being read or stored is abandoned
+/// (nothing of it published, its spill files removed; a day already committing ends) and the
+/// command fails. A second signal exits at once.
 pub fn stop_loads_on_signals() {
     let spawned = std::thread::Builder::new().name("signals".into()).spawn(|| {
         let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {

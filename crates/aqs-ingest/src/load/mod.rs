@@ -50,8 +50,8 @@ pub trait Progress: Sync {
     /// A day is read and about to be published.
     fn day_publishing(&self, _day: Day) {}
     fn day_published(&self, _day: Day) {}
-    /// Whether the load should stop (an operator's Ctrl-C): the day being read is abandoned,
-    /// unpublished, and its spill files removed.
+    /// Whether the load should stop (an operator's Ctrl-C): the day being read or stored is
+    /// abandoned, unpublished, and its spill files removed; a day already committing ends.
     fn cancelled(&self) -> bool {
         false
     }

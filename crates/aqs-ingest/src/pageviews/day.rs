@@ -124,6 +124,7 @@ fn publish(
     let mut report = LoadReport::default();
     let mut hours = ProjectHours::default();
     let mut read_seconds = 0.0;
+    let mut rows = 0u64;
     merge(
         sources,
         |i| {
@@ -134,9 +135,20 @@ fn publish(
             read_seconds = started.elapsed().as_secs_f64();
             Ok(())
         },
-        |row| writer.add(row),
+        |row| {
+            // The files may be read to their end long before the rows are stored (a disk-bound
+            // store), so an interrupt is looked for here too, not only while reading.
+            if rows % 65_536 == 0 && options.progress.cancelled() {
+                return Err(anyhow!(crate::load::Interrupted));
+            }
+            rows += 1;
+            writer.add(row)
+        },
     )?;
     let (publication, top_rows, disallowed_rows) = writer.finish()?;
+    if options.progress.cancelled() {
+        return Err(anyhow!(crate::load::Interrupted));
+    }
     let kept: Vec<Agent> = Agent::CONCRETE.into_iter().filter(|a| !agents.contains(a)).collect();
     if !kept.is_empty() {
         hours.keep_stored(&store.project_day(day)?, &kept);
