@@ -84,129 +84,25 @@ const CONCRETE_ORDER: [usize; 9] = [
     3, // mobile-app automated
 ];
 
-/// Appends one day's counters: a varint tag `(mask << 1) | explicit`, then one varint per set
-/// bit of the mask. Derived rows (the usual case) store the nine concrete counters; rows
-/// whose `all-*` columns are not the sums (imports) store all 16 columns (`explicit` = 1).
-pub fn put_views(out: &mut Vec<u8>, views: &ArticleViews) {
-    if views.is_derived() {
-        let concrete = views.concrete();
-        let mut mask = 0u64;
-        for (bit, &index) in CONCRETE_ORDER.iter().enumerate() {
-            if concrete[index] != 0 {
-                mask |= 1 << bit;
-            }
-        }
-        put_varint(out, mask << 1);
-        for &index in &CONCRETE_ORDER {
-            if concrete[index] != 0 {
-                put_varint(out, concrete[index].into());
-            }
-        }
-    } else {
-        let mask =
-            views.0.iter().enumerate().fold(0u64, |m, (i, &c)| if c != 0 { m | 1 << i } else { m });
-        put_varint(out, (mask << 1) | 1);
-        for &c in views.0.iter().filter(|&&c| c != 0) {
-            put_varint(out, c.into());
-        }
-    }
-}
-
-pub fn read_views(r: &mut Reader<'_>) -> Result<ArticleViews, StoreError> {
-    let tag = r.varint()?;
-    let mask = tag >> 1;
-    if tag & 1 == 0 {
-        if mask >> 9 != 0 {
-            return Err(corrupt("concrete counter mask over 9 bits"));
-        }
-        let mut concrete = [0u32; 9];
-        for (bit, &index) in CONCRETE_ORDER.iter().enumerate() {
-            if mask & (1 << bit) != 0 {
-                concrete[index] = r.u32()?;
-            }
-        }
-        Ok(ArticleViews::from_concrete(concrete))
-    } else {
-        if mask >> 16 != 0 {
-            return Err(corrupt("column mask over 16 bits"));
-        }
-        let mut views = ArticleViews::default();
-        for (i, c) in views.0.iter_mut().enumerate() {
-            if mask & (1 << i) != 0 {
-                *c = r.u32()?;
-            }
-        }
-        Ok(views)
-    }
-}
-
 /// The value of one article in one segment: which days of the month have a row, then the
 /// rows, laid out row by row or column by column, whichever is shorter.
 ///
 /// `varint header = (days << 2) | (complement << 1) | by_column`, where `days` is the day mask
 /// (bit i: day i+1), or its complement within the month when that is smaller (a dense month
-/// then takes one byte). Row by row: each day's [`put_views`]. Column by column: one tag
+/// then takes one byte). Row by row: for each day a varint tag `(mask << 1) | explicit`, then
+/// one varint per set bit of the mask: derived rows (the usual case) hold the nine concrete
+/// counters in [`CONCRETE_ORDER`], rows whose `all-*` columns are not the sums (imports) all
+/// 16 columns (`explicit` = 1). Column by column: one tag
 /// `(mask << 1) | explicit` over the columns any day uses, then for each such column one
 /// varint per day (zeros included).
 pub fn put_month_entries(out: &mut Vec<u8>, month: YearMonth, entries: &[(Day, ArticleViews)]) {
-    MonthEncoder::default().encode(out, month, entries);
-}
-
-/// [`put_month_entries`] with its scratch buffers kept from one call to the next (merges
-/// encode hundreds of millions of values).
-#[derive(Default)]
-pub struct MonthEncoder {
-    by_row: Vec<u8>,
-    by_column: Vec<u8>,
-    columns: Vec<[u32; 16]>,
-}
-
-impl MonthEncoder {
-    pub fn encode(&mut self, out: &mut Vec<u8>, month: YearMonth, entries: &[(Day, ArticleViews)]) {
-        let first = month.first_day().epoch_days();
-        let full = (1u64 << month.len()) - 1;
-        let mask = entries.iter().fold(0u64, |m, (d, _)| m | 1 << (d.epoch_days() - first));
-        let complement = (!mask & full).count_ones() < mask.count_ones() / 2;
-        let days = if complement { !mask & full } else { mask };
-
-        self.by_row.clear();
-        for (_, views) in entries {
-            put_views(&mut self.by_row, views);
-        }
-        self.column_major(entries);
-        let use_columns = self.by_column.len() < self.by_row.len();
-        put_varint(out, (days << 2) | (u64::from(complement) << 1) | u64::from(use_columns));
-        out.extend_from_slice(if use_columns { &self.by_column } else { &self.by_row });
+    debug_assert!(entries.len() <= usize::from(month.len()), "one entry per day");
+    let first = month.first_day();
+    let mut rows = [RawDay::EMPTY; 31];
+    for (row, (day, views)) in rows.iter_mut().zip(entries) {
+        *row = RawDay::from_views((day.epoch_days() - first.epoch_days()) as u8, views);
     }
-
-    /// The column-by-column layout of some days' rows, into `by_column`.
-    fn column_major(&mut self, entries: &[(Day, ArticleViews)]) {
-        self.by_column.clear();
-        self.columns.clear();
-        let explicit = entries.iter().any(|(_, v)| !v.is_derived());
-        self.columns.extend(entries.iter().map(|(_, v)| {
-            let mut c = [0u32; 16];
-            if explicit {
-                c = v.0;
-            } else {
-                let concrete = v.concrete();
-                for (slot, &index) in CONCRETE_ORDER.iter().enumerate() {
-                    c[slot] = concrete[index];
-                }
-            }
-            c
-        }));
-        let width = if explicit { 16 } else { 9 };
-        let columns = &self.columns;
-        let mask = (0..width)
-            .fold(0u64, |m, i| if columns.iter().any(|c| c[i] != 0) { m | 1 << i } else { m });
-        put_varint(&mut self.by_column, (mask << 1) | u64::from(explicit));
-        for i in (0..width).filter(|i| mask & (1 << i) != 0) {
-            for c in columns {
-                put_varint(&mut self.by_column, c[i].into());
-            }
-        }
-    }
+    put_raw_month(out, month, &rows[..entries.len().min(31)], &mut Vec::new());
 }
 
 /// The day mask of an encoded value.
@@ -281,23 +177,28 @@ mod tests {
     }
 
     #[test]
-    fn a_tail_article_day_takes_two_bytes() {
+    fn a_tail_article_day_takes_three_bytes_with_its_month_header() {
+        let month = YearMonth::new(2024, 3).unwrap();
         let mut v = ArticleViews::default();
         v.add(Access::Desktop, Agent::User, 3);
+        let entries = vec![(month.first_day(), v)];
         let mut out = Vec::new();
-        put_views(&mut out, &v);
-        assert_eq!(out.len(), 2);
-        assert_eq!(read_views(&mut Reader::new(&out)).unwrap(), v);
+        put_month_entries(&mut out, month, &entries);
+        // The day mask (day 1, row by row), the row's counter mask, its one counter.
+        assert_eq!(out, vec![1 << 2, 1 << 1, 3]);
+        assert_eq!(read_month_entries(&out, month).unwrap(), entries);
     }
 
     #[test]
     fn explicit_rows_round_trip() {
+        let month = YearMonth::new(2024, 3).unwrap();
         let mut v = ArticleViews::default();
         v.0[0] = 5;
         v.0[15] = 70_000;
+        let entries = vec![(month.last_day(), v)];
         let mut out = Vec::new();
-        put_views(&mut out, &v);
-        assert_eq!(read_views(&mut Reader::new(&out)).unwrap(), v);
+        put_month_entries(&mut out, month, &entries);
+        assert_eq!(read_month_entries(&out, month).unwrap(), entries);
     }
 
     #[test]

@@ -24,6 +24,23 @@ const USER_SLOTS: [usize; 3] = [0, 1, 6];
 const USER_COLUMNS: [usize; 3] = [7, 15, 11];
 
 impl RawDay {
+    /// A day with no counters (a placeholder in fixed arrays).
+    pub const EMPTY: RawDay = RawDay { day: 0, explicit: false, values: [0; 16] };
+
+    /// A served row as stored: the nine concrete counters when its `all-*` columns are the
+    /// sums, else the 16 columns.
+    pub fn from_views(day: u8, views: &ArticleViews) -> RawDay {
+        if !views.is_derived() {
+            return RawDay { day, explicit: true, values: views.0 };
+        }
+        let concrete = views.concrete();
+        let mut values = [0u32; 16];
+        for (slot, &index) in CONCRETE_ORDER.iter().enumerate() {
+            values[slot] = concrete[index];
+        }
+        RawDay { day, explicit: false, values }
+    }
+
     /// User views per access: desktop, mobile-web, mobile-app.
     pub fn user_views(&self) -> [u64; 3] {
         let slots = if self.explicit { USER_COLUMNS } else { USER_SLOTS };
@@ -102,8 +119,8 @@ fn varint_len(v: u64) -> usize {
     (64 - (v | 1).leading_zeros() as usize).div_ceil(7)
 }
 
-/// Encodes days (ascending, each once) as a month value, in the shorter of the two layouts;
-/// the same bytes [`super::put_month_entries`] writes for the same rows.
+/// Encodes days (ascending, each once) as a month value, in the shorter of the two layouts
+/// (the format: [`super::put_month_entries`]).
 pub fn put_raw_month(
     out: &mut Vec<u8>,
     month: YearMonth,
