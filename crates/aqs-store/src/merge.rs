@@ -10,16 +10,14 @@
 //! blocks of article ids in turn (decoding, resolving and encoding each article's month), while
 //! the writing thread appends the blocks in order.
 
-use crate::codec::{
-    RawDay, article_id_key, put_month_entries, put_raw_month, read_raw_month, split_article_id_key,
-};
+use crate::codec::{article_id_key, put_month_entries, put_raw_month, split_article_id_key};
 use crate::dictionary::compact_dictionary;
 use crate::month_tops::{self, Collector, MERGE_LIMIT, ProjectHeaps};
-use crate::scan::Cursor;
+use crate::scan::SegmentScan;
 use crate::segments::{Manifest, Segment, full_month_mask};
 use crate::slots::{allocate, release};
 use crate::write::WriteState;
-use crate::{EmbeddedStore, Table, engine};
+use crate::{EmbeddedStore, engine};
 use aqs_core::dates::{Day, YearMonth};
 use aqs_core::error::{StoreError, StoreResult};
 use aqs_core::pageviews::ArticleViews;
@@ -153,20 +151,14 @@ impl EmbeddedStore {
         let month = picked[0].month;
         let id = state.new_segment_id()?;
         let opened = self.inner.slots.opened();
-        let inputs: Vec<(Segment, Table)> = picked
-            .iter()
-            .rev()
-            .map(|s| {
-                let table = opened.get(s.slot as usize).copied();
-                table
-                    .map(|t| (*s, t))
-                    .ok_or_else(|| StoreError::Corrupt(format!("no table for slot {}", s.slot)))
-            })
-            .collect::<StoreResult<_>>()?;
+        let newest: Vec<Segment> = picked.iter().rev().copied().collect();
         let (slot, table) = allocate(&self.inner.env, &opened, wtxn, state)?;
         let read = self.read_txn()?;
         let mut last_id = 0u32;
-        for (_, input) in &inputs {
+        for segment in picked {
+            let input = opened.get(segment.slot as usize).ok_or_else(|| {
+                StoreError::Corrupt(format!("no table for slot {}", segment.slot))
+            })?;
             if let Some((key, _)) = input.last(&read).map_err(engine)? {
                 last_id = last_id.max(split_article_id_key(key)?);
             }
@@ -184,7 +176,7 @@ impl EmbeddedStore {
                 for first in 0..producers {
                     let (tx, rx) = sync_channel::<Chunk>(4);
                     receivers.push(rx);
-                    let inputs = &inputs;
+                    let (opened, newest) = (&opened, &newest);
                     handles.push(scope.spawn(
                         move || -> StoreResult<(u64, Option<ProjectHeaps>)> {
                             let rtxn = env.read_txn().map_err(engine)?;
@@ -194,8 +186,11 @@ impl EmbeddedStore {
                             };
                             let mut days = 0;
                             for block in (first..blocks).step_by(producers as usize) {
-                                days |=
-                                    produce(&rtxn, inputs, month, block, &tx, collector.as_mut())?;
+                                let ids = u64::from(block * BLOCK_IDS)
+                                    ..u64::from(block * BLOCK_IDS) + u64::from(BLOCK_IDS);
+                                let scan =
+                                    SegmentScan::open(opened, &rtxn, month, newest.iter(), ids)?;
+                                days |= produce(scan, month, &tx, collector.as_mut())?;
                             }
                             Ok((days, collector.map(Collector::into_heaps)))
                         },
@@ -265,57 +260,25 @@ const CHUNK_BYTES: usize = 1 << 20;
 /// Article ids per block: the producers take blocks in turn.
 const BLOCK_IDS: u32 = if cfg!(test) { 16 } else { 1 << 16 };
 
-/// Reads block `block` of the inputs (newest first) in article order, resolves each article's
-/// month as a read would (newest segment first, replaced days hidden), encodes it, and sends
-/// the results in chunks, the last one marked. Returns the block's day mask.
+/// Encodes the articles of one block of the merge's inputs, resolved as a read resolves them
+/// ([`SegmentScan`]), and sends them in chunks, the last one marked. Returns the block's day
+/// mask.
 fn produce(
-    rtxn: &heed::RoTxn<'_, heed::WithoutTls>,
-    inputs: &[(Segment, Table)],
+    mut scan: SegmentScan<'_>,
     month: YearMonth,
-    block: u32,
     tx: &SyncSender<Chunk>,
     mut collector: Option<&mut Collector>,
 ) -> StoreResult<u64> {
-    let start = block * BLOCK_IDS;
-    let end = start.saturating_add(BLOCK_IDS);
-    let mut cursors = Vec::with_capacity(inputs.len());
-    for (segment, table) in inputs {
-        cursors.push(Cursor::open(table, rtxn, *segment, u64::from(start)..u64::from(end))?);
-    }
-    let (mut decoded, mut rows, mut scratch) = (Vec::new(), Vec::new(), Vec::new());
-    let mut by_day = [RawDay { day: 0, explicit: false, values: [0; 16] }; 31];
+    let (mut rows, mut scratch) = (Vec::new(), Vec::new());
     let mut chunk = Chunk::new();
     let mut days = 0u64;
     let send = |chunk: Chunk| {
         tx.send(chunk).map_err(|_| StoreError::Engine("the merge's writer stopped".into()))
     };
-    while let Some(article) = cursors.iter().filter_map(|c| c.head.map(|h| h.0)).min() {
-        let (mut resolved, mut filled) = (0u64, 0u64);
-        for cursor in &mut cursors {
-            if let Some((_, value)) = cursor.head.filter(|(a, _)| *a == article) {
-                read_raw_month(value, month, &mut decoded)?;
-                for row in &decoded {
-                    let bit = 1u64 << row.day;
-                    if resolved & bit == 0 {
-                        by_day[usize::from(row.day)] = *row;
-                        filled |= bit;
-                    }
-                    resolved |= bit;
-                }
-                cursor.advance()?;
-            }
-            resolved |= cursor.segment.covers;
-        }
-        if filled == 0 {
-            continue;
-        }
-        rows.clear();
-        let mut left = filled;
-        while left != 0 {
-            rows.push(by_day[left.trailing_zeros() as usize]);
-            left &= left - 1;
-        }
-        days |= filled;
+    while let Some(article) = scan.next_raw(&mut rows)? {
+        // Rows come segment by segment; a value holds its days in order.
+        rows.sort_unstable_by_key(|r| r.day);
+        days |= rows.iter().fold(0, |m, r| m | 1u64 << r.day);
         if let Some(collector) = collector.as_deref_mut() {
             collector.offer(article, &rows)?;
         }

@@ -97,41 +97,63 @@ pub(crate) fn candidates(
     if let Some(cached) = store.cached_tops(month, limit)? {
         return Ok(cached);
     }
-    let (rtxn, snapshot) = store.read_snapshot()?;
-    let tables = &store.inner.tables;
-    let next_article = u64::from(crate::write::WriteState::read(tables, &rtxn)?.next_article);
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4) as u64;
-    // Each thread scans every `threads`-th block with a read transaction of its own.
-    let per_thread: Vec<StoreResult<ProjectHeaps>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|first| {
-                let snapshot = &snapshot;
-                scope.spawn(move || -> StoreResult<ProjectHeaps> {
-                    let rtxn = store.read_txn()?;
-                    let mut collector = Collector::new(tables, &rtxn, limit)?;
-                    let mut rows = Vec::new();
-                    let blocks = next_article.div_ceil(BLOCK_IDS).max(1);
-                    for block in (first..blocks).step_by(threads as usize) {
-                        let ids = block * BLOCK_IDS..(block + 1) * BLOCK_IDS;
-                        let segments = snapshot.manifest.newest_first(month);
-                        let mut scan =
-                            SegmentScan::open(&snapshot.slots, &rtxn, month, segments, ids)?;
-                        while let Some(id) = scan.next_raw(&mut rows)? {
-                            collector.offer(id, &rows)?;
-                        }
-                    }
-                    Ok(collector.heaps)
+    // Each thread reads through a transaction of its own; should another process commit
+    // between them, the snapshot is taken again.
+    loop {
+        let (rtxn, snapshot) = store.read_snapshot()?;
+        let tables = &store.inner.tables;
+        let next_article = u64::from(crate::write::WriteState::read(tables, &rtxn)?.next_article);
+        let threads =
+            std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4) as u64;
+        let per_thread: Vec<StoreResult<Option<ProjectHeaps>>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads)
+                .map(|first| {
+                    let snapshot = &snapshot;
+                    scope.spawn(move || {
+                        let blocks = (first..next_article.div_ceil(BLOCK_IDS).max(1))
+                            .step_by(threads as usize);
+                        scan_blocks(store, snapshot, month, limit, blocks)
+                    })
                 })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Err(codec::corrupt("a scan thread panicked"))))
-            .collect()
-    });
-    let parts = per_thread.into_iter().collect::<StoreResult<Vec<_>>>()?;
-    let names = snapshot.project_ids.iter().map(|(name, id)| (*id, name.clone())).collect();
-    titled(tables, &rtxn, &names, combine(parts, limit))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|_| Err(codec::corrupt("a scan thread panicked"))))
+                .collect()
+        });
+        let Some(parts) = per_thread.into_iter().collect::<StoreResult<Option<Vec<_>>>>()? else {
+            continue;
+        };
+        let names = snapshot.project_ids.iter().map(|(name, id)| (*id, name.clone())).collect();
+        return titled(tables, &rtxn, &names, combine(parts, limit));
+    }
+}
+
+/// The heaps of the month's articles in `blocks` (of [`BLOCK_IDS`] ids), read through a new
+/// transaction; `None` when the store changed since `snapshot`.
+fn scan_blocks(
+    store: &EmbeddedStore,
+    snapshot: &crate::Snapshot,
+    month: YearMonth,
+    limit: usize,
+    blocks: impl Iterator<Item = u64>,
+) -> StoreResult<Option<ProjectHeaps>> {
+    let tables = &store.inner.tables;
+    let rtxn = store.read_txn()?;
+    if crate::read_generation(tables, &rtxn)? != snapshot.generation {
+        return Ok(None);
+    }
+    let mut collector = Collector::new(tables, &rtxn, limit)?;
+    let mut rows = Vec::new();
+    for block in blocks {
+        let ids = block * BLOCK_IDS..(block + 1) * BLOCK_IDS;
+        let segments = snapshot.manifest.newest_first(month);
+        let mut scan = SegmentScan::open(&snapshot.slots, &rtxn, month, segments, ids)?;
+        while let Some(id) = scan.next_raw(&mut rows)? {
+            collector.offer(id, &rows)?;
+        }
+    }
+    Ok(Some(collector.heaps))
 }
 
 /// The candidates the merge of a complete month collected, when nothing changed since and
@@ -328,5 +350,35 @@ mod tests {
         assert_eq!(collected, scanned);
         assert_eq!(collected.len(), 2 * 3, "two projects, three accesses with user views");
         assert!(collected.iter().all(|c| c.entries.len() == 5 && c.truncated));
+    }
+
+    #[test]
+    fn a_scan_begun_after_another_commit_asks_for_a_new_snapshot() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = StoreOptions { map_size: 1 << 28, ..Default::default() };
+        let store = EmbeddedStore::open_with(dir.path(), &options).unwrap();
+        let month = YearMonth::new(2023, 2).unwrap();
+        let write = |views: u32| {
+            let mut v = ArticleViews::default();
+            v.add(Access::Desktop, Agent::User, views);
+            let day = month.first_day();
+            let rows = vec![("A".to_string(), v)];
+            let article_days = vec![ArticleDay { day, project: Project::from_stored("x"), rows }];
+            let batch = PageviewsBatch {
+                replace_article_days: vec![day],
+                article_days,
+                ..Default::default()
+            };
+            store.write(&batch).unwrap();
+        };
+        write(5);
+        let (rtxn, snapshot) = store.read_snapshot().unwrap();
+        drop(rtxn);
+        let found = super::scan_blocks(&store, &snapshot, month, 3, 0..1).unwrap();
+        assert!(found.is_some_and(|heaps| heaps.len() == 1), "the same snapshot is scanned");
+        write(7);
+        assert!(super::scan_blocks(&store, &snapshot, month, 3, 0..1).unwrap().is_none());
+        let candidates = store.month_top_candidates(month, 3).unwrap();
+        assert_eq!(candidates[0].entries[0].1, 7, "the retry reads the new day");
     }
 }

@@ -1,8 +1,8 @@
 //! Scans of per-article data in article-id order, through a read transaction: every segment of
 //! a month is read with its own cursor, in parallel, and each article's rows are resolved as a
 //! read resolves them (newest segment first; a segment that replaces a day hides older
-//! segments' rows of that day). Used for the kept agents of a day's publication and for
-//! monthly top lists.
+//! segments' rows of that day). Used for the kept agents of a day's publication, for
+//! monthly top lists and by merges (one scan per block of article ids).
 
 use crate::codec::{RawDay, read_raw_month, split_article_id_key};
 use crate::segments::{Manifest, Segment, day_bit};
@@ -14,17 +14,17 @@ use heed::types::Bytes;
 use heed::{RoRange, RoTxn, WithoutTls};
 
 /// One segment's entries in article-id order from a first id, and the current one.
-pub(crate) struct Cursor<'r> {
-    pub segment: Segment,
+struct Cursor<'r> {
+    segment: Segment,
     range: RoRange<'r, Bytes, Bytes>,
-    pub head: Option<(u32, &'r [u8])>,
+    head: Option<(u32, &'r [u8])>,
     /// The first article id past the scan.
     end: u64,
 }
 
 impl<'r> Cursor<'r> {
     /// The entries of `segment` (in `table`) with ids in `ids`, positioned on the first.
-    pub fn open(
+    fn open(
         table: &Table,
         txn: &'r RoTxn<'_, WithoutTls>,
         segment: Segment,
@@ -38,7 +38,7 @@ impl<'r> Cursor<'r> {
         Ok(cursor)
     }
 
-    pub fn advance(&mut self) -> StoreResult<()> {
+    fn advance(&mut self) -> StoreResult<()> {
         self.head = match self.range.next().transpose().map_err(engine)? {
             Some((key, value)) => {
                 let article = split_article_id_key(key)?;

@@ -145,30 +145,38 @@ pub(crate) fn release(
 #[cfg(test)]
 mod tests {
     use crate::{EmbeddedStore, StoreOptions};
-    use aqs_core::dates::YearMonth;
+    use aqs_core::dates::{Day, YearMonth};
+    use aqs_core::error::StoreResult;
     use aqs_core::pageviews::{ArticleDay, ArticleViews, PageviewsBatch, PageviewsWrite};
     use aqs_core::params::{Access, Agent};
     use aqs_core::project::Project;
 
-    #[test]
-    fn merged_segments_free_their_tables_for_the_next_ones() {
+    /// A store in a new directory.
+    fn store() -> (tempfile::TempDir, EmbeddedStore) {
         let dir = tempfile::tempdir().unwrap();
         let options = StoreOptions { map_size: 1 << 28, ..Default::default() };
         let store = EmbeddedStore::open_with(dir.path(), &options).unwrap();
+        (dir, store)
+    }
+
+    /// Writes `articles` articles of project `x` on `day`, replacing the day.
+    fn write_day(store: &EmbeddedStore, day: Day, articles: u32) -> StoreResult<()> {
         let mut views = ArticleViews::default();
         views.add(Access::Desktop, Agent::User, 3);
+        let rows = (0..articles).map(|a| (format!("A{a:02}"), views)).collect();
+        let article_days = vec![ArticleDay { day, project: Project::from_stored("x"), rows }];
+        let batch =
+            PageviewsBatch { replace_article_days: vec![day], article_days, ..Default::default() };
+        store.write(&batch).map(|_| ())
+    }
+
+    #[test]
+    fn merged_segments_free_their_tables_for_the_next_ones() {
+        let (_dir, store) = store();
         let months = [YearMonth::new(2024, 1).unwrap(), YearMonth::new(2024, 2).unwrap()];
         for month in months {
             for day in month.days() {
-                let rows = (0..40).map(|a| (format!("A{a:02}"), views)).collect();
-                let article_days =
-                    vec![ArticleDay { day, project: Project::from_stored("x"), rows }];
-                let batch = PageviewsBatch {
-                    replace_article_days: vec![day],
-                    article_days,
-                    ..Default::default()
-                };
-                store.write(&batch).unwrap();
+                write_day(&store, day, 40).unwrap();
             }
         }
         let (rtxn, snapshot) = store.read_snapshot().unwrap();
@@ -181,27 +189,14 @@ mod tests {
 
     #[test]
     fn past_the_slot_limit_a_write_fails_clearly_and_keeps_what_was_stored() {
-        let dir = tempfile::tempdir().unwrap();
-        let options = StoreOptions { map_size: 1 << 28, ..Default::default() };
-        let store = EmbeddedStore::open_with(dir.path(), &options).unwrap();
-        let mut views = ArticleViews::default();
-        views.add(Access::Desktop, Agent::User, 1);
+        let (_dir, store) = store();
         // One day in each month: a segment per month, none merged.
-        let write = |month: YearMonth| {
-            let day = month.first_day();
-            let rows = vec![("A".to_string(), views)];
-            store.write(&PageviewsBatch {
-                replace_article_days: vec![day],
-                article_days: vec![ArticleDay { day, project: Project::from_stored("x"), rows }],
-                ..Default::default()
-            })
-        };
         let mut month = YearMonth::new(2000, 1).unwrap();
         for _ in 0..super::MAX_SLOTS {
-            write(month).unwrap();
+            write_day(&store, month.first_day(), 1).unwrap();
             month = month.next();
         }
-        let err = write(month).unwrap_err().to_string();
+        let err = write_day(&store, month.first_day(), 1).unwrap_err().to_string();
         assert!(err.contains("more than 240 segments"), "{err}");
         assert_eq!(store.article_day_count().unwrap(), u64::from(super::MAX_SLOTS));
     }
