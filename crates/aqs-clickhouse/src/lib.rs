@@ -6,9 +6,11 @@
 //! - [`store`]: [`ClickHouseStore`], atomic batches over append-only tables;
 //! - `publish`: a load's day streamed in chunks and committed at once, and the month scan of
 //!   top lists, aggregated by ClickHouse;
+//! - `codes`: how days, access, agent, periods and top lists are stored in columns;
 //! - [`client`]: SQL over HTTP, RowBinary both ways, literals escaped by [`client::quote`].
 
 pub mod client;
+mod codes;
 mod publish;
 pub mod schema;
 pub mod store;

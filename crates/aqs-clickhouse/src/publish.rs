@@ -8,9 +8,8 @@
 //! new rows come in, and merged with them.
 
 use crate::client::{RowStream, RowWriter};
-use crate::store::{
-    ClickHouseStore, INSERT_CHUNK_ROWS, Snapshot, article_columns, date_literal, date_value,
-};
+use crate::codes::{date_literal, date_value};
+use crate::store::{ClickHouseStore, INSERT_CHUNK_ROWS, Snapshot, article_columns};
 use aqs_core::dates::{Day, YearMonth};
 use aqs_core::error::{StoreError, StoreResult};
 use aqs_core::pageviews::{

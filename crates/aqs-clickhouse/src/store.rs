@@ -6,21 +6,28 @@
 //! this process) and, of the rows a query returns, keep per key the newest committed one that no
 //! later committed batch replaced. A failed load leaves only uncommitted rows, which are never
 //! read and are deleted when that day is loaded again.
+//!
+//! Reads are in `store/read.rs`; how values map to columns, in `codes.rs`.
 
-use crate::client::{Client, RowReader, RowWriter, identifier, quote};
+use crate::client::{Client, RowReader, RowWriter, identifier};
+use crate::codes::{
+    access_code, access_from, agent_code, agent_from, date_literal, date_value, encode_top,
+    period_from, period_value,
+};
 use crate::schema::{Layout, SCHEMA_VERSION, current_version, now_seconds, stored_layout};
-use aqs_core::dates::{Day, Hour, TopPeriod, YearMonth};
+use aqs_core::dates::{Day, TopPeriod, YearMonth};
 use aqs_core::error::{StoreError, StoreResult};
 use aqs_core::pageviews::{
     ARTICLE_COLUMNS, ArticleDay, ArticleViews, DayPublish, DayPublishOptions, PageviewsBatch,
-    PageviewsRead, PageviewsWrite, Period, ProjectRow, TopArticles, TopCandidates, TopEntry,
-    TopRow, WriteSummary,
+    PageviewsWrite, Period, ProjectRow, TopArticles, TopCandidates, TopRow, WriteSummary,
 };
 use aqs_core::params::{Access, Agent};
 use aqs_core::project::Project;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::Duration;
+
+mod read;
 
 /// Rows per insert statement when writing per-article data.
 pub(crate) const INSERT_CHUNK_ROWS: usize = 250_000;
@@ -406,135 +413,6 @@ impl ClickHouseStore {
     }
 }
 
-impl PageviewsRead for ClickHouseStore {
-    fn article_days_loaded(&self) -> StoreResult<Vec<Day>> {
-        let snapshot = self.snapshot();
-        let rows = self.select(&format!(
-            "SELECT day, batch FROM {} GROUP BY day, batch FORMAT RowBinary",
-            self.table("pageviews_per_article")
-        ))?;
-        let mut r = RowReader::new(&rows);
-        let mut days = BTreeSet::new();
-        while !r.is_empty() {
-            let day = Day::from_epoch_days(i32::from(r.u16()?));
-            let batch = r.u64()?;
-            if snapshot.article_visible(day, batch) {
-                days.insert(day);
-            }
-        }
-        Ok(days.into_iter().collect())
-    }
-
-    fn generation(&self) -> StoreResult<u64> {
-        Ok(self.snapshot().generation)
-    }
-
-    fn article_series(
-        &self,
-        project: &Project,
-        article: &str,
-        first: Day,
-        last: Day,
-    ) -> StoreResult<Vec<(Day, ArticleViews)>> {
-        if first > last {
-            return Ok(Vec::new());
-        }
-        let snapshot = self.snapshot();
-        let rows = self.point_select(&format!(
-            "SELECT day, batch, {} FROM {} WHERE project = {} AND article = {} AND day >= {} AND day <= {} FORMAT RowBinary",
-            article_columns(),
-            self.table("pageviews_per_article"),
-            quote(project.as_str()),
-            quote(article),
-            date_literal(first),
-            date_literal(last),
-        ))?;
-        let mut r = RowReader::new(&rows);
-        let mut best: BTreeMap<Day, (u64, ArticleViews)> = BTreeMap::new();
-        while !r.is_empty() {
-            let day = Day::from_epoch_days(i32::from(r.u16()?));
-            let batch = r.u64()?;
-            let views = read_views(&mut r)?;
-            if snapshot.article_visible(day, batch) {
-                keep_newest(&mut best, day, batch, views);
-            }
-        }
-        Ok(best.into_iter().map(|(day, (_, views))| (day, views)).collect())
-    }
-
-    fn project_series(
-        &self,
-        project: &Project,
-        access: Access,
-        agent: Agent,
-        first: Period,
-        last: Period,
-    ) -> StoreResult<Vec<(Period, u64)>> {
-        if first > last || first.granularity() != last.granularity() {
-            return Ok(Vec::new());
-        }
-        let snapshot = self.snapshot();
-        let (granularity, from) = period_value(first)?;
-        let (_, to) = period_value(last)?;
-        let rows = self.point_select(&format!(
-            "SELECT period_start, batch, views FROM {} WHERE project = {} AND access = {} AND agent = {} \
-             AND granularity = {} AND period_start >= toDateTime({from}) AND period_start <= toDateTime({to}) FORMAT RowBinary",
-            self.table("pageviews_per_project"),
-            quote(project.as_str()),
-            quote(access.as_str()),
-            quote(agent.as_str()),
-            quote(granularity_name(granularity)),
-        ))?;
-        let mut r = RowReader::new(&rows);
-        let mut best: BTreeMap<Period, (u64, u64)> = BTreeMap::new();
-        while !r.is_empty() {
-            let period = period_from(granularity, r.u32()?)?;
-            let batch = r.u64()?;
-            let views = r.u64()?;
-            if snapshot.project_visible(period, batch) {
-                keep_newest(&mut best, period, batch, views);
-            }
-        }
-        Ok(best.into_iter().map(|(period, (_, views))| (period, views)).collect())
-    }
-
-    fn top(
-        &self,
-        project: &Project,
-        access: Access,
-        period: TopPeriod,
-    ) -> StoreResult<Option<TopArticles>> {
-        let snapshot = self.snapshot();
-        let (granularity, day) = match period {
-            TopPeriod::Day(d) => (2, d),
-            TopPeriod::Month(m) => (3, m.first_day()),
-        };
-        let rows = self.point_select(&format!(
-            "SELECT batch, invalid, articles FROM {} WHERE project = {} AND access = {} AND granularity = {} AND day = {} FORMAT RowBinary",
-            self.table("pageviews_top"),
-            quote(project.as_str()),
-            quote(access.as_str()),
-            quote(granularity_name(granularity)),
-            date_literal(day),
-        ))?;
-        let mut r = RowReader::new(&rows);
-        let mut best: Option<(u64, bool, &[u8])> = None;
-        while !r.is_empty() {
-            let batch = r.u64()?;
-            let invalid = r.u8()? != 0;
-            let articles = r.bytes()?;
-            if snapshot.committed.contains(&batch) && best.is_none_or(|(b, _, _)| batch > b) {
-                best = Some((batch, invalid, articles));
-            }
-        }
-        match best {
-            None => Ok(None),
-            Some((_, true, _)) => Ok(Some(TopArticles::InvalidLegacyJson)),
-            Some((_, false, articles)) => decode_top(articles).map(|e| Some(TopArticles::List(e))),
-        }
-    }
-}
-
 impl PageviewsWrite for ClickHouseStore {
     fn write(&self, batch: &PageviewsBatch) -> StoreResult<WriteSummary> {
         let id = self.new_batch()?;
@@ -663,160 +541,9 @@ fn splitmix(x: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// A `Date` value: days since 1970-01-01, which ClickHouse keeps in 16 bits.
-pub(crate) fn date_value(day: Day) -> StoreResult<u16> {
-    u16::try_from(day.epoch_days()).map_err(|_| {
-        StoreError::Limit(format!("{day} is outside ClickHouse's Date range (1970 to 2149)"))
-    })
-}
-
-pub(crate) fn date_literal(day: Day) -> String {
-    // Built from a typed date: digits and dashes only.
-    format!("toDate('{:04}-{:02}-{:02}')", day.year(), day.month(), day.day())
-}
-
-fn access_code(access: Access) -> u8 {
-    match access {
-        Access::AllAccess => 1,
-        Access::Desktop => 2,
-        Access::MobileApp => 3,
-        Access::MobileWeb => 4,
-    }
-}
-
-fn access_from(code: u8) -> StoreResult<Access> {
-    Ok(match code {
-        1 => Access::AllAccess,
-        2 => Access::Desktop,
-        3 => Access::MobileApp,
-        4 => Access::MobileWeb,
-        _ => return Err(StoreError::Corrupt(format!("access code {code}"))),
-    })
-}
-
-fn agent_code(agent: Agent) -> u8 {
-    match agent {
-        Agent::AllAgents => 1,
-        Agent::Automated => 2,
-        Agent::Spider => 3,
-        Agent::User => 4,
-    }
-}
-
-fn agent_from(code: u8) -> StoreResult<Agent> {
-    Ok(match code {
-        1 => Agent::AllAgents,
-        2 => Agent::Automated,
-        3 => Agent::Spider,
-        4 => Agent::User,
-        _ => return Err(StoreError::Corrupt(format!("agent code {code}"))),
-    })
-}
-
-/// The name of a granularity code, as the Enum8 columns spell it.
-fn granularity_name(code: u8) -> &'static str {
-    match code {
-        1 => "hourly",
-        2 => "daily",
-        _ => "monthly",
-    }
-}
-
-/// The granularity code and `period_start` (seconds since the epoch) of a period.
-fn period_value(period: Period) -> StoreResult<(u8, u32)> {
-    let (code, seconds) = match period {
-        Period::Hour(h) => (1, h.epoch_hours() * 3600),
-        Period::Day(d) => (2, i64::from(d.epoch_days()) * 86_400),
-        Period::Month(m) => (3, i64::from(m.first_day().epoch_days()) * 86_400),
-    };
-    let seconds = u32::try_from(seconds).map_err(|_| {
-        StoreError::Limit(format!(
-            "{period:?} is outside ClickHouse's DateTime range (1970 to 2106)"
-        ))
-    })?;
-    Ok((code, seconds))
-}
-
-fn period_from(code: u8, seconds: u32) -> StoreResult<Period> {
-    let seconds = i64::from(seconds);
-    Ok(match code {
-        1 => Period::Hour(Hour::from_epoch_hours(seconds / 3600)),
-        2 => Period::Day(Day::from_epoch_days((seconds / 86_400) as i32)),
-        3 => {
-            let day = Day::from_epoch_days((seconds / 86_400) as i32);
-            Period::Month(
-                YearMonth::new(day.year(), day.month())
-                    .ok_or_else(|| StoreError::Corrupt(format!("month of {seconds}")))?,
-            )
-        }
-        _ => return Err(StoreError::Corrupt(format!("granularity code {code}"))),
-    })
-}
-
-#[derive(serde::Serialize, serde::Deserialize)]
-struct StoredEntry<'a> {
-    #[serde(borrow)]
-    article: std::borrow::Cow<'a, str>,
-    views: u64,
-    rank: u32,
-}
-
-fn encode_top(entries: &[TopEntry]) -> Vec<u8> {
-    let stored: Vec<StoredEntry<'_>> = entries
-        .iter()
-        .map(|e| StoredEntry { article: e.article.as_str().into(), views: e.views, rank: e.rank })
-        .collect();
-    serde_json::to_vec(&stored).unwrap_or_default()
-}
-
-fn decode_top(bytes: &[u8]) -> StoreResult<Vec<TopEntry>> {
-    let stored: Vec<StoredEntry<'_>> = serde_json::from_slice(bytes)
-        .map_err(|e| StoreError::Corrupt(format!("a stored top list does not decode: {e}")))?;
-    Ok(stored
-        .into_iter()
-        .map(|e| TopEntry { article: e.article.into_owned(), views: e.views, rank: e.rank })
-        .collect())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn periods_round_trip_through_their_stored_form() {
-        let day = Day::from_ymd(2024, 2, 29).unwrap();
-        for period in [
-            Period::Hour(Hour::new(day, 23).unwrap()),
-            Period::Day(day),
-            Period::Month(YearMonth::new(2024, 2).unwrap()),
-        ] {
-            let (code, start) = period_value(period).unwrap();
-            assert_eq!(period_from(code, start).unwrap(), period);
-        }
-        assert!(period_value(Period::Day(Day::from_ymd(1969, 12, 31).unwrap())).is_err());
-        assert!(date_value(Day::from_ymd(2150, 1, 1).unwrap()).is_err());
-    }
-
-    #[test]
-    fn enum_codes_round_trip() {
-        for access in [Access::AllAccess, Access::Desktop, Access::MobileApp, Access::MobileWeb] {
-            assert_eq!(access_from(access_code(access)).unwrap(), access);
-        }
-        for agent in [Agent::AllAgents, Agent::Automated, Agent::Spider, Agent::User] {
-            assert_eq!(agent_from(agent_code(agent)).unwrap(), agent);
-        }
-        assert!(access_from(0).is_err() && agent_from(9).is_err());
-    }
-
-    #[test]
-    fn top_lists_round_trip_with_any_title() {
-        let entries = vec![
-            TopEntry { article: "AC/DC \"x\" \\ 'y'".into(), views: u64::MAX, rank: 1 },
-            TopEntry { article: "日本語".into(), views: 0, rank: 2 },
-        ];
-        assert_eq!(decode_top(&encode_top(&entries)).unwrap(), entries);
-        assert!(decode_top(b"not json").is_err());
-    }
 
     #[test]
     fn visibility_follows_commits_and_replaced_days() {
