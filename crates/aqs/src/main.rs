@@ -6,6 +6,7 @@ mod commands;
 mod load_metrics;
 mod operator;
 mod progress;
+mod serve;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -20,10 +20,10 @@ pub fn stop_loads_on_signals() {
             return;
         };
         runtime.block_on(async {
-            crate::commands::shutdown_signal().await;
+            crate::serve::shutdown_signal().await;
             INTERRUPTED.store(true, Ordering::SeqCst);
             eprintln!("interrupted: stopping the load (again to quit at once)");
-            crate::commands::shutdown_signal().await;
+            crate::serve::shutdown_signal().await;
             std::process::exit(130);
         });
     });
