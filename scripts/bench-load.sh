@@ -7,10 +7,16 @@
 #   2. the day at --scale into an empty store;
 #   3. the same day into a store that already holds the --days-before days before it, which
 #      are generated (plain text, one at a time) and loaded first; their own load times are
-#      printed too.
+#      printed too. With --overlap the next day is generated while one loads (two plain days
+#      on disk at once; the earlier days' times then include that competition, the last day's
+#      does not).
 #
 #   scripts/bench-load.sh [--scale 1] [--scales 0.125,0.25,0.5,1] [--days-before 30]
 #                         [--day 2024-12-01] [--work DIR] [--keep-data] [--limit-mb MB]
+#                         [--skip-sizes] [--overlap] [--cold]
+#
+# --cold drops the page cache (needs root) before the last load, so that it reads the store
+# from disk as a load on a machine that has not just written it would.
 #
 # --limit-mb runs every load in a memory cgroup limited to MB, page cache included
 # (scripts/peak-memory.sh --limit-mb; needs root).
@@ -26,6 +32,9 @@ day=2024-12-01
 work=/tmp/aqs-bench-load
 keep=false
 limit=()
+skip_sizes=false
+overlap=false
+cold=false
 while [ $# -gt 0 ]; do
   case "$1" in
     --scale) scale=$2; shift 2 ;;
@@ -35,6 +44,9 @@ while [ $# -gt 0 ]; do
     --work) work=$2; shift 2 ;;
     --keep-data) keep=true; shift ;;
     --limit-mb) limit=(--limit-mb "$2"); shift 2 ;;
+    --skip-sizes) skip_sizes=true; shift ;;
+    --overlap) overlap=true; shift ;;
+    --cold) cold=true; shift ;;
     *) echo "unknown flag $1" >&2; exit 2 ;;
   esac
 done
@@ -60,35 +72,56 @@ measure() {
     | grep -E '^(lines read|rows written|spilled|seconds|store:|peak memory|cgroup)'
 }
 
-echo "== peak memory by size of the day (empty store each time)"
-IFS=, read -ra shares <<< "$scales"
-for share in "${shares[@]}"; do
-  files=$(day_at "$share")
+if [ "$skip_sizes" = false ]; then
+  echo "== peak memory by size of the day (empty store each time)"
+  IFS=, read -ra shares <<< "$scales"
+  for share in "${shares[@]}"; do
+    files=$(day_at "$share")
+    rm -rf "$work/store-scale"
+    echo "-- scale $share"
+    measure "$work/store-scale" "$files"
+  done
   rm -rf "$work/store-scale"
-  echo "-- scale $share"
-  measure "$work/store-scale" "$files"
-done
-rm -rf "$work/store-scale"
+fi
 
 files=$(day_at "$scale")
-echo "== the day at scale $scale into an empty store"
-rm -rf "$work/store"
-measure "$work/store" "$files"
+if [ "$skip_sizes" = false ]; then
+  echo "== the day at scale $scale into an empty store"
+  rm -rf "$work/store"
+  measure "$work/store" "$files"
+fi
 
 echo "== the $days_before days before it (plain text, generated one at a time)"
 rm -rf "$work/store"
 first=$(date -u -d "$day - $days_before days" +%F)
+plain() { # generates day $1 (plain text) into $2
+  rm -rf "$2"
+  "$aqs" generate --full-day --scale "$scale" --compression none \
+    --out "$2" --start "$1" --days 1 > /dev/null
+}
 for offset in $(seq 0 $((days_before - 1))); do
   d=$(date -u -d "$first + $offset days" +%F)
-  rm -rf "$work/plain"
-  "$aqs" generate --full-day --scale "$scale" --compression none \
-    --out "$work/plain" --start "$d" --days 1 > /dev/null
+  dir="$work/plain-$((offset % 2))"
+  if [ "$overlap" = false ] || [ "$offset" = 0 ]; then
+    plain "$d" "$dir"
+  else
+    wait "$next_pid"
+  fi
+  if [ "$overlap" = true ] && [ "$offset" -lt $((days_before - 1)) ]; then
+    plain "$(date -u -d "$d + 1 day" +%F)" "$work/plain-$(((offset + 1) % 2))" &
+    next_pid=$!
+  fi
   echo "-- $d"
-  measure "$work/store" "$work/plain/other/pageview_complete"
+  measure "$work/store" "$dir/other/pageview_complete"
+  rm -rf "$dir"
 done
-rm -rf "$work/plain"
 
 echo "== the day into the store holding $days_before days"
+if [ "$cold" = true ]; then
+  sync
+  echo 3 > /proc/sys/vm/drop_caches
+  echo "(page cache dropped)"
+fi
 measure "$work/store" "$files"
 "$aqs" stats --data "$work/store" | tail -12
 

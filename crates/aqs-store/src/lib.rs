@@ -26,6 +26,7 @@ mod write;
 pub use dictionary::MAX_TITLE_BYTES;
 
 use aqs_core::error::{StoreError, StoreResult};
+pub(crate) use dictionary::file::Dictionary;
 use heed::types::Bytes;
 use heed::{Database, Env, EnvOpenOptions, RoTxn, RwTxn, WithoutTls};
 use segments::Manifest;
@@ -34,7 +35,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock, Mutex, RwLock, Weak};
 
 /// The store format this build reads and writes.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// The default LMDB map size: the most the store may grow to. Address space only; the file
 /// grows with the data.
@@ -47,6 +48,7 @@ const META_GENERATION: &[u8] = b"generation";
 const META_MANIFEST: &[u8] = b"manifest";
 const META_NEXT_SEGMENT: &[u8] = b"next_segment";
 const META_NEXT_ARTICLE: &[u8] = b"next_article";
+const META_DICTIONARY: &[u8] = b"dictionary";
 
 /// The size of one table.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,8 +77,6 @@ struct Tables {
     meta: Table,
     /// project name → u16 id.
     projects: Table,
-    /// `project_id ‖ title` → u32 article id.
-    articles: Table,
     /// `project_id ‖ access ‖ agent ‖ granularity ‖ period` → views.
     project_series: Table,
     /// `project_id ‖ access ‖ kind ‖ period` → a top list.
@@ -95,6 +95,8 @@ struct Snapshot {
     project_ids: HashMap<String, u16>,
     /// The segment tables, by slot.
     slots: Vec<Table>,
+    /// The title dictionary file the transaction names.
+    dictionary: Arc<Dictionary>,
     /// [`slots::Slots::epoch`] once every handle in `slots` was open.
     slots_epoch: u64,
 }
@@ -107,6 +109,8 @@ struct Inner {
     /// The top-list candidates of the last complete month merged whole (`month_tops.rs`).
     month_tops: Mutex<Option<month_tops::CachedTops>>,
     snapshot: RwLock<Option<Arc<Snapshot>>>,
+    /// The last title dictionary opened.
+    dictionary: Mutex<Arc<Dictionary>>,
     /// The generation as of LMDB's last committed transaction id: `(txn id, generation)`.
     generation: Mutex<(u64, u64)>,
     path: PathBuf,
@@ -169,6 +173,7 @@ impl EmbeddedStore {
             slots: slots::Slots::default(),
             month_tops: Mutex::new(None),
             snapshot: RwLock::new(None),
+            dictionary: Mutex::new(Arc::new(Dictionary::empty())),
             generation: Mutex::new((0, 0)),
             path: path.clone(),
         });
@@ -186,14 +191,17 @@ impl EmbeddedStore {
         &self.inner.path
     }
 
-    /// Bytes of the store file in use (pages not on LMDB's free list).
+    /// Bytes of the store in use: LMDB pages not on its free list, and the title dictionary.
     pub fn used_bytes(&self) -> StoreResult<u64> {
-        self.inner.env.non_free_pages_size().map_err(engine)
+        let (_rtxn, snapshot) = self.read_snapshot()?;
+        Ok(self.inner.env.non_free_pages_size().map_err(engine)? + snapshot.dictionary.file_bytes())
     }
 
-    /// Bytes the store file takes on disk.
+    /// Bytes the store's files take on disk (LMDB's file and the title dictionary).
     pub fn file_bytes(&self) -> StoreResult<u64> {
-        Ok(std::fs::metadata(self.inner.path.join("data.mdb"))?.len())
+        let (_rtxn, snapshot) = self.read_snapshot()?;
+        let lmdb = std::fs::metadata(self.inner.path.join("data.mdb"))?.len();
+        Ok(lmdb + snapshot.dictionary.file_bytes())
     }
 
     /// Entries and bytes (pages × page size) of every table, in the order of
@@ -203,10 +211,9 @@ impl EmbeddedStore {
         let t = &self.inner.tables;
         let mut out = Vec::new();
         let slots = snapshot.slots.clone();
-        let tables: [(&'static str, Vec<Table>); 7] = [
+        let tables: [(&'static str, Vec<Table>); 6] = [
             ("meta", vec![t.meta]),
             ("projects", vec![t.projects]),
-            ("articles", vec![t.articles]),
             // Per-article data: every segment table.
             ("series", slots),
             ("project_series", vec![t.project_series]),
@@ -223,11 +230,17 @@ impl EmbeddedStore {
             }
             out.push(TableSize { name, entries, bytes });
         }
+        let dictionary = &snapshot.dictionary;
+        let articles = TableSize {
+            name: "articles",
+            entries: dictionary.entries(),
+            bytes: dictionary.file_bytes(),
+        };
+        out.insert(2, articles);
         Ok(out)
     }
 
-    /// Merges every month's segments into one and rewrites a sparse title dictionary (what a
-    /// load does when a month completes).
+    /// Merges every month's segments into one (what a load does when a month completes).
     pub fn compact(&self) -> StoreResult<()> {
         let (rtxn, snapshot) = self.read_snapshot()?;
         let months = snapshot.manifest.months();
@@ -252,6 +265,19 @@ impl EmbeddedStore {
             .env
             .copy_to_path(dest.join("data.mdb"), heed::CompactionOption::Enabled)
             .map_err(engine)?;
+        // The copy names the dictionary file current when it began: copy that one.
+        let copy = EmbeddedStore::open(dest)?;
+        let number = {
+            let rtxn = copy.read_txn()?;
+            dictionary_number(&copy.inner.tables, &rtxn)?
+        };
+        if number > 0 {
+            std::fs::create_dir_all(dictionary::file::directory(dest))?;
+            std::fs::copy(
+                dictionary::file::file_path(&self.inner.path, number),
+                dictionary::file::file_path(&copy.inner.path, number),
+            )?;
+        }
         Ok(())
     }
 
@@ -285,10 +311,18 @@ impl EmbeddedStore {
     /// segment table cannot use its handle, so when the snapshot names tables opened after the
     /// transaction began, a new transaction is begun.
     fn read_snapshot(&self) -> StoreResult<(RoTxn<'_, WithoutTls>, Arc<Snapshot>)> {
+        let mut replaced = 0;
         loop {
             let epoch = self.inner.slots.epoch();
             let rtxn = self.read_txn()?;
-            let snapshot = self.snapshot(&rtxn)?;
+            let snapshot = match self.snapshot(&rtxn) {
+                // A load replaced the transaction's dictionary file after it began: begin anew.
+                Err(e) if dictionary::file::is_replaced(&e) && replaced < 3 => {
+                    replaced += 1;
+                    continue;
+                }
+                other => other?,
+            };
             if snapshot.slots_epoch <= epoch {
                 return Ok((rtxn, snapshot));
             }
@@ -322,13 +356,40 @@ impl EmbeddedStore {
             let id = u16::from_be_bytes(id.try_into().map_err(|_| codec::corrupt("project id"))?);
             project_ids.insert(name.to_string(), id);
         }
+        let dictionary = self.dictionary(dictionary_number(tables, rtxn)?)?;
         let slots = self.inner.slots.refresh(&self.inner.env, tables.meta, rtxn)?;
         let slots_epoch = self.inner.slots.epoch();
-        let snapshot =
-            Arc::new(Snapshot { txn_id, generation, manifest, project_ids, slots, slots_epoch });
+        let snapshot = Arc::new(Snapshot {
+            txn_id,
+            generation,
+            manifest,
+            project_ids,
+            slots,
+            dictionary,
+            slots_epoch,
+        });
         *self.inner.snapshot.write().unwrap_or_else(|p| p.into_inner()) =
             Some(Arc::clone(&snapshot));
         Ok(snapshot)
+    }
+}
+
+impl EmbeddedStore {
+    /// Title dictionary file `number`, opened once per process and shared.
+    pub(crate) fn dictionary(&self, number: u64) -> StoreResult<Arc<Dictionary>> {
+        let mut last = self.inner.dictionary.lock().unwrap_or_else(|p| p.into_inner());
+        if last.number != number {
+            *last = Arc::new(Dictionary::open(&self.inner.path, number)?);
+        }
+        Ok(Arc::clone(&last))
+    }
+}
+
+/// The number of the title dictionary file that `txn` sees (0: none yet).
+pub(crate) fn dictionary_number(tables: &Tables, txn: &RoTxn) -> StoreResult<u64> {
+    match tables.meta.get(txn, META_DICTIONARY).map_err(engine)? {
+        Some(bytes) => u64_value(bytes, "dictionary number"),
+        None => Ok(0),
     }
 }
 
@@ -347,7 +408,6 @@ fn create_tables(env: &Env<WithoutTls>) -> StoreResult<Tables> {
     let tables = Tables {
         meta: create("meta")?,
         projects: create("projects")?,
-        articles: create("articles")?,
         project_series: create("project_series")?,
         top: create("top")?,
         article_projects: create("article_projects")?,

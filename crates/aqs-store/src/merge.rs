@@ -11,7 +11,6 @@
 //! the writing thread appends the blocks in order.
 
 use crate::codec::{article_id_key, put_month_entries, put_raw_month, split_article_id_key};
-use crate::dictionary::compact_dictionary;
 use crate::month_tops::{self, Collector, MERGE_LIMIT, ProjectHeaps};
 use crate::scan::SegmentScan;
 use crate::segments::{Manifest, Segment, full_month_mask};
@@ -76,15 +75,14 @@ pub(crate) fn merge_plan(manifest: &Manifest, month: YearMonth) -> Option<Vec<Se
 
 impl EmbeddedStore {
     /// Runs the merges the policy asks for in `months` (every month's segments into one with
-    /// `all`), and rewrites a sparse title dictionary when a month is complete, in one
-    /// transaction; does nothing when nothing is to be done.
+    /// `all`), in one transaction; does nothing when nothing is to be done.
     pub(crate) fn merge_months(&self, months: &[YearMonth], all: bool) -> StoreResult<()> {
         let inner = &self.inner;
         // Open the handles of every committed slot while no write transaction is open.
         self.refresh_slots()?;
         let mut wtxn = inner.env.write_txn().map_err(engine)?;
         let mut state = WriteState::read(&inner.tables, &wtxn)?;
-        let (mut changed, mut complete) = (false, all);
+        let mut changed = false;
         let mut collected = None;
         for &month in months {
             let plan = match all {
@@ -113,16 +111,12 @@ impl EmbeddedStore {
                 }
                 changed = true;
             }
-            let covered = state.manifest.newest_first(month).fold(0, |m, s| m | s.covers);
-            complete |= covered == full_month_mask(month);
-        }
-        if complete {
-            changed |= compact_dictionary(&inner.tables, &mut wtxn, &inner.path)?;
         }
         let tops = match collected {
             Some((month, heaps)) => {
                 let names = month_tops::project_names(&inner.tables, &wtxn)?;
-                Some((month, month_tops::titled(&inner.tables, &wtxn, &names, heaps)?))
+                let dictionary = self.dictionary(state.dictionary)?;
+                Some((month, month_tops::titled(&dictionary, &names, heaps)?))
             }
             None => None,
         };

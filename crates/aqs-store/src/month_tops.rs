@@ -10,7 +10,7 @@
 
 use crate::dictionary::ProjectOfId;
 use crate::scan::SegmentScan;
-use crate::{EmbeddedStore, codec, engine, u32_value};
+use crate::{EmbeddedStore, codec, engine};
 use aqs_core::dates::YearMonth;
 use aqs_core::error::StoreResult;
 use aqs_core::pageviews::{TOP_ACCESSES, TopCandidates, access_views};
@@ -125,7 +125,7 @@ pub(crate) fn candidates(
             continue;
         };
         let names = snapshot.project_ids.iter().map(|(name, id)| (*id, name.clone())).collect();
-        return titled(tables, &rtxn, &names, combine(parts, limit));
+        return titled(&snapshot.dictionary, &names, combine(parts, limit));
     }
 }
 
@@ -240,8 +240,7 @@ fn offer(
 /// The candidates with their titles, looked up in one pass over each project's dictionary;
 /// `names` maps project ids to names.
 pub(crate) fn titled(
-    tables: &crate::Tables,
-    rtxn: &heed::RoTxn<'_, heed::WithoutTls>,
+    dictionary: &crate::Dictionary,
     names: &HashMap<u16, String>,
     heaps: ProjectHeaps,
 ) -> StoreResult<Vec<TopCandidates>> {
@@ -254,14 +253,14 @@ pub(crate) fn titled(
             .iter()
             .flat_map(|h| h.entries.iter().map(|Reverse((_, id))| (*id, String::new())))
             .collect();
-        for entry in tables.articles.prefix_iter(rtxn, &pid.to_be_bytes()).map_err(engine)? {
-            let (key, id) = entry.map_err(engine)?;
-            if let Some(title) = titles.get_mut(&u32_value(id, "article id")?) {
-                *title = std::str::from_utf8(&key[2..])
+        dictionary.for_each_in(pid, |key, id| {
+            if let Some(title) = titles.get_mut(&id) {
+                *title = std::str::from_utf8(key)
                     .map_err(|_| codec::corrupt("title is not UTF-8"))?
                     .to_string();
             }
-        }
+            Ok(())
+        })?;
         for (heap, (access, _)) in project_heaps.into_iter().zip(TOP_ACCESSES) {
             if heap.entries.is_empty() {
                 continue;

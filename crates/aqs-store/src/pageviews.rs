@@ -1,7 +1,7 @@
 //! The pageviews tables of the embedded store: their keys and codes, and the read trait.
 //! Writes are in `write.rs`; per-article segments and their merges in `merge.rs`.
 
-use crate::codec::{self, article_id_key, article_key, read_month_entries};
+use crate::codec::{self, article_id_key, read_month_entries};
 use crate::segments::{Manifest, day_bit};
 use crate::{EmbeddedStore, Table, Tables, engine, u32_value};
 use aqs_core::dates::{Day, Hour, TopPeriod, YearMonth};
@@ -205,13 +205,9 @@ impl PageviewsRead for EmbeddedStore {
         let Some(&project_id) = snapshot.project_ids.get(project.as_str()) else {
             return Ok(Vec::new());
         };
-        let tables = &self.inner.tables;
-        let Some(id) =
-            tables.articles.get(&rtxn, &article_key(project_id, article)).map_err(engine)?
-        else {
+        let Some(id) = snapshot.dictionary.get(project_id, article.as_bytes())? else {
             return Ok(Vec::new());
         };
-        let id = u32_value(id, "article id")?;
         let mut out = Vec::new();
         for month in months_between(first, last) {
             let wanted = range_mask(month, first, last);

@@ -2,7 +2,8 @@
 //! publication of loads (`publish`), and the read-backs loaders need.
 
 use crate::codec;
-use crate::dictionary::{RowRef, article_ids, project_id};
+use crate::dictionary::writer::DictionaryWriter;
+use crate::dictionary::{ids_of_rows, project_id};
 use crate::merge::append_segment;
 use crate::pageviews::{
     decode_period, inclusive, project_day_ranges, project_id_list, project_series_key, top_key,
@@ -10,8 +11,8 @@ use crate::pageviews::{
 use crate::scan::SegmentScan;
 use crate::segments::{Manifest, day_bit};
 use crate::{
-    EmbeddedStore, META_GENERATION, META_MANIFEST, META_NEXT_ARTICLE, META_NEXT_SEGMENT, Tables,
-    engine, u32_value, u64_value,
+    EmbeddedStore, META_DICTIONARY, META_GENERATION, META_MANIFEST, META_NEXT_ARTICLE,
+    META_NEXT_SEGMENT, Tables, dictionary_number, engine, u32_value, u64_value,
 };
 use aqs_core::dates::{Day, YearMonth};
 use aqs_core::error::{StoreError, StoreResult};
@@ -29,6 +30,8 @@ pub(crate) struct WriteState {
     pub manifest: Manifest,
     next_segment: u32,
     pub next_article: u32,
+    /// The title dictionary file (`dictionary/file.rs`); 0 when there is none yet.
+    pub dictionary: u64,
     /// How many segment tables exist (`slots.rs`).
     pub slots: u32,
     /// Slots taken by segments written in this transaction.
@@ -48,6 +51,7 @@ impl WriteState {
                 .map(|b| u32_value(b, "next article"))
                 .transpose()?
                 .unwrap_or(0),
+            dictionary: dictionary_number(tables, txn)?,
             slots: get(crate::slots::META_SLOTS)?
                 .map(|b| u32_value(b, "slot count"))
                 .transpose()?
@@ -66,6 +70,7 @@ impl WriteState {
         meta.put(wtxn, META_MANIFEST, &self.manifest.encode()).map_err(engine)?;
         meta.put(wtxn, META_NEXT_SEGMENT, &self.next_segment.to_be_bytes()).map_err(engine)?;
         meta.put(wtxn, META_NEXT_ARTICLE, &self.next_article.to_be_bytes()).map_err(engine)?;
+        meta.put(wtxn, META_DICTIONARY, &self.dictionary.to_be_bytes()).map_err(engine)?;
         meta.put(wtxn, META_GENERATION, &(generation + 1).to_be_bytes()).map_err(engine)?;
         meta.put(wtxn, crate::slots::META_SLOTS, &self.slots.to_be_bytes()).map_err(engine)
     }
@@ -107,10 +112,20 @@ impl PageviewsWrite for EmbeddedStore {
         // Stable: rows of one key keep the batch's order, so the last one wins below. Each day's
         // rows arrive sorted, which makes this sort a merge of sorted runs.
         rows.sort_by(|a, b| (a.0, a.1.as_bytes()).cmp(&(b.0, b.1.as_bytes())));
-        let refs: Vec<RowRef<'_>> =
-            rows.iter().map(|r| RowRef { project: r.0, title: r.1 }).collect();
-        let ids = article_ids(tables, &mut wtxn, &mut state, &refs)?;
-        drop(refs);
+        let keys: Vec<(u16, &str)> = rows.iter().map(|r| (r.0, r.1)).collect();
+        let ids = match keys.is_empty() {
+            true => Vec::new(),
+            false => {
+                let old = self.dictionary(state.dictionary)?;
+                let mut writer = DictionaryWriter::create(&self.inner.path, old)?;
+                let ids = ids_of_rows(&mut writer, tables, &mut wtxn, &mut state, &keys)?;
+                if let Some(number) = writer.finish()? {
+                    state.dictionary = number;
+                }
+                ids
+            }
+        };
+        drop(keys);
         let mut entries: Vec<(i32, u32, Day, ArticleViews)> = rows
             .iter()
             .zip(&ids)
@@ -159,7 +174,6 @@ impl PageviewsWrite for EmbeddedStore {
 
     fn article_day(&self, day: Day) -> StoreResult<Vec<ArticleDay>> {
         let (rtxn, snapshot) = self.read_snapshot()?;
-        let tables = &self.inner.tables;
         let mut found: HashMap<u32, ArticleViews> = HashMap::new();
         let mut scan = SegmentScan::day(&snapshot.slots, &rtxn, &snapshot.manifest, day)?;
         let mut rows = Vec::new();
@@ -173,20 +187,19 @@ impl PageviewsWrite for EmbeddedStore {
             snapshot.project_ids.iter().map(|(n, id)| (*id, n.clone())).collect();
         let mut by_project: BTreeMap<String, Vec<(String, ArticleViews)>> = BTreeMap::new();
         if !found.is_empty() {
-            for entry in tables.articles.iter(&rtxn).map_err(engine)? {
-                let (key, id) = entry.map_err(engine)?;
-                if let Some(views) = found.get(&u32_value(id, "article id")?) {
-                    let pid = u16::from_be_bytes([key[0], key[1]]);
+            snapshot.dictionary.for_each(|pid, title, id| {
+                if let Some(views) = found.get(&id) {
                     let project =
                         names.get(&pid).ok_or_else(|| codec::corrupt("unknown project id"))?;
-                    let title = std::str::from_utf8(&key[2..])
+                    let title = std::str::from_utf8(title)
                         .map_err(|_| codec::corrupt("title is not UTF-8"))?;
                     by_project
                         .entry(project.clone())
                         .or_default()
                         .push((title.to_string(), *views));
                 }
-            }
+                Ok(())
+            })?;
         }
         Ok(by_project
             .into_iter()

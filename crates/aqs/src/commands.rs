@@ -314,7 +314,7 @@ fn run_compact(args: &CompactArgs) -> Result<()> {
     store.compact_into(&args.out).with_context(|| {
         format!("cannot compact {} into {}", args.store.data.display(), args.out.display())
     })?;
-    let after = std::fs::metadata(args.out.join("data.mdb"))?.len();
+    let after = aqs_store::EmbeddedStore::open(&args.out)?.file_bytes()?;
     println!(
         "compacted {} ({before} bytes) into {} ({after} bytes)",
         args.store.data.display(),

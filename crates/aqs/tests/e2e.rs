@@ -252,12 +252,33 @@ fn a_load_killed_mid_commit_leaves_the_served_data_intact() {
     interrupted.child.wait().unwrap();
     let after: Vec<(u16, String)> = paths.iter().map(|p| http_get(&address, p)).collect();
     assert_eq!(after, before, "the running server still serves the old data");
+    // The killed load had written its title dictionary file, which nothing names.
+    assert_eq!(dictionary_files(&data), ["0000000001.dict", "0000000002.dict"]);
 
     // The store is intact: the same load now completes, and the running server sees it.
     load(&data, "0.01", &new);
     let reloaded: Vec<(u16, String)> = paths.iter().map(|p| http_get(&address, p)).collect();
     assert!(reloaded.iter().all(|(s, _)| *s == 200), "{reloaded:?}");
     assert_ne!(reloaded, before, "the new day is served without a restart");
+    assert_eq!(dictionary_files(&data), ["0000000001.dict", "0000000002.dict"]);
+
+    // One more load removes the dictionary file the server opened first; it reads on.
+    let third = work.path().join("third");
+    generate(&third, "2024-03-02", 1, 2, 2000, 3);
+    load(&data, "0.01", &third);
+    assert_eq!(dictionary_files(&data), ["0000000002.dict", "0000000003.dict"]);
+    let last: Vec<(u16, String)> = paths.iter().map(|p| http_get(&address, p)).collect();
+    assert_eq!(last, reloaded, "the day before is served as it was");
+}
+
+/// The title dictionary files of a store, by name.
+fn dictionary_files(data: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(data.join("dictionary"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
 }
 
 #[test]

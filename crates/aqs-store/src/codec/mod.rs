@@ -30,6 +30,11 @@ impl<'a> Reader<'a> {
         self.pos >= self.bytes.len()
     }
 
+    /// How many bytes were read so far.
+    pub fn position(&self) -> usize {
+        self.pos
+    }
+
     #[inline]
     pub fn varint(&mut self) -> Result<u64, StoreError> {
         // The common case, one byte, without the loop.

@@ -2,12 +2,12 @@
 //!
 //! One LMDB write transaction spans the whole publication, so readers in any process see the
 //! day before or after, never part of it, and a failed or killed load leaves no trace. A read
-//! transaction opened at the same time shows the store as it was before: the title dictionary
-//! is merge-joined against it, and the day's stored rows are read from it when some agent
-//! types are kept.
+//! transaction opened at the same time shows the store as it was before: the day's stored rows
+//! are read from it when some agent types are kept.
 //!
 //! - [`DayPublication::add_rows`]: a project's rows (titles ascending) get their article ids
-//!   (new titles are added to the dictionary) and go, encoded, to [`Partitions`] by id.
+//!   from a merge with the title dictionary, which writes the next dictionary file as it goes
+//!   (`dictionary/writer.rs`), and go, encoded, to [`Partitions`] by id.
 //! - [`DayPublication::commit`]: the partitions are read back in id order (merged with the kept
 //!   agents' stored rows) and appended as the day's new segment with `MDB_APPEND`; then the
 //!   merge policy, the per-project rows and top lists, the new generation, and the commit.
@@ -15,7 +15,8 @@
 mod partitions;
 
 use crate::codec::{article_id_key, put_month_entries, read_month_entries};
-use crate::dictionary::{NewIds, disallowed_ids, ids_of_titles, project_id};
+use crate::dictionary::writer::DictionaryWriter;
+use crate::dictionary::{NewIds, disallowed_ids, project_id};
 use crate::scan::SegmentScan;
 use crate::segments::{Segment, day_bit};
 use crate::slots::allocate;
@@ -39,6 +40,7 @@ pub(crate) struct DayPublication<'s> {
     wtxn: RwTxn<'s>,
     state: WriteState,
     new_ids: NewIds,
+    dictionary: DictionaryWriter,
     partitions: Partitions,
     /// The project being added, its id, and its last title.
     current: Option<(String, u16, Option<String>)>,
@@ -52,10 +54,11 @@ impl<'s> DayPublication<'s> {
     ) -> StoreResult<DayPublication<'s>> {
         let inner = &store.inner;
         store.refresh_slots()?;
-        let mut wtxn = inner.env.write_txn().map_err(engine)?;
+        let wtxn = inner.env.write_txn().map_err(engine)?;
         let read = inner.env.read_txn().map_err(engine)?;
         let state = WriteState::read(&inner.tables, &wtxn)?;
-        let new_ids = NewIds::start(&inner.tables, &mut wtxn)?;
+        let old = store.dictionary(state.dictionary)?;
+        let dictionary = DictionaryWriter::create(&inner.path, old)?;
         let partitions = Partitions::new(inner.path.clone(), options.memory_bytes);
         Ok(DayPublication {
             store,
@@ -63,7 +66,8 @@ impl<'s> DayPublication<'s> {
             read,
             wtxn,
             state,
-            new_ids,
+            new_ids: NewIds::start(),
+            dictionary,
             partitions,
             current: None,
             value: Vec::new(),
@@ -106,16 +110,9 @@ impl DayPublish for DayPublication<'_> {
             previous = Some(title);
         }
         let tables = &self.store.inner.tables;
-        let titles = rows.iter().map(|(t, _)| *t);
-        let ids = ids_of_titles(
-            tables,
-            &self.read,
-            &mut self.wtxn,
-            &mut self.state,
-            &mut self.new_ids,
-            pid,
-            titles,
-        )?;
+        let (wtxn, state, new_ids) = (&mut self.wtxn, &mut self.state, &mut self.new_ids);
+        let titles = rows.iter().map(|(t, _)| t.as_bytes());
+        let ids = self.dictionary.ids(pid, titles, || new_ids.next(tables, wtxn, state, pid))?;
         let (day, month) = (self.options.day, self.options.day.year_month());
         for (id, (_, views)) in ids.into_iter().zip(rows) {
             self.value.clear();
@@ -132,7 +129,16 @@ impl DayPublish for DayPublication<'_> {
                 "a day's commit carries per-article rows only through add_rows".into(),
             ));
         }
-        let DayPublication { store, options, read, mut wtxn, mut state, partitions, .. } = *self;
+        let DayPublication {
+            store,
+            options,
+            read,
+            mut wtxn,
+            mut state,
+            partitions,
+            dictionary,
+            ..
+        } = *self;
         let tables = &store.inner.tables;
         let (day, month) = (options.day, options.day.year_month());
         let mut kept = match options.keeps_stored_agents() {
@@ -144,7 +150,9 @@ impl DayPublish for DayPublication<'_> {
             false => None,
         };
         let hidden: HashSet<u32> = match (&kept, options.disallowed.is_empty()) {
-            (Some(_), false) => disallowed_ids(tables, &read, options.disallowed)?,
+            (Some(_), false) => {
+                disallowed_ids(tables, &read, dictionary.old(), options.disallowed)?
+            }
             _ => HashSet::new(),
         };
         let spilled_bytes = partitions.spilled_bytes();
@@ -191,6 +199,9 @@ impl DayPublish for DayPublication<'_> {
         let mut summary =
             WriteSummary { article_rows: writer.rows, spilled_bytes, ..Default::default() };
         write_rest(tables, &mut wtxn, rest, &mut summary)?;
+        if let Some(number) = dictionary.finish()? {
+            state.dictionary = number;
+        }
         store.commit(wtxn, &state)?;
         // The day is published; the merges it calls for follow in a transaction of their own.
         let merging = std::time::Instant::now();
