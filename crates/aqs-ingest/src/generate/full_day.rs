@@ -247,29 +247,41 @@ fn chunk_titles(seed: u64, project: usize, chunk: u64, width: u32, count: u64) -
         let base = if position + 1 == width { b'B' } else { b'a' };
         prefix.push((base + digit as u8) as char);
     }
-    let mut titles: Vec<String> = Vec::with_capacity(count as usize);
+    // Every title of the chunk starts with `prefix`, so only the suffixes are drawn and sorted,
+    // each keyed by its first eight bytes: most comparisons are one integer comparison (sorting
+    // whole titles with `memcmp` was 40 % of a day's generation).
+    let mut suffixes: Vec<(u64, String)> = Vec::with_capacity(count as usize);
     // Short titles repeat: draw until the chunk has `count` distinct ones.
-    while (titles.len() as u64) < count {
-        let missing = count - titles.len() as u64;
-        titles.extend((0..missing).map(|_| {
-            let mut title = prefix.clone();
+    while (suffixes.len() as u64) < count {
+        let missing = count - suffixes.len() as u64;
+        suffixes.extend((0..missing).map(|_| {
+            let mut suffix = String::new();
             for w in 0..rng.random_range(1..4u32) {
                 if w > 0 {
-                    title.push('_');
+                    suffix.push('_');
                 }
                 for _ in 0..rng.random_range(1..4u32) {
-                    title.push_str(SYLLABLES[rng.random_range(0..SYLLABLES.len())]);
+                    suffix.push_str(SYLLABLES[rng.random_range(0..SYLLABLES.len())]);
                 }
                 if rng.random_bool(0.04) {
-                    title.push_str(ODDITIES[rng.random_range(0..ODDITIES.len())]);
+                    suffix.push_str(ODDITIES[rng.random_range(0..ODDITIES.len())]);
                 }
             }
-            title
+            (order_key(&suffix), suffix)
         }));
-        titles.sort_unstable();
-        titles.dedup();
+        suffixes.sort_unstable();
+        suffixes.dedup();
     }
-    titles
+    suffixes.into_iter().map(|(_, suffix)| prefix.clone() + &suffix).collect()
+}
+
+/// The first eight bytes of a title, zero-padded, big-endian: titles hold no NUL byte, so
+/// ordering by this key and then by the whole title is the titles' bytewise order.
+fn order_key(title: &str) -> u64 {
+    let mut bytes = [0u8; 8];
+    let n = title.len().min(8);
+    bytes[..n].copy_from_slice(&title.as_bytes()[..n]);
+    u64::from_be_bytes(bytes)
 }
 
 /// Titles every project has, with a popularity of their own; merged into the sorted stream.
@@ -477,4 +489,37 @@ fn push_line(
     out.push(b' ');
     super::push_hourly_field(out, hours);
     out.push(b'\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_order_key_sorts_as_the_bytes_do() {
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let mut titles: Vec<String> = (0..5000)
+            .map(|_| {
+                let mut t = String::new();
+                for _ in 0..rng.random_range(1..5u32) {
+                    t.push_str(SYLLABLES[rng.random_range(0..SYLLABLES.len())]);
+                }
+                t.truncate(t.floor_char_boundary(rng.random_range(1..12usize)));
+                t
+            })
+            .collect();
+        let mut keyed: Vec<(u64, String)> = titles.iter().map(|t| (order_key(t), t.clone())).collect();
+        keyed.sort_unstable();
+        titles.sort_unstable();
+        assert_eq!(keyed.into_iter().map(|(_, t)| t).collect::<Vec<_>>(), titles);
+    }
+
+    #[test]
+    fn a_chunks_titles_are_distinct_ascending_and_prefixed() {
+        let titles = chunk_titles(3, 1, 45, 2, 4096);
+        assert_eq!(titles.len(), 4096);
+        assert!(titles.iter().all(|t| t.starts_with("Df")), "{}", titles[0]);
+        assert!(titles.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(titles, chunk_titles(3, 1, 45, 2, 4096), "the same every day");
+    }
 }
