@@ -508,7 +508,8 @@ mod tests {
                 t
             })
             .collect();
-        let mut keyed: Vec<(u64, String)> = titles.iter().map(|t| (order_key(t), t.clone())).collect();
+        let mut keyed: Vec<(u64, String)> =
+            titles.iter().map(|t| (order_key(t), t.clone())).collect();
         keyed.sort_unstable();
         titles.sort_unstable();
         assert_eq!(keyed.into_iter().map(|(_, t)| t).collect::<Vec<_>>(), titles);
