@@ -113,18 +113,15 @@ impl PageviewsWrite for EmbeddedStore {
         // rows arrive sorted, which makes this sort a merge of sorted runs.
         rows.sort_by(|a, b| (a.0, a.1.as_bytes()).cmp(&(b.0, b.1.as_bytes())));
         let keys: Vec<(u16, &str)> = rows.iter().map(|r| (r.0, r.1)).collect();
-        let ids = match keys.is_empty() {
-            true => Vec::new(),
-            false => {
-                let old = self.dictionary(state.dictionary)?;
-                let mut writer = DictionaryWriter::create(&self.inner.path, old)?;
-                let ids = ids_of_rows(&mut writer, tables, &mut wtxn, &mut state, &keys)?;
-                if let Some(number) = writer.finish()? {
-                    state.dictionary = number;
-                }
-                ids
+        let mut ids = Vec::new();
+        if !keys.is_empty() {
+            let old = self.dictionary(state.dictionary)?;
+            let mut writer = DictionaryWriter::create(&self.inner.path, old)?;
+            ids = ids_of_rows(&mut writer, tables, &mut wtxn, &mut state, &keys)?;
+            if let Some(number) = writer.finish()? {
+                state.dictionary = number;
             }
-        };
+        }
         drop(keys);
         let mut entries: Vec<(i32, u32, Day, ArticleViews)> = rows
             .iter()

@@ -21,6 +21,7 @@ pub(crate) const RESTART: usize = 16;
 pub(crate) const MAGIC: &[u8; 8] = b"AQSDICT1";
 /// magic, index offset, index length, entries: 8 bytes each.
 pub(crate) const FOOTER: usize = 32;
+const _: () = assert!(FOOTER == MAGIC.len() + 3 * 8);
 
 /// The directory of the dictionary files inside a store directory.
 pub(crate) fn directory(store: &Path) -> PathBuf {
@@ -280,7 +281,7 @@ impl<'a> BlockEntries<'a> {
 }
 
 /// The entry count of a block, checked against the room its restart table leaves.
-fn block_count(block: &[u8]) -> StoreResult<u16> {
+pub(crate) fn block_count(block: &[u8]) -> StoreResult<u16> {
     if block.len() != BLOCK {
         return Err(corrupt("dictionary block of the wrong size"));
     }

@@ -231,6 +231,16 @@ fn damaged_files_are_errors_that_name_the_file() {
                 let _ = dictionary.get(1, title);
             }
             let _ = dictionary.for_each(|_, _, _| Ok(()));
+            let mut writer = DictionaryWriter::create(dir.path(), Arc::new(dictionary)).unwrap();
+            let _ = writer.ids(1, [b"Title_250x".as_slice()].into_iter(), || Ok(999));
         }
     }
+    // A load merging its titles with a block whose entry count is damaged stops there.
+    let mut damaged = bytes.clone();
+    damaged[1] = 0xff;
+    std::fs::write(&path, &damaged).unwrap();
+    let old = Arc::new(Dictionary::open(dir.path(), 1).unwrap());
+    let mut writer = DictionaryWriter::create(dir.path(), old).unwrap();
+    let error = writer.ids(1, [b"Title_250x".as_slice()].into_iter(), || Ok(999)).unwrap_err();
+    assert!(error.to_string().contains("entry count"), "{error}");
 }

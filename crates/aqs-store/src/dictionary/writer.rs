@@ -8,7 +8,7 @@
 //! caller stores in `meta` in the same transaction as the data that uses the new ids: until
 //! that commits, no reader knows the file. A writer dropped unfinished removes its file.
 
-use super::file::{self, BLOCK, Dictionary, FOOTER, MAGIC, RESTART, Section, put_entry};
+use super::file::{self, BLOCK, Dictionary, MAGIC, RESTART, Section, put_entry};
 use crate::codec::{Reader, put_varint};
 use aqs_core::error::{StoreError, StoreResult};
 use std::collections::HashSet;
@@ -127,8 +127,7 @@ impl OldCursor {
                 return Ok(());
             }
             self.block += 1;
-            let bytes = old.block_bytes(self.block - 1, 1);
-            self.left = u16::from_le_bytes([bytes[0], bytes[1]]);
+            self.left = file::block_count(old.block_bytes(self.block - 1, 1))?;
             self.pos = 2;
             self.key.clear();
         }
@@ -340,7 +339,6 @@ impl DictionaryWriter {
         for word in [index_offset, index.len() as u64, entries] {
             out.write_all(&word.to_le_bytes())?;
         }
-        debug_assert_eq!(FOOTER, 32);
         out.flush()?;
         out.get_ref().sync_all()?;
         if let Some(dir) = self.path.parent() {
