@@ -10,6 +10,7 @@
 pub mod admin;
 pub mod cache;
 pub mod error;
+mod extract;
 pub mod headers;
 mod items;
 pub mod lists;
@@ -21,6 +22,7 @@ mod pageviews;
 pub mod pipeline;
 pub mod routes;
 pub mod service;
+mod store_call;
 pub mod throttle;
 
 use aqs_core::pageviews::PageviewsRead;
@@ -134,17 +136,21 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Every path that is not one of the server's own routes: the API's routes, found by
-/// [`routes::route_of`] from the path's first two segments, for `GET` and `HEAD`; anything else
-/// is the route-not-found 404. Routing here instead of in axum spares each request axum's
-/// decoding and storing of path parameters, which the handlers' `Segments` redo from the raw
-/// path anyway.
+/// Every path that is not one of the server's own routes: the API's routes, found by the
+/// pipeline ([`routes::route_of`], from the path's fixed part), for `GET` and `HEAD`; anything
+/// else is the route-not-found 404. Routing here instead of in axum spares each request axum's
+/// decoding and storing of path parameters, which the handlers' [`extract::PathParams`] redo
+/// from the raw path anyway.
 async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
     let method = request.method();
     if method != Method::GET && method != Method::HEAD {
         return ApiError::RouteNotFound.into_response();
     }
-    match routes::route_of(request.uri().path()) {
+    let route = match request.extensions().get::<routes::MatchedRoute>() {
+        Some(&routes::MatchedRoute(route)) => Some(route),
+        None => routes::route_of(request.uri().path()),
+    };
+    match route {
         Some(route) => (route.handler)(request, state).await,
         None => ApiError::RouteNotFound.into_response(),
     }

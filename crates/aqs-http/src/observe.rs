@@ -4,6 +4,7 @@
 //! `aqs::access`; JSON with `--log-format json`).
 
 use crate::AppState;
+use crate::routes::RouteSpec;
 use crate::throttle::{Caller, OTHER, peer_ip};
 use axum::extract::Request;
 use axum::http::{HeaderValue, Method};
@@ -39,10 +40,10 @@ fn new_request_id() -> HeaderValue {
     HeaderValue::from_bytes(&text).unwrap_or(HeaderValue::from_static("unknown"))
 }
 
-/// The name a path is counted and logged under.
-pub fn route_label(path: &str) -> &'static str {
-    if let Some(name) = crate::routes::route_name(path) {
-        return name;
+/// The name a request is counted and logged under: its route's, or the server route's.
+pub fn route_label(route: Option<&'static RouteSpec>, path: &str) -> &'static str {
+    if let Some(route) = route {
+        return route.name;
     }
     match path {
         "/healthz" => "healthz",
@@ -63,8 +64,13 @@ pub struct Observation {
 }
 
 impl Observation {
-    /// Starts observing a request: its id (the client's, if sane) and its caller.
-    pub fn start(state: &AppState, request: &Request) -> Observation {
+    /// Starts observing a request: its id (the client's, if sane) and its caller, who asks
+    /// for `route` (`None` outside the API).
+    pub fn start(
+        state: &AppState,
+        request: &Request,
+        route: Option<&'static RouteSpec>,
+    ) -> Observation {
         let started = Instant::now();
         let id = match request.headers().get(REQUEST_ID) {
             Some(id) if acceptable(id) => id.clone(),
@@ -74,7 +80,7 @@ impl Observation {
             Some(throttle) => throttle.client_ip(peer_ip(request), request.headers()),
             None => crate::throttle::client_ip(peer_ip(request), request.headers(), &[]),
         };
-        let caller = Caller { ip, route: route_label(request.uri().path()) };
+        let caller = Caller { ip, route: route_label(route, request.uri().path()) };
         let logged = state
             .ops
             .options

@@ -1,14 +1,14 @@
 //! The OpenAPI 3 document and the docs page, both made from the route table
-//! ([`crate::routes::ROUTES`]): paths, parameters with their enums, the error model, and an
+//! ([`crate::routes::all`]): paths, parameters with their enums, the error model, and an
 //! example request (`x-amples`, as in the original's spec) for every route.
 
-use crate::routes::{ROUTES, RouteSpec};
+use crate::routes::RouteSpec;
 use serde_json::{Value, json};
 
 /// The OpenAPI 3 document of the API.
 pub fn document() -> Value {
     let mut paths = serde_json::Map::new();
-    for route in ROUTES {
+    for route in crate::routes::all() {
         paths.insert(format!("/metrics{}", route.path), json!({ "get": operation(route) }));
     }
     let problem = json!({
@@ -107,7 +107,7 @@ fn example_body(route: &RouteSpec) -> Value {
 /// The human-readable page served at `/`.
 pub fn docs_page() -> String {
     let mut rows = String::new();
-    for route in ROUTES {
+    for route in crate::routes::all() {
         let params: Vec<String> = route
             .params
             .iter()

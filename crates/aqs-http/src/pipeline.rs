@@ -1,6 +1,8 @@
 //! The one layer every request to the API goes through, around its handler. In order:
 //!
-//! 1. observation starts: the request id, the client and the route ([`crate::observe`]);
+//! 1. the route is found, once ([`crate::routes::route_of`], kept in the request as a
+//!    [`MatchedRoute`]); observation starts: the request id, the client and the route
+//!    ([`crate::observe`]);
 //! 2. `OPTIONS` is answered at once (200, empty body);
 //! 3. the client's rate limit for the route ([`throttle`]);
 //! 4. the response cache ([`cache`]), and on a miss the handler under the request timeout
@@ -15,6 +17,7 @@
 //! a cached answer. As plain functions called in order, they cost only their own work.
 
 use crate::observe::Observation;
+use crate::routes::MatchedRoute;
 use crate::{AppState, cache, error, headers, ops, throttle};
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
@@ -22,11 +25,15 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 /// Middleware: the whole pipeline above, around the router's handler.
-pub async fn pipeline(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let observation = Observation::start(&state, &request);
+pub async fn pipeline(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let route = crate::routes::route_of(request.uri().path());
+    if let Some(route) = route {
+        request.extensions_mut().insert(MatchedRoute(route));
+    }
+    let observation = Observation::start(&state, &request, route);
     let mut response = if request.method() == Method::OPTIONS {
         let mut options = StatusCode::OK.into_response();
-        if crate::routes::route_of(request.uri().path()).is_some() {
+        if route.is_some() {
             // What axum's method router said of the API's routes before they were dispatched
             // by `crate::dispatch`, and still says of the server's own routes.
             options.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET,HEAD"));

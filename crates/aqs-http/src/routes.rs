@@ -4,9 +4,8 @@
 //! `aqs check`'s probes: a route cannot be served without being documented, or the reverse.
 
 use crate::AppState;
-use aqs_core::params::{Access, Agent, ArticleGranularity, ProjectGranularity};
+use aqs_core::params::{Access, Agent};
 use axum::extract::Request;
-use axum::handler::Handler;
 use axum::response::Response;
 use std::future::Future;
 use std::pin::Pin;
@@ -26,8 +25,8 @@ pub struct Param {
 /// One route of the API.
 #[derive(Debug)]
 pub struct RouteSpec {
-    /// The route's name: its family and sub-route, as in the URL (`pageviews/per-article`).
-    /// Rate limits, metrics and logs use it.
+    /// The route's name: the fixed segments of its URL (`pageviews/per-article`,
+    /// `unique-devices`), which route a request to it. Rate limits, metrics and logs use it.
     pub name: &'static str,
     /// The template under the `/metrics` prefix, with `{param}` segments.
     pub path: &'static str,
@@ -38,96 +37,41 @@ pub struct RouteSpec {
     pub example: &'static str,
     /// What the example's first item must hold (field, JSON value), checked by `aqs check`.
     pub example_expects: &'static [(&'static str, &'static str)],
-    /// The handler, for `GET` and `HEAD` (the router's `dispatch` finds it with [`route_of`]).
+    /// The handler, for `GET` and `HEAD` (the router's `dispatch` calls it).
     pub handler: HandlerFn,
 }
 
-const PROJECT: Param = Param {
+pub(crate) const PROJECT: Param = Param {
     name: "project",
     description: "The project: a domain such as `en.wikipedia.org` or `en.wikipedia`, or `all-projects` where allowed",
     allowed: None,
 };
-const ACCESS: Param = Param {
+pub(crate) const ACCESS: Param = Param {
     name: "access",
     description: "How the pages were reached",
     allowed: Some(Access::ALLOWED),
 };
-const AGENT: Param =
+pub(crate) const AGENT: Param =
     Param { name: "agent", description: "Who asked for the pages", allowed: Some(Agent::ALLOWED) };
-const START: Param = Param {
+pub(crate) const START: Param = Param {
     name: "start",
     description: "First day or hour, YYYYMMDD or YYYYMMDDHH",
     allowed: None,
 };
-const END: Param = Param {
+pub(crate) const END: Param = Param {
     name: "end",
     description: "Last day or hour (inclusive), YYYYMMDD or YYYYMMDDHH",
     allowed: None,
 };
 
-/// Every route, in the order of the original's documentation.
-pub const ROUTES: &[RouteSpec] = &[
-    RouteSpec {
-        name: "pageviews/per-article",
-        path: "/pageviews/per-article/{project}/{access}/{agent}/{article}/{granularity}/{start}/{end}",
-        summary: "Page views of one article, daily or monthly",
-        params: &[
-            PROJECT,
-            ACCESS,
-            AGENT,
-            Param {
-                name: "article",
-                description: "The title, with underscores for spaces, percent-encoded (`AC%2FDC`)",
-                allowed: None,
-            },
-            Param {
-                name: "granularity",
-                description: "The time unit of the series",
-                allowed: Some(ArticleGranularity::ALLOWED),
-            },
-            START,
-            END,
-        ],
-        example: "/pageviews/per-article/en.wikipedia/all-access/all-agents/-/daily/1970010100/1970010100",
-        example_expects: &[("article", "\"-\""), ("timestamp", "\"1970010100\""), ("views", "0")],
-        handler: |req, state| crate::pageviews::per_article::handle.call(req, state),
-    },
-    RouteSpec {
-        name: "pageviews/aggregate",
-        path: "/pageviews/aggregate/{project}/{access}/{agent}/{granularity}/{start}/{end}",
-        summary: "Page views of a whole project (or of all projects), hourly, daily or monthly",
-        params: &[
-            PROJECT,
-            ACCESS,
-            AGENT,
-            Param {
-                name: "granularity",
-                description: "The time unit of the series",
-                allowed: Some(ProjectGranularity::ALLOWED),
-            },
-            START,
-            END,
-        ],
-        example: "/pageviews/aggregate/en.wikipedia/all-access/all-agents/hourly/1970010100/1970010100",
-        example_expects: &[("timestamp", "\"1970010100\""), ("views", "0")],
-        handler: |req, state| crate::pageviews::aggregate::handle.call(req, state),
-    },
-    RouteSpec {
-        name: "pageviews/top",
-        path: "/pageviews/top/{project}/{access}/{year}/{month}/{day}",
-        summary: "The 1000 most viewed articles of a project for a day, or a month (`all-days`)",
-        params: &[
-            PROJECT,
-            ACCESS,
-            Param { name: "year", description: "YYYY", allowed: None },
-            Param { name: "month", description: "MM", allowed: None },
-            Param { name: "day", description: "DD, or `all-days` for the month", allowed: None },
-        ],
-        example: "/pageviews/top/en.wikipedia/all-access/1970/01/01",
-        example_expects: &[("articles", r#"[{"article":"-","views":0,"rank":1}]"#)],
-        handler: |req, state| crate::pageviews::top::handle.call(req, state),
-    },
-];
+/// Every family's routes, in the order of the original's documentation. A family module
+/// lists its routes next to its handlers (`crate::pageviews::ROUTES`).
+pub const FAMILIES: &[&[RouteSpec]] = &[crate::pageviews::ROUTES];
+
+/// Every route of the API.
+pub fn all() -> impl Iterator<Item = &'static RouteSpec> + Clone {
+    FAMILIES.iter().flat_map(|family| family.iter())
+}
 
 /// The per-second limits per client IP of the original's public gateway (api-contract §1.9),
 /// by route name; the routes of families not served yet are listed so that their limits are
@@ -158,20 +102,19 @@ pub fn strip_prefix(path: &str) -> Option<&str> {
         .find_map(|prefix| path.strip_prefix(prefix).filter(|rest| rest.starts_with('/')))
 }
 
-/// The route a request path belongs to, from its first two segments under the prefix
-/// (`pageviews/top`), whether or not the rest matches; `None` for paths outside the API.
-/// The handler's `Segments` extractor checks the rest. This is the API's routing (the
-/// router's fallback, `dispatch`), cheap enough for the throttle and the metrics to call too.
+/// The route a request path belongs to, from its fixed part under the prefix
+/// (`pageviews/top`, `unique-devices`, `legacy/pagecounts/aggregate`), whether or not the
+/// rest matches; `None` for paths outside the API. [`crate::extract::PathParams`] checks the
+/// rest. This is the API's routing: the pipeline calls it once per request and keeps the
+/// answer in the request ([`MatchedRoute`]) for the throttle, the metrics, the router's
+/// `dispatch` and the handler.
 pub fn route_of(path: &str) -> Option<&'static RouteSpec> {
-    let rest = strip_prefix(path)?;
-    let mut segments = rest[1..].splitn(3, '/');
-    let (family, route) = (segments.next()?, segments.next()?);
-    ROUTES.iter().find(|r| {
-        let name = r.name;
-        name.len() == family.len() + 1 + route.len()
-            && name.starts_with(family)
-            && name[family.len()..].starts_with('/')
-            && name.ends_with(route)
+    let rest = &strip_prefix(path)?[1..];
+    // No fixed part is another's followed by `/` (tested), so at most one matches.
+    all().find(|r| {
+        rest.len() > r.name.len()
+            && rest.starts_with(r.name)
+            && rest.as_bytes()[r.name.len()] == b'/'
     })
 }
 
@@ -180,14 +123,26 @@ pub fn route_name(path: &str) -> Option<&'static str> {
     route_of(path).map(|route| route.name)
 }
 
+/// The route the pipeline found for a request (a request extension), or `None` outside the
+/// API.
+#[derive(Debug, Clone, Copy)]
+pub struct MatchedRoute(pub &'static RouteSpec);
+
+impl RouteSpec {
+    /// How many leading segments of the path (under the prefix) name the route.
+    pub fn fixed_segments(&self) -> usize {
+        self.name.split('/').count()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn templates_are_a_fixed_part_then_parameters() {
-        // `route_of` and the handlers' `Segments<2, N>` rely on it.
-        for route in ROUTES {
+        // `route_of` and the handlers' `PathParams<N>` rely on it.
+        for route in all() {
             let fixed = &route.path[..route.path.find('{').unwrap()];
             assert_eq!(fixed, format!("/{}/", route.name), "{}", route.name);
             let rest: Vec<&str> = route.path[fixed.len()..].split('/').collect();
@@ -207,7 +162,7 @@ mod tests {
     }
 
     #[test]
-    fn route_names_come_from_the_first_two_segments() {
+    fn route_names_come_from_the_fixed_segments() {
         assert_eq!(
             route_name("/metrics/pageviews/top/en.wikipedia/all-access/2015/10/10"),
             Some("pageviews/top")
@@ -223,8 +178,21 @@ mod tests {
     }
 
     #[test]
+    fn no_fixed_part_is_another_route_with_parameters_after_it() {
+        // A path is one route's whatever its parameters: no route's fixed part starts with
+        // another's followed by `/`, so `route_of` may take the first match.
+        for a in all() {
+            for b in all().filter(|b| b.name != a.name) {
+                assert!(!a.name.starts_with(&format!("{}/", b.name)), "{} / {}", a.name, b.name);
+            }
+        }
+        let names: std::collections::HashSet<_> = all().map(|r| r.name).collect();
+        assert_eq!(names.len(), all().count());
+    }
+
+    #[test]
     fn every_example_is_under_its_template() {
-        for route in ROUTES {
+        for route in all() {
             assert_eq!(
                 route.example.split('/').count(),
                 route.path.split('/').count(),

@@ -11,7 +11,7 @@
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::routes::{ROUTES, default_limit};
+use crate::routes::default_limit;
 use axum::extract::{ConnectInfo, Request};
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
@@ -190,7 +190,8 @@ impl Throttle {
                 RateLimiter::new(Quota::per_second(per_second), buckets.clone(), clock.clone());
             Bucketed { limiter, buckets }
         };
-        let routes = ROUTES.iter().map(|r| (r.name, limiter(config.limit(r.name)))).collect();
+        let routes =
+            crate::routes::all().map(|r| (r.name, limiter(config.limit(r.name)))).collect();
         let other = limiter(config.limit(OTHER));
         Throttle { config, clock, routes, other }
     }

@@ -1,10 +1,11 @@
 //! `GET /metrics/pageviews/aggregate/{project}/{access}/{agent}/{granularity}/{start}/{end}`
 
-use super::{Segments, read};
 use crate::AppState;
 use crate::error::ApiError;
+use crate::extract::PathParams;
 use crate::headers;
 use crate::items::SeriesWriter;
+use crate::store_call::read;
 use aqs_core::RequestError;
 use aqs_core::pageviews::{AggregateParams, AggregateRequest};
 use axum::extract::State;
@@ -12,7 +13,7 @@ use axum::response::Response;
 
 pub async fn handle(
     State(state): State<AppState>,
-    Segments(s): Segments<2, 6>,
+    PathParams(s): PathParams<6>,
 ) -> Result<Response, ApiError> {
     let request = AggregateRequest::parse(AggregateParams {
         project: &s[0],

@@ -4,68 +4,70 @@ pub(crate) mod aggregate;
 pub(crate) mod per_article;
 pub(crate) mod top;
 
-use crate::error::ApiError;
-use crate::{AppState, StoreCalls};
-use aqs_core::error::StoreError;
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
+use crate::routes::{ACCESS, AGENT, END, PROJECT, Param, RouteSpec, START};
+use aqs_core::params::{ArticleGranularity, ProjectGranularity};
+use axum::handler::Handler;
 
-/// The path parameters of a route, in route order: the raw path's segments after the API
-/// prefix and the route's `FIXED` leading segments (`pageviews/per-article`), each
-/// percent-decoded once. [`crate::routes::route_of`] finds the route from its first two
-/// segments only (axum's captures cost an allocation or two per parameter on every request);
-/// splitting the raw path here keeps `%2F` inside its segment, as matching on the raw path
-/// did. A path with another number of segments is the route 404; a segment that does not
-/// decode to UTF-8 is refused with the AQS error body; an empty segment (`//`) matches no
-/// route of the original, so it is the route 404 too.
-pub struct Segments<const FIXED: usize, const N: usize>(pub [String; N]);
-
-impl<S: Send + Sync, const FIXED: usize, const N: usize> FromRequestParts<S>
-    for Segments<FIXED, N>
-{
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let rest = crate::routes::strip_prefix(parts.uri.path()).ok_or(ApiError::RouteNotFound)?;
-        let mut raw = rest[1..].split('/').skip(FIXED);
-        let mut segments: [&str; N] = [""; N];
-        for slot in &mut segments {
-            *slot = raw.next().ok_or(ApiError::RouteNotFound)?;
-        }
-        if raw.next().is_some() {
-            return Err(ApiError::RouteNotFound);
-        }
-        let mut decoded: [String; N] = std::array::from_fn(|_| String::new());
-        for (slot, segment) in decoded.iter_mut().zip(segments) {
-            let text = percent_encoding::percent_decode_str(segment)
-                .decode_utf8()
-                .map_err(|_| ApiError::BadPathEncoding)?;
-            *slot = text.into_owned();
-        }
-        if segments.iter().any(|s| s.is_empty()) {
-            return Err(ApiError::RouteNotFound);
-        }
-        Ok(Segments(decoded))
-    }
-}
-
-/// Runs a store read where the state says (inline, or on the blocking pool), once the store
-/// gate gives it a slot: the shared path of every family's reads.
-async fn read<T: Send + 'static>(
-    state: &AppState,
-    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, ApiError> {
-    let started = std::time::Instant::now();
-    let _slot = state.ops.gate.enter().await.inspect_err(|_| {
-        state.ops.metrics.shed(crate::metrics::Shed::QueueFull);
-    })?;
-    let result = match state.store_calls {
-        StoreCalls::Inline => f().map_err(ApiError::from),
-        StoreCalls::BlockingPool => match tokio::task::spawn_blocking(f).await {
-            Ok(result) => result.map_err(ApiError::from),
-            Err(e) => Err(ApiError::Store(StoreError::Engine(format!("store task failed: {e}")))),
-        },
-    };
-    state.ops.metrics.store_read(started.elapsed());
-    result
-}
+/// The family's routes, in the order of the original's documentation.
+pub(crate) const ROUTES: &[RouteSpec] = &[
+    RouteSpec {
+        name: "pageviews/per-article",
+        path: "/pageviews/per-article/{project}/{access}/{agent}/{article}/{granularity}/{start}/{end}",
+        summary: "Page views of one article, daily or monthly",
+        params: &[
+            PROJECT,
+            ACCESS,
+            AGENT,
+            Param {
+                name: "article",
+                description: "The title, with underscores for spaces, percent-encoded (`AC%2FDC`)",
+                allowed: None,
+            },
+            Param {
+                name: "granularity",
+                description: "The time unit of the series",
+                allowed: Some(ArticleGranularity::ALLOWED),
+            },
+            START,
+            END,
+        ],
+        example: "/pageviews/per-article/en.wikipedia/all-access/all-agents/-/daily/1970010100/1970010100",
+        example_expects: &[("article", "\"-\""), ("timestamp", "\"1970010100\""), ("views", "0")],
+        handler: |req, state| per_article::handle.call(req, state),
+    },
+    RouteSpec {
+        name: "pageviews/aggregate",
+        path: "/pageviews/aggregate/{project}/{access}/{agent}/{granularity}/{start}/{end}",
+        summary: "Page views of a whole project (or of all projects), hourly, daily or monthly",
+        params: &[
+            PROJECT,
+            ACCESS,
+            AGENT,
+            Param {
+                name: "granularity",
+                description: "The time unit of the series",
+                allowed: Some(ProjectGranularity::ALLOWED),
+            },
+            START,
+            END,
+        ],
+        example: "/pageviews/aggregate/en.wikipedia/all-access/all-agents/hourly/1970010100/1970010100",
+        example_expects: &[("timestamp", "\"1970010100\""), ("views", "0")],
+        handler: |req, state| aggregate::handle.call(req, state),
+    },
+    RouteSpec {
+        name: "pageviews/top",
+        path: "/pageviews/top/{project}/{access}/{year}/{month}/{day}",
+        summary: "The 1000 most viewed articles of a project for a day, or a month (`all-days`)",
+        params: &[
+            PROJECT,
+            ACCESS,
+            Param { name: "year", description: "YYYY", allowed: None },
+            Param { name: "month", description: "MM", allowed: None },
+            Param { name: "day", description: "DD, or `all-days` for the month", allowed: None },
+        ],
+        example: "/pageviews/top/en.wikipedia/all-access/1970/01/01",
+        example_expects: &[("articles", r#"[{"article":"-","views":0,"rank":1}]"#)],
+        handler: |req, state| top::handle.call(req, state),
+    },
+];

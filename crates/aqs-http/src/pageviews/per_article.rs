@@ -1,10 +1,11 @@
 //! `GET /metrics/pageviews/per-article/{project}/{access}/{agent}/{article}/{granularity}/{start}/{end}`
 
-use super::{Segments, read};
 use crate::AppState;
 use crate::error::ApiError;
+use crate::extract::PathParams;
 use crate::headers;
 use crate::items::SeriesWriter;
+use crate::store_call::read;
 use aqs_core::RequestError;
 use aqs_core::dates::YearMonth;
 use aqs_core::pageviews::{PerArticleParams, PerArticleRequest};
@@ -14,7 +15,7 @@ use axum::response::Response;
 
 pub async fn handle(
     State(state): State<AppState>,
-    Segments(s): Segments<2, 7>,
+    PathParams(s): PathParams<7>,
 ) -> Result<Response, ApiError> {
     let request = PerArticleRequest::parse(PerArticleParams {
         project: &s[0],

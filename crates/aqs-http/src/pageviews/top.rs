@@ -1,9 +1,10 @@
 //! `GET /metrics/pageviews/top/{project}/{access}/{year}/{month}/{day}`
 
-use super::{Segments, read};
 use crate::AppState;
 use crate::error::ApiError;
+use crate::extract::PathParams;
 use crate::headers;
+use crate::store_call::read;
 use aqs_core::RequestError;
 use aqs_core::pageviews::{TopArticles, TopEntry, TopParams, TopRequest};
 use axum::extract::State;
@@ -31,7 +32,7 @@ struct Item<'a> {
 
 pub async fn handle(
     State(state): State<AppState>,
-    Segments(s): Segments<2, 5>,
+    PathParams(s): PathParams<5>,
 ) -> Result<Response, ApiError> {
     let request = TopRequest::parse(TopParams {
         project: &s[0],

@@ -89,7 +89,7 @@ async fn head_and_options() {
 async fn every_route_answers_the_same_under_both_prefixes() {
     const ROUTE_404: &str = "https://mediawiki.org/wiki/HyperSwitch/errors/not_found#route";
     let main_page = "/pageviews/per-article/en.wikipedia/all-access/all-agents/Main_Page/daily/20150701/20150702";
-    let examples = aqs_http::routes::ROUTES.iter().map(|route| route.example);
+    let examples = aqs_http::routes::all().map(|route| route.example);
     for path in examples.chain([main_page]) {
         let (short, long) = (
             get(&format!("/metrics{path}")).await,
