@@ -7,7 +7,7 @@ use crate::client::{Client, RowReader, RowWriter, identifier};
 use aqs_core::error::{StoreError, StoreResult};
 
 /// The schema version this build reads and writes.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// One version of the schema: the tables, and the Distributed tables of cluster mode.
 struct SchemaFile {
@@ -16,11 +16,18 @@ struct SchemaFile {
     distributed: &'static str,
 }
 
-const FILES: &[SchemaFile] = &[SchemaFile {
-    version: 1,
-    tables: include_str!("../schema/0001_pageviews.sql"),
-    distributed: include_str!("../schema/0001_pageviews.distributed.sql"),
-}];
+const FILES: &[SchemaFile] = &[
+    SchemaFile {
+        version: 1,
+        tables: include_str!("../schema/0001_pageviews.sql"),
+        distributed: include_str!("../schema/0001_pageviews.distributed.sql"),
+    },
+    SchemaFile {
+        version: 2,
+        tables: include_str!("../schema/0002_series.sql"),
+        distributed: include_str!("../schema/0002_series.distributed.sql"),
+    },
+];
 
 /// Where the tables live.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -278,7 +285,7 @@ mod tests {
                 if layout != Layout::Single {
                     all.extend(statements(file.distributed));
                 }
-                assert!(all.len() >= 5);
+                assert!(all.len() >= 2);
                 for statement in all {
                     let sql = fill(&statement, "aqs", &layout);
                     assert!(!sql.contains("${"), "{sql}");

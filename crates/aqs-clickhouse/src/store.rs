@@ -28,6 +28,7 @@ use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::Duration;
 
 mod read;
+mod series;
 
 /// Rows per insert statement when writing per-article data.
 pub(crate) const INSERT_CHUNK_ROWS: usize = 250_000;
@@ -66,6 +67,8 @@ struct Inner {
     db: String,
     layout: Layout,
     snapshot: RwLock<Arc<Snapshot>>,
+    /// What readers know of the committed series batches (`store/series.rs`).
+    series: RwLock<Arc<series::SeriesSnapshot>>,
     refreshing: Mutex<()>,
 }
 
@@ -115,6 +118,7 @@ impl ClickHouseStore {
                 db: db.to_string(),
                 layout,
                 snapshot: RwLock::new(Arc::new(Snapshot::default())),
+                series: RwLock::new(Arc::default()),
                 refreshing: Mutex::new(()),
             }),
         };
@@ -188,7 +192,7 @@ impl ClickHouseStore {
         }
         snapshot.generation = mix ^ (snapshot.committed.len() as u64).rotate_left(48);
         *self.inner.snapshot.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(snapshot);
-        Ok(())
+        self.refresh_series()
     }
 
     fn select(&self, sql: &str) -> StoreResult<Vec<u8>> {
@@ -215,6 +219,12 @@ impl ClickHouseStore {
         }
         let list: Vec<String> = days.iter().map(|d| date_literal(*d)).collect();
         let condition = format!("{only}{day_column} IN ({}) AND batch < {batch}", list.join(", "));
+        self.clean_up_where(table, &condition)
+    }
+
+    /// Deletes the rows of `table` that match `condition` (a ClickHouse mutation, in the
+    /// background), if there are any.
+    fn clean_up_where(&self, table: &str, condition: &str) -> StoreResult<()> {
         let stale = self.select(&format!(
             "SELECT count() FROM {} WHERE {condition} FORMAT RowBinary",
             self.table(table)

@@ -44,6 +44,14 @@ impl TempDb {
     }
 }
 
+impl std::ops::Deref for TempDb {
+    type Target = ClickHouseStore;
+
+    fn deref(&self) -> &ClickHouseStore {
+        &self.store
+    }
+}
+
 impl Drop for TempDb {
     fn drop(&mut self) {
         let _ = drop_database(self.store.client(), self.store.database());
@@ -110,6 +118,7 @@ impl PageviewsWrite for TempDb {
 mod conformance {
     use super::*;
     aqs_core::pageviews_conformance!(TempDb::new());
+    aqs_core::series_conformance!(TempDb::new());
 }
 
 fn day(y: i32, m: u8, d: u8) -> Day {
@@ -128,7 +137,7 @@ fn init_is_idempotent_and_open_refuses_an_empty_database() {
     let client = Client::new(&url()).unwrap();
     let db = fresh_name("init");
     let first = init(&client, &db, None, &[]).unwrap();
-    assert_eq!(first.applied, vec![1]);
+    assert_eq!(first.applied, vec![1, 2]);
     let again = init(&client, &db, None, &[]).unwrap();
     assert!(again.applied.is_empty());
     assert_eq!(current_version(&client, &db).unwrap(), SCHEMA_VERSION);
@@ -144,6 +153,53 @@ fn init_is_idempotent_and_open_refuses_an_empty_database() {
     // Cluster mode on a server without ZooKeeper needs the node list.
     let error = init(&client, &fresh_name("c"), Some("two_shards"), &[]).unwrap_err().to_string();
     assert!(error.contains("--node"), "{error}");
+}
+
+#[test]
+fn a_version_1_database_is_upgraded_by_init_and_keeps_its_data() {
+    use aqs_clickhouse::schema::{Layout, fill, statements};
+    let client = Client::new(&url()).unwrap();
+    let db = fresh_name("v1");
+    client.query(&format!("CREATE DATABASE {db}")).unwrap();
+    for statement in statements(include_str!("../schema/0001_pageviews.sql")) {
+        client.query(&fill(&statement, &db, &Layout::Single)).unwrap();
+    }
+    client
+        .query(&format!("INSERT INTO {db}.aqs_schema (version, applied, cluster, nodes) VALUES (1, now(), '', [])"))
+        .unwrap();
+    let error = ClickHouseStore::open(&url(), &db).unwrap_err().to_string();
+    assert!(error.contains("run `aqs clickhouse init` to upgrade"), "{error}");
+    // Pageviews written by version 1 (through the tables directly: this build cannot open it).
+    client
+        .query(&format!(
+            "INSERT INTO {db}.pageviews_per_project (project, access, agent, granularity, period_start, batch, views) \
+             VALUES ('en.wikipedia', 'all-access', 'all-agents', 'daily', toDateTime('2024-01-01 00:00:00', 'UTC'), 1, 42)"
+        ))
+        .unwrap();
+    client
+        .query(&format!(
+            "INSERT INTO {db}.aqs_batches (batch, committed, replace_article_days, replace_project_days, article_rows, project_rows, top_rows) \
+             VALUES (1, now(), [], [], 0, 1, 0)"
+        ))
+        .unwrap();
+    let upgraded = init(&client, &db, None, &[]).unwrap();
+    assert_eq!(upgraded.applied, vec![2]);
+    let store = ClickHouseStore::open(&url(), &db).unwrap();
+    let d = Period::Day(day(2024, 1, 1));
+    let views = store
+        .project_series(
+            &Project::from_stored("en.wikipedia"),
+            Access::AllAccess,
+            Agent::AllAgents,
+            d,
+            d,
+        )
+        .unwrap();
+    assert_eq!(views, vec![(d, 42)]);
+    use aqs_core::table::TableRead;
+    assert_eq!(store.dataset_generation(aqs_core::table::Dataset::UniqueDevices).unwrap(), 0);
+    drop(store);
+    drop_database(&client, &db).unwrap();
 }
 
 #[test]

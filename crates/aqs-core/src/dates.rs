@@ -5,6 +5,9 @@
 //! taken from a date crate because the range rules must reproduce JavaScript's `Date.UTC`
 //! normalisation (month 13, day 0, NaN) exactly, which no date crate models.
 
+mod period;
+pub use period::Period;
+
 use crate::error::{Detail, RequestError};
 use crate::text::{js_compare, js_length, js_parse_int, js_substring};
 use std::cmp::Ordering;

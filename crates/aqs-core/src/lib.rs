@@ -7,6 +7,9 @@
 //!   range rewriting (`fakeHour`, `fullMonths`, ...), quirks included.
 //! - [`pageviews`]: the typed queries and result rows of the pageviews family, the read and
 //!   write store traits, and the batch a loader hands to a store.
+//! - [`table`]: the table layer: datasets, declared series tables, their rows and batches,
+//!   and the read and write traits every backend implements once per shape.
+//! - [`unique_devices`]: the unique devices family's table and request.
 //! - [`lists`]: the pageview allowlist and the disallowed-articles list (refinery TSV).
 //! - [`error`]: the error kinds shared by every layer ([`error::RequestError`] for bad requests,
 //!   [`error::StoreError`] for backends).
@@ -21,7 +24,9 @@ pub mod pageviews;
 pub mod params;
 pub mod project;
 pub mod spill;
+pub mod table;
 pub mod text;
+pub mod unique_devices;
 
 #[cfg(feature = "testsuite")]
 pub mod conformance;

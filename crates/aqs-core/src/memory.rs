@@ -14,6 +14,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::RwLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+mod series;
+
 #[derive(Default)]
 struct Tables {
     articles: BTreeMap<(Project, String, Day), ArticleViews>,
@@ -27,6 +29,8 @@ struct Tables {
 pub struct MemoryStore {
     tables: RwLock<Tables>,
     generation: AtomicU64,
+    /// The series tables of every family (`series.rs`).
+    series: RwLock<series::SeriesTables>,
 }
 
 impl MemoryStore {

@@ -5,6 +5,7 @@
 //! `pageviews.per.article.flat` table; monthly per-article values are sums computed at read
 //! time. Per-project data is stored per granularity. Top lists are stored whole.
 
+pub use crate::dates::Period;
 use crate::dates::{CheckedRange, Day, Hour, RangeRules, TopPeriod, YearMonth, check_range};
 use crate::error::{RequestError, StoreResult};
 use crate::params::{Access, Agent, ArticleGranularity, ProjectGranularity};
@@ -123,58 +124,6 @@ pub struct ArticleDay {
     pub project: Project,
     /// Article titles with their views, titles ascending and unique.
     pub rows: Vec<(String, ArticleViews)>,
-}
-
-/// A stored per-project period: an hour, a day or a month.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Period {
-    Hour(Hour),
-    Day(Day),
-    Month(YearMonth),
-}
-
-impl Period {
-    pub fn granularity(self) -> ProjectGranularity {
-        match self {
-            Period::Hour(_) => ProjectGranularity::Hourly,
-            Period::Day(_) => ProjectGranularity::Daily,
-            Period::Month(_) => ProjectGranularity::Monthly,
-        }
-    }
-
-    /// The stored timestamp: `YYYYMMDDHH`, `YYYYMMDD00` or `YYYYMM0100`.
-    pub fn timestamp(self) -> String {
-        match self {
-            Period::Hour(h) => h.timestamp(),
-            Period::Day(d) => d.timestamp(),
-            Period::Month(m) => m.timestamp(),
-        }
-    }
-
-    /// [`Period::timestamp`] as ten ASCII digits.
-    pub fn timestamp_digits(self) -> [u8; 10] {
-        match self {
-            Period::Hour(h) => h.timestamp_digits(),
-            Period::Day(d) => d.timestamp_digits(),
-            Period::Month(m) => m.timestamp_digits(),
-        }
-    }
-
-    /// Parses a stored timestamp of the given granularity.
-    pub fn parse(granularity: ProjectGranularity, ts: &str) -> Option<Period> {
-        if ts.len() != 10 || !ts.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        let day = Day::parse_compact(&ts[..8]);
-        match granularity {
-            ProjectGranularity::Hourly => Hour::new(day?, ts[8..].parse().ok()?).map(Period::Hour),
-            ProjectGranularity::Daily if &ts[8..] == "00" => day.map(Period::Day),
-            ProjectGranularity::Monthly if &ts[6..] == "0100" => {
-                day.map(|d| Period::Month(d.year_month()))
-            }
-            _ => None,
-        }
-    }
 }
 
 /// One row of the per-project table.

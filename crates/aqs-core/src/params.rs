@@ -47,6 +47,10 @@ path_enum!(
     ArticleGranularity, "granularity", [Daily = "daily", Monthly = "monthly"]
 );
 path_enum!(
+    /// Which site of a project was visited (unique devices, legacy pagecounts).
+    AccessSite, "access-site", [AllSites = "all-sites", DesktopSite = "desktop-site", MobileSite = "mobile-site"]
+);
+path_enum!(
     /// Granularity of the aggregate endpoint.
     ProjectGranularity, "granularity", [Hourly = "hourly", Daily = "daily", Monthly = "monthly"]
 );

@@ -12,6 +12,7 @@
 
 use crate::AppState;
 use crate::headers::{DATA_CACHE_CONTROL, JSON_CONTENT_TYPE};
+use aqs_core::table::Dataset;
 use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -308,7 +309,11 @@ pub fn lookup(state: &AppState, request: &Request, wants_gzip: bool) -> Lookup {
     let Some(cache) = state.cache.as_ref().filter(|_| request.method() == Method::GET) else {
         return Lookup::Pass;
     };
-    let Ok(generation) = state.pageviews.generation() else { return Lookup::Pass };
+    let dataset = match request.extensions().get::<crate::routes::MatchedRoute>() {
+        Some(crate::routes::MatchedRoute(route)) => route.dataset,
+        None => Dataset::Pageviews,
+    };
+    let Ok(generation) = state.generation(dataset) else { return Lookup::Pass };
     let key = key_of(request.uri().path());
     if let Some(entry) = cache.entries.get(&key) {
         if entry.generation == generation && entry.made.elapsed() < MAX_AGE {

@@ -24,8 +24,10 @@ pub mod routes;
 pub mod service;
 mod store_call;
 pub mod throttle;
+mod unique_devices;
 
 use aqs_core::pageviews::PageviewsRead;
+use aqs_core::table::{Dataset, ReadStore, TableRead};
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::Method;
@@ -56,8 +58,10 @@ pub struct AppState {
 /// The fields of [`AppState`] (reached through `Deref`).
 #[derive(Clone)]
 pub struct SharedState {
-    /// The store, seen through the operator's lists ([`lists::Filtered`]).
+    /// The store's pageviews, seen through the operator's lists ([`lists::Filtered`]).
     pub pageviews: Arc<dyn PageviewsRead>,
+    /// The store's tables of the other families (`aqs_core::table`).
+    pub tables: Arc<dyn TableRead>,
     pub store_calls: StoreCalls,
     /// The response cache, if any.
     pub cache: Option<Arc<cache::ResponseCache>>,
@@ -76,26 +80,37 @@ impl std::ops::Deref for AppState {
 
 impl AppState {
     /// A state with the library's defaults: no cache, no throttling, no lists.
-    pub fn new(store: Arc<dyn PageviewsRead>, store_calls: StoreCalls) -> AppState {
+    pub fn new(store: Arc<dyn ReadStore>, store_calls: StoreCalls) -> AppState {
         AppState::with_options(store, store_calls, ServeOptions::default(), Arc::default())
     }
 
     /// A state with production settings and live lists.
     pub fn with_options(
-        store: Arc<dyn PageviewsRead>,
+        store: Arc<dyn ReadStore>,
         store_calls: StoreCalls,
         options: ServeOptions,
         lists: Arc<Lists>,
     ) -> AppState {
+        let tables: Arc<dyn TableRead> = store.clone();
         let pageviews = Arc::new(lists::Filtered { inner: store, lists: Arc::clone(&lists) });
         let shared = SharedState {
             pageviews,
+            tables,
             store_calls,
             cache: None,
             ops: Arc::new(Ops::new(options, lists)),
             summary: Arc::default(),
         };
         AppState { inner: Arc::new(shared) }
+    }
+
+    /// The generation of a dataset's answers: the store's, with the operator's lists folded
+    /// in for pageviews (a list change must drop cached pageviews answers).
+    pub fn generation(&self, dataset: Dataset) -> Result<u64, aqs_core::StoreError> {
+        match dataset {
+            Dataset::Pageviews => self.pageviews.generation(),
+            other => self.tables.dataset_generation(other),
+        }
     }
 
     /// Adds a response cache.

@@ -5,6 +5,7 @@
 
 use crate::AppState;
 use aqs_core::params::{Access, Agent};
+use aqs_core::table::Dataset;
 use axum::extract::Request;
 use axum::response::Response;
 use std::future::Future;
@@ -31,6 +32,8 @@ pub struct RouteSpec {
     /// The template under the `/metrics` prefix, with `{param}` segments.
     pub path: &'static str,
     pub summary: &'static str,
+    /// The dataset the route reads: its cached answers live as long as its generation.
+    pub dataset: Dataset,
     pub params: &'static [Param],
     /// An example request under the prefix: the original's x-ample (api-contract §4), which
     /// reads the synthetic 1970-01-01 rows that `aqs add-probe-rows` writes.
@@ -66,7 +69,7 @@ pub(crate) const END: Param = Param {
 
 /// Every family's routes, in the order of the original's documentation. A family module
 /// lists its routes next to its handlers (`crate::pageviews::ROUTES`).
-pub const FAMILIES: &[&[RouteSpec]] = &[crate::pageviews::ROUTES];
+pub const FAMILIES: &[&[RouteSpec]] = &[crate::pageviews::ROUTES, crate::unique_devices::ROUTES];
 
 /// Every route of the API.
 pub fn all() -> impl Iterator<Item = &'static RouteSpec> + Clone {

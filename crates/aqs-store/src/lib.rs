@@ -20,6 +20,7 @@ mod pageviews;
 mod publish;
 mod scan;
 mod segments;
+mod series;
 mod slots;
 mod write;
 
@@ -83,6 +84,10 @@ struct Tables {
     top: Table,
     /// first article id of a run (u32 BE) → the project id of the run's articles.
     article_projects: Table,
+    /// The series tables of every family other than pageviews (`series.rs`).
+    series: Table,
+    /// The index of `series` by period (`series.rs`).
+    series_periods: Table,
 }
 
 /// What readers cache between requests; rebuilt when the generation changes.
@@ -113,6 +118,8 @@ struct Inner {
     dictionary: Mutex<Arc<Dictionary>>,
     /// The generation as of LMDB's last committed transaction id: `(txn id, generation)`.
     generation: Mutex<(u64, u64)>,
+    /// The generations of the datasets as of LMDB's last committed transaction id.
+    dataset_generations: Mutex<(u64, [u64; aqs_core::table::Dataset::ALL.len()])>,
     path: PathBuf,
 }
 
@@ -175,6 +182,7 @@ impl EmbeddedStore {
             snapshot: RwLock::new(None),
             dictionary: Mutex::new(Arc::new(Dictionary::empty())),
             generation: Mutex::new((0, 0)),
+            dataset_generations: Mutex::new((0, Default::default())),
             path: path.clone(),
         });
         check_format(&inner)?;
@@ -211,7 +219,7 @@ impl EmbeddedStore {
         let t = &self.inner.tables;
         let mut out = Vec::new();
         let slots = snapshot.slots.clone();
-        let tables: [(&'static str, Vec<Table>); 6] = [
+        let tables: [(&'static str, Vec<Table>); 8] = [
             ("meta", vec![t.meta]),
             ("projects", vec![t.projects]),
             // Per-article data: every segment table.
@@ -219,6 +227,8 @@ impl EmbeddedStore {
             ("project_series", vec![t.project_series]),
             ("top", vec![t.top]),
             ("article_projects", vec![t.article_projects]),
+            ("series_tables", vec![t.series]),
+            ("series_periods", vec![t.series_periods]),
         ];
         for (name, parts) in tables {
             let (mut entries, mut bytes) = (0u64, 0u64);
@@ -411,6 +421,8 @@ fn create_tables(env: &Env<WithoutTls>) -> StoreResult<Tables> {
         project_series: create("project_series")?,
         top: create("top")?,
         article_projects: create("article_projects")?,
+        series: create("series_tables")?,
+        series_periods: create("series_periods")?,
     };
     wtxn.commit().map_err(engine)?;
     Ok(tables)

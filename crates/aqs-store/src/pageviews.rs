@@ -29,20 +29,11 @@ pub(crate) fn agent_code(a: Agent) -> u8 {
 }
 
 pub(crate) fn period_code(p: Period) -> (u8, u32) {
-    match p {
-        Period::Hour(h) => (0, (h.epoch_hours() + PERIOD_OFFSET) as u32),
-        Period::Day(d) => (1, (i64::from(d.epoch_days()) + PERIOD_OFFSET) as u32),
-        Period::Month(m) => (2, m.index() as u32),
-    }
+    p.code()
 }
 
 pub(crate) fn decode_period(kind: u8, value: u32) -> StoreResult<Period> {
-    Ok(match kind {
-        0 => Period::Hour(Hour::from_epoch_hours(i64::from(value) - PERIOD_OFFSET)),
-        1 => Period::Day(Day::from_epoch_days((i64::from(value) - PERIOD_OFFSET) as i32)),
-        2 => Period::Month(YearMonth::from_index(value as i32)),
-        _ => return Err(codec::corrupt("period kind")),
-    })
+    Period::from_code(kind, value).ok_or_else(|| codec::corrupt("period kind"))
 }
 
 pub(crate) fn project_series_key(

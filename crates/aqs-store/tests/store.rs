@@ -38,6 +38,7 @@ fn temp_store() -> TempStore {
 mod conformance {
     use super::*;
     aqs_core::pageviews_conformance!(temp_store().store.clone());
+    aqs_core::series_conformance!(Box::new(temp_store().store.clone()));
 }
 
 #[test]

@@ -10,8 +10,9 @@ use crate::serve::{serve, serve_router};
 use anyhow::{Context, Result, anyhow, bail};
 use aqs_clickhouse::ClickHouseStore;
 use aqs_core::dates::Day;
-use aqs_core::pageviews::{PageviewsRead, PageviewsStore, PageviewsWrite};
+use aqs_core::pageviews::{PageviewsRead, PageviewsStore};
 use aqs_core::spill::SpillDir;
+use aqs_core::table::TableWrite;
 use aqs_ingest::generate::full_day::{FullDayOptions, generate_full_days};
 use aqs_ingest::generate::{Compression, GenerateOptions, generate};
 use aqs_ingest::import::{ImportTable, import_files};
@@ -109,6 +110,20 @@ impl Backend {
             Backend::Embedded(s) => s,
             Backend::ClickHouse(s) => s,
         }
+    }
+
+    fn tables(&self) -> &dyn TableWrite {
+        match self {
+            Backend::Embedded(s) => s,
+            Backend::ClickHouse(s) => s,
+        }
+    }
+
+    /// Writes the synthetic 1970-01-01 rows that every route's example reads.
+    fn write_probe_rows(&self) -> Result<()> {
+        self.store().write(&aqs_core::pageviews::probe_batch())?;
+        self.tables().publish_series(&aqs_core::unique_devices::probe_batch())?;
+        Ok(())
     }
 }
 
@@ -425,7 +440,7 @@ fn run_demo(args: &DemoArgs) -> Result<()> {
             files: vec![PathBuf::from(&dumps)],
         };
         let report = load_into(&store, &load, &bars)?;
-        store.write(&aqs_core::pageviews::probe_batch())?;
+        Backend::Embedded(store.clone()).write_probe_rows()?;
         println!("{report}");
     } else {
         println!("{} already holds data: serving it", args.data.display());
@@ -463,7 +478,7 @@ fn run_demo(args: &DemoArgs) -> Result<()> {
 
 fn run_add_probe_rows(args: &AddProbeRowsArgs) -> Result<()> {
     let backend = open_backend(&args.store, false)?;
-    backend.store().write(&aqs_core::pageviews::probe_batch())?;
+    backend.write_probe_rows()?;
     println!("wrote the 1970-01-01 probe rows that the route examples and `aqs check` read");
     Ok(())
 }

@@ -5,7 +5,7 @@
 use crate::cli::ServingArgs;
 use crate::commands::Backend;
 use anyhow::{Context, Result, anyhow, bail};
-use aqs_core::pageviews::PageviewsRead;
+use aqs_core::table::ReadStore;
 use aqs_http::axum_router;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -66,7 +66,7 @@ pub(crate) fn serve(
         aqs_http::Lists::open(disallowed_file, serving.allowlist.clone())
             .context("cannot read the server's lists")?,
     );
-    let (store, store_calls, name): (Arc<dyn PageviewsRead>, _, _) = match backend {
+    let (store, store_calls, name): (Arc<dyn ReadStore>, _, _) = match backend {
         // LMDB reads are lookups in memory-mapped pages: run them on the async workers.
         Backend::Embedded(store) => (Arc::new(store), aqs_http::StoreCalls::Inline, "embedded"),
         // ClickHouse reads wait on the network: run them on the blocking pool.

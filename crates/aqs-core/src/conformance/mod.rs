@@ -11,6 +11,7 @@ use crate::params::{Access, Agent};
 use crate::project::Project;
 
 mod publish;
+pub mod series;
 pub use publish::{
     a_dropped_or_refused_publication_publishes_nothing, a_streamed_day_keeps_the_other_agents,
     a_streamed_day_replaces_the_day_whole, month_top_candidates_rank_the_months_user_views,

@@ -6,6 +6,7 @@ pub(crate) mod top;
 
 use crate::routes::{ACCESS, AGENT, END, PROJECT, Param, RouteSpec, START};
 use aqs_core::params::{ArticleGranularity, ProjectGranularity};
+use aqs_core::table::Dataset;
 use axum::handler::Handler;
 
 /// The family's routes, in the order of the original's documentation.
@@ -14,6 +15,7 @@ pub(crate) const ROUTES: &[RouteSpec] = &[
         name: "pageviews/per-article",
         path: "/pageviews/per-article/{project}/{access}/{agent}/{article}/{granularity}/{start}/{end}",
         summary: "Page views of one article, daily or monthly",
+        dataset: Dataset::Pageviews,
         params: &[
             PROJECT,
             ACCESS,
@@ -39,6 +41,7 @@ pub(crate) const ROUTES: &[RouteSpec] = &[
         name: "pageviews/aggregate",
         path: "/pageviews/aggregate/{project}/{access}/{agent}/{granularity}/{start}/{end}",
         summary: "Page views of a whole project (or of all projects), hourly, daily or monthly",
+        dataset: Dataset::Pageviews,
         params: &[
             PROJECT,
             ACCESS,
@@ -59,6 +62,7 @@ pub(crate) const ROUTES: &[RouteSpec] = &[
         name: "pageviews/top",
         path: "/pageviews/top/{project}/{access}/{year}/{month}/{day}",
         summary: "The 1000 most viewed articles of a project for a day, or a month (`all-days`)",
+        dataset: Dataset::Pageviews,
         params: &[
             PROJECT,
             ACCESS,

@@ -5,15 +5,17 @@ mod cache;
 mod cases;
 mod ops;
 mod pageviews;
+mod unique_devices;
 
 use aqs_core::dates::{Day, Hour, TopPeriod, YearMonth};
 use aqs_core::memory::MemoryStore;
 use aqs_core::pageviews::{
-    ArticleDay, ArticleViews, PageviewsBatch, PageviewsRead, PageviewsWrite, Period, ProjectRow,
-    TopArticles, TopEntry, TopRow,
+    ArticleDay, ArticleViews, PageviewsBatch, PageviewsWrite, Period, ProjectRow, TopArticles,
+    TopEntry, TopRow,
 };
 use aqs_core::params::{Access, Agent};
 use aqs_core::project::Project;
+use aqs_core::table::{ReadStore, SeriesBatch, SeriesChanges, SeriesRow, TableWrite};
 use aqs_http::{AppState, StoreCalls, router};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -37,12 +39,44 @@ fn views(pairs: &[(Access, Agent, u32)]) -> ArticleViews {
 pub fn seeded_store() -> MemoryStore {
     let store = MemoryStore::new();
     store.write(&seeded_batch()).unwrap();
+    for batch in seeded_series() {
+        store.publish_series(&batch).unwrap();
+    }
     store
+}
+
+/// The series rows every route test sees (the families other than pageviews): unique devices
+/// of en.wikipedia in January 2016 (daily, all sites and mobile) and January to March 2016
+/// (monthly), and the 1970-01-01 probe row.
+pub fn seeded_series() -> Vec<SeriesBatch> {
+    use aqs_core::unique_devices::{DEVICES, Devices};
+    let row = |project: &str, site: &str, period: Period, n: u64| SeriesRow {
+        key: vec![project.to_string(), site.to_string()],
+        period,
+        sub: String::new(),
+        values: Devices { devices: n, offset: n / 10, underestimate: n - n / 10 }.numbers(),
+    };
+    let mut rows = Vec::new();
+    for i in 0..31 {
+        let d = Period::Day(day("20160101").add_days(i));
+        rows.push(row("en.wikipedia", "all-sites", d, 1_000_000 + i as u64));
+        rows.push(row("en.wikipedia", "mobile-site", d, 600_000 + i as u64));
+    }
+    for m in 1..=3 {
+        let p = Period::Month(YearMonth::new(2016, m).unwrap());
+        rows.push(row("en.wikipedia", "all-sites", p, 20_000_000 * u64::from(m)));
+    }
+    rows.push(row("all-wikipedia-projects", "all-sites", Period::Day(day("20160101")), 5_000_000));
+    rows.push(row("en.wikipedia", "all-sites", Period::Day(day("19700101")), 0));
+    vec![SeriesBatch {
+        dataset: DEVICES.dataset,
+        changes: vec![SeriesChanges { table: &DEVICES, replace: vec![], rows }],
+    }]
 }
 
 /// The store route tests run against: the reference store, or, with the `clickhouse-tests`
 /// feature, the same data in ClickHouse (`AQS_TEST_CLICKHOUSE_URL`), loaded once per run.
-pub fn backend() -> Arc<dyn PageviewsRead> {
+pub fn backend() -> Arc<dyn ReadStore> {
     #[cfg(feature = "clickhouse-tests")]
     {
         use std::sync::OnceLock;
@@ -56,6 +90,9 @@ pub fn backend() -> Arc<dyn PageviewsRead> {
             aqs_clickhouse::init(&client, db, None, &[]).unwrap();
             let store = aqs_clickhouse::ClickHouseStore::open(&url, db).unwrap();
             store.write(&seeded_batch()).unwrap();
+            for batch in seeded_series() {
+                store.publish_series(&batch).unwrap();
+            }
             Arc::new(store)
         });
         store.clone()

@@ -7,6 +7,7 @@ use aqs_core::lists::{Allowlist, Disallowed};
 use aqs_core::pageviews::{ArticleViews, PageviewsRead, Period, TopArticles};
 use aqs_core::params::{Access, Agent};
 use aqs_core::project::Project;
+use aqs_core::table::{Dataset, ReadStore, SeriesEntry, TableDef, TableRead};
 use aqs_http::cache::ResponseCache;
 use aqs_http::{AppState, Lists, ServeOptions, StoreCalls, ThrottleConfig, ThrottleMode, router};
 use axum::http::StatusCode;
@@ -109,8 +110,24 @@ async fn an_untrusted_peer_cannot_pick_its_address() {
 
 /// A store whose reads take a while, as a busy backend's do.
 struct Slow {
-    inner: Arc<dyn PageviewsRead>,
+    inner: Arc<dyn ReadStore>,
     delay: Duration,
+}
+
+impl TableRead for Slow {
+    fn dataset_generation(&self, dataset: Dataset) -> Result<u64, StoreError> {
+        self.inner.dataset_generation(dataset)
+    }
+    fn series(
+        &self,
+        table: &'static TableDef,
+        key: &[&str],
+        first: Period,
+        last: Period,
+    ) -> Result<Vec<SeriesEntry>, StoreError> {
+        std::thread::sleep(self.delay);
+        self.inner.series(table, key, first, last)
+    }
 }
 
 impl PageviewsRead for Slow {

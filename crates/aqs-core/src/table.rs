@@ -1,0 +1,235 @@
+//! The table layer: the storage shapes every family's data takes, declared once per table and
+//! implemented once per backend (`shared/design/families.md` §4).
+//!
+//! A family declares its tables as [`TableDef`] constants (`unique_devices::DEVICES`) and
+//! turns its requests into reads of them; the backends store any table of a shape the same
+//! way, so a new family of an existing shape adds no storage code.
+//!
+//! - **Series** (this module): rows keyed by text parts, then a [`Period`] (hour, day or
+//!   month), then an optional text `sub` (a clustering column after the time, as Cassandra's
+//!   `metric` of knowledge gap or the country of editors by country), holding a few numbers.
+//!   A read takes one key and a range of periods of one granularity, and returns the rows in
+//!   (period, sub) order.
+//!
+//! Writes are [`SeriesBatch`]es of one [`Dataset`], published atomically: readers see all of
+//! a batch or none of it. Each dataset has its own generation, which a publication of that
+//! dataset moves and no other does, so that response caches of other families stay warm.
+
+use crate::dates::Period;
+use crate::error::StoreResult;
+
+/// A dataset: what one loader or importer publishes, with its own generation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Dataset {
+    Pageviews,
+    UniqueDevices,
+    LegacyPagecounts,
+    EditorsByCountry,
+    KnowledgeGap,
+}
+
+impl Dataset {
+    /// Every dataset, in a fixed order (stores index their generations by it).
+    pub const ALL: [Dataset; 5] = [
+        Dataset::Pageviews,
+        Dataset::UniqueDevices,
+        Dataset::LegacyPagecounts,
+        Dataset::EditorsByCountry,
+        Dataset::KnowledgeGap,
+    ];
+
+    /// The dataset's name in stores, reports and metrics.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dataset::Pageviews => "pageviews",
+            Dataset::UniqueDevices => "unique_devices",
+            Dataset::LegacyPagecounts => "legacy_pagecounts",
+            Dataset::EditorsByCountry => "editors_by_country",
+            Dataset::KnowledgeGap => "knowledge_gap",
+        }
+    }
+
+    /// The position of the dataset in [`Dataset::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// How a value column's numbers are kept: [`Numbers`] holds each as 64 bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    /// An unsigned counter.
+    U64,
+    /// A floating-point number (its IEEE 754 bits).
+    F64,
+}
+
+/// One value column of a table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ValueColumn {
+    pub name: &'static str,
+    pub kind: ValueKind,
+}
+
+impl ValueColumn {
+    pub const fn u64(name: &'static str) -> ValueColumn {
+        ValueColumn { name, kind: ValueKind::U64 }
+    }
+
+    pub const fn f64(name: &'static str) -> ValueColumn {
+        ValueColumn { name, kind: ValueKind::F64 }
+    }
+}
+
+/// The most value columns a table may have.
+pub const MAX_VALUES: usize = 4;
+
+/// A declared series table.
+#[derive(Debug, PartialEq, Eq)]
+pub struct TableDef {
+    /// The table's name in stores (an LMDB key prefix, a ClickHouse `table` value): never
+    /// reused for another table.
+    pub name: &'static str,
+    pub dataset: Dataset,
+    /// The key columns, in key order.
+    pub key: &'static [&'static str],
+    /// The clustering column after the period, if the table has one.
+    pub sub: Option<&'static str>,
+    /// The value columns (at most [`MAX_VALUES`]).
+    pub values: &'static [ValueColumn],
+}
+
+/// The values of a row, in the table's value column order; unused trailing slots are 0.
+/// `F64` columns hold their number's bits ([`Numbers::f64`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Numbers(pub [u64; MAX_VALUES]);
+
+impl Numbers {
+    /// Counters, in column order.
+    pub fn counters(values: &[u64]) -> Numbers {
+        let mut n = Numbers::default();
+        n.0[..values.len()].copy_from_slice(values);
+        n
+    }
+
+    /// One floating-point value.
+    pub fn float(value: f64) -> Numbers {
+        Numbers::counters(&[value.to_bits()])
+    }
+
+    /// Column `i` as a float.
+    pub fn f64(&self, i: usize) -> f64 {
+        f64::from_bits(self.0[i])
+    }
+}
+
+/// One stored row of a series table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeriesRow {
+    /// The key parts, one per key column.
+    pub key: Vec<String>,
+    pub period: Period,
+    /// The clustering value (empty when the table has no `sub` column).
+    pub sub: String,
+    pub values: Numbers,
+}
+
+/// A row as a read returns it: what follows the key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeriesEntry {
+    pub period: Period,
+    pub sub: String,
+    pub values: Numbers,
+}
+
+/// What a batch does to one table: drop every row whose period lies in one of the `replace`
+/// ranges (inclusive, of one granularity each), then write `rows` (a row replaces a stored
+/// row with the same key, period and sub; of equal rows in one batch the last wins).
+#[derive(Debug, Clone)]
+pub struct SeriesChanges {
+    pub table: &'static TableDef,
+    pub replace: Vec<(Period, Period)>,
+    pub rows: Vec<SeriesRow>,
+}
+
+/// What a loader or importer of one dataset publishes in one atomic step.
+#[derive(Debug, Clone)]
+pub struct SeriesBatch {
+    pub dataset: Dataset,
+    pub changes: Vec<SeriesChanges>,
+}
+
+impl SeriesBatch {
+    /// Checks that every table belongs to the batch's dataset and every row fits its table,
+    /// so that a store never writes half a batch it would refuse: the message names the table.
+    pub fn check(&self) -> Result<(), String> {
+        for change in &self.changes {
+            let t = change.table;
+            if t.dataset != self.dataset {
+                return Err(format!("table {} is not of dataset {}", t.name, self.dataset.name()));
+            }
+            for (first, last) in &change.replace {
+                if first.granularity() != last.granularity() {
+                    return Err(format!("table {}: a replaced range mixes granularities", t.name));
+                }
+            }
+            for row in &change.rows {
+                if row.key.len() != t.key.len() {
+                    return Err(format!(
+                        "table {}: a row has {} key parts, the table {}",
+                        t.name,
+                        row.key.len(),
+                        t.key.len()
+                    ));
+                }
+                if t.sub.is_none() && !row.sub.is_empty() {
+                    return Err(format!("table {} has no sub column", t.name));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The rows of every table.
+    pub fn row_count(&self) -> u64 {
+        self.changes.iter().map(|c| c.rows.len() as u64).sum()
+    }
+}
+
+/// Reads of series tables, and the generations of datasets.
+pub trait TableRead: Send + Sync {
+    /// A number that changes whenever the dataset's stored data changes; cheap to read (the
+    /// response cache asks it on every request).
+    fn dataset_generation(&self, dataset: Dataset) -> StoreResult<u64>;
+
+    /// The rows of `key` in `table` with periods from `first` to `last` (inclusive, one
+    /// granularity), in (period, sub) order.
+    fn series(
+        &self,
+        table: &'static TableDef,
+        key: &[&str],
+        first: Period,
+        last: Period,
+    ) -> StoreResult<Vec<SeriesEntry>>;
+}
+
+/// Writes of series tables.
+pub trait TableWrite: Send + Sync {
+    /// Publishes a batch atomically and moves its dataset's generation; returns the rows
+    /// written.
+    fn publish_series(&self, batch: &SeriesBatch) -> StoreResult<u64>;
+
+    /// Every row of `table` with a period from `first` to `last` (inclusive, one
+    /// granularity), in key order: for roll-ups and tests.
+    fn scan_series(
+        &self,
+        table: &'static TableDef,
+        first: Period,
+        last: Period,
+    ) -> StoreResult<Vec<SeriesRow>>;
+}
+
+/// What the API reads: pageviews through its own trait, every other family through the table
+/// layer. Every backend is one.
+pub trait ReadStore: crate::pageviews::PageviewsRead + TableRead {}
+impl<T: crate::pageviews::PageviewsRead + TableRead> ReadStore for T {}

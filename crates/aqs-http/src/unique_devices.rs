@@ -1,0 +1,89 @@
+//! `GET /metrics/unique-devices/{project}/{access-site}/{granularity}/{start}/{end}`
+//! (api-contract §2.6): the family's one route.
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::PathParams;
+use crate::headers;
+use crate::items::SeriesWriter;
+use crate::routes::{END, Param, RouteSpec, START};
+use crate::store_call::read;
+use aqs_core::RequestError;
+use aqs_core::params::{AccessSite, ArticleGranularity};
+use aqs_core::table::Dataset;
+use aqs_core::unique_devices::{DEVICES, UniqueDevicesParams, UniqueDevicesRequest, timestamp};
+use axum::extract::State;
+use axum::handler::Handler;
+use axum::response::Response;
+
+/// The family's routes.
+pub(crate) const ROUTES: &[RouteSpec] = &[RouteSpec {
+    name: "unique-devices",
+    path: "/unique-devices/{project}/{access-site}/{granularity}/{start}/{end}",
+    summary: "Estimated unique devices of a project (or of a project family), daily or monthly",
+    dataset: Dataset::UniqueDevices,
+    params: &[
+        Param {
+            name: "project",
+            description: "The project: a domain such as `en.wikipedia.org` or `en.wikipedia`, or a family such as `all-wikipedia-projects`",
+            allowed: None,
+        },
+        Param {
+            name: "access-site",
+            description: "Which site was visited",
+            allowed: Some(AccessSite::ALLOWED),
+        },
+        Param {
+            name: "granularity",
+            description: "The time unit of the series",
+            allowed: Some(ArticleGranularity::ALLOWED),
+        },
+        START,
+        END,
+    ],
+    example: "/unique-devices/en.wikipedia/all-sites/daily/19700101/19700101",
+    example_expects: &[
+        ("timestamp", "\"19700101\""),
+        ("devices", "0"),
+        ("offset", "0"),
+        ("underestimate", "0"),
+    ],
+    handler: |req, state| handle.call(req, state),
+}];
+
+pub async fn handle(
+    State(state): State<AppState>,
+    PathParams(s): PathParams<5>,
+) -> Result<Response, ApiError> {
+    let request = UniqueDevicesRequest::parse(UniqueDevicesParams {
+        project: &s[0],
+        access_site: &s[1],
+        granularity: &s[2],
+        start: &s[3],
+        end: &s[4],
+    })?;
+    let Some((first, last)) = request.periods else { return Err(RequestError::NoData.into()) };
+    let tables = state.tables.clone();
+    let key = [request.project.as_str().to_string(), request.access_site.as_str().to_string()];
+    let rows = read(&state, move || {
+        tables.series(&DEVICES, &[key[0].as_str(), key[1].as_str()], first, last)
+    })
+    .await?;
+    if rows.is_empty() {
+        return Err(RequestError::NoData.into());
+    }
+    let mut items = SeriesWriter::with_values(
+        &[
+            ("project", request.project.as_str()),
+            ("access-site", request.access_site.as_str()),
+            ("granularity", request.granularity.as_str()),
+        ],
+        &[],
+        &["devices", "offset", "underestimate"],
+        rows.len(),
+    );
+    for row in rows {
+        items.push_values(&timestamp(row.period), &row.values.0[..3]);
+    }
+    Ok(headers::json_body(items.finish()))
+}
