@@ -233,3 +233,8 @@ pub trait TableWrite: Send + Sync {
 /// layer. Every backend is one.
 pub trait ReadStore: crate::pageviews::PageviewsRead + TableRead {}
 impl<T: crate::pageviews::PageviewsRead + TableRead> ReadStore for T {}
+
+/// What loaders and importers write: pageviews through its own trait, every other family
+/// through the table layer. Every backend is one.
+pub trait WriteStore: crate::pageviews::PageviewsStore + TableWrite {}
+impl<T: crate::pageviews::PageviewsStore + TableWrite> WriteStore for T {}

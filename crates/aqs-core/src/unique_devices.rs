@@ -28,6 +28,25 @@ pub static DEVICES: TableDef = TableDef {
     ],
 };
 
+/// The family roll-ups (`all-wikipedia-projects`, all sites): a table of their own, so that
+/// the per-domain and per-family dumps of a day replace their own rows only.
+pub static FAMILIES: TableDef = TableDef {
+    name: "unique_devices_families",
+    dataset: Dataset::UniqueDevices,
+    key: DEVICES.key,
+    sub: None,
+    values: DEVICES.values,
+};
+
+/// The table a project's rows are in: [`FAMILIES`] for `all-<family>-projects`, else
+/// [`DEVICES`].
+pub fn table_of(project: &str) -> &'static TableDef {
+    match project.strip_prefix("all-").and_then(|p| p.strip_suffix("-projects")) {
+        Some(family) if !family.is_empty() => &FAMILIES,
+        _ => &DEVICES,
+    }
+}
+
 /// One stored estimate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Devices {
@@ -171,6 +190,14 @@ mod tests {
         assert!(matches!(e, RequestError::NotAllowed { param: "granularity", .. }), "{e:?}");
         assert!(parse("all-sites", "daily", "20160132", "20160101").is_err());
         assert!(parse("all-sites", "daily", "20160102", "20160101").is_err());
+    }
+
+    #[test]
+    fn family_roll_ups_have_a_table_of_their_own() {
+        assert_eq!(table_of("all-wikipedia-projects").name, "unique_devices_families");
+        assert_eq!(table_of("en.wikipedia").name, "unique_devices");
+        assert_eq!(table_of("all--projects").name, "unique_devices");
+        assert_eq!(table_of("all-projects").name, "unique_devices");
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::store_call::read;
 use aqs_core::RequestError;
 use aqs_core::params::{AccessSite, ArticleGranularity};
 use aqs_core::table::Dataset;
-use aqs_core::unique_devices::{DEVICES, UniqueDevicesParams, UniqueDevicesRequest, timestamp};
+use aqs_core::unique_devices::{UniqueDevicesParams, UniqueDevicesRequest, table_of, timestamp};
 use axum::extract::State;
 use axum::handler::Handler;
 use axum::response::Response;
@@ -66,7 +66,7 @@ pub async fn handle(
     let tables = state.tables.clone();
     let key = [request.project.as_str().to_string(), request.access_site.as_str().to_string()];
     let rows = read(&state, move || {
-        tables.series(&DEVICES, &[key[0].as_str(), key[1].as_str()], first, last)
+        tables.series(table_of(&key[0]), &[key[0].as_str(), key[1].as_str()], first, last)
     })
     .await?;
     if rows.is_empty() {

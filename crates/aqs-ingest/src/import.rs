@@ -8,11 +8,13 @@
 use anyhow::{Context, Result, anyhow, bail};
 use aqs_core::dates::{Day, TopPeriod, YearMonth};
 use aqs_core::pageviews::{
-    ARTICLE_COLUMNS, ArticleDay, ArticleViews, PageviewsBatch, PageviewsStore, Period, ProjectRow,
-    TopArticles, TopEntry, TopRow, WriteSummary,
+    ARTICLE_COLUMNS, ArticleDay, ArticleViews, PageviewsBatch, Period, ProjectRow, TopArticles,
+    TopEntry, TopRow, WriteSummary,
 };
-use aqs_core::params::{Access, Agent, ProjectGranularity};
+use aqs_core::params::{Access, AccessSite, Agent, ProjectGranularity};
 use aqs_core::project::Project;
+use aqs_core::table::{Dataset, SeriesBatch, SeriesChanges, SeriesRow, TableDef, WriteStore};
+use aqs_core::unique_devices::Devices;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::io::BufRead;
@@ -24,17 +26,23 @@ pub enum ImportTable {
     PerArticleFlat,
     PerProjectV2,
     TopPageviews,
+    UniqueDevices,
 }
 
 impl ImportTable {
-    pub const NAMES: [&'static str; 3] =
-        ["pageviews.per.article.flat", "pageviews.per.project.v2", "top.pageviews"];
+    pub const NAMES: [&'static str; 4] = [
+        "pageviews.per.article.flat",
+        "pageviews.per.project.v2",
+        "top.pageviews",
+        "unique.devices",
+    ];
 
     pub fn parse(name: &str) -> Option<ImportTable> {
         match name {
             "pageviews.per.article.flat" => Some(ImportTable::PerArticleFlat),
             "pageviews.per.project.v2" => Some(ImportTable::PerProjectV2),
             "top.pageviews" => Some(ImportTable::TopPageviews),
+            "unique.devices" => Some(ImportTable::UniqueDevices),
             _ => None,
         }
     }
@@ -48,6 +56,15 @@ impl ImportTable {
             ImportTable::TopPageviews => {
                 &["project", "access", "year", "month", "day", "articles", "articlesJSON"]
             }
+            ImportTable::UniqueDevices => &[
+                "project",
+                "access-site",
+                "granularity",
+                "timestamp",
+                "devices",
+                "offset",
+                "underestimate",
+            ],
         }
     }
 }
@@ -57,6 +74,8 @@ impl ImportTable {
 pub struct ImportReport {
     pub rows_read: u64,
     pub stored: WriteSummary,
+    /// Rows stored in the other families' series tables.
+    pub series_rows: u64,
 }
 
 fn text<'a>(row: &'a Map<String, Value>, key: &str) -> Result<&'a str> {
@@ -115,6 +134,40 @@ struct Rows {
     articles: BTreeMap<(Day, String), BTreeMap<String, ArticleViews>>,
     projects: Vec<ProjectRow>,
     tops: Vec<TopRow>,
+    /// Rows of the other families' series tables, by table.
+    series: BTreeMap<&'static str, (&'static TableDef, Vec<SeriesRow>)>,
+}
+
+/// A unique devices row: 8-character timestamps, `YYYYMMDD` or `YYYYMM01` (api-contract §2.6).
+fn unique_devices_row(
+    project: &str,
+    row: &Map<String, Value>,
+) -> Result<(&'static TableDef, SeriesRow)> {
+    let site = AccessSite::parse(text(row, "access-site")?)
+        .map_err(|_| anyhow!("unknown access-site {:?}", row["access-site"]))?;
+    let granularity = text(row, "granularity")?;
+    let ts = text(row, "timestamp")?;
+    let day = (ts.len() == 8).then(|| Day::parse_compact(ts)).flatten();
+    let period = match (granularity, day) {
+        ("daily", Some(d)) => Period::Day(d),
+        ("monthly", Some(d)) if d.day() == 1 => Period::Month(d.year_month()),
+        ("daily" | "monthly", _) => bail!(
+            "timestamp must be a {granularity} YYYYMMDD timestamp (YYYYMM01 for a month), found {ts:?}"
+        ),
+        _ => bail!("granularity must be `daily` or `monthly`, found {granularity:?}"),
+    };
+    let devices = Devices {
+        devices: counter(row, "devices")?.unwrap_or(0),
+        offset: counter(row, "offset")?.unwrap_or(0),
+        underestimate: counter(row, "underestimate")?.unwrap_or(0),
+    };
+    let series = SeriesRow {
+        key: vec![project.to_string(), site.as_str().to_string()],
+        period,
+        sub: String::new(),
+        values: devices.numbers(),
+    };
+    Ok((aqs_core::unique_devices::table_of(project), series))
 }
 
 fn parse_row(table: ImportTable, row: &Map<String, Value>, rows: &mut Rows) -> Result<()> {
@@ -195,6 +248,10 @@ fn parse_row(table: ImportTable, row: &Map<String, Value>, rows: &mut Rows) -> R
             };
             rows.tops.push(TopRow { project, access, period, articles });
         }
+        ImportTable::UniqueDevices => {
+            let (table, series) = unique_devices_row(project.as_str(), row)?;
+            rows.series.entry(table.name).or_insert_with(|| (table, Vec::new())).1.push(series);
+        }
     }
     Ok(())
 }
@@ -214,7 +271,7 @@ pub fn check_line(table: ImportTable, line: &str) -> Result<()> {
 
 /// Reads every file, then stores all rows in one atomic batch.
 pub fn import_files(
-    store: &dyn PageviewsStore,
+    store: &dyn WriteStore,
     table: ImportTable,
     paths: &[PathBuf],
 ) -> Result<ImportReport> {
@@ -232,6 +289,17 @@ pub fn import_files(
             read_line(table, &line, &mut rows).with_context(at)?;
             report.rows_read += 1;
         }
+    }
+    if table == ImportTable::UniqueDevices {
+        let changes: Vec<SeriesChanges> = rows
+            .series
+            .into_values()
+            .map(|(table, rows)| SeriesChanges { table, replace: Vec::new(), rows })
+            .collect();
+        let batch = SeriesBatch { dataset: Dataset::UniqueDevices, changes };
+        report.series_rows =
+            store.publish_series(&batch).context("cannot store the imported rows")?;
+        return Ok(report);
     }
     let batch = PageviewsBatch {
         article_days: rows

@@ -20,3 +20,4 @@ pub mod pipeline;
 pub mod projectviews;
 pub mod report;
 pub mod top;
+pub mod unique_devices;

@@ -14,6 +14,8 @@ pub struct LoadReport {
     pub article_rows: u64,
     pub project_rows: u64,
     pub top_rows: u64,
+    /// Rows of the other families' series tables (unique devices, ...).
+    pub series_rows: u64,
     /// Skipped lines by reason.
     pub skipped: BTreeMap<String, u64>,
     /// `file:line: reason` of the first skipped lines.
@@ -71,6 +73,7 @@ impl LoadReport {
         self.article_rows += other.article_rows;
         self.project_rows += other.project_rows;
         self.top_rows += other.top_rows;
+        self.series_rows += other.series_rows;
         self.disallowed_rows += other.disallowed_rows;
         self.spilled_bytes += other.spilled_bytes;
         self.days.extend(other.days);
@@ -92,6 +95,9 @@ impl fmt::Display for LoadReport {
             "rows written:      {} per-article, {} per-project, {} top lists",
             self.article_rows, self.project_rows, self.top_rows
         )?;
+        if self.series_rows > 0 {
+            writeln!(f, "series rows:       {} (unique devices)", self.series_rows)?;
+        }
         if let (Some(first), Some(last)) = (self.days.first(), self.days.last()) {
             writeln!(f, "days published:    {} ({first} .. {last})", self.days.len())?;
         }

@@ -19,7 +19,7 @@ pub struct Cli {
 pub enum Command {
     /// Write synthetic dump files in the public formats and names, for demos and tests
     Generate(GenerateArgs),
-    /// Load pageview_complete daily files and projectviews hourly files into the store
+    /// Load dump files into the store: pageview_complete daily files, projectviews hourly files, unique devices files
     Load(LoadArgs),
     /// Import rows exported from an existing AQS deployment (JSON Lines, Cassandra column names)
     Import(ImportArgs),
@@ -159,7 +159,7 @@ pub struct LoadArgs {
     #[command(flatten)]
     pub store: BackendArgs,
     /// Read every file as this format instead of telling it from the file name
-    #[arg(long, value_parser = ["pageview-complete", "projectviews"])]
+    #[arg(long, value_parser = ["pageview-complete", "projectviews", "unique-devices"])]
     pub format: Option<String>,
     /// Pageview allowlist in the refinery TSV format (default: the list shipped with aqs)
     #[arg(long, env = "AQS_ALLOWLIST", value_name = "FILE")]
@@ -194,7 +194,7 @@ pub struct ImportArgs {
     #[command(flatten)]
     pub store: BackendArgs,
     /// The AQS table the rows come from
-    #[arg(long, value_parser = ["pageviews.per.article.flat", "pageviews.per.project.v2", "top.pageviews"])]
+    #[arg(long, value_parser = aqs_ingest::import::ImportTable::NAMES)]
     pub table: String,
     /// JSON Lines files (plain, gz or bz2)
     #[arg(required = true, value_name = "FILE")]

@@ -12,7 +12,7 @@ use aqs_clickhouse::ClickHouseStore;
 use aqs_core::dates::Day;
 use aqs_core::pageviews::{PageviewsRead, PageviewsStore};
 use aqs_core::spill::SpillDir;
-use aqs_core::table::TableWrite;
+use aqs_core::table::{TableWrite, WriteStore};
 use aqs_ingest::generate::full_day::{FullDayOptions, generate_full_days};
 use aqs_ingest::generate::{Compression, GenerateOptions, generate};
 use aqs_ingest::import::{ImportTable, import_files};
@@ -106,6 +106,13 @@ pub(crate) enum Backend {
 
 impl Backend {
     fn store(&self) -> &dyn PageviewsStore {
+        match self {
+            Backend::Embedded(s) => s,
+            Backend::ClickHouse(s) => s,
+        }
+    }
+
+    fn writer(&self) -> &dyn WriteStore {
         match self {
             Backend::Embedded(s) => s,
             Backend::ClickHouse(s) => s,
@@ -236,7 +243,7 @@ fn generate_with_bars(
 }
 
 fn load_into(
-    store: &dyn PageviewsStore,
+    store: &dyn WriteStore,
     args: &LoadArgs,
     bars: &Bars,
 ) -> Result<aqs_ingest::report::LoadReport> {
@@ -291,7 +298,7 @@ fn run_load(args: &LoadArgs) -> Result<()> {
     let outcome = (|| {
         let backend = open_backend(&args.store, false)?;
         let bars = Bars::new();
-        let report = load_into(backend.store(), args, &bars)?;
+        let report = load_into(backend.writer(), args, &bars)?;
         println!("{report}");
         print_store_size(&backend)?;
         Ok(report.lines_read)
@@ -376,7 +383,11 @@ fn run_import(args: &ImportArgs) -> Result<()> {
     let table =
         ImportTable::parse(&args.table).ok_or_else(|| anyhow!("unknown table {:?}", args.table))?;
     let backend = open_backend(&args.store, false)?;
-    let report = import_files(backend.store(), table, &args.files)?;
+    let report = import_files(backend.writer(), table, &args.files)?;
+    if report.series_rows > 0 || table == ImportTable::UniqueDevices {
+        println!("imported {} rows into {}", report.rows_read, args.table);
+        return Ok(());
+    }
     println!(
         "imported {} rows into {}: {} per-article, {} per-project, {} top lists",
         report.rows_read,
@@ -464,6 +475,8 @@ fn run_demo(args: &DemoArgs) -> Result<()> {
         format!(
             "/api/rest_v1/metrics/pageviews/per-article/en.wikipedia/desktop/spider/AC%2FDC/daily/{s}/{e}"
         ),
+        format!("/metrics/unique-devices/en.wikipedia/all-sites/daily/{s}/{e}"),
+        format!("/metrics/unique-devices/all-wikipedia-projects/all-sites/daily/{s}/{s}"),
     ];
     if args.days >= 31 {
         examples.push(format!(
@@ -472,6 +485,7 @@ fn run_demo(args: &DemoArgs) -> Result<()> {
         examples
             .push("/metrics/pageviews/top/en.wikipedia/mobile-web/2024/01/all-days".to_string());
         examples.push("/metrics/pageviews/aggregate/en.wikipedia/all-access/user/monthly/2024010100/2024013100".to_string());
+        examples.push(format!("/metrics/unique-devices/de.wikipedia/mobile-site/monthly/{s}/{e}"));
     }
     serve(backend, Some(args.data.join(DISALLOWED_FILE)), args.listen, &args.serving, &examples)
 }

@@ -49,7 +49,7 @@ pub fn seeded_store() -> MemoryStore {
 /// of en.wikipedia in January 2016 (daily, all sites and mobile) and January to March 2016
 /// (monthly), and the 1970-01-01 probe row.
 pub fn seeded_series() -> Vec<SeriesBatch> {
-    use aqs_core::unique_devices::{DEVICES, Devices};
+    use aqs_core::unique_devices::{DEVICES, Devices, FAMILIES};
     let row = |project: &str, site: &str, period: Period, n: u64| SeriesRow {
         key: vec![project.to_string(), site.to_string()],
         period,
@@ -66,11 +66,15 @@ pub fn seeded_series() -> Vec<SeriesBatch> {
         let p = Period::Month(YearMonth::new(2016, m).unwrap());
         rows.push(row("en.wikipedia", "all-sites", p, 20_000_000 * u64::from(m)));
     }
-    rows.push(row("all-wikipedia-projects", "all-sites", Period::Day(day("20160101")), 5_000_000));
     rows.push(row("en.wikipedia", "all-sites", Period::Day(day("19700101")), 0));
+    let families =
+        vec![row("all-wikipedia-projects", "all-sites", Period::Day(day("20160101")), 5_000_000)];
     vec![SeriesBatch {
         dataset: DEVICES.dataset,
-        changes: vec![SeriesChanges { table: &DEVICES, replace: vec![], rows }],
+        changes: vec![
+            SeriesChanges { table: &DEVICES, replace: vec![], rows },
+            SeriesChanges { table: &FAMILIES, replace: vec![], rows: families },
+        ],
     }]
 }
 

@@ -13,6 +13,7 @@
 pub mod full_day;
 mod output;
 mod sample;
+mod unique_devices;
 
 pub use output::Compression;
 pub use sample::{PROJECTS, UNEXPECTED_PROJECT, generate};

@@ -200,6 +200,10 @@ pub fn generate(
         Ok(())
     })?;
     summary.files = days.into_iter().flatten().flat_map(|d| d.files).collect();
+    let (files, lines, bytes) = super::unique_devices::generate(options)?;
+    summary.files.extend(files);
+    summary.lines += lines;
+    summary.bytes += bytes;
     Ok(summary)
 }
 

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 pub(super) enum Input {
     Daily { path: PathBuf, file: pageview_complete::DailyFile },
     Hourly { path: PathBuf, hour: aqs_core::dates::Hour },
+    UniqueDevices { path: PathBuf, file: crate::unique_devices::DevicesFile },
 }
 
 /// The files named, with directories replaced by the files in them (sorted, recursively).
@@ -42,6 +43,12 @@ pub(super) fn classify(
     let mut inputs = Vec::new();
     for path in paths {
         let base = base_name(path);
+        if let Some(file) = crate::unique_devices::parse_file_name(base)
+            .filter(|_| matches!(format, None | Some(DumpFormat::UniqueDevices)))
+        {
+            inputs.push(Input::UniqueDevices { path: path.clone(), file });
+            continue;
+        }
         let daily = pageview_complete::parse_file_name(base);
         let hourly = projectviews::parse_file_name(base);
         match (format, daily, hourly) {
@@ -56,12 +63,16 @@ pub(super) fn classify(
                 "{}: a pageview_complete file must keep its public name, pageviews-YYYYMMDD-{{user|spider|automated}}[.bz2|.gz], which says its day and agent type",
                 path.display()
             ),
+            (Some(DumpFormat::UniqueDevices), ..) => bail!(
+                "{}: a unique devices file must keep its public name, unique_devices_per_{{domain|project_family}}_{{daily-YYYY-MM-DD|monthly-YYYY-MM}}[.gz], which says its kind and period",
+                path.display()
+            ),
             (Some(DumpFormat::Projectviews), ..) => bail!(
                 "{}: a projectviews file must keep its public name, projectviews-YYYYMMDD-HH0000[.gz|.bz2], which says its hour",
                 path.display()
             ),
             (None, ..) => bail!(
-                "{}: not a known dump file name (expected pageviews-YYYYMMDD-AGENT.bz2 or projectviews-YYYYMMDD-HH0000); pass --format to read it anyway",
+                "{}: not a known dump file name (expected pageviews-YYYYMMDD-AGENT.bz2, projectviews-YYYYMMDD-HH0000 or unique_devices_per_domain_daily-YYYY-MM-DD.gz); pass --format to read it anyway",
                 path.display()
             ),
         }

@@ -18,8 +18,8 @@ use crate::pageviews::rollup::roll_up_complete_months;
 use crate::report::LoadReport;
 use anyhow::{Result, bail};
 use aqs_core::dates::{Day, Hour, YearMonth};
-use aqs_core::pageviews::PageviewsStore;
 use aqs_core::params::Agent;
+use aqs_core::table::WriteStore;
 use files::{Input, classify, expand};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -30,6 +30,7 @@ use std::time::Instant;
 pub enum DumpFormat {
     PageviewComplete,
     Projectviews,
+    UniqueDevices,
 }
 
 impl DumpFormat {
@@ -37,6 +38,7 @@ impl DumpFormat {
         match name {
             "pageview-complete" => Some(DumpFormat::PageviewComplete),
             "projectviews" => Some(DumpFormat::Projectviews),
+            "unique-devices" => Some(DumpFormat::UniqueDevices),
             _ => None,
         }
     }
@@ -95,7 +97,7 @@ pub struct LoadOptions<'a> {
 
 /// Loads dump files into a store and reports what it did.
 pub fn load_files(
-    store: &dyn PageviewsStore,
+    store: &dyn WriteStore,
     paths: &[PathBuf],
     options: &LoadOptions<'_>,
 ) -> Result<LoadReport> {
@@ -110,12 +112,14 @@ pub fn load_files(
     }
     let mut daily: BTreeMap<Day, Vec<(Agent, PathBuf)>> = BTreeMap::new();
     let mut hourly: BTreeMap<Day, Vec<(Hour, PathBuf)>> = BTreeMap::new();
+    let mut series = Vec::new();
     for input in inputs {
         match input {
             Input::Daily { path, file } => {
                 daily.entry(file.day).or_default().push((file.agent, path))
             }
             Input::Hourly { path, hour } => hourly.entry(hour.day).or_default().push((hour, path)),
+            Input::UniqueDevices { path, file } => series.push((path, file)),
         }
     }
     for (day, files) in &daily {
@@ -134,10 +138,36 @@ pub fn load_files(
     for (day, files) in &hourly {
         load_projectviews_day(store, *day, files, options, &mut report)?;
     }
+    for (path, file) in &series {
+        if options.progress.cancelled() {
+            return Err(Interrupted.into());
+        }
+        load_unique_devices(store, path, *file, options, &mut report)?;
+    }
     let months: BTreeSet<YearMonth> = daily.keys().map(|d| d.year_month()).collect();
     let rollup_started = Instant::now();
     roll_up_complete_months(store, &months, options.disallowed, &mut report)?;
     report.rollup_seconds = rollup_started.elapsed().as_secs_f64();
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// Loads one unique devices file: one batch replacing its day or month of its table.
+fn load_unique_devices(
+    store: &dyn WriteStore,
+    path: &Path,
+    file: crate::unique_devices::DevicesFile,
+    options: &LoadOptions<'_>,
+    report: &mut LoadReport,
+) -> Result<()> {
+    let mut file_report = LoadReport::default();
+    let parse_started = Instant::now();
+    let batch = crate::unique_devices::read_file(path, file, options.progress, &mut file_report)?;
+    lines::check_bad_share(path, &file_report, options.max_bad_share)?;
+    file_report.parse_seconds = parse_started.elapsed().as_secs_f64();
+    let write_started = Instant::now();
+    file_report.series_rows += store.publish_series(&batch)?;
+    file_report.write_seconds = write_started.elapsed().as_secs_f64();
+    report.absorb(file_report);
+    Ok(())
 }
