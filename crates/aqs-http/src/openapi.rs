@@ -113,13 +113,13 @@ pub fn docs_page() -> String {
             .iter()
             .map(|p| match p.allowed {
                 Some(values) => format!("<code>{}</code>: {}", p.name, values.join(", ")),
-                None => format!("<code>{}</code>: {}", p.name, escape(p.description)),
+                None => format!("<code>{}</code>: {}", p.name, inline_code(p.description)),
             })
             .collect();
         rows.push_str(&format!(
             "<h2>{name}</h2>\n<p>{summary}. Default limit: {limit} requests/s per client.</p>\n<pre>GET /metrics{path}</pre>\n<ul>\n<li>{params}</li>\n</ul>\n<p>Example: <a href=\"/metrics{example}\">/metrics{example}</a></p>\n",
             name = route.name,
-            summary = escape(route.summary),
+            summary = inline_code(route.summary),
             limit = crate::routes::default_limit(route.name),
             path = escape(route.path),
             params = params.join("</li>\n<li>"),
@@ -133,4 +133,30 @@ pub fn docs_page() -> String {
 
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+/// Escaped text with its `code` spans (markdown backticks) as `<code>` elements.
+fn inline_code(text: &str) -> String {
+    let mut out = String::new();
+    for (i, part) in escape(text).split('`').enumerate() {
+        match i % 2 {
+            1 => out.push_str(&format!("<code>{part}</code>")),
+            _ => out.push_str(part),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_docs_page_renders_code_spans() {
+        assert_eq!(inline_code("a `b<c` d `e`"), "a <code>b&lt;c</code> d <code>e</code>");
+        let page = docs_page();
+        assert!(!page.contains('`'), "no markdown left on the page");
+        assert!(page.contains("<code>en.wikipedia.org</code>"));
+        assert!(page.contains("<code>all-wikipedia-projects</code>"));
+    }
 }
