@@ -155,6 +155,56 @@ fn key_literal<'a>(key: impl IntoIterator<Item = &'a str>) -> String {
     format!("[{}]", parts.join(", "))
 }
 
+impl ClickHouseStore {
+    /// The rows of `table` (of one key, or of every key) with periods `first..=last`, in
+    /// (key, period, sub) order: of each row's stored versions, the newest one that is
+    /// visible (committed, and not older than a committed replacement of its period).
+    fn visible_rows(
+        &self,
+        table: &'static TableDef,
+        key: Option<&[&str]>,
+        first: Period,
+        last: Period,
+    ) -> StoreResult<Vec<SeriesRow>> {
+        let Some((kind, a, b)) = Period::range_codes(first, last) else { return Ok(Vec::new()) };
+        let snapshot = self.series_snapshot();
+        let floors = snapshot.floors(table.name, kind, a, b);
+        let sql = format!(
+            "SELECT key, period, sub, batch, v0, v1, v2, v3 FROM {} WHERE name = {}{} \
+             AND kind = {kind} AND period BETWEEN {a} AND {b} ORDER BY key, period, sub, batch FORMAT RowBinary",
+            self.table("series"),
+            quote(table.name),
+            key.map(|k| format!(" AND key = {}", key_literal(k.iter().copied())))
+                .unwrap_or_default(),
+        );
+        let rows = match key {
+            Some(_) => self.point_select(&sql)?,
+            None => self.select(&sql)?,
+        };
+        let mut out: Vec<SeriesRow> = Vec::new();
+        read_rows(&rows, |r| {
+            let key = (0..r.varint()?).map(|_| r.string()).collect::<StoreResult<Vec<_>>>()?;
+            let code = r.u32()?;
+            let sub = r.string()?;
+            let batch = r.u64()?;
+            let values = read_values(r)?;
+            if !snapshot.visible(&floors, code, batch) {
+                return Ok(());
+            }
+            // Versions of one row come oldest batch first: the newest visible one wins.
+            let period = period_of(kind, code)?;
+            match out.last_mut() {
+                Some(prev) if prev.key == key && prev.period == period && prev.sub == sub => {
+                    prev.values = values
+                }
+                _ => out.push(SeriesRow { key, period, sub, values }),
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+}
+
 impl TableRead for ClickHouseStore {
     fn dataset_generation(&self, dataset: Dataset) -> StoreResult<u64> {
         if dataset == Dataset::Pageviews {
@@ -170,35 +220,11 @@ impl TableRead for ClickHouseStore {
         first: Period,
         last: Period,
     ) -> StoreResult<Vec<SeriesEntry>> {
-        let Some((kind, a, b)) = Period::range_codes(first, last) else { return Ok(Vec::new()) };
-        let snapshot = self.series_snapshot();
-        let floors = snapshot.floors(table.name, kind, a, b);
-        let rows = self.point_select(&format!(
-            "SELECT period, sub, batch, v0, v1, v2, v3 FROM {} WHERE name = {} AND key = {} \
-             AND kind = {kind} AND period BETWEEN {a} AND {b} ORDER BY period, sub, batch FORMAT RowBinary",
-            self.table("series"),
-            quote(table.name),
-            key_literal(key.iter().copied()),
-        ))?;
-        let mut out: Vec<SeriesEntry> = Vec::new();
-        let mut last_code = None;
-        read_rows(&rows, |r| {
-            let code = r.u32()?;
-            let sub = r.string()?;
-            let batch = r.u64()?;
-            let values = read_values(r)?;
-            if !snapshot.visible(&floors, code, batch) {
-                return Ok(());
-            }
-            // Rows of one (period, sub) come oldest batch first: the newest visible wins.
-            match out.last_mut() {
-                Some(prev) if last_code == Some(code) && prev.sub == sub => prev.values = values,
-                _ => out.push(SeriesEntry { period: period_of(kind, code)?, sub, values }),
-            }
-            last_code = Some(code);
-            Ok(())
-        })?;
-        Ok(out)
+        let rows = self.visible_rows(table, Some(key), first, last)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| SeriesEntry { period: r.period, sub: r.sub, values: r.values })
+            .collect())
     }
 }
 
@@ -270,34 +296,6 @@ impl TableWrite for ClickHouseStore {
         first: Period,
         last: Period,
     ) -> StoreResult<Vec<SeriesRow>> {
-        let Some((kind, a, b)) = Period::range_codes(first, last) else { return Ok(Vec::new()) };
-        let snapshot = self.series_snapshot();
-        let floors = snapshot.floors(table.name, kind, a, b);
-        let rows = self.select(&format!(
-            "SELECT key, period, sub, batch, v0, v1, v2, v3 FROM {} WHERE name = {} \
-             AND kind = {kind} AND period BETWEEN {a} AND {b} ORDER BY key, period, sub, batch FORMAT RowBinary",
-            self.table("series"),
-            quote(table.name),
-        ))?;
-        let mut out: Vec<SeriesRow> = Vec::new();
-        read_rows(&rows, |r| {
-            let key = (0..r.varint()?).map(|_| r.string()).collect::<StoreResult<Vec<_>>>()?;
-            let code = r.u32()?;
-            let sub = r.string()?;
-            let batch = r.u64()?;
-            let values = read_values(r)?;
-            if !snapshot.visible(&floors, code, batch) {
-                return Ok(());
-            }
-            let period = period_of(kind, code)?;
-            match out.last_mut() {
-                Some(prev) if prev.key == key && prev.period == period && prev.sub == sub => {
-                    prev.values = values
-                }
-                _ => out.push(SeriesRow { key, period, sub, values }),
-            }
-            Ok(())
-        })?;
-        Ok(out)
+        self.visible_rows(table, None, first, last)
     }
 }

@@ -172,3 +172,43 @@ async fn small_answers_are_gzipped_once_asked_for_often_and_large_ones_at_once()
     assert_eq!(first.header("content-encoding"), Some("gzip"));
     assert_eq!(gunzip(&first.body), plain.body);
 }
+
+/// The `aqs_response_cache_lookups_total` count of `outcome` that the app's `/metrics` reports.
+async fn lookups(app: &axum::Router, outcome: &str) -> u64 {
+    let text = String::from_utf8(send(app.clone(), "GET", "/metrics", &[]).await.body).unwrap();
+    let prefix = format!("aqs_response_cache_lookups_total{{outcome=\"{outcome}\"}} ");
+    text.lines().find_map(|l| l.strip_prefix(&prefix)).map_or(0, |n| n.parse().unwrap())
+}
+
+#[tokio::test]
+async fn a_load_of_one_dataset_leaves_the_others_answers_cached() {
+    use aqs_core::dates::Period;
+    use aqs_core::table::{SeriesBatch, SeriesChanges, SeriesRow, TableWrite};
+    use aqs_core::unique_devices::{DEVICES, Devices};
+    const DEVICES_URL: &str =
+        "/metrics/unique-devices/en.wikipedia/all-sites/daily/20160101/20160101";
+    let store = Arc::new(seeded_store());
+    let cache = Arc::new(ResponseCache::new(1 << 20));
+    let app = app(store.clone(), &cache);
+    send(app.clone(), "GET", TOP, &[]).await;
+    let before = send(app.clone(), "GET", DEVICES_URL, &[]).await;
+    assert_eq!(lookups(&app, "hit").await, 0);
+    let row = SeriesRow {
+        key: vec!["en.wikipedia".into(), "all-sites".into()],
+        period: Period::Day(Day::from_ymd(2016, 1, 1).unwrap()),
+        sub: String::new(),
+        values: Devices { devices: 7, offset: 1, underestimate: 6 }.numbers(),
+    };
+    let changes = SeriesChanges { table: &DEVICES, replace: vec![], rows: vec![row] };
+    store
+        .publish_series(&SeriesBatch { dataset: DEVICES.dataset, changes: vec![changes] })
+        .unwrap();
+    // Pageviews did not change: its answer comes from the cache.
+    send(app.clone(), "GET", TOP, &[]).await;
+    assert_eq!(lookups(&app, "hit").await, 1);
+    // Unique devices did: its cached answer is dropped and the new row served.
+    let after = send(app.clone(), "GET", DEVICES_URL, &[]).await;
+    assert_eq!(lookups(&app, "hit").await, 1);
+    assert_ne!(before.json()["items"][0]["devices"], 7);
+    assert_eq!(after.json()["items"][0]["devices"], 7);
+}
