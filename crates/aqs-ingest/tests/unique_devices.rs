@@ -294,3 +294,24 @@ fn exported_unique_devices_rows_import_as_they_are() {
         "nothing of the file is stored"
     );
 }
+
+#[test]
+fn the_format_flag_still_needs_the_public_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = gz(dir.path(), "devices.gz", LEGACY_DAY);
+    let allowlist = Allowlist::shipped();
+    let options = LoadOptions {
+        allowlist: &allowlist,
+        disallowed: &Disallowed::default(),
+        max_bad_share: 0.5,
+        format: aqs_ingest::load::DumpFormat::parse("unique-devices"),
+        progress: &NoProgress,
+        memory_bytes: 64 << 20,
+        spill_dir: std::env::temp_dir(),
+    };
+    let error = load_files(&MemoryStore::new(), &[path], &options).unwrap_err().to_string();
+    assert!(
+        error.contains("devices.gz: a unique devices file must keep its public name"),
+        "{error}"
+    );
+}
