@@ -80,6 +80,27 @@ pub(crate) fn period_value(period: Period) -> StoreResult<(u8, u32)> {
     Ok((code, seconds))
 }
 
+/// The part of a read's range `first..=last` that ClickHouse's `Date` can hold, or `None`
+/// when none of it can (a range before 1970 holds no rows, and is no error: issue 13 §5).
+pub(crate) fn date_range(first: Day, last: Day) -> Option<(Day, Day)> {
+    let (a, b) = (first.epoch_days().max(0), last.epoch_days().min(i32::from(u16::MAX)));
+    (a <= b).then(|| (Day::from_epoch_days(a), Day::from_epoch_days(b)))
+}
+
+/// A read's range of periods of one granularity as (granularity code, first and last
+/// `period_start`), clamped to ClickHouse's `DateTime` (1970 to 2106); `None` when nothing
+/// of it is inside.
+pub(crate) fn period_range(first: Period, last: Period) -> Option<(u8, u32, u32)> {
+    let seconds = |period: Period| match period {
+        Period::Hour(h) => (1, h.epoch_hours() * 3600),
+        Period::Day(d) => (2, i64::from(d.epoch_days()) * 86_400),
+        Period::Month(m) => (3, i64::from(m.first_day().epoch_days()) * 86_400),
+    };
+    let ((code, a), (last_code, b)) = (seconds(first), seconds(last));
+    let (a, b) = (a.max(0), b.min(i64::from(u32::MAX)));
+    (code == last_code && a <= b).then_some((code, a as u32, b as u32))
+}
+
 pub(crate) fn period_from(code: u8, seconds: u32) -> StoreResult<Period> {
     let seconds = i64::from(seconds);
     Ok(match code {
@@ -138,6 +159,27 @@ mod tests {
         }
         assert!(period_value(Period::Day(Day::from_ymd(1969, 12, 31).unwrap())).is_err());
         assert!(date_value(Day::from_ymd(2150, 1, 1).unwrap()).is_err());
+    }
+
+    #[test]
+    fn read_ranges_are_clamped_to_what_the_columns_hold() {
+        let day = |y, m, d| Day::from_ymd(y, m, d).unwrap();
+        let hour = |d: Day, h| Period::Hour(Hour::new(d, h).unwrap());
+        assert_eq!(
+            date_range(day(1969, 1, 1), day(1971, 1, 1)),
+            Some((day(1970, 1, 1), day(1971, 1, 1)))
+        );
+        assert_eq!(date_range(day(1969, 1, 1), day(1969, 12, 31)), None);
+        assert_eq!(date_range(day(2149, 1, 1), day(2200, 1, 1)).unwrap().1, day(2149, 6, 6));
+        assert_eq!(
+            period_range(hour(day(1969, 1, 1), 0), hour(day(1971, 1, 1), 0)),
+            Some((1, 0, 365 * 86_400))
+        );
+        assert_eq!(period_range(hour(day(1969, 1, 1), 0), hour(day(1969, 12, 31), 23)), None);
+        let month = |y, m| Period::Month(YearMonth::new(y, m).unwrap());
+        assert_eq!(period_range(month(1960, 1), month(1970, 1)), Some((3, 0, 0)));
+        assert_eq!(period_range(month(2100, 1), month(2200, 1)).unwrap().2, u32::MAX);
+        assert_eq!(period_range(month(2100, 1), Period::Day(day(2101, 1, 1))), None);
     }
 
     #[test]

@@ -169,10 +169,15 @@ fn reloading_a_day_replaces_only_that_day_of_that_file_kind() {
 fn a_file_with_too_many_bad_lines_stores_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let store = MemoryStore::new();
-    let path = gz(dir.path(), "unique_devices_per_domain_daily-2024-01-05.gz", LEGACY_DAY);
+    // Past the 10 bad lines any file may have: 2 of the day and 10 more.
+    let mut lines = LEGACY_DAY.to_vec();
+    lines.extend(["still no tabs"; 10]);
+    let path = gz(dir.path(), "unique_devices_per_domain_daily-2024-01-05.gz", &lines);
     let error = load(&store, &[path], 0.1).unwrap_err().to_string();
     assert!(
-        error.contains("unique_devices_per_domain_daily-2024-01-05.gz: 2 of 8 lines are malformed"),
+        error.contains(
+            "unique_devices_per_domain_daily-2024-01-05.gz: 12 of 18 lines are malformed"
+        ),
         "{error}"
     );
     let day = Period::Day(Day::from_ymd(2024, 1, 5).unwrap());

@@ -168,7 +168,8 @@ pub struct LoadArgs {
     /// embedded store: DIR/disallowed.tsv when it exists (the list `aqs disallow` keeps)
     #[arg(long, env = "AQS_DISALLOWED", value_name = "FILE")]
     pub disallowed: Option<PathBuf>,
-    /// Fail a file whose share of malformed lines is above this (0 to 1)
+    /// Fail a file whose share of malformed lines is above this (0 to 1); the share counts
+    /// only past the 10 bad lines any file may have
     #[arg(long, default_value_t = 0.001, value_name = "SHARE")]
     pub max_bad_share: f64,
     /// Memory for a day's sorting and write buffers, in MB; past it they spill to disk. A

@@ -217,6 +217,23 @@ fn generated_dumps_load_and_serve_the_numbers_in_the_files() {
 }
 
 #[test]
+fn a_small_generated_sample_loads_with_the_default_flags() {
+    // As a new user would try it (issue 13 §5): its irregular lines are a larger share of a
+    // small file than of a full day, but within the 10 bad lines any file may have.
+    let work = tempfile::tempdir().unwrap();
+    let (dumps, data) = (work.path().join("dumps"), work.path().join("data"));
+    generate(&dumps, "2024-01-01", 10, 2, 2000, 1);
+    let report = run_ok(&["load", "--data", data.to_str().unwrap(), dumps.to_str().unwrap()]);
+    assert!(report.contains("days published:    10 (2024-01-01 .. 2024-01-10)"), "{report}");
+    let skipped: u64 = report
+        .lines()
+        .find_map(|l| l.strip_prefix("lines skipped:"))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("a count of skipped lines");
+    assert!(skipped > 0, "the sample has irregular lines: {report}");
+}
+
+#[test]
 fn a_load_killed_mid_commit_leaves_the_served_data_intact() {
     let work = tempfile::tempdir().unwrap();
     let (old, new, data) =

@@ -3,7 +3,9 @@
 
 use super::{ClickHouseStore, article_columns, keep_newest, read_views};
 use crate::client::{RowReader, quote};
-use crate::codes::{date_literal, decode_top, granularity_name, period_from, period_value};
+use crate::codes::{
+    date_literal, date_range, decode_top, granularity_name, period_from, period_range,
+};
 use aqs_core::dates::{Day, TopPeriod};
 use aqs_core::error::StoreResult;
 use aqs_core::pageviews::{ArticleViews, PageviewsRead, Period, TopArticles};
@@ -41,9 +43,7 @@ impl PageviewsRead for ClickHouseStore {
         first: Day,
         last: Day,
     ) -> StoreResult<Vec<(Day, ArticleViews)>> {
-        if first > last {
-            return Ok(Vec::new());
-        }
+        let Some((first, last)) = date_range(first, last) else { return Ok(Vec::new()) };
         let snapshot = self.snapshot();
         let rows = self.point_select(&format!(
             "SELECT day, batch, {} FROM {} WHERE project = {} AND article = {} AND day >= {} AND day <= {} FORMAT RowBinary",
@@ -75,12 +75,10 @@ impl PageviewsRead for ClickHouseStore {
         first: Period,
         last: Period,
     ) -> StoreResult<Vec<(Period, u64)>> {
-        if first > last || first.granularity() != last.granularity() {
+        let Some((granularity, from, to)) = period_range(first, last) else {
             return Ok(Vec::new());
-        }
+        };
         let snapshot = self.snapshot();
-        let (granularity, from) = period_value(first)?;
-        let (_, to) = period_value(last)?;
         let rows = self.point_select(&format!(
             "SELECT period_start, batch, views FROM {} WHERE project = {} AND access = {} AND agent = {} \
              AND granularity = {} AND period_start >= toDateTime({from}) AND period_start <= toDateTime({to}) FORMAT RowBinary",
@@ -114,6 +112,9 @@ impl PageviewsRead for ClickHouseStore {
             TopPeriod::Day(d) => (2, d),
             TopPeriod::Month(m) => (3, m.first_day()),
         };
+        if date_range(day, day).is_none() {
+            return Ok(None);
+        }
         let rows = self.point_select(&format!(
             "SELECT batch, invalid, articles FROM {} WHERE project = {} AND access = {} AND granularity = {} AND day = {} FORMAT RowBinary",
             self.table("pageviews_top"),

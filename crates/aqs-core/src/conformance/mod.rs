@@ -11,11 +11,13 @@ use crate::params::{Access, Agent};
 use crate::project::Project;
 
 mod publish;
+mod ranges;
 pub mod series;
 pub use publish::{
     a_dropped_or_refused_publication_publishes_nothing, a_streamed_day_keeps_the_other_agents,
     a_streamed_day_replaces_the_day_whole, month_top_candidates_rank_the_months_user_views,
 };
+pub use ranges::reads_past_the_epoch_or_far_ahead_answer_what_is_inside;
 
 /// Expands to one test per conformance case, each on a fresh store from `$make`.
 #[macro_export]
@@ -30,7 +32,8 @@ macro_rules! pageviews_conformance {
             the_last_of_duplicate_rows_in_a_batch_wins,
             a_streamed_day_replaces_the_day_whole, a_streamed_day_keeps_the_other_agents,
             a_dropped_or_refused_publication_publishes_nothing,
-            month_top_candidates_rank_the_months_user_views);
+            month_top_candidates_rank_the_months_user_views,
+            reads_past_the_epoch_or_far_ahead_answer_what_is_inside);
     };
     (@cases $make:expr; $($case:ident),+) => {
         $(
