@@ -19,6 +19,8 @@
 
 pub mod dates;
 pub mod error;
+pub mod knowledge_gap;
+pub mod legacy_pagecounts;
 pub mod lists;
 pub mod pageviews;
 pub mod params;

@@ -377,13 +377,17 @@ impl AggregateRequest {
             full_months: granularity == ProjectGranularity::Monthly,
         };
         let range = check_range(p.start, p.end, rules)?;
-        let (first, last) = periods(granularity, &range);
+        let (first, last) = aggregate_periods(granularity, &range);
         Ok(AggregateRequest { project, access, agent, granularity, first, last })
     }
 }
 
-/// The stored periods a checked range selects (`timestamp BETWEEN start AND end`).
-fn periods(granularity: ProjectGranularity, range: &CheckedRange) -> (Period, Period) {
+/// The stored periods a checked range selects (`timestamp BETWEEN start AND end`) from the
+/// 10-digit timestamps of the per-project series (pageviews aggregate, legacy pagecounts).
+pub fn aggregate_periods(
+    granularity: ProjectGranularity,
+    range: &CheckedRange,
+) -> (Period, Period) {
     match granularity {
         ProjectGranularity::Hourly => {
             let (first, last) = range.hours();

@@ -13,6 +13,8 @@ pub mod error;
 mod extract;
 pub mod headers;
 mod items;
+mod knowledge_gap;
+mod legacy_pagecounts;
 pub mod lists;
 pub mod metrics;
 pub mod observe;

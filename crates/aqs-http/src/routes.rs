@@ -69,7 +69,12 @@ pub(crate) const END: Param = Param {
 
 /// Every family's routes, in the order of the original's documentation. A family module
 /// lists its routes next to its handlers (`crate::pageviews::ROUTES`).
-pub const FAMILIES: &[&[RouteSpec]] = &[crate::pageviews::ROUTES, crate::unique_devices::ROUTES];
+pub const FAMILIES: &[&[RouteSpec]] = &[
+    crate::pageviews::ROUTES,
+    crate::unique_devices::ROUTES,
+    crate::legacy_pagecounts::ROUTES,
+    crate::knowledge_gap::ROUTES,
+];
 
 /// Every route of the API.
 pub fn all() -> impl Iterator<Item = &'static RouteSpec> + Clone {

@@ -24,3 +24,42 @@ pub(crate) async fn read<T: Send + 'static>(
     state.ops.metrics.store_read(started.elapsed());
     result
 }
+
+/// What a series route reads and how it writes its items: the shared handler body of the
+/// series families (unique devices, legacy pagecounts).
+pub(crate) struct SeriesQuery<'a> {
+    pub table: &'static aqs_core::table::TableDef,
+    pub key: Vec<String>,
+    pub first: aqs_core::dates::Period,
+    pub last: aqs_core::dates::Period,
+    /// The string fields before `timestamp`, in serving order.
+    pub fields: &'a [(&'a str, &'a str)],
+    /// The value columns' names, in serving order (the table's first columns).
+    pub values: &'a [&'a str],
+    /// The stored period as the item's `timestamp` digits.
+    pub timestamp: fn(aqs_core::dates::Period) -> Vec<u8>,
+}
+
+/// Reads one key's rows of a series table and answers them as items, or the "no data" 404.
+pub(crate) async fn series_items(
+    state: &AppState,
+    query: SeriesQuery<'_>,
+) -> Result<axum::response::Response, ApiError> {
+    let (tables, table, key, first, last) =
+        (state.tables.clone(), query.table, query.key, query.first, query.last);
+    let rows = read(state, move || {
+        let parts: Vec<&str> = key.iter().map(String::as_str).collect();
+        tables.series(table, &parts, first, last)
+    })
+    .await?;
+    if rows.is_empty() {
+        return Err(aqs_core::RequestError::NoData.into());
+    }
+    let count = query.values.len();
+    let mut items =
+        crate::items::SeriesWriter::with_values(query.fields, &[], query.values, rows.len());
+    for row in rows {
+        items.push_values(&(query.timestamp)(row.period), &row.values.0[..count]);
+    }
+    Ok(crate::headers::json_body(items.finish()))
+}

@@ -4,10 +4,8 @@
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::PathParams;
-use crate::headers;
-use crate::items::SeriesWriter;
 use crate::routes::{END, Param, RouteSpec, START};
-use crate::store_call::read;
+use crate::store_call::{SeriesQuery, series_items};
 use aqs_core::RequestError;
 use aqs_core::params::{AccessSite, ArticleGranularity};
 use aqs_core::table::Dataset;
@@ -63,27 +61,19 @@ pub async fn handle(
         end: &s[4],
     })?;
     let Some((first, last)) = request.periods else { return Err(RequestError::NoData.into()) };
-    let tables = state.tables.clone();
-    let key = [request.project.as_str().to_string(), request.access_site.as_str().to_string()];
-    let rows = read(&state, move || {
-        tables.series(table_of(&key[0]), &[key[0].as_str(), key[1].as_str()], first, last)
-    })
-    .await?;
-    if rows.is_empty() {
-        return Err(RequestError::NoData.into());
-    }
-    let mut items = SeriesWriter::with_values(
-        &[
-            ("project", request.project.as_str()),
-            ("access-site", request.access_site.as_str()),
+    let (project, site) = (request.project.as_str(), request.access_site.as_str());
+    let query = SeriesQuery {
+        table: table_of(project),
+        key: vec![project.to_string(), site.to_string()],
+        first,
+        last,
+        fields: &[
+            ("project", project),
+            ("access-site", site),
             ("granularity", request.granularity.as_str()),
         ],
-        &[],
-        &["devices", "offset", "underestimate"],
-        rows.len(),
-    );
-    for row in rows {
-        items.push_values(&timestamp(row.period), &row.values.0[..3]);
-    }
-    Ok(headers::json_body(items.finish()))
+        values: &["devices", "offset", "underestimate"],
+        timestamp: |period| timestamp(period).to_vec(),
+    };
+    series_items(&state, query).await
 }

@@ -11,10 +11,9 @@ use aqs_core::pageviews::{
     ARTICLE_COLUMNS, ArticleDay, ArticleViews, PageviewsBatch, Period, ProjectRow, TopArticles,
     TopEntry, TopRow, WriteSummary,
 };
-use aqs_core::params::{Access, AccessSite, Agent, ProjectGranularity};
+use aqs_core::params::{Access, Agent, ProjectGranularity};
 use aqs_core::project::Project;
 use aqs_core::table::{Dataset, SeriesBatch, SeriesChanges, SeriesRow, TableDef, WriteStore};
-use aqs_core::unique_devices::Devices;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::io::BufRead;
@@ -27,14 +26,18 @@ pub enum ImportTable {
     PerProjectV2,
     TopPageviews,
     UniqueDevices,
+    LegacyPagecounts,
+    KnowledgeGap,
 }
 
 impl ImportTable {
-    pub const NAMES: [&'static str; 4] = [
+    pub const NAMES: [&'static str; 6] = [
         "pageviews.per.article.flat",
         "pageviews.per.project.v2",
         "top.pageviews",
         "unique.devices",
+        "lgc.pagecounts.per.project",
+        "knowledge.gap.by.category",
     ];
 
     pub fn parse(name: &str) -> Option<ImportTable> {
@@ -43,7 +46,21 @@ impl ImportTable {
             "pageviews.per.project.v2" => Some(ImportTable::PerProjectV2),
             "top.pageviews" => Some(ImportTable::TopPageviews),
             "unique.devices" => Some(ImportTable::UniqueDevices),
+            "lgc.pagecounts.per.project" => Some(ImportTable::LegacyPagecounts),
+            "knowledge.gap.by.category" => Some(ImportTable::KnowledgeGap),
             _ => None,
+        }
+    }
+
+    /// The dataset the table's rows are published in.
+    pub fn dataset(self) -> Dataset {
+        match self {
+            ImportTable::PerArticleFlat | ImportTable::PerProjectV2 | ImportTable::TopPageviews => {
+                Dataset::Pageviews
+            }
+            ImportTable::UniqueDevices => Dataset::UniqueDevices,
+            ImportTable::LegacyPagecounts => Dataset::LegacyPagecounts,
+            ImportTable::KnowledgeGap => Dataset::KnowledgeGap,
         }
     }
 
@@ -65,6 +82,12 @@ impl ImportTable {
                 "offset",
                 "underestimate",
             ],
+            ImportTable::LegacyPagecounts => {
+                &["project", "access-site", "granularity", "timestamp", "count"]
+            }
+            ImportTable::KnowledgeGap => {
+                &["dt", "project", "content_gap", "category", "metric", "value"]
+            }
         }
     }
 }
@@ -78,7 +101,7 @@ pub struct ImportReport {
     pub series_rows: u64,
 }
 
-fn text<'a>(row: &'a Map<String, Value>, key: &str) -> Result<&'a str> {
+pub(crate) fn text<'a>(row: &'a Map<String, Value>, key: &str) -> Result<&'a str> {
     match row.get(key) {
         Some(Value::String(s)) => Ok(s),
         Some(other) => bail!("column `{key}` must be a string, found {other}"),
@@ -86,7 +109,7 @@ fn text<'a>(row: &'a Map<String, Value>, key: &str) -> Result<&'a str> {
     }
 }
 
-fn counter(row: &Map<String, Value>, key: &str) -> Result<Option<u64>> {
+pub(crate) fn counter(row: &Map<String, Value>, key: &str) -> Result<Option<u64>> {
     match row.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Number(n)) => n
@@ -136,38 +159,6 @@ struct Rows {
     tops: Vec<TopRow>,
     /// Rows of the other families' series tables, by table.
     series: BTreeMap<&'static str, (&'static TableDef, Vec<SeriesRow>)>,
-}
-
-/// A unique devices row: 8-character timestamps, `YYYYMMDD` or `YYYYMM01` (api-contract §2.6).
-fn unique_devices_row(
-    project: &str,
-    row: &Map<String, Value>,
-) -> Result<(&'static TableDef, SeriesRow)> {
-    let site = AccessSite::parse(text(row, "access-site")?)
-        .map_err(|_| anyhow!("unknown access-site {:?}", row["access-site"]))?;
-    let granularity = text(row, "granularity")?;
-    let ts = text(row, "timestamp")?;
-    let day = (ts.len() == 8).then(|| Day::parse_compact(ts)).flatten();
-    let period = match (granularity, day) {
-        ("daily", Some(d)) => Period::Day(d),
-        ("monthly", Some(d)) if d.day() == 1 => Period::Month(d.year_month()),
-        ("daily" | "monthly", _) => bail!(
-            "timestamp must be a {granularity} YYYYMMDD timestamp (YYYYMM01 for a month), found {ts:?}"
-        ),
-        _ => bail!("granularity must be `daily` or `monthly`, found {granularity:?}"),
-    };
-    let devices = Devices {
-        devices: counter(row, "devices")?.unwrap_or(0),
-        offset: counter(row, "offset")?.unwrap_or(0),
-        underestimate: counter(row, "underestimate")?.unwrap_or(0),
-    };
-    let series = SeriesRow {
-        key: vec![project.to_string(), site.as_str().to_string()],
-        period,
-        sub: String::new(),
-        values: devices.numbers(),
-    };
-    Ok((aqs_core::unique_devices::table_of(project), series))
 }
 
 fn parse_row(table: ImportTable, row: &Map<String, Value>, rows: &mut Rows) -> Result<()> {
@@ -248,8 +239,14 @@ fn parse_row(table: ImportTable, row: &Map<String, Value>, rows: &mut Rows) -> R
             };
             rows.tops.push(TopRow { project, access, period, articles });
         }
-        ImportTable::UniqueDevices => {
-            let (table, series) = unique_devices_row(project.as_str(), row)?;
+        ImportTable::UniqueDevices | ImportTable::LegacyPagecounts | ImportTable::KnowledgeGap => {
+            let (table, series) = match table {
+                ImportTable::UniqueDevices => crate::unique_devices::import_row(&project, row)?,
+                ImportTable::LegacyPagecounts => {
+                    crate::legacy_pagecounts::import_row(&project, row)?
+                }
+                _ => crate::knowledge_gap::import_row(&project, row)?,
+            };
             rows.series.entry(table.name).or_insert_with(|| (table, Vec::new())).1.push(series);
         }
     }
@@ -290,13 +287,13 @@ pub fn import_files(
             report.rows_read += 1;
         }
     }
-    if table == ImportTable::UniqueDevices {
+    if table.dataset() != Dataset::Pageviews {
         let changes: Vec<SeriesChanges> = rows
             .series
             .into_values()
             .map(|(table, rows)| SeriesChanges { table, replace: Vec::new(), rows })
             .collect();
-        let batch = SeriesBatch { dataset: Dataset::UniqueDevices, changes };
+        let batch = SeriesBatch { dataset: table.dataset(), changes };
         report.series_rows =
             store.publish_series(&batch).context("cannot store the imported rows")?;
         return Ok(report);

@@ -12,6 +12,8 @@
 pub mod generate;
 pub mod import;
 pub mod input;
+pub mod knowledge_gap;
+pub mod legacy_pagecounts;
 pub mod lists;
 pub mod load;
 pub mod pageview_complete;

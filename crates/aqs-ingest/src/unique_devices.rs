@@ -10,14 +10,17 @@
 //!
 //! Each file is one batch that replaces its day (or month) of its table.
 
+use crate::import::{counter, text};
 use crate::load::Progress;
 use crate::load::lines::for_each_file_line;
 use crate::report::LoadReport;
-use anyhow::Result;
+use anyhow::{Result, anyhow, bail};
 use aqs_core::dates::{Day, Period, YearMonth};
 use aqs_core::params::AccessSite;
+use aqs_core::project::Project;
 use aqs_core::table::{SeriesBatch, SeriesChanges, SeriesRow, TableDef};
 use aqs_core::unique_devices::{DEVICES, Devices, FAMILIES};
+use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -178,6 +181,40 @@ pub fn read_file(
         dataset: table.dataset,
         changes: vec![SeriesChanges { table, replace: vec![(file.period, file.period)], rows }],
     })
+}
+
+/// An exported `unique.devices` row (`aqs import`): 8-character timestamps, `YYYYMMDD` or
+/// `YYYYMM01` (api-contract §2.6).
+pub(crate) fn import_row(
+    project: &Project,
+    row: &Map<String, Value>,
+) -> Result<(&'static TableDef, SeriesRow)> {
+    let project = project.as_str();
+    let site = AccessSite::parse(text(row, "access-site")?)
+        .map_err(|_| anyhow!("unknown access-site {:?}", row["access-site"]))?;
+    let granularity = text(row, "granularity")?;
+    let ts = text(row, "timestamp")?;
+    let day = (ts.len() == 8).then(|| Day::parse_compact(ts)).flatten();
+    let period = match (granularity, day) {
+        ("daily", Some(d)) => Period::Day(d),
+        ("monthly", Some(d)) if d.day() == 1 => Period::Month(d.year_month()),
+        ("daily" | "monthly", _) => bail!(
+            "timestamp must be a {granularity} YYYYMMDD timestamp (YYYYMM01 for a month), found {ts:?}"
+        ),
+        _ => bail!("granularity must be `daily` or `monthly`, found {granularity:?}"),
+    };
+    let devices = Devices {
+        devices: counter(row, "devices")?.unwrap_or(0),
+        offset: counter(row, "offset")?.unwrap_or(0),
+        underestimate: counter(row, "underestimate")?.unwrap_or(0),
+    };
+    let series = SeriesRow {
+        key: vec![project.to_string(), site.as_str().to_string()],
+        period,
+        sub: String::new(),
+        values: devices.numbers(),
+    };
+    Ok((aqs_core::unique_devices::table_of(project), series))
 }
 
 #[cfg(test)]

@@ -379,8 +379,9 @@ fn the_generator_is_deterministic() {
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let sa = generate_into(a.path(), "20240301", 2, 300);
     let sb = generate_into(b.path(), "20240301", 2, 300);
-    // Per day: three agent files, 24 projectviews hours, two unique devices files.
-    assert_eq!(sa.files.len(), 2 * (3 + 24 + 2));
+    // Per day: three agent files, 24 projectviews hours, two unique devices files, 24
+    // projectcounts hours.
+    assert_eq!(sa.files.len(), 2 * (3 + 24 + 2 + 24));
     for (fa, fb) in sa.files.iter().zip(&sb.files) {
         assert_eq!(std::fs::read(fa).unwrap(), std::fs::read(fb).unwrap(), "{}", fa.display());
     }
@@ -396,8 +397,9 @@ fn a_complete_month_gets_monthly_rows_and_top_lists() {
     let february = YearMonth::new(2023, 2).unwrap();
     assert_eq!(report.months_rolled_up, vec![february]);
     assert_eq!(report.days.len(), 28);
-    // Two malformed lines and one line of a project outside the allowlist per day.
-    assert_eq!(report.skipped_total(), 28 * 2);
+    // Per day: two malformed pageview lines (and one line of a project outside the allowlist),
+    // and two irregular projectcounts lines.
+    assert_eq!(report.skipped_total(), 28 * (2 + 2));
     assert_eq!(report.unexpected_domains.get("example.wikipedia"), Some(&28));
     let en = project("en.wikipedia");
     let (first, last) = (february.first_day(), february.last_day());

@@ -2,42 +2,16 @@
 //! the family roll-ups and their exclusions, both per-domain formats, bad lines, and reloads.
 //! The expected rows are worked out by hand from the lines below.
 
+mod common;
+
 use aqs_core::dates::{Day, Period, YearMonth};
 use aqs_core::memory::MemoryStore;
 use aqs_core::table::{TableRead, TableWrite};
 use aqs_core::unique_devices::{DEVICES, Devices, FAMILIES};
 use aqs_ingest::lists::{Allowlist, Disallowed};
 use aqs_ingest::load::{LoadOptions, NoProgress, load_files};
-use aqs_ingest::report::LoadReport;
-use std::io::Write;
+use common::{gz, load};
 use std::path::{Path, PathBuf};
-
-fn gz(dir: &Path, name: &str, lines: &[&str]) -> PathBuf {
-    let path = dir.join(name);
-    let mut encoder = flate2::write::GzEncoder::new(
-        std::fs::File::create(&path).unwrap(),
-        flate2::Compression::fast(),
-    );
-    for line in lines {
-        writeln!(encoder, "{line}").unwrap();
-    }
-    encoder.finish().unwrap();
-    path
-}
-
-fn load(store: &MemoryStore, files: &[PathBuf], max_bad_share: f64) -> anyhow::Result<LoadReport> {
-    let allowlist = Allowlist::shipped();
-    let options = LoadOptions {
-        allowlist: &allowlist,
-        disallowed: &Disallowed::default(),
-        max_bad_share,
-        format: None,
-        progress: &NoProgress,
-        memory_bytes: 64 << 20,
-        spill_dir: std::env::temp_dir(),
-    };
-    load_files(store, files, &options)
-}
 
 fn rows(store: &MemoryStore, project: &str, site: &str, period: Period) -> Option<(u64, u64, u64)> {
     let table = aqs_core::unique_devices::table_of(project);

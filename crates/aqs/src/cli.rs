@@ -159,7 +159,7 @@ pub struct LoadArgs {
     #[command(flatten)]
     pub store: BackendArgs,
     /// Read every file as this format instead of telling it from the file name
-    #[arg(long, value_parser = ["pageview-complete", "projectviews", "unique-devices"])]
+    #[arg(long, value_parser = aqs_ingest::load::DumpFormat::NAMES)]
     pub format: Option<String>,
     /// Pageview allowlist in the refinery TSV format (default: the list shipped with aqs)
     #[arg(long, env = "AQS_ALLOWLIST", value_name = "FILE")]

@@ -12,7 +12,7 @@ use aqs_clickhouse::ClickHouseStore;
 use aqs_core::dates::Day;
 use aqs_core::pageviews::{PageviewsRead, PageviewsStore};
 use aqs_core::spill::SpillDir;
-use aqs_core::table::{TableWrite, WriteStore};
+use aqs_core::table::{Dataset, TableWrite, WriteStore};
 use aqs_ingest::generate::full_day::{FullDayOptions, generate_full_days};
 use aqs_ingest::generate::{Compression, GenerateOptions, generate};
 use aqs_ingest::import::{ImportTable, import_files};
@@ -130,6 +130,8 @@ impl Backend {
     fn write_probe_rows(&self) -> Result<()> {
         self.store().write(&aqs_core::pageviews::probe_batch())?;
         self.tables().publish_series(&aqs_core::unique_devices::probe_batch())?;
+        self.tables().publish_series(&aqs_core::legacy_pagecounts::probe_batch())?;
+        self.tables().publish_series(&aqs_core::knowledge_gap::probe_batch())?;
         Ok(())
     }
 }
@@ -384,7 +386,7 @@ fn run_import(args: &ImportArgs) -> Result<()> {
         ImportTable::parse(&args.table).ok_or_else(|| anyhow!("unknown table {:?}", args.table))?;
     let backend = open_backend(&args.store, false)?;
     let report = import_files(backend.writer(), table, &args.files)?;
-    if report.series_rows > 0 || table == ImportTable::UniqueDevices {
+    if table.dataset() != Dataset::Pageviews {
         println!("imported {} rows into {}", report.rows_read, args.table);
         return Ok(());
     }
@@ -477,6 +479,8 @@ fn run_demo(args: &DemoArgs) -> Result<()> {
         ),
         format!("/metrics/unique-devices/en.wikipedia/all-sites/daily/{s}/{e}"),
         format!("/metrics/unique-devices/all-wikipedia-projects/all-sites/daily/{s}/{s}"),
+        format!("/metrics/legacy/pagecounts/aggregate/en.wikipedia/all-sites/daily/{s}00/{e}00"),
+        format!("/metrics/legacy/pagecounts/aggregate/all-projects/mobile-site/hourly/{s}00/{s}23"),
     ];
     if args.days >= 31 {
         examples.push(format!(
@@ -486,6 +490,9 @@ fn run_demo(args: &DemoArgs) -> Result<()> {
             .push("/metrics/pageviews/top/en.wikipedia/mobile-web/2024/01/all-days".to_string());
         examples.push("/metrics/pageviews/aggregate/en.wikipedia/all-access/user/monthly/2024010100/2024013100".to_string());
         examples.push(format!("/metrics/unique-devices/de.wikipedia/mobile-site/monthly/{s}/{e}"));
+        examples.push(format!(
+            "/metrics/legacy/pagecounts/aggregate/all-projects/all-sites/monthly/{s}00/{e}00"
+        ));
     }
     serve(backend, Some(args.data.join(DISALLOWED_FILE)), args.listen, &args.serving, &examples)
 }

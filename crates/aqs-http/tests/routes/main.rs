@@ -3,6 +3,8 @@
 
 mod cache;
 mod cases;
+mod knowledge_gap;
+mod legacy_pagecounts;
 mod ops;
 mod pageviews;
 mod unique_devices;
@@ -15,7 +17,7 @@ use aqs_core::pageviews::{
 };
 use aqs_core::params::{Access, Agent};
 use aqs_core::project::Project;
-use aqs_core::table::{ReadStore, SeriesBatch, SeriesChanges, SeriesRow, TableWrite};
+use aqs_core::table::{ReadStore, SeriesBatch, TableWrite};
 use aqs_http::{AppState, StoreCalls, router};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -45,37 +47,10 @@ pub fn seeded_store() -> MemoryStore {
     store
 }
 
-/// The series rows every route test sees (the families other than pageviews): unique devices
-/// of en.wikipedia in January 2016 (daily, all sites and mobile) and January to March 2016
-/// (monthly), and the 1970-01-01 probe row.
+/// The series rows every route test sees (the families other than pageviews): one batch per
+/// family, each described in its test module.
 pub fn seeded_series() -> Vec<SeriesBatch> {
-    use aqs_core::unique_devices::{DEVICES, Devices, FAMILIES};
-    let row = |project: &str, site: &str, period: Period, n: u64| SeriesRow {
-        key: vec![project.to_string(), site.to_string()],
-        period,
-        sub: String::new(),
-        values: Devices { devices: n, offset: n / 10, underestimate: n - n / 10 }.numbers(),
-    };
-    let mut rows = Vec::new();
-    for i in 0..31 {
-        let d = Period::Day(day("20160101").add_days(i));
-        rows.push(row("en.wikipedia", "all-sites", d, 1_000_000 + i as u64));
-        rows.push(row("en.wikipedia", "mobile-site", d, 600_000 + i as u64));
-    }
-    for m in 1..=3 {
-        let p = Period::Month(YearMonth::new(2016, m).unwrap());
-        rows.push(row("en.wikipedia", "all-sites", p, 20_000_000 * u64::from(m)));
-    }
-    rows.push(row("en.wikipedia", "all-sites", Period::Day(day("19700101")), 0));
-    let families =
-        vec![row("all-wikipedia-projects", "all-sites", Period::Day(day("20160101")), 5_000_000)];
-    vec![SeriesBatch {
-        dataset: DEVICES.dataset,
-        changes: vec![
-            SeriesChanges { table: &DEVICES, replace: vec![], rows },
-            SeriesChanges { table: &FAMILIES, replace: vec![], rows: families },
-        ],
-    }]
+    vec![unique_devices::seeded(), legacy_pagecounts::seeded(), knowledge_gap::seeded()]
 }
 
 /// The store route tests run against: the reference store, or, with the `clickhouse-tests`

@@ -1,9 +1,43 @@
 //! `/metrics/unique-devices/...` over the seeded rows (`seeded_series`): values, timestamps,
 //! the route's range rules and its errors.
 
-use crate::get;
+use crate::{day, get};
+use aqs_core::dates::{Period, YearMonth};
+use aqs_core::table::{SeriesBatch, SeriesChanges, SeriesRow};
 use axum::http::StatusCode;
 use serde_json::json;
+
+/// Unique devices of en.wikipedia in January 2016 (daily, all sites and mobile) and January
+/// to March 2016 (monthly), a family roll-up, and the 1970-01-01 probe row.
+pub fn seeded() -> SeriesBatch {
+    use aqs_core::unique_devices::{DEVICES, Devices, FAMILIES};
+    let row = |project: &str, site: &str, period: Period, n: u64| SeriesRow {
+        key: vec![project.to_string(), site.to_string()],
+        period,
+        sub: String::new(),
+        values: Devices { devices: n, offset: n / 10, underestimate: n - n / 10 }.numbers(),
+    };
+    let mut rows = Vec::new();
+    for i in 0..31 {
+        let d = Period::Day(day("20160101").add_days(i));
+        rows.push(row("en.wikipedia", "all-sites", d, 1_000_000 + i as u64));
+        rows.push(row("en.wikipedia", "mobile-site", d, 600_000 + i as u64));
+    }
+    for m in 1..=3 {
+        let p = Period::Month(YearMonth::new(2016, m).unwrap());
+        rows.push(row("en.wikipedia", "all-sites", p, 20_000_000 * u64::from(m)));
+    }
+    rows.push(row("en.wikipedia", "all-sites", Period::Day(day("19700101")), 0));
+    let families =
+        vec![row("all-wikipedia-projects", "all-sites", Period::Day(day("20160101")), 5_000_000)];
+    SeriesBatch {
+        dataset: DEVICES.dataset,
+        changes: vec![
+            SeriesChanges { table: &DEVICES, replace: vec![], rows },
+            SeriesChanges { table: &FAMILIES, replace: vec![], rows: families },
+        ],
+    }
+}
 
 const NO_DATA: &str = "https://mediawiki.org/wiki/HyperSwitch/errors/not_found";
 

@@ -12,6 +12,7 @@
 
 pub mod full_day;
 mod output;
+mod projectcounts;
 mod sample;
 mod unique_devices;
 

@@ -200,10 +200,12 @@ pub fn generate(
         Ok(())
     })?;
     summary.files = days.into_iter().flatten().flat_map(|d| d.files).collect();
-    let (files, lines, bytes) = super::unique_devices::generate(options)?;
-    summary.files.extend(files);
-    summary.lines += lines;
-    summary.bytes += bytes;
+    for family in [super::unique_devices::generate, super::projectcounts::generate] {
+        let (files, lines, bytes) = family(options)?;
+        summary.files.extend(files);
+        summary.lines += lines;
+        summary.bytes += bytes;
+    }
     Ok(summary)
 }
 

@@ -11,6 +11,7 @@ pub(super) enum Input {
     Daily { path: PathBuf, file: pageview_complete::DailyFile },
     Hourly { path: PathBuf, hour: aqs_core::dates::Hour },
     UniqueDevices { path: PathBuf, file: crate::unique_devices::DevicesFile },
+    Projectcounts { path: PathBuf, hour: aqs_core::dates::Hour },
 }
 
 /// The files named, with directories replaced by the files in them (sorted, recursively).
@@ -49,6 +50,12 @@ pub(super) fn classify(
             inputs.push(Input::UniqueDevices { path: path.clone(), file });
             continue;
         }
+        if let Some(hour) = crate::legacy_pagecounts::parse_file_name(base)
+            .filter(|_| matches!(format, None | Some(DumpFormat::Projectcounts)))
+        {
+            inputs.push(Input::Projectcounts { path: path.clone(), hour });
+            continue;
+        }
         let daily = pageview_complete::parse_file_name(base);
         let hourly = projectviews::parse_file_name(base);
         match (format, daily, hourly) {
@@ -67,12 +74,16 @@ pub(super) fn classify(
                 "{}: a unique devices file must keep its public name, unique_devices_per_{{domain|project_family}}_{{daily-YYYY-MM-DD|monthly-YYYY-MM}}[.gz], which says its kind and period",
                 path.display()
             ),
+            (Some(DumpFormat::Projectcounts), ..) => bail!(
+                "{}: a legacy projectcounts file must keep its public name, projectcounts-YYYYMMDD-HHMMSS[.gz|.bz2], which says its hour",
+                path.display()
+            ),
             (Some(DumpFormat::Projectviews), ..) => bail!(
                 "{}: a projectviews file must keep its public name, projectviews-YYYYMMDD-HH0000[.gz|.bz2], which says its hour",
                 path.display()
             ),
             (None, ..) => bail!(
-                "{}: not a known dump file name (expected pageviews-YYYYMMDD-AGENT.bz2, projectviews-YYYYMMDD-HH0000 or unique_devices_per_domain_daily-YYYY-MM-DD.gz); pass --format to read it anyway",
+                "{}: not a known dump file name (expected pageviews-YYYYMMDD-AGENT.bz2, projectviews-YYYYMMDD-HH0000, unique_devices_per_domain_daily-YYYY-MM-DD.gz or projectcounts-YYYYMMDD-HH0000); pass --format to read it anyway",
                 path.display()
             ),
         }

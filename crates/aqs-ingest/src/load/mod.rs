@@ -31,14 +31,20 @@ pub enum DumpFormat {
     PageviewComplete,
     Projectviews,
     UniqueDevices,
+    Projectcounts,
 }
 
 impl DumpFormat {
+    /// The names `--format` takes.
+    pub const NAMES: [&'static str; 4] =
+        ["pageview-complete", "projectviews", "unique-devices", "projectcounts"];
+
     pub fn parse(name: &str) -> Option<DumpFormat> {
         match name {
             "pageview-complete" => Some(DumpFormat::PageviewComplete),
             "projectviews" => Some(DumpFormat::Projectviews),
             "unique-devices" => Some(DumpFormat::UniqueDevices),
+            "projectcounts" => Some(DumpFormat::Projectcounts),
             _ => None,
         }
     }
@@ -113,6 +119,7 @@ pub fn load_files(
     let mut daily: BTreeMap<Day, Vec<(Agent, PathBuf)>> = BTreeMap::new();
     let mut hourly: BTreeMap<Day, Vec<(Hour, PathBuf)>> = BTreeMap::new();
     let mut series = Vec::new();
+    let mut projectcounts: BTreeMap<Day, Vec<(Hour, PathBuf)>> = BTreeMap::new();
     for input in inputs {
         match input {
             Input::Daily { path, file } => {
@@ -120,6 +127,9 @@ pub fn load_files(
             }
             Input::Hourly { path, hour } => hourly.entry(hour.day).or_default().push((hour, path)),
             Input::UniqueDevices { path, file } => series.push((path, file)),
+            Input::Projectcounts { path, hour } => {
+                projectcounts.entry(hour.day).or_default().push((hour, path))
+            }
         }
     }
     for (day, files) in &daily {
@@ -143,6 +153,12 @@ pub fn load_files(
             return Err(Interrupted.into());
         }
         load_unique_devices(store, path, *file, options, &mut report)?;
+    }
+    for (day, files) in &projectcounts {
+        if options.progress.cancelled() {
+            return Err(Interrupted.into());
+        }
+        load_projectcounts_day(store, *day, files, options, &mut report)?;
     }
     let months: BTreeSet<YearMonth> = daily.keys().map(|d| d.year_month()).collect();
     let rollup_started = Instant::now();
@@ -169,5 +185,34 @@ fn load_unique_devices(
     file_report.series_rows += store.publish_series(&batch)?;
     file_report.write_seconds = write_started.elapsed().as_secs_f64();
     report.absorb(file_report);
+    Ok(())
+}
+
+/// Loads one day of legacy projectcounts files: one batch with its hours, the day, and the
+/// month when the day completes it.
+fn load_projectcounts_day(
+    store: &dyn WriteStore,
+    day: Day,
+    files: &[(Hour, PathBuf)],
+    options: &LoadOptions<'_>,
+    report: &mut LoadReport,
+) -> Result<()> {
+    let mut day_report = LoadReport::default();
+    let parse_started = Instant::now();
+    let check =
+        |path: &Path, file: &LoadReport| lines::check_bad_share(path, file, options.max_bad_share);
+    let batch = crate::legacy_pagecounts::read_day(
+        store,
+        day,
+        files,
+        options.progress,
+        &check,
+        &mut day_report,
+    )?;
+    day_report.parse_seconds = parse_started.elapsed().as_secs_f64();
+    let write_started = Instant::now();
+    day_report.series_rows += store.publish_series(&batch)?;
+    day_report.write_seconds = write_started.elapsed().as_secs_f64();
+    report.absorb(day_report);
     Ok(())
 }
