@@ -18,6 +18,7 @@
 //! [`conformance`], the suite every backend must pass.
 
 pub mod dates;
+pub mod editors_by_country;
 pub mod error;
 pub mod knowledge_gap;
 pub mod legacy_pagecounts;

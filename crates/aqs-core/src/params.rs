@@ -35,6 +35,11 @@ macro_rules! path_enum {
 }
 
 path_enum!(
+    /// The monthly edits of the editors counted by editors by country.
+    GeoActivityLevel, "activity-level", [FiveTo99 = "5..99-edits", HundredOrMore = "100..-edits"]
+);
+
+path_enum!(
     /// How a page was reached.
     Access, "access", [AllAccess = "all-access", Desktop = "desktop", MobileApp = "mobile-app", MobileWeb = "mobile-web"]
 );

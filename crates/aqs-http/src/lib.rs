@@ -9,6 +9,7 @@
 
 pub mod admin;
 pub mod cache;
+mod editors_by_country;
 pub mod error;
 mod extract;
 pub mod headers;

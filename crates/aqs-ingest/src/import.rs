@@ -28,16 +28,18 @@ pub enum ImportTable {
     UniqueDevices,
     LegacyPagecounts,
     KnowledgeGap,
+    EditorsByCountry,
 }
 
 impl ImportTable {
-    pub const NAMES: [&'static str; 6] = [
+    pub const NAMES: [&'static str; 7] = [
         "pageviews.per.article.flat",
         "pageviews.per.project.v2",
         "top.pageviews",
         "unique.devices",
         "lgc.pagecounts.per.project",
         "knowledge.gap.by.category",
+        "editors.bycountry",
     ];
 
     pub fn parse(name: &str) -> Option<ImportTable> {
@@ -48,6 +50,7 @@ impl ImportTable {
             "unique.devices" => Some(ImportTable::UniqueDevices),
             "lgc.pagecounts.per.project" => Some(ImportTable::LegacyPagecounts),
             "knowledge.gap.by.category" => Some(ImportTable::KnowledgeGap),
+            "editors.bycountry" => Some(ImportTable::EditorsByCountry),
             _ => None,
         }
     }
@@ -61,6 +64,7 @@ impl ImportTable {
             ImportTable::UniqueDevices => Dataset::UniqueDevices,
             ImportTable::LegacyPagecounts => Dataset::LegacyPagecounts,
             ImportTable::KnowledgeGap => Dataset::KnowledgeGap,
+            ImportTable::EditorsByCountry => Dataset::EditorsByCountry,
         }
     }
 
@@ -87,6 +91,9 @@ impl ImportTable {
             }
             ImportTable::KnowledgeGap => {
                 &["dt", "project", "content_gap", "category", "metric", "value"]
+            }
+            ImportTable::EditorsByCountry => {
+                &["project", "activity-level", "year", "month", "countriesJSON"]
             }
         }
     }
@@ -125,7 +132,7 @@ pub(crate) fn counter(row: &Map<String, Value>, key: &str) -> Result<Option<u64>
 }
 
 /// A JSON column: a JSON value, or a string holding JSON (`None` if it does not parse).
-fn json_column(value: &Value) -> Option<Value> {
+pub(crate) fn json_column(value: &Value) -> Option<Value> {
     match value {
         Value::String(s) => serde_json::from_str(s).ok(),
         other => Some(other.clone()),
@@ -238,6 +245,11 @@ fn parse_row(table: ImportTable, row: &Map<String, Value>, rows: &mut Rows) -> R
                 }
             };
             rows.tops.push(TopRow { project, access, period, articles });
+        }
+        ImportTable::EditorsByCountry => {
+            let table = crate::editors_by_country::import_table();
+            let list = crate::editors_by_country::import_rows(&project, row)?;
+            rows.series.entry(table.name).or_insert_with(|| (table, Vec::new())).1.extend(list);
         }
         ImportTable::UniqueDevices | ImportTable::LegacyPagecounts | ImportTable::KnowledgeGap => {
             let (table, series) = match table {

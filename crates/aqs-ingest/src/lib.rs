@@ -9,6 +9,7 @@
 //! - [`import`]: rows exported from an existing AQS deployment (JSON Lines), stored as they are.
 //! - [`generate`]: synthetic but realistic dump files, for demos, tests and benchmarks.
 
+pub mod editors_by_country;
 pub mod generate;
 pub mod import;
 pub mod input;

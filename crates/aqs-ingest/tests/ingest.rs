@@ -398,8 +398,8 @@ fn a_complete_month_gets_monthly_rows_and_top_lists() {
     assert_eq!(report.months_rolled_up, vec![february]);
     assert_eq!(report.days.len(), 28);
     // Per day: two malformed pageview lines (and one line of a project outside the allowlist),
-    // and two irregular projectcounts lines.
-    assert_eq!(report.skipped_total(), 28 * (2 + 2));
+    // and two irregular projectcounts lines; two irregular lines in the month's geoeditors file.
+    assert_eq!(report.skipped_total(), 28 * (2 + 2) + 2);
     assert_eq!(report.unexpected_domains.get("example.wikipedia"), Some(&28));
     let en = project("en.wikipedia");
     let (first, last) = (february.first_day(), february.last_day());

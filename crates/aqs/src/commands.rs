@@ -132,6 +132,7 @@ impl Backend {
         self.tables().publish_series(&aqs_core::unique_devices::probe_batch())?;
         self.tables().publish_series(&aqs_core::legacy_pagecounts::probe_batch())?;
         self.tables().publish_series(&aqs_core::knowledge_gap::probe_batch())?;
+        self.tables().publish_series(&aqs_core::editors_by_country::probe_batch())?;
         Ok(())
     }
 }
@@ -492,6 +493,11 @@ fn run_demo(args: &DemoArgs) -> Result<()> {
         examples.push(format!("/metrics/unique-devices/de.wikipedia/mobile-site/monthly/{s}/{e}"));
         examples.push(format!(
             "/metrics/legacy/pagecounts/aggregate/all-projects/all-sites/monthly/{s}00/{e}00"
+        ));
+        examples.push(format!(
+            "/metrics/editors/by-country/en.wikipedia/5..99-edits/{:04}/{:02}",
+            start.year(),
+            start.month()
         ));
     }
     serve(backend, Some(args.data.join(DISALLOWED_FILE)), args.listen, &args.serving, &examples)

@@ -170,5 +170,37 @@ fn generated_family_dumps_load_and_serve_the_numbers_in_the_files() {
         assert_eq!(items[0]["devices"].as_u64(), Some(n), "{path}");
         checked += 1;
     }
+    // Editors by country: October's geoeditors file, en.wikipedia, 5..99 edits, recomputed.
+    let tsv =
+        std::fs::read_to_string(dumps.join("other/geoeditors/geoeditors-monthly-2014-10.tsv"))
+            .unwrap();
+    let codes = [
+        ("United States", "US"),
+        ("Germany", "DE"),
+        ("Japan", "JP"),
+        ("France", "FR"),
+        ("India", "IN"),
+        ("Brazil", "BR"),
+        ("Hong Kong", "HK"),
+    ];
+    let mut expected: Vec<(String, u64)> = tsv
+        .lines()
+        .map(|l| l.split('\t').collect::<Vec<_>>())
+        .filter(|f| f[0] == "enwiki" && f[2] == "5 to 99")
+        .filter_map(|f| {
+            let code = codes.iter().find(|(name, _)| *name == f[1])?.1; // Russia: denied
+            Some((code.to_string(), f[4].parse().unwrap()))
+        })
+        .collect();
+    expected.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let served = get_json(&address, "/metrics/editors/by-country/en.wikipedia/5..99-edits/2014/10");
+    let got: Vec<(String, u64)> = served["items"][0]["countries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["country"].as_str().unwrap().to_string(), c["editors-ceil"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(got, expected);
+    checked += got.len();
     assert!(checked > 60, "{checked} numbers checked");
 }

@@ -3,6 +3,7 @@
 
 mod cache;
 mod cases;
+mod editors_by_country;
 mod knowledge_gap;
 mod legacy_pagecounts;
 mod ops;
@@ -50,7 +51,12 @@ pub fn seeded_store() -> MemoryStore {
 /// The series rows every route test sees (the families other than pageviews): one batch per
 /// family, each described in its test module.
 pub fn seeded_series() -> Vec<SeriesBatch> {
-    vec![unique_devices::seeded(), legacy_pagecounts::seeded(), knowledge_gap::seeded()]
+    vec![
+        unique_devices::seeded(),
+        legacy_pagecounts::seeded(),
+        knowledge_gap::seeded(),
+        editors_by_country::seeded(),
+    ]
 }
 
 /// The store route tests run against: the reference store, or, with the `clickhouse-tests`

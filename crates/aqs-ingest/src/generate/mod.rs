@@ -11,6 +11,7 @@
 //! The same options and seed give the same bytes.
 
 pub mod full_day;
+mod geoeditors;
 mod output;
 mod projectcounts;
 mod sample;

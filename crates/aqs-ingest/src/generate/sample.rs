@@ -200,7 +200,11 @@ pub fn generate(
         Ok(())
     })?;
     summary.files = days.into_iter().flatten().flat_map(|d| d.files).collect();
-    for family in [super::unique_devices::generate, super::projectcounts::generate] {
+    for family in [
+        super::unique_devices::generate,
+        super::projectcounts::generate,
+        super::geoeditors::generate,
+    ] {
         let (files, lines, bytes) = family(options)?;
         summary.files.extend(files);
         summary.lines += lines;

@@ -12,6 +12,7 @@ pub(super) enum Input {
     Hourly { path: PathBuf, hour: aqs_core::dates::Hour },
     UniqueDevices { path: PathBuf, file: crate::unique_devices::DevicesFile },
     Projectcounts { path: PathBuf, hour: aqs_core::dates::Hour },
+    Geoeditors { path: PathBuf, month: aqs_core::dates::YearMonth },
 }
 
 /// The files named, with directories replaced by the files in them (sorted, recursively).
@@ -56,6 +57,12 @@ pub(super) fn classify(
             inputs.push(Input::Projectcounts { path: path.clone(), hour });
             continue;
         }
+        if let Some(month) = crate::editors_by_country::parse_file_name(base)
+            .filter(|_| matches!(format, None | Some(DumpFormat::Geoeditors)))
+        {
+            inputs.push(Input::Geoeditors { path: path.clone(), month });
+            continue;
+        }
         let daily = pageview_complete::parse_file_name(base);
         let hourly = projectviews::parse_file_name(base);
         match (format, daily, hourly) {
@@ -78,12 +85,16 @@ pub(super) fn classify(
                 "{}: a legacy projectcounts file must keep its public name, projectcounts-YYYYMMDD-HHMMSS[.gz|.bz2], which says its hour",
                 path.display()
             ),
+            (Some(DumpFormat::Geoeditors), ..) => bail!(
+                "{}: a geoeditors file must keep its public name, geoeditors-monthly-YYYY-MM.tsv, which says its month",
+                path.display()
+            ),
             (Some(DumpFormat::Projectviews), ..) => bail!(
                 "{}: a projectviews file must keep its public name, projectviews-YYYYMMDD-HH0000[.gz|.bz2], which says its hour",
                 path.display()
             ),
             (None, ..) => bail!(
-                "{}: not a known dump file name (expected pageviews-YYYYMMDD-AGENT.bz2, projectviews-YYYYMMDD-HH0000, unique_devices_per_domain_daily-YYYY-MM-DD.gz or projectcounts-YYYYMMDD-HH0000); pass --format to read it anyway",
+                "{}: not a known dump file name (expected pageviews-YYYYMMDD-AGENT.bz2, projectviews-YYYYMMDD-HH0000, unique_devices_per_domain_daily-YYYY-MM-DD.gz, projectcounts-YYYYMMDD-HH0000 or geoeditors-monthly-YYYY-MM.tsv); pass --format to read it anyway",
                 path.display()
             ),
         }

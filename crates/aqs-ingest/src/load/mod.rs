@@ -32,12 +32,13 @@ pub enum DumpFormat {
     Projectviews,
     UniqueDevices,
     Projectcounts,
+    Geoeditors,
 }
 
 impl DumpFormat {
     /// The names `--format` takes.
-    pub const NAMES: [&'static str; 4] =
-        ["pageview-complete", "projectviews", "unique-devices", "projectcounts"];
+    pub const NAMES: [&'static str; 5] =
+        ["pageview-complete", "projectviews", "unique-devices", "projectcounts", "geoeditors"];
 
     pub fn parse(name: &str) -> Option<DumpFormat> {
         match name {
@@ -45,6 +46,7 @@ impl DumpFormat {
             "projectviews" => Some(DumpFormat::Projectviews),
             "unique-devices" => Some(DumpFormat::UniqueDevices),
             "projectcounts" => Some(DumpFormat::Projectcounts),
+            "geoeditors" => Some(DumpFormat::Geoeditors),
             _ => None,
         }
     }
@@ -120,6 +122,7 @@ pub fn load_files(
     let mut hourly: BTreeMap<Day, Vec<(Hour, PathBuf)>> = BTreeMap::new();
     let mut series = Vec::new();
     let mut projectcounts: BTreeMap<Day, Vec<(Hour, PathBuf)>> = BTreeMap::new();
+    let mut geoeditors = Vec::new();
     for input in inputs {
         match input {
             Input::Daily { path, file } => {
@@ -127,6 +130,7 @@ pub fn load_files(
             }
             Input::Hourly { path, hour } => hourly.entry(hour.day).or_default().push((hour, path)),
             Input::UniqueDevices { path, file } => series.push((path, file)),
+            Input::Geoeditors { path, month } => geoeditors.push((path, month)),
             Input::Projectcounts { path, hour } => {
                 projectcounts.entry(hour.day).or_default().push((hour, path))
             }
@@ -159,6 +163,17 @@ pub fn load_files(
             return Err(Interrupted.into());
         }
         load_projectcounts_day(store, *day, files, options, &mut report)?;
+    }
+    for (path, month) in &geoeditors {
+        if options.progress.cancelled() {
+            return Err(Interrupted.into());
+        }
+        let mut file_report = LoadReport::default();
+        let batch =
+            crate::editors_by_country::read_file(path, *month, options.progress, &mut file_report)?;
+        lines::check_bad_share(path, &file_report, options.max_bad_share)?;
+        file_report.series_rows += store.publish_series(&batch)?;
+        report.absorb(file_report);
     }
     let months: BTreeSet<YearMonth> = daily.keys().map(|d| d.year_month()).collect();
     let rollup_started = Instant::now();
