@@ -300,11 +300,17 @@ pub fn import_files(
         }
     }
     if table.dataset() != Dataset::Pageviews {
-        let changes: Vec<SeriesChanges> = rows
+        let mut changes: Vec<SeriesChanges> = rows
             .series
             .into_values()
             .map(|(table, rows)| SeriesChanges { table, replace: Vec::new(), rows })
             .collect();
+        if table == ImportTable::EditorsByCountry {
+            changes = changes
+                .into_iter()
+                .map(|c| crate::editors_by_country::whole_lists(store, c))
+                .collect::<Result<_>>()?;
+        }
         let batch = SeriesBatch { dataset: table.dataset(), changes };
         report.series_rows =
             store.publish_series(&batch).context("cannot store the imported rows")?;

@@ -83,6 +83,17 @@ fn exported_rows_keep_their_list_order() {
     assert_eq!(got, [("US".to_string(), 10), ("AR".to_string(), 10), ("RU".to_string(), 5)]);
     assert_eq!(list(&store, "en.wikipedia", "100..-edits", may), [("FR".to_string(), 20)]);
 
+    // Importing a shorter list of a month replaces the list whole; the month's other lists stay.
+    let shorter = dir.path().join("shorter.jsonl");
+    std::fs::write(
+        &shorter,
+        r#"{"project":"en.wikipedia","activity-level":"5..99-edits","year":"2020","month":"05","countriesJSON":[{"country":"AR","editors-ceil":30}]}"#,
+    )
+    .unwrap();
+    import_files(&store, ImportTable::EditorsByCountry, &[shorter]).unwrap();
+    assert_eq!(list(&store, "en.wikipedia", "5..99-edits", may), [("AR".to_string(), 30)]);
+    assert_eq!(list(&store, "en.wikipedia", "100..-edits", may), [("FR".to_string(), 20)]);
+
     let bad = dir.path().join("bad.jsonl");
     std::fs::write(
         &bad,
