@@ -155,3 +155,38 @@ fn exported_rows_are_imported_as_they_are() {
         format!("{:#}", import_files(&store, ImportTable::LegacyPagecounts, &[bad]).unwrap_err());
     assert!(error.contains("bad.jsonl:1") && error.contains("YYYYMMDDHH"), "{error}");
 }
+
+#[test]
+fn pagecounts_ez_days_sum_titles_per_project_an_hour_earlier() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = MemoryStore::new();
+    let file = gz(
+        dir.path(),
+        "pagecounts-2012-03-04.gz",
+        &[
+            "# a header line of the file",
+            "en.z Main_Page 30 A10B20",
+            "en.z Foo 5 X5",
+            "De.d Wort 7 C7",
+            "en.mw - 1000 A1000",
+            "en.xyz Bar 1 A1",
+            "en.z Baz 1 Z1",
+        ],
+    );
+    let report = load(&store, &[file], 0.001).unwrap();
+    assert_eq!(report.skipped_total(), 2, "an unknown code and a bad hourly field");
+    let (d3, d4) = (day(2012, 3, 3), day(2012, 3, 4));
+    // `A` ends at 00:00 of the file's day: it is 23:00 of the day before.
+    assert_eq!(count(&store, "en.wikipedia", "desktop-site", hour(d3, 23)), Some(10));
+    assert_eq!(count(&store, "en.wikipedia", "all-sites", hour(d4, 0)), Some(20));
+    assert_eq!(count(&store, "en.wikipedia", "all-sites", hour(d4, 22)), Some(5));
+    assert_eq!(count(&store, "de.wiktionary", "desktop-site", hour(d4, 1)), Some(7));
+    assert_eq!(
+        count(&store, "en.wikipedia", "mobile-site", hour(d4, 0)),
+        None,
+        "xx.mw is left out"
+    );
+    assert_eq!(count(&store, "en.wikipedia", "all-sites", Period::Day(d3)), Some(10));
+    assert_eq!(count(&store, "en.wikipedia", "all-sites", Period::Day(d4)), Some(25));
+    assert_eq!(count(&store, "all-projects", "all-sites", Period::Day(d4)), Some(32));
+}

@@ -166,6 +166,31 @@ fn embedded_single_server_and_two_shard_cluster_answer_the_same() {
         ));
     }
     paths.push("/metrics/pageviews/per-article/en.wikipedia/all-access/all-agents/X/daily/20240301/20240101".into());
+    // The series families, loaded from the same generated dumps (January 2024 is complete
+    // for the monthly rows: January 30 and 31 plus February's complete sample are in).
+    for (project, site) in [
+        ("en.wikipedia", "all-sites"),
+        ("en.wikipedia", "desktop-site"),
+        ("de.wikipedia", "mobile-site"),
+        ("all-wikipedia-projects", "all-sites"),
+    ] {
+        paths.push(format!("/metrics/unique-devices/{project}/{site}/daily/20240129/20240202"));
+        paths.push(format!("/metrics/unique-devices/{project}/{site}/monthly/20230101/20240301"));
+    }
+    for project in ["en.wikipedia", "de.wikipedia", "all-projects"] {
+        for site in ["all-sites", "desktop-site", "mobile-site"] {
+            let legacy = format!("/metrics/legacy/pagecounts/aggregate/{project}/{site}");
+            paths.push(format!("{legacy}/hourly/2024013000/2024020223"));
+            paths.push(format!("{legacy}/daily/2024012900/2024020300"));
+            paths.push(format!("{legacy}/monthly/2023020100/2023030100"));
+        }
+    }
+    for project in ["en.wikipedia", "de.wikipedia"] {
+        for level in ["5..99-edits", "100..-edits"] {
+            paths.push(format!("/metrics/editors/by-country/{project}/{level}/2024/01"));
+            paths.push(format!("/metrics/editors/by-country/{project}/{level}/2023/02"));
+        }
+    }
     // Ranges reaching before 1970 (outside ClickHouse's DateTime): the same answers, no 500.
     paths.push("/metrics/pageviews/aggregate/en.wikipedia/all-access/all-agents/hourly/1969010100/1971010100".into());
     paths.push("/metrics/pageviews/aggregate/en.wikipedia/all-access/all-agents/daily/1900010100/2024020100".into());

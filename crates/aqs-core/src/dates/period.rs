@@ -44,6 +44,15 @@ impl Period {
         })
     }
 
+    /// The day the period is in (a month's first day).
+    pub fn day(self) -> Day {
+        match self {
+            Period::Hour(h) => h.day,
+            Period::Day(d) => d,
+            Period::Month(m) => m.first_day(),
+        }
+    }
+
     pub fn granularity(self) -> ProjectGranularity {
         match self {
             Period::Hour(_) => ProjectGranularity::Hourly,

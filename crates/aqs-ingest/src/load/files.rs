@@ -13,6 +13,7 @@ pub(super) enum Input {
     UniqueDevices { path: PathBuf, file: crate::unique_devices::DevicesFile },
     Projectcounts { path: PathBuf, hour: aqs_core::dates::Hour },
     Geoeditors { path: PathBuf, month: aqs_core::dates::YearMonth },
+    PagecountsEz { path: PathBuf, day: aqs_core::dates::Day },
 }
 
 /// The files named, with directories replaced by the files in them (sorted, recursively).
@@ -63,6 +64,12 @@ pub(super) fn classify(
             inputs.push(Input::Geoeditors { path: path.clone(), month });
             continue;
         }
+        if let Some(day) = crate::legacy_pagecounts::parse_ez_file_name(base)
+            .filter(|_| matches!(format, None | Some(DumpFormat::PagecountsEz)))
+        {
+            inputs.push(Input::PagecountsEz { path: path.clone(), day });
+            continue;
+        }
         let daily = pageview_complete::parse_file_name(base);
         let hourly = projectviews::parse_file_name(base);
         match (format, daily, hourly) {
@@ -85,6 +92,10 @@ pub(super) fn classify(
                 "{}: a legacy projectcounts file must keep its public name, projectcounts-YYYYMMDD-HHMMSS[.gz|.bz2], which says its hour",
                 path.display()
             ),
+            (Some(DumpFormat::PagecountsEz), ..) => bail!(
+                "{}: a pagecounts-ez daily file must keep its public name, pagecounts-YYYY-MM-DD[.bz2|.gz], which says its day",
+                path.display()
+            ),
             (Some(DumpFormat::Geoeditors), ..) => bail!(
                 "{}: a geoeditors file must keep its public name, geoeditors-monthly-YYYY-MM.tsv, which says its month",
                 path.display()
@@ -94,7 +105,7 @@ pub(super) fn classify(
                 path.display()
             ),
             (None, ..) => bail!(
-                "{}: not a known dump file name (expected pageviews-YYYYMMDD-AGENT.bz2, projectviews-YYYYMMDD-HH0000, unique_devices_per_domain_daily-YYYY-MM-DD.gz, projectcounts-YYYYMMDD-HH0000 or geoeditors-monthly-YYYY-MM.tsv); pass --format to read it anyway",
+                "{}: not a known dump file name (expected pageviews-YYYYMMDD-AGENT.bz2, projectviews-YYYYMMDD-HH0000, unique_devices_per_domain_daily-YYYY-MM-DD.gz, projectcounts-YYYYMMDD-HH0000, pagecounts-YYYY-MM-DD.bz2 or geoeditors-monthly-YYYY-MM.tsv); pass --format to read it anyway",
                 path.display()
             ),
         }

@@ -33,12 +33,19 @@ pub enum DumpFormat {
     UniqueDevices,
     Projectcounts,
     Geoeditors,
+    PagecountsEz,
 }
 
 impl DumpFormat {
     /// The names `--format` takes.
-    pub const NAMES: [&'static str; 5] =
-        ["pageview-complete", "projectviews", "unique-devices", "projectcounts", "geoeditors"];
+    pub const NAMES: [&'static str; 6] = [
+        "pageview-complete",
+        "projectviews",
+        "unique-devices",
+        "projectcounts",
+        "pagecounts-ez",
+        "geoeditors",
+    ];
 
     pub fn parse(name: &str) -> Option<DumpFormat> {
         match name {
@@ -47,6 +54,7 @@ impl DumpFormat {
             "unique-devices" => Some(DumpFormat::UniqueDevices),
             "projectcounts" => Some(DumpFormat::Projectcounts),
             "geoeditors" => Some(DumpFormat::Geoeditors),
+            "pagecounts-ez" => Some(DumpFormat::PagecountsEz),
             _ => None,
         }
     }
@@ -123,6 +131,7 @@ pub fn load_files(
     let mut series = Vec::new();
     let mut projectcounts: BTreeMap<Day, Vec<(Hour, PathBuf)>> = BTreeMap::new();
     let mut geoeditors = Vec::new();
+    let mut ez = Vec::new();
     for input in inputs {
         match input {
             Input::Daily { path, file } => {
@@ -131,6 +140,7 @@ pub fn load_files(
             Input::Hourly { path, hour } => hourly.entry(hour.day).or_default().push((hour, path)),
             Input::UniqueDevices { path, file } => series.push((path, file)),
             Input::Geoeditors { path, month } => geoeditors.push((path, month)),
+            Input::PagecountsEz { path, day } => ez.push((path, day)),
             Input::Projectcounts { path, hour } => {
                 projectcounts.entry(hour.day).or_default().push((hour, path))
             }
@@ -163,6 +173,22 @@ pub fn load_files(
             return Err(Interrupted.into());
         }
         load_projectcounts_day(store, *day, files, options, &mut report)?;
+    }
+    for (path, day) in &ez {
+        if options.progress.cancelled() {
+            return Err(Interrupted.into());
+        }
+        let mut file_report = LoadReport::default();
+        let batch = crate::legacy_pagecounts::read_ez_file(
+            store,
+            path,
+            *day,
+            options.progress,
+            &mut file_report,
+        )?;
+        lines::check_bad_share(path, &file_report, options.max_bad_share)?;
+        file_report.series_rows += store.publish_series(&batch)?;
+        report.absorb(file_report);
     }
     for (path, month) in &geoeditors {
         if options.progress.cancelled() {

@@ -15,7 +15,7 @@ use crate::load::lines::for_each_file_line;
 use crate::projectviews::{LineError, parse_line};
 use crate::report::LoadReport;
 use anyhow::{Result, anyhow, bail};
-use aqs_core::dates::{Day, Hour, Period};
+use aqs_core::dates::{Day, Hour, Period, YearMonth};
 use aqs_core::legacy_pagecounts::PAGECOUNTS;
 use aqs_core::params::{AccessSite, ProjectGranularity};
 use aqs_core::project::Project;
@@ -23,6 +23,9 @@ use aqs_core::table::{Numbers, SeriesBatch, SeriesChanges, SeriesRow, TableDef, 
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+
+mod ez;
+pub use ez::{parse_file_name as parse_ez_file_name, read_file as read_ez_file};
 
 /// The hour a `projectcounts-YYYYMMDD-HHMMSS` file counts: the hour before the time in its
 /// name (pagecounts-raw names sometimes carry a few seconds past the hour).
@@ -44,7 +47,8 @@ fn meta_dropped(project: &str, hour: Hour) -> bool {
     project == "meta.wikimedia" && (((2014, 1)..=(2014, 9)).contains(&month) || month >= (2015, 1))
 }
 
-type Counts = BTreeMap<(String, AccessSite, Period), u64>;
+/// Counts per (project, site, period).
+pub type Counts = BTreeMap<(String, AccessSite, Period), u64>;
 
 /// Reads one hour's file into `counts` (desktop and mobile sites only).
 fn read_hour(
@@ -115,7 +119,7 @@ fn sum_into(rows: &[SeriesRow], period: Period) -> Counts {
 }
 
 /// Reads a day's hour files (each checked by `check` with its own report) and builds the batch
-/// that publishes them: the hours, the day, and the month when the day completes it.
+/// that publishes them (see [`publish_hours`]).
 pub fn read_day(
     store: &dyn TableWrite,
     day: Day,
@@ -135,40 +139,58 @@ pub fn read_day(
         check(path, &file_report)?;
         report.absorb(file_report);
     }
-    let new_hours = rows(roll_up(&counts));
-    // The day: every hour of it, the stored ones this load does not replace and the new.
-    let (first, last) = (Hour::new(day, 0), Hour::new(day, 23));
-    let (Some(first), Some(last)) = (first, last) else { bail!("{day}: no hours") };
-    let mut day_hours: Vec<SeriesRow> = store
-        .scan_series(&PAGECOUNTS, Period::Hour(first), Period::Hour(last))?
-        .into_iter()
-        .filter(|r| !matches!(r.period, Period::Hour(h) if hours.contains(&h)))
-        .collect();
-    day_hours.extend(new_hours.iter().cloned());
-    let day_rows = rows(sum_into(&day_hours, Period::Day(day)));
+    publish_hours(store, &counts, &hours)
+}
+
+/// The batch that publishes per-site counts of `hours` (replacing those hours whole): the
+/// hours with their roll-ups, each day they touch (the sum of its stored hours that this batch
+/// does not replace and the new ones), and each month they touch once every day of it has rows
+/// (the sum of its days).
+pub fn publish_hours(
+    store: &dyn TableWrite,
+    counts: &Counts,
+    hours: &BTreeSet<Hour>,
+) -> Result<SeriesBatch> {
+    let new_hours = rows(roll_up(counts));
     let mut replace: Vec<(Period, Period)> =
         hours.iter().map(|h| (Period::Hour(*h), Period::Hour(*h))).collect();
-    replace.push((Period::Day(day), Period::Day(day)));
-    let mut all = new_hours;
-    // The month, once each of its days has rows.
-    let month = day.year_month();
-    let (m_first, m_last) = (Period::Day(month.first_day()), Period::Day(month.last_day()));
-    let mut month_days: Vec<SeriesRow> = store
-        .scan_series(&PAGECOUNTS, m_first, m_last)?
-        .into_iter()
-        .filter(|r| r.period != Period::Day(day))
-        .collect();
-    month_days.extend(day_rows.iter().cloned());
-    let days_present: BTreeSet<Period> = month_days
-        .iter()
-        .filter(|r| r.key[0] == "all-projects" && r.key[1] == AccessSite::AllSites.as_str())
-        .map(|r| r.period)
-        .collect();
-    if days_present.len() == month.days().count() {
-        all.extend(rows(sum_into(&month_days, Period::Month(month))));
-        replace.push((Period::Month(month), Period::Month(month)));
+    let mut all = new_hours.clone();
+    let days: BTreeSet<Day> = hours.iter().map(|h| h.day).collect();
+    let mut new_days = Vec::new();
+    for day in &days {
+        let (Some(first), Some(last)) = (Hour::new(*day, 0), Hour::new(*day, 23)) else {
+            bail!("{day}: no hours")
+        };
+        let mut day_hours: Vec<SeriesRow> = store
+            .scan_series(&PAGECOUNTS, Period::Hour(first), Period::Hour(last))?
+            .into_iter()
+            .filter(|r| !matches!(r.period, Period::Hour(h) if hours.contains(&h)))
+            .collect();
+        day_hours.extend(new_hours.iter().filter(|r| r.period.day() == *day).cloned());
+        new_days.extend(rows(sum_into(&day_hours, Period::Day(*day))));
+        replace.push((Period::Day(*day), Period::Day(*day)));
     }
-    all.extend(day_rows);
+    let months: BTreeSet<YearMonth> = days.iter().map(|d| d.year_month()).collect();
+    for month in months {
+        let (first, last) = (Period::Day(month.first_day()), Period::Day(month.last_day()));
+        let mut month_days: Vec<SeriesRow> = store
+            .scan_series(&PAGECOUNTS, first, last)?
+            .into_iter()
+            .filter(|r| !days.contains(&r.period.day()))
+            .collect();
+        month_days
+            .extend(new_days.iter().filter(|r| r.period.day().year_month() == month).cloned());
+        let days_present: BTreeSet<Period> = month_days
+            .iter()
+            .filter(|r| r.key[0] == "all-projects" && r.key[1] == AccessSite::AllSites.as_str())
+            .map(|r| r.period)
+            .collect();
+        if days_present.len() == month.days().count() {
+            all.extend(rows(sum_into(&month_days, Period::Month(month))));
+            replace.push((Period::Month(month), Period::Month(month)));
+        }
+    }
+    all.extend(new_days);
     let table: &'static TableDef = &PAGECOUNTS;
     Ok(SeriesBatch {
         dataset: table.dataset,
