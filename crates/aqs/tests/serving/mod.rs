@@ -171,6 +171,14 @@ fn check_runs_every_example_and_fails_without_the_probe_rows() {
     for route in ["per-article", "aggregate", "top"] {
         assert!(passed.contains(&format!("/metrics/pageviews/{route}/")), "{passed}");
     }
+    for route in [
+        "unique-devices",
+        "legacy/pagecounts/aggregate",
+        "editors/by-country",
+        "knowledge-gap/per-category",
+    ] {
+        assert!(passed.contains(&format!("/metrics/{route}/")), "{passed}");
+    }
     let down = Command::new(AQS).args(["check", "--url", "http://127.0.0.1:9"]).output().unwrap();
     assert!(!down.status.success());
 }
