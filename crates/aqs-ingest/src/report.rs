@@ -14,8 +14,9 @@ pub struct LoadReport {
     pub article_rows: u64,
     pub project_rows: u64,
     pub top_rows: u64,
-    /// Rows of the other families' series tables (unique devices, ...).
+    /// Rows of the other families' series tables (unique devices, ...), and by dataset.
     pub series_rows: u64,
+    pub series_by_dataset: BTreeMap<&'static str, u64>,
     /// Skipped lines by reason.
     pub skipped: BTreeMap<String, u64>,
     /// `file:line: reason` of the first skipped lines.
@@ -52,6 +53,12 @@ impl LoadReport {
         }
     }
 
+    /// Counts rows published in a dataset's series tables.
+    pub fn add_series_rows(&mut self, dataset: aqs_core::table::Dataset, rows: u64) {
+        self.series_rows += rows;
+        *self.series_by_dataset.entry(dataset.name()).or_default() += rows;
+    }
+
     pub fn skipped_total(&self) -> u64 {
         self.skipped.values().sum()
     }
@@ -74,6 +81,9 @@ impl LoadReport {
         self.project_rows += other.project_rows;
         self.top_rows += other.top_rows;
         self.series_rows += other.series_rows;
+        for (dataset, n) in other.series_by_dataset {
+            *self.series_by_dataset.entry(dataset).or_default() += n;
+        }
         self.disallowed_rows += other.disallowed_rows;
         self.spilled_bytes += other.spilled_bytes;
         self.days.extend(other.days);
@@ -96,7 +106,12 @@ impl fmt::Display for LoadReport {
             self.article_rows, self.project_rows, self.top_rows
         )?;
         if self.series_rows > 0 {
-            writeln!(f, "series rows:       {} (unique devices)", self.series_rows)?;
+            let parts: Vec<String> = self
+                .series_by_dataset
+                .iter()
+                .map(|(dataset, n)| format!("{n} {}", dataset.replace('_', " ")))
+                .collect();
+            writeln!(f, "series rows:       {} ({})", self.series_rows, parts.join(", "))?;
         }
         if let (Some(first), Some(last)) = (self.days.first(), self.days.last()) {
             writeln!(f, "days published:    {} ({first} .. {last})", self.days.len())?;

@@ -120,6 +120,10 @@ fn generated_family_dumps_load_and_serve_the_numbers_in_the_files() {
     generate(&dumps, "2014-10-30", 3, 4, 600, 5);
     let report = load(&data, "0.001", &dumps);
     assert!(report.contains("days published:    3"), "{report}");
+    let series = report.lines().find(|l| l.starts_with("series rows:")).expect("series rows");
+    for family in ["editors by country", "legacy pagecounts", "unique devices"] {
+        assert!(series.contains(family), "{series}");
+    }
     let (_server, address) = serve(&data);
 
     let counts = pagecounts(&dumps);

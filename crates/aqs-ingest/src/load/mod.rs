@@ -10,6 +10,7 @@
 
 mod files;
 pub(crate) mod lines;
+mod series;
 
 use crate::lists::{Allowlist, Disallowed};
 use crate::pageviews::day::load_day;
@@ -128,21 +129,18 @@ pub fn load_files(
     }
     let mut daily: BTreeMap<Day, Vec<(Agent, PathBuf)>> = BTreeMap::new();
     let mut hourly: BTreeMap<Day, Vec<(Hour, PathBuf)>> = BTreeMap::new();
-    let mut series = Vec::new();
-    let mut projectcounts: BTreeMap<Day, Vec<(Hour, PathBuf)>> = BTreeMap::new();
-    let mut geoeditors = Vec::new();
-    let mut ez = Vec::new();
+    let mut families = series::Inputs::default();
     for input in inputs {
         match input {
             Input::Daily { path, file } => {
                 daily.entry(file.day).or_default().push((file.agent, path))
             }
             Input::Hourly { path, hour } => hourly.entry(hour.day).or_default().push((hour, path)),
-            Input::UniqueDevices { path, file } => series.push((path, file)),
-            Input::Geoeditors { path, month } => geoeditors.push((path, month)),
-            Input::PagecountsEz { path, day } => ez.push((path, day)),
+            Input::UniqueDevices { path, file } => families.unique_devices.push((path, file)),
+            Input::Geoeditors { path, month } => families.geoeditors.push((path, month)),
+            Input::PagecountsEz { path, day } => families.ez.push((path, day)),
             Input::Projectcounts { path, hour } => {
-                projectcounts.entry(hour.day).or_default().push((hour, path))
+                families.projectcounts.entry(hour.day).or_default().push((hour, path))
             }
         }
     }
@@ -162,98 +160,11 @@ pub fn load_files(
     for (day, files) in &hourly {
         load_projectviews_day(store, *day, files, options, &mut report)?;
     }
-    for (path, file) in &series {
-        if options.progress.cancelled() {
-            return Err(Interrupted.into());
-        }
-        load_unique_devices(store, path, *file, options, &mut report)?;
-    }
-    for (day, files) in &projectcounts {
-        if options.progress.cancelled() {
-            return Err(Interrupted.into());
-        }
-        load_projectcounts_day(store, *day, files, options, &mut report)?;
-    }
-    for (path, day) in &ez {
-        if options.progress.cancelled() {
-            return Err(Interrupted.into());
-        }
-        let mut file_report = LoadReport::default();
-        let batch = crate::legacy_pagecounts::read_ez_file(
-            store,
-            path,
-            *day,
-            options.progress,
-            &mut file_report,
-        )?;
-        lines::check_bad_share(path, &file_report, options.max_bad_share)?;
-        file_report.series_rows += store.publish_series(&batch)?;
-        report.absorb(file_report);
-    }
-    for (path, month) in &geoeditors {
-        if options.progress.cancelled() {
-            return Err(Interrupted.into());
-        }
-        let mut file_report = LoadReport::default();
-        let batch =
-            crate::editors_by_country::read_file(path, *month, options.progress, &mut file_report)?;
-        lines::check_bad_share(path, &file_report, options.max_bad_share)?;
-        file_report.series_rows += store.publish_series(&batch)?;
-        report.absorb(file_report);
-    }
+    series::load_all(store, &families, options, &mut report)?;
     let months: BTreeSet<YearMonth> = daily.keys().map(|d| d.year_month()).collect();
     let rollup_started = Instant::now();
     roll_up_complete_months(store, &months, options.disallowed, &mut report)?;
     report.rollup_seconds = rollup_started.elapsed().as_secs_f64();
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
-}
-
-/// Loads one unique devices file: one batch replacing its day or month of its table.
-fn load_unique_devices(
-    store: &dyn WriteStore,
-    path: &Path,
-    file: crate::unique_devices::DevicesFile,
-    options: &LoadOptions<'_>,
-    report: &mut LoadReport,
-) -> Result<()> {
-    let mut file_report = LoadReport::default();
-    let parse_started = Instant::now();
-    let batch = crate::unique_devices::read_file(path, file, options.progress, &mut file_report)?;
-    lines::check_bad_share(path, &file_report, options.max_bad_share)?;
-    file_report.parse_seconds = parse_started.elapsed().as_secs_f64();
-    let write_started = Instant::now();
-    file_report.series_rows += store.publish_series(&batch)?;
-    file_report.write_seconds = write_started.elapsed().as_secs_f64();
-    report.absorb(file_report);
-    Ok(())
-}
-
-/// Loads one day of legacy projectcounts files: one batch with its hours, the day, and the
-/// month when the day completes it.
-fn load_projectcounts_day(
-    store: &dyn WriteStore,
-    day: Day,
-    files: &[(Hour, PathBuf)],
-    options: &LoadOptions<'_>,
-    report: &mut LoadReport,
-) -> Result<()> {
-    let mut day_report = LoadReport::default();
-    let parse_started = Instant::now();
-    let check =
-        |path: &Path, file: &LoadReport| lines::check_bad_share(path, file, options.max_bad_share);
-    let batch = crate::legacy_pagecounts::read_day(
-        store,
-        day,
-        files,
-        options.progress,
-        &check,
-        &mut day_report,
-    )?;
-    day_report.parse_seconds = parse_started.elapsed().as_secs_f64();
-    let write_started = Instant::now();
-    day_report.series_rows += store.publish_series(&batch)?;
-    day_report.write_seconds = write_started.elapsed().as_secs_f64();
-    report.absorb(day_report);
-    Ok(())
 }

@@ -1,0 +1,83 @@
+//! The loads of the series families (unique devices, legacy pagecounts, editors by country):
+//! each file (or a day of hourly files) is read into one `SeriesBatch`, its share of bad lines
+//! checked, and published; the report counts the rows per dataset and the time spent.
+
+use super::{Interrupted, LoadOptions, lines};
+use crate::report::LoadReport;
+use anyhow::Result;
+use aqs_core::dates::{Day, Hour, YearMonth};
+use aqs_core::table::{SeriesBatch, WriteStore};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// The series families' files of a load, by format.
+#[derive(Default)]
+pub(super) struct Inputs {
+    pub unique_devices: Vec<(PathBuf, crate::unique_devices::DevicesFile)>,
+    /// Hourly projectcounts files by the day of their hour.
+    pub projectcounts: BTreeMap<Day, Vec<(Hour, PathBuf)>>,
+    pub ez: Vec<(PathBuf, Day)>,
+    pub geoeditors: Vec<(PathBuf, YearMonth)>,
+}
+
+/// Reads one batch with `read` (timed; `check`: the file whose share of bad lines to check, if
+/// `read` does not check its files itself), publishes it (timed), and adds it to `report`.
+fn publish(
+    store: &dyn WriteStore,
+    options: &LoadOptions<'_>,
+    check: Option<&Path>,
+    report: &mut LoadReport,
+    read: impl FnOnce(&mut LoadReport) -> Result<SeriesBatch>,
+) -> Result<()> {
+    if options.progress.cancelled() {
+        return Err(Interrupted.into());
+    }
+    let mut batch_report = LoadReport::default();
+    let parse_started = Instant::now();
+    let batch = read(&mut batch_report)?;
+    if let Some(path) = check {
+        lines::check_bad_share(path, &batch_report, options.max_bad_share)?;
+    }
+    batch_report.parse_seconds = parse_started.elapsed().as_secs_f64();
+    let write_started = Instant::now();
+    let rows = store.publish_series(&batch)?;
+    batch_report.add_series_rows(batch.dataset, rows);
+    batch_report.write_seconds = write_started.elapsed().as_secs_f64();
+    report.absorb(batch_report);
+    Ok(())
+}
+
+/// Loads every series file of a load, one batch each (a day of projectcounts files is one).
+pub(super) fn load_all(
+    store: &dyn WriteStore,
+    inputs: &Inputs,
+    options: &LoadOptions<'_>,
+    report: &mut LoadReport,
+) -> Result<()> {
+    let progress = options.progress;
+    for (path, file) in &inputs.unique_devices {
+        publish(store, options, Some(path), report, |r| {
+            crate::unique_devices::read_file(path, *file, progress, r)
+        })?;
+    }
+    for (day, files) in &inputs.projectcounts {
+        let check = |path: &Path, file: &LoadReport| {
+            lines::check_bad_share(path, file, options.max_bad_share)
+        };
+        publish(store, options, None, report, |r| {
+            crate::legacy_pagecounts::read_day(store, *day, files, progress, &check, r)
+        })?;
+    }
+    for (path, day) in &inputs.ez {
+        publish(store, options, Some(path), report, |r| {
+            crate::legacy_pagecounts::read_ez_file(store, path, *day, progress, r)
+        })?;
+    }
+    for (path, month) in &inputs.geoeditors {
+        publish(store, options, Some(path), report, |r| {
+            crate::editors_by_country::read_file(path, *month, progress, r)
+        })?;
+    }
+    Ok(())
+}
