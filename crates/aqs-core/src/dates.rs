@@ -471,5 +471,18 @@ pub fn check_year_month_day(
     Ok(period)
 }
 
+/// AQS 1.0 `validateYearMonth`: `year+month+"0100"` must be a valid `YYYYMMDDHH`
+/// (`Given year/month is invalid date`); the strings are then looked up literally, so a valid
+/// but not zero-padded spelling finds nothing: `Ok(None)`.
+pub fn check_year_month(year: &str, month: &str) -> Result<Option<YearMonth>, RequestError> {
+    let Some(hour) = validate_timestamp(&format!("{year}{month}0100"), false) else {
+        return Err(RequestError::Invalid(Detail::List(vec![
+            "Given year/month is invalid date".to_string(),
+        ])));
+    };
+    let canonical = |s: &str, len: usize| s.len() == len && s.bytes().all(|b| b.is_ascii_digit());
+    Ok((canonical(year, 4) && canonical(month, 2)).then(|| hour.day.year_month()))
+}
+
 #[cfg(test)]
 mod tests;

@@ -5,8 +5,8 @@
 //! (`sub` = the ISO code) holding its `editors-ceil` and its position in the month's list
 //! (editors descending, then country, as the loader sorts; an imported list keeps its order).
 
-use crate::dates::{Day, Period, YearMonth, validate_timestamp};
-use crate::error::{Detail, RequestError};
+use crate::dates::{Day, Period, YearMonth, check_year_month};
+use crate::error::RequestError;
 pub use crate::params::GeoActivityLevel as ActivityLevel;
 use crate::project::Project;
 use crate::table::{
@@ -53,18 +53,11 @@ impl EditorsByCountryRequest {
     ) -> Result<Self, RequestError> {
         let activity_level = ActivityLevel::parse(activity_level)?;
         let project = Project::normalize_no_all(project)?;
-        let Some(hour) = validate_timestamp(&format!("{year}{month}0100"), false) else {
-            return Err(RequestError::Invalid(Detail::List(vec![
-                "Given year/month is invalid date".to_string(),
-            ])));
-        };
-        let canonical =
-            |s: &str, len: usize| s.len() == len && s.bytes().all(|b| b.is_ascii_digit());
-        let literal = canonical(year, 4) && canonical(month, 2);
+        let month_checked = check_year_month(year, month)?;
         Ok(EditorsByCountryRequest {
             project,
             activity_level,
-            month: literal.then(|| hour.day.year_month()),
+            month: month_checked,
             year: year.to_string(),
             month_text: month.to_string(),
         })
@@ -125,6 +118,7 @@ pub fn probe_batch() -> SeriesBatch {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Detail;
 
     #[test]
     fn validation_comes_in_the_original_order() {

@@ -29,6 +29,7 @@ pub mod project;
 pub mod spill;
 pub mod table;
 pub mod text;
+pub mod top_by_country;
 pub mod unique_devices;
 
 #[cfg(feature = "testsuite")]

@@ -26,16 +26,18 @@ pub enum Dataset {
     LegacyPagecounts,
     EditorsByCountry,
     KnowledgeGap,
+    TopByCountry,
 }
 
 impl Dataset {
     /// Every dataset, in a fixed order (stores index their generations by it).
-    pub const ALL: [Dataset; 5] = [
+    pub const ALL: [Dataset; 6] = [
         Dataset::Pageviews,
         Dataset::UniqueDevices,
         Dataset::LegacyPagecounts,
         Dataset::EditorsByCountry,
         Dataset::KnowledgeGap,
+        Dataset::TopByCountry,
     ];
 
     /// The dataset's name in stores, reports and metrics.
@@ -46,6 +48,7 @@ impl Dataset {
             Dataset::LegacyPagecounts => "legacy_pagecounts",
             Dataset::EditorsByCountry => "editors_by_country",
             Dataset::KnowledgeGap => "knowledge_gap",
+            Dataset::TopByCountry => "top_by_country",
         }
     }
 

@@ -16,9 +16,9 @@ use anyhow::{Result, anyhow, bail};
 use aqs_core::dates::{Period, YearMonth};
 use aqs_core::editors_by_country::{ActivityLevel, CountryEditors, EDITORS, rows};
 use aqs_core::project::Project;
-use aqs_core::table::{SeriesBatch, SeriesChanges, SeriesRow, TableDef, TableWrite};
+use aqs_core::table::{SeriesBatch, SeriesChanges, SeriesRow, TableDef};
 use serde_json::{Map, Value};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -154,29 +154,6 @@ pub(crate) fn import_rows(project: &Project, row: &Map<String, Value>) -> Result
         })
         .collect::<Result<_>>()?;
     Ok(rows(project.as_str(), level.as_str(), ym, &list))
-}
-
-/// Makes imported lists replace the stored lists of their (project, activity level, month)
-/// whole (a list with fewer countries must not keep the old extra ones): each month the import
-/// touches is rewritten with its other lists as stored and the imported ones in their place.
-pub(crate) fn whole_lists(
-    store: &dyn TableWrite,
-    imported: SeriesChanges,
-) -> Result<SeriesChanges> {
-    let months: BTreeSet<Period> = imported.rows.iter().map(|r| r.period).collect();
-    let lists: BTreeSet<(&[String], Period)> =
-        imported.rows.iter().map(|r| (r.key.as_slice(), r.period)).collect();
-    let mut rows = Vec::new();
-    for month in &months {
-        let stored = store.scan_series(imported.table, *month, *month)?;
-        rows.extend(stored.into_iter().filter(|r| !lists.contains(&(r.key.as_slice(), r.period))));
-    }
-    rows.extend(imported.rows.iter().cloned());
-    Ok(SeriesChanges {
-        table: imported.table,
-        replace: months.iter().map(|m| (*m, *m)).collect(),
-        rows,
-    })
 }
 
 /// The table of [`import_rows`].

@@ -13,9 +13,11 @@ use aqs_core::pageviews::{
 };
 use aqs_core::params::{Access, Agent, ProjectGranularity};
 use aqs_core::project::Project;
-use aqs_core::table::{Dataset, SeriesBatch, SeriesChanges, SeriesRow, TableDef, WriteStore};
+use aqs_core::table::{
+    Dataset, SeriesBatch, SeriesChanges, SeriesRow, TableDef, TableWrite, WriteStore,
+};
 use serde_json::{Map, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::BufRead;
 use std::path::PathBuf;
 
@@ -29,10 +31,11 @@ pub enum ImportTable {
     LegacyPagecounts,
     KnowledgeGap,
     EditorsByCountry,
+    TopByCountry,
 }
 
 impl ImportTable {
-    pub const NAMES: [&'static str; 7] = [
+    pub const NAMES: [&'static str; 8] = [
         "pageviews.per.article.flat",
         "pageviews.per.project.v2",
         "top.pageviews",
@@ -40,6 +43,7 @@ impl ImportTable {
         "lgc.pagecounts.per.project",
         "knowledge.gap.by.category",
         "editors.bycountry",
+        "top.bycountry",
     ];
 
     pub fn parse(name: &str) -> Option<ImportTable> {
@@ -51,6 +55,7 @@ impl ImportTable {
             "lgc.pagecounts.per.project" => Some(ImportTable::LegacyPagecounts),
             "knowledge.gap.by.category" => Some(ImportTable::KnowledgeGap),
             "editors.bycountry" => Some(ImportTable::EditorsByCountry),
+            "top.bycountry" => Some(ImportTable::TopByCountry),
             _ => None,
         }
     }
@@ -65,6 +70,7 @@ impl ImportTable {
             ImportTable::LegacyPagecounts => Dataset::LegacyPagecounts,
             ImportTable::KnowledgeGap => Dataset::KnowledgeGap,
             ImportTable::EditorsByCountry => Dataset::EditorsByCountry,
+            ImportTable::TopByCountry => Dataset::TopByCountry,
         }
     }
 
@@ -95,6 +101,7 @@ impl ImportTable {
             ImportTable::EditorsByCountry => {
                 &["project", "activity-level", "year", "month", "countriesJSON"]
             }
+            ImportTable::TopByCountry => &["project", "access", "year", "month", "countriesJSON"],
         }
     }
 }
@@ -246,9 +253,17 @@ fn parse_row(table: ImportTable, row: &Map<String, Value>, rows: &mut Rows) -> R
             };
             rows.tops.push(TopRow { project, access, period, articles });
         }
-        ImportTable::EditorsByCountry => {
-            let table = crate::editors_by_country::import_table();
-            let list = crate::editors_by_country::import_rows(&project, row)?;
+        ImportTable::EditorsByCountry | ImportTable::TopByCountry => {
+            let (table, list) = match table {
+                ImportTable::EditorsByCountry => (
+                    crate::editors_by_country::import_table(),
+                    crate::editors_by_country::import_rows(&project, row)?,
+                ),
+                _ => (
+                    &aqs_core::top_by_country::TOP_BY_COUNTRY,
+                    crate::top_by_country::import_rows(&project, row)?,
+                ),
+            };
             rows.series.entry(table.name).or_insert_with(|| (table, Vec::new())).1.extend(list);
         }
         ImportTable::UniqueDevices | ImportTable::LegacyPagecounts | ImportTable::KnowledgeGap => {
@@ -278,6 +293,26 @@ pub fn check_line(table: ImportTable, line: &str) -> Result<()> {
     read_line(table, line, &mut Rows::default())
 }
 
+/// Makes imported lists (a row per entry, as editors by country and top by country store them)
+/// replace the stored lists of their key and month whole (a list with fewer countries must not keep the old extra ones): each month the import
+/// touches is rewritten with its other lists as stored and the imported ones in their place.
+fn whole_lists(store: &dyn TableWrite, imported: SeriesChanges) -> Result<SeriesChanges> {
+    let months: BTreeSet<Period> = imported.rows.iter().map(|r| r.period).collect();
+    let lists: BTreeSet<(&[String], Period)> =
+        imported.rows.iter().map(|r| (r.key.as_slice(), r.period)).collect();
+    let mut rows = Vec::new();
+    for month in &months {
+        let stored = store.scan_series(imported.table, *month, *month)?;
+        rows.extend(stored.into_iter().filter(|r| !lists.contains(&(r.key.as_slice(), r.period))));
+    }
+    rows.extend(imported.rows.iter().cloned());
+    Ok(SeriesChanges {
+        table: imported.table,
+        replace: months.iter().map(|m| (*m, *m)).collect(),
+        rows,
+    })
+}
+
 /// Reads every file, then stores all rows in one atomic batch.
 pub fn import_files(
     store: &dyn WriteStore,
@@ -305,11 +340,8 @@ pub fn import_files(
             .into_values()
             .map(|(table, rows)| SeriesChanges { table, replace: Vec::new(), rows })
             .collect();
-        if table == ImportTable::EditorsByCountry {
-            changes = changes
-                .into_iter()
-                .map(|c| crate::editors_by_country::whole_lists(store, c))
-                .collect::<Result<_>>()?;
+        if matches!(table, ImportTable::EditorsByCountry | ImportTable::TopByCountry) {
+            changes = changes.into_iter().map(|c| whole_lists(store, c)).collect::<Result<_>>()?;
         }
         let batch = SeriesBatch { dataset: table.dataset(), changes };
         report.series_rows =

@@ -23,4 +23,5 @@ pub mod pipeline;
 pub mod projectviews;
 pub mod report;
 pub mod top;
+pub mod top_by_country;
 pub mod unique_devices;

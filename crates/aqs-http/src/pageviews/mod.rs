@@ -3,6 +3,7 @@
 pub(crate) mod aggregate;
 pub(crate) mod per_article;
 pub(crate) mod top;
+pub(crate) mod top_by_country;
 
 use crate::routes::{ACCESS, AGENT, END, PROJECT, Param, RouteSpec, START};
 use aqs_core::params::{ArticleGranularity, ProjectGranularity};
@@ -73,5 +74,20 @@ pub(crate) const ROUTES: &[RouteSpec] = &[
         example: "/pageviews/top/en.wikipedia/all-access/1970/01/01",
         example_expects: &[("articles", r#"[{"article":"-","views":0,"rank":1}]"#)],
         handler: |req, state| top::handle.call(req, state),
+    },
+    RouteSpec {
+        name: "pageviews/top-by-country",
+        path: "/pageviews/top-by-country/{project}/{access}/{year}/{month}",
+        summary: "The countries a project's views came from in a month (views in buckets, and ceiled to thousands)",
+        dataset: Dataset::TopByCountry,
+        params: &[
+            PROJECT,
+            ACCESS,
+            Param { name: "year", description: "YYYY", allowed: None },
+            Param { name: "month", description: "MM", allowed: None },
+        ],
+        example: "/pageviews/top-by-country/en.wikipedia/all-access/1970/01",
+        example_expects: &[("countries", r#"[{"country":"-","views":"100-999","rank":1}]"#)],
+        handler: |req, state| top_by_country::handle.call(req, state),
     },
 ];

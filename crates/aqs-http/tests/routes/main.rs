@@ -56,6 +56,7 @@ pub fn seeded_series() -> Vec<SeriesBatch> {
         legacy_pagecounts::seeded(),
         knowledge_gap::seeded(),
         editors_by_country::seeded(),
+        pageviews::top_by_country::seeded(),
     ]
 }
 

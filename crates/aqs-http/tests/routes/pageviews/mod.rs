@@ -1,3 +1,4 @@
 mod aggregate;
 mod per_article;
 mod top;
+pub mod top_by_country;
