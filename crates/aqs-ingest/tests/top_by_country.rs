@@ -60,3 +60,65 @@ fn exported_lists_are_imported_in_their_order() {
         format!("{:#}", import_files(&store, ImportTable::TopByCountry, &[bad]).unwrap_err());
     assert!(error.contains("bad.jsonl:1") && error.contains("bucket string"), "{error}");
 }
+
+#[test]
+fn a_projectview_hourly_export_gives_the_monthly_lists() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = MemoryStore::new();
+    let path = dir.path().join("projectview_hourly_2020_05.tsv");
+    let line = |project: &str, access: &str, agent: &str, country: &str, views: u64, day: u8| {
+        format!(
+            "{project}\t{access}\t\\N\t{agent}\tinternal\tEurope\t{country}\t1\t{views}\t2020\t5\t{day}\t3\n"
+        )
+    };
+    let text = [
+        line("en.wikipedia", "desktop", "user", "US", 300_000, 1),
+        line("en.wikipedia", "desktop", "user", "US", 200_000, 2),
+        line("en.wikipedia", "mobile web", "user", "US", 600_000, 1),
+        line("en.wikipedia", "desktop", "user", "FR", 150, 1),
+        line("en.wikipedia", "desktop", "user", "RU", 90_000, 1),
+        line("en.wikipedia", "desktop", "user", "--", 99, 1),
+        line("en.wikipedia", "desktop", "spider", "US", 1_000_000, 1),
+        line("de.wikipedia", "desktop", "user", "DE", 150, 1),
+        "en.wikipedia\tdesktop\n".to_string(),
+    ]
+    .concat();
+    std::fs::write(&path, text).unwrap();
+    let allowlist = aqs_ingest::lists::Allowlist::shipped();
+    let options = aqs_ingest::load::LoadOptions {
+        allowlist: &allowlist,
+        disallowed: &aqs_ingest::lists::Disallowed::default(),
+        max_bad_share: 0.001,
+        format: aqs_ingest::load::DumpFormat::parse("projectview-hourly"),
+        progress: &aqs_ingest::load::NoProgress,
+        memory_bytes: 64 << 20,
+        spill_dir: std::env::temp_dir(),
+    };
+    let report = aqs_ingest::load::load_files(&store, &[path], &options).unwrap();
+    assert_eq!(report.skipped_total(), 1);
+    let may = YearMonth::new(2020, 5).unwrap();
+    let c = |country: &str, views, rank| CountryViews {
+        country: country.into(),
+        views: Views::Ceiled(views),
+        rank,
+    };
+    // RU ranks 2 and is removed after ranking (protected); `--` has 99 views, not more.
+    assert_eq!(
+        stored(&store, "en.wikipedia", "desktop", may),
+        [c("US", 500_000, 1), c("FR", 1000, 3)]
+    );
+    assert_eq!(
+        stored(&store, "en.wikipedia", "all-access", may),
+        [c("US", 1_100_000, 1), c("FR", 1000, 3)]
+    );
+    assert_eq!(stored(&store, "en.wikipedia", "mobile-web", may), [c("US", 600_000, 1)]);
+    // DE and FR tie at 150 views: both rank 3, ordered by country.
+    assert_eq!(
+        stored(&store, "all-projects", "desktop", may),
+        [c("US", 500_000, 1), c("DE", 1000, 3), c("FR", 1000, 3)]
+    );
+    assert_eq!(
+        stored(&store, "all-projects", "all-access", may),
+        [c("US", 1_100_000, 1), c("DE", 1000, 3), c("FR", 1000, 3)]
+    );
+}

@@ -8,12 +8,34 @@ use std::path::PathBuf;
 
 /// A file with what its name says.
 pub(super) enum Input {
-    Daily { path: PathBuf, file: pageview_complete::DailyFile },
-    Hourly { path: PathBuf, hour: aqs_core::dates::Hour },
-    UniqueDevices { path: PathBuf, file: crate::unique_devices::DevicesFile },
-    Projectcounts { path: PathBuf, hour: aqs_core::dates::Hour },
-    Geoeditors { path: PathBuf, month: aqs_core::dates::YearMonth },
-    PagecountsEz { path: PathBuf, day: aqs_core::dates::Day },
+    Daily {
+        path: PathBuf,
+        file: pageview_complete::DailyFile,
+    },
+    Hourly {
+        path: PathBuf,
+        hour: aqs_core::dates::Hour,
+    },
+    UniqueDevices {
+        path: PathBuf,
+        file: crate::unique_devices::DevicesFile,
+    },
+    Projectcounts {
+        path: PathBuf,
+        hour: aqs_core::dates::Hour,
+    },
+    Geoeditors {
+        path: PathBuf,
+        month: aqs_core::dates::YearMonth,
+    },
+    PagecountsEz {
+        path: PathBuf,
+        day: aqs_core::dates::Day,
+    },
+    /// Only with `--format projectview-hourly`: exports have no public name.
+    ProjectviewHourly {
+        path: PathBuf,
+    },
 }
 
 /// The files named, with directories replaced by the files in them (sorted, recursively).
@@ -92,6 +114,10 @@ pub(super) fn classify(
                 "{}: a legacy projectcounts file must keep its public name, projectcounts-YYYYMMDD-HHMMSS[.gz|.bz2], which says its hour",
                 path.display()
             ),
+            // Exports have no public name: the flag alone says what they are.
+            (Some(DumpFormat::ProjectviewHourly), ..) => {
+                inputs.push(Input::ProjectviewHourly { path: path.clone() })
+            }
             (Some(DumpFormat::PagecountsEz), ..) => bail!(
                 "{}: a pagecounts-ez daily file must keep its public name, pagecounts-YYYY-MM-DD[.bz2|.gz], which says its day",
                 path.display()

@@ -35,17 +35,19 @@ pub enum DumpFormat {
     Projectcounts,
     Geoeditors,
     PagecountsEz,
+    ProjectviewHourly,
 }
 
 impl DumpFormat {
     /// The names `--format` takes.
-    pub const NAMES: [&'static str; 6] = [
+    pub const NAMES: [&'static str; 7] = [
         "pageview-complete",
         "projectviews",
         "unique-devices",
         "projectcounts",
         "pagecounts-ez",
         "geoeditors",
+        "projectview-hourly",
     ];
 
     pub fn parse(name: &str) -> Option<DumpFormat> {
@@ -56,6 +58,7 @@ impl DumpFormat {
             "projectcounts" => Some(DumpFormat::Projectcounts),
             "geoeditors" => Some(DumpFormat::Geoeditors),
             "pagecounts-ez" => Some(DumpFormat::PagecountsEz),
+            "projectview-hourly" => Some(DumpFormat::ProjectviewHourly),
             _ => None,
         }
     }
@@ -139,6 +142,7 @@ pub fn load_files(
             Input::UniqueDevices { path, file } => families.unique_devices.push((path, file)),
             Input::Geoeditors { path, month } => families.geoeditors.push((path, month)),
             Input::PagecountsEz { path, day } => families.ez.push((path, day)),
+            Input::ProjectviewHourly { path } => families.projectview_hourly.push(path),
             Input::Projectcounts { path, hour } => {
                 families.projectcounts.entry(hour.day).or_default().push((hour, path))
             }

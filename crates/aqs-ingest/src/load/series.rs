@@ -1,4 +1,5 @@
-//! The loads of the series families (unique devices, legacy pagecounts, editors by country):
+//! The loads of the series families (unique devices, legacy pagecounts, editors by country, top
+//! by country):
 //! each file (or a day of hourly files) is read into one `SeriesBatch`, its share of bad lines
 //! checked, and published; the report counts the rows per dataset and the time spent.
 
@@ -19,6 +20,8 @@ pub(super) struct Inputs {
     pub projectcounts: BTreeMap<Day, Vec<(Hour, PathBuf)>>,
     pub ez: Vec<(PathBuf, Day)>,
     pub geoeditors: Vec<(PathBuf, YearMonth)>,
+    /// `projectview_hourly` exports, summed into one batch of top-by-country months.
+    pub projectview_hourly: Vec<PathBuf>,
 }
 
 /// Reads one batch with `read` (timed; `check`: the file whose share of bad lines to check, if
@@ -72,6 +75,15 @@ pub(super) fn load_all(
     for (path, day) in &inputs.ez {
         publish(store, options, Some(path), report, |r| {
             crate::legacy_pagecounts::read_ez_file(store, path, *day, progress, r)
+        })?;
+    }
+    if !inputs.projectview_hourly.is_empty() {
+        let check = |path: &Path, file: &LoadReport| {
+            lines::check_bad_share(path, file, options.max_bad_share)
+        };
+        publish(store, options, None, report, |r| {
+            let paths = &inputs.projectview_hourly;
+            crate::top_by_country::read_projectview_hourly(paths, progress, &check, r)
         })?;
     }
     for (path, month) in &inputs.geoeditors {
