@@ -30,6 +30,7 @@ pub mod spill;
 pub mod table;
 pub mod text;
 pub mod top_by_country;
+pub mod top_per_country;
 pub mod unique_devices;
 
 #[cfg(feature = "testsuite")]

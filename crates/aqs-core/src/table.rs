@@ -27,17 +27,19 @@ pub enum Dataset {
     EditorsByCountry,
     KnowledgeGap,
     TopByCountry,
+    TopPerCountry,
 }
 
 impl Dataset {
     /// Every dataset, in a fixed order (stores index their generations by it).
-    pub const ALL: [Dataset; 6] = [
+    pub const ALL: [Dataset; 7] = [
         Dataset::Pageviews,
         Dataset::UniqueDevices,
         Dataset::LegacyPagecounts,
         Dataset::EditorsByCountry,
         Dataset::KnowledgeGap,
         Dataset::TopByCountry,
+        Dataset::TopPerCountry,
     ];
 
     /// The dataset's name in stores, reports and metrics.
@@ -49,6 +51,7 @@ impl Dataset {
             Dataset::EditorsByCountry => "editors_by_country",
             Dataset::KnowledgeGap => "knowledge_gap",
             Dataset::TopByCountry => "top_by_country",
+            Dataset::TopPerCountry => "top_per_country",
         }
     }
 

@@ -5,7 +5,6 @@
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::PathParams;
-use crate::headers;
 use crate::routes::{Param, RouteSpec};
 use crate::store_call::read;
 use aqs_core::RequestError;
@@ -59,11 +58,6 @@ struct Item<'a> {
     countries: Vec<Country<'a>>,
 }
 
-#[derive(Serialize)]
-struct Items<'a> {
-    items: [Item<'a>; 1],
-}
-
 pub async fn handle(
     State(state): State<AppState>,
     PathParams(s): PathParams<4>,
@@ -81,17 +75,15 @@ pub async fn handle(
         return Err(RequestError::NoData.into());
     }
     let list = served_list(entries.into_iter().map(|e| (e.sub, e.values)).collect());
-    let body = Items {
-        items: [Item {
-            project: request.project.as_str(),
-            activity_level: request.activity_level.as_str(),
-            year: &request.year,
-            month: &request.month_text,
-            countries: list
-                .iter()
-                .map(|c| Country { country: &c.country, editors_ceil: c.editors_ceil })
-                .collect(),
-        }],
+    let item = Item {
+        project: request.project.as_str(),
+        activity_level: request.activity_level.as_str(),
+        year: &request.year,
+        month: &request.month_text,
+        countries: list
+            .iter()
+            .map(|c| Country { country: &c.country, editors_ceil: c.editors_ceil })
+            .collect(),
     };
-    Ok(headers::json_body(serde_json::to_vec(&body).unwrap_or_default()))
+    Ok(crate::items::single_item(&item))
 }

@@ -89,6 +89,16 @@ impl SeriesWriter {
     }
 }
 
+/// The body `{"items":[item]}` of the routes that answer one stored row (editors by country,
+/// the country top lists).
+pub(crate) fn single_item<T: serde::Serialize>(item: &T) -> axum::response::Response {
+    #[derive(serde::Serialize)]
+    struct Items<'a, T> {
+        items: [&'a T; 1],
+    }
+    crate::headers::json_body(serde_json::to_vec(&Items { items: [item] }).unwrap_or_default())
+}
+
 /// For the test: the same item through serde.
 #[cfg(test)]
 #[derive(serde::Serialize)]

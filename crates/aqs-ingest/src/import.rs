@@ -32,10 +32,11 @@ pub enum ImportTable {
     KnowledgeGap,
     EditorsByCountry,
     TopByCountry,
+    TopPerCountry,
 }
 
 impl ImportTable {
-    pub const NAMES: [&'static str; 8] = [
+    pub const NAMES: [&'static str; 9] = [
         "pageviews.per.article.flat",
         "pageviews.per.project.v2",
         "top.pageviews",
@@ -44,6 +45,7 @@ impl ImportTable {
         "knowledge.gap.by.category",
         "editors.bycountry",
         "top.bycountry",
+        "top.percountry",
     ];
 
     pub fn parse(name: &str) -> Option<ImportTable> {
@@ -56,6 +58,7 @@ impl ImportTable {
             "knowledge.gap.by.category" => Some(ImportTable::KnowledgeGap),
             "editors.bycountry" => Some(ImportTable::EditorsByCountry),
             "top.bycountry" => Some(ImportTable::TopByCountry),
+            "top.percountry" => Some(ImportTable::TopPerCountry),
             _ => None,
         }
     }
@@ -71,6 +74,7 @@ impl ImportTable {
             ImportTable::KnowledgeGap => Dataset::KnowledgeGap,
             ImportTable::EditorsByCountry => Dataset::EditorsByCountry,
             ImportTable::TopByCountry => Dataset::TopByCountry,
+            ImportTable::TopPerCountry => Dataset::TopPerCountry,
         }
     }
 
@@ -102,6 +106,9 @@ impl ImportTable {
                 &["project", "activity-level", "year", "month", "countriesJSON"]
             }
             ImportTable::TopByCountry => &["project", "access", "year", "month", "countriesJSON"],
+            ImportTable::TopPerCountry => {
+                &["country", "access", "year", "month", "day", "articles"]
+            }
         }
     }
 }
@@ -184,6 +191,13 @@ fn parse_row(table: ImportTable, row: &Map<String, Value>, rows: &mut Rows) -> R
             bail!("unknown column `{key}` for table {}", ImportTable::NAMES[table as usize]);
         }
     }
+    if table == ImportTable::TopPerCountry {
+        // Keyed by country: the one table without a project column.
+        let table = &aqs_core::top_per_country::TOP_PER_COUNTRY;
+        let list = crate::top_per_country::import_rows(row)?;
+        rows.series.entry(table.name).or_insert_with(|| (table, Vec::new())).1.extend(list);
+        return Ok(());
+    }
     let project = Project::from_stored(text(row, "project")?);
     match table {
         ImportTable::PerArticleFlat => {
@@ -253,7 +267,7 @@ fn parse_row(table: ImportTable, row: &Map<String, Value>, rows: &mut Rows) -> R
             };
             rows.tops.push(TopRow { project, access, period, articles });
         }
-        ImportTable::EditorsByCountry | ImportTable::TopByCountry => {
+        ImportTable::EditorsByCountry | ImportTable::TopByCountry | ImportTable::TopPerCountry => {
             let (table, list) = match table {
                 ImportTable::EditorsByCountry => (
                     crate::editors_by_country::import_table(),
@@ -340,7 +354,10 @@ pub fn import_files(
             .into_values()
             .map(|(table, rows)| SeriesChanges { table, replace: Vec::new(), rows })
             .collect();
-        if matches!(table, ImportTable::EditorsByCountry | ImportTable::TopByCountry) {
+        if matches!(
+            table,
+            ImportTable::EditorsByCountry | ImportTable::TopByCountry | ImportTable::TopPerCountry
+        ) {
             changes = changes.into_iter().map(|c| whole_lists(store, c)).collect::<Result<_>>()?;
         }
         let batch = SeriesBatch { dataset: table.dataset(), changes };

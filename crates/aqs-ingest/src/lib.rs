@@ -24,4 +24,5 @@ pub mod projectviews;
 pub mod report;
 pub mod top;
 pub mod top_by_country;
+pub mod top_per_country;
 pub mod unique_devices;

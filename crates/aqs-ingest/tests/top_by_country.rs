@@ -122,3 +122,38 @@ fn a_projectview_hourly_export_gives_the_monthly_lists() {
         [c("US", 1_100_000, 1), c("DE", 1000, 3), c("FR", 1000, 3)]
     );
 }
+
+#[test]
+fn exported_top_per_country_lists_are_imported_in_their_order() {
+    use aqs_core::dates::Day;
+    use aqs_core::top_per_country::{ArticleEntry, TOP_PER_COUNTRY, list as articles};
+    let dir = tempfile::tempdir().unwrap();
+    let store = MemoryStore::new();
+    let path = dir.path().join("percountry.jsonl");
+    std::fs::write(
+        &path,
+        r#"{"country":"US","access":"mobile-web","year":"2021","month":"01","day":"01","articles":"[{\"article\":\"o\\\"n\\\"e\",\"project\":\"fr.wikipedia\",\"views_ceil\":1400,\"rank\":1},{\"article\":\"A B\",\"project\":\"en.wikipedia\",\"views_ceil\":1100,\"rank\":2}]"}"#,
+    )
+    .unwrap();
+    import_files(&store, ImportTable::TopPerCountry, &[path]).unwrap();
+    let day = Period::Day(Day::from_ymd(2021, 1, 1).unwrap());
+    let rows = store.series(&TOP_PER_COUNTRY, &["US", "mobile-web"], day, day).unwrap();
+    let got = articles(rows.into_iter().map(|r| (r.sub, r.values)).collect());
+    let e = |article: &str, project: &str, views_ceil, rank| ArticleEntry {
+        article: article.into(),
+        project: project.into(),
+        views_ceil,
+        rank,
+    };
+    assert_eq!(got, [e("o\"n\"e", "fr.wikipedia", 1400, 1), e("A B", "en.wikipedia", 1100, 2)]);
+
+    let bad = dir.path().join("bad.jsonl");
+    std::fs::write(
+        &bad,
+        r#"{"country":"US","access":"mobile-web","year":"2021","month":"01","day":"all-days","articles":[]}"#,
+    )
+    .unwrap();
+    let error =
+        format!("{:#}", import_files(&store, ImportTable::TopPerCountry, &[bad]).unwrap_err());
+    assert!(error.contains("bad.jsonl:1") && error.contains("zero-padded day"), "{error}");
+}

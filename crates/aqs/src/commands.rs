@@ -134,6 +134,7 @@ impl Backend {
         self.tables().publish_series(&aqs_core::knowledge_gap::probe_batch())?;
         self.tables().publish_series(&aqs_core::editors_by_country::probe_batch())?;
         self.tables().publish_series(&aqs_core::top_by_country::probe_batch())?;
+        self.tables().publish_series(&aqs_core::top_per_country::probe_batch())?;
         Ok(())
     }
 }

@@ -4,6 +4,7 @@ pub(crate) mod aggregate;
 pub(crate) mod per_article;
 pub(crate) mod top;
 pub(crate) mod top_by_country;
+pub(crate) mod top_per_country;
 
 use crate::routes::{ACCESS, AGENT, END, PROJECT, Param, RouteSpec, START};
 use aqs_core::params::{ArticleGranularity, ProjectGranularity};
@@ -89,5 +90,28 @@ pub(crate) const ROUTES: &[RouteSpec] = &[
         example: "/pageviews/top-by-country/en.wikipedia/all-access/1970/01",
         example_expects: &[("countries", r#"[{"country":"-","views":"100-999","rank":1}]"#)],
         handler: |req, state| top_by_country::handle.call(req, state),
+    },
+    RouteSpec {
+        name: "pageviews/top-per-country",
+        path: "/pageviews/top-per-country/{country}/{access}/{year}/{month}/{day}",
+        summary: "The most viewed articles of a day from one country, across projects (views ceiled to hundreds)",
+        dataset: Dataset::TopPerCountry,
+        params: &[
+            Param {
+                name: "country",
+                description: "ISO 3166-1 alpha-2 country code, upper-case (`US`), as stored",
+                allowed: None,
+            },
+            ACCESS,
+            Param { name: "year", description: "YYYY", allowed: None },
+            Param { name: "month", description: "MM", allowed: None },
+            Param { name: "day", description: "DD (daily lists only)", allowed: None },
+        ],
+        example: "/pageviews/top-per-country/US/all-access/1970/01/01",
+        example_expects: &[(
+            "articles",
+            r#"[{"article":"-","project":"en.wikipedia","views_ceil":100,"rank":1}]"#,
+        )],
+        handler: |req, state| top_per_country::handle.call(req, state),
     },
 ];

@@ -5,7 +5,6 @@
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::PathParams;
-use crate::headers;
 use crate::store_call::read;
 use aqs_core::RequestError;
 use aqs_core::dates::Period;
@@ -41,11 +40,6 @@ struct Item<'a> {
     countries: Vec<Country<'a>>,
 }
 
-#[derive(Serialize)]
-struct Items<'a> {
-    items: [Item<'a>; 1],
-}
-
 pub async fn handle(
     State(state): State<AppState>,
     PathParams(s): PathParams<4>,
@@ -75,14 +69,12 @@ pub async fn handle(
             Country { country: &c.country, views, rank: c.rank, views_ceil }
         })
         .collect();
-    let body = Items {
-        items: [Item {
-            project: request.project.as_str(),
-            access: request.access.as_str(),
-            year: &request.year,
-            month: &request.month_text,
-            countries,
-        }],
+    let item = Item {
+        project: request.project.as_str(),
+        access: request.access.as_str(),
+        year: &request.year,
+        month: &request.month_text,
+        countries,
     };
-    Ok(headers::json_body(serde_json::to_vec(&body).unwrap_or_default()))
+    Ok(crate::items::single_item(&item))
 }

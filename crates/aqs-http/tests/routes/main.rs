@@ -57,6 +57,7 @@ pub fn seeded_series() -> Vec<SeriesBatch> {
         knowledge_gap::seeded(),
         editors_by_country::seeded(),
         pageviews::top_by_country::seeded(),
+        pageviews::top_per_country::seeded(),
     ]
 }
 

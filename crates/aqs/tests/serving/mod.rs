@@ -176,6 +176,8 @@ fn check_runs_every_example_and_fails_without_the_probe_rows() {
         "legacy/pagecounts/aggregate",
         "editors/by-country",
         "knowledge-gap/per-category",
+        "pageviews/top-by-country",
+        "pageviews/top-per-country",
     ] {
         assert!(passed.contains(&format!("/metrics/{route}/")), "{passed}");
     }
