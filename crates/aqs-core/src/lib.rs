@@ -23,6 +23,7 @@ pub mod error;
 pub mod knowledge_gap;
 pub mod legacy_pagecounts;
 pub mod lists;
+pub mod mediarequests;
 pub mod pageviews;
 pub mod params;
 pub mod project;

@@ -48,6 +48,10 @@ path_enum!(
     Agent, "agent", [AllAgents = "all-agents", User = "user", Spider = "spider", Automated = "automated"]
 );
 path_enum!(
+    /// Who requested a media file (media requests).
+    MediaAgent, "agent", [AllAgents = "all-agents", User = "user", Spider = "spider"]
+);
+path_enum!(
     /// Granularity of the per-article endpoint.
     ArticleGranularity, "granularity", [Daily = "daily", Monthly = "monthly"]
 );

@@ -38,6 +38,17 @@ impl Project {
         Ok(project)
     }
 
+    /// AQS 1.0 `normalizeReferer` (media requests): trim and lower-case; the referer classes
+    /// `internal`, `external`, `search-engine`, `unknown` and `none` are kept, anything else
+    /// is a project ([`Project::normalize`]; `all-referers` passes).
+    pub fn normalize_referer(raw: &str) -> Result<Project, RequestError> {
+        let lower = raw.trim().to_lowercase();
+        match lower.as_str() {
+            "internal" | "external" | "search-engine" | "unknown" | "none" => Ok(Project(lower)),
+            _ => Project::normalize(raw),
+        }
+    }
+
     /// A project name as it appears in dump files and stores, taken as is.
     pub fn from_stored(name: impl Into<String>) -> Project {
         Project(name.into())

@@ -28,11 +28,12 @@ pub enum Dataset {
     KnowledgeGap,
     TopByCountry,
     TopPerCountry,
+    MediaRequests,
 }
 
 impl Dataset {
     /// Every dataset, in a fixed order (stores index their generations by it).
-    pub const ALL: [Dataset; 7] = [
+    pub const ALL: [Dataset; 8] = [
         Dataset::Pageviews,
         Dataset::UniqueDevices,
         Dataset::LegacyPagecounts,
@@ -40,6 +41,7 @@ impl Dataset {
         Dataset::KnowledgeGap,
         Dataset::TopByCountry,
         Dataset::TopPerCountry,
+        Dataset::MediaRequests,
     ];
 
     /// The dataset's name in stores, reports and metrics.
@@ -52,6 +54,7 @@ impl Dataset {
             Dataset::KnowledgeGap => "knowledge_gap",
             Dataset::TopByCountry => "top_by_country",
             Dataset::TopPerCountry => "top_per_country",
+            Dataset::MediaRequests => "media_requests",
         }
     }
 

@@ -17,6 +17,7 @@ mod items;
 mod knowledge_gap;
 mod legacy_pagecounts;
 pub mod lists;
+mod mediarequests;
 pub mod metrics;
 pub mod observe;
 pub mod openapi;

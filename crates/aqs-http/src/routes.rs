@@ -73,6 +73,7 @@ pub const FAMILIES: &[&[RouteSpec]] = &[
     crate::pageviews::ROUTES,
     crate::unique_devices::ROUTES,
     crate::legacy_pagecounts::ROUTES,
+    crate::mediarequests::ROUTES,
     crate::editors_by_country::ROUTES,
     crate::knowledge_gap::ROUTES,
 ];

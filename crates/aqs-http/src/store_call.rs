@@ -26,7 +26,7 @@ pub(crate) async fn read<T: Send + 'static>(
 }
 
 /// What a series route reads and how it writes its items: the shared handler body of the
-/// series families (unique devices, legacy pagecounts).
+/// series families (unique devices, legacy pagecounts, media requests aggregate).
 pub(crate) struct SeriesQuery<'a> {
     pub table: &'static aqs_core::table::TableDef,
     pub key: Vec<String>,

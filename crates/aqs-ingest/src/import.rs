@@ -33,10 +33,11 @@ pub enum ImportTable {
     EditorsByCountry,
     TopByCountry,
     TopPerCountry,
+    MediaRequestsPerReferer,
 }
 
 impl ImportTable {
-    pub const NAMES: [&'static str; 9] = [
+    pub const NAMES: [&'static str; 10] = [
         "pageviews.per.article.flat",
         "pageviews.per.project.v2",
         "top.pageviews",
@@ -46,6 +47,7 @@ impl ImportTable {
         "editors.bycountry",
         "top.bycountry",
         "top.percountry",
+        "mediarequest.per.referer",
     ];
 
     pub fn parse(name: &str) -> Option<ImportTable> {
@@ -59,6 +61,7 @@ impl ImportTable {
             "editors.bycountry" => Some(ImportTable::EditorsByCountry),
             "top.bycountry" => Some(ImportTable::TopByCountry),
             "top.percountry" => Some(ImportTable::TopPerCountry),
+            "mediarequest.per.referer" => Some(ImportTable::MediaRequestsPerReferer),
             _ => None,
         }
     }
@@ -75,6 +78,7 @@ impl ImportTable {
             ImportTable::EditorsByCountry => Dataset::EditorsByCountry,
             ImportTable::TopByCountry => Dataset::TopByCountry,
             ImportTable::TopPerCountry => Dataset::TopPerCountry,
+            ImportTable::MediaRequestsPerReferer => Dataset::MediaRequests,
         }
     }
 
@@ -109,6 +113,18 @@ impl ImportTable {
             ImportTable::TopPerCountry => {
                 &["country", "access", "year", "month", "day", "articles"]
             }
+            // `poster_requests` and `play_requests` (newer loaders) are read and not served,
+            // as AQS 1.0 did not serve them.
+            ImportTable::MediaRequestsPerReferer => &[
+                "referer",
+                "media_type",
+                "agent",
+                "granularity",
+                "timestamp",
+                "requests",
+                "poster_requests",
+                "play_requests",
+            ],
         }
     }
 }
@@ -191,6 +207,12 @@ fn parse_row(table: ImportTable, row: &Map<String, Value>, rows: &mut Rows) -> R
             bail!("unknown column `{key}` for table {}", ImportTable::NAMES[table as usize]);
         }
     }
+    if table == ImportTable::MediaRequestsPerReferer {
+        // Keyed by referer: no project column.
+        let (table, series) = crate::mediarequests::import_row(row)?;
+        rows.series.entry(table.name).or_insert_with(|| (table, Vec::new())).1.push(series);
+        return Ok(());
+    }
     if table == ImportTable::TopPerCountry {
         // Keyed by country: the one table without a project column.
         let table = &aqs_core::top_per_country::TOP_PER_COUNTRY;
@@ -267,7 +289,10 @@ fn parse_row(table: ImportTable, row: &Map<String, Value>, rows: &mut Rows) -> R
             };
             rows.tops.push(TopRow { project, access, period, articles });
         }
-        ImportTable::EditorsByCountry | ImportTable::TopByCountry | ImportTable::TopPerCountry => {
+        ImportTable::EditorsByCountry
+        | ImportTable::TopByCountry
+        | ImportTable::TopPerCountry
+        | ImportTable::MediaRequestsPerReferer => {
             let (table, list) = match table {
                 ImportTable::EditorsByCountry => (
                     crate::editors_by_country::import_table(),

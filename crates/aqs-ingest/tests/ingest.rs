@@ -380,8 +380,8 @@ fn the_generator_is_deterministic() {
     let sa = generate_into(a.path(), "20240301", 2, 300);
     let sb = generate_into(b.path(), "20240301", 2, 300);
     // Per day: three agent files, 24 projectviews hours, two unique devices files, 24
-    // projectcounts hours.
-    assert_eq!(sa.files.len(), 2 * (3 + 24 + 2 + 24));
+    // projectcounts hours, a mediacounts file.
+    assert_eq!(sa.files.len(), 2 * (3 + 24 + 2 + 24 + 1));
     for (fa, fb) in sa.files.iter().zip(&sb.files) {
         assert_eq!(std::fs::read(fa).unwrap(), std::fs::read(fb).unwrap(), "{}", fa.display());
     }
@@ -398,8 +398,9 @@ fn a_complete_month_gets_monthly_rows_and_top_lists() {
     assert_eq!(report.months_rolled_up, vec![february]);
     assert_eq!(report.days.len(), 28);
     // Per day: two malformed pageview lines (and one line of a project outside the allowlist),
-    // and two irregular projectcounts lines; two irregular lines in the month's geoeditors file.
-    assert_eq!(report.skipped_total(), 28 * (2 + 2) + 2);
+    // two irregular projectcounts lines and a malformed mediacounts line; two irregular lines in
+    // the month's geoeditors file.
+    assert_eq!(report.skipped_total(), 28 * (2 + 2 + 1) + 2);
     assert_eq!(report.unexpected_domains.get("example.wikipedia"), Some(&28));
     let en = project("en.wikipedia");
     let (first, last) = (february.first_day(), february.last_day());

@@ -135,6 +135,7 @@ impl Backend {
         self.tables().publish_series(&aqs_core::editors_by_country::probe_batch())?;
         self.tables().publish_series(&aqs_core::top_by_country::probe_batch())?;
         self.tables().publish_series(&aqs_core::top_per_country::probe_batch())?;
+        self.tables().publish_series(&aqs_core::mediarequests::probe_batch())?;
         Ok(())
     }
 }
@@ -484,6 +485,7 @@ fn run_demo(args: &DemoArgs) -> Result<()> {
         format!("/metrics/unique-devices/all-wikipedia-projects/all-sites/daily/{s}/{s}"),
         format!("/metrics/legacy/pagecounts/aggregate/en.wikipedia/all-sites/daily/{s}00/{e}00"),
         format!("/metrics/legacy/pagecounts/aggregate/all-projects/mobile-site/hourly/{s}00/{s}23"),
+        format!("/metrics/mediarequests/aggregate/all-referers/image/all-agents/daily/{s}/{e}"),
     ];
     if args.days >= 31 {
         examples.push(format!(

@@ -206,5 +206,38 @@ fn generated_family_dumps_load_and_serve_the_numbers_in_the_files() {
         .collect();
     assert_eq!(got, expected);
     checked += got.len();
+    // Media requests: each day's mediacounts file, all referers and internal image requests.
+    for path in files_under(&dumps, "mediacounts.") {
+        let name = path.file_name().unwrap().to_str().unwrap();
+        let date = name[12..22].replace('-', "");
+        let mut text = String::new();
+        bzip2::read::MultiBzDecoder::new(std::fs::File::open(&path).unwrap())
+            .read_to_string(&mut text)
+            .unwrap();
+        let (mut all, mut internal_images) = (0u64, 0u64);
+        for line in text.lines() {
+            let f: Vec<&str> = line.split('\t').collect();
+            if f.len() != 25 {
+                continue;
+            }
+            all += f[2].parse::<u64>().unwrap();
+            let extension = f[0].rsplit('.').next().unwrap().to_lowercase();
+            if ["jpg", "png", "svg", "tif", "gif"].contains(&extension.as_str()) {
+                internal_images += f[22].parse::<u64>().unwrap();
+            }
+        }
+        let route = "/metrics/mediarequests/aggregate";
+        for (path, expected) in [
+            (format!("{route}/all-referers/all-media-types/all-agents/daily/{date}/{date}"), all),
+            (format!("{route}/internal/image/all-agents/daily/{date}/{date}"), internal_images),
+        ] {
+            assert_eq!(
+                get_json(&address, &path)["items"][0]["requests"].as_u64(),
+                Some(expected),
+                "{path}"
+            );
+            checked += 1;
+        }
+    }
     assert!(checked > 60, "{checked} numbers checked");
 }

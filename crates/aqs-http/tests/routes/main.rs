@@ -6,6 +6,7 @@ mod cases;
 mod editors_by_country;
 mod knowledge_gap;
 mod legacy_pagecounts;
+mod mediarequests;
 mod ops;
 mod pageviews;
 mod unique_devices;
@@ -58,6 +59,7 @@ pub fn seeded_series() -> Vec<SeriesBatch> {
         editors_by_country::seeded(),
         pageviews::top_by_country::seeded(),
         pageviews::top_per_country::seeded(),
+        mediarequests::seeded(),
     ]
 }
 

@@ -12,6 +12,7 @@
 
 pub mod full_day;
 mod geoeditors;
+mod mediacounts;
 mod output;
 mod projectcounts;
 mod sample;

@@ -204,6 +204,7 @@ pub fn generate(
         super::unique_devices::generate,
         super::projectcounts::generate,
         super::geoeditors::generate,
+        super::mediacounts::generate,
     ] {
         let (files, lines, bytes) = family(options)?;
         summary.files.extend(files);

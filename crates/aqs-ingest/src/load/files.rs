@@ -32,6 +32,10 @@ pub(super) enum Input {
         path: PathBuf,
         day: aqs_core::dates::Day,
     },
+    Mediacounts {
+        path: PathBuf,
+        day: aqs_core::dates::Day,
+    },
     /// Only with `--format projectview-hourly`: exports have no public name.
     ProjectviewHourly {
         path: PathBuf,
@@ -92,6 +96,12 @@ pub(super) fn classify(
             inputs.push(Input::PagecountsEz { path: path.clone(), day });
             continue;
         }
+        if let Some(day) = crate::mediarequests::parse_file_name(base)
+            .filter(|_| matches!(format, None | Some(DumpFormat::Mediacounts)))
+        {
+            inputs.push(Input::Mediacounts { path: path.clone(), day });
+            continue;
+        }
         let daily = pageview_complete::parse_file_name(base);
         let hourly = projectviews::parse_file_name(base);
         match (format, daily, hourly) {
@@ -118,6 +128,10 @@ pub(super) fn classify(
             (Some(DumpFormat::ProjectviewHourly), ..) => {
                 inputs.push(Input::ProjectviewHourly { path: path.clone() })
             }
+            (Some(DumpFormat::Mediacounts), ..) => bail!(
+                "{}: a mediacounts file must keep its public name, mediacounts.YYYY-MM-DD.v00.tsv[.bz2], which says its day",
+                path.display()
+            ),
             (Some(DumpFormat::PagecountsEz), ..) => bail!(
                 "{}: a pagecounts-ez daily file must keep its public name, pagecounts-YYYY-MM-DD[.bz2|.gz], which says its day",
                 path.display()
@@ -131,7 +145,7 @@ pub(super) fn classify(
                 path.display()
             ),
             (None, ..) => bail!(
-                "{}: not a known dump file name (expected pageviews-YYYYMMDD-AGENT.bz2, projectviews-YYYYMMDD-HH0000, unique_devices_per_domain_daily-YYYY-MM-DD.gz, projectcounts-YYYYMMDD-HH0000, pagecounts-YYYY-MM-DD.bz2 or geoeditors-monthly-YYYY-MM.tsv); pass --format to read it anyway",
+                "{}: not a known dump file name (expected pageviews-YYYYMMDD-AGENT.bz2, projectviews-YYYYMMDD-HH0000, unique_devices_per_domain_daily-YYYY-MM-DD.gz, projectcounts-YYYYMMDD-HH0000, pagecounts-YYYY-MM-DD.bz2, mediacounts.YYYY-MM-DD.v00.tsv.bz2 or geoeditors-monthly-YYYY-MM.tsv); pass --format to read it anyway",
                 path.display()
             ),
         }

@@ -36,11 +36,12 @@ pub enum DumpFormat {
     Geoeditors,
     PagecountsEz,
     ProjectviewHourly,
+    Mediacounts,
 }
 
 impl DumpFormat {
     /// The names `--format` takes.
-    pub const NAMES: [&'static str; 7] = [
+    pub const NAMES: [&'static str; 8] = [
         "pageview-complete",
         "projectviews",
         "unique-devices",
@@ -48,6 +49,7 @@ impl DumpFormat {
         "pagecounts-ez",
         "geoeditors",
         "projectview-hourly",
+        "mediacounts",
     ];
 
     pub fn parse(name: &str) -> Option<DumpFormat> {
@@ -59,6 +61,7 @@ impl DumpFormat {
             "geoeditors" => Some(DumpFormat::Geoeditors),
             "pagecounts-ez" => Some(DumpFormat::PagecountsEz),
             "projectview-hourly" => Some(DumpFormat::ProjectviewHourly),
+            "mediacounts" => Some(DumpFormat::Mediacounts),
             _ => None,
         }
     }
@@ -143,6 +146,7 @@ pub fn load_files(
             Input::Geoeditors { path, month } => families.geoeditors.push((path, month)),
             Input::PagecountsEz { path, day } => families.ez.push((path, day)),
             Input::ProjectviewHourly { path } => families.projectview_hourly.push(path),
+            Input::Mediacounts { path, day } => families.mediacounts.push((path, day)),
             Input::Projectcounts { path, hour } => {
                 families.projectcounts.entry(hour.day).or_default().push((hour, path))
             }

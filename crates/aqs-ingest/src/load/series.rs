@@ -1,5 +1,5 @@
 //! The loads of the series families (unique devices, legacy pagecounts, editors by country, top
-//! by country):
+//! by country, media requests):
 //! each file (or a day of hourly files) is read into one `SeriesBatch`, its share of bad lines
 //! checked, and published; the report counts the rows per dataset and the time spent.
 
@@ -22,6 +22,7 @@ pub(super) struct Inputs {
     pub geoeditors: Vec<(PathBuf, YearMonth)>,
     /// `projectview_hourly` exports, summed into one batch of top-by-country months.
     pub projectview_hourly: Vec<PathBuf>,
+    pub mediacounts: Vec<(PathBuf, Day)>,
 }
 
 /// Reads one batch with `read` (timed; `check`: the file whose share of bad lines to check, if
@@ -84,6 +85,11 @@ pub(super) fn load_all(
         publish(store, options, None, report, |r| {
             let paths = &inputs.projectview_hourly;
             crate::top_by_country::read_projectview_hourly(paths, progress, &check, r)
+        })?;
+    }
+    for (path, day) in &inputs.mediacounts {
+        publish(store, options, Some(path), report, |r| {
+            crate::mediarequests::read_file(store, path, *day, progress, r)
         })?;
     }
     for (path, month) in &inputs.geoeditors {

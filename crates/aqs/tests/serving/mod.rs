@@ -178,6 +178,7 @@ fn check_runs_every_example_and_fails_without_the_probe_rows() {
         "knowledge-gap/per-category",
         "pageviews/top-by-country",
         "pageviews/top-per-country",
+        "mediarequests/aggregate",
     ] {
         assert!(passed.contains(&format!("/metrics/{route}/")), "{passed}");
     }

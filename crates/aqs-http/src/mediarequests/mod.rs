@@ -1,0 +1,46 @@
+//! `/metrics/mediarequests/...`: one module per route, mirroring the URL tree.
+
+pub(crate) mod aggregate;
+
+use crate::routes::{END, Param, RouteSpec, START};
+use aqs_core::params::{ArticleGranularity, MediaAgent};
+use aqs_core::table::Dataset;
+use axum::handler::Handler;
+
+/// The referer parameter of every media requests route.
+const REFERER: Param = Param {
+    name: "referer",
+    description: "Where the requests came from: a project (`en.wikipedia`), `all-referers`, or a class: `internal`, `external`, `search-engine`, `unknown`, `none`",
+    allowed: None,
+};
+
+/// The family's routes, in the order of the original's documentation.
+pub(crate) const ROUTES: &[RouteSpec] = &[RouteSpec {
+    name: "mediarequests/aggregate",
+    path: "/mediarequests/aggregate/{referer}/{media_type}/{agent}/{granularity}/{start}/{end}",
+    summary: "Requests of media files (all of them, or of one media type) from a referer, daily or monthly",
+    dataset: Dataset::MediaRequests,
+    params: &[
+        REFERER,
+        Param {
+            name: "media_type",
+            description: "`all-media-types`, `image`, `video`, `audio`, `document` or `other` (an unknown type finds nothing)",
+            allowed: None,
+        },
+        Param {
+            name: "agent",
+            description: "Who requested the files",
+            allowed: Some(MediaAgent::ALLOWED),
+        },
+        Param {
+            name: "granularity",
+            description: "The time unit of the series",
+            allowed: Some(ArticleGranularity::ALLOWED),
+        },
+        START,
+        END,
+    ],
+    example: "/mediarequests/aggregate/en.wikipedia/all-media-types/all-agents/daily/1970010100/1970010100",
+    example_expects: &[("timestamp", "\"1970010100\""), ("requests", "0")],
+    handler: |req, state| aggregate::handle.call(req, state),
+}];

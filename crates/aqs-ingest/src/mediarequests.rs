@@ -1,0 +1,117 @@
+//! Mediacounts daily files (`other/mediacounts/daily/YYYY/mediacounts.YYYY-MM-DD.v00.tsv.bz2`,
+//! data-formats §2.5) into media requests with the pre-2019 semantics of the original's
+//! backfill (§2.6, §5.7): every request is `all-agents` (no spider split), referers are
+//! `internal`, `external` and `unknown` (columns 23–25) and `all-referers` (column 3, the
+//! total), the media type comes from the file's extension. A file is one batch replacing its
+//! day, with its month once every day of the month is loaded; and the rows of the
+//! `mediarequest.per.referer` export.
+
+use crate::import::{counter, text};
+use crate::load::Progress;
+use crate::load::lines::for_each_file_line;
+use crate::report::LoadReport;
+use crate::rollup::day_with_month;
+use anyhow::{Result, anyhow};
+use aqs_core::dates::{Day, Period};
+use aqs_core::mediarequests::{PER_REFERER, aggregate_row, media_type};
+use aqs_core::params::{ArticleGranularity, MediaAgent, ProjectGranularity};
+use aqs_core::project::Project;
+use aqs_core::table::{SeriesBatch, SeriesRow, TableDef, TableWrite};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The day of `mediacounts.YYYY-MM-DD.v00.tsv` (the compression suffix already removed).
+pub fn parse_file_name(base: &str) -> Option<Day> {
+    let rest = base.strip_prefix("mediacounts.")?;
+    let (date, rest) = rest.split_once('.')?;
+    (rest == "v00.tsv").then(|| Day::parse_iso(date)).flatten()
+}
+
+/// The 25 columns of a mediacounts line: (base name, total, internal, external, unknown).
+fn parse_line(line: &str) -> Option<(&str, [u64; 4])> {
+    let f: Vec<&str> = line.trim_end_matches('\r').split('\t').collect();
+    if f.len() != 25 || !f[0].starts_with('/') {
+        return None;
+    }
+    let n = |i: usize| f[i].parse::<u64>().ok();
+    Some((f[0], [n(2)?, n(22)?, n(23)?, n(24)?]))
+}
+
+/// Reads one day's file into the batch that publishes it.
+pub fn read_file(
+    store: &dyn TableWrite,
+    path: &Path,
+    day: Day,
+    progress: &dyn Progress,
+    report: &mut LoadReport,
+) -> Result<SeriesBatch> {
+    const REFERERS: [&str; 4] = ["all-referers", "internal", "external", "unknown"];
+    let mut sums: BTreeMap<(&'static str, &'static str), u64> = BTreeMap::new();
+    for_each_file_line(path, progress, report, |number, line, report| {
+        let Some((file, counts)) = parse_line(line) else {
+            report.skip("expected 25 tab-separated columns: a path, then counts", || {
+                format!("{}:{number}", path.display())
+            });
+            return Ok(());
+        };
+        let kind = media_type(file);
+        for (referer, n) in REFERERS.iter().zip(counts) {
+            for media in [kind, "all-media-types"] {
+                *sums.entry((referer, media)).or_default() += n;
+            }
+        }
+        Ok(())
+    })?;
+    let agent = MediaAgent::AllAgents.as_str();
+    let rows: Vec<SeriesRow> = sums
+        .into_iter()
+        .map(|((referer, media), n)| aggregate_row(referer, media, agent, Period::Day(day), n))
+        .collect();
+    let marker = ["all-referers", "all-media-types", agent];
+    let changes = day_with_month(store, &PER_REFERER, day, rows, &marker)?;
+    Ok(SeriesBatch { dataset: PER_REFERER.dataset, changes: vec![changes] })
+}
+
+/// An exported `mediarequest.per.referer` row (`aqs import`): 10-digit timestamps, daily or
+/// monthly; `requests` as a number or a string (`parseInt(x) || 0`).
+pub(crate) fn import_row(row: &Map<String, Value>) -> Result<(&'static TableDef, SeriesRow)> {
+    let referer = Project::from_stored(text(row, "referer")?);
+    let agent = MediaAgent::parse(text(row, "agent")?)
+        .map_err(|_| anyhow!("unknown agent {:?}", row["agent"]))?;
+    let granularity = ArticleGranularity::parse(text(row, "granularity")?)
+        .map_err(|_| anyhow!("unknown granularity {:?}", row["granularity"]))?;
+    let granularity = match granularity {
+        ArticleGranularity::Daily => ProjectGranularity::Daily,
+        ArticleGranularity::Monthly => ProjectGranularity::Monthly,
+    };
+    let ts = text(row, "timestamp")?;
+    let period = Period::parse(granularity, ts)
+        .ok_or_else(|| anyhow!("timestamp {ts:?} is not a {granularity} YYYYMMDD00 timestamp"))?;
+    let requests = counter(row, "requests")?.unwrap_or(0);
+    let media = text(row, "media_type")?;
+    Ok((&PER_REFERER, aggregate_row(referer.as_str(), media, agent.as_str(), period, requests)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_say_the_day() {
+        assert_eq!(parse_file_name("mediacounts.2015-01-01.v00.tsv"), Day::from_ymd(2015, 1, 1));
+        assert_eq!(parse_file_name("mediacounts.top1000.2015-01-01.v00.csv.zip"), None);
+        assert_eq!(parse_file_name("mediacounts.2015-02-30.v00.tsv"), None);
+    }
+
+    #[test]
+    fn lines_give_the_path_and_the_referer_counts() {
+        let line = "/wikipedia/commons/a/a9/Example.jpg\t123456789\t1500\t300\t0\t-\t-\t1200\t900\t200\t50\t30\t10\t10\t-\t-\t0\t0\t0\t0\t-\t-\t1400\t80\t20";
+        assert_eq!(
+            parse_line(line),
+            Some(("/wikipedia/commons/a/a9/Example.jpg", [1500, 1400, 80, 20]))
+        );
+        assert_eq!(parse_line("/x\t1"), None);
+        assert_eq!(parse_line(&line.replace("\t1400\t", "\tx\t")), None);
+    }
+}
