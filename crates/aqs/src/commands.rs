@@ -486,6 +486,11 @@ fn run_demo(args: &DemoArgs) -> Result<()> {
         format!("/metrics/legacy/pagecounts/aggregate/en.wikipedia/all-sites/daily/{s}00/{e}00"),
         format!("/metrics/legacy/pagecounts/aggregate/all-projects/mobile-site/hourly/{s}00/{s}23"),
         format!("/metrics/mediarequests/aggregate/all-referers/image/all-agents/daily/{s}/{e}"),
+        // Import-only routes (no public dump): their examples read the 1970 probe rows.
+        "/metrics/knowledge-gap/per-category/en.wikipedia/gender/all-categories/19691201/19700101"
+            .to_string(),
+        "/metrics/pageviews/top-by-country/en.wikipedia/all-access/1970/01".to_string(),
+        "/metrics/pageviews/top-per-country/US/all-access/1970/01/01".to_string(),
     ];
     if args.days >= 31 {
         examples.push(format!(
