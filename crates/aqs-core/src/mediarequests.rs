@@ -1,11 +1,14 @@
 //! Media requests (api-contract §2.8–2.10): the tables and requests of
-//! `GET /metrics/mediarequests/aggregate/{referer}/{media_type}/{agent}/{granularity}/{start}/{end}`.
+//! `GET /metrics/mediarequests/aggregate/{referer}/{media_type}/{agent}/{granularity}/{start}/{end}`
+//! and `GET /metrics/mediarequests/top/{referer}/{media_type}/{year}/{month}/{day}`.
 //!
 //! Aggregate rows are keyed by (referer, media type, agent), daily or monthly, with one
 //! `requests` count; `all-referers`, `all-media-types` and `all-agents` are roll-ups. The media
-//! type is not an enum in AQS 1.0 (an unknown one finds nothing).
+//! type is not an enum in AQS 1.0 (an unknown one finds nothing). Top lists are keyed by
+//! (referer, media type) and day or month, a row per file (`sub` = the file path) with its
+//! requests, rank and position in the stored list.
 
-use crate::dates::{Day, Period, RangeRules, check_range};
+use crate::dates::{Day, Period, RangeRules, TopPeriod, check_range, check_year_month_day};
 use crate::error::RequestError;
 use crate::params::{ArticleGranularity, MediaAgent};
 use crate::project::Project;
@@ -21,6 +24,95 @@ pub static PER_REFERER: TableDef = TableDef {
     sub: None,
     values: &[ValueColumn::u64("requests")],
 };
+
+/// `mediarequest.top.files`: the most requested files per (referer, media type), day or month.
+pub static TOP_FILES: TableDef = TableDef {
+    name: "mediarequests_top_files",
+    dataset: Dataset::MediaRequests,
+    key: &["referer", "media_type"],
+    sub: Some("file_path"),
+    values: &[ValueColumn::u64("requests"), ValueColumn::u64("rank"), ValueColumn::u64("position")],
+};
+
+/// One file of a top list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopFile {
+    pub file_path: String,
+    pub requests: u64,
+    pub rank: u64,
+}
+
+/// The stored period of a top list: a day, or a month (`all-days`).
+pub fn top_period(period: TopPeriod) -> Period {
+    match period {
+        TopPeriod::Day(d) => Period::Day(d),
+        TopPeriod::Month(m) => Period::Month(m),
+    }
+}
+
+/// The rows of one (referer, media type, period) top list, in the list's order.
+pub fn top_rows(
+    referer: &str,
+    media_type: &str,
+    period: Period,
+    files: &[TopFile],
+) -> Vec<SeriesRow> {
+    files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| SeriesRow {
+            key: vec![referer.to_string(), media_type.to_string()],
+            period,
+            sub: f.file_path.clone(),
+            values: Numbers::counters(&[f.requests, f.rank, i as u64]),
+        })
+        .collect()
+}
+
+/// A top list from its stored rows, as the original serves it: sorted by rank (a stable sort
+/// of the stored order).
+pub fn top_list(mut entries: Vec<(String, Numbers)>) -> Vec<TopFile> {
+    entries.sort_by_key(|(path, v)| (v.0[1], v.0[2], path.clone()));
+    entries
+        .into_iter()
+        .map(|(file_path, v)| TopFile { file_path, requests: v.0[0], rank: v.0[1] })
+        .collect()
+}
+
+/// A validated media requests top request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopRequest {
+    pub referer: Project,
+    pub media_type: String,
+    /// `None` when the date is valid but not zero-padded (the original's literal lookup).
+    pub period: Option<TopPeriod>,
+    pub year: String,
+    pub month: String,
+    pub day: String,
+}
+
+impl TopRequest {
+    /// Validates as AQS 1.0 does: the referer, then `year + month + day + "00"` (`01` for
+    /// `all-days`).
+    pub fn parse(
+        referer: &str,
+        media_type: &str,
+        year: &str,
+        month: &str,
+        day: &str,
+    ) -> Result<Self, RequestError> {
+        let referer = Project::normalize_referer(referer)?;
+        let period = check_year_month_day(year, month, day)?;
+        Ok(TopRequest {
+            referer,
+            media_type: media_type.to_string(),
+            period,
+            year: year.to_string(),
+            month: month.to_string(),
+            day: day.to_string(),
+        })
+    }
+}
 
 /// The media type of a file from its extension, as the original's `MediaTypeClassification`
 /// (data-formats §4.6): `image`, `audio`, `video`, `document`, `data` or `other`.
@@ -103,15 +195,24 @@ pub fn aggregate_row(
     }
 }
 
-/// The row of the original's monitoring probe (api-contract §4): 0 requests from
-/// `en.wikipedia`, all media types, all agents, daily, on 1970-01-01.
+/// The rows of the original's monitoring probes (api-contract §4): 0 requests from
+/// `en.wikipedia`, all media types, all agents, daily, on 1970-01-01; and its top list of that
+/// day, file `-` with 0 requests.
 pub fn probe_batch() -> SeriesBatch {
     let day = Period::Day(Day::from_epoch_days(0));
     let row =
         aggregate_row("en.wikipedia", "all-media-types", MediaAgent::AllAgents.as_str(), day, 0);
+    let top = TopFile { file_path: "-".into(), requests: 0, rank: 1 };
     SeriesBatch {
         dataset: Dataset::MediaRequests,
-        changes: vec![SeriesChanges { table: &PER_REFERER, replace: vec![], rows: vec![row] }],
+        changes: vec![
+            SeriesChanges { table: &PER_REFERER, replace: vec![], rows: vec![row] },
+            SeriesChanges {
+                table: &TOP_FILES,
+                replace: vec![],
+                rows: top_rows("en.wikipedia", "all-media-types", day, &[top]),
+            },
+        ],
     }
 }
 
@@ -172,6 +273,22 @@ mod tests {
         let r = parse("all-referers", "all-agents", "monthly", "2015011500", "2015033100").unwrap();
         let month = |m| Period::Month(YearMonth::new(2015, m).unwrap());
         assert_eq!((r.first, r.last), (month(2), month(3)));
+    }
+
+    #[test]
+    fn top_lists_are_served_by_rank_in_stored_order() {
+        let day = Period::Day(Day::from_ymd(2019, 5, 1).unwrap());
+        let f = |p: &str, requests, rank| TopFile { file_path: p.into(), requests, rank };
+        // Stored in the loader's order (JSON-string order in the original), served by rank.
+        let stored = [f("/b", 10, 2), f("/a", 20, 1), f("/c", 10, 2)];
+        let entries = top_rows("all-referers", "image", day, &stored)
+            .into_iter()
+            .map(|r| (r.sub, r.values))
+            .collect();
+        assert_eq!(top_list(entries), [f("/a", 20, 1), f("/b", 10, 2), f("/c", 10, 2)]);
+        let r = TopRequest::parse("all-referers", "image", "2019", "05", "all-days").unwrap();
+        assert_eq!(r.period, Some(TopPeriod::Month(YearMonth::new(2019, 5).unwrap())));
+        assert!(TopRequest::parse("all-referers", "image", "2019", "02", "30").is_err());
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::PathParams;
-use crate::routes::{Param, RouteSpec};
+use crate::routes::{MONTH, Param, RouteSpec, YEAR};
 use crate::store_call::read;
 use aqs_core::RequestError;
 use aqs_core::dates::Period;
@@ -33,8 +33,8 @@ pub(crate) const ROUTES: &[RouteSpec] = &[RouteSpec {
             description: "The editors' monthly edits",
             allowed: Some(ActivityLevel::ALLOWED),
         },
-        Param { name: "year", description: "YYYY", allowed: None },
-        Param { name: "month", description: "MM", allowed: None },
+        YEAR,
+        MONTH,
     ],
     example: "/editors/by-country/en.wikipedia/5..99-edits/1970/01",
     example_expects: &[("year", "\"1970\""), ("month", "\"01\"")],

@@ -56,6 +56,10 @@ pub(crate) const ACCESS: Param = Param {
 };
 pub(crate) const AGENT: Param =
     Param { name: "agent", description: "Who asked for the pages", allowed: Some(Agent::ALLOWED) };
+pub(crate) const YEAR: Param = Param { name: "year", description: "YYYY", allowed: None };
+pub(crate) const MONTH: Param = Param { name: "month", description: "MM", allowed: None };
+pub(crate) const DAY_OR_ALL_DAYS: Param =
+    Param { name: "day", description: "DD, or `all-days` for the month", allowed: None };
 pub(crate) const START: Param = Param {
     name: "start",
     description: "First day or hour, YYYYMMDD or YYYYMMDDHH",

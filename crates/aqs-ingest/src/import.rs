@@ -34,10 +34,11 @@ pub enum ImportTable {
     TopByCountry,
     TopPerCountry,
     MediaRequestsPerReferer,
+    MediaRequestsTopFiles,
 }
 
 impl ImportTable {
-    pub const NAMES: [&'static str; 10] = [
+    pub const NAMES: [&'static str; 11] = [
         "pageviews.per.article.flat",
         "pageviews.per.project.v2",
         "top.pageviews",
@@ -48,6 +49,7 @@ impl ImportTable {
         "top.bycountry",
         "top.percountry",
         "mediarequest.per.referer",
+        "mediarequest.top.files",
     ];
 
     pub fn parse(name: &str) -> Option<ImportTable> {
@@ -62,6 +64,7 @@ impl ImportTable {
             "top.bycountry" => Some(ImportTable::TopByCountry),
             "top.percountry" => Some(ImportTable::TopPerCountry),
             "mediarequest.per.referer" => Some(ImportTable::MediaRequestsPerReferer),
+            "mediarequest.top.files" => Some(ImportTable::MediaRequestsTopFiles),
             _ => None,
         }
     }
@@ -78,7 +81,9 @@ impl ImportTable {
             ImportTable::EditorsByCountry => Dataset::EditorsByCountry,
             ImportTable::TopByCountry => Dataset::TopByCountry,
             ImportTable::TopPerCountry => Dataset::TopPerCountry,
-            ImportTable::MediaRequestsPerReferer => Dataset::MediaRequests,
+            ImportTable::MediaRequestsPerReferer | ImportTable::MediaRequestsTopFiles => {
+                Dataset::MediaRequests
+            }
         }
     }
 
@@ -125,6 +130,9 @@ impl ImportTable {
                 "poster_requests",
                 "play_requests",
             ],
+            ImportTable::MediaRequestsTopFiles => {
+                &["referer", "media_type", "year", "month", "day", "filesJSON", "video_filesJSON"]
+            }
         }
     }
 }
@@ -206,6 +214,12 @@ fn parse_row(table: ImportTable, row: &Map<String, Value>, rows: &mut Rows) -> R
         if !known {
             bail!("unknown column `{key}` for table {}", ImportTable::NAMES[table as usize]);
         }
+    }
+    if table == ImportTable::MediaRequestsTopFiles {
+        let table = &aqs_core::mediarequests::TOP_FILES;
+        let list = crate::mediarequests::import_top_rows(row)?;
+        rows.series.entry(table.name).or_insert_with(|| (table, Vec::new())).1.extend(list);
+        return Ok(());
     }
     if table == ImportTable::MediaRequestsPerReferer {
         // Keyed by referer: no project column.
@@ -292,7 +306,8 @@ fn parse_row(table: ImportTable, row: &Map<String, Value>, rows: &mut Rows) -> R
         ImportTable::EditorsByCountry
         | ImportTable::TopByCountry
         | ImportTable::TopPerCountry
-        | ImportTable::MediaRequestsPerReferer => {
+        | ImportTable::MediaRequestsPerReferer
+        | ImportTable::MediaRequestsTopFiles => {
             let (table, list) = match table {
                 ImportTable::EditorsByCountry => (
                     crate::editors_by_country::import_table(),
@@ -332,22 +347,23 @@ pub fn check_line(table: ImportTable, line: &str) -> Result<()> {
     read_line(table, line, &mut Rows::default())
 }
 
-/// Makes imported lists (a row per entry, as editors by country and top by country store them)
-/// replace the stored lists of their key and month whole (a list with fewer countries must not keep the old extra ones): each month the import
-/// touches is rewritten with its other lists as stored and the imported ones in their place.
+/// Makes imported lists (a row per entry: editors by country, the country and media top lists)
+/// replace the stored lists of their key and period whole (a shorter list must not keep the old
+/// extra entries): each period the import touches is rewritten with its other lists as stored
+/// and the imported ones in their place.
 fn whole_lists(store: &dyn TableWrite, imported: SeriesChanges) -> Result<SeriesChanges> {
-    let months: BTreeSet<Period> = imported.rows.iter().map(|r| r.period).collect();
+    let periods: BTreeSet<Period> = imported.rows.iter().map(|r| r.period).collect();
     let lists: BTreeSet<(&[String], Period)> =
         imported.rows.iter().map(|r| (r.key.as_slice(), r.period)).collect();
     let mut rows = Vec::new();
-    for month in &months {
-        let stored = store.scan_series(imported.table, *month, *month)?;
+    for period in &periods {
+        let stored = store.scan_series(imported.table, *period, *period)?;
         rows.extend(stored.into_iter().filter(|r| !lists.contains(&(r.key.as_slice(), r.period))));
     }
     rows.extend(imported.rows.iter().cloned());
     Ok(SeriesChanges {
         table: imported.table,
-        replace: months.iter().map(|m| (*m, *m)).collect(),
+        replace: periods.iter().map(|m| (*m, *m)).collect(),
         rows,
     })
 }
@@ -381,7 +397,10 @@ pub fn import_files(
             .collect();
         if matches!(
             table,
-            ImportTable::EditorsByCountry | ImportTable::TopByCountry | ImportTable::TopPerCountry
+            ImportTable::EditorsByCountry
+                | ImportTable::TopByCountry
+                | ImportTable::TopPerCountry
+                | ImportTable::MediaRequestsTopFiles
         ) {
             changes = changes.into_iter().map(|c| whole_lists(store, c)).collect::<Result<_>>()?;
         }

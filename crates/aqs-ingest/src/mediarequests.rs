@@ -9,14 +9,18 @@
 use crate::import::{counter, text};
 use crate::load::Progress;
 use crate::load::lines::for_each_file_line;
+use crate::pipeline::topk::TopK;
 use crate::report::LoadReport;
 use crate::rollup::day_with_month;
-use anyhow::{Result, anyhow};
+use crate::top::{TOP_SIZE, rank};
+use anyhow::{Result, anyhow, bail};
 use aqs_core::dates::{Day, Period};
-use aqs_core::mediarequests::{PER_REFERER, aggregate_row, media_type};
+use aqs_core::mediarequests::{
+    PER_REFERER, TOP_FILES, TopFile, aggregate_row, media_type, top_period, top_rows,
+};
 use aqs_core::params::{ArticleGranularity, MediaAgent, ProjectGranularity};
 use aqs_core::project::Project;
-use aqs_core::table::{SeriesBatch, SeriesRow, TableDef, TableWrite};
+use aqs_core::table::{SeriesBatch, SeriesChanges, SeriesRow, TableDef, TableWrite};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -48,6 +52,7 @@ pub fn read_file(
 ) -> Result<SeriesBatch> {
     const REFERERS: [&str; 4] = ["all-referers", "internal", "external", "unknown"];
     let mut sums: BTreeMap<(&'static str, &'static str), u64> = BTreeMap::new();
+    let mut tops: BTreeMap<(&'static str, &'static str), TopK> = BTreeMap::new();
     for_each_file_line(path, progress, report, |number, line, report| {
         let Some((file, counts)) = parse_line(line) else {
             report.skip("expected 25 tab-separated columns: a path, then counts", || {
@@ -59,6 +64,11 @@ pub fn read_file(
         for (referer, n) in REFERERS.iter().zip(counts) {
             for media in [kind, "all-media-types"] {
                 *sums.entry((referer, media)).or_default() += n;
+                if n > 0 {
+                    let top =
+                        tops.entry((referer, media)).or_insert_with(|| TopK::new(TOP_SIZE + 1));
+                    top.offer(n, file);
+                }
             }
         }
         Ok(())
@@ -70,7 +80,22 @@ pub fn read_file(
         .collect();
     let marker = ["all-referers", "all-media-types", agent];
     let changes = day_with_month(store, &PER_REFERER, day, rows, &marker)?;
-    Ok(SeriesBatch { dataset: PER_REFERER.dataset, changes: vec![changes] })
+    let mut top_rows_of_day = Vec::new();
+    for ((referer, media), top) in tops {
+        let entries = top.into_entries();
+        let ranked = rank(entries.iter().map(|(f, n)| (f.as_str(), *n)).collect());
+        let files: Vec<TopFile> = ranked
+            .into_iter()
+            .map(|e| TopFile { file_path: e.article, requests: e.views, rank: u64::from(e.rank) })
+            .collect();
+        top_rows_of_day.extend(top_rows(referer, media, Period::Day(day), &files));
+    }
+    let tops = SeriesChanges {
+        table: &TOP_FILES,
+        replace: vec![(Period::Day(day), Period::Day(day))],
+        rows: top_rows_of_day,
+    };
+    Ok(SeriesBatch { dataset: PER_REFERER.dataset, changes: vec![changes, tops] })
 }
 
 /// An exported `mediarequest.per.referer` row (`aqs import`): 10-digit timestamps, daily or
@@ -91,6 +116,35 @@ pub(crate) fn import_row(row: &Map<String, Value>) -> Result<(&'static TableDef,
     let requests = counter(row, "requests")?.unwrap_or(0);
     let media = text(row, "media_type")?;
     Ok((&PER_REFERER, aggregate_row(referer.as_str(), media, agent.as_str(), period, requests)))
+}
+
+/// An exported `mediarequest.top.files` row (`aqs import`): a day's or a month's
+/// (`all-days`) list, `filesJSON` in its order (`video_filesJSON` is read and not served).
+pub(crate) fn import_top_rows(row: &Map<String, Value>) -> Result<Vec<SeriesRow>> {
+    let referer = text(row, "referer")?;
+    let media = text(row, "media_type")?;
+    let (year, month, day) = (text(row, "year")?, text(row, "month")?, text(row, "day")?);
+    let period = match aqs_core::dates::check_year_month_day(year, month, day) {
+        Ok(Some(period)) => top_period(period),
+        _ => bail!("year/month/day {year}/{month}/{day} is not a zero-padded date (or all-days)"),
+    };
+    let list = row
+        .get("filesJSON")
+        .and_then(crate::import::json_column)
+        .ok_or_else(|| anyhow!("filesJSON is missing or not JSON"))?;
+    let Value::Array(items) = list else { bail!("filesJSON must be a JSON array") };
+    let files: Vec<TopFile> = items
+        .iter()
+        .map(|item| {
+            let item = item.as_object().ok_or_else(|| anyhow!("a file entry must be an object"))?;
+            Ok(TopFile {
+                file_path: text(item, "file_path")?.to_string(),
+                requests: counter(item, "requests")?.unwrap_or(0),
+                rank: counter(item, "rank")?.ok_or_else(|| anyhow!("a file entry has no rank"))?,
+            })
+        })
+        .collect::<Result<_>>()?;
+    Ok(top_rows(referer, media, period, &files))
 }
 
 #[cfg(test)]

@@ -95,3 +95,66 @@ fn exported_rows_are_imported() {
     let january = Period::Month(YearMonth::new(2020, 1).unwrap());
     assert_eq!(requests(&store, "all-referers", "all-media-types", january), Some(900));
 }
+
+#[test]
+fn a_day_has_its_top_files_per_referer_and_media_type() {
+    use aqs_core::mediarequests::{TOP_FILES, TopFile, top_list};
+    let dir = tempfile::tempdir().unwrap();
+    let store = MemoryStore::new();
+    let path = file(
+        dir.path(),
+        "2015-01-10",
+        &[
+            line("/wikipedia/commons/a/a1/A.jpg", 100, 100, 0, 0),
+            line("/wikipedia/commons/b/b1/B.jpg", 300, 200, 100, 0),
+            line("/wikipedia/commons/c/c1/C%2C_x.png", 300, 250, 50, 0),
+            line("/wikipedia/commons/d/d1/D.ogg", 50, 0, 50, 0),
+        ],
+    );
+    load(&store, &[path], 0.001).unwrap();
+    let day = Period::Day(Day::from_ymd(2015, 1, 10).unwrap());
+    let top = |referer: &str, media: &str| {
+        let rows = store.series(&TOP_FILES, &[referer, media], day, day).unwrap();
+        top_list(rows.into_iter().map(|r| (r.sub, r.values)).collect())
+    };
+    let f = |p: &str, requests, rank| TopFile { file_path: p.into(), requests, rank };
+    // A tie shares a rank (ordered by path), the next rank skips.
+    assert_eq!(
+        top("all-referers", "image"),
+        [
+            f("/wikipedia/commons/b/b1/B.jpg", 300, 1),
+            f("/wikipedia/commons/c/c1/C%2C_x.png", 300, 1),
+            f("/wikipedia/commons/a/a1/A.jpg", 100, 3),
+        ]
+    );
+    assert_eq!(
+        top("external", "all-media-types"),
+        [
+            f("/wikipedia/commons/b/b1/B.jpg", 100, 1),
+            f("/wikipedia/commons/c/c1/C%2C_x.png", 50, 2),
+            f("/wikipedia/commons/d/d1/D.ogg", 50, 2),
+        ]
+    );
+    assert!(top("unknown", "all-media-types").is_empty(), "no file with requests");
+}
+
+#[test]
+fn exported_top_lists_are_imported() {
+    use aqs_core::mediarequests::{TOP_FILES, TopFile, top_list};
+    let dir = tempfile::tempdir().unwrap();
+    let store = MemoryStore::new();
+    let path = dir.path().join("top.jsonl");
+    std::fs::write(
+        &path,
+        r#"{"referer":"all-referers","media_type":"image","year":"2020","month":"01","day":"all-days","filesJSON":"[{\"file_path\":\"\\/wikipedia\\/commons\\/a.jpg\",\"requests\":2000,\"rank\":1}]","video_filesJSON":null}"#,
+    )
+    .unwrap();
+    import_files(&store, ImportTable::MediaRequestsTopFiles, &[path]).unwrap();
+    let january = Period::Month(YearMonth::new(2020, 1).unwrap());
+    let rows = store.series(&TOP_FILES, &["all-referers", "image"], january, january).unwrap();
+    let list = top_list(rows.into_iter().map(|r| (r.sub, r.values)).collect());
+    assert_eq!(
+        list,
+        [TopFile { file_path: "/wikipedia/commons/a.jpg".into(), requests: 2000, rank: 1 }]
+    );
+}

@@ -486,6 +486,12 @@ fn run_demo(args: &DemoArgs) -> Result<()> {
         format!("/metrics/legacy/pagecounts/aggregate/en.wikipedia/all-sites/daily/{s}00/{e}00"),
         format!("/metrics/legacy/pagecounts/aggregate/all-projects/mobile-site/hourly/{s}00/{s}23"),
         format!("/metrics/mediarequests/aggregate/all-referers/image/all-agents/daily/{s}/{e}"),
+        format!(
+            "/metrics/mediarequests/top/all-referers/all-media-types/{:04}/{:02}/{:02}",
+            start.year(),
+            start.month(),
+            start.day()
+        ),
         // Import-only routes (no public dump): their examples read the 1970 probe rows.
         "/metrics/knowledge-gap/per-category/en.wikipedia/gender/all-categories/19691201/19700101"
             .to_string(),

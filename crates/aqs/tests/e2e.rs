@@ -324,7 +324,7 @@ fn demo_prints_urls_that_answer() {
             urls.push(url.to_string());
         }
     }
-    assert!(urls.len() >= 13, "one per route but editors by country (a month): {urls:?}");
+    assert!(urls.len() >= 14, "one per route but editors by country (a month): {urls:?}");
     for url in urls {
         let (status, body) = http_get(&address, &url);
         assert_eq!(status, 200, "{url}: {body}");

@@ -215,17 +215,41 @@ fn generated_family_dumps_load_and_serve_the_numbers_in_the_files() {
             .read_to_string(&mut text)
             .unwrap();
         let (mut all, mut internal_images) = (0u64, 0u64);
+        let mut totals: Vec<(u64, String)> = Vec::new();
         for line in text.lines() {
             let f: Vec<&str> = line.split('\t').collect();
             if f.len() != 25 {
                 continue;
             }
             all += f[2].parse::<u64>().unwrap();
+            totals.push((f[2].parse().unwrap(), f[0].to_string()));
             let extension = f[0].rsplit('.').next().unwrap().to_lowercase();
             if ["jpg", "png", "svg", "tif", "gif"].contains(&extension.as_str()) {
                 internal_images += f[22].parse::<u64>().unwrap();
             }
         }
+        // The day's top files of all referers: the largest totals first.
+        totals.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        let top = get_json(
+            &address,
+            &format!(
+                "/metrics/mediarequests/top/all-referers/all-media-types/{}/{}/{}",
+                &date[..4],
+                &date[4..6],
+                &date[6..]
+            ),
+        );
+        let served: Vec<(u64, String)> = top["items"][0]["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .take(5)
+            .map(|f| {
+                (f["requests"].as_u64().unwrap(), f["file_path"].as_str().unwrap().to_string())
+            })
+            .collect();
+        assert_eq!(served, totals[..5], "{date}");
+        checked += served.len();
         let route = "/metrics/mediarequests/aggregate";
         for (path, expected) in [
             (format!("{route}/all-referers/all-media-types/all-agents/daily/{date}/{date}"), all),

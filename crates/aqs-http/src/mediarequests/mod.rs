@@ -1,8 +1,9 @@
 //! `/metrics/mediarequests/...`: one module per route, mirroring the URL tree.
 
 pub(crate) mod aggregate;
+pub(crate) mod top;
 
-use crate::routes::{END, Param, RouteSpec, START};
+use crate::routes::{DAY_OR_ALL_DAYS, END, MONTH, Param, RouteSpec, START, YEAR};
 use aqs_core::params::{ArticleGranularity, MediaAgent};
 use aqs_core::table::Dataset;
 use axum::handler::Handler;
@@ -15,32 +16,54 @@ const REFERER: Param = Param {
 };
 
 /// The family's routes, in the order of the original's documentation.
-pub(crate) const ROUTES: &[RouteSpec] = &[RouteSpec {
-    name: "mediarequests/aggregate",
-    path: "/mediarequests/aggregate/{referer}/{media_type}/{agent}/{granularity}/{start}/{end}",
-    summary: "Requests of media files (all of them, or of one media type) from a referer, daily or monthly",
-    dataset: Dataset::MediaRequests,
-    params: &[
-        REFERER,
-        Param {
-            name: "media_type",
-            description: "`all-media-types`, `image`, `video`, `audio`, `document` or `other` (an unknown type finds nothing)",
-            allowed: None,
-        },
-        Param {
-            name: "agent",
-            description: "Who requested the files",
-            allowed: Some(MediaAgent::ALLOWED),
-        },
-        Param {
-            name: "granularity",
-            description: "The time unit of the series",
-            allowed: Some(ArticleGranularity::ALLOWED),
-        },
-        START,
-        END,
-    ],
-    example: "/mediarequests/aggregate/en.wikipedia/all-media-types/all-agents/daily/1970010100/1970010100",
-    example_expects: &[("timestamp", "\"1970010100\""), ("requests", "0")],
-    handler: |req, state| aggregate::handle.call(req, state),
-}];
+pub(crate) const ROUTES: &[RouteSpec] = &[
+    RouteSpec {
+        name: "mediarequests/aggregate",
+        path: "/mediarequests/aggregate/{referer}/{media_type}/{agent}/{granularity}/{start}/{end}",
+        summary: "Requests of media files (all of them, or of one media type) from a referer, daily or monthly",
+        dataset: Dataset::MediaRequests,
+        params: &[
+            REFERER,
+            Param {
+                name: "media_type",
+                description: "`all-media-types`, `image`, `video`, `audio`, `document` or `other` (an unknown type finds nothing)",
+                allowed: None,
+            },
+            Param {
+                name: "agent",
+                description: "Who requested the files",
+                allowed: Some(MediaAgent::ALLOWED),
+            },
+            Param {
+                name: "granularity",
+                description: "The time unit of the series",
+                allowed: Some(ArticleGranularity::ALLOWED),
+            },
+            START,
+            END,
+        ],
+        example: "/mediarequests/aggregate/en.wikipedia/all-media-types/all-agents/daily/1970010100/1970010100",
+        example_expects: &[("timestamp", "\"1970010100\""), ("requests", "0")],
+        handler: |req, state| aggregate::handle.call(req, state),
+    },
+    RouteSpec {
+        name: "mediarequests/top",
+        path: "/mediarequests/top/{referer}/{media_type}/{year}/{month}/{day}",
+        summary: "The 1000 most requested media files from a referer for a day, or a month (`all-days`)",
+        dataset: Dataset::MediaRequests,
+        params: &[
+            REFERER,
+            Param {
+                name: "media_type",
+                description: "`all-media-types`, `image`, `video`, `audio`, `document` or `other`",
+                allowed: None,
+            },
+            YEAR,
+            MONTH,
+            DAY_OR_ALL_DAYS,
+        ],
+        example: "/mediarequests/top/en.wikipedia/all-media-types/1970/01/01",
+        example_expects: &[("files", r#"[{"file_path":"-","requests":0,"rank":1}]"#)],
+        handler: |req, state| top::handle.call(req, state),
+    },
+];

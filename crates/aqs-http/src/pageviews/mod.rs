@@ -6,7 +6,9 @@ pub(crate) mod top;
 pub(crate) mod top_by_country;
 pub(crate) mod top_per_country;
 
-use crate::routes::{ACCESS, AGENT, END, PROJECT, Param, RouteSpec, START};
+use crate::routes::{
+    ACCESS, AGENT, DAY_OR_ALL_DAYS, END, MONTH, PROJECT, Param, RouteSpec, START, YEAR,
+};
 use aqs_core::params::{ArticleGranularity, ProjectGranularity};
 use aqs_core::table::Dataset;
 use axum::handler::Handler;
@@ -65,13 +67,7 @@ pub(crate) const ROUTES: &[RouteSpec] = &[
         path: "/pageviews/top/{project}/{access}/{year}/{month}/{day}",
         summary: "The 1000 most viewed articles of a project for a day, or a month (`all-days`)",
         dataset: Dataset::Pageviews,
-        params: &[
-            PROJECT,
-            ACCESS,
-            Param { name: "year", description: "YYYY", allowed: None },
-            Param { name: "month", description: "MM", allowed: None },
-            Param { name: "day", description: "DD, or `all-days` for the month", allowed: None },
-        ],
+        params: &[PROJECT, ACCESS, YEAR, MONTH, DAY_OR_ALL_DAYS],
         example: "/pageviews/top/en.wikipedia/all-access/1970/01/01",
         example_expects: &[("articles", r#"[{"article":"-","views":0,"rank":1}]"#)],
         handler: |req, state| top::handle.call(req, state),
@@ -81,12 +77,7 @@ pub(crate) const ROUTES: &[RouteSpec] = &[
         path: "/pageviews/top-by-country/{project}/{access}/{year}/{month}",
         summary: "The countries a project's views came from in a month (views in buckets, and ceiled to thousands)",
         dataset: Dataset::TopByCountry,
-        params: &[
-            PROJECT,
-            ACCESS,
-            Param { name: "year", description: "YYYY", allowed: None },
-            Param { name: "month", description: "MM", allowed: None },
-        ],
+        params: &[PROJECT, ACCESS, YEAR, MONTH],
         example: "/pageviews/top-by-country/en.wikipedia/all-access/1970/01",
         example_expects: &[("countries", r#"[{"country":"-","views":"100-999","rank":1}]"#)],
         handler: |req, state| top_by_country::handle.call(req, state),
@@ -103,8 +94,8 @@ pub(crate) const ROUTES: &[RouteSpec] = &[
                 allowed: None,
             },
             ACCESS,
-            Param { name: "year", description: "YYYY", allowed: None },
-            Param { name: "month", description: "MM", allowed: None },
+            YEAR,
+            MONTH,
             Param { name: "day", description: "DD (daily lists only)", allowed: None },
         ],
         example: "/pageviews/top-per-country/US/all-access/1970/01/01",

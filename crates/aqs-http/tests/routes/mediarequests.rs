@@ -3,7 +3,7 @@
 
 use crate::{day, get};
 use aqs_core::dates::{Period, YearMonth};
-use aqs_core::mediarequests::{PER_REFERER, aggregate_row};
+use aqs_core::mediarequests::{PER_REFERER, TOP_FILES, TopFile, aggregate_row, top_rows};
 use aqs_core::table::{SeriesBatch, SeriesChanges};
 use axum::http::StatusCode;
 use serde_json::json;
@@ -25,9 +25,31 @@ pub fn seeded() -> SeriesBatch {
     rows.push(aggregate_row("search-engine", "video", "user", Period::Day(day("20190501")), 77));
     let probe = Period::Day(day("19700101"));
     rows.push(aggregate_row("en.wikipedia", "all-media-types", "all-agents", probe, 0));
+    let f = |p: &str, requests, rank| TopFile { file_path: p.into(), requests, rank };
+    let mut tops = top_rows(
+        "all-referers",
+        "image",
+        Period::Day(day("20190501")),
+        // Stored out of rank order, as the original's loader stored them (JSON-string order).
+        &[
+            f("/wikipedia/commons/b/b1/B,_\"x\".jpg", 500, 2),
+            f("/wikipedia/commons/a/a1/A.jpg", 900, 1),
+        ],
+    );
+    let may = Period::Month(YearMonth::new(2019, 5).unwrap());
+    tops.extend(top_rows(
+        "all-referers",
+        "image",
+        may,
+        &[f("/wikipedia/commons/a/a1/A.jpg", 20_000, 1)],
+    ));
+    tops.extend(top_rows("en.wikipedia", "all-media-types", probe, &[f("-", 0, 1)]));
     SeriesBatch {
         dataset: PER_REFERER.dataset,
-        changes: vec![SeriesChanges { table: &PER_REFERER, replace: vec![], rows }],
+        changes: vec![
+            SeriesChanges { table: &PER_REFERER, replace: vec![], rows },
+            SeriesChanges { table: &TOP_FILES, replace: vec![], rows: tops },
+        ],
     }
 }
 
@@ -86,4 +108,27 @@ async fn errors_follow_the_original() {
     assert_eq!(months.json()["detail"], json!(["no full months found in specified date range"]));
     let referer = get(&format!("{ROUTE}/bad|referer/image/user/daily/20190501/20190501")).await;
     assert_eq!(referer.json()["detail"], "The parameter `project` contains invalid charaters.");
+}
+
+#[tokio::test]
+async fn top_lists_are_served_by_rank_for_a_day_or_a_month() {
+    let route = "/metrics/mediarequests/top";
+    let answer = get(&format!("{route}/all-referers/image/2019/05/01")).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(
+        answer.json(),
+        json!({"items": [{"referer": "all-referers", "media_type": "image", "year": "2019", "month": "05", "day": "01",
+        "files": [
+            {"file_path": "/wikipedia/commons/a/a1/A.jpg", "requests": 900, "rank": 1},
+            {"file_path": "/wikipedia/commons/b/b1/B,_\"x\".jpg", "requests": 500, "rank": 2},
+        ]}]})
+    );
+    let month = get(&format!("{route}/All-Referers/image/2019/05/all-days")).await;
+    assert_eq!(month.json()["items"][0]["files"][0]["requests"], 20_000);
+    assert_eq!(month.json()["items"][0]["day"], "all-days");
+    for path in ["all-referers/video/2019/05/01", "all-referers/image/2019/05/02"] {
+        assert_eq!(get(&format!("{route}/{path}")).await.status, StatusCode::NOT_FOUND, "{path}");
+    }
+    let date = get(&format!("{route}/all-referers/image/2019/02/30")).await;
+    assert_eq!(date.json()["detail"], json!(["Given year/month/day is invalid date"]));
 }

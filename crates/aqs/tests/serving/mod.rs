@@ -179,6 +179,7 @@ fn check_runs_every_example_and_fails_without_the_probe_rows() {
         "pageviews/top-by-country",
         "pageviews/top-per-country",
         "mediarequests/aggregate",
+        "mediarequests/top",
     ] {
         assert!(passed.contains(&format!("/metrics/{route}/")), "{passed}");
     }
