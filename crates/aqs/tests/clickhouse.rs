@@ -191,6 +191,18 @@ fn embedded_single_server_and_two_shard_cluster_answer_the_same() {
             paths.push(format!("/metrics/editors/by-country/{project}/{level}/2023/02"));
         }
     }
+    let media = "/metrics/mediarequests";
+    for referer in ["all-referers", "internal", "external"] {
+        for kind in ["all-media-types", "image", "audio"] {
+            paths.push(format!(
+                "{media}/aggregate/{referer}/{kind}/all-agents/daily/20240129/20240202"
+            ));
+            paths.push(format!(
+                "{media}/aggregate/{referer}/{kind}/all-agents/monthly/2023020100/2023030100"
+            ));
+            paths.push(format!("{media}/top/{referer}/{kind}/2024/01/31"));
+        }
+    }
     // Ranges reaching before 1970 (outside ClickHouse's DateTime): the same answers, no 500.
     paths.push("/metrics/pageviews/aggregate/en.wikipedia/all-access/all-agents/hourly/1969010100/1971010100".into());
     paths.push("/metrics/pageviews/aggregate/en.wikipedia/all-access/all-agents/daily/1900010100/2024020100".into());
