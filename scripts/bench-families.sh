@@ -8,6 +8,7 @@
 #                    4-field lines), and a 1,000,000-line file
 #   projectcounts    a day of 24 hourly files of 2,500 codes each (60,000 lines)
 #   geoeditors       a month at the dump's cap of 100,000 lines
+#   mediacounts      a day of 1,000,000 files (bzip2), for media requests aggregate and top
 #
 # Usage: scripts/bench-families.sh [--work DIR]   (needs python3; uses target/release/aqs)
 set -euo pipefail
@@ -71,11 +72,23 @@ with open(path, "w") as f:
                 break
         if n >= 100_000:
             break
+# Mediacounts: a day of 1,000,000 files, sorted by path, bzip2.
+import bz2
+exts = ["jpg", "png", "svg", "ogg", "webm", "pdf", "gif", "tif"]
+lines = []
+for i in range(1_000_000):
+    total = int(rng.paretovariate(1.05) * 3)
+    internal, external = total * 7 // 10, total // 5
+    lines.append(f"/wikipedia/commons/{i % 16:x}/{i % 256:02x}/File_{i:07d}.{exts[i % len(exts)]}\t{total * 40000}\t{total}\t{total}\t0\t-\t-\t0\t0\t0\t0\t0\t0\t0\t-\t-\t0\t0\t0\t0\t-\t-\t{internal}\t{external}\t{total - internal - external}\n")
+lines.sort()
+os.makedirs(f"{work}/mediacounts", exist_ok=True)
+with bz2.open(f"{work}/mediacounts/mediacounts.2015-01-05.v00.tsv.bz2", "wt", compresslevel=9) as f:
+    f.write("".join(lines))
 PY
 run() {
   local name=$1; shift
   local lines
-  lines=$(for f in "$@"; do if [[ $f == *.gz ]]; then zcat "$f"; else cat "$f"; fi; done | wc -l)
+  lines=$(for f in "$@"; do case $f in *.gz) zcat "$f" ;; *.bz2) bzcat "$f" ;; *) cat "$f" ;; esac; done | wc -l)
   rm -rf "$work/data"
   local out
   out=$( { /usr/bin/time -f "TIME %e %M" "$aqs" load --data "$work/data" "$@" >/dev/null; } 2>&1 | grep TIME)
@@ -86,3 +99,4 @@ run "unique devices, a real day" "$work"/real/*.gz
 run "unique devices, 1 M lines" "$work"/large/*.gz
 run "projectcounts, a day (24 files)" "$work"/projectcounts/*
 run "geoeditors, a month at the cap" "$work"/geoeditors/*
+run "mediacounts, a day of 1 M files" "$work"/mediacounts/*
