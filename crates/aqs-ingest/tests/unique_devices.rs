@@ -279,18 +279,27 @@ fn the_format_flag_still_needs_the_public_name() {
     let dir = tempfile::tempdir().unwrap();
     let path = gz(dir.path(), "devices.gz", LEGACY_DAY);
     let allowlist = Allowlist::shipped();
-    let options = LoadOptions {
-        allowlist: &allowlist,
-        disallowed: &Disallowed::default(),
-        max_bad_share: 0.5,
-        format: aqs_ingest::load::DumpFormat::parse("unique-devices"),
-        progress: &NoProgress,
-        memory_bytes: 64 << 20,
-        spill_dir: std::env::temp_dir(),
-    };
-    let error = load_files(&MemoryStore::new(), &[path], &options).unwrap_err().to_string();
-    assert!(
-        error.contains("devices.gz: a unique devices file must keep its public name"),
-        "{error}"
-    );
+    // Each format whose files carry their period in their name says which name it needs.
+    for (format, rule) in [
+        ("unique-devices", "a unique devices file must keep its public name"),
+        ("projectcounts", "a legacy projectcounts file must keep its public name, projectcounts-"),
+        ("pagecounts-ez", "a pagecounts-ez daily file must keep its public name, pagecounts-"),
+        ("geoeditors", "a geoeditors file must keep its public name, geoeditors-monthly-"),
+        ("mediacounts", "a mediacounts file must keep its public name, mediacounts."),
+        ("projectviews", "a projectviews file must keep its public name, projectviews-"),
+        ("pageview-complete", "a pageview_complete file must keep its public name, pageviews-"),
+    ] {
+        let options = LoadOptions {
+            allowlist: &allowlist,
+            disallowed: &Disallowed::default(),
+            max_bad_share: 0.5,
+            format: aqs_ingest::load::DumpFormat::parse(format),
+            progress: &NoProgress,
+            memory_bytes: 64 << 20,
+            spill_dir: std::env::temp_dir(),
+        };
+        let store = MemoryStore::new();
+        let error = load_files(&store, std::slice::from_ref(&path), &options).unwrap_err();
+        assert!(error.to_string().contains(&format!("devices.gz: {rule}")), "{format}: {error}");
+    }
 }

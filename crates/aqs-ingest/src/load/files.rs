@@ -4,7 +4,7 @@ use super::DumpFormat;
 use crate::input::base_name;
 use crate::{pageview_complete, projectviews};
 use anyhow::{Context, Result, bail};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// A file with what its name says.
 pub(super) enum Input {
@@ -62,6 +62,79 @@ pub(super) fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
+/// What a file of `format` must be called, for the error when it is not.
+fn name_rule(format: DumpFormat) -> &'static str {
+    match format {
+        DumpFormat::PageviewComplete => {
+            "a pageview_complete file must keep its public name, pageviews-YYYYMMDD-{user|spider|automated}[.bz2|.gz], which says its day and agent type"
+        }
+        DumpFormat::UniqueDevices => {
+            "a unique devices file must keep its public name, unique_devices_per_{domain|project_family}_{daily-YYYY-MM-DD|monthly-YYYY-MM}[.gz], which says its kind and period"
+        }
+        DumpFormat::Projectcounts => {
+            "a legacy projectcounts file must keep its public name, projectcounts-YYYYMMDD-HHMMSS[.gz|.bz2], which says its hour"
+        }
+        DumpFormat::Mediacounts => {
+            "a mediacounts file must keep its public name, mediacounts.YYYY-MM-DD.v00.tsv[.bz2], which says its day"
+        }
+        DumpFormat::PagecountsEz => {
+            "a pagecounts-ez daily file must keep its public name, pagecounts-YYYY-MM-DD[.bz2|.gz], which says its day"
+        }
+        DumpFormat::Geoeditors => {
+            "a geoeditors file must keep its public name, geoeditors-monthly-YYYY-MM.tsv, which says its month"
+        }
+        DumpFormat::Projectviews => {
+            "a projectviews file must keep its public name, projectviews-YYYYMMDD-HH0000[.gz|.bz2], which says its hour"
+        }
+        // Exports have no public name: the flag alone says what they are.
+        DumpFormat::ProjectviewHourly => "",
+    }
+}
+
+/// The input a file's public name says it is, among the formats `format` allows (all when
+/// `None`).
+fn recognise(path: &Path, format: Option<DumpFormat>) -> Option<Input> {
+    let base = base_name(path);
+    let wanted = |f: DumpFormat| format.is_none_or(|g| g == f);
+    let path = path.to_path_buf();
+    if wanted(DumpFormat::UniqueDevices) {
+        if let Some(file) = crate::unique_devices::parse_file_name(base) {
+            return Some(Input::UniqueDevices { path, file });
+        }
+    }
+    if wanted(DumpFormat::Projectcounts) {
+        if let Some(hour) = crate::legacy_pagecounts::parse_file_name(base) {
+            return Some(Input::Projectcounts { path, hour });
+        }
+    }
+    if wanted(DumpFormat::Geoeditors) {
+        if let Some(month) = crate::editors_by_country::parse_file_name(base) {
+            return Some(Input::Geoeditors { path, month });
+        }
+    }
+    if wanted(DumpFormat::PagecountsEz) {
+        if let Some(day) = crate::legacy_pagecounts::parse_ez_file_name(base) {
+            return Some(Input::PagecountsEz { path, day });
+        }
+    }
+    if wanted(DumpFormat::Mediacounts) {
+        if let Some(day) = crate::mediarequests::parse_file_name(base) {
+            return Some(Input::Mediacounts { path, day });
+        }
+    }
+    if wanted(DumpFormat::PageviewComplete) {
+        if let Some(file) = pageview_complete::parse_file_name(base) {
+            return Some(Input::Daily { path, file });
+        }
+    }
+    if wanted(DumpFormat::Projectviews) {
+        if let Some(hour) = projectviews::parse_file_name(base) {
+            return Some(Input::Hourly { path, hour });
+        }
+    }
+    (format == Some(DumpFormat::ProjectviewHourly)).then_some(Input::ProjectviewHourly { path })
+}
+
 /// Tells each file's kind from its name (or `format`). Inside a directory, files of other
 /// kinds are passed over; a file named on the command line must be of a known kind.
 pub(super) fn classify(
@@ -71,80 +144,11 @@ pub(super) fn classify(
 ) -> Result<Vec<Input>> {
     let mut inputs = Vec::new();
     for path in paths {
-        let base = base_name(path);
-        if let Some(file) = crate::unique_devices::parse_file_name(base)
-            .filter(|_| matches!(format, None | Some(DumpFormat::UniqueDevices)))
-        {
-            inputs.push(Input::UniqueDevices { path: path.clone(), file });
-            continue;
-        }
-        if let Some(hour) = crate::legacy_pagecounts::parse_file_name(base)
-            .filter(|_| matches!(format, None | Some(DumpFormat::Projectcounts)))
-        {
-            inputs.push(Input::Projectcounts { path: path.clone(), hour });
-            continue;
-        }
-        if let Some(month) = crate::editors_by_country::parse_file_name(base)
-            .filter(|_| matches!(format, None | Some(DumpFormat::Geoeditors)))
-        {
-            inputs.push(Input::Geoeditors { path: path.clone(), month });
-            continue;
-        }
-        if let Some(day) = crate::legacy_pagecounts::parse_ez_file_name(base)
-            .filter(|_| matches!(format, None | Some(DumpFormat::PagecountsEz)))
-        {
-            inputs.push(Input::PagecountsEz { path: path.clone(), day });
-            continue;
-        }
-        if let Some(day) = crate::mediarequests::parse_file_name(base)
-            .filter(|_| matches!(format, None | Some(DumpFormat::Mediacounts)))
-        {
-            inputs.push(Input::Mediacounts { path: path.clone(), day });
-            continue;
-        }
-        let daily = pageview_complete::parse_file_name(base);
-        let hourly = projectviews::parse_file_name(base);
-        match (format, daily, hourly) {
-            (None | Some(DumpFormat::PageviewComplete), Some(file), _) => {
-                inputs.push(Input::Daily { path: path.clone(), file })
-            }
-            (None | Some(DumpFormat::Projectviews), _, Some(hour)) => {
-                inputs.push(Input::Hourly { path: path.clone(), hour })
-            }
-            _ if from_dirs && format.is_none() => {}
-            (Some(DumpFormat::PageviewComplete), ..) => bail!(
-                "{}: a pageview_complete file must keep its public name, pageviews-YYYYMMDD-{{user|spider|automated}}[.bz2|.gz], which says its day and agent type",
-                path.display()
-            ),
-            (Some(DumpFormat::UniqueDevices), ..) => bail!(
-                "{}: a unique devices file must keep its public name, unique_devices_per_{{domain|project_family}}_{{daily-YYYY-MM-DD|monthly-YYYY-MM}}[.gz], which says its kind and period",
-                path.display()
-            ),
-            (Some(DumpFormat::Projectcounts), ..) => bail!(
-                "{}: a legacy projectcounts file must keep its public name, projectcounts-YYYYMMDD-HHMMSS[.gz|.bz2], which says its hour",
-                path.display()
-            ),
-            // Exports have no public name: the flag alone says what they are.
-            (Some(DumpFormat::ProjectviewHourly), ..) => {
-                inputs.push(Input::ProjectviewHourly { path: path.clone() })
-            }
-            (Some(DumpFormat::Mediacounts), ..) => bail!(
-                "{}: a mediacounts file must keep its public name, mediacounts.YYYY-MM-DD.v00.tsv[.bz2], which says its day",
-                path.display()
-            ),
-            (Some(DumpFormat::PagecountsEz), ..) => bail!(
-                "{}: a pagecounts-ez daily file must keep its public name, pagecounts-YYYY-MM-DD[.bz2|.gz], which says its day",
-                path.display()
-            ),
-            (Some(DumpFormat::Geoeditors), ..) => bail!(
-                "{}: a geoeditors file must keep its public name, geoeditors-monthly-YYYY-MM.tsv, which says its month",
-                path.display()
-            ),
-            (Some(DumpFormat::Projectviews), ..) => bail!(
-                "{}: a projectviews file must keep its public name, projectviews-YYYYMMDD-HH0000[.gz|.bz2], which says its hour",
-                path.display()
-            ),
-            (None, ..) => bail!(
+        match (recognise(path, format), format) {
+            (Some(input), _) => inputs.push(input),
+            (None, None) if from_dirs => {}
+            (None, Some(format)) => bail!("{}: {}", path.display(), name_rule(format)),
+            (None, None) => bail!(
                 "{}: not a known dump file name (expected pageviews-YYYYMMDD-AGENT.bz2, projectviews-YYYYMMDD-HH0000, unique_devices_per_domain_daily-YYYY-MM-DD.gz, projectcounts-YYYYMMDD-HH0000, pagecounts-YYYY-MM-DD.bz2, mediacounts.YYYY-MM-DD.v00.tsv.bz2 or geoeditors-monthly-YYYY-MM.tsv); pass --format to read it anyway",
                 path.display()
             ),

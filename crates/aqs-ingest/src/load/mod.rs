@@ -26,15 +26,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-/// The dump formats `aqs load` reads.
+/// The dump formats `aqs load` reads (in the order of [`DumpFormat::NAMES`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DumpFormat {
     PageviewComplete,
     Projectviews,
     UniqueDevices,
     Projectcounts,
-    Geoeditors,
     PagecountsEz,
+    Geoeditors,
     ProjectviewHourly,
     Mediacounts,
 }
@@ -51,19 +51,19 @@ impl DumpFormat {
         "projectview-hourly",
         "mediacounts",
     ];
+    const ALL: [DumpFormat; 8] = [
+        DumpFormat::PageviewComplete,
+        DumpFormat::Projectviews,
+        DumpFormat::UniqueDevices,
+        DumpFormat::Projectcounts,
+        DumpFormat::PagecountsEz,
+        DumpFormat::Geoeditors,
+        DumpFormat::ProjectviewHourly,
+        DumpFormat::Mediacounts,
+    ];
 
     pub fn parse(name: &str) -> Option<DumpFormat> {
-        match name {
-            "pageview-complete" => Some(DumpFormat::PageviewComplete),
-            "projectviews" => Some(DumpFormat::Projectviews),
-            "unique-devices" => Some(DumpFormat::UniqueDevices),
-            "projectcounts" => Some(DumpFormat::Projectcounts),
-            "geoeditors" => Some(DumpFormat::Geoeditors),
-            "pagecounts-ez" => Some(DumpFormat::PagecountsEz),
-            "projectview-hourly" => Some(DumpFormat::ProjectviewHourly),
-            "mediacounts" => Some(DumpFormat::Mediacounts),
-            _ => None,
-        }
+        DumpFormat::NAMES.iter().position(|n| *n == name).map(|i| DumpFormat::ALL[i])
     }
 }
 
