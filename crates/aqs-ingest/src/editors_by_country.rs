@@ -8,11 +8,11 @@
 //! Each (project, activity level) list is sorted by editors descending, then country; a file
 //! is one batch that replaces its month.
 
-use crate::import::{json_column, text};
+use crate::import::{counter, list_column, text, year_month};
 use crate::load::Progress;
 use crate::load::lines::for_each_file_line;
 use crate::report::LoadReport;
-use anyhow::{Result, anyhow, bail};
+use anyhow::{Result, anyhow};
 use aqs_core::dates::{Period, YearMonth};
 use aqs_core::editors_by_country::{ActivityLevel, CountryEditors, EDITORS, rows};
 use aqs_core::project::Project;
@@ -131,28 +131,13 @@ pub fn read_file(
 pub(crate) fn import_rows(project: &Project, row: &Map<String, Value>) -> Result<Vec<SeriesRow>> {
     let level = ActivityLevel::parse(text(row, "activity-level")?)
         .map_err(|_| anyhow!("unknown activity-level {:?}", row["activity-level"]))?;
-    let (year, month) = (text(row, "year")?, text(row, "month")?);
-    let canonical = |s: &str, len: usize| s.len() == len && s.bytes().all(|b| b.is_ascii_digit());
-    let ym = (canonical(year, 4) && canonical(month, 2))
-        .then(|| YearMonth::new(year.parse().ok()?, month.parse().ok()?))
-        .flatten()
-        .ok_or_else(|| anyhow!("year/month must be YYYY and MM, found {year}/{month}"))?;
-    let list = row
-        .get("countriesJSON")
-        .and_then(json_column)
-        .ok_or_else(|| anyhow!("countriesJSON is missing or not JSON"))?;
-    let Value::Array(items) = list else { bail!("countriesJSON must be a JSON array") };
-    let list: Vec<CountryEditors> = items
-        .iter()
-        .map(|item| {
-            let item =
-                item.as_object().ok_or_else(|| anyhow!("a country entry must be an object"))?;
-            Ok(CountryEditors {
-                country: text(item, "country")?.to_string(),
-                editors_ceil: crate::import::counter(item, "editors-ceil")?.unwrap_or(0),
-            })
+    let ym = year_month(row)?;
+    let list = list_column(row, "countriesJSON", |item| {
+        Ok(CountryEditors {
+            country: text(item, "country")?.to_string(),
+            editors_ceil: counter(item, "editors-ceil")?.unwrap_or(0),
         })
-        .collect::<Result<_>>()?;
+    })?;
     Ok(rows(project.as_str(), level.as_str(), ym, &list))
 }
 

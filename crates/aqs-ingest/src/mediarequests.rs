@@ -6,7 +6,7 @@
 //! day, with its month once every day of the month is loaded; and the rows of the
 //! `mediarequest.per.referer` export.
 
-use crate::import::{counter, text};
+use crate::import::{counter, list_column, text};
 use crate::load::Progress;
 use crate::load::lines::for_each_file_line;
 use crate::pipeline::topk::TopK;
@@ -128,22 +128,13 @@ pub(crate) fn import_top_rows(row: &Map<String, Value>) -> Result<Vec<SeriesRow>
         Ok(Some(period)) => top_period(period),
         _ => bail!("year/month/day {year}/{month}/{day} is not a zero-padded date (or all-days)"),
     };
-    let list = row
-        .get("filesJSON")
-        .and_then(crate::import::json_column)
-        .ok_or_else(|| anyhow!("filesJSON is missing or not JSON"))?;
-    let Value::Array(items) = list else { bail!("filesJSON must be a JSON array") };
-    let files: Vec<TopFile> = items
-        .iter()
-        .map(|item| {
-            let item = item.as_object().ok_or_else(|| anyhow!("a file entry must be an object"))?;
-            Ok(TopFile {
-                file_path: text(item, "file_path")?.to_string(),
-                requests: counter(item, "requests")?.unwrap_or(0),
-                rank: counter(item, "rank")?.ok_or_else(|| anyhow!("a file entry has no rank"))?,
-            })
+    let files = list_column(row, "filesJSON", |item| {
+        Ok(TopFile {
+            file_path: text(item, "file_path")?.to_string(),
+            requests: counter(item, "requests")?.unwrap_or(0),
+            rank: counter(item, "rank")?.ok_or_else(|| anyhow!("a file entry has no rank"))?,
         })
-        .collect::<Result<_>>()?;
+    })?;
     Ok(top_rows(referer, media, period, &files))
 }
 

@@ -2,7 +2,7 @@
 //! and the monthly lists computed from a `projectview_hourly` export with countries (no public
 //! dump has countries: `aqs load --format projectview-hourly FILE...`).
 
-use crate::import::{counter, json_column, text};
+use crate::import::{counter, list_column, text, year_month};
 use crate::load::Progress;
 use crate::load::lines::for_each_file_line;
 use crate::report::LoadReport;
@@ -22,41 +22,24 @@ use std::path::{Path, PathBuf};
 pub(crate) fn import_rows(project: &Project, row: &Map<String, Value>) -> Result<Vec<SeriesRow>> {
     let access = Access::parse(text(row, "access")?)
         .map_err(|_| anyhow!("unknown access {:?}", row["access"]))?;
-    let (year, month) = (text(row, "year")?, text(row, "month")?);
-    let canonical = |s: &str, len: usize| s.len() == len && s.bytes().all(|b| b.is_ascii_digit());
-    let ym = (canonical(year, 4) && canonical(month, 2))
-        .then(|| YearMonth::new(year.parse().ok()?, month.parse().ok()?))
-        .flatten()
-        .ok_or_else(|| anyhow!("year/month must be YYYY and MM, found {year}/{month}"))?;
-    let list = row
-        .get("countriesJSON")
-        .and_then(json_column)
-        .ok_or_else(|| anyhow!("countriesJSON is missing or not JSON"))?;
-    let Value::Array(items) = list else { bail!("countriesJSON must be a JSON array") };
-    let list: Vec<CountryViews> = items
-        .iter()
-        .map(|item| {
-            let item =
-                item.as_object().ok_or_else(|| anyhow!("a country entry must be an object"))?;
-            let views = match item.get("views") {
-                Some(Value::String(s)) if bucket_digits(s).is_some() => {
-                    Views::Bucket(bucket_digits(s).unwrap_or(3))
-                }
-                Some(Value::String(s)) if s.parse::<u64>().is_err() => {
-                    bail!(
-                        "views must be a number or a bucket string such as 1000-9999, found {s:?}"
-                    )
-                }
-                _ => Views::Ceiled(counter(item, "views")?.unwrap_or(0)),
-            };
-            Ok(CountryViews {
-                country: text(item, "country")?.to_string(),
-                views,
-                rank: counter(item, "rank")?
-                    .ok_or_else(|| anyhow!("a country entry has no rank"))?,
-            })
+    let ym = year_month(row)?;
+    let list = list_column(row, "countriesJSON", |item| {
+        let views = match item.get("views") {
+            Some(Value::String(s)) => match (bucket_digits(s), s.parse::<u64>()) {
+                (Some(digits), _) => Views::Bucket(digits),
+                (None, Ok(views)) => Views::Ceiled(views),
+                (None, Err(_)) => bail!(
+                    "views must be a number or a bucket string such as 1000-9999, found {s:?}"
+                ),
+            },
+            _ => Views::Ceiled(counter(item, "views")?.unwrap_or(0)),
+        };
+        Ok(CountryViews {
+            country: text(item, "country")?.to_string(),
+            views,
+            rank: counter(item, "rank")?.ok_or_else(|| anyhow!("a country entry has no rank"))?,
         })
-        .collect::<Result<_>>()?;
+    })?;
     Ok(rows(project.as_str(), access.as_str(), ym, &list))
 }
 

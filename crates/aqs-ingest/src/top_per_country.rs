@@ -1,7 +1,7 @@
 //! Pageviews top per country (api-contract §2.5, data-formats §5.5): the rows of its AQS export,
 //! the only source (the original computed the lists from private actor data).
 
-use crate::import::{counter, json_column, text};
+use crate::import::{counter, list_column, text};
 use anyhow::{Result, anyhow, bail};
 use aqs_core::dates::{Day, TopPeriod, check_year_month_day};
 use aqs_core::params::Access;
@@ -20,28 +20,17 @@ pub(crate) fn import_rows(row: &Map<String, Value>) -> Result<Vec<SeriesRow>> {
         Ok(Some(TopPeriod::Day(d))) => d,
         _ => bail!("year/month/day must be a zero-padded day, found {year}/{month}/{day}"),
     };
-    let list = row
-        .get("articles")
-        .and_then(json_column)
-        .ok_or_else(|| anyhow!("articles is missing or not JSON"))?;
-    let Value::Array(items) = list else { bail!("articles must be a JSON array") };
-    let list: Vec<ArticleEntry> = items
-        .iter()
-        .map(|item| {
-            let item =
-                item.as_object().ok_or_else(|| anyhow!("an article entry must be an object"))?;
-            let project = text(item, "project")?;
-            if project.is_empty() || project.contains(' ') {
-                bail!("an article entry's project must be a project name, found {project:?}");
-            }
-            Ok(ArticleEntry {
-                article: text(item, "article")?.to_string(),
-                project: project.to_string(),
-                views_ceil: counter(item, "views_ceil")?.unwrap_or(0),
-                rank: counter(item, "rank")?
-                    .ok_or_else(|| anyhow!("an article entry has no rank"))?,
-            })
+    let list = list_column(row, "articles", |item| {
+        let project = text(item, "project")?;
+        if project.is_empty() || project.contains(' ') {
+            bail!("an article entry's project must be a project name, found {project:?}");
+        }
+        Ok(ArticleEntry {
+            article: text(item, "article")?.to_string(),
+            project: project.to_string(),
+            views_ceil: counter(item, "views_ceil")?.unwrap_or(0),
+            rank: counter(item, "rank")?.ok_or_else(|| anyhow!("an article entry has no rank"))?,
         })
-        .collect::<Result<_>>()?;
+    })?;
     Ok(rows(country, access.as_str(), day, &list))
 }

@@ -6,7 +6,7 @@
 //! stores every row or none.
 
 use anyhow::{Context, Result, anyhow, bail};
-use aqs_core::dates::Day;
+use aqs_core::dates::{Day, YearMonth};
 use aqs_core::pageviews::{
     ARTICLE_COLUMNS, ArticleDay, ArticleViews, PageviewsBatch, Period, ProjectRow, TopRow,
     WriteSummary,
@@ -62,6 +62,38 @@ pub(crate) fn json_column(value: &Value) -> Option<Value> {
         Value::String(s) => serde_json::from_str(s).ok(),
         other => Some(other.clone()),
     }
+}
+
+/// `year` and `month` of a monthly list's row: zero-padded, a valid month.
+pub(crate) fn year_month(row: &Map<String, Value>) -> Result<YearMonth> {
+    let (year, month) = (text(row, "year")?, text(row, "month")?);
+    match aqs_core::dates::check_year_month(year, month) {
+        Ok(Some(month)) => Ok(month),
+        _ => bail!("year/month must be YYYY and MM, found {year}/{month}"),
+    }
+}
+
+/// The entries of a list column (a JSON array, or a string holding one, of objects), each read
+/// by `entry`, in their order.
+pub(crate) fn list_column<T>(
+    row: &Map<String, Value>,
+    column: &str,
+    entry: impl Fn(&Map<String, Value>) -> Result<T>,
+) -> Result<Vec<T>> {
+    let list = row
+        .get(column)
+        .and_then(json_column)
+        .ok_or_else(|| anyhow!("{column} is missing or not JSON"))?;
+    let Value::Array(items) = list else { bail!("{column} must be a JSON array") };
+    items
+        .iter()
+        .map(|item| {
+            entry(
+                item.as_object()
+                    .ok_or_else(|| anyhow!("an entry of {column} must be an object"))?,
+            )
+        })
+        .collect()
 }
 
 #[derive(Default)]
