@@ -92,7 +92,7 @@ pub fn rows(
 
 /// A month's list from its stored rows: in stored order, without the denied countries.
 pub fn served_list(mut entries: Vec<(String, Numbers)>) -> Vec<CountryEditors> {
-    entries.sort_by_key(|(country, values)| (values.0[1], country.clone()));
+    entries.sort_by(|(a, x), (b, y)| (x.0[1], a).cmp(&(y.0[1], b)));
     entries
         .into_iter()
         .filter(|(country, _)| !DENIED.contains(&country.as_str()))

@@ -72,7 +72,7 @@ pub fn top_rows(
 /// A top list from its stored rows, as the original serves it: sorted by rank (a stable sort
 /// of the stored order).
 pub fn top_list(mut entries: Vec<(String, Numbers)>) -> Vec<TopFile> {
-    entries.sort_by_key(|(path, v)| (v.0[1], v.0[2], path.clone()));
+    entries.sort_by(|(a, x), (b, y)| (x.0[1], x.0[2], a).cmp(&(y.0[1], y.0[2], b)));
     entries
         .into_iter()
         .map(|(file_path, v)| TopFile { file_path, requests: v.0[0], rank: v.0[1] })

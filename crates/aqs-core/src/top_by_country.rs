@@ -97,7 +97,7 @@ pub fn rows(
 
 /// A month's list from its stored rows, in stored order.
 pub fn list(mut entries: Vec<(String, Numbers)>) -> Vec<CountryViews> {
-    entries.sort_by_key(|(country, values)| (values.0[2], country.clone()));
+    entries.sort_by(|(a, x), (b, y)| (x.0[2], a).cmp(&(y.0[2], b)));
     entries
         .into_iter()
         .map(|(country, v)| CountryViews {

@@ -51,7 +51,7 @@ pub fn rows(country: &str, access: &str, day: Day, list: &[ArticleEntry]) -> Vec
 
 /// A day's list from its stored rows, in stored order.
 pub fn list(mut entries: Vec<(String, Numbers)>) -> Vec<ArticleEntry> {
-    entries.sort_by_key(|(sub, values)| (values.0[2], sub.clone()));
+    entries.sort_by(|(a, x), (b, y)| (x.0[2], a).cmp(&(y.0[2], b)));
     entries
         .into_iter()
         .map(|(sub, v)| {

@@ -126,14 +126,6 @@ pub fn probe_batch() -> SeriesBatch {
     }
 }
 
-/// The stored timestamp of a unique-devices row: `YYYYMMDD` (`YYYYMM01` for a month).
-pub fn timestamp(period: Period) -> [u8; 8] {
-    let digits = period.timestamp_digits();
-    let mut out = [0u8; 8];
-    out.copy_from_slice(&digits[..8]);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,11 +190,5 @@ mod tests {
         assert_eq!(table_of("en.wikipedia").name, "unique_devices");
         assert_eq!(table_of("all--projects").name, "unique_devices");
         assert_eq!(table_of("all-projects").name, "unique_devices");
-    }
-
-    #[test]
-    fn timestamps_are_eight_digits() {
-        assert_eq!(&timestamp(month(2016, 2)), b"20160201");
-        assert_eq!(&timestamp(Period::Day(Day::from_ymd(1970, 1, 1).unwrap())), b"19700101");
     }
 }

@@ -6,7 +6,7 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::PathParams;
 use crate::routes::{MONTH, Param, RouteSpec, YEAR};
-use crate::store_call::read;
+use crate::store_call::list_entries;
 use aqs_core::RequestError;
 use aqs_core::dates::Period;
 use aqs_core::editors_by_country::{ActivityLevel, EDITORS, EditorsByCountryRequest, served_list};
@@ -64,17 +64,9 @@ pub async fn handle(
 ) -> Result<Response, ApiError> {
     let request = EditorsByCountryRequest::parse(&s[0], &s[1], &s[2], &s[3])?;
     let Some(month) = request.month else { return Err(RequestError::NoData.into()) };
-    let tables = state.tables.clone();
-    let key = [request.project.as_str().to_string(), request.activity_level.as_str().to_string()];
-    let entries = read(&state, move || {
-        let period = Period::Month(month);
-        tables.series(&EDITORS, &[key[0].as_str(), key[1].as_str()], period, period)
-    })
-    .await?;
-    if entries.is_empty() {
-        return Err(RequestError::NoData.into());
-    }
-    let list = served_list(entries.into_iter().map(|e| (e.sub, e.values)).collect());
+    let key =
+        vec![request.project.as_str().to_string(), request.activity_level.as_str().to_string()];
+    let list = served_list(list_entries(&state, &EDITORS, key, Period::Month(month)).await?);
     let item = Item {
         project: request.project.as_str(),
         activity_level: request.activity_level.as_str(),

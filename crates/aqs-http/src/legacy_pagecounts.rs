@@ -74,7 +74,7 @@ pub async fn handle(
             ("granularity", request.granularity.as_str()),
         ],
         values: &["count"],
-        timestamp: |period| period.timestamp_digits().to_vec(),
+        timestamp_digits: 10,
     };
     series_items(&state, query).await
 }

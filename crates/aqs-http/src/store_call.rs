@@ -36,8 +36,9 @@ pub(crate) struct SeriesQuery<'a> {
     pub fields: &'a [(&'a str, &'a str)],
     /// The value columns' names, in serving order (the table's first columns).
     pub values: &'a [&'a str],
-    /// The stored period as the item's `timestamp` digits.
-    pub timestamp: fn(aqs_core::dates::Period) -> Vec<u8>,
+    /// How many of the stored period's `YYYYMMDDHH` digits the item's `timestamp` has (8 for
+    /// unique devices, 10 elsewhere).
+    pub timestamp_digits: usize,
 }
 
 /// Reads one key's rows of a series table and answers them as items, or the "no data" 404.
@@ -59,7 +60,29 @@ pub(crate) async fn series_items(
     let mut items =
         crate::items::SeriesWriter::with_values(query.fields, &[], query.values, rows.len());
     for row in rows {
-        items.push_values(&(query.timestamp)(row.period), &row.values.0[..count]);
+        let digits = row.period.timestamp_digits();
+        items.push_values(&digits[..query.timestamp_digits], &row.values.0[..count]);
     }
     Ok(crate::headers::json_body(items.finish()))
+}
+
+/// The entries of one stored list (a row per entry: editors by country and the top lists of
+/// countries and media files), the rows of `key` in `period` as (sub, values); the "no data"
+/// 404 when there are none.
+pub(crate) async fn list_entries(
+    state: &AppState,
+    table: &'static aqs_core::table::TableDef,
+    key: Vec<String>,
+    period: aqs_core::dates::Period,
+) -> Result<Vec<(String, aqs_core::table::Numbers)>, ApiError> {
+    let tables = state.tables.clone();
+    let entries = read(state, move || {
+        let parts: Vec<&str> = key.iter().map(String::as_str).collect();
+        tables.series(table, &parts, period, period)
+    })
+    .await?;
+    if entries.is_empty() {
+        return Err(aqs_core::RequestError::NoData.into());
+    }
+    Ok(entries.into_iter().map(|e| (e.sub, e.values)).collect())
 }

@@ -9,7 +9,7 @@ use crate::store_call::{SeriesQuery, series_items};
 use aqs_core::RequestError;
 use aqs_core::params::{AccessSite, ArticleGranularity};
 use aqs_core::table::Dataset;
-use aqs_core::unique_devices::{UniqueDevicesParams, UniqueDevicesRequest, table_of, timestamp};
+use aqs_core::unique_devices::{UniqueDevicesParams, UniqueDevicesRequest, table_of};
 use axum::extract::State;
 use axum::handler::Handler;
 use axum::response::Response;
@@ -73,7 +73,7 @@ pub async fn handle(
             ("granularity", request.granularity.as_str()),
         ],
         values: &["devices", "offset", "underestimate"],
-        timestamp: |period| timestamp(period).to_vec(),
+        timestamp_digits: 8,
     };
     series_items(&state, query).await
 }

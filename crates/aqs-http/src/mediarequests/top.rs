@@ -4,7 +4,7 @@
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::PathParams;
-use crate::store_call::read;
+use crate::store_call::list_entries;
 use aqs_core::RequestError;
 use aqs_core::mediarequests::{TOP_FILES, TopRequest, top_list, top_period};
 use axum::extract::State;
@@ -36,16 +36,8 @@ pub async fn handle(
     let Some(period) = request.period.map(top_period) else {
         return Err(RequestError::NoData.into());
     };
-    let tables = state.tables.clone();
-    let key = [request.referer.as_str().to_string(), request.media_type.clone()];
-    let entries = read(&state, move || {
-        tables.series(&TOP_FILES, &[key[0].as_str(), key[1].as_str()], period, period)
-    })
-    .await?;
-    if entries.is_empty() {
-        return Err(RequestError::NoData.into());
-    }
-    let files = top_list(entries.into_iter().map(|e| (e.sub, e.values)).collect());
+    let key = vec![request.referer.as_str().to_string(), request.media_type.clone()];
+    let files = top_list(list_entries(&state, &TOP_FILES, key, period).await?);
     let item = Item {
         referer: request.referer.as_str(),
         media_type: &request.media_type,

@@ -5,7 +5,7 @@
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::PathParams;
-use crate::store_call::read;
+use crate::store_call::list_entries;
 use aqs_core::RequestError;
 use aqs_core::dates::Period;
 use aqs_core::top_by_country::{
@@ -46,14 +46,8 @@ pub async fn handle(
 ) -> Result<Response, ApiError> {
     let request = TopByCountryRequest::parse(&s[0], &s[1], &s[2], &s[3])?;
     let Some(month) = request.month else { return Err(RequestError::NoData.into()) };
-    let tables = state.tables.clone();
-    let key = [request.project.as_str().to_string(), request.access.as_str().to_string()];
-    let entries = read(&state, move || {
-        let period = Period::Month(month);
-        tables.series(&TOP_BY_COUNTRY, &[key[0].as_str(), key[1].as_str()], period, period)
-    })
-    .await?;
-    let countries = list(entries.into_iter().map(|e| (e.sub, e.values)).collect());
+    let key = vec![request.project.as_str().to_string(), request.access.as_str().to_string()];
+    let countries = list(list_entries(&state, &TOP_BY_COUNTRY, key, Period::Month(month)).await?);
     let Some(first) = countries.first() else { return Err(RequestError::NoData.into()) };
     // As the original: when the first country's views are a number, every number becomes its
     // bucket string plus `views_ceil`; a list stored with bucket strings passes as it is.

@@ -5,7 +5,7 @@
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::PathParams;
-use crate::store_call::read;
+use crate::store_call::list_entries;
 use aqs_core::RequestError;
 use aqs_core::dates::Period;
 use aqs_core::top_per_country::{TOP_PER_COUNTRY, TopPerCountryRequest, list};
@@ -37,17 +37,8 @@ pub async fn handle(
 ) -> Result<Response, ApiError> {
     let request = TopPerCountryRequest::parse(&s[0], &s[1], &s[2], &s[3], &s[4])?;
     let Some(day) = request.day else { return Err(RequestError::NoData.into()) };
-    let tables = state.tables.clone();
-    let key = [request.country.clone(), request.access.as_str().to_string()];
-    let entries = read(&state, move || {
-        let period = Period::Day(day);
-        tables.series(&TOP_PER_COUNTRY, &[key[0].as_str(), key[1].as_str()], period, period)
-    })
-    .await?;
-    if entries.is_empty() {
-        return Err(RequestError::NoData.into());
-    }
-    let articles = list(entries.into_iter().map(|e| (e.sub, e.values)).collect());
+    let key = vec![request.country.clone(), request.access.as_str().to_string()];
+    let articles = list(list_entries(&state, &TOP_PER_COUNTRY, key, Period::Day(day)).await?);
     let item = Item {
         country: &request.country,
         access: request.access.as_str(),
