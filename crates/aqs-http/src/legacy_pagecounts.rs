@@ -4,10 +4,9 @@
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::PathParams;
-use crate::routes::{Param, RouteSpec};
+use crate::routes::{ACCESS_SITE, HOURLY_DAILY_OR_MONTHLY, Param, RouteSpec};
 use crate::store_call::{SeriesQuery, series_items};
 use aqs_core::legacy_pagecounts::{PAGECOUNTS, PagecountsParams, PagecountsRequest};
-use aqs_core::params::{AccessSite, ProjectGranularity};
 use aqs_core::table::Dataset;
 use axum::extract::State;
 use axum::handler::Handler;
@@ -25,16 +24,8 @@ pub(crate) const ROUTES: &[RouteSpec] = &[RouteSpec {
             description: "The project: a domain such as `en.wikipedia.org` or `en.wikipedia`, or `all-projects`",
             allowed: None,
         },
-        Param {
-            name: "access-site",
-            description: "Which site was visited",
-            allowed: Some(AccessSite::ALLOWED),
-        },
-        Param {
-            name: "granularity",
-            description: "The time unit of the series",
-            allowed: Some(ProjectGranularity::ALLOWED),
-        },
+        ACCESS_SITE,
+        HOURLY_DAILY_OR_MONTHLY,
         Param {
             name: "start",
             description: "First hour, YYYYMMDDHH (10 digits for every granularity)",

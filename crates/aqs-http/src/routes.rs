@@ -4,7 +4,7 @@
 //! `aqs check`'s probes: a route cannot be served without being documented, or the reverse.
 
 use crate::AppState;
-use aqs_core::params::{Access, Agent};
+use aqs_core::params::{Access, AccessSite, Agent, ArticleGranularity, ProjectGranularity};
 use aqs_core::table::Dataset;
 use axum::extract::Request;
 use axum::response::Response;
@@ -56,6 +56,23 @@ pub(crate) const ACCESS: Param = Param {
 };
 pub(crate) const AGENT: Param =
     Param { name: "agent", description: "Who asked for the pages", allowed: Some(Agent::ALLOWED) };
+pub(crate) const ACCESS_SITE: Param = Param {
+    name: "access-site",
+    description: "Which site was visited",
+    allowed: Some(AccessSite::ALLOWED),
+};
+/// The granularity of the daily or monthly series.
+pub(crate) const DAILY_OR_MONTHLY: Param = Param {
+    name: "granularity",
+    description: "The time unit of the series",
+    allowed: Some(ArticleGranularity::ALLOWED),
+};
+/// The granularity of the hourly, daily or monthly series.
+pub(crate) const HOURLY_DAILY_OR_MONTHLY: Param = Param {
+    name: "granularity",
+    description: "The time unit of the series",
+    allowed: Some(ProjectGranularity::ALLOWED),
+};
 pub(crate) const YEAR: Param = Param { name: "year", description: "YYYY", allowed: None };
 pub(crate) const MONTH: Param = Param { name: "month", description: "MM", allowed: None };
 pub(crate) const DAY_OR_ALL_DAYS: Param =

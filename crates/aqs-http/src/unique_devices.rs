@@ -4,10 +4,9 @@
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::PathParams;
-use crate::routes::{END, Param, RouteSpec, START};
+use crate::routes::{ACCESS_SITE, DAILY_OR_MONTHLY, END, Param, RouteSpec, START};
 use crate::store_call::{SeriesQuery, series_items};
 use aqs_core::RequestError;
-use aqs_core::params::{AccessSite, ArticleGranularity};
 use aqs_core::table::Dataset;
 use aqs_core::unique_devices::{UniqueDevicesParams, UniqueDevicesRequest, table_of};
 use axum::extract::State;
@@ -26,16 +25,8 @@ pub(crate) const ROUTES: &[RouteSpec] = &[RouteSpec {
             description: "The project: a domain such as `en.wikipedia.org` or `en.wikipedia`, or a family such as `all-wikipedia-projects`",
             allowed: None,
         },
-        Param {
-            name: "access-site",
-            description: "Which site was visited",
-            allowed: Some(AccessSite::ALLOWED),
-        },
-        Param {
-            name: "granularity",
-            description: "The time unit of the series",
-            allowed: Some(ArticleGranularity::ALLOWED),
-        },
+        ACCESS_SITE,
+        DAILY_OR_MONTHLY,
         START,
         END,
     ],

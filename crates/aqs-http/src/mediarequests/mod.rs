@@ -3,8 +3,8 @@
 pub(crate) mod aggregate;
 pub(crate) mod top;
 
-use crate::routes::{DAY_OR_ALL_DAYS, END, MONTH, Param, RouteSpec, START, YEAR};
-use aqs_core::params::{ArticleGranularity, MediaAgent};
+use crate::routes::{DAILY_OR_MONTHLY, DAY_OR_ALL_DAYS, END, MONTH, Param, RouteSpec, START, YEAR};
+use aqs_core::params::MediaAgent;
 use aqs_core::table::Dataset;
 use axum::handler::Handler;
 
@@ -34,11 +34,7 @@ pub(crate) const ROUTES: &[RouteSpec] = &[
                 description: "Who requested the files",
                 allowed: Some(MediaAgent::ALLOWED),
             },
-            Param {
-                name: "granularity",
-                description: "The time unit of the series",
-                allowed: Some(ArticleGranularity::ALLOWED),
-            },
+            DAILY_OR_MONTHLY,
             START,
             END,
         ],

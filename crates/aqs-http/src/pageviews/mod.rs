@@ -7,9 +7,9 @@ pub(crate) mod top_by_country;
 pub(crate) mod top_per_country;
 
 use crate::routes::{
-    ACCESS, AGENT, DAY_OR_ALL_DAYS, END, MONTH, PROJECT, Param, RouteSpec, START, YEAR,
+    ACCESS, AGENT, DAILY_OR_MONTHLY, DAY_OR_ALL_DAYS, END, HOURLY_DAILY_OR_MONTHLY, MONTH, PROJECT,
+    Param, RouteSpec, START, YEAR,
 };
-use aqs_core::params::{ArticleGranularity, ProjectGranularity};
 use aqs_core::table::Dataset;
 use axum::handler::Handler;
 
@@ -29,11 +29,7 @@ pub(crate) const ROUTES: &[RouteSpec] = &[
                 description: "The title, with underscores for spaces, percent-encoded (`AC%2FDC`)",
                 allowed: None,
             },
-            Param {
-                name: "granularity",
-                description: "The time unit of the series",
-                allowed: Some(ArticleGranularity::ALLOWED),
-            },
+            DAILY_OR_MONTHLY,
             START,
             END,
         ],
@@ -46,18 +42,7 @@ pub(crate) const ROUTES: &[RouteSpec] = &[
         path: "/pageviews/aggregate/{project}/{access}/{agent}/{granularity}/{start}/{end}",
         summary: "Page views of a whole project (or of all projects), hourly, daily or monthly",
         dataset: Dataset::Pageviews,
-        params: &[
-            PROJECT,
-            ACCESS,
-            AGENT,
-            Param {
-                name: "granularity",
-                description: "The time unit of the series",
-                allowed: Some(ProjectGranularity::ALLOWED),
-            },
-            START,
-            END,
-        ],
+        params: &[PROJECT, ACCESS, AGENT, HOURLY_DAILY_OR_MONTHLY, START, END],
         example: "/pageviews/aggregate/en.wikipedia/all-access/all-agents/hourly/1970010100/1970010100",
         example_expects: &[("timestamp", "\"1970010100\""), ("views", "0")],
         handler: |req, state| aggregate::handle.call(req, state),
