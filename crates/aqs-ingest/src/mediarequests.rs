@@ -11,7 +11,7 @@ use crate::load::Progress;
 use crate::load::lines::for_each_file_line;
 use crate::pipeline::topk::TopK;
 use crate::report::LoadReport;
-use crate::rollup::day_with_month;
+use crate::rollup::days_with_months;
 use crate::top::{TOP_SIZE, rank};
 use anyhow::{Result, anyhow, bail};
 use aqs_core::dates::{Day, Period};
@@ -22,7 +22,7 @@ use aqs_core::params::{ArticleGranularity, MediaAgent, ProjectGranularity};
 use aqs_core::project::Project;
 use aqs_core::table::{SeriesBatch, SeriesChanges, SeriesRow, TableDef, TableWrite};
 use serde_json::{Map, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// The day of `mediacounts.YYYY-MM-DD.v00.tsv` (the compression suffix already removed).
@@ -79,7 +79,7 @@ pub fn read_file(
         .map(|((referer, media), n)| aggregate_row(referer, media, agent, Period::Day(day), n))
         .collect();
     let marker = ["all-referers", "all-media-types", agent];
-    let changes = day_with_month(store, &PER_REFERER, day, rows, &marker)?;
+    let changes = days_with_months(store, &PER_REFERER, &BTreeSet::from([day]), rows, &marker)?;
     let mut top_rows_of_day = Vec::new();
     for ((referer, media), top) in tops {
         let entries = top.into_entries();

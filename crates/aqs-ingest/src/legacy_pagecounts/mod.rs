@@ -14,12 +14,13 @@ use crate::load::Progress;
 use crate::load::lines::for_each_file_line;
 use crate::projectviews::{LineError, parse_line};
 use crate::report::LoadReport;
+use crate::rollup::{days_with_months, sum_rows};
 use anyhow::{Result, anyhow, bail};
-use aqs_core::dates::{Day, Hour, Period, YearMonth};
+use aqs_core::dates::{Day, Hour, Period};
 use aqs_core::legacy_pagecounts::PAGECOUNTS;
 use aqs_core::params::{AccessSite, ProjectGranularity};
 use aqs_core::project::Project;
-use aqs_core::table::{Numbers, SeriesBatch, SeriesChanges, SeriesRow, TableDef, TableWrite};
+use aqs_core::table::{Numbers, SeriesBatch, SeriesRow, TableDef, TableWrite};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -108,16 +109,6 @@ fn rows(counts: Counts) -> Vec<SeriesRow> {
         .collect()
 }
 
-/// Sums rows into `period` per key.
-fn sum_into(rows: &[SeriesRow], period: Period) -> Counts {
-    let mut out = Counts::new();
-    for row in rows {
-        let site = AccessSite::parse(&row.key[1]).unwrap_or(AccessSite::AllSites);
-        *out.entry((row.key[0].clone(), site, period)).or_default() += row.values.0[0];
-    }
-    out
-}
-
 /// Reads a day's hour files (each checked by `check` with its own report) and builds the batch
 /// that publishes them (see [`publish_hours`]).
 pub fn read_day(
@@ -152,50 +143,24 @@ pub fn publish_hours(
     hours: &BTreeSet<Hour>,
 ) -> Result<SeriesBatch> {
     let new_hours = rows(roll_up(counts));
-    let mut replace: Vec<(Period, Period)> =
-        hours.iter().map(|h| (Period::Hour(*h), Period::Hour(*h))).collect();
-    let mut all = new_hours.clone();
     let days: BTreeSet<Day> = hours.iter().map(|h| h.day).collect();
-    let mut new_days = Vec::new();
+    let mut day_rows = Vec::new();
     for day in &days {
         let (Some(first), Some(last)) = (Hour::new(*day, 0), Hour::new(*day, 23)) else {
             bail!("{day}: no hours")
         };
-        let mut day_hours: Vec<SeriesRow> = store
+        let kept = store
             .scan_series(&PAGECOUNTS, Period::Hour(first), Period::Hour(last))?
             .into_iter()
-            .filter(|r| !matches!(r.period, Period::Hour(h) if hours.contains(&h)))
-            .collect();
-        day_hours.extend(new_hours.iter().filter(|r| r.period.day() == *day).cloned());
-        new_days.extend(rows(sum_into(&day_hours, Period::Day(*day))));
-        replace.push((Period::Day(*day), Period::Day(*day)));
+            .filter(|r| !matches!(r.period, Period::Hour(h) if hours.contains(&h)));
+        let new = new_hours.iter().filter(|r| r.period.day() == *day).cloned();
+        day_rows.extend(sum_rows(kept.chain(new), Period::Day(*day), 1));
     }
-    let months: BTreeSet<YearMonth> = days.iter().map(|d| d.year_month()).collect();
-    for month in months {
-        let (first, last) = (Period::Day(month.first_day()), Period::Day(month.last_day()));
-        let mut month_days: Vec<SeriesRow> = store
-            .scan_series(&PAGECOUNTS, first, last)?
-            .into_iter()
-            .filter(|r| !days.contains(&r.period.day()))
-            .collect();
-        month_days
-            .extend(new_days.iter().filter(|r| r.period.day().year_month() == month).cloned());
-        let days_present: BTreeSet<Period> = month_days
-            .iter()
-            .filter(|r| r.key[0] == "all-projects" && r.key[1] == AccessSite::AllSites.as_str())
-            .map(|r| r.period)
-            .collect();
-        if days_present.len() == month.days().count() {
-            all.extend(rows(sum_into(&month_days, Period::Month(month))));
-            replace.push((Period::Month(month), Period::Month(month)));
-        }
-    }
-    all.extend(new_days);
-    let table: &'static TableDef = &PAGECOUNTS;
-    Ok(SeriesBatch {
-        dataset: table.dataset,
-        changes: vec![SeriesChanges { table, replace, rows: all }],
-    })
+    let marker = ["all-projects", AccessSite::AllSites.as_str()];
+    let mut changes = days_with_months(store, &PAGECOUNTS, &days, day_rows, &marker)?;
+    changes.replace.extend(hours.iter().map(|h| (Period::Hour(*h), Period::Hour(*h))));
+    changes.rows.extend(new_hours);
+    Ok(SeriesBatch { dataset: PAGECOUNTS.dataset, changes: vec![changes] })
 }
 
 /// An exported `lgc.pagecounts.per.project` row (`aqs import`): 10-digit timestamps for every
