@@ -26,19 +26,8 @@ struct Expected {
 fn expected_from(dir: &Path) -> Expected {
     let allowed = ["en.wikipedia", "de.wikipedia", "commons.wikimedia", "fr.wiktionary"];
     let mut out = Expected::default();
-    let mut files = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "bz2") {
-                files.push(path);
-            }
-        }
-    }
-    for path in files {
+    // The pageview_complete files (`pageviews-YYYYMMDD-AGENT.bz2`), not the other dumps.
+    for path in files_under(dir, "pageviews-") {
         let name = path.file_name().unwrap().to_str().unwrap().to_string();
         let parts: Vec<&str> = name.trim_end_matches(".bz2").split('-').collect();
         let (day, agent) = (parts[1].to_string(), parts[2].to_string());

@@ -7,24 +7,7 @@ mod common;
 use common::*;
 use std::collections::BTreeMap;
 use std::io::Read;
-use std::path::{Path, PathBuf};
-
-fn files_under(dir: &Path, prefix: &str) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.file_name().unwrap().to_str().unwrap().starts_with(prefix) {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    out
-}
+use std::path::Path;
 
 /// The projectcounts codes of the sample's first four projects, and meta: (project, mobile).
 fn code(code: &str) -> Option<(&'static str, bool)> {

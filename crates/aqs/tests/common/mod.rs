@@ -4,7 +4,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -214,4 +214,22 @@ impl Client {
         self.stream.read_exact(&mut body).unwrap();
         Answer { status, headers, body: String::from_utf8_lossy(&body).into_owned() }
     }
+}
+
+/// The files under `dir` (recursively) whose names start with `prefix`, sorted.
+pub fn files_under(dir: &Path, prefix: &str) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.file_name().unwrap().to_str().unwrap().starts_with(prefix) {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
 }
