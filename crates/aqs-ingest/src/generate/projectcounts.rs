@@ -25,14 +25,13 @@ fn hour_file(options: &GenerateOptions, hour: Hour) -> (PathBuf, String) {
     let count = options.projects.clamp(1, PROJECTS.len());
     for (project, share, desktop, mobile) in &PROJECTS[..count] {
         let views = HOURLY_VIEWS * share * DIURNAL[usize::from(hour.hour)];
-        let noise = noise_of;
         let mobile_share = 0.4 + 0.2 * rng.random::<f64>();
-        let d = (views * (1.0 - mobile_share) * noise(&mut rng)) as u64;
-        let m = (views * mobile_share * noise(&mut rng)) as u64;
+        let d = (views * (1.0 - mobile_share) * noise_of(&mut rng)) as u64;
+        let m = (views * mobile_share * noise_of(&mut rng)) as u64;
         let _ = writeln!(text, "{desktop} - {d} {}", d * 21_000);
         let _ = writeln!(text, "{mobile} - {m} {}", m * 15_000);
         if *project == "en.wikipedia" {
-            let zero = (views * 0.001 * noise(&mut rng)) as u64;
+            let zero = (views * 0.001 * noise_of(&mut rng)) as u64;
             let _ = writeln!(text, "en.zero - {zero} {}", zero * 9000);
         }
     }

@@ -86,7 +86,7 @@ pub fn read_file(
     report: &mut LoadReport,
 ) -> Result<SeriesBatch> {
     // Letter L counts the hour that ends at L:00 of `day`: the hour before.
-    let first = Hour::from_epoch_hours(Hour::new(day, 0).map_or(0, |h| h.epoch_hours()) - 1);
+    let first = Hour::from_epoch_hours(Hour { day, hour: 0 }.epoch_hours() - 1);
     let hours: Vec<Hour> =
         (0..24).map(|i| Hour::from_epoch_hours(first.epoch_hours() + i)).collect();
     let mut counts = Counts::new();

@@ -146,9 +146,7 @@ pub fn publish_hours(
     let days: BTreeSet<Day> = hours.iter().map(|h| h.day).collect();
     let mut day_rows = Vec::new();
     for day in &days {
-        let (Some(first), Some(last)) = (Hour::new(*day, 0), Hour::new(*day, 23)) else {
-            bail!("{day}: no hours")
-        };
+        let (first, last) = (Hour { day: *day, hour: 0 }, Hour { day: *day, hour: 23 });
         let kept = store
             .scan_series(&PAGECOUNTS, Period::Hour(first), Period::Hour(last))?
             .into_iter()
