@@ -158,7 +158,8 @@ pub struct GenerateArgs {
 pub struct LoadArgs {
     #[command(flatten)]
     pub store: BackendArgs,
-    /// Read every file as this format instead of telling it from the file name
+    /// Read only files of this format (their public names still say their period);
+    /// `projectview-hourly` exports (top by country) have no public name and need it
     #[arg(long, value_parser = aqs_ingest::load::DumpFormat::NAMES)]
     pub format: Option<String>,
     /// Pageview allowlist in the refinery TSV format (default: the list shipped with aqs)
