@@ -108,7 +108,7 @@ pub struct LoadOptions<'a> {
     pub disallowed: &'a Disallowed,
     /// The largest share of malformed lines a file may have before the load fails.
     pub max_bad_share: f64,
-    /// Read every file as this format instead of telling it from the name.
+    /// Read only files of this format (`ProjectviewHourly`: every file, it has no public name).
     pub format: Option<DumpFormat>,
     pub progress: &'a dyn Progress,
     /// Bytes the load may hold for sorting and for the store's day buffers; past that they
