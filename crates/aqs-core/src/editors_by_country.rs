@@ -10,7 +10,7 @@ use crate::error::RequestError;
 pub use crate::params::GeoActivityLevel as ActivityLevel;
 use crate::project::Project;
 use crate::table::{
-    Dataset, Numbers, SeriesBatch, SeriesChanges, SeriesRow, TableDef, ValueColumn,
+    Dataset, Numbers, SeriesBatch, SeriesChanges, SeriesRow, Shape, TableDef, ValueColumn,
 };
 
 /// `editors.bycountry`: per (project, activity level), month and country, the editors (a
@@ -18,6 +18,7 @@ use crate::table::{
 pub static EDITORS: TableDef = TableDef {
     name: "editors_by_country",
     dataset: Dataset::EditorsByCountry,
+    shape: Shape::Series,
     key: &["project", "activity-level"],
     sub: Some("country"),
     values: &[ValueColumn::u64("editors-ceil"), ValueColumn::u64("position")],

@@ -13,13 +13,14 @@ use crate::dates::{Day, Period, RangeRules, YearMonth, check_range};
 use crate::error::RequestError;
 use crate::project::Project;
 use crate::table::{
-    Dataset, Numbers, SeriesBatch, SeriesChanges, SeriesRow, TableDef, ValueColumn,
+    Dataset, Numbers, SeriesBatch, SeriesChanges, SeriesRow, Shape, TableDef, ValueColumn,
 };
 
 /// `knowledge.gap.by.category`: a value per (project, content gap, category), month and metric.
 pub static GAPS: TableDef = TableDef {
     name: "knowledge_gap",
     dataset: Dataset::KnowledgeGap,
+    shape: Shape::Series,
     key: &["project", "content_gap", "category"],
     sub: Some("metric"),
     values: &[ValueColumn::f64("value")],

@@ -12,13 +12,14 @@ use crate::pageviews::aggregate_periods;
 use crate::params::{AccessSite, ProjectGranularity};
 use crate::project::Project;
 use crate::table::{
-    Dataset, Numbers, SeriesBatch, SeriesChanges, SeriesRow, TableDef, ValueColumn,
+    Dataset, Numbers, SeriesBatch, SeriesChanges, SeriesRow, Shape, TableDef, ValueColumn,
 };
 
 /// `lgc.pagecounts.per.project`: the count per (project, access-site) and hour, day or month.
 pub static PAGECOUNTS: TableDef = TableDef {
     name: "legacy_pagecounts",
     dataset: Dataset::LegacyPagecounts,
+    shape: Shape::Series,
     key: &["project", "access-site"],
     sub: None,
     values: &[ValueColumn::u64("count")],

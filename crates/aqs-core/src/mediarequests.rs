@@ -6,20 +6,23 @@
 //! `requests` count; `all-referers`, `all-media-types` and `all-agents` are roll-ups. The media
 //! type is not an enum in AQS 1.0 (an unknown one finds nothing). Top lists are keyed by
 //! (referer, media type) and day or month, a row per file (`sub` = the file path) with its
-//! requests, rank and position in the stored list.
+//! requests, rank and position in the stored list. Per file: [`per_file`].
+
+pub mod per_file;
 
 use crate::dates::{Day, Period, RangeRules, TopPeriod, check_range, check_year_month_day};
 use crate::error::RequestError;
 use crate::params::{ArticleGranularity, MediaAgent};
 use crate::project::Project;
 use crate::table::{
-    Dataset, Numbers, SeriesBatch, SeriesChanges, SeriesRow, TableDef, ValueColumn,
+    Dataset, Numbers, SeriesBatch, SeriesChanges, SeriesRow, Shape, TableDef, ValueColumn,
 };
 
 /// `mediarequest.per.referer`: requests per (referer, media type, agent) and day or month.
 pub static PER_REFERER: TableDef = TableDef {
     name: "mediarequests_per_referer",
     dataset: Dataset::MediaRequests,
+    shape: Shape::Series,
     key: &["referer", "media_type", "agent"],
     sub: None,
     values: &[ValueColumn::u64("requests")],
@@ -29,6 +32,7 @@ pub static PER_REFERER: TableDef = TableDef {
 pub static TOP_FILES: TableDef = TableDef {
     name: "mediarequests_top_files",
     dataset: Dataset::MediaRequests,
+    shape: Shape::Series,
     key: &["referer", "media_type"],
     sub: Some("file_path"),
     values: &[ValueColumn::u64("requests"), ValueColumn::u64("rank"), ValueColumn::u64("position")],
@@ -196,8 +200,8 @@ pub fn aggregate_row(
 }
 
 /// The rows of the original's monitoring probes (api-contract §4): 0 requests from
-/// `en.wikipedia`, all media types, all agents, daily, on 1970-01-01; and its top list of that
-/// day, file `-` with 0 requests.
+/// `en.wikipedia`, all media types, all agents, daily, on 1970-01-01; its top list of that
+/// day, file `-` with 0 requests; and file `-`'s 0 requests from `en.wikipedia` that day.
 pub fn probe_batch() -> SeriesBatch {
     let day = Period::Day(Day::from_epoch_days(0));
     let row =
@@ -211,6 +215,17 @@ pub fn probe_batch() -> SeriesBatch {
                 table: &TOP_FILES,
                 replace: vec![],
                 rows: top_rows("en.wikipedia", "all-media-types", day, &[top]),
+            },
+            SeriesChanges {
+                table: &per_file::PER_FILE,
+                replace: vec![],
+                rows: vec![per_file::per_file_row(
+                    "en.wikipedia",
+                    "-",
+                    Day::from_epoch_days(0),
+                    0,
+                    0,
+                )],
             },
         ],
     }

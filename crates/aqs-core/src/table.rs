@@ -93,19 +93,46 @@ impl ValueColumn {
 /// The most value columns a table may have.
 pub const MAX_VALUES: usize = 4;
 
-/// A declared series table.
+/// The most value columns an entity table may have.
+pub const MAX_ENTITY_VALUES: usize = 3;
+
+/// How a table's rows are stored. Reads and writes are the same for every shape; the shape
+/// tells a backend which layout suits the table's size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// Rows keyed by their text parts: any granularity, a `sub` column, any value kinds.
+    Series,
+    /// Daily rows of very many named entities (the last key column: a file path), stored as
+    /// per article: one value per (entity, month) holding every day. Up to
+    /// [`MAX_ENTITY_VALUES`] counters, no `sub`. The rows of one entity whose first key part
+    /// is one of `groups` share one stored value; `groups[0]` is the total of the others and
+    /// costs nothing when it is their sum. Of those, a row of a group other than the first
+    /// whose counters are all zero reads as absent, and a day with any row reads the first
+    /// group (as its total) too: loaders write the total of every (entity, day) and the other
+    /// groups only when not zero. A first key part outside `groups` keeps rows as given.
+    Entity { groups: &'static [&'static str] },
+}
+
+/// A declared table.
 #[derive(Debug, PartialEq, Eq)]
 pub struct TableDef {
     /// The table's name in stores (an LMDB key prefix, a ClickHouse `table` value): never
     /// reused for another table.
     pub name: &'static str,
     pub dataset: Dataset,
+    pub shape: Shape,
     /// The key columns, in key order.
     pub key: &'static [&'static str],
     /// The clustering column after the period, if the table has one.
     pub sub: Option<&'static str>,
     /// The value columns (at most [`MAX_VALUES`]).
     pub values: &'static [ValueColumn],
+}
+
+impl TableDef {
+    pub fn is_entity(&self) -> bool {
+        matches!(self.shape, Shape::Entity { .. })
+    }
 }
 
 /// The values of a row, in the table's value column order; unused trailing slots are 0.
@@ -161,6 +188,47 @@ pub struct SeriesChanges {
     pub rows: Vec<SeriesRow>,
 }
 
+impl SeriesChanges {
+    /// The rows a store keeps. Those of a series table as given; an entity table's as its
+    /// shape reads them ([`Shape::Entity`]): a group row other than the first with counters all
+    /// zero is dropped, and an (entity, day) given rows of other groups but none of the first
+    /// gets one, their sum. Every backend stores these, so all answer alike.
+    pub fn stored_rows(&self) -> std::borrow::Cow<'_, [SeriesRow]> {
+        let Shape::Entity { groups } = self.table.shape else {
+            return std::borrow::Cow::Borrowed(&self.rows);
+        };
+        let grouped = |row: &SeriesRow| groups.iter().position(|g| *g == row.key[0]);
+        let mut out: Vec<SeriesRow> = Vec::with_capacity(self.rows.len());
+        let mut totals: std::collections::BTreeMap<(Vec<String>, Period), (bool, Numbers)> =
+            Default::default();
+        for row in &self.rows {
+            match grouped(row) {
+                None => out.push(row.clone()),
+                Some(g) => {
+                    let entity = (row.key[1..].to_vec(), row.period);
+                    let total = totals.entry(entity).or_default();
+                    if g == 0 {
+                        total.0 = true;
+                        out.push(row.clone());
+                    } else if row.values != Numbers::default() {
+                        for (sum, v) in total.1.0.iter_mut().zip(row.values.0) {
+                            *sum = sum.saturating_add(v);
+                        }
+                        out.push(row.clone());
+                    }
+                }
+            }
+        }
+        for ((rest, period), (given, values)) in totals {
+            if !given {
+                let key = std::iter::once(groups[0].to_string()).chain(rest).collect();
+                out.push(SeriesRow { key, period, sub: String::new(), values });
+            }
+        }
+        std::borrow::Cow::Owned(out)
+    }
+}
+
 /// What a loader or importer of one dataset publishes in one atomic step.
 #[derive(Debug, Clone)]
 pub struct SeriesBatch {
@@ -181,6 +249,9 @@ impl SeriesBatch {
                 if first.granularity() != last.granularity() {
                     return Err(format!("table {}: a replaced range mixes granularities", t.name));
                 }
+                if t.is_entity() && !matches!(first, Period::Day(_)) {
+                    return Err(format!("table {} replaces days only", t.name));
+                }
             }
             for row in &change.rows {
                 if row.key.len() != t.key.len() {
@@ -193,6 +264,12 @@ impl SeriesBatch {
                 }
                 if t.sub.is_none() && !row.sub.is_empty() {
                     return Err(format!("table {} has no sub column", t.name));
+                }
+                if t.is_entity() && !matches!(row.period, Period::Day(_)) {
+                    return Err(format!("table {} holds daily rows only", t.name));
+                }
+                if t.is_entity() && row.key.len() < 2 {
+                    return Err(format!("table {} needs a key part before the entity", t.name));
                 }
             }
         }

@@ -11,13 +11,14 @@ use crate::error::RequestError;
 use crate::params::Access;
 use crate::project::Project;
 use crate::table::{
-    Dataset, Numbers, SeriesBatch, SeriesChanges, SeriesRow, TableDef, ValueColumn,
+    Dataset, Numbers, SeriesBatch, SeriesChanges, SeriesRow, Shape, TableDef, ValueColumn,
 };
 
 /// `top.bycountry`: per (project, access), month and country.
 pub static TOP_BY_COUNTRY: TableDef = TableDef {
     name: "top_by_country",
     dataset: Dataset::TopByCountry,
+    shape: Shape::Series,
     key: &["project", "access"],
     sub: Some("country"),
     values: &[

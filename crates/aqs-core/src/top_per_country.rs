@@ -11,13 +11,14 @@ use crate::dates::{Day, Period, TopPeriod, check_year_month_day};
 use crate::error::RequestError;
 use crate::params::Access;
 use crate::table::{
-    Dataset, Numbers, SeriesBatch, SeriesChanges, SeriesRow, TableDef, ValueColumn,
+    Dataset, Numbers, SeriesBatch, SeriesChanges, SeriesRow, Shape, TableDef, ValueColumn,
 };
 
 /// `top.percountry`: per (country, access), day and article.
 pub static TOP_PER_COUNTRY: TableDef = TableDef {
     name: "top_per_country",
     dataset: Dataset::TopPerCountry,
+    shape: Shape::Series,
     key: &["country", "access"],
     sub: Some("article"),
     values: &[

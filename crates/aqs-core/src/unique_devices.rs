@@ -11,7 +11,7 @@ use crate::error::RequestError;
 use crate::params::{AccessSite, ArticleGranularity};
 use crate::project::Project;
 use crate::table::{
-    Dataset, Numbers, SeriesBatch, SeriesChanges, SeriesRow, TableDef, ValueColumn,
+    Dataset, Numbers, SeriesBatch, SeriesChanges, SeriesRow, Shape, TableDef, ValueColumn,
 };
 
 /// `unique.devices`: devices, offset and underestimate per (project, access-site) and day or
@@ -19,6 +19,7 @@ use crate::table::{
 pub static DEVICES: TableDef = TableDef {
     name: "unique_devices",
     dataset: Dataset::UniqueDevices,
+    shape: Shape::Series,
     key: &["project", "access-site"],
     sub: None,
     values: &[
@@ -33,6 +34,7 @@ pub static DEVICES: TableDef = TableDef {
 pub static FAMILIES: TableDef = TableDef {
     name: "unique_devices_families",
     dataset: Dataset::UniqueDevices,
+    shape: Shape::Series,
     key: DEVICES.key,
     sub: None,
     values: DEVICES.values,

@@ -3,8 +3,10 @@
 //! backfill (§2.6, §5.7): every request is `all-agents` (no spider split), referers are
 //! `internal`, `external` and `unknown` (columns 23–25) and `all-referers` (column 3, the
 //! total), the media type comes from the file's extension. A file is one batch replacing its
-//! day, with its month once every day of the month is loaded; and the rows of the
-//! `mediarequest.per.referer` export.
+//! day, with its month once every day of the month is loaded: per file (`all-referers` for
+//! every file, the other referers when not zero; every request counted as `user`), per
+//! referer and media type, and the day's top files; and the rows of the `mediarequest.*`
+//! exports.
 
 use crate::import::{counter, list_column, text};
 use crate::load::Progress;
@@ -15,6 +17,7 @@ use crate::rollup::days_with_months;
 use crate::top::{TOP_SIZE, rank};
 use anyhow::{Result, anyhow, bail};
 use aqs_core::dates::{Day, Period};
+use aqs_core::mediarequests::per_file::{PER_FILE, per_file_row};
 use aqs_core::mediarequests::{
     PER_REFERER, TOP_FILES, TopFile, aggregate_row, media_type, top_period, top_rows,
 };
@@ -53,6 +56,7 @@ pub fn read_file(
     const REFERERS: [&str; 4] = ["all-referers", "internal", "external", "unknown"];
     let mut sums: BTreeMap<(&'static str, &'static str), u64> = BTreeMap::new();
     let mut tops: BTreeMap<(&'static str, &'static str), TopK> = BTreeMap::new();
+    let mut per_file = Vec::new();
     for_each_file_line(path, progress, report, |number, line, report| {
         let Some((file, counts)) = parse_line(line) else {
             report.skip("expected 25 tab-separated columns: a path, then counts", || {
@@ -61,7 +65,10 @@ pub fn read_file(
             return Ok(());
         };
         let kind = media_type(file);
-        for (referer, n) in REFERERS.iter().zip(counts) {
+        for (i, (referer, n)) in REFERERS.iter().zip(counts).enumerate() {
+            if i == 0 || n > 0 {
+                per_file.push(per_file_row(referer, file, day, n, 0));
+            }
             for media in [kind, "all-media-types"] {
                 *sums.entry((referer, media)).or_default() += n;
                 if n > 0 {
@@ -95,7 +102,12 @@ pub fn read_file(
         replace: vec![(Period::Day(day), Period::Day(day))],
         rows: top_rows_of_day,
     };
-    Ok(SeriesBatch { dataset: PER_REFERER.dataset, changes: vec![changes, tops] })
+    let files = SeriesChanges {
+        table: &PER_FILE,
+        replace: vec![(Period::Day(day), Period::Day(day))],
+        rows: per_file,
+    };
+    Ok(SeriesBatch { dataset: PER_REFERER.dataset, changes: vec![changes, tops, files] })
 }
 
 /// An exported `mediarequest.per.referer` row (`aqs import`): 10-digit timestamps, daily or
@@ -116,6 +128,23 @@ pub(crate) fn import_row(row: &Map<String, Value>) -> Result<(&'static TableDef,
     let requests = counter(row, "requests")?.unwrap_or(0);
     let media = text(row, "media_type")?;
     Ok((&PER_REFERER, aggregate_row(referer.as_str(), media, agent.as_str(), period, requests)))
+}
+
+/// An exported `mediarequest.per.file` row (`aqs import`): daily, 10-digit timestamps, the
+/// `user` and `spider` columns (`null` or absent: 0; the newer `poster_*`/`plays_*` columns
+/// are not served and not kept).
+pub(crate) fn import_file_row(row: &Map<String, Value>) -> Result<(&'static TableDef, SeriesRow)> {
+    let referer = Project::from_stored(text(row, "referer")?);
+    let granularity = text(row, "granularity")?;
+    if granularity != "daily" {
+        bail!("granularity {granularity:?}: the table holds daily rows only");
+    }
+    let ts = text(row, "timestamp")?;
+    let Some(Period::Day(day)) = Period::parse(ProjectGranularity::Daily, ts) else {
+        bail!("timestamp {ts:?} is not a daily YYYYMMDD00 timestamp");
+    };
+    let (user, spider) = (counter(row, "user")?.unwrap_or(0), counter(row, "spider")?.unwrap_or(0));
+    Ok((&PER_FILE, per_file_row(referer.as_str(), text(row, "file_path")?, day, user, spider)))
 }
 
 /// An exported `mediarequest.top.files` row (`aqs import`): a day's or a month's

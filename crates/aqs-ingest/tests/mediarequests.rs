@@ -8,21 +8,8 @@ use aqs_core::mediarequests::PER_REFERER;
 use aqs_core::memory::MemoryStore;
 use aqs_core::table::TableRead;
 use aqs_ingest::import::{ImportTable, import_files};
-use common::load;
-use std::path::{Path, PathBuf};
-
-/// A mediacounts line: path, total and the three referer columns (the others filled in).
-fn line(path: &str, total: u64, internal: u64, external: u64, unknown: u64) -> String {
-    format!(
-        "{path}\t999\t{total}\t{total}\t0\t-\t-\t0\t0\t0\t0\t0\t0\t0\t-\t-\t0\t0\t0\t0\t-\t-\t{internal}\t{external}\t{unknown}\n"
-    )
-}
-
-fn file(dir: &Path, day: &str, lines: &[String]) -> PathBuf {
-    let path = dir.join(format!("mediacounts.{day}.v00.tsv"));
-    std::fs::write(&path, lines.concat()).unwrap();
-    path
-}
+use common::{load, mediacounts_file as file, mediacounts_line as line};
+use std::path::PathBuf;
 
 fn requests(store: &MemoryStore, referer: &str, media: &str, period: Period) -> Option<u64> {
     let rows = store.series(&PER_REFERER, &[referer, media, "all-agents"], period, period).unwrap();

@@ -14,6 +14,7 @@
 #[doc(hidden)]
 pub mod codec;
 mod dictionary;
+mod entity;
 mod merge;
 mod month_tops;
 mod pageviews;
@@ -50,6 +51,9 @@ const META_MANIFEST: &[u8] = b"manifest";
 const META_NEXT_SEGMENT: &[u8] = b"next_segment";
 const META_NEXT_ARTICLE: &[u8] = b"next_article";
 const META_DICTIONARY: &[u8] = b"dictionary";
+/// Moved by every write of segments, the manifest or the dictionary: what readers' cached
+/// snapshots are checked against.
+const META_SEGMENTS_GENERATION: &[u8] = b"segments_generation";
 
 /// The size of one table.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,6 +99,7 @@ struct Tables {
 struct Snapshot {
     /// The LMDB transaction id it was read at (or last found current at).
     txn_id: usize,
+    /// The segments generation (`META_SEGMENTS_GENERATION`) it was read at.
     generation: u64,
     manifest: Manifest,
     project_ids: HashMap<String, u16>,
@@ -253,9 +258,9 @@ impl EmbeddedStore {
     /// Merges every month's segments into one (what a load does when a month completes).
     pub fn compact(&self) -> StoreResult<()> {
         let (rtxn, snapshot) = self.read_snapshot()?;
-        let months = snapshot.manifest.months();
+        let parts = snapshot.manifest.parts();
         drop(rtxn);
-        self.merge_months(&months, true)
+        self.merge_months(&parts, true)
     }
 
     /// Merges every month into one segment, then writes a copy of the store without free pages
@@ -346,7 +351,11 @@ impl EmbeddedStore {
         if let Some(s) = cached.as_ref().filter(|s| s.txn_id == txn_id) {
             return Ok(Arc::clone(s));
         }
-        let generation = read_generation(&self.inner.tables, rtxn)?;
+        let generation = match self.inner.tables.meta.get(rtxn, META_SEGMENTS_GENERATION) {
+            Ok(Some(bytes)) => u64_value(bytes, "segments generation")?,
+            Ok(None) => 0,
+            Err(e) => return Err(engine(e)),
+        };
         if let Some(s) = cached.filter(|s| s.generation == generation) {
             // Newer transactions that did not change the data: remember this one as current.
             let current = Arc::new(Snapshot { txn_id, ..Snapshot::clone(&s) });

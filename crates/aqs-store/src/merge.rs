@@ -13,7 +13,7 @@
 use crate::codec::{article_id_key, put_month_entries, put_raw_month, split_article_id_key};
 use crate::month_tops::{self, Collector, MERGE_LIMIT, ProjectHeaps};
 use crate::scan::SegmentScan;
-use crate::segments::{Manifest, Segment, full_month_mask};
+use crate::segments::{EntityTable, Manifest, PER_ARTICLE, Segment, full_month_mask};
 use crate::slots::{allocate, release};
 use crate::write::WriteState;
 use crate::{EmbeddedStore, engine};
@@ -29,7 +29,7 @@ pub(crate) fn append_segment(
     store: &EmbeddedStore,
     wtxn: &mut RwTxn,
     state: &mut WriteState,
-    month: YearMonth,
+    (table_id, month): (EntityTable, YearMonth),
     covers: u64,
     rows: &[(u32, Day, ArticleViews)],
 ) -> StoreResult<()> {
@@ -48,17 +48,21 @@ pub(crate) fn append_segment(
             .put_with_flags(wtxn, PutFlags::APPEND, &article_id_key(run[0].0), &value)
             .map_err(engine)?;
     }
-    state.manifest.segments.push(Segment { id, slot, month, days, covers });
+    state.manifest.segments.push(Segment { table: table_id, id, slot, month, days, covers });
     Ok(())
 }
 
 /// The segments of `month` that the merge policy, applied until it asks for nothing more,
 /// merges: the newest few, or all of them (oldest first).
-pub(crate) fn merge_plan(manifest: &Manifest, month: YearMonth) -> Option<Vec<Segment>> {
+pub(crate) fn merge_plan(
+    manifest: &Manifest,
+    table: EntityTable,
+    month: YearMonth,
+) -> Option<Vec<Segment>> {
     let mut simulated = manifest.clone();
     let mut next_id = simulated.segments.iter().map(|s| s.id).max().unwrap_or(0) + 1;
     let mut merged: Vec<Segment> = Vec::new();
-    while let Some(picked) = simulated.merge_candidates(month) {
+    while let Some(picked) = simulated.merge_candidates(table, month) {
         for segment in &picked {
             if manifest.segments.contains(segment) && !merged.contains(segment) {
                 merged.push(*segment);
@@ -66,7 +70,14 @@ pub(crate) fn merge_plan(manifest: &Manifest, month: YearMonth) -> Option<Vec<Se
         }
         simulated.segments.retain(|s| !picked.contains(s));
         let (days, covers) = picked.iter().fold((0, 0), |(d, c), s| (d | s.days, c | s.covers));
-        simulated.segments.push(Segment { id: next_id, slot: u32::MAX, month, days, covers });
+        simulated.segments.push(Segment {
+            table,
+            id: next_id,
+            slot: u32::MAX,
+            month,
+            days,
+            covers,
+        });
         next_id += 1;
     }
     merged.sort_by_key(|s| s.id);
@@ -76,40 +87,38 @@ pub(crate) fn merge_plan(manifest: &Manifest, month: YearMonth) -> Option<Vec<Se
 impl EmbeddedStore {
     /// Runs the merges the policy asks for in `months` (every month's segments into one with
     /// `all`), in one transaction; does nothing when nothing is to be done.
-    pub(crate) fn merge_months(&self, months: &[YearMonth], all: bool) -> StoreResult<()> {
+    pub(crate) fn merge_months(
+        &self,
+        months: &[(EntityTable, YearMonth)],
+        all: bool,
+    ) -> StoreResult<()> {
         let inner = &self.inner;
         // Open the handles of every committed slot while no write transaction is open.
         self.refresh_slots()?;
         let mut wtxn = inner.env.write_txn().map_err(engine)?;
         let mut state = WriteState::read(&inner.tables, &wtxn)?;
         let mut changed = false;
+        let mut articles_merged = false;
         let mut collected = None;
-        for &month in months {
+        for &(table, month) in months {
             let plan = match all {
-                true => Some(
-                    state
-                        .manifest
-                        .segments
-                        .iter()
-                        .filter(|s| s.month == month)
-                        .copied()
-                        .collect::<Vec<_>>(),
-                )
-                .filter(|p| p.len() > 1),
-                false => merge_plan(&state.manifest, month),
+                true => Some(state.manifest.newest_first(table, month).rev().copied().collect())
+                    .filter(|p: &Vec<Segment>| p.len() > 1),
+                false => merge_plan(&state.manifest, table, month),
             };
             if let Some(picked) = plan {
                 // A complete month merged whole: the merge reads every article's month, so it
                 // also collects the month's top-list candidates for the roll-up that follows.
-                let whole = state.manifest.segments.iter().filter(|s| s.month == month).count()
-                    == picked.len();
+                let whole = state.manifest.newest_first(table, month).count() == picked.len();
                 let covers = picked.iter().fold(0, |m, s| m | s.covers);
-                let collect = whole && covers == full_month_mask(month) && !all;
+                let collect =
+                    table == PER_ARTICLE && whole && covers == full_month_mask(month) && !all;
                 let heaps = self.merge(&mut wtxn, &mut state, &picked, collect)?;
                 if let Some(heaps) = heaps {
                     collected = Some((month, heaps));
                 }
                 changed = true;
+                articles_merged |= table == PER_ARTICLE;
             }
         }
         let tops = match collected {
@@ -121,7 +130,13 @@ impl EmbeddedStore {
             None => None,
         };
         if changed {
-            self.commit(wtxn, &state)?;
+            // A merge changes no value; the pageviews generation moves as it always did, so
+            // that nothing cached spans the rewrite of the month.
+            self.commit(
+                wtxn,
+                &state,
+                articles_merged.then_some(aqs_core::table::Dataset::Pageviews),
+            )?;
         }
         if let Some((month, candidates)) = tops {
             let generation = self.current_generation()?;
@@ -142,7 +157,7 @@ impl EmbeddedStore {
         picked: &[Segment],
         collect: bool,
     ) -> StoreResult<Option<ProjectHeaps>> {
-        let month = picked[0].month;
+        let (table_id, month) = (picked[0].table, picked[0].month);
         let id = state.new_segment_id()?;
         let opened = self.inner.slots.opened();
         let newest: Vec<Segment> = picked.iter().rev().copied().collect();
@@ -231,7 +246,7 @@ impl EmbeddedStore {
         }
         state.manifest.segments.retain(|s| !picked.contains(s));
         let covers = picked.iter().fold(0, |m, s| m | s.covers);
-        state.manifest.segments.push(Segment { id, slot, month, days, covers });
+        state.manifest.segments.push(Segment { table: table_id, id, slot, month, days, covers });
         Ok(heaps)
     }
 }

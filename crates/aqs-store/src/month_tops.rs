@@ -10,6 +10,7 @@
 
 use crate::dictionary::ProjectOfId;
 use crate::scan::SegmentScan;
+use crate::segments::PER_ARTICLE;
 use crate::{EmbeddedStore, codec, engine};
 use aqs_core::dates::YearMonth;
 use aqs_core::error::StoreResult;
@@ -147,7 +148,7 @@ fn scan_blocks(
     let mut rows = Vec::new();
     for block in blocks {
         let ids = block * BLOCK_IDS..(block + 1) * BLOCK_IDS;
-        let segments = snapshot.manifest.newest_first(month);
+        let segments = snapshot.manifest.newest_first(PER_ARTICLE, month);
         let mut scan = SegmentScan::open(&snapshot.slots, &rtxn, month, segments, ids)?;
         while let Some(id) = scan.next_raw(&mut rows)? {
             collector.offer(id, &rows)?;

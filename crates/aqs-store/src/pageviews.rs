@@ -2,7 +2,7 @@
 //! Writes are in `write.rs`; per-article segments and their merges in `merge.rs`.
 
 use crate::codec::{self, article_id_key, read_month_entries};
-use crate::segments::{Manifest, day_bit};
+use crate::segments::{EntityTable, Manifest, PER_ARTICLE, day_bit};
 use crate::{EmbeddedStore, Table, Tables, engine, u32_value};
 use aqs_core::dates::{Day, Hour, TopPeriod, YearMonth};
 use aqs_core::error::StoreResult;
@@ -108,18 +108,18 @@ pub(crate) fn decode_top(bytes: &[u8]) -> StoreResult<TopArticles> {
 
 /// Resolves one article's rows of one month across segments, newest first: a row in a newer
 /// segment wins, and a segment that replaces a day hides older segments' rows of that day.
-fn resolve_month(
+pub(crate) fn resolve_month(
     slots: &[Table],
     txn: &RoTxn,
     manifest: &Manifest,
-    month: YearMonth,
+    (table, month): (EntityTable, YearMonth),
     article: u32,
     wanted: u64,
 ) -> StoreResult<Vec<(Day, ArticleViews)>> {
     let mut out = Vec::new();
     let mut resolved = 0u64;
     let first = month.first_day().epoch_days();
-    for seg in manifest.newest_first(month) {
+    for seg in manifest.newest_first(table, month) {
         let open = wanted & !resolved;
         if open == 0 {
             break;
@@ -171,8 +171,8 @@ impl PageviewsRead for EmbeddedStore {
     fn article_days_loaded(&self) -> StoreResult<Vec<Day>> {
         let (_rtxn, snapshot) = self.read_snapshot()?;
         let mut days = Vec::new();
-        for month in snapshot.manifest.months() {
-            let loaded = snapshot.manifest.loaded_days(month);
+        for month in snapshot.manifest.months(PER_ARTICLE) {
+            let loaded = snapshot.manifest.loaded_days(PER_ARTICLE, month);
             days.extend(month.days().filter(|d| loaded & day_bit(*d) != 0));
         }
         Ok(days)
@@ -206,7 +206,7 @@ impl PageviewsRead for EmbeddedStore {
                 &snapshot.slots,
                 &rtxn,
                 &snapshot.manifest,
-                month,
+                (PER_ARTICLE, month),
                 id,
                 wanted,
             )?);

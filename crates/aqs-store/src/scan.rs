@@ -5,7 +5,7 @@
 //! monthly top lists and by merges (one scan per block of article ids).
 
 use crate::codec::{RawDay, read_raw_month, split_article_id_key};
-use crate::segments::{Manifest, Segment, day_bit};
+use crate::segments::{EntityTable, Manifest, Segment, day_bit};
 use crate::{Table, engine};
 use aqs_core::dates::{Day, YearMonth};
 use aqs_core::error::StoreResult;
@@ -84,9 +84,10 @@ impl<'r> SegmentScan<'r> {
         slots: &[Table],
         txn: &'r RoTxn<'_, WithoutTls>,
         manifest: &Manifest,
+        table: EntityTable,
         month: YearMonth,
     ) -> StoreResult<SegmentScan<'r>> {
-        SegmentScan::open(slots, txn, month, manifest.newest_first(month), 0..u64::MAX)
+        SegmentScan::open(slots, txn, month, manifest.newest_first(table, month), 0..u64::MAX)
     }
 
     /// The segments that can hold rows of one day: newest first, down to the newest one that
@@ -95,11 +96,12 @@ impl<'r> SegmentScan<'r> {
         slots: &[Table],
         txn: &'r RoTxn<'_, WithoutTls>,
         manifest: &Manifest,
+        table: EntityTable,
         day: Day,
     ) -> StoreResult<SegmentScan<'r>> {
         let bit = day_bit(day);
         let mut segments = Vec::new();
-        for segment in manifest.newest_first(day.year_month()) {
+        for segment in manifest.newest_first(table, day.year_month()) {
             if segment.days & bit != 0 {
                 segments.push(*segment);
             }

@@ -1,13 +1,23 @@
-//! The manifest: which segments hold per-article data, and the merge policy that keeps their
-//! number per month small (see docs/store-format.md).
+//! The manifest: which segments hold entity data (pageviews per article, media requests per
+//! file), and the merge policy that keeps their number per table and month small (see
+//! docs/store-format.md).
 
 use crate::codec::{Reader, corrupt, put_varint};
 use aqs_core::dates::{Day, YearMonth};
 use aqs_core::error::StoreError;
 
-/// One immutable run of per-article data for one month.
+/// Which entity table a segment belongs to: [`PER_ARTICLE`], or the number `meta` gives a
+/// declared entity table (`entity.rs`). Segments of different tables never shadow or merge
+/// with each other.
+pub type EntityTable = u8;
+
+/// The table of pageviews per article.
+pub const PER_ARTICLE: EntityTable = 0;
+
+/// One immutable run of one entity table's data for one month.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Segment {
+    pub table: EntityTable,
     /// Unique and increasing: a higher id is newer.
     pub id: u32,
     /// The table (`segment-<slot>`) that holds its entries.
@@ -37,69 +47,93 @@ pub fn full_month_mask(month: YearMonth) -> u64 {
 }
 
 impl Manifest {
+    /// The per-article segments as version 3 wrote them (so stores written before entity
+    /// tables existed read as they are), then, when there are any, the other tables' segments
+    /// with their table first.
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::new();
-        put_varint(&mut out, self.segments.len() as u64);
-        for s in &self.segments {
-            put_varint(&mut out, s.id.into());
-            put_varint(&mut out, s.slot.into());
-            put_varint(&mut out, s.month.index() as u64);
-            put_varint(&mut out, s.days);
-            put_varint(&mut out, s.covers);
+        let (articles, others): (Vec<&Segment>, Vec<&Segment>) =
+            self.segments.iter().partition(|s| s.table == PER_ARTICLE);
+        put_varint(&mut out, articles.len() as u64);
+        for s in articles {
+            put_segment(&mut out, s);
+        }
+        if !others.is_empty() {
+            put_varint(&mut out, others.len() as u64);
+            for s in others {
+                put_varint(&mut out, s.table.into());
+                put_segment(&mut out, s);
+            }
         }
         out
     }
 
     pub fn decode(bytes: &[u8]) -> Result<Manifest, StoreError> {
         let mut r = Reader::new(bytes);
-        let count = r.varint()?;
         let mut segments = Vec::new();
-        for _ in 0..count {
-            let id = u32::try_from(r.varint()?).map_err(|_| corrupt("segment id over 32 bits"))?;
-            let slot = u32::try_from(r.varint()?).map_err(|_| corrupt("slot over 32 bits"))?;
-            let index = i32::try_from(r.varint()?).map_err(|_| corrupt("month index too large"))?;
-            let month = YearMonth::from_index(index);
-            let (days, covers) = (r.varint()?, r.varint()?);
-            if (days | covers) & !full_month_mask(month) != 0 {
-                return Err(corrupt("segment days past the end of its month"));
+        for _ in 0..r.varint()? {
+            segments.push(read_segment(&mut r, PER_ARTICLE)?);
+        }
+        if !r.is_empty() {
+            for _ in 0..r.varint()? {
+                let table = u8::try_from(r.varint()?).map_err(|_| corrupt("entity table"))?;
+                segments.push(read_segment(&mut r, table)?);
             }
-            segments.push(Segment { id, slot, month, days, covers });
         }
         if !r.is_empty() {
             return Err(corrupt("trailing bytes after the manifest"));
         }
+        segments.sort_by_key(|s| s.id);
         Ok(Manifest { segments })
     }
 
-    /// The segments of one month, newest first.
-    pub fn newest_first(&self, month: YearMonth) -> impl Iterator<Item = &Segment> {
-        self.segments.iter().rev().filter(move |s| s.month == month)
+    /// The segments of one table's month, newest first.
+    pub fn newest_first(
+        &self,
+        table: EntityTable,
+        month: YearMonth,
+    ) -> impl DoubleEndedIterator<Item = &Segment> {
+        self.segments.iter().rev().filter(move |s| s.table == table && s.month == month)
     }
 
     /// Days of the month that hold rows once newer segments' replacements are applied.
-    pub fn loaded_days(&self, month: YearMonth) -> u64 {
+    pub fn loaded_days(&self, table: EntityTable, month: YearMonth) -> u64 {
         let (mut loaded, mut resolved) = (0, 0);
-        for s in self.newest_first(month) {
+        for s in self.newest_first(table, month) {
             loaded |= s.days & !resolved;
             resolved |= s.covers;
         }
         loaded
     }
 
-    pub fn months(&self) -> Vec<YearMonth> {
-        let mut months: Vec<YearMonth> = self.segments.iter().map(|s| s.month).collect();
+    /// The months with segments of `table`, ascending.
+    pub fn months(&self, table: EntityTable) -> Vec<YearMonth> {
+        let mut months: Vec<YearMonth> =
+            self.segments.iter().filter(|s| s.table == table).map(|s| s.month).collect();
         months.sort();
         months.dedup();
         months
+    }
+
+    /// Every (table, month) with segments.
+    pub fn parts(&self) -> Vec<(EntityTable, YearMonth)> {
+        let mut parts: Vec<_> = self.segments.iter().map(|s| (s.table, s.month)).collect();
+        parts.sort();
+        parts.dedup();
+        parts
     }
 
     /// Which of the month's segments to merge next, oldest first, or `None` when the month is
     /// in shape: a month whose every day is replaced is merged whole; otherwise the newest two
     /// are merged while the newer spans at least as many days as the older (a binary counter:
     /// at most about log2(31) segments), and past eight segments all are merged.
-    pub fn merge_candidates(&self, month: YearMonth) -> Option<Vec<Segment>> {
-        let segs: Vec<Segment> =
-            self.segments.iter().filter(|s| s.month == month).copied().collect();
+    pub fn merge_candidates(&self, table: EntityTable, month: YearMonth) -> Option<Vec<Segment>> {
+        let segs: Vec<Segment> = self
+            .segments
+            .iter()
+            .filter(|s| s.table == table && s.month == month)
+            .copied()
+            .collect();
         let n = segs.len();
         if n < 2 {
             return None;
@@ -113,6 +147,26 @@ impl Manifest {
     }
 }
 
+fn put_segment(out: &mut Vec<u8>, s: &Segment) {
+    put_varint(out, s.id.into());
+    put_varint(out, s.slot.into());
+    put_varint(out, s.month.index() as u64);
+    put_varint(out, s.days);
+    put_varint(out, s.covers);
+}
+
+fn read_segment(r: &mut Reader<'_>, table: EntityTable) -> Result<Segment, StoreError> {
+    let id = u32::try_from(r.varint()?).map_err(|_| corrupt("segment id over 32 bits"))?;
+    let slot = u32::try_from(r.varint()?).map_err(|_| corrupt("slot over 32 bits"))?;
+    let index = i32::try_from(r.varint()?).map_err(|_| corrupt("month index too large"))?;
+    let month = YearMonth::from_index(index);
+    let (days, covers) = (r.varint()?, r.varint()?);
+    if (days | covers) & !full_month_mask(month) != 0 {
+        return Err(corrupt("segment days past the end of its month"));
+    }
+    Ok(Segment { table, id, slot, month, days, covers })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,7 +174,7 @@ mod tests {
     fn seg(id: u32, days: &[u8]) -> Segment {
         let month = YearMonth::new(2024, 3).unwrap();
         let mask = days.iter().fold(0, |m, d| m | 1 << (d - 1));
-        Segment { id, slot: id, month, days: mask, covers: mask }
+        Segment { table: PER_ARTICLE, id, slot: id, month, days: mask, covers: mask }
     }
 
     #[test]
@@ -128,6 +182,16 @@ mod tests {
         let m = Manifest { segments: vec![seg(1, &[1, 2]), seg(7, &[31])] };
         assert_eq!(Manifest::decode(&m.encode()).unwrap(), m);
         assert!(Manifest::decode(&m.encode()[..3]).is_err());
+        // Another table's segments follow the per-article ones and keep their order by id.
+        let mut other = seg(4, &[3]);
+        other.table = 1;
+        let mixed = Manifest { segments: vec![seg(1, &[1, 2]), other, seg(7, &[31])] };
+        let bytes = mixed.encode();
+        assert_eq!(Manifest::decode(&bytes).unwrap(), mixed);
+        assert!(bytes.starts_with(&m.encode()[..1]) && bytes[0] == 2, "version 3 layout first");
+        assert_eq!(mixed.months(1), vec![other.month]);
+        assert_eq!(mixed.newest_first(PER_ARTICLE, other.month).count(), 2);
+        assert!(Manifest::decode(&bytes[..bytes.len() - 1]).is_err());
     }
 
     #[test]
@@ -138,7 +202,7 @@ mod tests {
         for day in 1..=30u8 {
             m.segments.push(seg(next, &[day]));
             next += 1;
-            while let Some(pick) = m.merge_candidates(month) {
+            while let Some(pick) = m.merge_candidates(PER_ARTICLE, month) {
                 let days: Vec<u8> =
                     (1..=31).filter(|d| pick.iter().any(|s| s.days & 1 << (d - 1) != 0)).collect();
                 m.segments.retain(|s| !pick.contains(s));
@@ -150,7 +214,7 @@ mod tests {
         // 30 = 16 + 8 + 4 + 2.
         assert_eq!(m.segments.len(), 4);
         m.segments.push(seg(next, &[31]));
-        let pick = m.merge_candidates(month).unwrap();
+        let pick = m.merge_candidates(PER_ARTICLE, month).unwrap();
         assert_eq!(pick.len(), 5, "a complete month merges whole");
     }
 
@@ -159,8 +223,8 @@ mod tests {
         let month = YearMonth::new(2024, 3).unwrap();
         let mut older = seg(1, &[1, 2]);
         older.covers = older.days;
-        let newer = Segment { id: 2, slot: 0, month, days: 0, covers: 1 };
+        let newer = Segment { table: PER_ARTICLE, id: 2, slot: 0, month, days: 0, covers: 1 };
         let m = Manifest { segments: vec![older, newer] };
-        assert_eq!(m.loaded_days(month), 0b10);
+        assert_eq!(m.loaded_days(PER_ARTICLE, month), 0b10);
     }
 }

@@ -18,8 +18,8 @@ use crate::{EmbeddedStore, engine, u64_value};
 use aqs_core::dates::Period;
 use aqs_core::error::{StoreError, StoreResult};
 use aqs_core::table::{
-    Dataset, MAX_VALUES, Numbers, SeriesBatch, SeriesEntry, SeriesRow, TableDef, TableRead,
-    TableWrite,
+    Dataset, MAX_VALUES, Numbers, SeriesBatch, SeriesChanges, SeriesEntry, SeriesRow, TableDef,
+    TableRead, TableWrite,
 };
 use heed::RoTxn;
 use heed::WithoutTls;
@@ -27,7 +27,24 @@ use std::ops::Bound;
 
 /// The `meta` key of a dataset's generation (pageviews keeps the store's own, `generation`).
 fn generation_key(dataset: Dataset) -> Vec<u8> {
-    format!("generation/{}", dataset.name()).into_bytes()
+    match dataset {
+        Dataset::Pageviews => crate::META_GENERATION.to_vec(),
+        other => format!("generation/{}", other.name()).into_bytes(),
+    }
+}
+
+/// Moves a dataset's generation in a write transaction.
+pub(crate) fn bump_generation(
+    tables: &crate::Tables,
+    wtxn: &mut heed::RwTxn,
+    dataset: Dataset,
+) -> StoreResult<()> {
+    let key = generation_key(dataset);
+    let generation = match tables.meta.get(wtxn, &key).map_err(engine)? {
+        Some(bytes) => u64_value(bytes, "dataset generation")?,
+        None => 0,
+    };
+    tables.meta.put(wtxn, &key, &(generation + 1).to_be_bytes()).map_err(engine)
 }
 
 fn put_text(out: &mut Vec<u8>, text: &str) {
@@ -173,6 +190,9 @@ impl TableRead for EmbeddedStore {
         if Period::range_codes(first, last).is_none() {
             return Ok(Vec::new());
         }
+        if table.is_entity() {
+            return crate::entity::read(self, table, key, first, last);
+        }
         let prefix = key_prefix(table, key.iter().copied());
         let (mut from, mut to) = (prefix.clone(), prefix.clone());
         put_period(&mut from, first);
@@ -196,8 +216,15 @@ impl TableWrite for EmbeddedStore {
     fn publish_series(&self, batch: &SeriesBatch) -> StoreResult<u64> {
         batch.check().map_err(StoreError::InvalidWrite)?;
         let tables = &self.inner.tables;
+        let entities: Vec<&SeriesChanges> =
+            batch.changes.iter().filter(|c| c.table.is_entity()).collect();
+        if !entities.is_empty() {
+            // Segment table handles are opened while no write transaction is.
+            self.refresh_slots()?;
+        }
         let mut wtxn = self.inner.env.write_txn().map_err(engine)?;
-        for change in &batch.changes {
+        let mut state = crate::write::WriteState::read(tables, &wtxn)?;
+        for change in batch.changes.iter().filter(|c| !c.table.is_entity()) {
             let table = change.table;
             for &(first, last) in &change.replace {
                 let prefix = key_prefix(table, []);
@@ -228,19 +255,17 @@ impl TableWrite for EmbeddedStore {
                 tables.series_periods.put(&mut wtxn, &by_period, &[]).map_err(engine)?;
             }
         }
-        let key = match batch.dataset {
-            Dataset::Pageviews => crate::META_GENERATION.to_vec(),
-            other => generation_key(other),
-        };
-        let generation = match tables.meta.get(&wtxn, &key).map_err(engine)? {
-            Some(bytes) => u64_value(bytes, "dataset generation")?,
-            None => 0,
-        };
-        tables.meta.put(&mut wtxn, &key, &(generation + 1).to_be_bytes()).map_err(engine)?;
-        if let Some(pause) = self.inner.pause_before_commit {
-            std::thread::sleep(pause);
+        bump_generation(tables, &mut wtxn, batch.dataset)?;
+        if entities.is_empty() {
+            if let Some(pause) = self.inner.pause_before_commit {
+                std::thread::sleep(pause);
+            }
+            wtxn.commit().map_err(engine)?;
+        } else {
+            let written = crate::entity::write(self, &mut wtxn, &mut state, &entities)?;
+            self.commit(wtxn, &state, None)?;
+            self.merge_months(&written, false)?;
         }
-        wtxn.commit().map_err(engine)?;
         Ok(batch.row_count())
     }
 
@@ -252,6 +277,9 @@ impl TableWrite for EmbeddedStore {
     ) -> StoreResult<Vec<SeriesRow>> {
         if Period::range_codes(first, last).is_none() {
             return Ok(Vec::new());
+        }
+        if table.is_entity() {
+            return crate::entity::scan(self, table, first, last);
         }
         let tables = &self.inner.tables;
         let rtxn = self.inner.env.read_txn().map_err(engine)?;

@@ -9,10 +9,10 @@ use crate::pageviews::{
     decode_period, inclusive, project_day_ranges, project_id_list, project_series_key, top_key,
 };
 use crate::scan::SegmentScan;
-use crate::segments::{Manifest, day_bit};
+use crate::segments::{Manifest, PER_ARTICLE, day_bit};
 use crate::{
-    EmbeddedStore, META_DICTIONARY, META_GENERATION, META_MANIFEST, META_NEXT_ARTICLE,
-    META_NEXT_SEGMENT, Tables, dictionary_number, engine, u32_value, u64_value,
+    EmbeddedStore, META_DICTIONARY, META_MANIFEST, META_NEXT_ARTICLE, META_NEXT_SEGMENT,
+    META_SEGMENTS_GENERATION, Tables, dictionary_number, engine, u32_value, u64_value,
 };
 use aqs_core::dates::{Day, YearMonth};
 use aqs_core::error::{StoreError, StoreResult};
@@ -22,6 +22,7 @@ use aqs_core::pageviews::{
 };
 use aqs_core::params::{Access, Agent};
 use aqs_core::project::Project;
+use aqs_core::table::Dataset;
 use heed::{RoTxn, RwTxn};
 use std::collections::{BTreeMap, HashMap};
 
@@ -60,18 +61,29 @@ impl WriteState {
         })
     }
 
-    /// Saves the state and bumps the generation, in the caller's transaction.
-    pub fn store(&self, tables: &Tables, wtxn: &mut RwTxn) -> StoreResult<()> {
-        let generation = match tables.meta.get(wtxn, META_GENERATION).map_err(engine)? {
-            Some(b) => u64_value(b, "generation")?,
+    /// Saves the state, in the caller's transaction, and bumps the segments' generation (what
+    /// readers' cached manifests are checked against) and `changed`'s (what response caches
+    /// are checked against; none for a merge, which changes no value).
+    pub fn store(
+        &self,
+        tables: &Tables,
+        wtxn: &mut RwTxn,
+        changed: Option<Dataset>,
+    ) -> StoreResult<()> {
+        let meta = tables.meta;
+        if let Some(dataset) = changed {
+            crate::series::bump_generation(tables, wtxn, dataset)?;
+        }
+        let generation = match meta.get(wtxn, META_SEGMENTS_GENERATION).map_err(engine)? {
+            Some(b) => u64_value(b, "segments generation")?,
             None => 0,
         };
-        let meta = tables.meta;
         meta.put(wtxn, META_MANIFEST, &self.manifest.encode()).map_err(engine)?;
         meta.put(wtxn, META_NEXT_SEGMENT, &self.next_segment.to_be_bytes()).map_err(engine)?;
         meta.put(wtxn, META_NEXT_ARTICLE, &self.next_article.to_be_bytes()).map_err(engine)?;
         meta.put(wtxn, META_DICTIONARY, &self.dictionary.to_be_bytes()).map_err(engine)?;
-        meta.put(wtxn, META_GENERATION, &(generation + 1).to_be_bytes()).map_err(engine)?;
+        meta.put(wtxn, META_SEGMENTS_GENERATION, &(generation + 1).to_be_bytes())
+            .map_err(engine)?;
         meta.put(wtxn, crate::slots::META_SLOTS, &self.slots.to_be_bytes()).map_err(engine)
     }
 
@@ -142,12 +154,12 @@ impl PageviewsWrite for EmbeddedStore {
         for (month, id, day, views) in entries {
             months.entry(YearMonth::from_index(month)).or_default().1.push((id, day, views));
         }
-        let written: Vec<YearMonth> = months.keys().copied().collect();
+        let written: Vec<_> = months.keys().map(|m| (PER_ARTICLE, *m)).collect();
         for (month, (covers, rows)) in months {
-            append_segment(self, &mut wtxn, &mut state, month, covers, &rows)?;
+            append_segment(self, &mut wtxn, &mut state, (PER_ARTICLE, month), covers, &rows)?;
         }
         write_rest(tables, &mut wtxn, batch, &mut summary)?;
-        self.commit(wtxn, &state)?;
+        self.commit(wtxn, &state, Some(Dataset::Pageviews))?;
         let merging = std::time::Instant::now();
         self.merge_months(&written, false)?;
         summary.merge_millis = merging.elapsed().as_millis() as u64;
@@ -172,7 +184,8 @@ impl PageviewsWrite for EmbeddedStore {
     fn article_day(&self, day: Day) -> StoreResult<Vec<ArticleDay>> {
         let (rtxn, snapshot) = self.read_snapshot()?;
         let mut found: HashMap<u32, ArticleViews> = HashMap::new();
-        let mut scan = SegmentScan::day(&snapshot.slots, &rtxn, &snapshot.manifest, day)?;
+        let mut scan =
+            SegmentScan::day(&snapshot.slots, &rtxn, &snapshot.manifest, PER_ARTICLE, day)?;
         let mut rows = Vec::new();
         while let Some(id) = scan.next(&mut rows)? {
             if let Some((_, views)) = rows.iter().find(|(d, _)| *d == day) {
@@ -236,9 +249,14 @@ impl PageviewsWrite for EmbeddedStore {
 }
 
 impl EmbeddedStore {
-    /// Saves the write state (a new generation) and commits.
-    pub(crate) fn commit(&self, mut wtxn: RwTxn, state: &WriteState) -> StoreResult<()> {
-        state.store(&self.inner.tables, &mut wtxn)?;
+    /// Saves the write state (new generations: see [`WriteState::store`]) and commits.
+    pub(crate) fn commit(
+        &self,
+        mut wtxn: RwTxn,
+        state: &WriteState,
+        changed: Option<Dataset>,
+    ) -> StoreResult<()> {
+        state.store(&self.inner.tables, &mut wtxn, changed)?;
         if let Some(pause) = self.inner.pause_before_commit {
             std::thread::sleep(pause);
         }
@@ -250,8 +268,9 @@ impl EmbeddedStore {
         let (rtxn, snapshot) = self.read_snapshot()?;
         let mut total = 0u64;
         let mut rows = Vec::new();
-        for month in snapshot.manifest.months() {
-            let mut scan = SegmentScan::month(&snapshot.slots, &rtxn, &snapshot.manifest, month)?;
+        for month in snapshot.manifest.months(PER_ARTICLE) {
+            let mut scan =
+                SegmentScan::month(&snapshot.slots, &rtxn, &snapshot.manifest, PER_ARTICLE, month)?;
             while scan.next(&mut rows)?.is_some() {
                 total += rows.len() as u64;
             }

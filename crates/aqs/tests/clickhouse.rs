@@ -202,6 +202,20 @@ fn embedded_single_server_and_two_shard_cluster_answer_the_same() {
             ));
             paths.push(format!("{media}/top/{referer}/{kind}/2024/01/31"));
         }
+        for file in [
+            "%2Fwikipedia%2Fcommons%2F0%2F00%2FExample.jpg",
+            "%2Fwikipedia%2Fcommons%2F1%2F01%2FCaf%C3%A9%2C_1900.jpg",
+            "%2Fwikipedia%2Fcommons%2F2%2F02%2F%22Quoted%22_(1999).png",
+        ] {
+            for agent in ["all-agents", "spider"] {
+                paths.push(format!(
+                    "{media}/per-file/{referer}/{agent}/{file}/daily/20240129/20240202"
+                ));
+                paths.push(format!(
+                    "{media}/per-file/{referer}/{agent}/{file}/monthly/20230201/20240131"
+                ));
+            }
+        }
     }
     // Ranges reaching before 1970 (outside ClickHouse's DateTime): the same answers, no 500.
     paths.push("/metrics/pageviews/aggregate/en.wikipedia/all-access/all-agents/hourly/1969010100/1971010100".into());

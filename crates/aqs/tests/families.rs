@@ -233,6 +233,20 @@ fn generated_family_dumps_load_and_serve_the_numbers_in_the_files() {
             .collect();
         assert_eq!(served, totals[..5], "{date}");
         checked += served.len();
+        // Per file: every file of the day, asked for by its decoded name as a client would.
+        for line in text.lines().filter(|l| l.split('\t').count() == 25) {
+            let f: Vec<&str> = line.split('\t').collect();
+            let segment = encode_segment(&percent_decode(f[0]));
+            for (referer, column) in [("all-referers", 2), ("internal", 22)] {
+                let path = format!(
+                    "/metrics/mediarequests/per-file/{referer}/all-agents/{segment}/daily/{date}/{date}"
+                );
+                let item = &get_json(&address, &path)["items"][0];
+                assert_eq!(item["requests"].as_u64(), f[column].parse().ok(), "{path}");
+                assert_eq!(item["file_path"], f[0], "{path}");
+                checked += 1;
+            }
+        }
         let route = "/metrics/mediarequests/aggregate";
         for (path, expected) in [
             (format!("{route}/all-referers/all-media-types/all-agents/daily/{date}/{date}"), all),
@@ -246,5 +260,35 @@ fn generated_family_dumps_load_and_serve_the_numbers_in_the_files() {
             checked += 1;
         }
     }
-    assert!(checked > 60, "{checked} numbers checked");
+    assert!(checked > 200, "{checked} numbers checked");
+}
+
+/// `%XX` sequences into their bytes (the dumps' encoding of file names).
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let (mut out, mut i) = (Vec::new(), 0);
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&text[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap()
+}
+
+/// A whole path as one URL segment: every byte but `A-Z a-z 0-9 - _ . ~` as `%XX`.
+fn encode_segment(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

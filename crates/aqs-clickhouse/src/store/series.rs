@@ -236,13 +236,14 @@ impl TableWrite for ClickHouseStore {
         let mut replaced = Vec::new();
         for change in &batch.changes {
             // Of equal rows in one batch the last wins: they would share the batch id.
+            let stored = change.stored_rows();
             let mut last: HashMap<(&[String], Period, &str), usize> = HashMap::new();
-            for (i, row) in change.rows.iter().enumerate() {
+            for (i, row) in stored.iter().enumerate() {
                 last.insert((&row.key, row.period, &row.sub), i);
             }
             let mut kept: Vec<usize> = last.into_values().collect();
             kept.sort_unstable();
-            let rows: Vec<&SeriesRow> = kept.iter().map(|&i| &change.rows[i]).collect();
+            let rows: Vec<&SeriesRow> = kept.iter().map(|&i| &stored[i]).collect();
             for chunk in rows.chunks(super::INSERT_CHUNK_ROWS) {
                 self.insert_series(id, change.table, chunk)?;
             }

@@ -10,6 +10,7 @@ use crate::pageviews::{
 use crate::params::{Access, Agent};
 use crate::project::Project;
 
+pub mod entity;
 mod publish;
 mod ranges;
 pub mod series;

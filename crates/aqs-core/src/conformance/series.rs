@@ -4,8 +4,8 @@
 use super::day;
 use crate::dates::{Hour, Period, YearMonth};
 use crate::table::{
-    Dataset, Numbers, SeriesBatch, SeriesChanges, SeriesEntry, SeriesRow, TableDef, TableRead,
-    TableWrite, ValueColumn,
+    Dataset, Numbers, SeriesBatch, SeriesChanges, SeriesEntry, SeriesRow, Shape, TableDef,
+    TableRead, TableWrite, ValueColumn,
 };
 
 /// A backend's series tables, as the suite sees them.
@@ -17,17 +17,20 @@ impl<T: TableRead + TableWrite> SeriesStore for T {}
 #[macro_export]
 macro_rules! series_conformance {
     ($make:expr) => {
-        $crate::series_conformance!(@cases $make;
+        $crate::series_conformance!(@cases $make; series;
             series_round_trip_in_period_then_sub_order, series_reads_respect_key_bounds_and_granularity,
             replacing_periods_drops_only_those_rows, a_publication_moves_only_its_datasets_generation,
             a_refused_batch_writes_nothing, series_values_and_text_round_trip_exactly);
+        $crate::series_conformance!(@cases $make; entity;
+            entity_rows_round_trip_with_the_group_rules,
+            entity_days_are_replaced_and_other_rows_upserted, entity_tables_take_daily_rows_only);
     };
-    (@cases $make:expr; $($case:ident),+) => {
+    (@cases $make:expr; $module:ident; $($case:ident),+) => {
         $(
             #[test]
             fn $case() {
                 let store = $make;
-                $crate::conformance::series::$case(&*store);
+                $crate::conformance::$module::$case(&*store);
             }
         )+
     };
@@ -37,6 +40,7 @@ macro_rules! series_conformance {
 pub static COUNTS: TableDef = TableDef {
     name: "conformance_counts",
     dataset: Dataset::UniqueDevices,
+    shape: Shape::Series,
     key: &["project", "site"],
     sub: None,
     values: &[ValueColumn::u64("a"), ValueColumn::u64("b")],
@@ -46,6 +50,7 @@ pub static COUNTS: TableDef = TableDef {
 pub static METRICS: TableDef = TableDef {
     name: "conformance_metrics",
     dataset: Dataset::KnowledgeGap,
+    shape: Shape::Series,
     key: &["project", "group"],
     sub: Some("metric"),
     values: &[ValueColumn::f64("value")],

@@ -67,7 +67,7 @@ impl TableWrite for MemoryStore {
             for (first, last) in &change.replace {
                 rows.retain(|(_, period, _), _| !in_range(period, first, last));
             }
-            for row in &change.rows {
+            for row in change.stored_rows().iter() {
                 rows.insert((row.key.clone(), row.period, row.sub.clone()), row.values);
             }
         }

@@ -1,6 +1,7 @@
 //! `/metrics/mediarequests/...`: one module per route, mirroring the URL tree.
 
 pub(crate) mod aggregate;
+pub(crate) mod per_file;
 pub(crate) mod top;
 
 use crate::routes::{DAILY_OR_MONTHLY, DAY_OR_ALL_DAYS, END, MONTH, Param, RouteSpec, START, YEAR};
@@ -15,8 +16,40 @@ const REFERER: Param = Param {
     allowed: None,
 };
 
+/// The agent parameter of the per-file and aggregate routes.
+const AGENT: Param = Param {
+    name: "agent",
+    description: "Who requested the files (`all-agents` is `user` + `spider`)",
+    allowed: Some(MediaAgent::ALLOWED),
+};
+
 /// The family's routes, in the order of the original's documentation.
 pub(crate) const ROUTES: &[RouteSpec] = &[
+    RouteSpec {
+        name: "mediarequests/per-file",
+        path: "/mediarequests/per-file/{referer}/{agent}/{file_path}/{granularity}/{start}/{end}",
+        summary: "Requests of one media file from a referer, daily or monthly (answered without an ETag and with a private cache-control, as the original did)",
+        dataset: Dataset::MediaRequests,
+        params: &[
+            REFERER,
+            AGENT,
+            Param {
+                name: "file_path",
+                description: "The file's path on upload.wikimedia.org, encoded as one segment (`%2Fwikipedia%2Fcommons%2Fa%2Fa9%2FExample.jpg`); its file name is looked up percent-encoded as the original did",
+                allowed: None,
+            },
+            DAILY_OR_MONTHLY,
+            START,
+            END,
+        ],
+        example: "/mediarequests/per-file/en.wikipedia/all-agents/-/daily/1970010100/1970010100",
+        example_expects: &[
+            ("file_path", "\"-\""),
+            ("timestamp", "\"1970010100\""),
+            ("requests", "0"),
+        ],
+        handler: |req, state| per_file::handle.call(req, state),
+    },
     RouteSpec {
         name: "mediarequests/aggregate",
         path: "/mediarequests/aggregate/{referer}/{media_type}/{agent}/{granularity}/{start}/{end}",
@@ -29,11 +62,7 @@ pub(crate) const ROUTES: &[RouteSpec] = &[
                 description: "`all-media-types`, `image`, `video`, `audio`, `document` or `other` (an unknown type finds nothing)",
                 allowed: None,
             },
-            Param {
-                name: "agent",
-                description: "Who requested the files",
-                allowed: Some(MediaAgent::ALLOWED),
-            },
+            AGENT,
             DAILY_OR_MONTHLY,
             START,
             END,

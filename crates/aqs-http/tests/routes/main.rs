@@ -7,6 +7,7 @@ mod editors_by_country;
 mod knowledge_gap;
 mod legacy_pagecounts;
 mod mediarequests;
+mod mediarequests_per_file;
 mod ops;
 mod pageviews;
 mod unique_devices;
@@ -60,6 +61,7 @@ pub fn seeded_series() -> Vec<SeriesBatch> {
         pageviews::top_by_country::seeded(),
         pageviews::top_per_country::seeded(),
         mediarequests::seeded(),
+        mediarequests_per_file::seeded(),
     ]
 }
 

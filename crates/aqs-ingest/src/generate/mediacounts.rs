@@ -2,7 +2,8 @@
 //! mediacounts.YYYY-MM-DD.v00.tsv.bz2` for every generated day, 25 columns sorted by path, with
 //! file names the loaders must keep intact (non-ASCII, commas, quotes, parentheses, percent
 //! signs, encoded as the dumps encode them: bytes 0x21–0x7E literal except `,`, the rest
-//! `%XX`), every media type, and one malformed line a day.
+//! `%XX`), every media type, a long tail of files requested on some days only (one file per
+//! 20 articles of `--articles`, up to a million), and one malformed line a day.
 
 use super::GenerateOptions;
 use anyhow::{Context, Result};
@@ -58,7 +59,7 @@ fn paths(count: usize) -> Vec<String> {
 /// Writes the mediacounts files of the generated days; returns (files, lines, bytes).
 pub fn generate(options: &GenerateOptions) -> Result<(Vec<PathBuf>, u64, u64)> {
     let (mut files, mut lines, mut bytes) = (Vec::new(), 0u64, 0u64);
-    let paths = paths((options.articles / 20).clamp(NAMES.len(), 5000));
+    let paths = paths((options.articles / 20).clamp(NAMES.len(), 1_000_000));
     for offset in 0..options.days {
         let day = options.start.add_days(offset as i32);
         let mut rng = ChaCha8Rng::seed_from_u64(
@@ -66,10 +67,15 @@ pub fn generate(options: &GenerateOptions) -> Result<(Vec<PathBuf>, u64, u64)> {
         );
         let mut text = String::new();
         for (rank, path) in paths.iter().enumerate() {
-            let total =
-                (200_000.0 / (rank as f64 + 1.0) * (0.8 + 0.4 * rng.random::<f64>())) as u64;
-            let internal = total * 7 / 10;
-            let external = total / 5;
+            // A long tail, as media requests have: the first files are requested hundreds of
+            // thousands of times a day, the 100,000th on about one day in six.
+            let expected = 300_000.0 / (rank as f64 + 1.0).powf(1.25) * (0.5 + rng.random::<f64>());
+            let total = expected as u64 + u64::from(rng.random::<f64>() < expected.fract());
+            if total == 0 {
+                continue;
+            }
+            let internal = ((total as f64) * (0.55 + 0.3 * rng.random::<f64>())) as u64;
+            let external = (((total - internal) as f64) * (0.4 + 0.5 * rng.random::<f64>())) as u64;
             let unknown = total - internal - external;
             let _ = writeln!(
                 text,

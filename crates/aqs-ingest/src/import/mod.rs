@@ -134,6 +134,7 @@ fn series_rows(
 ) -> Result<(&'static TableDef, Vec<SeriesRow>)> {
     let one = |(t, r): (&'static TableDef, SeriesRow)| (t, vec![r]);
     Ok(match table {
+        ImportTable::MediaRequestsPerFile => one(crate::mediarequests::import_file_row(row)?),
         ImportTable::MediaRequestsPerReferer => one(crate::mediarequests::import_row(row)?),
         ImportTable::MediaRequestsTopFiles => {
             (&aqs_core::mediarequests::TOP_FILES, crate::mediarequests::import_top_rows(row)?)

@@ -14,12 +14,13 @@ pub enum ImportTable {
     EditorsByCountry,
     TopByCountry,
     TopPerCountry,
+    MediaRequestsPerFile,
     MediaRequestsPerReferer,
     MediaRequestsTopFiles,
 }
 
 impl ImportTable {
-    pub const NAMES: [&'static str; 11] = [
+    pub const NAMES: [&'static str; 12] = [
         "pageviews.per.article.flat",
         "pageviews.per.project.v2",
         "top.pageviews",
@@ -29,6 +30,7 @@ impl ImportTable {
         "editors.bycountry",
         "top.bycountry",
         "top.percountry",
+        "mediarequest.per.file",
         "mediarequest.per.referer",
         "mediarequest.top.files",
     ];
@@ -44,6 +46,7 @@ impl ImportTable {
             "editors.bycountry" => Some(ImportTable::EditorsByCountry),
             "top.bycountry" => Some(ImportTable::TopByCountry),
             "top.percountry" => Some(ImportTable::TopPerCountry),
+            "mediarequest.per.file" => Some(ImportTable::MediaRequestsPerFile),
             "mediarequest.per.referer" => Some(ImportTable::MediaRequestsPerReferer),
             "mediarequest.top.files" => Some(ImportTable::MediaRequestsTopFiles),
             _ => None,
@@ -62,9 +65,9 @@ impl ImportTable {
             ImportTable::EditorsByCountry => Dataset::EditorsByCountry,
             ImportTable::TopByCountry => Dataset::TopByCountry,
             ImportTable::TopPerCountry => Dataset::TopPerCountry,
-            ImportTable::MediaRequestsPerReferer | ImportTable::MediaRequestsTopFiles => {
-                Dataset::MediaRequests
-            }
+            ImportTable::MediaRequestsPerFile
+            | ImportTable::MediaRequestsPerReferer
+            | ImportTable::MediaRequestsTopFiles => Dataset::MediaRequests,
         }
     }
 
@@ -99,6 +102,18 @@ impl ImportTable {
             ImportTable::TopPerCountry => {
                 &["country", "access", "year", "month", "day", "articles"]
             }
+            ImportTable::MediaRequestsPerFile => &[
+                "referer",
+                "file_path",
+                "granularity",
+                "timestamp",
+                "user",
+                "spider",
+                "poster_user",
+                "poster_spider",
+                "plays_user",
+                "plays_spider",
+            ],
             // `poster_requests` and `play_requests` (newer loaders) are read and not served,
             // as AQS 1.0 did not serve them.
             ImportTable::MediaRequestsPerReferer => &[

@@ -41,3 +41,23 @@ pub fn load(
     };
     load_files(store, files, &options)
 }
+
+/// A mediacounts line: path, total and the three referer columns (the others filled in).
+pub fn mediacounts_line(
+    path: &str,
+    total: u64,
+    internal: u64,
+    external: u64,
+    unknown: u64,
+) -> String {
+    format!(
+        "{path}\t999\t{total}\t{total}\t0\t-\t-\t0\t0\t0\t0\t0\t0\t0\t-\t-\t0\t0\t0\t0\t-\t-\t{internal}\t{external}\t{unknown}\n"
+    )
+}
+
+/// Writes a day's mediacounts file of `lines` (uncompressed) into `dir`.
+pub fn mediacounts_file(dir: &Path, day: &str, lines: &[String]) -> PathBuf {
+    let path = dir.join(format!("mediacounts.{day}.v00.tsv"));
+    std::fs::write(&path, lines.concat()).unwrap();
+    path
+}

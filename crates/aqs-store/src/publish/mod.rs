@@ -18,7 +18,7 @@ use crate::codec::{article_id_key, put_month_entries, read_month_entries};
 use crate::dictionary::writer::DictionaryWriter;
 use crate::dictionary::{NewIds, disallowed_ids, project_id};
 use crate::scan::SegmentScan;
-use crate::segments::{Segment, day_bit};
+use crate::segments::{PER_ARTICLE, Segment, day_bit};
 use crate::slots::allocate;
 use crate::write::{WriteState, write_rest};
 use crate::{EmbeddedStore, engine};
@@ -143,7 +143,13 @@ impl DayPublish for DayPublication<'_> {
         let (day, month) = (options.day, options.day.year_month());
         let mut kept = match options.keeps_stored_agents() {
             true => Some(StoredDay {
-                scan: SegmentScan::day(&store.inner.slots.opened(), &read, &state.manifest, day)?,
+                scan: SegmentScan::day(
+                    &store.inner.slots.opened(),
+                    &read,
+                    &state.manifest,
+                    PER_ARTICLE,
+                    day,
+                )?,
                 day,
                 rows: Vec::new(),
             }),
@@ -195,17 +201,24 @@ impl DayPublish for DayPublication<'_> {
         drop(read);
         let bit = day_bit(day);
         let days = if writer.rows > 0 { bit } else { 0 };
-        state.manifest.segments.push(Segment { id: segment, slot, month, days, covers: bit });
+        state.manifest.segments.push(Segment {
+            table: PER_ARTICLE,
+            id: segment,
+            slot,
+            month,
+            days,
+            covers: bit,
+        });
         let mut summary =
             WriteSummary { article_rows: writer.rows, spilled_bytes, ..Default::default() };
         write_rest(tables, &mut wtxn, rest, &mut summary)?;
         if let Some(number) = dictionary.finish()? {
             state.dictionary = number;
         }
-        store.commit(wtxn, &state)?;
+        store.commit(wtxn, &state, Some(aqs_core::table::Dataset::Pageviews))?;
         // The day is published; the merges it calls for follow in a transaction of their own.
         let merging = std::time::Instant::now();
-        store.merge_months(&[month], false)?;
+        store.merge_months(&[(PER_ARTICLE, month)], false)?;
         summary.merge_millis = merging.elapsed().as_millis() as u64;
         Ok(summary)
     }

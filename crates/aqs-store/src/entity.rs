@@ -1,0 +1,361 @@
+//! The entity shape (`aqs_core::table::Shape::Entity`) in the segment engine of pageviews per
+//! article: media requests per file are stored as articles are, one value per (file, month)
+//! in the month's segments, the file paths in the title dictionary (docs/store-format.md,
+//! "Entity tables").
+//!
+//! - Each entity table has a number in `meta` (`entity/<name>` → u8, from 1; per article is 0)
+//!   that tags its segments in the manifest, so that its days are replaced, merged and read
+//!   apart from every other table's.
+//! - Its entities are titles of dictionary namespaces kept in `projects` under names no
+//!   project can have: `entity:<table>` for the rows whose first key part is one of the
+//!   table's groups, `entity:<table>:<first key part>` for the others.
+//! - The day value is the per-article 4 × 4 table of counters (codec in `codec/`): its rows
+//!   are the groups (the first the total, free when it is the sum), its columns the value
+//!   columns (`user`, `spider`, a third) and their sum. A row outside the groups is kept in
+//!   group 1 of its own namespace, and read as that namespace's total.
+
+use crate::dictionary::writer::DictionaryWriter;
+use crate::dictionary::{ids_of_rows, project_id};
+use crate::merge::append_segment;
+use crate::pageviews::{months_between, range_mask, resolve_month};
+use crate::scan::SegmentScan;
+use crate::segments::{EntityTable, full_month_mask};
+use crate::write::{SegmentRow, WriteState};
+use crate::{EmbeddedStore, Tables, engine};
+use aqs_core::dates::{Day, Period, YearMonth};
+use aqs_core::error::{StoreError, StoreResult};
+use aqs_core::pageviews::ArticleViews;
+use aqs_core::project::Project;
+use aqs_core::table::{Numbers, SeriesChanges, SeriesEntry, SeriesRow, Shape, TableDef};
+use heed::{RoTxn, RwTxn};
+use std::collections::btree_map::Entry;
+use std::collections::{BTreeMap, HashMap};
+
+const META_ENTITY_TABLES: &[u8] = b"entity_tables";
+
+fn table_key(table: &TableDef) -> Vec<u8> {
+    format!("entity/{}", table.name).into_bytes()
+}
+
+/// The number of an entity table, if it has one yet.
+fn table_number(tables: &Tables, txn: &RoTxn, table: &TableDef) -> StoreResult<Option<u8>> {
+    Ok(tables.meta.get(txn, &table_key(table)).map_err(engine)?.and_then(|b| b.first().copied()))
+}
+
+/// The number of an entity table, given one when it has none.
+fn table_number_for_write(
+    tables: &Tables,
+    wtxn: &mut RwTxn,
+    table: &TableDef,
+) -> StoreResult<EntityTable> {
+    if let Some(n) = table_number(tables, wtxn, table)? {
+        return Ok(n);
+    }
+    let count = tables.meta.get(wtxn, META_ENTITY_TABLES).map_err(engine)?;
+    let count = count.and_then(|b| b.first().copied()).unwrap_or(0);
+    let n = count
+        .checked_add(1)
+        .ok_or_else(|| StoreError::Limit("more than 255 entity tables".into()))?;
+    tables.meta.put(wtxn, META_ENTITY_TABLES, &[n]).map_err(engine)?;
+    tables.meta.put(wtxn, &table_key(table), &[n]).map_err(engine)?;
+    Ok(n)
+}
+
+/// Where a row's key puts it: the namespace, the entity's name, and the group (the row of
+/// the day value) it writes and the one it reads.
+struct Place<'k> {
+    namespace: String,
+    name: &'k str,
+    write_group: usize,
+    read_group: usize,
+}
+
+fn groups(table: &TableDef) -> &'static [&'static str] {
+    match table.shape {
+        Shape::Entity { groups } => groups,
+        Shape::Series => &[],
+    }
+}
+
+fn place<'k>(table: &TableDef, key: &[&'k str]) -> Option<Place<'k>> {
+    let (&name, parts) = key.split_last()?;
+    let (&first, middle) = parts.split_first()?;
+    let mut namespace = format!("entity:{}", table.name);
+    let (write_group, read_group) = match groups(table).iter().position(|g| *g == first) {
+        Some(g) => (g, g),
+        None => {
+            namespace.push(':');
+            namespace.push_str(first);
+            (1, 0)
+        }
+    };
+    for part in middle {
+        namespace.push(':');
+        namespace.push_str(part);
+    }
+    Some(Place { namespace, name, write_group, read_group })
+}
+
+/// Counter `value` of `group` in the day value (columns: all, third, spider, user).
+fn cell(group: usize, value: usize) -> usize {
+    group * 4 + 3 - value
+}
+
+/// A group's numbers, or `None` when the group reads as absent (not the total, all zero).
+fn group_values(views: &ArticleViews, group: usize, width: usize) -> Option<Numbers> {
+    let mut n = Numbers::default();
+    for (v, slot) in n.0.iter_mut().enumerate().take(width) {
+        *slot = u64::from(views.0[cell(group, v)]);
+    }
+    (group == 0 || n != Numbers::default()).then_some(n)
+}
+
+fn set_group(views: &mut ArticleViews, group: usize, values: &Numbers) -> StoreResult<()> {
+    let mut sum = 0u32;
+    for v in 0..3 {
+        let n = u32::try_from(values.0[v]).map_err(|_| {
+            StoreError::InvalidWrite(format!(
+                "a counter over 2^32 in an entity row: {}",
+                values.0[v]
+            ))
+        })?;
+        views.0[cell(group, v)] = n;
+        sum = sum.saturating_add(n);
+    }
+    views.0[group * 4] = sum;
+    Ok(())
+}
+
+/// Writes the entity tables' changes of a publication into new segments (one per table and
+/// month) in `wtxn`; returns the (table, month)s written, for the merges that follow.
+pub(crate) fn write(
+    store: &EmbeddedStore,
+    wtxn: &mut RwTxn,
+    state: &mut WriteState,
+    changes: &[&SeriesChanges],
+) -> StoreResult<Vec<(EntityTable, YearMonth)>> {
+    let tables = &store.inner.tables;
+    let mut covers: BTreeMap<(EntityTable, YearMonth), u64> = BTreeMap::new();
+    let mut namespaces: HashMap<String, u16> = HashMap::new();
+    let stored: Vec<_> = changes.iter().map(|c| c.stored_rows()).collect();
+    // (namespace, name, table, day, group, values), then sorted by title for the dictionary.
+    let mut cells = Vec::with_capacity(stored.iter().map(|r| r.len()).sum());
+    for (change, rows) in changes.iter().zip(&stored) {
+        let number = table_number_for_write(tables, wtxn, change.table)?;
+        for &(first, last) in &change.replace {
+            if let (Period::Day(mut day), Period::Day(last)) = (first, last) {
+                while day <= last {
+                    *covers.entry((number, day.year_month())).or_default() |=
+                        crate::segments::day_bit(day);
+                    day = day.add_days(1);
+                }
+            }
+        }
+        for row in rows.iter() {
+            let key: Vec<&str> = row.key.iter().map(String::as_str).collect();
+            let (Some(at), Period::Day(day)) = (place(change.table, &key), row.period) else {
+                return Err(StoreError::InvalidWrite(format!("{}: a bad row", change.table.name)));
+            };
+            let namespace = match namespaces.get(&at.namespace) {
+                Some(&id) => id,
+                None => {
+                    let id = project_id(tables, wtxn, &Project::from_stored(&at.namespace))?;
+                    namespaces.insert(at.namespace.clone(), id);
+                    id
+                }
+            };
+            cells.push((namespace, at.name, number, day, at.write_group, row.values));
+        }
+    }
+    cells.sort_by(|a, b| (a.0, a.1.as_bytes()).cmp(&(b.0, b.1.as_bytes())));
+    let mut ids = Vec::new();
+    if !cells.is_empty() {
+        let keys: Vec<(u16, &str)> = cells.iter().map(|c| (c.0, c.1)).collect();
+        let mut writer =
+            DictionaryWriter::create(&store.inner.path, store.dictionary(state.dictionary)?)?;
+        ids = ids_of_rows(&mut writer, tables, wtxn, state, &keys)?;
+        if let Some(number) = writer.finish()? {
+            state.dictionary = number;
+        }
+    }
+    // The day values: of a day the publication does not replace, the stored value is the base
+    // (groups not written keep their counters); a group written without the total gets it
+    // summed.
+    let slots = store.inner.slots.opened();
+    let mut values: BTreeMap<(EntityTable, i32, u32, Day), (ArticleViews, bool)> = BTreeMap::new();
+    for (cell_row, id) in cells.iter().zip(&ids) {
+        let (_, _, number, day, group, numbers) = *cell_row;
+        let month = day.year_month();
+        let key = (number, month.index(), *id, day);
+        let (views, total) = match values.entry(key) {
+            Entry::Occupied(entry) => entry.into_mut(),
+            Entry::Vacant(entry) => {
+                let replaced = covers
+                    .get(&(number, month))
+                    .is_some_and(|c| c & crate::segments::day_bit(day) != 0);
+                let base = match replaced {
+                    true => ArticleViews::default(),
+                    false => {
+                        let mask = range_mask(month, day, day);
+                        let part = (number, month);
+                        let old = resolve_month(&slots, wtxn, &state.manifest, part, *id, mask)?;
+                        old.first().map(|(_, v)| *v).unwrap_or_default()
+                    }
+                };
+                entry.insert((base, false))
+            }
+        };
+        set_group(views, group, &numbers)?;
+        *total |= group == 0;
+    }
+    let mut months: BTreeMap<(EntityTable, YearMonth), Vec<SegmentRow>> =
+        covers.keys().map(|k| (*k, Vec::new())).collect();
+    for ((number, month, id, day), (mut views, total)) in values {
+        if !total {
+            for c in 0..4 {
+                views.0[c] =
+                    views.0[4 + c].saturating_add(views.0[8 + c]).saturating_add(views.0[12 + c]);
+            }
+        }
+        months.entry((number, YearMonth::from_index(month))).or_default().push((id, day, views));
+    }
+    let written: Vec<_> = months.keys().copied().collect();
+    for (part, rows) in months {
+        let covered = covers.get(&part).copied().unwrap_or(0);
+        append_segment(store, wtxn, state, part, covered & full_month_mask(part.1), &rows)?;
+    }
+    Ok(written)
+}
+
+/// The rows of one key of an entity table from `first` to `last` (days).
+pub(crate) fn read(
+    store: &EmbeddedStore,
+    table: &'static TableDef,
+    key: &[&str],
+    first: Period,
+    last: Period,
+) -> StoreResult<Vec<SeriesEntry>> {
+    let (Period::Day(first), Period::Day(last), Some(at)) = (first, last, place(table, key)) else {
+        return Ok(Vec::new());
+    };
+    let (rtxn, snapshot) = store.read_snapshot()?;
+    let Some(number) = table_number(&store.inner.tables, &rtxn, table)? else {
+        return Ok(Vec::new());
+    };
+    let Some(&namespace) = snapshot.project_ids.get(&at.namespace) else { return Ok(Vec::new()) };
+    let Some(id) = snapshot.dictionary.get(namespace, at.name.as_bytes())? else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for month in months_between(first, last) {
+        let wanted = range_mask(month, first, last);
+        let rows =
+            resolve_month(&snapshot.slots, &rtxn, &snapshot.manifest, (number, month), id, wanted)?;
+        for (day, views) in rows {
+            if let Some(values) = group_values(&views, at.read_group, table.values.len()) {
+                out.push(SeriesEntry { period: Period::Day(day), sub: String::new(), values });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Every row of an entity table from `first` to `last` (days), in key order.
+pub(crate) fn scan(
+    store: &EmbeddedStore,
+    table: &'static TableDef,
+    first: Period,
+    last: Period,
+) -> StoreResult<Vec<SeriesRow>> {
+    let (Period::Day(first), Period::Day(last)) = (first, last) else { return Ok(Vec::new()) };
+    let (rtxn, snapshot) = store.read_snapshot()?;
+    let Some(number) = table_number(&store.inner.tables, &rtxn, table)? else {
+        return Ok(Vec::new());
+    };
+    let mut found: HashMap<u32, Vec<(Day, ArticleViews)>> = HashMap::new();
+    let mut rows = Vec::new();
+    for month in months_between(first, last) {
+        let mut scan =
+            SegmentScan::month(&snapshot.slots, &rtxn, &snapshot.manifest, number, month)?;
+        while let Some(id) = scan.next(&mut rows)? {
+            let kept = rows.iter().filter(|(d, _)| (first..=last).contains(d));
+            found.entry(id).or_default().extend(kept);
+        }
+    }
+    // Namespaces of the table: their key parts before the entity's name.
+    let prefix = format!("entity:{}", table.name);
+    let mut spaces: HashMap<u16, Option<String>> = HashMap::new();
+    for (name, id) in &snapshot.project_ids {
+        if let Some(rest) = name.strip_prefix(&prefix) {
+            match rest.strip_prefix(':') {
+                Some(first) => spaces.insert(*id, Some(first.to_string())),
+                None if rest.is_empty() => spaces.insert(*id, None),
+                None => None,
+            };
+        }
+    }
+    let mut out = Vec::new();
+    let width = table.values.len();
+    snapshot.dictionary.for_each(|namespace, name, id| {
+        let (Some(space), Some(days)) = (spaces.get(&namespace), found.get(&id)) else {
+            return Ok(());
+        };
+        let name = std::str::from_utf8(name).map_err(|_| crate::codec::corrupt("entity name"))?;
+        for (day, views) in days {
+            let period = Period::Day(*day);
+            let mut push = |first: &str, values| {
+                let key = vec![first.to_string(), name.to_string()];
+                out.push(SeriesRow { key, period, sub: String::new(), values });
+            };
+            match space {
+                Some(first) => push(first, group_values(views, 0, width).unwrap_or_default()),
+                None => {
+                    for (g, group) in groups(table).iter().enumerate() {
+                        if let Some(values) = group_values(views, g, width) {
+                            push(group, values);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    })?;
+    out.sort_by(|a, b| (&a.key, a.period).cmp(&(&b.key, b.period)));
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_are_rows_of_the_day_value_and_the_total_is_derived() {
+        let mut v = ArticleViews::default();
+        set_group(&mut v, 1, &Numbers::counters(&[5, 2])).unwrap();
+        set_group(&mut v, 3, &Numbers::counters(&[1, 0])).unwrap();
+        for c in 0..4 {
+            v.0[c] = v.0[4 + c] + v.0[8 + c] + v.0[12 + c];
+        }
+        assert!(v.is_derived(), "a summed total is stored for free");
+        assert_eq!(group_values(&v, 0, 2), Some(Numbers::counters(&[6, 2])));
+        assert_eq!(group_values(&v, 1, 2), Some(Numbers::counters(&[5, 2])));
+        assert_eq!(group_values(&v, 2, 2), None, "an empty group reads as absent");
+        assert!(set_group(&mut v, 1, &Numbers::counters(&[1 << 32])).is_err());
+    }
+
+    #[test]
+    fn keys_find_their_namespace() {
+        let t = &aqs_core::mediarequests::per_file::PER_FILE;
+        let p = place(t, &["internal", "/a/b.jpg"]).unwrap();
+        assert_eq!(
+            (p.namespace.as_str(), p.name, p.write_group, p.read_group),
+            ("entity:mediarequests_per_file", "/a/b.jpg", 1, 1)
+        );
+        let p = place(t, &["en.wikipedia", "-"]).unwrap();
+        assert_eq!(
+            (p.namespace.as_str(), p.write_group, p.read_group),
+            ("entity:mediarequests_per_file:en.wikipedia", 1, 0)
+        );
+        assert!(place(t, &["x"]).is_none());
+    }
+}
