@@ -18,7 +18,7 @@ use crate::table::{
 pub static EDITORS: TableDef = TableDef {
     name: "editors_by_country",
     dataset: Dataset::EditorsByCountry,
-    shape: Shape::Series,
+    shape: Shape::Ranked,
     key: &["project", "activity-level"],
     sub: Some("country"),
     values: &[ValueColumn::u64("editors-ceil"), ValueColumn::u64("position")],

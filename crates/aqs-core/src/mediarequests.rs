@@ -32,7 +32,7 @@ pub static PER_REFERER: TableDef = TableDef {
 pub static TOP_FILES: TableDef = TableDef {
     name: "mediarequests_top_files",
     dataset: Dataset::MediaRequests,
-    shape: Shape::Series,
+    shape: Shape::Ranked,
     key: &["referer", "media_type"],
     sub: Some("file_path"),
     values: &[ValueColumn::u64("requests"), ValueColumn::u64("rank"), ValueColumn::u64("position")],

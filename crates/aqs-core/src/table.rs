@@ -111,6 +111,10 @@ pub enum Shape {
     /// group (as its total) too: loaders write the total of every (entity, day) and the other
     /// groups only when not zero. A first key part outside `groups` keeps rows as given.
     Entity { groups: &'static [&'static str] },
+    /// Lists: the rows of one (key, period) are the entries of a list (a top list, the
+    /// countries of a month), one per `sub`, read and replaced together. The embedded backend
+    /// keeps a list as one value, its entry names as ids of a table of the names lists use.
+    Ranked,
 }
 
 /// A declared table.

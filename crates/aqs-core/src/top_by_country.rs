@@ -18,7 +18,7 @@ use crate::table::{
 pub static TOP_BY_COUNTRY: TableDef = TableDef {
     name: "top_by_country",
     dataset: Dataset::TopByCountry,
-    shape: Shape::Series,
+    shape: Shape::Ranked,
     key: &["project", "access"],
     sub: Some("country"),
     values: &[

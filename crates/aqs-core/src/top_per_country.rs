@@ -18,7 +18,7 @@ use crate::table::{
 pub static TOP_PER_COUNTRY: TableDef = TableDef {
     name: "top_per_country",
     dataset: Dataset::TopPerCountry,
-    shape: Shape::Series,
+    shape: Shape::Ranked,
     key: &["country", "access"],
     sub: Some("article"),
     values: &[

@@ -73,7 +73,7 @@ struct Place<'k> {
 fn groups(table: &TableDef) -> &'static [&'static str] {
     match table.shape {
         Shape::Entity { groups } => groups,
-        Shape::Series => &[],
+        Shape::Series | Shape::Ranked => &[],
     }
 }
 

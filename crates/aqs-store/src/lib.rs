@@ -19,6 +19,7 @@ mod merge;
 mod month_tops;
 mod pageviews;
 mod publish;
+mod ranked;
 mod scan;
 mod segments;
 mod series;
@@ -92,6 +93,9 @@ struct Tables {
     series: Table,
     /// The index of `series` by period (`series.rs`).
     series_periods: Table,
+    /// The names lists use, by id, and their ids (`ranked.rs`).
+    list_names: Table,
+    list_ids: Table,
 }
 
 /// What readers cache between requests; rebuilt when the generation changes.
@@ -224,7 +228,7 @@ impl EmbeddedStore {
         let t = &self.inner.tables;
         let mut out = Vec::new();
         let slots = snapshot.slots.clone();
-        let tables: [(&'static str, Vec<Table>); 8] = [
+        let tables: [(&'static str, Vec<Table>); 10] = [
             ("meta", vec![t.meta]),
             ("projects", vec![t.projects]),
             // Per-article data: every segment table.
@@ -234,6 +238,8 @@ impl EmbeddedStore {
             ("article_projects", vec![t.article_projects]),
             ("series_tables", vec![t.series]),
             ("series_periods", vec![t.series_periods]),
+            ("list_names", vec![t.list_names]),
+            ("list_ids", vec![t.list_ids]),
         ];
         for (name, parts) in tables {
             let (mut entries, mut bytes) = (0u64, 0u64);
@@ -351,11 +357,7 @@ impl EmbeddedStore {
         if let Some(s) = cached.as_ref().filter(|s| s.txn_id == txn_id) {
             return Ok(Arc::clone(s));
         }
-        let generation = match self.inner.tables.meta.get(rtxn, META_SEGMENTS_GENERATION) {
-            Ok(Some(bytes)) => u64_value(bytes, "segments generation")?,
-            Ok(None) => 0,
-            Err(e) => return Err(engine(e)),
-        };
+        let generation = read_segments_generation(&self.inner.tables, rtxn)?;
         if let Some(s) = cached.filter(|s| s.generation == generation) {
             // Newer transactions that did not change the data: remember this one as current.
             let current = Arc::new(Snapshot { txn_id, ..Snapshot::clone(&s) });
@@ -412,6 +414,17 @@ pub(crate) fn dictionary_number(tables: &Tables, txn: &RoTxn) -> StoreResult<u64
     }
 }
 
+/// What snapshots are checked against (`META_SEGMENTS_GENERATION`).
+pub(crate) fn read_segments_generation(
+    tables: &Tables,
+    txn: &RoTxn<'_, WithoutTls>,
+) -> StoreResult<u64> {
+    match tables.meta.get(txn, META_SEGMENTS_GENERATION).map_err(engine)? {
+        Some(bytes) => u64_value(bytes, "segments generation"),
+        None => Ok(0),
+    }
+}
+
 fn read_generation(tables: &Tables, txn: &RoTxn<'_, WithoutTls>) -> StoreResult<u64> {
     match tables.meta.get(txn, META_GENERATION).map_err(engine)? {
         Some(bytes) => u64_value(bytes, "generation"),
@@ -432,6 +445,8 @@ fn create_tables(env: &Env<WithoutTls>) -> StoreResult<Tables> {
         article_projects: create("article_projects")?,
         series: create("series_tables")?,
         series_periods: create("series_periods")?,
+        list_names: create("list_names")?,
+        list_ids: create("list_ids")?,
     };
     wtxn.commit().map_err(engine)?;
     Ok(tables)

@@ -141,7 +141,7 @@ fn scan_blocks(
 ) -> StoreResult<Option<ProjectHeaps>> {
     let tables = &store.inner.tables;
     let rtxn = store.read_txn()?;
-    if crate::read_generation(tables, &rtxn)? != snapshot.generation {
+    if crate::read_segments_generation(tables, &rtxn)? != snapshot.generation {
         return Ok(None);
     }
     let mut collector = Collector::new(tables, &rtxn, limit)?;
@@ -380,5 +380,16 @@ mod tests {
         assert!(super::scan_blocks(&store, &snapshot, month, 3, 0..1).unwrap().is_none());
         let candidates = store.month_top_candidates(month, 3).unwrap();
         assert_eq!(candidates[0].entries[0].1, 7, "the retry reads the new day");
+        // A write of an entity table moves the segments' generation and not the pageviews
+        // one: a snapshot taken after it is current, and a scan of it finds the month.
+        use aqs_core::mediarequests::per_file::{PER_FILE, per_file_row};
+        use aqs_core::table::{SeriesBatch, SeriesChanges, TableWrite};
+        let row = per_file_row("all-referers", "/f.jpg", month.first_day(), 1, 0);
+        let changes = vec![SeriesChanges { table: &PER_FILE, replace: vec![], rows: vec![row] }];
+        store.publish_series(&SeriesBatch { dataset: PER_FILE.dataset, changes }).unwrap();
+        let (rtxn, snapshot) = store.read_snapshot().unwrap();
+        drop(rtxn);
+        assert!(super::scan_blocks(&store, &snapshot, month, 3, 0..1).unwrap().is_some());
+        assert_eq!(store.month_top_candidates(month, 3).unwrap()[0].entries[0].1, 7);
     }
 }

@@ -18,8 +18,8 @@ use crate::{EmbeddedStore, engine, u64_value};
 use aqs_core::dates::Period;
 use aqs_core::error::{StoreError, StoreResult};
 use aqs_core::table::{
-    Dataset, MAX_VALUES, Numbers, SeriesBatch, SeriesChanges, SeriesEntry, SeriesRow, TableDef,
-    TableRead, TableWrite,
+    Dataset, MAX_VALUES, Numbers, SeriesBatch, SeriesChanges, SeriesEntry, SeriesRow, Shape,
+    TableDef, TableRead, TableWrite,
 };
 use heed::RoTxn;
 use heed::WithoutTls;
@@ -47,7 +47,7 @@ pub(crate) fn bump_generation(
     tables.meta.put(wtxn, &key, &(generation + 1).to_be_bytes()).map_err(engine)
 }
 
-fn put_text(out: &mut Vec<u8>, text: &str) {
+pub(crate) fn put_text(out: &mut Vec<u8>, text: &str) {
     for &b in text.as_bytes() {
         out.push(b);
         if b == 0 {
@@ -150,6 +150,37 @@ fn split_period_key(
     Ok((period, key, sub))
 }
 
+/// Writes rows of a ranked table: each list they name is read (unless a replaced range
+/// dropped it), its entries upserted (the last of equal rows wins), and written back whole.
+fn write_lists(
+    tables: &crate::Tables,
+    wtxn: &mut heed::RwTxn,
+    table: &TableDef,
+    rows: &[SeriesRow],
+) -> StoreResult<()> {
+    let mut lists: std::collections::BTreeMap<(&[String], Period), Vec<&SeriesRow>> =
+        Default::default();
+    for row in rows {
+        lists.entry((&row.key, row.period)).or_default().push(row);
+    }
+    for ((key, period), rows) in lists {
+        let head =
+            SeriesRow { key: key.to_vec(), period, sub: String::new(), values: Numbers::default() };
+        let (main, by_period) = row_keys(table, &head);
+        let mut list = match tables.series.get(wtxn, &main).map_err(engine)? {
+            Some(bytes) => crate::ranked::decode(tables, wtxn, table, bytes)?,
+            None => crate::ranked::List::new(),
+        };
+        for row in rows {
+            list.insert(row.sub.clone(), row.values);
+        }
+        let value = crate::ranked::encode(tables, wtxn, table, &list)?;
+        tables.series.put(wtxn, &main, &value).map_err(engine)?;
+        tables.series_periods.put(wtxn, &by_period, &[]).map_err(engine)?;
+    }
+    Ok(())
+}
+
 impl EmbeddedStore {
     fn read_dataset_generation(
         &self,
@@ -206,6 +237,13 @@ impl TableRead for EmbeddedStore {
             let mut at = prefix.len();
             let period = read_period(k, &mut at)?;
             let sub = read_text(k, &mut at)?;
+            // Lists are kept under an empty sub; rows a store kept per entry before lists
+            // existed (their sub the entry's name) read as they were written.
+            if table.shape == Shape::Ranked && sub.is_empty() {
+                let list = crate::ranked::decode(&self.inner.tables, &rtxn, table, v)?;
+                out.extend(crate::ranked::entries(period, list));
+                continue;
+            }
             out.push(SeriesEntry { period, sub, values: decode_values(v)? });
         }
         Ok(out)
@@ -245,6 +283,10 @@ impl TableWrite for EmbeddedStore {
                     tables.series.delete(&mut wtxn, &main).map_err(engine)?;
                     tables.series_periods.delete(&mut wtxn, &k).map_err(engine)?;
                 }
+            }
+            if table.shape == Shape::Ranked {
+                write_lists(tables, &mut wtxn, table, &change.rows)?;
+                continue;
             }
             for row in &change.rows {
                 let (main, by_period) = row_keys(table, row);
@@ -296,7 +338,22 @@ impl TableWrite for EmbeddedStore {
             let mut row = SeriesRow { key, period, sub, values: Numbers::default() };
             let (main, _) = row_keys(table, &row);
             let value = tables.series.get(&rtxn, &main).map_err(engine)?;
-            row.values = decode_values(value.ok_or_else(|| corrupt("series period index"))?)?;
+            let value = value.ok_or_else(|| corrupt("series period index"))?;
+            if table.shape == Shape::Ranked && row.sub.is_empty() {
+                for entry in crate::ranked::entries(
+                    row.period,
+                    crate::ranked::decode(tables, &rtxn, table, value)?,
+                ) {
+                    out.push(SeriesRow {
+                        key: row.key.clone(),
+                        period: entry.period,
+                        sub: entry.sub,
+                        values: entry.values,
+                    });
+                }
+                continue;
+            }
+            row.values = decode_values(value)?;
             out.push(row);
         }
         out.sort_by(|a, b| (&a.key, a.period, &a.sub).cmp(&(&b.key, b.period, &b.sub)));

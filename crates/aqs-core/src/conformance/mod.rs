@@ -13,6 +13,7 @@ use crate::project::Project;
 pub mod entity;
 mod publish;
 mod ranges;
+pub mod ranked;
 pub mod series;
 pub use publish::{
     a_dropped_or_refused_publication_publishes_nothing, a_streamed_day_keeps_the_other_agents,

@@ -24,6 +24,9 @@ macro_rules! series_conformance {
         $crate::series_conformance!(@cases $make; entity;
             entity_rows_round_trip_with_the_group_rules,
             entity_days_are_replaced_and_other_rows_upserted, entity_tables_take_daily_rows_only);
+        $crate::series_conformance!(@cases $make; ranked;
+            ranked_lists_round_trip_in_period_then_name_order,
+            ranked_entries_upsert_and_replaced_days_drop_lists);
     };
     (@cases $make:expr; $module:ident; $($case:ident),+) => {
         $(

@@ -1,0 +1,118 @@
+//! Conformance of the ranked shape ([`crate::table::Shape::Ranked`]): lists read and written
+//! as series rows, one per entry (`sub`), on a test table of its own. Run by
+//! [`crate::series_conformance`] on every backend.
+
+use super::day;
+use super::series::SeriesStore;
+use crate::dates::Period;
+use crate::table::{
+    Dataset, Numbers, SeriesBatch, SeriesChanges, SeriesRow, Shape, TableDef, ValueColumn,
+};
+
+/// Ranked entries per (project, access) and day: views, rank.
+pub static LISTS: TableDef = TableDef {
+    name: "conformance_lists",
+    dataset: Dataset::TopPerCountry,
+    shape: Shape::Ranked,
+    key: &["project", "access"],
+    sub: Some("name"),
+    values: &[ValueColumn::u64("views"), ValueColumn::u64("rank")],
+};
+
+fn entry(key: &str, d: u8, name: &str, views: u64, rank: u64) -> SeriesRow {
+    SeriesRow {
+        key: vec![key.to_string(), "all-access".to_string()],
+        period: Period::Day(day(2024, 5, d)),
+        sub: name.to_string(),
+        values: Numbers::counters(&[views, rank]),
+    }
+}
+
+fn publish(store: &dyn SeriesStore, replace: &[u8], rows: Vec<SeriesRow>) {
+    let replace = replace
+        .iter()
+        .map(|d| (Period::Day(day(2024, 5, *d)), Period::Day(day(2024, 5, *d))))
+        .collect();
+    let batch = SeriesBatch {
+        dataset: LISTS.dataset,
+        changes: vec![SeriesChanges { table: &LISTS, replace, rows }],
+    };
+    store.publish_series(&batch).expect("publication succeeds");
+}
+
+/// (day of May 2024, name, views, rank) of a key's lists from May 1 to 31.
+fn read(store: &dyn SeriesStore, key: &str) -> Vec<(u8, String, u64, u64)> {
+    let (first, last) = (Period::Day(day(2024, 5, 1)), Period::Day(day(2024, 5, 31)));
+    store
+        .series(&LISTS, &[key, "all-access"], first, last)
+        .expect("read")
+        .into_iter()
+        .map(|e| {
+            let Period::Day(d) = e.period else { panic!("a daily row") };
+            let day_of_month = (d.epoch_days() - day(2024, 5, 1).epoch_days() + 1) as u8;
+            (day_of_month, e.sub, e.values.0[0], e.values.0[1])
+        })
+        .collect()
+}
+
+fn e(d: u8, name: &str, views: u64, rank: u64) -> (u8, String, u64, u64) {
+    (d, name.to_string(), views, rank)
+}
+
+pub fn ranked_lists_round_trip_in_period_then_name_order(store: &dyn SeriesStore) {
+    publish(
+        store,
+        &[],
+        vec![
+            entry("en.wikipedia", 2, "Zebra", 5, 2),
+            entry("en.wikipedia", 2, "Ärger_\u{1F600}", u64::MAX, 1),
+            entry("en.wikipedia", 1, "a\u{0}b", 7, 1),
+            entry("en.wikipedia", 1, "Zebra", 7, 1),
+            entry("de.wikipedia", 1, "Zebra", 1, 1),
+        ],
+    );
+    assert_eq!(
+        read(store, "en.wikipedia"),
+        vec![
+            e(1, "Zebra", 7, 1),
+            e(1, "a\u{0}b", 7, 1),
+            e(2, "Zebra", 5, 2),
+            e(2, "Ärger_\u{1F600}", u64::MAX, 1),
+        ]
+    );
+    assert_eq!(read(store, "de.wikipedia"), vec![e(1, "Zebra", 1, 1)]);
+    assert!(read(store, "fr.wikipedia").is_empty());
+}
+
+pub fn ranked_entries_upsert_and_replaced_days_drop_lists(store: &dyn SeriesStore) {
+    publish(
+        store,
+        &[],
+        vec![
+            entry("en.wikipedia", 3, "A", 30, 1),
+            entry("en.wikipedia", 3, "B", 20, 2),
+            entry("en.wikipedia", 4, "A", 40, 1),
+            entry("de.wikipedia", 3, "A", 3, 1),
+        ],
+    );
+    // A row replaces its own entry; the list's other entries stay. Of equal rows the last wins.
+    publish(
+        store,
+        &[],
+        vec![entry("en.wikipedia", 3, "B", 21, 2), entry("en.wikipedia", 3, "B", 22, 2)],
+    );
+    assert_eq!(
+        read(store, "en.wikipedia"),
+        vec![e(3, "A", 30, 1), e(3, "B", 22, 2), e(4, "A", 40, 1)]
+    );
+    // Replacing May 3: its lists go, whatever their key; the new one comes.
+    publish(store, &[3], vec![entry("en.wikipedia", 3, "C", 1, 1)]);
+    assert_eq!(read(store, "en.wikipedia"), vec![e(3, "C", 1, 1), e(4, "A", 40, 1)]);
+    assert!(read(store, "de.wikipedia").is_empty());
+    let (first, last) = (Period::Day(day(2024, 5, 1)), Period::Day(day(2024, 5, 31)));
+    let scanned = store.scan_series(&LISTS, first, last).expect("scan");
+    let got: Vec<(String, String, u64)> =
+        scanned.into_iter().map(|r| (r.key[0].clone(), r.sub, r.values.0[0])).collect();
+    let s = |k: &str, n: &str, v| (k.to_string(), n.to_string(), v);
+    assert_eq!(got, vec![s("en.wikipedia", "C", 1), s("en.wikipedia", "A", 40)]);
+}
