@@ -65,45 +65,22 @@ pub(crate) fn top_key(project: u16, access: Access, period: TopPeriod) -> [u8; 8
     key
 }
 
-pub(crate) fn encode_top(articles: &TopArticles) -> Vec<u8> {
-    let mut out = Vec::new();
-    match articles {
-        TopArticles::InvalidLegacyJson => out.push(1),
-        TopArticles::List(entries) => {
-            out.push(0);
-            codec::put_varint(&mut out, entries.len() as u64);
-            for e in entries {
-                codec::put_varint(&mut out, e.rank.into());
-                codec::put_varint(&mut out, e.views);
-                codec::put_varint(&mut out, e.article.len() as u64);
-                out.extend_from_slice(e.article.as_bytes());
-            }
-        }
+/// A top list as stores wrote it before lists named their titles by id (kind 0, after the
+/// kind byte): varint count, then per entry varint rank, varint views, the title's length and
+/// bytes.
+pub(crate) fn decode_inline_top(r: &mut codec::Reader<'_>) -> StoreResult<TopArticles> {
+    let count = r.varint()?;
+    let mut entries = Vec::with_capacity(count.min(10_000) as usize);
+    for _ in 0..count {
+        let rank = r.u32()?;
+        let views = r.varint()?;
+        let len = usize::try_from(r.varint()?).map_err(|_| codec::corrupt("title length"))?;
+        let article = std::str::from_utf8(r.bytes(len)?)
+            .map_err(|_| codec::corrupt("top title is not UTF-8"))?
+            .to_string();
+        entries.push(TopEntry { article, views, rank });
     }
-    out
-}
-
-pub(crate) fn decode_top(bytes: &[u8]) -> StoreResult<TopArticles> {
-    let mut r = codec::Reader::new(bytes);
-    match r.bytes(1)?[0] {
-        1 => Ok(TopArticles::InvalidLegacyJson),
-        0 => {
-            let count = r.varint()?;
-            let mut entries = Vec::with_capacity(count.min(10_000) as usize);
-            for _ in 0..count {
-                let rank = r.u32()?;
-                let views = r.varint()?;
-                let len =
-                    usize::try_from(r.varint()?).map_err(|_| codec::corrupt("title length"))?;
-                let article = std::str::from_utf8(r.bytes(len)?)
-                    .map_err(|_| codec::corrupt("top title is not UTF-8"))?
-                    .to_string();
-                entries.push(TopEntry { article, views, rank });
-            }
-            Ok(TopArticles::List(entries))
-        }
-        _ => Err(codec::corrupt("top list kind")),
-    }
+    Ok(TopArticles::List(entries))
 }
 
 /// Resolves one article's rows of one month across segments, newest first: a row in a newer
@@ -260,7 +237,7 @@ impl PageviewsRead for EmbeddedStore {
             .top
             .get(&rtxn, &top_key(project_id, access, period))
             .map_err(engine)?;
-        value.map(decode_top).transpose()
+        value.map(|v| crate::ranked::decode_top(&self.inner.tables, &rtxn, v)).transpose()
     }
 }
 
@@ -293,6 +270,26 @@ pub(crate) fn project_day_ranges(project: u16, day: Day) -> Vec<([u8; 9], [u8; 9
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn top_lists_written_with_inline_titles_still_read() {
+        let mut bytes = Vec::new();
+        for (rank, views, title) in [(1u64, 900u64, "Main_Page"), (2, 50, "Ä")] {
+            codec::put_varint(&mut bytes, rank);
+            codec::put_varint(&mut bytes, views);
+            codec::put_varint(&mut bytes, title.len() as u64);
+            bytes.extend_from_slice(title.as_bytes());
+        }
+        let mut value = vec![2u8];
+        value.extend_from_slice(&bytes);
+        let TopArticles::List(entries) =
+            decode_inline_top(&mut codec::Reader::new(&value)).unwrap()
+        else {
+            panic!("a list")
+        };
+        assert_eq!(entries.len(), 2);
+        assert_eq!((entries[1].article.as_str(), entries[1].views, entries[1].rank), ("Ä", 50, 2));
+    }
     use crate::StoreOptions;
     use aqs_core::pageviews::{ArticleDay, PageviewsBatch, PageviewsWrite};
 

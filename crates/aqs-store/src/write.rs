@@ -310,7 +310,8 @@ pub(crate) fn write_rest(
     for row in &batch.top_rows {
         let pid = project_id(tables, wtxn, &row.project)?;
         let key = top_key(pid, row.access, row.period);
-        tables.top.put(wtxn, &key, &crate::pageviews::encode_top(&row.articles)).map_err(engine)?;
+        let value = crate::ranked::encode_top(tables, wtxn, pid, &row.articles)?;
+        tables.top.put(wtxn, &key, &value).map_err(engine)?;
         summary.top_rows += 1;
     }
     Ok(())
