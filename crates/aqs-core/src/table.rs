@@ -317,6 +317,40 @@ pub trait TableWrite: Send + Sync {
         first: Period,
         last: Period,
     ) -> StoreResult<Vec<SeriesRow>>;
+
+    /// Calls `f` with every key of the entity table `table` that has rows in `month`, and the
+    /// sums of its rows' values over the month, in no particular order: the month roll-ups of
+    /// tables too large to scan into memory (a backend streams them).
+    fn entity_month_sums(
+        &self,
+        table: &'static TableDef,
+        month: crate::dates::YearMonth,
+        f: &mut dyn FnMut(&[String], Numbers) -> StoreResult<()>,
+    ) -> StoreResult<()> {
+        month_sums_by_scan(self, table, month, f)
+    }
+}
+
+/// [`TableWrite::entity_month_sums`] through [`TableWrite::scan_series`]: the month's rows in
+/// memory, summed per key.
+pub fn month_sums_by_scan<S: TableWrite + ?Sized>(
+    store: &S,
+    table: &'static TableDef,
+    month: crate::dates::YearMonth,
+    f: &mut dyn FnMut(&[String], Numbers) -> StoreResult<()>,
+) -> StoreResult<()> {
+    let (first, last) = (Period::Day(month.first_day()), Period::Day(month.last_day()));
+    let mut sums: std::collections::BTreeMap<Vec<String>, Numbers> = Default::default();
+    for row in store.scan_series(table, first, last)? {
+        let sum = sums.entry(row.key).or_default();
+        for (s, v) in sum.0.iter_mut().zip(row.values.0) {
+            *s = s.saturating_add(v);
+        }
+    }
+    for (key, values) in sums {
+        f(&key, values)?;
+    }
+    Ok(())
 }
 
 /// What the API reads: pageviews through its own trait, every other family through the table

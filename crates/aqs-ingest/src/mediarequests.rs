@@ -16,8 +16,8 @@ use crate::report::LoadReport;
 use crate::rollup::days_with_months;
 use crate::top::{TOP_SIZE, rank};
 use anyhow::{Result, anyhow, bail};
-use aqs_core::dates::{Day, Period};
-use aqs_core::mediarequests::per_file::{PER_FILE, per_file_row};
+use aqs_core::dates::{Day, Period, YearMonth};
+use aqs_core::mediarequests::per_file::{PER_FILE, REFERER_GROUPS, per_file_row};
 use aqs_core::mediarequests::{
     PER_REFERER, TOP_FILES, TopFile, aggregate_row, media_type, top_period, top_rows,
 };
@@ -53,7 +53,6 @@ pub fn read_file(
     progress: &dyn Progress,
     report: &mut LoadReport,
 ) -> Result<SeriesBatch> {
-    const REFERERS: [&str; 4] = ["all-referers", "internal", "external", "unknown"];
     let mut sums: BTreeMap<(&'static str, &'static str), u64> = BTreeMap::new();
     let mut tops: BTreeMap<(&'static str, &'static str), TopK> = BTreeMap::new();
     let mut per_file = Vec::new();
@@ -65,7 +64,7 @@ pub fn read_file(
             return Ok(());
         };
         let kind = media_type(file);
-        for (i, (referer, n)) in REFERERS.iter().zip(counts).enumerate() {
+        for (i, (referer, n)) in REFERER_GROUPS.iter().zip(counts).enumerate() {
             if i == 0 || n > 0 {
                 per_file.push(per_file_row(referer, file, day, n, 0));
             }
@@ -89,13 +88,7 @@ pub fn read_file(
     let changes = days_with_months(store, &PER_REFERER, &BTreeSet::from([day]), rows, &marker)?;
     let mut top_rows_of_day = Vec::new();
     for ((referer, media), top) in tops {
-        let entries = top.into_entries();
-        let ranked = rank(entries.iter().map(|(f, n)| (f.as_str(), *n)).collect());
-        let files: Vec<TopFile> = ranked
-            .into_iter()
-            .map(|e| TopFile { file_path: e.article, requests: e.views, rank: u64::from(e.rank) })
-            .collect();
-        top_rows_of_day.extend(top_rows(referer, media, Period::Day(day), &files));
+        top_rows_of_day.extend(top_rows(referer, media, Period::Day(day), &ranked_files(top)));
     }
     let tops = SeriesChanges {
         table: &TOP_FILES,
@@ -108,6 +101,45 @@ pub fn read_file(
         rows: per_file,
     };
     Ok(SeriesBatch { dataset: PER_REFERER.dataset, changes: vec![changes, tops, files] })
+}
+
+/// The month's top files per referer and media type, from the stored per-file rows (`user`
+/// requests of the mediacounts referers), once the month is complete (its aggregate month
+/// rows exist): a batch replacing the month's lists, or `None`.
+pub fn month_tops(store: &dyn TableWrite, month: YearMonth) -> Result<Option<SeriesBatch>> {
+    let period = Period::Month(month);
+    let marker = ["all-referers", "all-media-types", MediaAgent::AllAgents.as_str()];
+    let month_rows = store.scan_series(&PER_REFERER, period, period)?;
+    if !month_rows.iter().any(|r| r.key.iter().map(String::as_str).eq(marker)) {
+        return Ok(None);
+    }
+    let mut tops: BTreeMap<(&'static str, &'static str), TopK> = BTreeMap::new();
+    store.entity_month_sums(&PER_FILE, month, &mut |key, values| {
+        let Some(referer) = REFERER_GROUPS.iter().find(|g| **g == key[0]) else { return Ok(()) };
+        let requests = values.0[0];
+        if requests > 0 {
+            for media in [media_type(&key[1]), "all-media-types"] {
+                let top = tops.entry((referer, media)).or_insert_with(|| TopK::new(TOP_SIZE + 1));
+                top.offer(requests, &key[1]);
+            }
+        }
+        Ok(())
+    })?;
+    let mut rows = Vec::new();
+    for ((referer, media), top) in tops {
+        rows.extend(top_rows(referer, media, period, &ranked_files(top)));
+    }
+    let changes = vec![SeriesChanges { table: &TOP_FILES, replace: vec![(period, period)], rows }];
+    Ok(Some(SeriesBatch { dataset: TOP_FILES.dataset, changes }))
+}
+
+/// A top list of files from the largest counts offered.
+fn ranked_files(top: TopK) -> Vec<TopFile> {
+    let entries = top.into_entries();
+    rank(entries.iter().map(|(f, n)| (f.as_str(), *n)).collect())
+        .into_iter()
+        .map(|e| TopFile { file_path: e.article, requests: e.views, rank: u64::from(e.rank) })
+        .collect()
 }
 
 /// An exported `mediarequest.per.referer` row (`aqs import`): 10-digit timestamps, daily or

@@ -74,3 +74,42 @@ fn exported_rows_are_imported() {
     // Nothing of the refused file was written.
     assert_eq!(store.scan_series(&PER_FILE, Period::Day(day), Period::Day(day)).unwrap().len(), 2);
 }
+
+#[test]
+fn a_complete_month_gets_its_top_files_from_the_stored_days() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = MemoryStore::new();
+    // February 2015: a.jpg 10 a day (internal), b.ogg d on day d (external), c.jpg 300 on day 1.
+    let files: Vec<_> = (1..=28u64)
+        .map(|d| {
+            let mut lines = vec![line("/w/a.jpg", 10, 10, 0, 0), line("/w/b.ogg", d, 0, d, 0)];
+            if d == 1 {
+                lines.push(line("/w/c.jpg", 300, 0, 0, 300));
+            }
+            file(dir.path(), &format!("2015-02-{d:02}"), &lines)
+        })
+        .collect();
+    let february = aqs_core::dates::YearMonth::new(2015, 2).unwrap();
+    let top = |referer: &str, media: &str| -> Vec<(String, u64, u64)> {
+        let period = Period::Month(february);
+        let rows = store
+            .series(&aqs_core::mediarequests::TOP_FILES, &[referer, media], period, period)
+            .unwrap();
+        let mut entries: Vec<_> =
+            rows.into_iter().map(|r| (r.sub, r.values.0[0], r.values.0[1])).collect();
+        entries.sort_by_key(|e| e.2);
+        entries
+    };
+    load(&store, &files[1..], 0.001).unwrap();
+    assert!(top("all-referers", "all-media-types").is_empty(), "the month is not complete");
+    load(&store, &files[..1], 0.001).unwrap();
+    let s = |f: &str, n, r| (f.to_string(), n, r);
+    assert_eq!(
+        top("all-referers", "all-media-types"),
+        [s("/w/b.ogg", 406, 1), s("/w/c.jpg", 300, 2), s("/w/a.jpg", 280, 3)]
+    );
+    assert_eq!(top("all-referers", "image"), [s("/w/c.jpg", 300, 1), s("/w/a.jpg", 280, 2)]);
+    assert_eq!(top("internal", "all-media-types"), [s("/w/a.jpg", 280, 1)]);
+    assert_eq!(top("external", "audio"), [s("/w/b.ogg", 406, 1)]);
+    assert_eq!(top("unknown", "image"), [s("/w/c.jpg", 300, 1)]);
+}

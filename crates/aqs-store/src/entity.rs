@@ -283,17 +283,8 @@ pub(crate) fn scan(
         }
     }
     // Namespaces of the table: their key parts before the entity's name.
-    let prefix = format!("entity:{}", table.name);
-    let mut spaces: HashMap<u16, Option<String>> = HashMap::new();
-    for (name, id) in &snapshot.project_ids {
-        if let Some(rest) = name.strip_prefix(&prefix) {
-            match rest.strip_prefix(':') {
-                Some(first) => spaces.insert(*id, Some(first.to_string())),
-                None if rest.is_empty() => spaces.insert(*id, None),
-                None => None,
-            };
-        }
-    }
+    let spaces: HashMap<u16, Option<String>> =
+        namespaces(&snapshot, table).into_iter().map(|(_, id, first)| (id, first)).collect();
     let mut out = Vec::new();
     let width = table.values.len();
     snapshot.dictionary.for_each(|namespace, name, id| {
@@ -322,6 +313,87 @@ pub(crate) fn scan(
     })?;
     out.sort_by(|a, b| (&a.key, a.period).cmp(&(&b.key, b.period)));
     Ok(out)
+}
+
+/// [`aqs_core::table::TableWrite::entity_month_sums`]: every entity of the table's namespaces
+/// in title order, its month resolved by lookups (one per segment of the month), summed per
+/// group; memory stays that of one entity.
+pub(crate) fn month_sums(
+    store: &EmbeddedStore,
+    table: &'static TableDef,
+    month: YearMonth,
+    f: &mut dyn FnMut(&[String], Numbers) -> StoreResult<()>,
+) -> StoreResult<()> {
+    let (rtxn, snapshot) = store.read_snapshot()?;
+    let Some(number) = table_number(&store.inner.tables, &rtxn, table)? else { return Ok(()) };
+    let mask = full_month_mask(month);
+    let width = table.values.len();
+    for (namespace, id, first) in namespaces(&snapshot, table) {
+        let mut failed = None;
+        snapshot
+            .dictionary
+            .for_each_in(id, |name, entity| {
+                let rows = resolve_month(
+                    &snapshot.slots,
+                    &rtxn,
+                    &snapshot.manifest,
+                    (number, month),
+                    entity,
+                    mask,
+                )?;
+                if rows.is_empty() {
+                    return Ok(());
+                }
+                let name =
+                    std::str::from_utf8(name).map_err(|_| crate::codec::corrupt("entity name"))?;
+                let groups: Vec<(usize, String)> = match &first {
+                    Some(first) => vec![(0, first.clone())],
+                    None => {
+                        groups(table).iter().enumerate().map(|(g, n)| (g, n.to_string())).collect()
+                    }
+                };
+                for (g, group) in groups {
+                    let mut sum = Numbers::default();
+                    let mut present = false;
+                    for (_, views) in &rows {
+                        if let Some(values) = group_values(views, g, width) {
+                            present = true;
+                            for (s, v) in sum.0.iter_mut().zip(values.0) {
+                                *s = s.saturating_add(v);
+                            }
+                        }
+                    }
+                    if present {
+                        if let Err(e) = f(&[group, name.to_string()], sum) {
+                            failed = Some(e);
+                            return Err(crate::codec::corrupt("stopped"));
+                        }
+                    }
+                }
+                Ok(())
+            })
+            .map_err(|e| failed.take().unwrap_or(e))?;
+        let _ = namespace;
+    }
+    Ok(())
+}
+
+/// The namespaces of an entity table in a snapshot: (name, id, the first key part when the
+/// namespace is not the groups').
+fn namespaces(snapshot: &crate::Snapshot, table: &TableDef) -> Vec<(String, u16, Option<String>)> {
+    let prefix = format!("entity:{}", table.name);
+    let mut out = Vec::new();
+    for (name, id) in &snapshot.project_ids {
+        if let Some(rest) = name.strip_prefix(&prefix) {
+            match rest.strip_prefix(':') {
+                Some(first) => out.push((name.clone(), *id, Some(first.to_string()))),
+                None if rest.is_empty() => out.push((name.clone(), *id, None)),
+                None => {}
+            }
+        }
+    }
+    out.sort();
+    out
 }
 
 #[cfg(test)]

@@ -359,6 +359,18 @@ impl TableWrite for EmbeddedStore {
         out.sort_by(|a, b| (&a.key, a.period, &a.sub).cmp(&(&b.key, b.period, &b.sub)));
         Ok(out)
     }
+
+    fn entity_month_sums(
+        &self,
+        table: &'static TableDef,
+        month: aqs_core::dates::YearMonth,
+        f: &mut dyn FnMut(&[String], Numbers) -> StoreResult<()>,
+    ) -> StoreResult<()> {
+        match table.is_entity() {
+            true => crate::entity::month_sums(self, table, month, f),
+            false => aqs_core::table::month_sums_by_scan(self, table, month, f),
+        }
+    }
 }
 
 #[cfg(test)]

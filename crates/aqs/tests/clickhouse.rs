@@ -201,6 +201,7 @@ fn embedded_single_server_and_two_shard_cluster_answer_the_same() {
                 "{media}/aggregate/{referer}/{kind}/all-agents/monthly/2023020100/2023030100"
             ));
             paths.push(format!("{media}/top/{referer}/{kind}/2024/01/31"));
+            paths.push(format!("{media}/top/{referer}/{kind}/2024/01/all-days"));
         }
         for file in [
             "%2Fwikipedia%2Fcommons%2F0%2F00%2FExample.jpg",

@@ -141,3 +141,43 @@ pub fn entity_tables_take_daily_rows_only(store: &dyn SeriesStore) {
     assert!(read(store, "all", "/m").is_empty());
     assert_eq!(store.dataset_generation(FILES.dataset).expect("generation"), generation);
 }
+
+pub fn entity_month_sums_add_the_days_of_each_key(store: &dyn SeriesStore) {
+    let mut april = row("all", "/a", 1, 100, 0);
+    april.period = Period::Day(day(2024, 4, 1));
+    publish(
+        store,
+        &[],
+        vec![
+            row("all", "/a", 1, 3, 1),
+            row("g1", "/a", 1, 3, 1),
+            row("all", "/a", 2, 4, 0),
+            row("g2", "/a", 2, 4, 0),
+            row("en.wikipedia", "/a", 5, 2, 2),
+            row("all", "/b", 31, 1, 0),
+            row("g3", "/b", 31, 1, 0),
+            april,
+        ],
+    );
+    let mut got = std::collections::BTreeMap::new();
+    let month = day(2024, 3, 1).year_month();
+    store
+        .entity_month_sums(&FILES, month, &mut |key, values| {
+            assert!(
+                got.insert(key.to_vec(), (values.0[0], values.0[1])).is_none(),
+                "{key:?} twice"
+            );
+            Ok(())
+        })
+        .expect("month sums");
+    let k = |g: &str, f: &str| vec![g.to_string(), f.to_string()];
+    let expected = std::collections::BTreeMap::from([
+        (k("all", "/a"), (7, 1)),
+        (k("g1", "/a"), (3, 1)),
+        (k("g2", "/a"), (4, 0)),
+        (k("en.wikipedia", "/a"), (2, 2)),
+        (k("all", "/b"), (1, 0)),
+        (k("g3", "/b"), (1, 0)),
+    ]);
+    assert_eq!(got, expected);
+}

@@ -23,7 +23,8 @@ macro_rules! series_conformance {
             a_refused_batch_writes_nothing, series_values_and_text_round_trip_exactly);
         $crate::series_conformance!(@cases $make; entity;
             entity_rows_round_trip_with_the_group_rules,
-            entity_days_are_replaced_and_other_rows_upserted, entity_tables_take_daily_rows_only);
+            entity_days_are_replaced_and_other_rows_upserted, entity_tables_take_daily_rows_only,
+            entity_month_sums_add_the_days_of_each_key);
         $crate::series_conformance!(@cases $make; ranked;
             ranked_lists_round_trip_in_period_then_name_order,
             ranked_entries_upsert_and_replaced_days_drop_lists);

@@ -87,10 +87,17 @@ pub(super) fn load_all(
             crate::top_by_country::read_projectview_hourly(paths, progress, &check, r)
         })?;
     }
-    for (path, day) in &inputs.mediacounts {
+    for (i, (path, day)) in inputs.mediacounts.iter().enumerate() {
         publish(store, options, Some(path), report, |r| {
             crate::mediarequests::read_file(store, path, *day, progress, r)
         })?;
+        // After the last day of a month in this load: the month's top files, if it is complete.
+        let month = day.year_month();
+        if inputs.mediacounts.get(i + 1).is_none_or(|(_, next)| next.year_month() != month) {
+            if let Some(batch) = crate::mediarequests::month_tops(store, month)? {
+                publish(store, options, None, report, |_| Ok(batch))?;
+            }
+        }
     }
     for (path, month) in &inputs.geoeditors {
         publish(store, options, Some(path), report, |r| {
