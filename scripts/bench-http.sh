@@ -26,10 +26,13 @@
 #
 # Usage: scripts/bench-http.sh [--articles N] [--projects N] [--days N] [--duration S]
 #                              [--rounds N] [--rss-seconds S] [--work DIR] [--keep-data]
-#                              [--clickhouse]
+#                              [--clickhouse] [--media DIR]
+# With --media DIR (mediacounts files of the same days, loaded into the store beforehand, e.g.
+# by scripts/bench-media-per-file.sh --start 2024-01-01 --days 90), a tenth of the per-article
+# requests of the mix are media requests per file.
 # Needs wrk (installed with apt-get when missing) and python3. Talks only to 127.0.0.1.
 set -euo pipefail
-articles=1000000 projects=4 days=90 duration=30 rounds=3 rss_seconds=300 work=/tmp/aqs-bench keep=0 clickhouse=0
+articles=1000000 projects=4 days=90 duration=30 rounds=3 rss_seconds=300 work=/tmp/aqs-bench keep=0 clickhouse=0 media=
 while [ $# -gt 0 ]; do
   case "$1" in
     --articles) articles=$2; shift 2 ;;
@@ -41,6 +44,7 @@ while [ $# -gt 0 ]; do
     --work) work=$2; shift 2 ;;
     --keep-data) keep=1; shift ;;
     --clickhouse) clickhouse=1; shift ;;
+    --media) media=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -67,7 +71,7 @@ echo "== store"
 "$aqs" stats --data "$work/data"
 echo "== dump size: $(du -sb "$work/dumps/other/pageview_complete" | cut -f1) bytes of bz2"
 
-python3 "$root/scripts/bench-mix.py" "$work/dumps" "$start" "$days" 400000 "$work/mix.txt"
+python3 "$root/scripts/bench-mix.py" "$work/dumps" "$start" "$days" 400000 "$work/mix.txt" $media
 echo "== mix: $(wc -l < "$work/mix.txt") requests: $(cut -d/ -f4 "$work/mix.txt" | sort | uniq -c | tr '\n' ' ')"
 
 server=""

@@ -7,13 +7,21 @@
 # them into an empty store, and prints the load time, the stored (file, day)
 # count (the files' lines) and `aqs stats`' bytes per (file, day).
 #
-# Usage: scripts/bench-media-per-file.sh [--files N] [--work DIR]   (uses target/release/aqs)
+# With --start and --days the files cover other days (for the HTTP benchmark's store:
+# `aqs load --data /tmp/aqs-bench/data DIR/dumps` adds them to it).
+#
+# Usage: scripts/bench-media-per-file.sh [--files N] [--start YYYY-MM-DD] [--days N] [--work DIR]
+#        (uses target/release/aqs)
 set -euo pipefail
 files=100000
+start=2015-01-01
+days=31
 work=/tmp/aqs-bench-media
 while [ $# -gt 0 ]; do
   case "$1" in
     --files) files=$2; shift 2 ;;
+    --start) start=$2; shift 2 ;;
+    --days) days=$2; shift 2 ;;
     --work) work=$2; shift 2 ;;
     *) echo "unknown flag $1" >&2; exit 2 ;;
   esac
@@ -23,15 +31,17 @@ aqs=target/release/aqs
 [ -x "$aqs" ] || cargo build --release
 rm -rf "$work"
 mkdir -p "$work/dumps"
-python3 - "$work/dumps" "$files" <<'PY'
-import bz2, random, sys
+python3 - "$work/dumps" "$files" "$start" "$days" <<'PY'
+import bz2, datetime, random, sys
 out, n = sys.argv[1], int(sys.argv[2])
+first, days = datetime.date.fromisoformat(sys.argv[3]), int(sys.argv[4])
 exts = ["jpg", "png", "svg", "ogg", "webm", "pdf", "tif", "gif"]
 paths = sorted(f"/wikipedia/commons/{i % 16:x}/{i % 256:02x}/File_{i:07d}_caf%C3%A9%2C.{exts[i % len(exts)]}" for i in range(n))
 rank = {p: r for r, p in enumerate(sorted(paths, key=lambda p: int(p.split('File_')[1][:7])))}
 total_lines = 0
-for day in range(1, 32):
-    rng = random.Random(day)
+for offset in range(days):
+    day = first + datetime.timedelta(days=offset)
+    rng = random.Random(day.toordinal())
     lines = []
     for p in paths:
         expected = 300000.0 / (rank[p] + 1) ** 1.25 * (0.5 + rng.random())
@@ -42,7 +52,7 @@ for day in range(1, 32):
         external = int((total - internal) * (0.4 + 0.5 * rng.random()))
         lines.append(f"{p}\t{total * 50000}\t{total}\t{total}\t0\t-\t-\t0\t0\t0\t0\t0\t0\t0\t-\t-\t0\t0\t0\t0\t-\t-\t{internal}\t{external}\t{total - internal - external}\n")
     total_lines += len(lines)
-    with bz2.open(f"{out}/mediacounts.2015-01-{day:02d}.v00.tsv.bz2", "wt", compresslevel=1) as f:
+    with bz2.open(f"{out}/mediacounts.{day.isoformat()}.v00.tsv.bz2", "wt", compresslevel=1) as f:
         f.write("".join(lines))
 print(f"file-days {total_lines}")
 PY
@@ -54,7 +64,7 @@ used=$(du -sb "$work/data" | cut -f1)
 python3 - "$file_days" "$secs" "$kb" "$used" "$work/stats.txt" <<'PY'
 import sys
 n, secs, kb, used, stats = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
-print(f"{n:,} stored (file, day) rows over 31 days; load {secs:.1f} s ({n / secs:,.0f} lines/s), peak RSS {kb / 1024:.0f} MB")
+print(f"{n:,} stored (file, day) rows; load {secs:.1f} s ({n / secs:,.0f} lines/s), peak RSS {kb / 1024:.0f} MB")
 print(f"store directory {used:,} bytes = {used / n:.2f} bytes per (file, day)")
 sizes = {}
 for line in open(stats):

@@ -3,8 +3,11 @@
 
 77.5 % per-article (article drawn Zipf-like from the titles ranked by their views in the
 dumps; 90 % of ranges at most 50 days, the rest up to 18 months; daily, and monthly over
-whole months), 22 % top (a day, or a whole month), 0.5 % aggregate.
-Usage: bench-mix.py DUMPS START_YYYYMMDD DAYS COUNT OUT
+whole months), 22 % top (a day, or a whole month), 0.5 % aggregate. With MEDIA (a directory of
+mediacounts files of the same days), a tenth of the per-article requests become media requests
+per file, the file drawn the same way from the middle day's file, the referer one of the four
+mediacounts referers.
+Usage: bench-mix.py DUMPS START_YYYYMMDD DAYS COUNT OUT [MEDIA]
 """
 import bz2
 import datetime
@@ -15,6 +18,7 @@ import urllib.parse
 from collections import Counter
 
 dumps, start, days, count, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+media = sys.argv[6] if len(sys.argv) > 6 else None
 first = datetime.date(int(start[:4]), int(start[4:6]), int(start[6:8]))
 last = first + datetime.timedelta(days=days - 1)
 middle = first + datetime.timedelta(days=days // 2)
@@ -46,6 +50,25 @@ def pick_article():
     import bisect
     return ranked[bisect.bisect_left(cumulative, rng.random() * total)]
 
+files, file_cumulative = [], []
+if media:
+    middle_file = glob.glob(f"{media}/mediacounts.{middle:%Y-%m-%d}.v00.tsv.bz2")[0]
+    counts = []
+    for line in bz2.open(middle_file, "rt", encoding="utf-8"):
+        f = line.split("\t")
+        if len(f) == 25:
+            counts.append((int(f[2]), f[0]))
+    counts.sort(reverse=True)
+    files = [urllib.parse.unquote(p) for _, p in counts]
+    running = 0.0
+    for r in range(len(files)):
+        running += 1.0 / (r + 1)
+        file_cumulative.append(running)
+
+def pick_file():
+    import bisect
+    return files[bisect.bisect_left(file_cumulative, rng.random() * file_cumulative[-1])]
+
 def ymd(d):
     return d.strftime("%Y%m%d")
 
@@ -55,7 +78,17 @@ project_names = list(projects)
 with open(out, "w") as w:
     for _ in range(count):
         x = rng.random()
-        if x < 0.775:
+        if x < 0.0775 and files:
+            encoded = urllib.parse.quote(pick_file(), safe="")
+            referer = rng.choice(["all-referers", "internal", "external", "unknown"])
+            agent = rng.choice(["all-agents", "user"])
+            end = first + datetime.timedelta(days=rng.randrange(days))
+            begin = end - datetime.timedelta(days=rng.randint(1, 50) - 1)
+            if rng.random() < 0.85:
+                w.write(f"/metrics/mediarequests/per-file/{referer}/{agent}/{encoded}/daily/{ymd(begin)}/{ymd(end)}\n")
+            else:
+                w.write(f"/metrics/mediarequests/per-file/{referer}/{agent}/{encoded}/monthly/{ymd(begin.replace(day=1))}/{ymd(last)}\n")
+        elif x < 0.775:
             project, title = pick_article()
             end = first + datetime.timedelta(days=rng.randrange(days))
             length = rng.randint(1, 50) if rng.random() < 0.9 else rng.randint(51, 548)
