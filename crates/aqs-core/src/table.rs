@@ -202,6 +202,24 @@ impl SeriesChanges {
             return std::borrow::Cow::Borrowed(&self.rows);
         };
         let grouped = |row: &SeriesRow| groups.iter().position(|g| *g == row.key[0]);
+        // Loaders write each (entity, day)'s total first, then its other groups when not zero:
+        // such rows are kept as they are, without a copy.
+        let mut last_total: Option<&SeriesRow> = None;
+        let kept_as_given = self.rows.iter().all(|row| match grouped(row) {
+            None => true,
+            Some(0) => {
+                last_total = Some(row);
+                true
+            }
+            Some(_) => {
+                row.values != Numbers::default()
+                    && last_total
+                        .is_some_and(|t| t.period == row.period && t.key[1..] == row.key[1..])
+            }
+        });
+        if kept_as_given {
+            return std::borrow::Cow::Borrowed(&self.rows);
+        }
         let mut out: Vec<SeriesRow> = Vec::with_capacity(self.rows.len());
         let mut totals: std::collections::BTreeMap<(Vec<String>, Period), (bool, Numbers)> =
             Default::default();
@@ -362,3 +380,34 @@ impl<T: crate::pageviews::PageviewsRead + TableRead> ReadStore for T {}
 /// through the table layer. Every backend is one.
 pub trait WriteStore: crate::pageviews::PageviewsStore + TableWrite {}
 impl<T: crate::pageviews::PageviewsStore + TableWrite> WriteStore for T {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dates::Day;
+    use crate::mediarequests::per_file::{PER_FILE, per_file_row};
+
+    #[test]
+    fn entity_rows_are_kept_as_given_when_a_loader_wrote_them_in_shape() {
+        let day = Day::from_ymd(2024, 1, 1).unwrap();
+        let in_shape = vec![
+            per_file_row("all-referers", "/a", day, 5, 0),
+            per_file_row("internal", "/a", day, 5, 0),
+            per_file_row("en.wikipedia", "/a", day, 0, 0),
+            per_file_row("all-referers", "/b", day, 1, 0),
+        ];
+        let change = SeriesChanges { table: &PER_FILE, replace: vec![], rows: in_shape.clone() };
+        assert!(matches!(change.stored_rows(), std::borrow::Cow::Borrowed(_)));
+        // A group without its total, and a zero group: normalised.
+        let rows = vec![
+            per_file_row("internal", "/a", day, 5, 0),
+            per_file_row("external", "/a", day, 0, 0),
+        ];
+        let change = SeriesChanges { table: &PER_FILE, replace: vec![], rows };
+        let stored = change.stored_rows();
+        assert!(matches!(stored, std::borrow::Cow::Owned(_)));
+        let keys: Vec<(&str, u64)> =
+            stored.iter().map(|r| (r.key[0].as_str(), r.values.0[0])).collect();
+        assert_eq!(keys, [("internal", 5), ("all-referers", 5)]);
+    }
+}

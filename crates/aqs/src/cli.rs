@@ -19,7 +19,7 @@ pub struct Cli {
 pub enum Command {
     /// Write synthetic dump files in the public formats and names, for demos and tests
     Generate(GenerateArgs),
-    /// Load dump files into the store: pageview_complete daily files, projectviews hourly files, unique devices files
+    /// Load dump files into the store: pageview_complete, projectviews, unique devices, projectcounts and pagecounts-ez, geoeditors and mediacounts files (by their public names)
     Load(LoadArgs),
     /// Import rows exported from an existing AQS deployment (JSON Lines, Cassandra column names)
     Import(ImportArgs),
