@@ -17,7 +17,9 @@ use crate::rollup::days_with_months;
 use crate::top::{TOP_SIZE, rank};
 use anyhow::{Result, anyhow, bail};
 use aqs_core::dates::{Day, Period, YearMonth};
-use aqs_core::mediarequests::per_file::{PER_FILE, REFERER_GROUPS, per_file_row};
+use aqs_core::mediarequests::per_file::{
+    MAX_FILE_PATH_BYTES, PER_FILE, REFERER_GROUPS, per_file_row,
+};
 use aqs_core::mediarequests::{
     PER_REFERER, TOP_FILES, TopFile, aggregate_row, media_type, top_period, top_rows,
 };
@@ -63,6 +65,12 @@ pub fn read_file(
             });
             return Ok(());
         };
+        if file.len() > MAX_FILE_PATH_BYTES {
+            report.skip("a file path longer than 1024 bytes", || {
+                format!("{}:{number}", path.display())
+            });
+            return Ok(());
+        }
         let kind = media_type(file);
         for (i, (referer, n)) in REFERER_GROUPS.iter().zip(counts).enumerate() {
             if i == 0 || n > 0 {
@@ -176,7 +184,11 @@ pub(crate) fn import_file_row(row: &Map<String, Value>) -> Result<(&'static Tabl
         bail!("timestamp {ts:?} is not a daily YYYYMMDD00 timestamp");
     };
     let (user, spider) = (counter(row, "user")?.unwrap_or(0), counter(row, "spider")?.unwrap_or(0));
-    Ok((&PER_FILE, per_file_row(referer.as_str(), text(row, "file_path")?, day, user, spider)))
+    let file = text(row, "file_path")?;
+    if file.len() > MAX_FILE_PATH_BYTES {
+        bail!("file_path of {} bytes is longer than {MAX_FILE_PATH_BYTES}", file.len());
+    }
+    Ok((&PER_FILE, per_file_row(referer.as_str(), file, day, user, spider)))
 }
 
 /// An exported `mediarequest.top.files` row (`aqs import`): a day's or a month's

@@ -22,9 +22,15 @@ fn a_day_stores_every_file_by_referer_and_a_reload_replaces_it() {
     let dir = tempfile::tempdir().unwrap();
     let store = MemoryStore::new();
     let cafe = "/wikipedia/commons/a/a9/Caf%C3%A9%2C_\"1900\"_(100%).jpg";
-    let lines = [line(cafe, 1500, 1400, 80, 20), line("/math/a/b/c/abc", 7, 0, 7, 0)];
+    let long = format!("/wikipedia/commons/a/ab/{}.jpg", "x".repeat(1100));
+    let lines = [
+        line(cafe, 1500, 1400, 80, 20),
+        line("/math/a/b/c/abc", 7, 0, 7, 0),
+        line(&long, 1, 1, 0, 0),
+    ];
     let path = file(dir.path(), "2015-01-10", &lines);
-    load(&store, &[path], 0.001).unwrap();
+    let report = load(&store, &[path], 0.5).unwrap();
+    assert_eq!(report.skipped_total(), 1, "the overlong path is a bad line");
     let day = Day::from_ymd(2015, 1, 10).unwrap();
     assert_eq!(requests(&store, "all-referers", cafe, day), Some((1500, 0)));
     assert_eq!(requests(&store, "internal", cafe, day), Some((1400, 0)));

@@ -13,6 +13,10 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 /// day holds all four, `all-referers` being the sum of the others.
 pub const REFERER_GROUPS: &[&str] = &["all-referers", "internal", "external", "unknown"];
 
+/// The longest file path a store keeps (the embedded store's title limit); loaders skip longer
+/// ones as bad lines (Commons file names are at most 240 bytes, 720 percent-encoded).
+pub const MAX_FILE_PATH_BYTES: usize = 1024;
+
 /// `mediarequest.per.file`: `user` and `spider` requests per (referer, file) and day.
 pub static PER_FILE: TableDef = TableDef {
     name: "mediarequests_per_file",
