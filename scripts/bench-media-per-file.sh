@@ -69,9 +69,10 @@ print(f"store directory {used:,} bytes = {used / n:.2f} bytes per (file, day)")
 sizes = {}
 for line in open(stats):
     parts = line.split()
-    if len(parts) == 5 and parts[2] == "bytes":
-        sizes[parts[0]] = int(parts[1])
-entity = sizes.get("series", 0) + sizes.get("articles", 0)
-print(f"per file: segments {sizes.get('series', 0) / n:.2f} + file names {sizes.get('articles', 0) / n:.2f} = {entity / n:.2f} bytes per (file, day)")
+    if len(parts) >= 5 and parts[-3] == "bytes" and parts[-1] == "entries":
+        sizes[" ".join(parts[:-4])] = int(parts[-4])
+segments = sizes.get("mediarequests_per_file (segments)", 0)
+names = sizes.get("mediarequests_per_file (names)", 0)
+print(f"per file: segments {segments / n:.2f} + file names {names / n:.2f} = {(segments + names) / n:.2f} bytes per (file, day)")
 print(open(stats).read())
 PY

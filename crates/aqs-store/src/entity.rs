@@ -396,6 +396,38 @@ fn namespaces(snapshot: &crate::Snapshot, table: &TableDef) -> Vec<(String, u16,
     out
 }
 
+/// The segment tables (slots) of each entity table, by the table's name.
+pub(crate) fn slots_by_table(
+    tables: &Tables,
+    txn: &RoTxn,
+    snapshot: &crate::Snapshot,
+) -> StoreResult<Vec<(String, Vec<u32>)>> {
+    let mut out = Vec::new();
+    for entry in tables.meta.prefix_iter(txn, b"entity/").map_err(engine)? {
+        let (key, number) = entry.map_err(engine)?;
+        let name = String::from_utf8_lossy(&key[b"entity/".len()..]).into_owned();
+        let number = number.first().copied();
+        let slots =
+            snapshot.manifest.segments.iter().filter(|s| Some(s.table) == number).map(|s| s.slot);
+        out.push((name, slots.collect()));
+    }
+    Ok(out)
+}
+
+/// The entries and bytes (whole blocks) the dictionary spends on an entity table's names.
+pub(crate) fn name_sizes(snapshot: &crate::Snapshot, table: &str) -> (u64, u64) {
+    let prefix = format!("entity:{table}");
+    let (mut entries, mut bytes) = (0, 0);
+    for (name, id) in &snapshot.project_ids {
+        let ours = name.strip_prefix(&prefix).is_some_and(|r| r.is_empty() || r.starts_with(':'));
+        if let (true, Some(section)) = (ours, snapshot.dictionary.section(*id)) {
+            entries += section.entries;
+            bytes += u64::from(section.blocks) * crate::dictionary::file::BLOCK as u64;
+        }
+    }
+    (entries, bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -413,6 +445,25 @@ mod tests {
         assert_eq!(group_values(&v, 1, 2), Some(Numbers::counters(&[5, 2])));
         assert_eq!(group_values(&v, 2, 2), None, "an empty group reads as absent");
         assert!(set_group(&mut v, 1, &Numbers::counters(&[1 << 32])).is_err());
+    }
+
+    #[test]
+    fn sizes_show_entity_tables_apart() {
+        use aqs_core::mediarequests::per_file::{PER_FILE, per_file_row};
+        use aqs_core::table::{SeriesBatch, SeriesChanges, TableWrite};
+        let dir = tempfile::tempdir().unwrap();
+        let options = crate::StoreOptions { map_size: 1 << 26, ..Default::default() };
+        let store = EmbeddedStore::open_with(dir.path(), &options).unwrap();
+        let day = Day::from_ymd(2024, 1, 1).unwrap();
+        let rows = (0..3).map(|i| per_file_row("all-referers", &format!("/f{i}"), day, 1, 0));
+        let changes =
+            vec![SeriesChanges { table: &PER_FILE, replace: vec![], rows: rows.collect() }];
+        store.publish_series(&SeriesBatch { dataset: PER_FILE.dataset, changes }).unwrap();
+        let sizes = store.table_sizes().unwrap();
+        let find = |name: &str| sizes.iter().find(|t| t.name == name).unwrap().entries;
+        assert_eq!(find("mediarequests_per_file (segments)"), 3);
+        assert_eq!(find("mediarequests_per_file (names)"), 3);
+        assert_eq!((find("articles"), find("series")), (0, 0));
     }
 
     #[test]

@@ -59,7 +59,7 @@ const META_SEGMENTS_GENERATION: &[u8] = b"segments_generation";
 /// The size of one table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableSize {
-    pub name: &'static str,
+    pub name: String,
     pub entries: u64,
     pub bytes: u64,
 }
@@ -227,7 +227,14 @@ impl EmbeddedStore {
         let (rtxn, snapshot) = self.read_snapshot()?;
         let t = &self.inner.tables;
         let mut out = Vec::new();
-        let slots = snapshot.slots.clone();
+        // Segment tables: those of entity tables apart (`entity.rs`), the rest per article.
+        let entity_slots = entity::slots_by_table(t, &rtxn, &snapshot)?;
+        let taken: std::collections::HashSet<u32> =
+            entity_slots.iter().flat_map(|(_, slots)| slots.iter().copied()).collect();
+        let slots = (0..snapshot.slots.len() as u32)
+            .filter(|s| !taken.contains(s))
+            .map(|s| snapshot.slots[s as usize])
+            .collect();
         let tables: [(&'static str, Vec<Table>); 10] = [
             ("meta", vec![t.meta]),
             ("projects", vec![t.projects]),
@@ -241,7 +248,7 @@ impl EmbeddedStore {
             ("list_names", vec![t.list_names]),
             ("list_ids", vec![t.list_ids]),
         ];
-        for (name, parts) in tables {
+        let size = |name: String, parts: &[Table]| -> StoreResult<TableSize> {
             let (mut entries, mut bytes) = (0u64, 0u64);
             for part in parts {
                 let stat = part.stat(&rtxn).map_err(engine)?;
@@ -249,15 +256,27 @@ impl EmbeddedStore {
                 entries += stat.entries as u64;
                 bytes += pages as u64 * u64::from(stat.page_size);
             }
-            out.push(TableSize { name, entries, bytes });
-        }
-        let dictionary = &snapshot.dictionary;
-        let articles = TableSize {
-            name: "articles",
-            entries: dictionary.entries(),
-            bytes: dictionary.file_bytes(),
+            Ok(TableSize { name, entries, bytes })
         };
-        out.insert(2, articles);
+        for (name, parts) in tables {
+            out.push(size(name.to_string(), &parts)?);
+        }
+        // The title dictionary: the entity tables' names apart.
+        let dictionary = &snapshot.dictionary;
+        let (mut entries, mut bytes) = (dictionary.entries(), dictionary.file_bytes());
+        for (name, slots) in &entity_slots {
+            let parts: Vec<Table> = slots.iter().map(|s| snapshot.slots[*s as usize]).collect();
+            out.push(size(format!("{name} (segments)"), &parts)?);
+            let (names, names_bytes) = entity::name_sizes(&snapshot, name);
+            out.push(TableSize {
+                name: format!("{name} (names)"),
+                entries: names,
+                bytes: names_bytes,
+            });
+            entries -= names;
+            bytes -= names_bytes;
+        }
+        out.insert(2, TableSize { name: "articles".to_string(), entries, bytes });
         Ok(out)
     }
 
