@@ -487,6 +487,9 @@ fn run_demo(args: &DemoArgs) -> Result<()> {
         format!("/metrics/legacy/pagecounts/aggregate/all-projects/mobile-site/hourly/{s}00/{s}23"),
         format!("/metrics/mediarequests/aggregate/all-referers/image/all-agents/daily/{s}/{e}"),
         format!(
+            "/metrics/mediarequests/per-file/all-referers/all-agents/%2Fwikipedia%2Fcommons%2F0%2F00%2FExample.jpg/daily/{s}/{e}"
+        ),
+        format!(
             "/metrics/mediarequests/top/all-referers/all-media-types/{:04}/{:02}/{:02}",
             start.year(),
             start.month(),
@@ -511,6 +514,11 @@ fn run_demo(args: &DemoArgs) -> Result<()> {
         ));
         examples.push(format!(
             "/metrics/editors/by-country/en.wikipedia/5..99-edits/{:04}/{:02}",
+            start.year(),
+            start.month()
+        ));
+        examples.push(format!(
+            "/metrics/mediarequests/top/all-referers/image/{:04}/{:02}/all-days",
             start.year(),
             start.month()
         ));
