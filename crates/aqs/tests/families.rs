@@ -292,3 +292,47 @@ fn encode_segment(text: &str) -> String {
         })
         .collect()
 }
+
+#[test]
+fn a_generated_month_of_mediacounts_serves_the_months_top_files() {
+    let work = tempfile::tempdir().unwrap();
+    let (dumps, data) = (work.path().join("dumps"), work.path().join("data"));
+    generate(&dumps, "2015-02-01", 28, 1, 400, 7);
+    load(&data, "0.05", &dumps.join("other/mediacounts"));
+    let (_server, address) = serve(&data);
+    // Each file's requests over February, from the files: all referers, and internal images.
+    let (mut all, mut internal_images): (BTreeMap<String, u64>, BTreeMap<String, u64>) =
+        Default::default();
+    for path in files_under(&dumps, "mediacounts.") {
+        let mut text = String::new();
+        bzip2::read::MultiBzDecoder::new(std::fs::File::open(&path).unwrap())
+            .read_to_string(&mut text)
+            .unwrap();
+        for f in text.lines().map(|l| l.split('\t').collect::<Vec<_>>()).filter(|f| f.len() == 25) {
+            *all.entry(f[0].to_string()).or_default() += f[2].parse::<u64>().unwrap();
+            let extension = f[0].rsplit('.').next().unwrap().to_lowercase();
+            if ["jpg", "png", "svg", "tif", "gif"].contains(&extension.as_str()) {
+                *internal_images.entry(f[0].to_string()).or_default() +=
+                    f[22].parse::<u64>().unwrap();
+            }
+        }
+    }
+    for (route, sums) in
+        [("all-referers/all-media-types", &all), ("internal/image", &internal_images)]
+    {
+        let mut expected: Vec<(u64, String)> =
+            sums.iter().filter(|(_, n)| **n > 0).map(|(f, n)| (*n, f.clone())).collect();
+        expected.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        let top =
+            get_json(&address, &format!("/metrics/mediarequests/top/{route}/2015/02/all-days"));
+        let files = top["items"][0]["files"].as_array().unwrap();
+        let served: Vec<(u64, String)> = files
+            .iter()
+            .map(|f| {
+                (f["requests"].as_u64().unwrap(), f["file_path"].as_str().unwrap().to_string())
+            })
+            .collect();
+        assert_eq!(served, expected, "{route}");
+        assert_eq!(files[0]["rank"], 1);
+    }
+}
