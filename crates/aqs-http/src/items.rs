@@ -89,6 +89,35 @@ impl SeriesWriter {
     }
 }
 
+/// Pushes a daily series, in day order, as items: one per day (`YYYYMMDD00`), or with
+/// `monthly` one per month holding the sum of its days (`YYYYMM0100`), as the per-article and
+/// per-file routes answer.
+pub(crate) fn push_days(
+    items: &mut SeriesWriter,
+    days: impl IntoIterator<Item = (aqs_core::dates::Day, u64)>,
+    monthly: bool,
+) {
+    let mut month: Option<(aqs_core::dates::YearMonth, u64)> = None;
+    for (day, n) in days {
+        if !monthly {
+            items.push(&day.timestamp_digits(), n);
+            continue;
+        }
+        match &mut month {
+            Some((m, total)) if *m == day.year_month() => *total += n,
+            _ => {
+                if let Some((m, total)) = month {
+                    items.push(&m.timestamp_digits(), total);
+                }
+                month = Some((day.year_month(), n));
+            }
+        }
+    }
+    if let Some((m, total)) = month {
+        items.push(&m.timestamp_digits(), total);
+    }
+}
+
 /// The body `{"items":[item]}` of the routes that answer one stored row (editors by country,
 /// the country top lists).
 pub(crate) fn single_item<T: serde::Serialize>(item: &T) -> axum::response::Response {

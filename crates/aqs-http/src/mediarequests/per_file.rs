@@ -4,10 +4,10 @@
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::PathParams;
-use crate::items::SeriesWriter;
+use crate::items::{SeriesWriter, push_days};
 use crate::store_call::read;
 use aqs_core::RequestError;
-use aqs_core::dates::{Period, YearMonth};
+use aqs_core::dates::Period;
 use aqs_core::mediarequests::per_file::{PER_FILE, PerFileParams, PerFileRequest};
 use aqs_core::params::ArticleGranularity;
 use axum::body::{Body, Bytes};
@@ -50,33 +50,11 @@ pub async fn handle(
         &["requests"],
         rows.len(),
     );
-    match request.granularity {
-        ArticleGranularity::Daily => {
-            for row in &rows {
-                items.push(&row.period.timestamp_digits(), request.requests(&row.values));
-            }
-        }
-        ArticleGranularity::Monthly => {
-            // Rows are in day order: sum each run of one month.
-            let mut month: Option<(YearMonth, u64)> = None;
-            for row in &rows {
-                let Period::Day(day) = row.period else { continue };
-                let n = request.requests(&row.values);
-                match &mut month {
-                    Some((m, total)) if *m == day.year_month() => *total += n,
-                    _ => {
-                        if let Some((m, total)) = month {
-                            items.push(&m.timestamp_digits(), total);
-                        }
-                        month = Some((day.year_month(), n));
-                    }
-                }
-            }
-            if let Some((m, total)) = month {
-                items.push(&m.timestamp_digits(), total);
-            }
-        }
-    }
+    let days = rows.iter().filter_map(|row| match row.period {
+        Period::Day(day) => Some((day, request.requests(&row.values))),
+        _ => None,
+    });
+    push_days(&mut items, days, request.granularity == ArticleGranularity::Monthly);
     let mut headers = HeaderMap::new();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL));

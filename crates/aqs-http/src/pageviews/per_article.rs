@@ -4,10 +4,9 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::PathParams;
 use crate::headers;
-use crate::items::SeriesWriter;
+use crate::items::{SeriesWriter, push_days};
 use crate::store_call::read;
 use aqs_core::RequestError;
-use aqs_core::dates::YearMonth;
 use aqs_core::pageviews::{PerArticleParams, PerArticleRequest};
 use aqs_core::params::ArticleGranularity;
 use axum::extract::State;
@@ -48,30 +47,7 @@ pub async fn handle(
     );
     let views =
         |v: &aqs_core::pageviews::ArticleViews| u64::from(v.get(request.access, request.agent));
-    match request.granularity {
-        ArticleGranularity::Daily => {
-            for (day, v) in &rows {
-                items.push(&day.timestamp_digits(), views(v));
-            }
-        }
-        ArticleGranularity::Monthly => {
-            // Rows are in day order: sum each run of one month.
-            let mut month: Option<(YearMonth, u64)> = None;
-            for (day, v) in &rows {
-                match &mut month {
-                    Some((m, total)) if *m == day.year_month() => *total += views(v),
-                    _ => {
-                        if let Some((m, total)) = month {
-                            items.push(&m.timestamp_digits(), total);
-                        }
-                        month = Some((day.year_month(), views(v)));
-                    }
-                }
-            }
-            if let Some((m, total)) = month {
-                items.push(&m.timestamp_digits(), total);
-            }
-        }
-    }
+    let monthly = request.granularity == ArticleGranularity::Monthly;
+    push_days(&mut items, rows.iter().map(|(day, v)| (*day, views(v))), monthly);
     Ok(headers::json_body(items.finish()))
 }
