@@ -5,7 +5,8 @@
 //! total), the media type comes from the file's extension. A file is one batch replacing its
 //! day, with its month once every day of the month is loaded: per file (`all-referers` for
 //! every file, the other referers when not zero; every request counted as `user`), per
-//! referer and media type, and the day's top files; and the rows of the `mediarequest.*`
+//! referer and media type, and the day's top files; once a month is complete, its top files
+//! from the stored per-file days ([`month_tops`]); and the rows of the `mediarequest.*`
 //! exports.
 
 use crate::import::{counter, list_column, text};

@@ -283,8 +283,7 @@ pub(crate) fn scan(
         }
     }
     // Namespaces of the table: their key parts before the entity's name.
-    let spaces: HashMap<u16, Option<String>> =
-        namespaces(&snapshot, table).into_iter().map(|(_, id, first)| (id, first)).collect();
+    let spaces: HashMap<u16, Option<String>> = namespaces(&snapshot, table).into_iter().collect();
     let mut out = Vec::new();
     let width = table.values.len();
     snapshot.dictionary.for_each(|namespace, name, id| {
@@ -298,14 +297,9 @@ pub(crate) fn scan(
                 let key = vec![first.to_string(), name.to_string()];
                 out.push(SeriesRow { key, period, sub: String::new(), values });
             };
-            match space {
-                Some(first) => push(first, group_values(views, 0, width).unwrap_or_default()),
-                None => {
-                    for (g, group) in groups(table).iter().enumerate() {
-                        if let Some(values) = group_values(views, g, width) {
-                            push(group, values);
-                        }
-                    }
+            for (g, first) in read_groups(table, space.as_deref()) {
+                if let Some(values) = group_values(views, g, width) {
+                    push(first, values);
                 }
             }
         }
@@ -328,66 +322,61 @@ pub(crate) fn month_sums(
     let Some(number) = table_number(&store.inner.tables, &rtxn, table)? else { return Ok(()) };
     let mask = full_month_mask(month);
     let width = table.values.len();
-    for (namespace, id, first) in namespaces(&snapshot, table) {
-        let mut failed = None;
-        snapshot
-            .dictionary
-            .for_each_in(id, |name, entity| {
-                let rows = resolve_month(
-                    &snapshot.slots,
-                    &rtxn,
-                    &snapshot.manifest,
-                    (number, month),
-                    entity,
-                    mask,
-                )?;
-                if rows.is_empty() {
-                    return Ok(());
-                }
-                let name =
-                    std::str::from_utf8(name).map_err(|_| crate::codec::corrupt("entity name"))?;
-                let groups: Vec<(usize, String)> = match &first {
-                    Some(first) => vec![(0, first.clone())],
-                    None => {
-                        groups(table).iter().enumerate().map(|(g, n)| (g, n.to_string())).collect()
-                    }
-                };
-                for (g, group) in groups {
-                    let mut sum = Numbers::default();
-                    let mut present = false;
-                    for (_, views) in &rows {
-                        if let Some(values) = group_values(views, g, width) {
-                            present = true;
-                            for (s, v) in sum.0.iter_mut().zip(values.0) {
-                                *s = s.saturating_add(v);
-                            }
-                        }
-                    }
-                    if present {
-                        if let Err(e) = f(&[group, name.to_string()], sum) {
-                            failed = Some(e);
-                            return Err(crate::codec::corrupt("stopped"));
+    for (id, first) in namespaces(&snapshot, table) {
+        snapshot.dictionary.for_each_in(id, |name, entity| {
+            let rows = resolve_month(
+                &snapshot.slots,
+                &rtxn,
+                &snapshot.manifest,
+                (number, month),
+                entity,
+                mask,
+            )?;
+            if rows.is_empty() {
+                return Ok(());
+            }
+            let name =
+                std::str::from_utf8(name).map_err(|_| crate::codec::corrupt("entity name"))?;
+            for (g, group) in read_groups(table, first.as_deref()) {
+                let mut sum = Numbers::default();
+                let mut present = false;
+                for (_, views) in &rows {
+                    if let Some(values) = group_values(views, g, width) {
+                        present = true;
+                        for (s, v) in sum.0.iter_mut().zip(values.0) {
+                            *s = s.saturating_add(v);
                         }
                     }
                 }
-                Ok(())
-            })
-            .map_err(|e| failed.take().unwrap_or(e))?;
-        let _ = namespace;
+                if present {
+                    f(&[group.to_string(), name.to_string()], sum)?;
+                }
+            }
+            Ok(())
+        })?;
     }
     Ok(())
 }
 
-/// The namespaces of an entity table in a snapshot: (name, id, the first key part when the
+/// The rows a stored value holds for a namespace: (group of the day value, first key part).
+/// The groups' namespace reads every group; another namespace reads its total as its key.
+fn read_groups<'a>(table: &'a TableDef, first: Option<&'a str>) -> Vec<(usize, &'a str)> {
+    match first {
+        Some(first) => vec![(0, first)],
+        None => groups(table).iter().copied().enumerate().collect(),
+    }
+}
+
+/// The namespaces of an entity table in a snapshot: (id, the first key part when the
 /// namespace is not the groups').
-fn namespaces(snapshot: &crate::Snapshot, table: &TableDef) -> Vec<(String, u16, Option<String>)> {
+fn namespaces(snapshot: &crate::Snapshot, table: &TableDef) -> Vec<(u16, Option<String>)> {
     let prefix = format!("entity:{}", table.name);
     let mut out = Vec::new();
     for (name, id) in &snapshot.project_ids {
         if let Some(rest) = name.strip_prefix(&prefix) {
             match rest.strip_prefix(':') {
-                Some(first) => out.push((name.clone(), *id, Some(first.to_string()))),
-                None if rest.is_empty() => out.push((name.clone(), *id, None)),
+                Some(first) => out.push((*id, Some(first.to_string()))),
+                None if rest.is_empty() => out.push((*id, None)),
                 None => {}
             }
         }

@@ -378,6 +378,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn ranked_rows_stored_one_per_entry_before_lists_still_read() {
+        use aqs_core::mediarequests::{TOP_FILES, TopFile, top_rows};
+        let dir = tempfile::tempdir().unwrap();
+        let options = crate::StoreOptions { map_size: 1 << 26, ..Default::default() };
+        let store = EmbeddedStore::open_with(dir.path(), &options).unwrap();
+        let day = Period::Day(aqs_core::dates::Day::from_ymd(2019, 5, 1).unwrap());
+        let f = |p: &str, requests, rank| TopFile { file_path: p.into(), requests, rank };
+        let old = top_rows("all-referers", "image", day, &[f("/a", 9, 1), f("/b", 5, 2)]);
+        // As a store wrote them before lists: a row per entry, its name as the sub.
+        let tables = &store.inner.tables;
+        let mut wtxn = store.inner.env.write_txn().unwrap();
+        for row in &old {
+            let (main, by_period) = row_keys(&TOP_FILES, row);
+            tables.series.put(&mut wtxn, &main, &encode_values(&TOP_FILES, &row.values)).unwrap();
+            tables.series_periods.put(&mut wtxn, &by_period, &[]).unwrap();
+        }
+        wtxn.commit().unwrap();
+        let key = ["all-referers", "image"];
+        let got = store.series(&TOP_FILES, &key, day, day).unwrap();
+        let names: Vec<(&str, u64)> = got.iter().map(|e| (e.sub.as_str(), e.values.0[0])).collect();
+        assert_eq!(names, [("/a", 9), ("/b", 5)]);
+        let scanned = store.scan_series(&TOP_FILES, day, day).unwrap();
+        assert_eq!(scanned.iter().map(|r| r.sub.as_str()).collect::<Vec<_>>(), ["/a", "/b"]);
+    }
+
+    #[test]
     fn text_parts_keep_their_order_and_round_trip() {
         let parts = ["", "a", "a\u{0}", "a\u{0}b", "ab", "b", "é"];
         let encoded: Vec<Vec<u8>> = parts

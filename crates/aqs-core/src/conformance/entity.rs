@@ -140,6 +140,15 @@ pub fn entity_tables_take_daily_rows_only(store: &dyn SeriesStore) {
     assert!(err.to_string().contains("conformance_files"), "{err}");
     assert!(read(store, "all", "/m").is_empty());
     assert_eq!(store.dataset_generation(FILES.dataset).expect("generation"), generation);
+    // An accepted one moves its dataset's generation and no other (the response caches of
+    // pageviews stay warm through a media load).
+    let before: Vec<u64> =
+        Dataset::ALL.iter().map(|d| store.dataset_generation(*d).expect("generation")).collect();
+    publish(store, &[(2, 2)], vec![row("all", "/m", 2, 1, 0)]);
+    for (dataset, before) in Dataset::ALL.iter().zip(&before) {
+        let now = store.dataset_generation(*dataset).expect("generation");
+        assert_eq!(now != *before, *dataset == FILES.dataset, "{}", dataset.name());
+    }
 }
 
 pub fn entity_month_sums_add_the_days_of_each_key(store: &dyn SeriesStore) {
