@@ -18,12 +18,14 @@ mod entity;
 mod merge;
 mod month_tops;
 mod pageviews;
+mod project_series;
 mod publish;
 mod ranked;
 mod scan;
 mod segments;
 mod series;
 mod slots;
+mod top;
 mod write;
 
 pub use dictionary::MAX_TITLE_BYTES;
@@ -71,11 +73,18 @@ pub struct StoreOptions {
     /// Fault injection for tests: every write waits this long inside its transaction, just
     /// before committing, so a test can kill a load mid-write.
     pub pause_before_commit: Option<std::time::Duration>,
+    /// A month whose segments take less than this is kept in one segment (see
+    /// [`segments::SMALL_MONTH_BYTES`], the default; 0 keeps only the binary counter).
+    pub small_month_bytes: u64,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        StoreOptions { map_size: DEFAULT_MAP_SIZE, pause_before_commit: None }
+        StoreOptions {
+            map_size: DEFAULT_MAP_SIZE,
+            pause_before_commit: None,
+            small_month_bytes: segments::SMALL_MONTH_BYTES,
+        }
     }
 }
 
@@ -118,6 +127,7 @@ struct Snapshot {
 struct Inner {
     env: Env<WithoutTls>,
     pause_before_commit: Option<std::time::Duration>,
+    small_month_bytes: u64,
     tables: Tables,
     slots: slots::Slots,
     /// The top-list candidates of the last complete month merged whole (`month_tops.rs`).
@@ -185,6 +195,7 @@ impl EmbeddedStore {
         let inner = Arc::new(Inner {
             env,
             pause_before_commit: options.pause_before_commit,
+            small_month_bytes: options.small_month_bytes,
             tables,
             slots: slots::Slots::default(),
             month_tops: Mutex::new(None),

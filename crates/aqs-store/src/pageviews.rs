@@ -3,8 +3,8 @@
 
 use crate::codec::{self, article_id_key, read_month_entries};
 use crate::segments::{EntityTable, Manifest, PER_ARTICLE, day_bit};
-use crate::{EmbeddedStore, Table, Tables, engine, u32_value};
-use aqs_core::dates::{Day, Hour, TopPeriod, YearMonth};
+use crate::{EmbeddedStore, Table, Tables, engine};
+use aqs_core::dates::{Day, TopPeriod, YearMonth};
 use aqs_core::error::StoreResult;
 use aqs_core::pageviews::{ArticleViews, PageviewsRead, Period, TopArticles, TopEntry};
 use aqs_core::params::{Access, Agent};
@@ -34,22 +34,6 @@ pub(crate) fn period_code(p: Period) -> (u8, u32) {
 
 pub(crate) fn decode_period(kind: u8, value: u32) -> StoreResult<Period> {
     Period::from_code(kind, value).ok_or_else(|| codec::corrupt("period kind"))
-}
-
-pub(crate) fn project_series_key(
-    project: u16,
-    access: Access,
-    agent: Agent,
-    period: Period,
-) -> [u8; 9] {
-    let (kind, value) = period_code(period);
-    let mut key = [0u8; 9];
-    key[..2].copy_from_slice(&project.to_be_bytes());
-    key[2] = access_code(access);
-    key[3] = agent_code(agent);
-    key[4] = kind;
-    key[5..].copy_from_slice(&value.to_be_bytes());
-    key
 }
 
 pub(crate) fn top_key(project: u16, access: Access, period: TopPeriod) -> [u8; 8] {
@@ -96,7 +80,7 @@ pub(crate) fn resolve_month(
     let mut out = Vec::new();
     let mut resolved = 0u64;
     let first = month.first_day().epoch_days();
-    for seg in manifest.newest_first(table, month) {
+    for seg in manifest.newest_first(table, month).filter(|s| s.applies(article)) {
         let open = wanted & !resolved;
         if open == 0 {
             break;
@@ -206,21 +190,13 @@ impl PageviewsRead for EmbeddedStore {
         let Some(&project_id) = snapshot.project_ids.get(project.as_str()) else {
             return Ok(Vec::new());
         };
-        let start = project_series_key(project_id, access, agent, first);
-        let end = project_series_key(project_id, access, agent, last);
-        let mut out = Vec::new();
-        let range = self
-            .inner
-            .tables
-            .project_series
-            .range(&rtxn, &inclusive(&start, &end))
-            .map_err(engine)?;
-        for entry in range {
-            let (key, value) = entry.map_err(engine)?;
-            let period = decode_period(key[4], u32_value(&key[5..], "period")?)?;
-            out.push((period, codec::Reader::new(value).varint()?));
-        }
-        Ok(out)
+        crate::project_series::read(
+            &self.inner.tables,
+            &rtxn,
+            project_id,
+            (access, agent),
+            (first, last),
+        )
     }
 
     fn top(
@@ -237,7 +213,7 @@ impl PageviewsRead for EmbeddedStore {
             .top
             .get(&rtxn, &top_key(project_id, access, period))
             .map_err(engine)?;
-        value.map(|v| crate::ranked::decode_top(&self.inner.tables, &rtxn, v)).transpose()
+        value.map(|v| crate::top::decode_top(&self.inner.tables, &rtxn, v)).transpose()
     }
 }
 
@@ -248,23 +224,6 @@ pub(crate) fn project_id_list(tables: &Tables, txn: &RoTxn) -> StoreResult<Vec<u
         ids.push(u16::from_be_bytes(id.try_into().map_err(|_| codec::corrupt("project id"))?));
     }
     Ok(ids)
-}
-
-/// Key ranges holding one project's hourly and daily rows of one day, for every access × agent.
-pub(crate) fn project_day_ranges(project: u16, day: Day) -> Vec<([u8; 9], [u8; 9])> {
-    let mut ranges = Vec::with_capacity(32);
-    let (first_hour, last_hour) = (Hour { day, hour: 0 }, Hour { day, hour: 23 });
-    for &access in Access::ALL {
-        for &agent in Agent::ALL {
-            ranges.push((
-                project_series_key(project, access, agent, Period::Hour(first_hour)),
-                project_series_key(project, access, agent, Period::Hour(last_hour)),
-            ));
-            let daily = project_series_key(project, access, agent, Period::Day(day));
-            ranges.push((daily, daily));
-        }
-    }
-    ranges
 }
 
 #[cfg(test)]

@@ -12,7 +12,6 @@
 use crate::codec::{Reader, corrupt, put_varint};
 use crate::{Tables, engine, u32_value};
 use aqs_core::error::{StoreError, StoreResult};
-use aqs_core::pageviews::{TopArticles, TopEntry};
 use aqs_core::table::{Numbers, SeriesEntry, TableDef};
 use heed::{RoTxn, RwTxn};
 use std::collections::BTreeMap;
@@ -28,7 +27,12 @@ fn name_key(scope: &str, name: &str) -> Vec<u8> {
 
 /// The id of a listed name of `scope` (a table's name; `top/<project id>` for pageviews top
 /// lists), given one when it is new.
-fn name_id(tables: &Tables, wtxn: &mut RwTxn, scope: &str, name: &str) -> StoreResult<u32> {
+pub(crate) fn name_id(
+    tables: &Tables,
+    wtxn: &mut RwTxn,
+    scope: &str,
+    name: &str,
+) -> StoreResult<u32> {
     let key = name_key(scope, name);
     if let Some(id) = tables.list_ids.get(wtxn, &key).map_err(engine)? {
         return u32_value(id, "list name id");
@@ -96,7 +100,7 @@ pub(crate) fn entries(
     list.into_iter().map(move |(sub, values)| SeriesEntry { period, sub, values })
 }
 
-fn read_name(tables: &Tables, txn: &RoTxn, r: &mut Reader<'_>) -> StoreResult<String> {
+pub(crate) fn read_name(tables: &Tables, txn: &RoTxn, r: &mut Reader<'_>) -> StoreResult<String> {
     let id = u32::try_from(r.varint()?).map_err(|_| corrupt("list name id"))?;
     let name = tables
         .list_names
@@ -106,71 +110,12 @@ fn read_name(tables: &Tables, txn: &RoTxn, r: &mut Reader<'_>) -> StoreResult<St
     Ok(std::str::from_utf8(name).map_err(|_| corrupt("list name"))?.to_string())
 }
 
-fn zigzag(n: i64) -> u64 {
+pub(crate) fn zigzag(n: i64) -> u64 {
     ((n << 1) ^ (n >> 63)) as u64
 }
 
-fn unzigzag(n: u64) -> i64 {
+pub(crate) fn unzigzag(n: u64) -> i64 {
     ((n >> 1) as i64) ^ -((n & 1) as i64)
-}
-
-/// A pageviews top list (the `top` table): kind 2, then varint entry count and per entry in
-/// list order the varint id of its title in `list_names` (scope `top/<project id>`), its rank
-/// less its position (from 1) and its views less the previous entry's (zigzag varints; the
-/// first entry's views as they are). Kind 1: the legacy invalid JSON; kind 0, titles inline,
-/// is what stores wrote before and is still read.
-pub(crate) fn encode_top(
-    tables: &Tables,
-    wtxn: &mut RwTxn,
-    project: u16,
-    articles: &TopArticles,
-) -> StoreResult<Vec<u8>> {
-    let TopArticles::List(entries) = articles else { return Ok(vec![1]) };
-    let scope = format!("top/{project}");
-    let mut out = Vec::with_capacity(2 + 6 * entries.len());
-    out.push(2);
-    put_varint(&mut out, entries.len() as u64);
-    let mut previous = 0i64;
-    for (i, e) in entries.iter().enumerate() {
-        put_varint(&mut out, name_id(tables, wtxn, &scope, &e.article)?.into());
-        put_varint(&mut out, zigzag(i64::from(e.rank) - (i as i64 + 1)));
-        let views = i64::try_from(e.views).map_err(|_| {
-            StoreError::InvalidWrite(format!("top list views over 2^63: {}", e.views))
-        })?;
-        put_varint(&mut out, if i == 0 { views as u64 } else { zigzag(previous - views) });
-        previous = views;
-    }
-    Ok(out)
-}
-
-pub(crate) fn decode_top(tables: &Tables, txn: &RoTxn, bytes: &[u8]) -> StoreResult<TopArticles> {
-    let mut r = Reader::new(bytes);
-    match r.bytes(1)?[0] {
-        0 => crate::pageviews::decode_inline_top(&mut r),
-        1 => Ok(TopArticles::InvalidLegacyJson),
-        2 => {
-            let count = r.varint()?;
-            let mut entries = Vec::with_capacity(count.min(10_000) as usize);
-            let mut previous = 0i64;
-            for i in 0..count {
-                let article = read_name(tables, txn, &mut r)?;
-                let rank = unzigzag(r.varint()?) + i as i64 + 1;
-                let rank = u32::try_from(rank).map_err(|_| corrupt("top list rank"))?;
-                let views = match i {
-                    0 => i64::try_from(r.varint()?).map_err(|_| corrupt("top list views"))?,
-                    _ => previous - unzigzag(r.varint()?),
-                };
-                previous = views;
-                let views = u64::try_from(views).map_err(|_| corrupt("top list views"))?;
-                entries.push(TopEntry { article, views, rank });
-            }
-            if !r.is_empty() {
-                return Err(corrupt("trailing bytes after a top list"));
-            }
-            Ok(TopArticles::List(entries))
-        }
-        _ => Err(corrupt("top list kind")),
-    }
 }
 
 #[cfg(test)]

@@ -105,7 +105,8 @@ impl<'r> SegmentScan<'r> {
             if segment.days & bit != 0 {
                 segments.push(*segment);
             }
-            if segment.covers & bit != 0 {
+            // A segment of some articles only (a merge under way) hides nothing for the rest.
+            if segment.covers & bit != 0 && segment.is_whole() {
                 break;
             }
         }
@@ -132,6 +133,12 @@ impl<'r> SegmentScan<'r> {
             };
             let mut resolved = 0u64;
             for cursor in &mut self.cursors {
+                if !cursor.segment.applies(id) {
+                    if cursor.head.is_some_and(|(head, _)| head == id) {
+                        cursor.advance()?;
+                    }
+                    continue;
+                }
                 if let Some((_, value)) = cursor.head.filter(|(head, _)| *head == id) {
                     read_raw_month(value, self.month, &mut self.decoded)?;
                     for row in &self.decoded {

@@ -5,9 +5,7 @@ use crate::codec;
 use crate::dictionary::writer::DictionaryWriter;
 use crate::dictionary::{ids_of_rows, project_id};
 use crate::merge::append_segment;
-use crate::pageviews::{
-    decode_period, inclusive, project_day_ranges, project_id_list, project_series_key, top_key,
-};
+use crate::pageviews::{project_id_list, top_key};
 use crate::scan::SegmentScan;
 use crate::segments::{Manifest, PER_ARTICLE, day_bit};
 use crate::{
@@ -20,7 +18,6 @@ use aqs_core::pageviews::{
     ArticleDay, ArticleViews, DayPublish, DayPublishOptions, PageviewsBatch, PageviewsWrite,
     ProjectRow, TopCandidates, WriteSummary,
 };
-use aqs_core::params::{Access, Agent};
 use aqs_core::project::Project;
 use aqs_core::table::Dataset;
 use heed::{RoTxn, RwTxn};
@@ -158,7 +155,8 @@ impl PageviewsWrite for EmbeddedStore {
         for (month, (covers, rows)) in months {
             append_segment(self, &mut wtxn, &mut state, (PER_ARTICLE, month), covers, &rows)?;
         }
-        write_rest(tables, &mut wtxn, batch, &mut summary)?;
+        let dictionary = self.dictionary(state.dictionary)?;
+        write_rest(tables, &mut wtxn, (batch, &dictionary), &mut summary)?;
         self.commit(wtxn, &state, Some(Dataset::Pageviews))?;
         let merging = std::time::Instant::now();
         self.merge_months(&written, false)?;
@@ -221,27 +219,10 @@ impl PageviewsWrite for EmbeddedStore {
         let (rtxn, snapshot) = self.read_snapshot()?;
         let mut out = Vec::new();
         for (name, &pid) in &snapshot.project_ids {
-            for (start, end) in project_day_ranges(pid, day) {
-                for entry in self
-                    .inner
-                    .tables
-                    .project_series
-                    .range(&rtxn, &inclusive(&start, &end))
-                    .map_err(engine)?
-                {
-                    let (key, value) = entry.map_err(engine)?;
-                    out.push(ProjectRow {
-                        project: Project::from_stored(name.clone()),
-                        access: *Access::ALL
-                            .get(usize::from(key[2]))
-                            .ok_or_else(|| codec::corrupt("access code"))?,
-                        agent: *Agent::ALL
-                            .get(usize::from(key[3]))
-                            .ok_or_else(|| codec::corrupt("agent code"))?,
-                        period: decode_period(key[4], u32_value(&key[5..], "period")?)?,
-                        views: codec::Reader::new(value).varint()?,
-                    });
-                }
+            let rows = crate::project_series::day_rows(&self.inner.tables, &rtxn, pid, day)?;
+            for (access, agent, period, views) in rows {
+                let project = Project::from_stored(name.clone());
+                out.push(ProjectRow { project, access, agent, period, views });
             }
         }
         Ok(out)
@@ -283,34 +264,27 @@ impl EmbeddedStore {
 pub(crate) fn write_rest(
     tables: &Tables,
     wtxn: &mut RwTxn,
-    batch: &PageviewsBatch,
+    (batch, dictionary): (&PageviewsBatch, &crate::dictionary::file::Dictionary),
     summary: &mut WriteSummary,
 ) -> StoreResult<()> {
     if !batch.replace_project_days.is_empty() {
         let all_ids: Vec<u16> = project_id_list(tables, wtxn)?;
         for &day in &batch.replace_project_days {
             for &pid in &all_ids {
-                for (start, end) in project_day_ranges(pid, day) {
-                    tables
-                        .project_series
-                        .delete_range(wtxn, &inclusive(&start, &end))
-                        .map_err(engine)?;
-                }
+                crate::project_series::delete_day(tables, wtxn, pid, day)?;
             }
         }
     }
+    let mut rows = Vec::with_capacity(batch.project_rows.len());
     for row in &batch.project_rows {
-        let pid = project_id(tables, wtxn, &row.project)?;
-        let mut value = Vec::new();
-        codec::put_varint(&mut value, row.views);
-        let key = project_series_key(pid, row.access, row.agent, row.period);
-        tables.project_series.put(wtxn, &key, &value).map_err(engine)?;
-        summary.project_rows += 1;
+        rows.push((project_id(tables, wtxn, &row.project)?, row));
     }
+    crate::project_series::put_rows(tables, wtxn, &rows)?;
+    summary.project_rows += rows.len() as u64;
     for row in &batch.top_rows {
         let pid = project_id(tables, wtxn, &row.project)?;
         let key = top_key(pid, row.access, row.period);
-        let value = crate::ranked::encode_top(tables, wtxn, pid, &row.articles)?;
+        let value = crate::top::encode_top(tables, wtxn, (pid, dictionary), &row.articles)?;
         tables.top.put(wtxn, &key, &value).map_err(engine)?;
         summary.top_rows += 1;
     }

@@ -175,7 +175,11 @@ fn open_store_at(data: &Path, map_size_gib: usize) -> Result<EmbeddedStore> {
         .ok()
         .and_then(|v| v.parse().ok())
         .map(Duration::from_millis);
-    let options = StoreOptions { map_size: map_size_gib << 30, pause_before_commit };
+    let options = StoreOptions {
+        map_size: map_size_gib << 30,
+        pause_before_commit,
+        ..StoreOptions::default()
+    };
     EmbeddedStore::open_with(data, &options)
         .with_context(|| format!("cannot open the store in {}", data.display()))
 }

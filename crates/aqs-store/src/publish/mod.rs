@@ -201,20 +201,14 @@ impl DayPublish for DayPublication<'_> {
         drop(read);
         let bit = day_bit(day);
         let days = if writer.rows > 0 { bit } else { 0 };
-        state.manifest.segments.push(Segment {
-            table: PER_ARTICLE,
-            id: segment,
-            slot,
-            month,
-            days,
-            covers: bit,
-        });
+        state.manifest.segments.push(Segment::new(PER_ARTICLE, (segment, slot), month, days, bit));
         let mut summary =
             WriteSummary { article_rows: writer.rows, spilled_bytes, ..Default::default() };
-        write_rest(tables, &mut wtxn, rest, &mut summary)?;
         if let Some(number) = dictionary.finish()? {
             state.dictionary = number;
         }
+        let dictionary = store.dictionary(state.dictionary)?;
+        write_rest(tables, &mut wtxn, (rest, &dictionary), &mut summary)?;
         store.commit(wtxn, &state, Some(aqs_core::table::Dataset::Pageviews))?;
         // The day is published; the merges it calls for follow in a transaction of their own.
         let merging = std::time::Instant::now();

@@ -1,0 +1,269 @@
+//! Per-article segments: appending a new one, and merging a month's segments into one
+//! (docs/store-format.md, "Per-article data: segments").
+//!
+//! A write publishes its new segment first; the merges its policy calls for run right after,
+//! in a transaction of their own ([`EmbeddedStore::merge_months`]): they change no value a
+//! read returns, so the data is served as soon as it is written, and a merge cut short leaves
+//! a store that reads the same (the next write merges again). A cascade of merges (two one-day
+//! segments, then the result with a two-day one, ...) is done as one merge of all of them.
+//!
+//! A merge is committed in chunks of article ids ([`CHUNKS`] per merge): each chunk's
+//! transaction appends the chunk's merged entries to the new segment, deletes them from the
+//! merged segments, and moves the boundary between the two in the manifest (the new segment
+//! applies below it, the merged ones from it on: `Segment::applies`). The pages a chunk frees
+//! are reused by the next chunks, so a merge grows the file by a few chunks instead of the
+//! size of the month, and a load leaves few free pages behind. A merge cut short between
+//! chunks is finished by the next one ([`Manifest::unfinished`]).
+
+mod chunk;
+
+use crate::codec::{article_id_key, put_month_entries, split_article_id_key};
+use crate::month_tops::{self, MERGE_LIMIT, ProjectHeaps};
+use crate::segments::{EntityTable, Manifest, PER_ARTICLE, Segment, full_month_mask};
+use crate::slots::{allocate, release, write_table};
+use crate::write::WriteState;
+use crate::{EmbeddedStore, engine};
+use aqs_core::dates::{Day, YearMonth};
+use aqs_core::error::{StoreError, StoreResult};
+use aqs_core::pageviews::ArticleViews;
+use aqs_core::table::Dataset;
+use heed::{PutFlags, RwTxn};
+use std::ops::Bound;
+
+/// How many transactions a merge is cut into (fewer for a month of few articles).
+const CHUNKS: u64 = 64;
+/// The fewest article ids of a chunk.
+const MIN_CHUNK_IDS: u64 = if cfg!(test) { 8 } else { 4096 };
+
+/// Writes one new segment from `(article, day, views)` rows sorted by article, then day, into
+/// a free slot, with `MDB_APPEND`.
+pub(crate) fn append_segment(
+    store: &EmbeddedStore,
+    wtxn: &mut RwTxn,
+    state: &mut WriteState,
+    (table_id, month): (EntityTable, YearMonth),
+    covers: u64,
+    rows: &[(u32, Day, ArticleViews)],
+) -> StoreResult<()> {
+    let id = state.new_segment_id()?;
+    let opened = store.inner.slots.opened();
+    let (slot, table) = allocate(&store.inner.env, &opened, wtxn, state)?;
+    let first = month.first_day().epoch_days();
+    let (mut days, mut value, mut entries) = (0u64, Vec::new(), Vec::new());
+    for run in rows.chunk_by(|a, b| a.0 == b.0) {
+        entries.clear();
+        entries.extend(run.iter().map(|(_, day, views)| (*day, *views)));
+        value.clear();
+        put_month_entries(&mut value, month, &entries);
+        days |= entries.iter().fold(0, |m, (d, _)| m | 1u64 << (d.epoch_days() - first));
+        table
+            .put_with_flags(wtxn, PutFlags::APPEND, &article_id_key(run[0].0), &value)
+            .map_err(engine)?;
+    }
+    state.manifest.segments.push(Segment::new(table_id, (id, slot), month, days, covers));
+    Ok(())
+}
+
+/// The segments of `month` that the merge policy, applied until it asks for nothing more,
+/// merges: the newest few, or all of them (oldest first).
+pub(crate) fn merge_plan(
+    manifest: &Manifest,
+    table: EntityTable,
+    month: YearMonth,
+    small: bool,
+) -> Option<Vec<Segment>> {
+    let mut simulated = manifest.clone();
+    let mut next_id = simulated.segments.iter().map(|s| s.id).max().unwrap_or(0) + 1;
+    let mut merged: Vec<Segment> = Vec::new();
+    while let Some(picked) = simulated.merge_candidates(table, month, small) {
+        for segment in &picked {
+            if manifest.segments.contains(segment) && !merged.contains(segment) {
+                merged.push(*segment);
+            }
+        }
+        simulated.segments.retain(|s| !picked.contains(s));
+        let (days, covers) = picked.iter().fold((0, 0), |(d, c), s| (d | s.days, c | s.covers));
+        simulated.segments.push(Segment::new(table, (next_id, u32::MAX), month, days, covers));
+        next_id += 1;
+    }
+    merged.sort_by_key(|s| s.id);
+    (merged.len() > 1).then_some(merged)
+}
+
+impl EmbeddedStore {
+    /// Runs the merges the policy asks for in `months` (every month's segments into one with
+    /// `all`), first finishing any merge a failed run left under way; does nothing when
+    /// nothing is to be done.
+    pub(crate) fn merge_months(
+        &self,
+        months: &[(EntityTable, YearMonth)],
+        all: bool,
+    ) -> StoreResult<()> {
+        for &(table, month) in months {
+            let manifest = self.write_state()?.manifest;
+            if let Some(unfinished) = manifest.unfinished(table, month) {
+                self.merge(unfinished.sources, Some(unfinished.target), false, None)?;
+            }
+            let manifest = self.write_state()?.manifest;
+            let plan = match all {
+                true => Some(manifest.newest_first(table, month).rev().copied().collect())
+                    .filter(|p: &Vec<Segment>| p.len() > 1),
+                false => {
+                    merge_plan(&manifest, table, month, self.is_small(&manifest, table, month)?)
+                }
+            };
+            let Some(picked) = plan else { continue };
+            // A complete month merged whole: the merge reads every article's month, so it also
+            // collects the month's top-list candidates for the roll-up that follows.
+            let whole = manifest.newest_first(table, month).count() == picked.len();
+            let covers = picked.iter().fold(0, |m, s| m | s.covers);
+            let collect = table == PER_ARTICLE && whole && covers == full_month_mask(month) && !all;
+            if let Some(heaps) = self.merge(picked, None, collect, None)? {
+                let (names, dictionary) = {
+                    let rtxn = self.read_txn()?;
+                    let state = WriteState::read(&self.inner.tables, &rtxn)?;
+                    (month_tops::project_names(&self.inner.tables, &rtxn)?, state.dictionary)
+                };
+                let dictionary = self.dictionary(dictionary)?;
+                let candidates = month_tops::titled(&dictionary, &names, heaps)?;
+                let generation = self.current_generation()?;
+                *self.inner.month_tops.lock().unwrap_or_else(|p| p.into_inner()) =
+                    Some(month_tops::CachedTops {
+                        month,
+                        limit: MERGE_LIMIT,
+                        generation,
+                        candidates,
+                    });
+            }
+        }
+        Ok(())
+    }
+
+    fn write_state(&self) -> StoreResult<WriteState> {
+        let rtxn = self.read_txn()?;
+        WriteState::read(&self.inner.tables, &rtxn)
+    }
+
+    /// Whether a month's segments take less than the store's `small_month_bytes`.
+    fn is_small(
+        &self,
+        manifest: &Manifest,
+        table: EntityTable,
+        month: YearMonth,
+    ) -> StoreResult<bool> {
+        self.refresh_slots()?;
+        let opened = self.inner.slots.opened();
+        let rtxn = self.read_txn()?;
+        let mut bytes = 0u64;
+        for segment in manifest.newest_first(table, month) {
+            let Some(t) = opened.get(segment.slot as usize) else { return Ok(false) };
+            let stat = t.stat(&rtxn).map_err(engine)?;
+            let pages = stat.branch_pages + stat.leaf_pages + stat.overflow_pages;
+            bytes += pages as u64 * u64::from(stat.page_size);
+        }
+        Ok(bytes < self.inner.small_month_bytes)
+    }
+
+    /// Merges `sources` (committed segments of one month, oldest first) into one segment, chunk
+    /// by chunk, or finishes the merge into `target` that a failed run left under way. With
+    /// `collect`, also returns the month's top-list candidates (`MERGE_LIMIT` per project and
+    /// access). `stop_after` chunks, a test stops as a killed process would.
+    fn merge(
+        &self,
+        mut sources: Vec<Segment>,
+        mut target: Option<Segment>,
+        collect: bool,
+        stop_after: Option<u32>,
+    ) -> StoreResult<Option<ProjectHeaps>> {
+        let inner = &self.inner;
+        let (table_id, month) = (sources[0].table, sources[0].month);
+        let dataset = (table_id == PER_ARTICLE).then_some(Dataset::Pageviews);
+        self.refresh_slots()?;
+        let last_id = {
+            let (opened, read) = (inner.slots.opened(), self.read_txn()?);
+            let mut last = 0u32;
+            for segment in &sources {
+                let input = opened.get(segment.slot as usize).ok_or_else(|| {
+                    StoreError::Corrupt(format!("no table for slot {}", segment.slot))
+                })?;
+                if let Some((key, _)) = input.last(&read).map_err(engine)? {
+                    last = last.max(split_article_id_key(key)?);
+                }
+            }
+            u64::from(last)
+        };
+        let chunk_ids = (last_id + 1).div_ceil(CHUNKS).max(MIN_CHUNK_IDS);
+        let mut start = target.map_or(0, |t| u64::from(t.until));
+        let mut heaps: Option<ProjectHeaps> = None;
+        for _ in 0..stop_after.unwrap_or(u32::MAX) {
+            let end = start + chunk_ids;
+            let last = end > last_id;
+            self.refresh_slots()?;
+            let opened = inner.slots.opened();
+            let mut wtxn = inner.env.write_txn().map_err(engine)?;
+            let mut state = WriteState::read(&inner.tables, &wtxn)?;
+            // Another process may have finished (or be finishing) this merge meanwhile.
+            let current = |s: &Segment| state.manifest.segments.contains(s);
+            if !sources.iter().all(current) || target.is_some_and(|t| !current(&t)) {
+                return Ok(None);
+            }
+            let mut into = match target {
+                Some(t) => t,
+                None => {
+                    let id = state.new_segment_id()?;
+                    let (slot, _) = allocate(&inner.env, &opened, &mut wtxn, &mut state)?;
+                    let covers = sources.iter().fold(0, |m, s| m | s.covers);
+                    let mut t = Segment::new(table_id, (id, slot), month, 0, covers);
+                    t.until = 0;
+                    state.manifest.segments.push(t);
+                    t
+                }
+            };
+            let output = write_table(&inner.env, &opened, &mut wtxn, into.slot)?;
+            let newest: Vec<Segment> = sources.iter().rev().copied().collect();
+            let found = self.merge_chunk(
+                &mut wtxn,
+                (&opened, output),
+                (month, &newest),
+                start..end.min(last_id + 1),
+                collect,
+            )?;
+            if collect {
+                let parts = heaps.take().into_iter().chain(found.heaps).collect();
+                heaps = Some(month_tops::combine(parts, MERGE_LIMIT));
+            }
+            into.days |= found.days;
+            let key = u32::try_from(end).map_or(u32::MAX, |id| id);
+            let upper = article_id_key(key);
+            for segment in &mut sources {
+                if last {
+                    release(&inner.env, &opened, &mut wtxn, segment.slot)?;
+                } else {
+                    let input = write_table(&inner.env, &opened, &mut wtxn, segment.slot)?;
+                    let range = (Bound::Unbounded, Bound::Excluded(&upper[..]));
+                    input.delete_range(&mut wtxn, &range).map_err(engine)?;
+                    segment.from = key;
+                }
+            }
+            into.until = if last { u32::MAX } else { key };
+            let segments = &mut state.manifest.segments;
+            segments.retain(|s| !sources.iter().any(|m| m.id == s.id) && s.id != into.id);
+            if !last {
+                segments.extend(sources.iter().copied());
+            }
+            segments.push(into);
+            segments.sort_by_key(|s| s.id);
+            // A merge changes no value; the pageviews generation moves once, at the end, as it
+            // always did, so that nothing cached spans the rewrite of the month.
+            self.commit(wtxn, &state, dataset.filter(|_| last))?;
+            if last {
+                return Ok(heaps);
+            }
+            (target, start) = (Some(into), end);
+        }
+        Ok(None)
+    }
+}
+
+#[cfg(test)]
+mod tests;

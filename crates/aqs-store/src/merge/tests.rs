@@ -1,0 +1,108 @@
+//! Merges committed chunk by chunk: a merge stopped between chunks reads as before, and the
+//! next merge finishes it.
+
+use crate::segments::PER_ARTICLE;
+use crate::{EmbeddedStore, StoreOptions};
+use aqs_core::dates::{Day, YearMonth};
+use aqs_core::pageviews::{
+    ArticleDay, ArticleViews, PageviewsBatch, PageviewsRead, PageviewsWrite,
+};
+use aqs_core::params::{Access, Agent};
+use aqs_core::project::Project;
+
+const ARTICLES: u32 = 40;
+
+fn write_day(store: &EmbeddedStore, day: Day, bump: u32) {
+    let rows = (0..ARTICLES)
+        .filter(|a| (a + u32::from(day.day())) % 4 != 0)
+        .map(|a| {
+            let mut views = ArticleViews::default();
+            views.add(Access::Desktop, Agent::User, a * 100 + u32::from(day.day()) + bump);
+            views.add(Access::MobileWeb, Agent::Spider, a);
+            (format!("A{a:03}"), views)
+        })
+        .collect();
+    let project = Project::from_stored("en.wikipedia");
+    let batch = PageviewsBatch {
+        replace_article_days: vec![day],
+        article_days: vec![ArticleDay { day, project, rows }],
+        ..Default::default()
+    };
+    store.write(&batch).unwrap();
+}
+
+/// Every article's series over the month, and the rows of each day.
+fn everything(store: &EmbeddedStore, month: YearMonth) -> Vec<String> {
+    let project = Project::from_stored("en.wikipedia");
+    let mut out = Vec::new();
+    for a in 0..ARTICLES {
+        let title = format!("A{a:03}");
+        let series = store.article_series(&project, &title, month.first_day(), month.last_day());
+        out.push(format!("{a}: {:?}", series.unwrap()));
+    }
+    for day in month.days() {
+        out.push(format!("{day}: {:?}", store.article_day(day).unwrap()));
+    }
+    out
+}
+
+#[test]
+fn a_merge_stopped_between_chunks_reads_the_same_and_the_next_merge_finishes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = StoreOptions { map_size: 1 << 28, small_month_bytes: 0, ..Default::default() };
+    let store = EmbeddedStore::open_with(dir.path(), &options).unwrap();
+    let month = YearMonth::new(2024, 3).unwrap();
+    let days: Vec<Day> = month.days().collect();
+    for &day in &days[..3] {
+        write_day(&store, day, 0);
+    }
+    let before = everything(&store, month);
+    let count = store.article_day_count().unwrap();
+    let manifest = store.write_state().unwrap().manifest;
+    let sources: Vec<_> = manifest.newest_first(PER_ARTICLE, month).rev().copied().collect();
+    assert_eq!(sources.len(), 2, "a binary counter: two days and one");
+
+    assert!(store.merge(sources, None, false, Some(2)).unwrap().is_none());
+    let manifest = store.write_state().unwrap().manifest;
+    let unfinished = manifest.unfinished(PER_ARTICLE, month).expect("a merge under way");
+    assert_eq!(unfinished.sources.len(), 2);
+    assert!(unfinished.target.until > 0 && unfinished.target.until < ARTICLES);
+    assert_eq!(everything(&store, month), before, "halfway, reads are unchanged");
+    assert_eq!(store.article_day_count().unwrap(), count);
+
+    // A day written on top of the unfinished merge replaces its rows on both sides.
+    write_day(&store, days[1], 7);
+    let mut expected = everything(&store, month);
+    assert_ne!(expected, before);
+    store.merge_months(&[(PER_ARTICLE, month)], false).unwrap();
+    let manifest = store.write_state().unwrap().manifest;
+    assert!(manifest.unfinished(PER_ARTICLE, month).is_none());
+    assert!(manifest.segments.iter().all(|s| s.is_whole()));
+    assert_eq!(everything(&store, month), expected, "after the merge is finished");
+
+    // The month then goes on as usual, down to one segment when complete.
+    for &day in &days[3..] {
+        write_day(&store, day, 0);
+    }
+    expected = everything(&store, month);
+    let manifest = store.write_state().unwrap().manifest;
+    assert_eq!(manifest.segments.len(), 1);
+    let (rtxn, snapshot) = store.read_snapshot().unwrap();
+    let entries: u64 = snapshot.slots.iter().map(|t| t.len(&rtxn).unwrap()).sum();
+    assert_eq!(entries, u64::from(ARTICLES), "merged-away tables are empty");
+    drop(rtxn);
+    assert_eq!(everything(&store, month), expected);
+}
+
+#[test]
+fn a_small_month_is_kept_in_one_segment() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = EmbeddedStore::open_with(dir.path(), &StoreOptions::default()).unwrap();
+    let month = YearMonth::new(2024, 3).unwrap();
+    let days: Vec<Day> = month.days().collect();
+    for &day in &days[..5] {
+        write_day(&store, day, 0);
+        let manifest = store.write_state().unwrap().manifest;
+        assert_eq!(manifest.newest_first(PER_ARTICLE, month).count(), 1, "{day}");
+    }
+}
