@@ -12,6 +12,7 @@
 //! `docs/store-format.md` describes the format; [`FORMAT_VERSION`] names it.
 
 #[doc(hidden)]
+mod blocks;
 pub mod codec;
 mod dictionary;
 mod entity;

@@ -1,7 +1,7 @@
 //! The pageviews tables of the embedded store: their keys and codes, and the read trait.
 //! Writes are in `write.rs`; per-article segments and their merges in `merge.rs`.
 
-use crate::codec::{self, article_id_key, read_month_entries};
+use crate::codec::{self, read_month_entries};
 use crate::segments::{EntityTable, Manifest, PER_ARTICLE, day_bit};
 use crate::{EmbeddedStore, Table, Tables, engine};
 use aqs_core::dates::{Day, TopPeriod, YearMonth};
@@ -89,7 +89,7 @@ pub(crate) fn resolve_month(
             let table = slots
                 .get(seg.slot as usize)
                 .ok_or_else(|| codec::corrupt("a segment without a table"))?;
-            if let Some(bytes) = table.get(txn, &article_id_key(article)).map_err(engine)? {
+            if let Some(bytes) = crate::blocks::get(table, txn, article, seg.blocked)? {
                 for (day, views) in read_month_entries(bytes, month)? {
                     let bit = 1u64 << (day.epoch_days() - first);
                     if open & bit != 0 {

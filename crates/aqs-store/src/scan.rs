@@ -4,7 +4,8 @@
 //! segments' rows of that day). Used for the kept agents of a day's publication, for
 //! monthly top lists and by merges (one scan per block of article ids).
 
-use crate::codec::{RawDay, read_raw_month, split_article_id_key};
+use crate::blocks;
+use crate::codec::{RawDay, read_raw_month};
 use crate::segments::{EntityTable, Manifest, Segment, day_bit};
 use crate::{Table, engine};
 use aqs_core::dates::{Day, YearMonth};
@@ -13,40 +14,62 @@ use aqs_core::pageviews::ArticleViews;
 use heed::types::Bytes;
 use heed::{RoRange, RoTxn, WithoutTls};
 
-/// One segment's entries in article-id order from a first id, and the current one.
+/// One segment's articles in id order from a first id, and the current one.
 struct Cursor<'r> {
     segment: Segment,
     range: RoRange<'r, Bytes, Bytes>,
+    /// The articles of the current entry (one, or a block), and the head's place in it.
+    block: Vec<(u32, &'r [u8])>,
+    at: usize,
     head: Option<(u32, &'r [u8])>,
-    /// The first article id past the scan.
+    /// The first article id of the scan, and the first past it.
+    start: u64,
     end: u64,
 }
 
 impl<'r> Cursor<'r> {
-    /// The entries of `segment` (in `table`) with ids in `ids`, positioned on the first.
+    /// The articles of `segment` (in `table`) with ids in `ids`, positioned on the first.
     fn open(
         table: &Table,
         txn: &'r RoTxn<'_, WithoutTls>,
         segment: Segment,
         ids: std::ops::Range<u64>,
     ) -> StoreResult<Cursor<'r>> {
-        let from = u32::try_from(ids.start).unwrap_or(u32::MAX).to_be_bytes();
+        let first = u32::try_from(ids.start).unwrap_or(u32::MAX);
+        let from = blocks::start_key(first, segment.blocked);
         let bounds = (std::ops::Bound::Included(&from[..]), std::ops::Bound::Unbounded);
         let range = table.range(txn, &bounds).map_err(engine)?;
-        let mut cursor = Cursor { segment, range, head: None, end: ids.end };
+        let mut cursor = Cursor {
+            segment,
+            range,
+            block: Vec::new(),
+            at: 0,
+            head: None,
+            start: ids.start,
+            end: ids.end,
+        };
         cursor.advance()?;
         Ok(cursor)
     }
 
     fn advance(&mut self) -> StoreResult<()> {
-        self.head = match self.range.next().transpose().map_err(engine)? {
-            Some((key, value)) => {
-                let article = split_article_id_key(key)?;
-                (u64::from(article) < self.end).then_some((article, value))
+        loop {
+            self.at += 1;
+            if self.at >= self.block.len() {
+                let Some((key, value)) = self.range.next().transpose().map_err(engine)? else {
+                    self.head = None;
+                    return Ok(());
+                };
+                blocks::entries(key, value, self.segment.blocked, &mut self.block)?;
+                self.at = 0;
             }
-            None => None,
-        };
-        Ok(())
+            let (article, value) = self.block[self.at];
+            if u64::from(article) < self.start {
+                continue;
+            }
+            self.head = (u64::from(article) < self.end).then_some((article, value));
+            return Ok(());
+        }
     }
 }
 

@@ -32,10 +32,13 @@ pub struct Segment {
     /// replaces above it; see `merge.rs`).
     pub from: u32,
     pub until: u32,
+    /// Its table keeps blocks of articles (`blocks.rs`), as every segment this build writes;
+    /// false for segments of older builds (one entry per article).
+    pub blocked: bool,
 }
 
 impl Segment {
-    /// A segment of every article.
+    /// A new segment of every article.
     pub fn new(
         table: EntityTable,
         (id, slot): (u32, u32),
@@ -43,7 +46,7 @@ impl Segment {
         days: u64,
         covers: u64,
     ) -> Segment {
-        Segment { table, id, slot, month, days, covers, from: 0, until: u32::MAX }
+        Segment { table, id, slot, month, days, covers, from: 0, until: u32::MAX, blocked: true }
     }
 
     /// Whether the segment applies to every article (no merge under way through it).
@@ -102,19 +105,26 @@ impl Manifest {
             put_segment(&mut out, s);
         }
         let ranged: Vec<&Segment> = self.segments.iter().filter(|s| !s.is_whole()).collect();
-        if !others.is_empty() || !ranged.is_empty() {
+        let blocked: Vec<&Segment> = self.segments.iter().filter(|s| s.blocked).collect();
+        if !others.is_empty() || !ranged.is_empty() || !blocked.is_empty() {
             put_varint(&mut out, others.len() as u64);
             for s in others {
                 put_varint(&mut out, s.table.into());
                 put_segment(&mut out, s);
             }
         }
-        if !ranged.is_empty() {
+        if !ranged.is_empty() || !blocked.is_empty() {
             put_varint(&mut out, ranged.len() as u64);
             for s in ranged {
                 put_varint(&mut out, s.id.into());
                 put_varint(&mut out, s.from.into());
                 put_varint(&mut out, s.until.into());
+            }
+        }
+        if !blocked.is_empty() {
+            put_varint(&mut out, blocked.len() as u64);
+            for s in blocked {
+                put_varint(&mut out, s.id.into());
             }
         }
         out
@@ -134,13 +144,14 @@ impl Manifest {
         }
         if !r.is_empty() {
             for _ in 0..r.varint()? {
-                let id = r.varint()?;
-                let segment = segments
-                    .iter_mut()
-                    .find(|s| u64::from(s.id) == id)
-                    .ok_or_else(|| corrupt("an article range of no segment"))?;
+                let segment = listed(&mut segments, r.varint()?)?;
                 let bound = |v: u64| u32::try_from(v).map_err(|_| corrupt("article range"));
                 (segment.from, segment.until) = (bound(r.varint()?)?, bound(r.varint()?)?);
+            }
+        }
+        if !r.is_empty() {
+            for _ in 0..r.varint()? {
+                listed(&mut segments, r.varint()?)?.blocked = true;
             }
         }
         if !r.is_empty() {
@@ -231,6 +242,12 @@ impl Manifest {
     }
 }
 
+/// The segment of id `id`, which a trailing section of the manifest names.
+fn listed(segments: &mut [Segment], id: u64) -> Result<&mut Segment, StoreError> {
+    let found = segments.iter_mut().find(|s| u64::from(s.id) == id);
+    found.ok_or_else(|| corrupt("a manifest section names a segment that is not listed"))
+}
+
 fn put_segment(out: &mut Vec<u8>, s: &Segment) {
     put_varint(out, s.id.into());
     put_varint(out, s.slot.into());
@@ -248,7 +265,7 @@ fn read_segment(r: &mut Reader<'_>, table: EntityTable) -> Result<Segment, Store
     if (days | covers) & !full_month_mask(month) != 0 {
         return Err(corrupt("segment days past the end of its month"));
     }
-    Ok(Segment::new(table, (id, slot), month, days, covers))
+    Ok(Segment { blocked: false, ..Segment::new(table, (id, slot), month, days, covers) })
 }
 
 #[cfg(test)]
@@ -313,6 +330,12 @@ mod tests {
         let unfinished = decoded.unfinished(PER_ARTICLE, month).unwrap();
         assert_eq!((unfinished.target, unfinished.sources), (target, vec![a, b]));
         assert!(target.applies(499) && !target.applies(500) && a.applies(500) && !a.applies(0));
+        // A manifest of older builds: no trailing sections, nothing blocked.
+        let older = Manifest { segments: vec![Segment { blocked: false, ..seg(1, &[1]) }] };
+        let mut v3 = vec![1];
+        put_segment(&mut v3, &older.segments[0]);
+        assert_eq!(older.encode(), v3, "the version 3 layout alone");
+        assert_eq!(Manifest::decode(&older.encode()).unwrap(), older);
         let whole = Manifest { segments: vec![seg(1, &[1])] };
         assert!(
             Manifest::decode(&whole.encode()).unwrap().unfinished(PER_ARTICLE, month).is_none()

@@ -104,8 +104,8 @@ fn a_complete_month_is_one_segment_and_reads_stay_correct() {
     assert_eq!(sizes.iter().find(|t| t.name == "articles").unwrap().entries, 30);
     assert_eq!(
         sizes.iter().find(|t| t.name == "series").unwrap().entries,
-        30,
-        "one segment per article after the month completes"
+        8,
+        "one segment after the month completes: its 30 articles in blocks of four ids"
     );
     assert!(
         series

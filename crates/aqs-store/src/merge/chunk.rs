@@ -7,14 +7,14 @@
 //! transactions end with the chunk, so the pages the chunk's transaction frees can be reused by
 //! the next one.
 
-use crate::codec::{article_id_key, put_raw_month};
+use crate::codec::put_raw_month;
 use crate::month_tops::{Collector, MERGE_LIMIT, ProjectHeaps};
 use crate::scan::SegmentScan;
 use crate::segments::Segment;
 use crate::{EmbeddedStore, Table, engine};
 use aqs_core::dates::YearMonth;
 use aqs_core::error::{StoreError, StoreResult};
-use heed::{PutFlags, RwTxn};
+use heed::RwTxn;
 use std::ops::Range;
 use std::sync::mpsc::{SyncSender, sync_channel};
 
@@ -27,11 +27,12 @@ pub(super) struct ChunkResult {
 
 impl EmbeddedStore {
     /// Appends the resolved entries of `newest` (the merged segments, newest first) with ids
-    /// in `ids` to `target`, in `wtxn`. `opened` are the slot tables' handles.
+    /// in `ids` to `target` (in blocks when `blocked`), in `wtxn`. `opened` are the slot
+    /// tables' handles.
     pub(super) fn merge_chunk(
         &self,
         wtxn: &mut RwTxn,
-        (opened, target): (&[Table], Table),
+        (opened, target, blocked): (&[Table], Table, bool),
         (month, newest): (YearMonth, &[Segment]),
         ids: Range<u64>,
         collect: bool,
@@ -69,6 +70,7 @@ impl EmbeddedStore {
             }
             // Blocks in order: block b comes from producer b % producers.
             let mut appended: StoreResult<()> = Ok(());
+            let mut appender = crate::blocks::Appender::new(target, blocked);
             'blocks: for b in 0..blocks {
                 let rx = &receivers[(b % producers) as usize];
                 loop {
@@ -77,9 +79,8 @@ impl EmbeddedStore {
                     for &(article, end) in &chunk.entries {
                         let value = &chunk.bytes[start..end as usize];
                         start = end as usize;
-                        let key = article_id_key(article);
-                        if let Err(e) = target.put_with_flags(wtxn, PutFlags::APPEND, &key, value) {
-                            appended = Err(engine(e));
+                        if let Err(e) = appender.push(wtxn, article, value) {
+                            appended = Err(e);
                             break 'blocks;
                         }
                     }
@@ -91,6 +92,7 @@ impl EmbeddedStore {
             drop(receivers);
             let results: Vec<_> = handles.into_iter().map(|h| h.join()).collect();
             appended?;
+            appender.flush(wtxn)?;
             let mut out = ChunkResult { days: 0, heaps: Vec::new() };
             for result in results {
                 let (days, heaps) =

@@ -17,7 +17,7 @@
 
 mod chunk;
 
-use crate::codec::{article_id_key, put_month_entries, split_article_id_key};
+use crate::codec::put_month_entries;
 use crate::month_tops::{self, MERGE_LIMIT, ProjectHeaps};
 use crate::segments::{EntityTable, Manifest, PER_ARTICLE, Segment, full_month_mask};
 use crate::slots::{allocate, release, write_table};
@@ -27,13 +27,12 @@ use aqs_core::dates::{Day, YearMonth};
 use aqs_core::error::{StoreError, StoreResult};
 use aqs_core::pageviews::ArticleViews;
 use aqs_core::table::Dataset;
-use heed::{PutFlags, RwTxn};
-use std::ops::Bound;
+use heed::RwTxn;
 
 /// How many transactions a merge is cut into (fewer for a month of few articles).
 const CHUNKS: u64 = 64;
 /// The fewest article ids of a chunk.
-const MIN_CHUNK_IDS: u64 = if cfg!(test) { 8 } else { 4096 };
+const MIN_CHUNK_IDS: u64 = if cfg!(test) { 6 } else { 1024 };
 
 /// Writes one new segment from `(article, day, views)` rows sorted by article, then day, into
 /// a free slot, with `MDB_APPEND`.
@@ -48,6 +47,7 @@ pub(crate) fn append_segment(
     let id = state.new_segment_id()?;
     let opened = store.inner.slots.opened();
     let (slot, table) = allocate(&store.inner.env, &opened, wtxn, state)?;
+    let mut appender = crate::blocks::Appender::new(table, true);
     let first = month.first_day().epoch_days();
     let (mut days, mut value, mut entries) = (0u64, Vec::new(), Vec::new());
     for run in rows.chunk_by(|a, b| a.0 == b.0) {
@@ -56,10 +56,9 @@ pub(crate) fn append_segment(
         value.clear();
         put_month_entries(&mut value, month, &entries);
         days |= entries.iter().fold(0, |m, (d, _)| m | 1u64 << (d.epoch_days() - first));
-        table
-            .put_with_flags(wtxn, PutFlags::APPEND, &article_id_key(run[0].0), &value)
-            .map_err(engine)?;
+        appender.push(wtxn, run[0].0, &value)?;
     }
+    appender.flush(wtxn)?;
     state.manifest.segments.push(Segment::new(table_id, (id, slot), month, days, covers));
     Ok(())
 }
@@ -186,13 +185,13 @@ impl EmbeddedStore {
                 let input = opened.get(segment.slot as usize).ok_or_else(|| {
                     StoreError::Corrupt(format!("no table for slot {}", segment.slot))
                 })?;
-                if let Some((key, _)) = input.last(&read).map_err(engine)? {
-                    last = last.max(split_article_id_key(key)?);
-                }
+                last = last.max(crate::blocks::last_article(input, &read, segment.blocked)?);
             }
             u64::from(last)
         };
+        // Whole blocks of article ids per chunk: a block is written by one chunk.
         let chunk_ids = (last_id + 1).div_ceil(CHUNKS).max(MIN_CHUNK_IDS);
+        let chunk_ids = chunk_ids.next_multiple_of(crate::blocks::BLOCK_IDS);
         let mut start = target.map_or(0, |t| u64::from(t.until));
         let mut heaps: Option<ProjectHeaps> = None;
         for _ in 0..stop_after.unwrap_or(u32::MAX) {
@@ -223,7 +222,7 @@ impl EmbeddedStore {
             let newest: Vec<Segment> = sources.iter().rev().copied().collect();
             let found = self.merge_chunk(
                 &mut wtxn,
-                (&opened, output),
+                (&opened, output, into.blocked),
                 (month, &newest),
                 start..end.min(last_id + 1),
                 collect,
@@ -234,14 +233,12 @@ impl EmbeddedStore {
             }
             into.days |= found.days;
             let key = u32::try_from(end).map_or(u32::MAX, |id| id);
-            let upper = article_id_key(key);
             for segment in &mut sources {
                 if last {
                     release(&inner.env, &opened, &mut wtxn, segment.slot)?;
                 } else {
                     let input = write_table(&inner.env, &opened, &mut wtxn, segment.slot)?;
-                    let range = (Bound::Unbounded, Bound::Excluded(&upper[..]));
-                    input.delete_range(&mut wtxn, &range).map_err(engine)?;
+                    crate::blocks::delete_below(&input, &mut wtxn, key, segment.blocked)?;
                     segment.from = key;
                 }
             }

@@ -14,7 +14,7 @@
 
 mod partitions;
 
-use crate::codec::{article_id_key, put_month_entries, read_month_entries};
+use crate::codec::{put_month_entries, read_month_entries};
 use crate::dictionary::writer::DictionaryWriter;
 use crate::dictionary::{NewIds, disallowed_ids, project_id};
 use crate::scan::SegmentScan;
@@ -28,7 +28,7 @@ use aqs_core::pageviews::{
     ArticleViews, DayPublish, DayPublishOptions, PageviewsBatch, WriteSummary, with_kept_agents,
 };
 use aqs_core::project::Project;
-use heed::{PutFlags, RoTxn, RwTxn, WithoutTls};
+use heed::{RoTxn, RwTxn, WithoutTls};
 use partitions::Partitions;
 use std::collections::HashSet;
 
@@ -166,7 +166,7 @@ impl DayPublish for DayPublication<'_> {
         let segment = state.new_segment_id()?;
         let (slot, table) = allocate(&store.inner.env, &opened, &mut wtxn, &mut state)?;
         let mut writer = SegmentWriter {
-            table,
+            table: crate::blocks::Appender::new(table, true),
             day,
             agents: options.agents,
             hidden,
@@ -197,6 +197,7 @@ impl DayPublish for DayPublication<'_> {
                 stored = k.next()?;
             }
         }
+        writer.table.flush(&mut wtxn)?;
         drop(kept);
         drop(read);
         let bit = day_bit(day);
@@ -220,7 +221,7 @@ impl DayPublish for DayPublication<'_> {
 
 /// Appends the day's rows to its new segment, in article-id order.
 struct SegmentWriter<'a> {
-    table: crate::Table,
+    table: crate::blocks::Appender,
     day: Day,
     /// The agent types the new rows carry.
     agents: &'a [aqs_core::params::Agent],
@@ -233,9 +234,7 @@ struct SegmentWriter<'a> {
 impl SegmentWriter<'_> {
     fn append(&mut self, wtxn: &mut RwTxn, id: u32, bytes: &[u8]) -> StoreResult<()> {
         self.rows += 1;
-        self.table
-            .put_with_flags(wtxn, PutFlags::APPEND, &article_id_key(id), bytes)
-            .map_err(engine)
+        self.table.push(wtxn, id, bytes)
     }
 
     /// Appends the row of an article from its new row (the loaded agent types) and its stored
