@@ -103,7 +103,8 @@ struct Tables {
     series: Table,
     /// The index of `series` by period (`series.rs`).
     series_periods: Table,
-    /// The names lists use, by id, and their ids (`ranked.rs`).
+    /// The names lists use, by id, and their ids (`ranked.rs`); the titles of articles on
+    /// pageviews top lists, by article id (`top.rs`).
     list_names: Table,
     list_ids: Table,
 }

@@ -1,5 +1,6 @@
 //! The pageviews tables of the embedded store: their keys and codes, and the read trait.
-//! Writes are in `write.rs`; per-article segments and their merges in `merge.rs`.
+//! Writes are in `write.rs`; per-article segments and their merges in `merge/`, per-project
+//! series in `project_series.rs`, top lists in `top.rs`.
 
 use crate::codec::{self, read_month_entries};
 use crate::segments::{EntityTable, Manifest, PER_ARTICLE, day_bit};

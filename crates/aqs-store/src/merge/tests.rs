@@ -146,3 +146,46 @@ fn a_small_month_is_kept_in_one_segment() {
         assert_eq!(manifest.newest_first(PER_ARTICLE, month).count(), 1, "{day}");
     }
 }
+
+#[test]
+fn a_merge_reuses_the_pages_its_chunks_free() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = StoreOptions { map_size: 1 << 28, small_month_bytes: 0, ..Default::default() };
+    let store = EmbeddedStore::open_with(dir.path(), &options).unwrap();
+    let month = YearMonth::new(2024, 3).unwrap();
+    let project = Project::from_stored("en.wikipedia");
+    let write = |day: Day, articles: u32| {
+        let rows = (0..articles)
+            .map(|a| {
+                let mut views = ArticleViews::default();
+                views.add(Access::Desktop, Agent::User, a + u32::from(day.day()));
+                (format!("T{a:05}"), views)
+            })
+            .collect();
+        let article_days = vec![ArticleDay { day, project: project.clone(), rows }];
+        let batch =
+            PageviewsBatch { replace_article_days: vec![day], article_days, ..Default::default() };
+        store.write(&batch).unwrap();
+    };
+    for day in month.days().take(3) {
+        write(day, 20_000);
+    }
+    // A larger day of the next month takes the pages the first merge freed, so that what the
+    // merge below needs comes from its own chunks or from the end of the file.
+    write(month.next().first_day(), 60_000);
+    let manifest = store.write_state().unwrap().manifest;
+    let sources: Vec<_> = manifest.newest_first(PER_ARTICLE, month).rev().copied().collect();
+    assert_eq!(sources.len(), 2, "a binary counter: two days and one");
+    let pages = || store.inner.env.info().last_page_number;
+    let before = pages();
+    assert!(store.merge(sources, None, false, None).unwrap().is_none());
+    let grown = pages() - before;
+    let (rtxn, snapshot) = store.read_snapshot().unwrap();
+    let merged = snapshot.manifest.segments[0];
+    let stat = snapshot.slots[merged.slot as usize].stat(&rtxn).unwrap();
+    let written = stat.leaf_pages + stat.branch_pages + stat.overflow_pages;
+    // In one transaction the new segment cannot take the merged segments' pages (free only once
+    // it commits): the file grew by about half the new segment here (68 of 145 pages).
+    assert!(written > 40, "a segment of {written} pages");
+    assert!(grown * 4 < written, "the file grew by {grown} pages for a segment of {written}");
+}
