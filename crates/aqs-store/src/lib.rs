@@ -33,6 +33,7 @@ pub use dictionary::MAX_TITLE_BYTES;
 
 use aqs_core::error::{StoreError, StoreResult};
 pub(crate) use dictionary::file::Dictionary;
+pub(crate) use dictionary::names::Names;
 use heed::types::Bytes;
 use heed::{Database, Env, EnvOpenOptions, RoTxn, RwTxn, WithoutTls};
 use segments::Manifest;
@@ -55,6 +56,7 @@ const META_MANIFEST: &[u8] = b"manifest";
 const META_NEXT_SEGMENT: &[u8] = b"next_segment";
 const META_NEXT_ARTICLE: &[u8] = b"next_article";
 const META_DICTIONARY: &[u8] = b"dictionary";
+const META_NAMES: &[u8] = b"top_names";
 /// Moved by every write of segments, the manifest or the dictionary: what readers' cached
 /// snapshots are checked against.
 const META_SEGMENTS_GENERATION: &[u8] = b"segments_generation";
@@ -104,7 +106,8 @@ struct Tables {
     /// The index of `series` by period (`series.rs`).
     series_periods: Table,
     /// The names lists use, by id, and their ids (`ranked.rs`); the titles of articles on
-    /// pageviews top lists, by article id (`top.rs`).
+    /// pageviews top lists of kind 3, by article id (`top/`; loads now write them to the
+    /// names file, `dictionary/names.rs`).
     list_names: Table,
     list_ids: Table,
 }
@@ -122,6 +125,8 @@ struct Snapshot {
     slots: Vec<Table>,
     /// The title dictionary file the transaction names.
     dictionary: Arc<Dictionary>,
+    /// The top-list names file the transaction names.
+    names: Arc<Names>,
     /// [`slots::Slots::epoch`] once every handle in `slots` was open.
     slots_epoch: u64,
 }
@@ -137,6 +142,8 @@ struct Inner {
     snapshot: RwLock<Option<Arc<Snapshot>>>,
     /// The last title dictionary opened.
     dictionary: Mutex<Arc<Dictionary>>,
+    /// The last top-list names file opened.
+    names: Mutex<Arc<Names>>,
     /// The generation as of LMDB's last committed transaction id: `(txn id, generation)`.
     generation: Mutex<(u64, u64)>,
     /// The generations of the datasets as of LMDB's last committed transaction id.
@@ -203,6 +210,7 @@ impl EmbeddedStore {
             month_tops: Mutex::new(None),
             snapshot: RwLock::new(None),
             dictionary: Mutex::new(Arc::new(Dictionary::empty())),
+            names: Mutex::new(Arc::new(Names::empty())),
             generation: Mutex::new((0, 0)),
             dataset_generations: Mutex::new((0, Default::default())),
             path: path.clone(),
@@ -221,17 +229,20 @@ impl EmbeddedStore {
         &self.inner.path
     }
 
-    /// Bytes of the store in use: LMDB pages not on its free list, and the title dictionary.
+    /// Bytes of the store in use: LMDB pages not on its free list, the title dictionary and
+    /// the top-list names.
     pub fn used_bytes(&self) -> StoreResult<u64> {
         let (_rtxn, snapshot) = self.read_snapshot()?;
-        Ok(self.inner.env.non_free_pages_size().map_err(engine)? + snapshot.dictionary.file_bytes())
+        let files = snapshot.dictionary.file_bytes() + snapshot.names.file_bytes();
+        Ok(self.inner.env.non_free_pages_size().map_err(engine)? + files)
     }
 
-    /// Bytes the store's files take on disk (LMDB's file and the title dictionary).
+    /// Bytes the store's files take on disk (LMDB's file, the title dictionary and the
+    /// top-list names).
     pub fn file_bytes(&self) -> StoreResult<u64> {
         let (_rtxn, snapshot) = self.read_snapshot()?;
         let lmdb = std::fs::metadata(self.inner.path.join("data.mdb"))?.len();
-        Ok(lmdb + snapshot.dictionary.file_bytes())
+        Ok(lmdb + snapshot.dictionary.file_bytes() + snapshot.names.file_bytes())
     }
 
     /// Entries and bytes (pages × page size) of every table, in the order of
@@ -274,6 +285,9 @@ impl EmbeddedStore {
         for (name, parts) in tables {
             out.push(size(name.to_string(), &parts)?);
         }
+        let names = &snapshot.names;
+        let (name, entries, bytes) = ("top_names".to_string(), names.entries(), names.file_bytes());
+        out.insert(5, TableSize { name, entries, bytes });
         // The title dictionary: the entity tables' names apart.
         let dictionary = &snapshot.dictionary;
         let (mut entries, mut bytes) = (dictionary.entries(), dictionary.file_bytes());
@@ -318,18 +332,17 @@ impl EmbeddedStore {
             .env
             .copy_to_path(dest.join("data.mdb"), heed::CompactionOption::Enabled)
             .map_err(engine)?;
-        // The copy names the dictionary file current when it began: copy that one.
+        // The copy names the dictionary and names files current when it began: copy those.
         let copy = EmbeddedStore::open(dest)?;
-        let number = {
-            let rtxn = copy.read_txn()?;
-            dictionary_number(&copy.inner.tables, &rtxn)?
-        };
-        if number > 0 {
+        let rtxn = copy.read_txn()?;
+        type FilePath = fn(&Path, u64) -> std::path::PathBuf;
+        let files: [(u64, FilePath); 2] = [
+            (dictionary_number(&copy.inner.tables, &rtxn)?, dictionary::file::file_path),
+            (names_number(&copy.inner.tables, &rtxn)?, dictionary::names::file_path),
+        ];
+        for (number, path) in files.into_iter().filter(|(n, _)| *n > 0) {
             std::fs::create_dir_all(dictionary::file::directory(dest))?;
-            std::fs::copy(
-                dictionary::file::file_path(&self.inner.path, number),
-                dictionary::file::file_path(&copy.inner.path, number),
-            )?;
+            std::fs::copy(path(&self.inner.path, number), path(&copy.inner.path, number))?;
         }
         Ok(())
     }
@@ -410,6 +423,7 @@ impl EmbeddedStore {
             project_ids.insert(name.to_string(), id);
         }
         let dictionary = self.dictionary(dictionary_number(tables, rtxn)?)?;
+        let names = self.names(names_number(tables, rtxn)?)?;
         let slots = self.inner.slots.refresh(&self.inner.env, tables.meta, rtxn)?;
         let slots_epoch = self.inner.slots.epoch();
         let snapshot = Arc::new(Snapshot {
@@ -419,6 +433,7 @@ impl EmbeddedStore {
             project_ids,
             slots,
             dictionary,
+            names,
             slots_epoch,
         });
         *self.inner.snapshot.write().unwrap_or_else(|p| p.into_inner()) =
@@ -435,6 +450,23 @@ impl EmbeddedStore {
             *last = Arc::new(Dictionary::open(&self.inner.path, number)?);
         }
         Ok(Arc::clone(&last))
+    }
+
+    /// Top-list names file `number`, opened once per process and shared.
+    pub(crate) fn names(&self, number: u64) -> StoreResult<Arc<Names>> {
+        let mut last = self.inner.names.lock().unwrap_or_else(|p| p.into_inner());
+        if last.number != number {
+            *last = Arc::new(Names::open(&self.inner.path, number)?);
+        }
+        Ok(Arc::clone(&last))
+    }
+}
+
+/// The number of the top-list names file that `txn` sees (0: none yet).
+pub(crate) fn names_number(tables: &Tables, txn: &RoTxn) -> StoreResult<u64> {
+    match tables.meta.get(txn, META_NAMES).map_err(engine)? {
+        Some(bytes) => u64_value(bytes, "names number"),
+        None => Ok(0),
     }
 }
 

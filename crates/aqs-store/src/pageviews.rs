@@ -1,6 +1,6 @@
 //! The pageviews tables of the embedded store: their keys and codes, and the read trait.
 //! Writes are in `write.rs`; per-article segments and their merges in `merge/`, per-project
-//! series in `project_series.rs`, top lists in `top.rs`.
+//! series in `project_series.rs`, top lists in `top/`.
 
 use crate::codec::{self, read_month_entries};
 use crate::segments::{EntityTable, Manifest, PER_ARTICLE, day_bit};
@@ -208,13 +208,8 @@ impl PageviewsRead for EmbeddedStore {
     ) -> StoreResult<Option<TopArticles>> {
         let (rtxn, snapshot) = self.read_snapshot()?;
         let Some(&project_id) = snapshot.project_ids.get(project.as_str()) else { return Ok(None) };
-        let value = self
-            .inner
-            .tables
-            .top
-            .get(&rtxn, &top_key(project_id, access, period))
-            .map_err(engine)?;
-        value.map(|v| crate::top::decode_top(&self.inner.tables, &rtxn, v)).transpose()
+        let key = top_key(project_id, access, period);
+        crate::top::get(&self.inner.tables, &rtxn, &snapshot.names, &key)
     }
 }
 

@@ -7,7 +7,7 @@
 //! Value: varint entry count, then per entry in name order: varint name id, one varint per
 //! value column. Names: `list_names` (u32 BE id → the name's bytes) and `list_ids` (table
 //! name, escaped as in series keys, ‖ name → u32 BE id); a name used by many lists (the same
-//! file on the media top list day after day) is stored once. Pageviews top lists: `top.rs`.
+//! file on the media top list day after day) is stored once. Pageviews top lists: `top/`.
 
 use crate::codec::{Reader, corrupt, put_varint};
 use crate::{Tables, engine, u32_value};

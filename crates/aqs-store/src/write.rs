@@ -8,9 +8,11 @@ use crate::merge::append_segment;
 use crate::pageviews::{project_id_list, top_key};
 use crate::scan::SegmentScan;
 use crate::segments::{Manifest, PER_ARTICLE, day_bit};
+use crate::top::TopNames;
 use crate::{
-    EmbeddedStore, META_DICTIONARY, META_MANIFEST, META_NEXT_ARTICLE, META_NEXT_SEGMENT,
-    META_SEGMENTS_GENERATION, Tables, dictionary_number, engine, u32_value, u64_value,
+    EmbeddedStore, META_DICTIONARY, META_MANIFEST, META_NAMES, META_NEXT_ARTICLE,
+    META_NEXT_SEGMENT, META_SEGMENTS_GENERATION, Tables, dictionary_number, engine, names_number,
+    u32_value, u64_value,
 };
 use aqs_core::dates::{Day, YearMonth};
 use aqs_core::error::{StoreError, StoreResult};
@@ -30,6 +32,10 @@ pub(crate) struct WriteState {
     pub next_article: u32,
     /// The title dictionary file (`dictionary/file.rs`); 0 when there is none yet.
     pub dictionary: u64,
+    /// The top-list names file (`dictionary/names.rs`); 0 when there is none yet.
+    pub names: u64,
+    /// The names file this write replaced, removed once its commit is done.
+    pub retired_names: Option<u64>,
     /// How many segment tables exist (`slots.rs`).
     pub slots: u32,
     /// Slots taken by segments written in this transaction.
@@ -50,6 +56,8 @@ impl WriteState {
                 .transpose()?
                 .unwrap_or(0),
             dictionary: dictionary_number(tables, txn)?,
+            names: names_number(tables, txn)?,
+            retired_names: None,
             slots: get(crate::slots::META_SLOTS)?
                 .map(|b| u32_value(b, "slot count"))
                 .transpose()?
@@ -79,6 +87,7 @@ impl WriteState {
         meta.put(wtxn, META_NEXT_SEGMENT, &self.next_segment.to_be_bytes()).map_err(engine)?;
         meta.put(wtxn, META_NEXT_ARTICLE, &self.next_article.to_be_bytes()).map_err(engine)?;
         meta.put(wtxn, META_DICTIONARY, &self.dictionary.to_be_bytes()).map_err(engine)?;
+        meta.put(wtxn, META_NAMES, &self.names.to_be_bytes()).map_err(engine)?;
         meta.put(wtxn, META_SEGMENTS_GENERATION, &(generation + 1).to_be_bytes())
             .map_err(engine)?;
         meta.put(wtxn, crate::slots::META_SLOTS, &self.slots.to_be_bytes()).map_err(engine)
@@ -156,7 +165,9 @@ impl PageviewsWrite for EmbeddedStore {
             append_segment(self, &mut wtxn, &mut state, (PER_ARTICLE, month), covers, &rows)?;
         }
         let dictionary = self.dictionary(state.dictionary)?;
-        write_rest(tables, &mut wtxn, (batch, &dictionary), &mut summary)?;
+        let mut names = TopNames::new(self.names(state.names)?);
+        write_rest(tables, &mut wtxn, (batch, &dictionary, &mut names), &mut summary)?;
+        names.finish(&self.inner.path, &mut state)?;
         self.commit(wtxn, &state, Some(Dataset::Pageviews))?;
         let merging = std::time::Instant::now();
         self.merge_months(&written, false)?;
@@ -241,7 +252,18 @@ impl EmbeddedStore {
         if let Some(pause) = self.inner.pause_before_commit {
             std::thread::sleep(pause);
         }
-        wtxn.commit().map_err(engine)
+        wtxn.commit().map_err(engine)?;
+        if let Some(retired) = state.retired_names {
+            // Readers that still map it keep it; one that has yet to open it reads `meta`
+            // again (`read_snapshot`).
+            crate::dictionary::names::remove_other_names(&self.inner.path, &[state.names])
+                .map_err(|e| {
+                    StoreError::Io(std::io::Error::other(format!(
+                        "names file {retired} not removed after the commit: {e}"
+                    )))
+                })?;
+        }
+        Ok(())
     }
 
     /// The number of stored (project, article, day) rows, as reads resolve them.
@@ -264,7 +286,11 @@ impl EmbeddedStore {
 pub(crate) fn write_rest(
     tables: &Tables,
     wtxn: &mut RwTxn,
-    (batch, dictionary): (&PageviewsBatch, &crate::dictionary::file::Dictionary),
+    (batch, dictionary, names): (
+        &PageviewsBatch,
+        &crate::dictionary::file::Dictionary,
+        &mut TopNames,
+    ),
     summary: &mut WriteSummary,
 ) -> StoreResult<()> {
     if !batch.replace_project_days.is_empty() {
@@ -284,8 +310,7 @@ pub(crate) fn write_rest(
     for row in &batch.top_rows {
         let pid = project_id(tables, wtxn, &row.project)?;
         let key = top_key(pid, row.access, row.period);
-        let value = crate::top::encode_top(tables, wtxn, (pid, dictionary), &row.articles)?;
-        tables.top.put(wtxn, &key, &value).map_err(engine)?;
+        crate::top::put(tables, wtxn, (pid, dictionary, &mut *names), &key, &row.articles)?;
         summary.top_rows += 1;
     }
     Ok(())

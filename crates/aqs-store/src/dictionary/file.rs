@@ -38,6 +38,30 @@ pub(crate) fn number_of(name: &str) -> Option<u64> {
     name.strip_suffix(".dict")?.parse().ok()
 }
 
+/// Maps a file written whole (a dictionary or names file) and reads its footer's three u64 LE
+/// words after `magic`; `what` names the kind of file in errors.
+pub(crate) fn map_footed(
+    path: &Path,
+    magic: &[u8; 8],
+    what: &str,
+) -> StoreResult<(Mmap, [u64; 3])> {
+    let file = std::fs::File::open(path)?;
+    // SAFETY: these files are written whole before the commit that names them and never
+    // written again; a newer load only unlinks them, which keeps this mapping valid.
+    #[allow(unsafe_code)]
+    let map = unsafe { Mmap::map(&file) }?;
+    let len = map.len();
+    if len < FOOTER || &map[len - FOOTER..len - FOOTER + 8] != magic {
+        return Err(corrupt(&format!("{what} file {}: no footer (truncated?)", path.display())));
+    }
+    let word = |i: usize| {
+        let at = len - FOOTER + 8 * i;
+        u64::from_le_bytes(map[at..at + 8].try_into().expect("8 bytes"))
+    };
+    let words = [word(1), word(2), word(3)];
+    Ok((map, words))
+}
+
 /// One project's run of blocks.
 #[derive(Debug, Clone)]
 pub(crate) struct Section {
@@ -71,21 +95,9 @@ impl Dictionary {
             return Ok(Dictionary::empty());
         }
         let path = file_path(store, number);
-        let file = std::fs::File::open(&path)?;
-        // SAFETY: a dictionary file is written whole before the commit that names it and never
-        // written again; a newer load only unlinks it, which keeps this mapping valid.
-        #[allow(unsafe_code)]
-        let map = unsafe { Mmap::map(&file) }?;
+        let (map, [index_offset, index_len, entries]) = map_footed(&path, MAGIC, "dictionary")?;
         let bad = |what: &str| corrupt(&format!("dictionary file {}: {what}", path.display()));
-        let len = map.len();
-        if len < FOOTER || &map[len - FOOTER..len - FOOTER + 8] != MAGIC {
-            return Err(bad("no footer (truncated?)"));
-        }
-        let word = |i: usize| {
-            let at = len - FOOTER + 8 * i;
-            u64::from_le_bytes(map[at..at + 8].try_into().expect("8 bytes"))
-        };
-        let (index_offset, index_len, entries) = (word(1) as usize, word(2) as usize, word(3));
+        let (index_offset, index_len, len) = (index_offset as usize, index_len as usize, map.len());
         if index_offset % BLOCK != 0 || index_offset.checked_add(index_len) != Some(len - FOOTER) {
             return Err(bad("index out of place"));
         }

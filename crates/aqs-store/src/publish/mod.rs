@@ -20,6 +20,7 @@ use crate::dictionary::{NewIds, disallowed_ids, project_id};
 use crate::scan::SegmentScan;
 use crate::segments::{PER_ARTICLE, Segment, day_bit};
 use crate::slots::allocate;
+use crate::top::TopNames;
 use crate::write::{WriteState, write_rest};
 use crate::{EmbeddedStore, engine};
 use aqs_core::dates::Day;
@@ -209,7 +210,9 @@ impl DayPublish for DayPublication<'_> {
             state.dictionary = number;
         }
         let dictionary = store.dictionary(state.dictionary)?;
-        write_rest(tables, &mut wtxn, (rest, &dictionary), &mut summary)?;
+        let mut names = TopNames::new(store.names(state.names)?);
+        write_rest(tables, &mut wtxn, (rest, &dictionary, &mut names), &mut summary)?;
+        names.finish(&store.inner.path, &mut state)?;
         store.commit(wtxn, &state, Some(aqs_core::table::Dataset::Pageviews))?;
         // The day is published; the merges it calls for follow in a transaction of their own.
         let merging = std::time::Instant::now();
