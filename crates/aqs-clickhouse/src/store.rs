@@ -271,8 +271,7 @@ impl ClickHouseStore {
             article_rows,
             project_rows: self.insert_projects(id, &rest.project_rows)?,
             top_rows: self.insert_tops(id, &rest.top_rows)?,
-            spilled_bytes: 0,
-            merge_millis: 0,
+            ..WriteSummary::default()
         };
         // The commit: one row, after every data row.
         let mut row = RowWriter::default();

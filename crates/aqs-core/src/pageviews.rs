@@ -188,6 +188,9 @@ pub struct WriteSummary {
     /// Milliseconds spent on the store's own reorganisation after the data was published
     /// (the embedded store's segment merges).
     pub merge_millis: u64,
+    /// Whether the store left a merge under way when its merge budget ran out (the next
+    /// write finishes it; reads are the same either way).
+    pub merge_deferred: bool,
 }
 
 /// Read access for the API.

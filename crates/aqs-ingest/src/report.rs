@@ -43,6 +43,8 @@ pub struct LoadReport {
     pub store_seconds: f64,
     /// Of `store_seconds`, the store's reorganisation after publishing (segment merges).
     pub merge_seconds: f64,
+    /// Days after which the store left a merge under way, its merge budget spent.
+    pub merges_deferred: u64,
 }
 
 impl LoadReport {
@@ -92,6 +94,7 @@ impl LoadReport {
         self.write_seconds += other.write_seconds;
         self.store_seconds += other.store_seconds;
         self.merge_seconds += other.merge_seconds;
+        self.merges_deferred += other.merges_deferred;
     }
 }
 
@@ -143,6 +146,13 @@ impl fmt::Display for LoadReport {
                 f,
                 "spilled to disk:   {} MB (past --memory-mb; removed when the load ended)",
                 self.spilled_bytes.div_ceil(1 << 20)
+            )?;
+        }
+        if self.merges_deferred > 0 {
+            writeln!(
+                f,
+                "merges:            left under way after {} day(s), --merge-seconds spent; the next load goes on with them (reads are the same either way)",
+                self.merges_deferred
             )?;
         }
         write!(

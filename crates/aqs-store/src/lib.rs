@@ -135,6 +135,8 @@ struct Inner {
     env: Env<WithoutTls>,
     pause_before_commit: Option<std::time::Duration>,
     small_month_bytes: u64,
+    /// Milliseconds a write may spend merging after it publishes (`u64::MAX`: no limit).
+    merge_budget_millis: std::sync::atomic::AtomicU64,
     tables: Tables,
     slots: slots::Slots,
     /// The top-list candidates of the last complete month merged whole (`month_tops.rs`).
@@ -205,6 +207,7 @@ impl EmbeddedStore {
             env,
             pause_before_commit: options.pause_before_commit,
             small_month_bytes: options.small_month_bytes,
+            merge_budget_millis: std::sync::atomic::AtomicU64::new(u64::MAX),
             tables,
             slots: slots::Slots::default(),
             month_tops: Mutex::new(None),
@@ -312,7 +315,22 @@ impl EmbeddedStore {
         let (rtxn, snapshot) = self.read_snapshot()?;
         let parts = snapshot.manifest.parts();
         drop(rtxn);
-        self.merge_months(&parts, true)
+        self.merge_months(&parts, true).map(|_| ())
+    }
+
+    /// How long each write of this process may spend on merges after it has published its
+    /// data (`None`, the default: until they are done). A write that runs out leaves its merge
+    /// under way, reading the same, for the next write to finish (`merge/mod.rs`).
+    pub fn set_merge_budget(&self, budget: Option<std::time::Duration>) {
+        let millis = budget.map_or(u64::MAX, |b| u64::try_from(b.as_millis()).unwrap_or(u64::MAX));
+        self.inner.merge_budget_millis.store(millis, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn merge_budget(&self) -> Option<std::time::Duration> {
+        match self.inner.merge_budget_millis.load(std::sync::atomic::Ordering::Relaxed) {
+            u64::MAX => None,
+            millis => Some(std::time::Duration::from_millis(millis)),
+        }
     }
 
     /// Merges every month into one segment, then writes a copy of the store without free pages

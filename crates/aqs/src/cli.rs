@@ -177,6 +177,12 @@ pub struct LoadArgs {
     /// full-size day stays under 2 GB of resident memory with the default
     #[arg(long, env = "AQS_LOAD_MEMORY_MB", default_value_t = 1024, value_name = "MB")]
     pub memory_mb: usize,
+    /// Seconds each day may spend merging its month's segments after it is published (the
+    /// embedded store); a merge still under way then is left for the next load to go on with,
+    /// and reads are the same either way. `unlimited` merges until done; `aqs compact` merges
+    /// every month whole
+    #[arg(long, env = "AQS_MERGE_SECONDS", default_value = "90", value_name = "SECONDS", value_parser = parse_merge_seconds)]
+    pub merge_seconds: MergeSeconds,
     /// Where a load spills what does not fit in --memory-mb (removed afterwards, also after a
     /// failure); default: the store directory (--data), or the system's temporary directory
     /// with --backend clickhouse
@@ -370,4 +376,17 @@ pub struct DemoArgs {
     /// Articles in the sample
     #[arg(long, default_value_t = 40_000, value_name = "N")]
     pub articles: usize,
+}
+
+/// `--merge-seconds`: seconds, or `None` for `unlimited`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MergeSeconds(pub Option<u64>);
+
+fn parse_merge_seconds(text: &str) -> Result<MergeSeconds, String> {
+    match text {
+        "unlimited" => Ok(MergeSeconds(None)),
+        _ => text.parse().map(|s| MergeSeconds(Some(s))).map_err(|_| {
+            format!("expected a whole number of seconds or `unlimited`, found {text:?}")
+        }),
+    }
 }

@@ -307,6 +307,9 @@ fn run_load(args: &LoadArgs) -> Result<()> {
     let started = std::time::Instant::now();
     let outcome = (|| {
         let backend = open_backend(&args.store, false)?;
+        if let Backend::Embedded(store) = &backend {
+            store.set_merge_budget(args.merge_seconds.0.map(std::time::Duration::from_secs));
+        }
         let bars = Bars::new();
         let report = load_into(backend.writer(), args, &bars)?;
         println!("{report}");
@@ -456,6 +459,8 @@ fn run_demo(args: &DemoArgs) -> Result<()> {
             // The sample holds a few malformed lines on purpose, to show the load report.
             max_bad_share: 0.01,
             memory_mb: 1024,
+            // The demo's sample merges in a few seconds.
+            merge_seconds: crate::cli::MergeSeconds(None),
             spill_dir: None,
             metrics_file: None,
             files: vec![PathBuf::from(&dumps)],

@@ -223,6 +223,42 @@ fn a_small_generated_sample_loads_with_the_default_flags() {
 }
 
 #[test]
+fn a_load_without_time_to_merge_says_so_and_serves_the_same_numbers() {
+    let work = tempfile::tempdir().unwrap();
+    let dumps = work.path().join("dumps");
+    let (deferred, merged) = (work.path().join("deferred"), work.path().join("merged"));
+    generate(&dumps, "2024-03-01", 4, 2, 600, 3);
+    let report = run_ok(&[
+        "load",
+        "--data",
+        deferred.to_str().unwrap(),
+        "--max-bad-share",
+        "0.02",
+        "--merge-seconds",
+        "0",
+        dumps.to_str().unwrap(),
+    ]);
+    assert!(report.contains("merges:            left under way after 3 day(s)"), "{report}");
+    let report = load(&merged, "0.02", &dumps);
+    assert!(!report.contains("left under way"), "{report}");
+    let article_days = |data: &Path| {
+        let stats = run_ok(&["stats", "--data", data.to_str().unwrap()]);
+        stats.lines().find(|l| l.starts_with("article-days:")).unwrap().to_string()
+    };
+    assert_eq!(article_days(&deferred), article_days(&merged));
+    let (_a, one) = serve(&deferred);
+    let (_b, other) = serve(&merged);
+    for path in [
+        "/metrics/pageviews/per-article/en.wikipedia/all-access/all-agents/Main_Page/daily/20240301/20240304",
+        "/metrics/pageviews/top/de.wikipedia/all-access/2024/03/03",
+    ] {
+        let (a, b) = (http_get(&one, path), http_get(&other, path));
+        assert_eq!(a.0, 200, "{path}");
+        assert_eq!(a, b, "{path}");
+    }
+}
+
+#[test]
 fn a_load_killed_mid_commit_leaves_the_served_data_intact() {
     let work = tempfile::tempdir().unwrap();
     let (old, new, data) =
@@ -402,6 +438,10 @@ fn bad_input_gets_a_clear_error_and_a_failure_exit() {
         assert!(err.contains(needle), "{args:?}: {err}");
     };
     failure(&["serve", "--listen", "127.0.0.1:0"], "the embedded store needs --data DIR");
+    failure(
+        &["load", "--data", "x", "--merge-seconds", "soon", "y"],
+        "expected a whole number of seconds or `unlimited`, found \"soon\"",
+    );
     // Serving flags: each mistake named.
     let serve_dir = tempfile::tempdir().unwrap();
     let serve_data = serve_dir.path().to_str().unwrap();

@@ -168,6 +168,7 @@ fn publish(
     report.top_rows += summary.top_rows;
     report.spilled_bytes += summary.spilled_bytes;
     report.merge_seconds += summary.merge_millis as f64 / 1000.0;
+    report.merges_deferred += u64::from(summary.merge_deferred);
     report.disallowed_rows += disallowed_rows;
     report.days.push(day);
     report.parse_seconds += read_seconds;

@@ -13,7 +13,9 @@
 //! applies below it, the merged ones from it on: `Segment::applies`). The pages a chunk frees
 //! are reused by the next chunks, so a merge grows the file by a few chunks instead of the
 //! size of the month, and a load leaves few free pages behind. A merge cut short between
-//! chunks is finished by the next one ([`Manifest::unfinished`]).
+//! chunks is finished by the next one ([`Manifest::unfinished`]): so is one a write stops
+//! when its merge budget is spent (`aqs load --merge-seconds`), which bounds the time a day's
+//! load spends merging and spreads a month's merges over the days that follow.
 
 mod chunk;
 
@@ -91,17 +93,28 @@ pub(crate) fn merge_plan(
 
 impl EmbeddedStore {
     /// Runs the merges the policy asks for in `months` (every month's segments into one with
-    /// `all`), first finishing any merge a failed run left under way; does nothing when
-    /// nothing is to be done.
+    /// `all`), first finishing any merge an earlier run left under way; does nothing when
+    /// nothing is to be done. Without `all`, stops between chunks once the store's merge
+    /// budget ([`EmbeddedStore::set_merge_budget`]) is spent, and returns `false`: what is
+    /// left, the next write's merges finish.
     pub(crate) fn merge_months(
         &self,
         months: &[(EntityTable, YearMonth)],
         all: bool,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<bool> {
+        let deadline = match all {
+            true => None,
+            false => self.merge_budget().map(|budget| std::time::Instant::now() + budget),
+        };
         for &(table, month) in months {
             let manifest = self.write_state()?.manifest;
             if let Some(unfinished) = manifest.unfinished(table, month) {
-                self.merge(unfinished.sources, Some(unfinished.target), false, None)?;
+                let sources = unfinished.sources;
+                if let Merged::Stopped =
+                    self.merge(sources, Some(unfinished.target), false, (None, deadline))?
+                {
+                    return Ok(false);
+                }
             }
             let manifest = self.write_state()?.manifest;
             let plan = match all {
@@ -117,7 +130,11 @@ impl EmbeddedStore {
             let whole = manifest.newest_first(table, month).count() == picked.len();
             let covers = picked.iter().fold(0, |m, s| m | s.covers);
             let collect = table == PER_ARTICLE && whole && covers == full_month_mask(month) && !all;
-            if let Some(heaps) = self.merge(picked, None, collect, None)? {
+            let heaps = match self.merge(picked, None, collect, (None, deadline))? {
+                Merged::Stopped => return Ok(false),
+                Merged::Done(heaps) => heaps,
+            };
+            if let Some(heaps) = heaps {
                 let (names, dictionary) = {
                     let rtxn = self.read_txn()?;
                     let state = WriteState::read(&self.inner.tables, &rtxn)?;
@@ -135,7 +152,7 @@ impl EmbeddedStore {
                     });
             }
         }
-        Ok(())
+        Ok(true)
     }
 
     fn write_state(&self) -> StoreResult<WriteState> {
@@ -164,16 +181,17 @@ impl EmbeddedStore {
     }
 
     /// Merges `sources` (committed segments of one month, oldest first) into one segment, chunk
-    /// by chunk, or finishes the merge into `target` that a failed run left under way. With
+    /// by chunk, or finishes the merge into `target` that an earlier run left under way. With
     /// `collect`, also returns the month's top-list candidates (`MERGE_LIMIT` per project and
-    /// access). `stop_after` chunks, a test stops as a killed process would.
+    /// access). Stops before a chunk once `deadline` has passed, or after `stop_after` chunks
+    /// (a test stopping as a killed process would), leaving the merge under way.
     fn merge(
         &self,
         mut sources: Vec<Segment>,
         mut target: Option<Segment>,
         collect: bool,
-        stop_after: Option<u32>,
-    ) -> StoreResult<Option<ProjectHeaps>> {
+        (stop_after, deadline): (Option<u32>, Option<std::time::Instant>),
+    ) -> StoreResult<Merged> {
         let inner = &self.inner;
         let (table_id, month) = (sources[0].table, sources[0].month);
         let dataset = (table_id == PER_ARTICLE).then_some(Dataset::Pageviews);
@@ -195,6 +213,9 @@ impl EmbeddedStore {
         let mut start = target.map_or(0, |t| u64::from(t.until));
         let mut heaps: Option<ProjectHeaps> = None;
         for _ in 0..stop_after.unwrap_or(u32::MAX) {
+            if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+                return Ok(Merged::Stopped);
+            }
             let end = start + chunk_ids;
             let last = end > last_id;
             self.refresh_slots()?;
@@ -204,7 +225,7 @@ impl EmbeddedStore {
             // Another process may have finished (or be finishing) this merge meanwhile.
             let current = |s: &Segment| state.manifest.segments.contains(s);
             if !sources.iter().all(current) || target.is_some_and(|t| !current(&t)) {
-                return Ok(None);
+                return Ok(Merged::Done(None));
             }
             let mut into = match target {
                 Some(t) => t,
@@ -254,12 +275,20 @@ impl EmbeddedStore {
             // always did, so that nothing cached spans the rewrite of the month.
             self.commit(wtxn, &state, dataset.filter(|_| last))?;
             if last {
-                return Ok(heaps);
+                return Ok(Merged::Done(heaps));
             }
             (target, start) = (Some(into), end);
         }
-        Ok(None)
+        Ok(Merged::Stopped)
     }
+}
+
+/// How a call of `merge` ended.
+enum Merged {
+    /// Merged (or found merged by another process), with the candidates it collected.
+    Done(Option<ProjectHeaps>),
+    /// Stopped between chunks, the merge left under way.
+    Stopped,
 }
 
 #[cfg(test)]

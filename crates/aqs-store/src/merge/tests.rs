@@ -1,6 +1,7 @@
 //! Merges committed chunk by chunk: a merge stopped between chunks reads as before, and the
 //! next merge finishes it.
 
+use super::Merged;
 use crate::segments::PER_ARTICLE;
 use crate::{EmbeddedStore, StoreOptions};
 use aqs_core::dates::{Day, YearMonth};
@@ -102,7 +103,7 @@ fn stopped_merge(older: bool) {
     let sources: Vec<_> = manifest.newest_first(PER_ARTICLE, month).rev().copied().collect();
     assert_eq!(sources.len(), 2, "a binary counter: two days and one");
 
-    assert!(store.merge(sources, None, false, Some(2)).unwrap().is_none());
+    assert!(matches!(store.merge(sources, None, false, (Some(2), None)).unwrap(), Merged::Stopped));
     let manifest = store.write_state().unwrap().manifest;
     let unfinished = manifest.unfinished(PER_ARTICLE, month).expect("a merge under way");
     assert_eq!(unfinished.sources.len(), 2);
@@ -178,7 +179,7 @@ fn a_merge_reuses_the_pages_its_chunks_free() {
     assert_eq!(sources.len(), 2, "a binary counter: two days and one");
     let pages = || store.inner.env.info().last_page_number;
     let before = pages();
-    assert!(store.merge(sources, None, false, None).unwrap().is_none());
+    assert!(matches!(store.merge(sources, None, false, (None, None)).unwrap(), Merged::Done(None)));
     let grown = pages() - before;
     let (rtxn, snapshot) = store.read_snapshot().unwrap();
     let merged = snapshot.manifest.segments[0];
@@ -188,4 +189,42 @@ fn a_merge_reuses_the_pages_its_chunks_free() {
     // it commits): the file grew by about half the new segment here (68 of 145 pages).
     assert!(written > 40, "a segment of {written} pages");
     assert!(grown * 4 < written, "the file grew by {grown} pages for a segment of {written}");
+}
+
+#[test]
+fn a_spent_merge_budget_leaves_merges_for_the_next_write_and_reads_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = StoreOptions { map_size: 1 << 28, small_month_bytes: 0, ..Default::default() };
+    let store = EmbeddedStore::open_with(dir.path(), &options).unwrap();
+    let reference_dir = tempfile::tempdir().unwrap();
+    let reference = EmbeddedStore::open_with(reference_dir.path(), &options).unwrap();
+    let month = YearMonth::new(2024, 3).unwrap();
+    let segments = |store: &EmbeddedStore| {
+        let manifest = store.write_state().unwrap().manifest;
+        manifest.newest_first(PER_ARTICLE, month).count()
+    };
+    // No time at all for merges: every day stays a segment of its own, and each write says so.
+    store.set_merge_budget(Some(std::time::Duration::ZERO));
+    for day in month.days().take(4) {
+        write_day(&store, day, 0);
+        write_day(&reference, day, 0);
+        assert_eq!(everything(&store, month), everything(&reference, month), "after {day}");
+    }
+    assert_eq!(segments(&store), 4, "no merge ran");
+    assert_eq!(segments(&reference), 1, "four days merged: a binary counter's one segment");
+    let day = month.days().nth(4).unwrap();
+    let project = Project::from_stored("en.wikipedia");
+    let batch = PageviewsBatch {
+        article_days: vec![ArticleDay { day, project, rows: vec![] }],
+        replace_article_days: vec![day],
+        ..Default::default()
+    };
+    assert!(store.write(&batch).unwrap().merge_deferred);
+
+    // A budget again: the next write merges what the policy asks for, the deferred included.
+    store.set_merge_budget(None);
+    write_day(&store, month.days().nth(5).unwrap(), 0);
+    write_day(&reference, month.days().nth(5).unwrap(), 0);
+    assert_eq!(everything(&store, month), everything(&reference, month));
+    assert!(segments(&store) <= 2, "{} segments", segments(&store));
 }
