@@ -93,8 +93,9 @@ pub(crate) fn merge_plan(
 
 impl EmbeddedStore {
     /// Runs the merges the policy asks for in `months` (every month's segments into one with
-    /// `all`), first finishing any merge an earlier run left under way; does nothing when
-    /// nothing is to be done. Without `all`, stops between chunks once the store's merge
+    /// `all`), first finishing any merge an earlier run left under way, in these months or any
+    /// other (a month's last merge, cut short, goes on with the next month's first day); does
+    /// nothing when nothing is to be done. Without `all`, stops between chunks once the store's merge
     /// budget ([`EmbeddedStore::set_merge_budget`]) is spent, and returns `false`: what is
     /// left, the next write's merges finish.
     pub(crate) fn merge_months(
@@ -106,7 +107,14 @@ impl EmbeddedStore {
             true => None,
             false => self.merge_budget().map(|budget| std::time::Instant::now() + budget),
         };
-        for &(table, month) in months {
+        let manifest = self.write_state()?.manifest;
+        let mut todo: Vec<(EntityTable, YearMonth)> = manifest
+            .parts()
+            .into_iter()
+            .filter(|&(t, m)| manifest.unfinished(t, m).is_some() && !months.contains(&(t, m)))
+            .collect();
+        todo.extend_from_slice(months);
+        for (table, month) in todo {
             let manifest = self.write_state()?.manifest;
             if let Some(unfinished) = manifest.unfinished(table, month) {
                 let sources = unfinished.sources;

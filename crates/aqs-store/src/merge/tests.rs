@@ -228,3 +228,29 @@ fn a_spent_merge_budget_leaves_merges_for_the_next_write_and_reads_the_same() {
     assert_eq!(everything(&store, month), everything(&reference, month));
     assert!(segments(&store) <= 2, "{} segments", segments(&store));
 }
+
+#[test]
+fn a_merge_left_under_way_goes_on_with_the_next_write_of_another_month() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = StoreOptions { map_size: 1 << 28, small_month_bytes: 0, ..Default::default() };
+    let store = EmbeddedStore::open_with(dir.path(), &options).unwrap();
+    let march = YearMonth::new(2024, 3).unwrap();
+    store.set_merge_budget(Some(std::time::Duration::ZERO));
+    for day in march.days().take(3) {
+        write_day(&store, day, 0);
+    }
+    let before = everything(&store, march);
+    let manifest = store.write_state().unwrap().manifest;
+    let sources: Vec<_> = manifest.newest_first(PER_ARTICLE, march).rev().copied().collect();
+    assert_eq!(sources.len(), 3);
+    // Cut short after one chunk, as a spent budget would.
+    assert!(matches!(store.merge(sources, None, false, (Some(1), None)).unwrap(), Merged::Stopped));
+    assert!(store.write_state().unwrap().manifest.unfinished(PER_ARTICLE, march).is_some());
+
+    store.set_merge_budget(None);
+    write_day(&store, YearMonth::new(2024, 4).unwrap().first_day(), 0);
+    let manifest = store.write_state().unwrap().manifest;
+    assert!(manifest.unfinished(PER_ARTICLE, march).is_none(), "April's write finished March's");
+    assert_eq!(manifest.newest_first(PER_ARTICLE, march).count(), 1);
+    assert_eq!(everything(&store, march), before);
+}
