@@ -69,7 +69,7 @@ day_at() {
 measure() {
   local store=$1; shift
   "$root/scripts/peak-memory.sh" "${limit[@]}" "$aqs" load --data "$store" "$@" 2>&1 \
-    | grep -E '^(lines read|rows written|spilled|seconds|store:|peak memory|cgroup)'
+    | grep -E '^(lines read|rows written|spilled|merges|seconds|store:|peak memory|cgroup)'
 }
 
 if [ "$skip_sizes" = false ]; then
