@@ -253,15 +253,11 @@ impl EmbeddedStore {
             std::thread::sleep(pause);
         }
         wtxn.commit().map_err(engine)?;
-        if let Some(retired) = state.retired_names {
+        if state.retired_names.is_some() {
             // Readers that still map it keep it; one that has yet to open it reads `meta`
-            // again (`read_snapshot`).
-            crate::dictionary::names::remove_other_names(&self.inner.path, &[state.names])
-                .map_err(|e| {
-                    StoreError::Io(std::io::Error::other(format!(
-                        "names file {retired} not removed after the commit: {e}"
-                    )))
-                })?;
+            // again (`read_snapshot`). The data is committed whatever happens here: a file
+            // left behind is removed by the next write of a names file.
+            let _ = crate::dictionary::names::remove_other_names(&self.inner.path, &[state.names]);
         }
         Ok(())
     }

@@ -178,6 +178,7 @@ impl Names {
             in_block: 0,
             previous: 0,
             entries: 0,
+            entry: Vec::new(),
             done: false,
         };
         let mut new = new.iter().peekable();
@@ -223,12 +224,15 @@ struct Writer {
     in_block: usize,
     previous: u32,
     entries: u64,
+    /// The entry being encoded (kept for its capacity).
+    entry: Vec<u8>,
     done: bool,
 }
 
 impl Writer {
     fn push(&mut self, id: u32, title: &[u8]) -> StoreResult<()> {
-        let mut entry = Vec::with_capacity(title.len() + 8);
+        let mut entry = std::mem::take(&mut self.entry);
+        entry.clear();
         if self.in_block == PER_BLOCK || self.entries == 0 {
             self.index.extend_from_slice(&id.to_le_bytes());
             self.index.extend_from_slice(&self.written.to_le_bytes());
@@ -240,6 +244,7 @@ impl Writer {
         entry.extend_from_slice(title);
         self.out.write_all(&entry)?;
         self.written += entry.len() as u64;
+        self.entry = entry;
         self.previous = id;
         self.in_block += 1;
         self.entries += 1;

@@ -6,8 +6,10 @@
 //!
 //! * kind 4, what a load writes: the value is `4`, a varint count of continuation parts, a
 //!   flags byte and then the list; the ids are dictionary article ids, whose titles are in the
-//!   store's names file (`dictionary/names.rs`). Flag 1: every rank is its position, and none
-//!   is stored; flag 2: views never rise, and each entry stores the fall as a plain varint. A
+//!   store's names file (`dictionary/names.rs`). Flag 4: the ranks are SQL `rank()` by views
+//!   (ties share a rank, the next skips: what loads write), flag 1: every rank is its
+//!   position; with either, no rank is stored. Flag 2: views never rise, and each entry stores
+//!   the fall as a plain varint. A
 //!   list longer than [`PART`] bytes continues in values under the key ‖ part number (u16 BE),
 //!   each of at most [`PART`] bytes: one full LMDB overflow page, where a 4.5 KB list in one
 //!   value took two pages and left half of the second empty.
@@ -27,7 +29,6 @@ use crate::{Tables, engine};
 use aqs_core::error::{StoreError, StoreResult};
 use aqs_core::pageviews::{TopArticles, TopEntry};
 use heed::{RoTxn, RwTxn};
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -37,6 +38,17 @@ use std::sync::Arc;
 pub(crate) const PART: usize = 4080;
 const RANKS_ARE_POSITIONS: u8 = 1;
 const VIEWS_FALL: u8 = 2;
+const RANKS_BY_VIEWS: u8 = 4;
+const RANKS_OMITTED: u8 = RANKS_ARE_POSITIONS | RANKS_BY_VIEWS;
+
+/// The rank of entry `i` under SQL `rank()` by views (what loads write: ties share a rank,
+/// the next one skips), given the entry before it.
+fn rank_by_views(i: usize, views: u64, previous: Option<(u64, u32)>) -> u32 {
+    match previous {
+        Some((previous_views, rank)) if previous_views == views => rank,
+        _ => i as u32 + 1,
+    }
+}
 
 /// The `list_names` key of a listed article's title (kind 3).
 fn title_key(article: u32) -> [u8; 5] {
@@ -129,15 +141,13 @@ pub(crate) fn get(
 ) -> StoreResult<Option<TopArticles>> {
     let Some(value) = tables.top.get(txn, key).map_err(engine)? else { return Ok(None) };
     let parts = continuation_parts(value)?;
-    if value[0] != 4 {
+    if parts == 0 {
         return decode(tables, txn, names, value).map(Some);
     }
-    let mut bytes = Cow::Borrowed(value);
+    let mut bytes = value.to_vec();
     for part in 1..=parts {
         let more = tables.top.get(txn, &part_key(key, part)).map_err(engine)?;
-        bytes
-            .to_mut()
-            .extend_from_slice(more.ok_or_else(|| corrupt("a top list part is missing"))?);
+        bytes.extend_from_slice(more.ok_or_else(|| corrupt("a top list part is missing"))?);
     }
     decode(tables, txn, names, &bytes).map(Some)
 }
@@ -163,7 +173,15 @@ fn encode(
     let mut flags = 0;
     if by_article {
         out.push(4);
-        if entries.iter().enumerate().all(|(i, e)| e.rank as usize == i + 1) {
+        let mut previous = None;
+        let by_views = entries.iter().enumerate().all(|(i, e)| {
+            let rank = rank_by_views(i, e.views, previous);
+            previous = Some((e.views, rank));
+            e.rank == rank
+        });
+        if by_views {
+            flags |= RANKS_BY_VIEWS;
+        } else if entries.iter().enumerate().all(|(i, e)| e.rank as usize == i + 1) {
             flags |= RANKS_ARE_POSITIONS;
         }
         if entries.windows(2).all(|w| w[0].views >= w[1].views) {
@@ -184,7 +202,7 @@ fn encode(
             false => name_id(tables, wtxn, &scope, &e.article)?,
         };
         put_varint(&mut out, id.into());
-        if flags & RANKS_ARE_POSITIONS == 0 {
+        if flags & RANKS_OMITTED == 0 {
             put_varint(&mut out, zigzag(i64::from(e.rank) - (i as i64 + 1)));
         }
         let views = i64::try_from(e.views).map_err(|_| {
@@ -219,6 +237,7 @@ fn decode(tables: &Tables, txn: &RoTxn, names: &Names, bytes: &[u8]) -> StoreRes
     let count = r.varint()?;
     let mut entries = Vec::with_capacity(count.min(10_000) as usize);
     let mut previous = 0i64;
+    let mut previous_entry = None;
     for i in 0..count {
         let article = match kind {
             2 => read_name(tables, txn, &mut r)?,
@@ -233,11 +252,10 @@ fn decode(tables: &Tables, txn: &RoTxn, names: &Names, bytes: &[u8]) -> StoreRes
                 std::str::from_utf8(title).map_err(|_| corrupt("top list title"))?.to_string()
             }
         };
-        let rank = match flags & RANKS_ARE_POSITIONS {
-            0 => unzigzag(r.varint()?) + i as i64 + 1,
-            _ => i as i64 + 1,
+        let stored_rank = match flags & RANKS_OMITTED {
+            0 => Some(unzigzag(r.varint()?) + i as i64 + 1),
+            _ => None,
         };
-        let rank = u32::try_from(rank).map_err(|_| corrupt("top list rank"))?;
         let views = match (i, flags & VIEWS_FALL != 0) {
             (0, _) => i64::try_from(r.varint()?).map_err(|_| corrupt("top list views"))?,
             (_, true) => {
@@ -247,6 +265,12 @@ fn decode(tables: &Tables, txn: &RoTxn, names: &Names, bytes: &[u8]) -> StoreRes
         };
         previous = views;
         let views = u64::try_from(views).map_err(|_| corrupt("top list views"))?;
+        let rank = match stored_rank {
+            Some(rank) => u32::try_from(rank).map_err(|_| corrupt("top list rank"))?,
+            None if flags & RANKS_BY_VIEWS != 0 => rank_by_views(i as usize, views, previous_entry),
+            None => u32::try_from(i + 1).map_err(|_| corrupt("top list rank"))?,
+        };
+        previous_entry = Some((views, rank));
         entries.push(TopEntry { article, views, rank });
     }
     if !r.is_empty() {

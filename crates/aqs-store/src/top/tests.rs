@@ -212,3 +212,44 @@ fn lists_written_with_titles_in_list_names_still_read() {
     ]);
     assert_eq!(read, expected);
 }
+
+#[test]
+fn ranks_that_follow_from_the_views_or_the_positions_are_not_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let day = Day::from_ymd(2024, 3, 1).unwrap();
+    let titles: Vec<String> = ["A", "B", "C", "D"].iter().map(|t| t.to_string()).collect();
+    let store = store_with(dir.path(), day, &titles);
+    let project = Project::from_stored("en.wikipedia");
+    let entries = |ranks_views: &[(u32, u64)]| {
+        let entries = ranks_views.iter().zip(&titles).map(|((rank, views), title)| TopEntry {
+            article: title.clone(),
+            views: *views,
+            rank: *rank,
+        });
+        TopArticles::List(entries.collect())
+    };
+    // (ranks and views, the flags byte)
+    let cases = [
+        // SQL rank(): ties share a rank, the next skips (what loads write).
+        (vec![(1, 9), (2, 7), (2, 7), (4, 1)], super::RANKS_BY_VIEWS | super::VIEWS_FALL),
+        // Positions although two views tie.
+        (vec![(1, 9), (2, 7), (3, 7), (4, 1)], super::RANKS_ARE_POSITIONS | super::VIEWS_FALL),
+        // Neither (an import may say anything).
+        (vec![(1, 9), (1, 7), (3, 7), (3, 1)], super::VIEWS_FALL),
+    ];
+    let mut sizes = Vec::new();
+    for (offset, (ranks_views, flags)) in cases.into_iter().enumerate() {
+        let day = day.add_days(offset as i32);
+        let list = entries(&ranks_views);
+        put_list(&store, day, list.clone());
+        assert_eq!(stored(&store, &project, day), (4, list), "case {offset}");
+        let rtxn = store.read_txn().unwrap();
+        let key = crate::pageviews::top_key(0, Access::AllAccess, TopPeriod::Day(day));
+        let value = store.inner.tables.top.get(&rtxn, &key).map_err(engine).unwrap().unwrap();
+        assert_eq!(value[2], flags, "case {offset}: the flags after the kind and part count");
+        sizes.push(value.len());
+    }
+    // Four one-byte ranks more where they are stored.
+    assert_eq!(sizes[0], sizes[1]);
+    assert_eq!(sizes[2], sizes[0] + 4);
+}
