@@ -7,7 +7,7 @@ use crate::client::{Client, RowReader, RowWriter, identifier};
 use aqs_core::error::{StoreError, StoreResult};
 
 /// The schema version this build reads and writes.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// One version of the schema: the tables, and the Distributed tables of cluster mode.
 struct SchemaFile {
@@ -26,6 +26,11 @@ const FILES: &[SchemaFile] = &[
         version: 2,
         tables: include_str!("../schema/0002_series.sql"),
         distributed: include_str!("../schema/0002_series.distributed.sql"),
+    },
+    SchemaFile {
+        version: 3,
+        tables: include_str!("../schema/0003_feature_usage.sql"),
+        distributed: include_str!("../schema/0003_feature_usage.distributed.sql"),
     },
 ];
 
@@ -93,16 +98,18 @@ pub fn fill(statement: &str, db: &str, layout: &Layout) -> String {
     if let Layout::Cluster { name, .. } = layout {
         out = out.replace("${CLUSTER}", name);
     }
-    while let Some(start) = out.find("${ENGINE:") {
-        let Some(len) = out[start..].find('}') else { break };
-        let table = out[start + 9..start + len].to_string();
-        let engine = match layout {
-            Layout::Cluster { replicated: true, .. } => format!(
-                "ReplicatedMergeTree('/clickhouse/tables/{{shard}}/{db}/{table}_local', '{{replica}}')"
-            ),
-            _ => "MergeTree()".to_string(),
-        };
-        out.replace_range(start..start + len + 1, &engine);
+    for (placeholder, engine) in [("${ENGINE:", "MergeTree"), ("${SUMMING:", "SummingMergeTree")] {
+        while let Some(start) = out.find(placeholder) {
+            let Some(len) = out[start..].find('}') else { break };
+            let table = out[start + placeholder.len()..start + len].to_string();
+            let engine = match layout {
+                Layout::Cluster { replicated: true, .. } => format!(
+                    "Replicated{engine}('/clickhouse/tables/{{shard}}/{db}/{table}_local', '{{replica}}')"
+                ),
+                _ => format!("{engine}()"),
+            };
+            out.replace_range(start..start + len + 1, &engine);
+        }
     }
     out
 }
@@ -285,7 +292,7 @@ mod tests {
                 if layout != Layout::Single {
                     all.extend(statements(file.distributed));
                 }
-                assert!(all.len() >= 2);
+                assert!(!all.is_empty());
                 for statement in all {
                     let sql = fill(&statement, "aqs", &layout);
                     assert!(!sql.contains("${"), "{sql}");
@@ -298,6 +305,12 @@ mod tests {
             sql,
             "ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/aqs/pageviews_top_local', '{replica}') ON CLUSTER two"
         );
+        let sql = fill("ENGINE = ${SUMMING:feature_usage}", "aqs", &replicated);
+        assert_eq!(
+            sql,
+            "ENGINE = ReplicatedSummingMergeTree('/clickhouse/tables/{shard}/aqs/feature_usage_local', '{replica}')"
+        );
+        assert_eq!(fill("${SUMMING:feature_usage}", "aqs", &Layout::Single), "SummingMergeTree()");
     }
 
     #[test]

@@ -27,6 +27,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::Duration;
 
+mod feature_usage;
 mod read;
 mod series;
 
@@ -70,6 +71,8 @@ struct Inner {
     /// What readers know of the committed series batches (`store/series.rs`).
     series: RwLock<Arc<series::SeriesSnapshot>>,
     refreshing: Mutex<()>,
+    /// What this process knows of the feature usage counters (`store/feature_usage.rs`).
+    feature_usage: feature_usage::State,
 }
 
 /// The pageviews store on ClickHouse: one server, or a cluster through Distributed tables.
@@ -120,6 +123,7 @@ impl ClickHouseStore {
                 snapshot: RwLock::new(Arc::new(Snapshot::default())),
                 series: RwLock::new(Arc::default()),
                 refreshing: Mutex::new(()),
+                feature_usage: feature_usage::State::default(),
             }),
         };
         store.refresh()?;

@@ -119,6 +119,10 @@ mod conformance {
     use super::*;
     aqs_core::pageviews_conformance!(TempDb::new());
     aqs_core::series_conformance!(TempDb::new());
+    mod feature_usage {
+        use super::*;
+        aqs_core::feature_usage_conformance!(TempDb::new());
+    }
 }
 
 fn day(y: i32, m: u8, d: u8) -> Day {
@@ -137,7 +141,7 @@ fn init_is_idempotent_and_open_refuses_an_empty_database() {
     let client = Client::new(&url()).unwrap();
     let db = fresh_name("init");
     let first = init(&client, &db, None, &[]).unwrap();
-    assert_eq!(first.applied, vec![1, 2]);
+    assert_eq!(first.applied, vec![1, 2, 3]);
     let again = init(&client, &db, None, &[]).unwrap();
     assert!(again.applied.is_empty());
     assert_eq!(current_version(&client, &db).unwrap(), SCHEMA_VERSION);
@@ -183,7 +187,7 @@ fn a_version_1_database_is_upgraded_by_init_and_keeps_its_data() {
         ))
         .unwrap();
     let upgraded = init(&client, &db, None, &[]).unwrap();
-    assert_eq!(upgraded.applied, vec![2]);
+    assert_eq!(upgraded.applied, vec![2, 3]);
     let store = ClickHouseStore::open(&url(), &db).unwrap();
     let d = Period::Day(day(2024, 1, 1));
     let views = store

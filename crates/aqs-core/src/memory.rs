@@ -14,7 +14,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::RwLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+mod feature_usage;
 mod series;
+
+pub use feature_usage::MemoryCounters;
 
 #[derive(Default)]
 struct Tables {

@@ -38,6 +38,11 @@ pub fn add_common_headers(headers: &mut HeaderMap) {
     });
     headers.reserve(COMMON.len());
     for (name, value) in PARSED.iter() {
+        // A page that sets its own content security policy (one that loads its script and
+        // style) keeps it.
+        if name == "content-security-policy" && headers.contains_key(name) {
+            continue;
+        }
         headers.insert(name.clone(), value.clone());
     }
 }

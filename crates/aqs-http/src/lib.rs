@@ -12,6 +12,7 @@ pub mod cache;
 mod editors_by_country;
 pub mod error;
 mod extract;
+pub mod feature_usage;
 pub mod headers;
 mod items;
 mod knowledge_gap;
@@ -71,6 +72,8 @@ pub struct SharedState {
     pub cache: Option<Arc<cache::ResponseCache>>,
     /// Throttle, store gate, metrics, lists and the settings they come from.
     pub ops: Arc<Ops>,
+    /// API feature usage, when the server counts it (`feature_usage`).
+    pub feature_usage: Option<feature_usage::Serving>,
     summary: Arc<service::StoreSummary>,
 }
 
@@ -103,6 +106,7 @@ impl AppState {
             store_calls,
             cache: None,
             ops: Arc::new(Ops::new(options, lists)),
+            feature_usage: None,
             summary: Arc::default(),
         };
         AppState { inner: Arc::new(shared) }
@@ -115,6 +119,18 @@ impl AppState {
             Dataset::Pageviews => self.pageviews.generation(),
             other => self.tables.dataset_generation(other),
         }
+    }
+
+    /// Serves API feature usage from `service` (`POST /feature-usage/events` too when
+    /// `ingest_on_serving_port`).
+    pub fn with_feature_usage(
+        mut self,
+        service: Arc<aqs_core::feature_usage::service::FeatureUsage>,
+        ingest_on_serving_port: bool,
+    ) -> AppState {
+        Arc::make_mut(&mut self.inner).feature_usage =
+            Some(feature_usage::Serving { service, ingest_on_serving_port });
+        self
     }
 
     /// Adds a response cache.
@@ -145,6 +161,7 @@ pub const PREFIXES: [&str; 2] = ["/metrics", "/api/rest_v1/metrics"];
 pub fn router(state: AppState) -> Router {
     use axum::routing::get;
     Router::new()
+        .merge(feature_usage::routes(&state))
         .route("/healthz", get(service::healthz))
         .route("/metrics", get(service::metrics))
         .route("/openapi.json", get(service::openapi))

@@ -76,6 +76,16 @@ pub struct Metrics {
     days_loaded: Gauge,
     last_day: Gauge,
     disallowed: Gauge,
+    feature_usage: FeatureUsageMetrics,
+}
+
+/// The counters of API feature usage, copied from the service's totals at scrape time.
+#[derive(Default)]
+struct FeatureUsageMetrics {
+    events: Family<OutcomeLabels, Counter>,
+    new_rows: Counter,
+    pruned: Counter,
+    rows: Gauge,
 }
 
 impl Default for Metrics {
@@ -147,7 +157,29 @@ impl Metrics {
             "Articles on the disallowed list",
             disallowed.clone(),
         );
+        let feature_usage = FeatureUsageMetrics::default();
+        registry.register(
+            "feature_usage_events",
+            "API feature usage events ingested, by outcome: counted, or the reason they were refused",
+            feature_usage.events.clone(),
+        );
+        registry.register(
+            "feature_usage_new_rows",
+            "API feature usage rows created",
+            feature_usage.new_rows.clone(),
+        );
+        registry.register(
+            "feature_usage_pruned_rows",
+            "API feature usage rows removed as past the retention",
+            feature_usage.pruned.clone(),
+        );
+        registry.register(
+            "feature_usage_rows",
+            "API feature usage rows stored",
+            feature_usage.rows.clone(),
+        );
         Metrics {
+            feature_usage,
             registry,
             requests,
             latency,
@@ -187,6 +219,32 @@ impl Metrics {
     pub fn cache_lookup(&self, hit: bool) {
         let outcome = if hit { "hit" } else { "miss" };
         self.cache.get_or_create(&OutcomeLabels { outcome }).inc();
+    }
+
+    /// Records the feature usage service's totals, at scrape time.
+    pub fn feature_usage(
+        &self,
+        stats: &aqs_core::feature_usage::service::Stats,
+        rows: Option<u64>,
+    ) {
+        use aqs_core::feature_usage::Refusal;
+        use std::sync::atomic::Ordering::Relaxed;
+        let catch_up = |counter: &Counter, total: u64| {
+            counter.inc_by(total.saturating_sub(counter.get()));
+        };
+        let m = &self.feature_usage;
+        // One label at a time: a family's guard holds its lock, which creating the next
+        // label's counter needs.
+        let outcomes = std::iter::once(("counted", &stats.counted))
+            .chain(Refusal::ALL.iter().map(|r| (r.name(), &stats.refused[*r as usize])));
+        for (outcome, total) in outcomes {
+            catch_up(&m.events.get_or_create(&OutcomeLabels { outcome }), total.load(Relaxed));
+        }
+        catch_up(&m.new_rows, stats.new_rows.load(Relaxed));
+        catch_up(&m.pruned, stats.pruned.load(Relaxed));
+        if let Some(rows) = rows {
+            m.rows.set(i64::try_from(rows).unwrap_or(i64::MAX));
+        }
     }
 
     /// Records what the store holds, at scrape time.

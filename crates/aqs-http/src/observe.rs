@@ -45,6 +45,9 @@ pub fn route_label(route: Option<&'static RouteSpec>, path: &str) -> &'static st
     if let Some(route) = route {
         return route.name;
     }
+    if let Some(label) = crate::feature_usage::route_label(path) {
+        return label;
+    }
     match path {
         "/healthz" => "healthz",
         "/metrics" => "metrics",

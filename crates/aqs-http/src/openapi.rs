@@ -11,6 +11,7 @@ pub fn document() -> Value {
     for route in crate::routes::all() {
         paths.insert(format!("/metrics{}", route.path), json!({ "get": operation(route) }));
     }
+    paths.extend(crate::feature_usage::openapi_paths());
     let problem = json!({
         "type": "object",
         "description": "An error (api-contract §1.7): keys in this order, absent ones omitted",

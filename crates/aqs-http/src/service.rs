@@ -96,6 +96,11 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         state.ops.metrics.store_state(generation, days.len(), last);
     }
     state.ops.metrics.disallowed_count(state.ops.lists.disallowed_len());
+    if let Some(serving) = &state.feature_usage {
+        let service = std::sync::Arc::clone(&serving.service);
+        let rows = tokio::task::spawn_blocking(move || service.rows().ok()).await.ok().flatten();
+        state.ops.metrics.feature_usage(&serving.service.stats, rows);
+    }
     let mut response = state.ops.metrics.render().into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,

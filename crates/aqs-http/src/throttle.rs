@@ -262,6 +262,9 @@ pub fn peer_ip(request: &Request) -> Option<IpAddr> {
 pub fn refusal(state: &AppState, caller: Caller) -> Option<Response> {
     let throttle = state.ops.throttle.as_ref()?;
     let Caller { ip, route } = caller;
+    if route == crate::feature_usage::EVENTS {
+        return None;
+    }
     let Err(wait) = throttle.check(route, ip) else { return None };
     state.ops.metrics.throttled(route, throttle.mode());
     if throttle.mode() == ThrottleMode::LogOnly {

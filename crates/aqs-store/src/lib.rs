@@ -16,6 +16,7 @@ mod blocks;
 pub mod codec;
 mod dictionary;
 mod entity;
+mod feature_usage;
 mod merge;
 mod month_tops;
 mod pageviews;
@@ -30,6 +31,7 @@ mod top;
 mod write;
 
 pub use dictionary::MAX_TITLE_BYTES;
+pub use feature_usage::EmbeddedCounters;
 
 use aqs_core::error::{StoreError, StoreResult};
 pub(crate) use dictionary::file::Dictionary;

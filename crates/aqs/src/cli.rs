@@ -40,6 +40,9 @@ pub enum Command {
     /// Work on a running server's project allowlist
     #[command(subcommand)]
     Allowlist(AllowlistCommand),
+    /// Count API feature usage events (the counters behind /w/api.php?meta=featureusage)
+    #[command(subcommand)]
+    FeatureUsage(crate::feature_usage::FeatureUsageCommand),
     /// Run every route's example request against a running server; exit 1 on any failure
     Check(CheckArgs),
     /// Write the synthetic 1970-01-01 rows the route examples (and `aqs check`) read
@@ -152,6 +155,18 @@ pub struct GenerateArgs {
     /// With --full-day: `bz2` (level 9, as published) or `none` (plain text, quicker)
     #[arg(long, default_value = "bz2", value_parser = ["bz2", "none"], requires = "full_day")]
     pub compression: String,
+    /// Write API feature usage event logs instead: JSON Lines as MediaWiki's api-feature-usage
+    /// log channel ships them, one `feature-usage/YYYY/YYYY-MM/api-feature-usage-YYYYMMDD.jsonl.gz`
+    /// a day (for `aqs feature-usage ingest`)
+    #[arg(long, conflicts_with = "full_day")]
+    pub feature_usage: bool,
+    /// With --feature-usage: events a day (a real day has about 27 million)
+    #[arg(long, default_value_t = 100_000, value_name = "N", requires = "feature_usage")]
+    pub events: u64,
+    /// With --feature-usage: long-tail agents that come back every day (as many again are new
+    /// each day)
+    #[arg(long, default_value_t = 5_000, value_name = "N", requires = "feature_usage")]
+    pub agents: usize,
 }
 
 #[derive(Args)]
@@ -273,6 +288,12 @@ pub struct ServingArgs {
     /// when AQS_ADMIN_TOKEN is set
     #[arg(long, env = "AQS_ADMIN_LISTEN", default_value = "127.0.0.1:7233", value_name = "ADDR")]
     pub admin_listen: SocketAddr,
+    /// Take API feature usage events (`POST /feature-usage/events`) only on this address,
+    /// not on the serving port (for deployments that keep writes off the public port)
+    #[arg(long, env = "AQS_FEATURE_USAGE_LISTEN", value_name = "ADDR")]
+    pub feature_usage_listen: Option<SocketAddr>,
+    #[command(flatten)]
+    pub feature_usage: crate::feature_usage::FeatureUsageSettings,
 }
 
 /// How to reach a running server's admin endpoint.

@@ -38,6 +38,7 @@ pub fn run(command: Command) -> Result<()> {
             crate::operator::reload_allowlist(&args.admin)
         }
         Command::Check(args) => crate::operator::check(&args),
+        Command::FeatureUsage(command) => crate::feature_usage::run(command),
         Command::AddProbeRows(args) => run_add_probe_rows(&args),
         Command::Demo(args) => run_demo(&args),
         Command::Stats(args) => run_stats(&args),
@@ -141,7 +142,7 @@ impl Backend {
 }
 
 /// Opens the backend the flags name; `serving`: a server that must see other processes' loads.
-fn open_backend(args: &BackendArgs, serving: bool) -> Result<Backend> {
+pub(crate) fn open_backend(args: &BackendArgs, serving: bool) -> Result<Backend> {
     match args.backend.as_str() {
         "clickhouse" => {
             let ch = &args.clickhouse;
@@ -193,6 +194,9 @@ fn run_generate(args: &GenerateArgs) -> Result<()> {
     let bars = Bars::new();
     if args.full_day {
         return run_generate_full_days(args, start, &bars);
+    }
+    if args.feature_usage {
+        return crate::feature_usage::generate(args, start);
     }
     let summary = generate_with_bars(
         &bars,
@@ -468,6 +472,11 @@ fn run_demo(args: &DemoArgs) -> Result<()> {
         let report = load_into(&store, &load, &bars)?;
         Backend::Embedded(store.clone()).write_probe_rows()?;
         println!("{report}");
+        crate::feature_usage::demo_events(
+            &Backend::Embedded(store.clone()),
+            &dumps,
+            &args.serving,
+        )?;
     } else {
         println!("{} already holds data: serving it", args.data.display());
     }
@@ -509,6 +518,9 @@ fn run_demo(args: &DemoArgs) -> Result<()> {
             .to_string(),
         "/metrics/pageviews/top-by-country/en.wikipedia/all-access/1970/01".to_string(),
         "/metrics/pageviews/top-per-country/US/all-access/1970/01/01".to_string(),
+        // API feature usage: the last week's sample events.
+        "/w/api.php?action=query&meta=featureusage&afuagent=Pywikibot&format=json".to_string(),
+        "/feature-usage/?agent=Pywikibot".to_string(),
     ];
     if args.days >= 31 {
         examples.push(format!(

@@ -3,6 +3,7 @@
 
 mod cli;
 mod commands;
+mod feature_usage;
 mod load_metrics;
 mod operator;
 mod progress;

@@ -66,6 +66,7 @@ pub(crate) fn serve(
         aqs_http::Lists::open(disallowed_file, serving.allowlist.clone())
             .context("cannot read the server's lists")?,
     );
+    let feature_usage = crate::feature_usage::service(&backend, &serving.feature_usage)?;
     let (store, store_calls, name): (Arc<dyn ReadStore>, _, _) = match backend {
         // LMDB reads are lookups in memory-mapped pages: run them on the async workers.
         Backend::Embedded(store) => (Arc::new(store), aqs_http::StoreCalls::Inline, "embedded"),
@@ -75,8 +76,10 @@ pub(crate) fn serve(
         }
     };
     let options = serve_options(serving, name)?;
+    let ingest_listen = serving.feature_usage_listen;
     let mut state =
-        aqs_http::AppState::with_options(store, store_calls, options, Arc::clone(&lists));
+        aqs_http::AppState::with_options(store, store_calls, options, Arc::clone(&lists))
+            .with_feature_usage(Arc::clone(&feature_usage), ingest_listen.is_none());
     if serving.cache_mb > 0 {
         state =
             state.with_cache(Arc::new(aqs_http::cache::ResponseCache::new(serving.cache_mb << 20)));
@@ -87,7 +90,9 @@ pub(crate) fn serve(
         }
         _ => None,
     };
-    serve_router(aqs_http::router(state), listen, admin, examples)
+    let ingest =
+        ingest_listen.map(|at| (aqs_http::feature_usage::ingest_router(feature_usage), at));
+    serve_routers(aqs_http::router(state), listen, admin, ingest, examples)
 }
 
 /// Serves a router (and the admin router, if any) until Ctrl-C or SIGTERM, with the runtime
@@ -96,6 +101,17 @@ pub(crate) fn serve_router(
     app: axum_router::Router,
     listen: SocketAddr,
     admin: Option<(axum_router::Router, SocketAddr)>,
+    examples: &[String],
+) -> Result<()> {
+    serve_routers(app, listen, admin, None, examples)
+}
+
+/// [`serve_router`], with the feature usage ingest endpoint on an address of its own.
+fn serve_routers(
+    app: axum_router::Router,
+    listen: SocketAddr,
+    admin: Option<(axum_router::Router, SocketAddr)>,
+    ingest: Option<(axum_router::Router, SocketAddr)>,
     examples: &[String],
 ) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -108,22 +124,28 @@ pub(crate) fn serve_router(
             .with_context(|| format!("cannot listen on {listen}"))?;
         let address = listener.local_addr()?;
         let (stop, stopped) = tokio::sync::watch::channel(false);
-        let admin_task = match admin {
-            Some((router, at)) => {
-                let admin_listener = tokio::net::TcpListener::bind(at)
-                    .await
-                    .with_context(|| format!("cannot listen on {at} (--admin-listen)"))?;
-                println!("admin endpoint on http://{}", admin_listener.local_addr()?);
-                let mut stopped = stopped.clone();
-                Some(tokio::spawn(aqs_http::run(admin_listener, router, async move {
+        if admin.is_none() {
+            tracing::info!("admin endpoint off: set AQS_ADMIN_TOKEN to turn it on");
+        }
+        let mut side_tasks = Vec::new();
+        let sides = [
+            (admin, "admin endpoint", "--admin-listen"),
+            (ingest, "feature usage events", "--feature-usage-listen"),
+        ];
+        for (side, what, flag) in sides {
+            let Some((router, at)) = side else { continue };
+            let side_listener = tokio::net::TcpListener::bind(at)
+                .await
+                .with_context(|| format!("cannot listen on {at} ({flag})"))?;
+            println!("{what} on http://{}", side_listener.local_addr()?);
+            let mut stopped = stopped.clone();
+            side_tasks.push((
+                what,
+                tokio::spawn(aqs_http::run(side_listener, router, async move {
                     let _ = stopped.wait_for(|s| *s).await;
-                })))
-            }
-            None => {
-                tracing::info!("admin endpoint off: set AQS_ADMIN_TOKEN to turn it on");
-                None
-            }
-        };
+                })),
+            ));
+        }
         println!("listening on http://{address}");
         for example in examples {
             println!("  http://{address}{example}");
@@ -136,8 +158,10 @@ pub(crate) fn serve_router(
             let _ = stop.send(true);
         };
         aqs_http::run(listener, app, shutdown).await.context("server failed")?;
-        if let Some(task) = admin_task {
-            task.await.context("admin endpoint failed")?.context("admin endpoint failed")?;
+        for (what, task) in side_tasks {
+            task.await
+                .with_context(|| format!("{what} failed"))?
+                .with_context(|| format!("{what} failed"))?;
         }
         tracing::info!("stopped");
         Ok(())

@@ -80,7 +80,7 @@ fn embedded_single_server_and_two_shard_cluster_answer_the_same() {
     load(&["--data", data.to_str().unwrap()], &dumps);
     let out =
         run_ok(&["clickhouse", "init", "--clickhouse-url", &one, "--clickhouse-database", &single]);
-    assert!(out.contains("applied schema version(s) [1, 2]"), "{out}");
+    assert!(out.contains("applied schema version(s) [1, 2, 3]"), "{out}");
     let out =
         run_ok(&["clickhouse", "init", "--clickhouse-url", &one, "--clickhouse-database", &single]);
     assert!(out.contains("is up to date"), "{out}");
@@ -242,6 +242,66 @@ fn embedded_single_server_and_two_shard_cluster_answer_the_same() {
     std::thread::sleep(std::time::Duration::from_millis(1500));
     let checked = run_ok(&["check", "--url", &format!("http://{single_address}")]);
     assert!(checked.contains("all checks passed"), "{checked}");
+
+    // API feature usage: the same generated events counted by all three answer the same.
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+    let today = aqs_core::feature_usage::timestamp::day_of(now.as_secs() as i64);
+    let events = dir.path().join("events");
+    let start = today.add_days(-2).to_string();
+    run_ok(&[
+        "generate",
+        "--feature-usage",
+        "--out",
+        events.to_str().unwrap(),
+        "--start",
+        &start,
+        "--days",
+        "2",
+        "--events",
+        "20000",
+        "--agents",
+        "500",
+    ]);
+    let files = common::files_under(&events, "api-feature-usage-");
+    assert_eq!(files.len(), 2);
+    let data_flags = ["--data", data.to_str().unwrap()];
+    let mut refused = Vec::new();
+    for flags in [&data_flags[..], &single_flags[..], &cluster_flags[..]] {
+        let mut args = vec!["feature-usage", "ingest"];
+        args.extend_from_slice(flags);
+        args.extend(files.iter().map(|f| f.to_str().unwrap()));
+        let out = run_ok(&args);
+        // Each day's burst of 200 fresh agents from one IP: 30 rows admitted, 170 refused.
+        assert!(out.contains("refused: 340 (new_row_limit 340)"), "{out}");
+        refused.push(out.lines().find(|l| l.starts_with("counted:")).unwrap().to_string());
+    }
+    assert!(refused.iter().all(|r| *r == refused[0]), "{refused:?}");
+    let shard_rows = |url: &str| -> u64 {
+        clickhouse(url, &format!("SELECT count() FROM {cluster}.feature_usage_local"))
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    assert!(shard_rows(&one) > 0 && shard_rows(&two) > 0, "counters on both shards");
+    for agent in [
+        "Pywikibot",
+        "Pywikibot/9",
+        "Mozilla/5.0%20(burst",
+        "python-requests",
+        "WikipediaApp/2.7",
+        "Nobody",
+    ] {
+        let path = format!(
+            "/w/api.php?action=query&meta=featureusage&format=json&afuagent={agent}&afustart={}T00:00:00Z&afuend={}T00:00:00Z",
+            today.add_days(-2),
+            today
+        );
+        let expected = http_get(&embedded_address, &path);
+        assert_eq!(expected.0, 200);
+        assert!(agent == "Nobody" || expected.1.contains("\"count\""), "{agent}: {}", expected.1);
+        assert_eq!(http_get(&single_address, &path), expected, "single server: {path}");
+        assert_eq!(http_get(&cluster_address, &path), expected, "cluster: {path}");
+    }
 
     // Loading a day again changes nothing (idempotent), and the servers keep answering the same.
     let day = dumps.join("other/pageview_complete/2024/2024-01/pageviews-20240131-user.bz2");

@@ -11,6 +11,7 @@ use crate::params::{Access, Agent};
 use crate::project::Project;
 
 pub mod entity;
+pub mod feature_usage;
 mod publish;
 mod ranges;
 pub mod ranked;

@@ -324,7 +324,9 @@ async fn the_openapi_document_and_docs_page_cover_every_route() {
     let doc = send(app.clone(), "GET", "/openapi.json", &[]).await.json();
     assert_eq!(doc["openapi"], "3.0.3");
     let paths = doc["paths"].as_object().unwrap();
-    assert_eq!(paths.len(), aqs_http::routes::all().count());
+    let feature_usage = aqs_http::feature_usage::openapi_paths();
+    assert_eq!(paths.len(), aqs_http::routes::all().count() + feature_usage.len());
+    assert!(paths["/w/api.php"]["get"]["x-amples"][0]["request"]["path"].is_string());
     for route in aqs_http::routes::all() {
         let op = &paths[&format!("/metrics{}", route.path)]["get"];
         let example = op["x-amples"][0]["request"]["path"].as_str().unwrap();

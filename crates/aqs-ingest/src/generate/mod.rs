@@ -10,6 +10,7 @@
 //!
 //! The same options and seed give the same bytes.
 
+pub mod feature_usage;
 pub mod full_day;
 mod geoeditors;
 mod mediacounts;

@@ -1,0 +1,138 @@
+//! The feature usage service over the reference store: ingest reports, the new-row limit,
+//! retention, pruning and the suggested range, with a clock the test moves.
+#![cfg(feature = "testsuite")]
+
+use aqs_core::feature_usage::Refusal;
+use aqs_core::feature_usage::service::{FeatureUsage, Settings};
+use aqs_core::feature_usage::timestamp::{iso_8601, parse};
+use aqs_core::memory::MemoryCounters;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+/// A service whose clock reads `clock` (milliseconds).
+fn service(settings: Settings) -> (FeatureUsage, Arc<AtomicI64>) {
+    let clock = Arc::new(AtomicI64::new(parse("2024-07-26T12:00:00Z", 0).unwrap() * 1000));
+    let now = Arc::clone(&clock);
+    let store = Arc::new(MemoryCounters::new());
+    let svc =
+        FeatureUsage::with_clock(store, settings, Box::new(move || now.load(Ordering::SeqCst)));
+    (svc, clock)
+}
+
+fn line(feature: &str, agent: &str, ip: &str, ts: &str) -> String {
+    serde_json::json!({"feature": feature, "agent": agent, "ip": ip, "timestamp": ts}).to_string()
+}
+
+#[test]
+fn an_ingest_counts_events_and_reports_refusals_with_their_lines() {
+    let (svc, _) = service(Settings::default());
+    let body = [
+        line("f", "Bot/1", "192.0.2.1", "20240726100000"),
+        String::new(),
+        r#"{"feature":"","agent":"Bot/1"}"#.to_string(),
+        line("f", "Bot/1", "192.0.2.1", "2024-07-26T11:00:00Z"),
+        "garbage".to_string(),
+        line("g", "Bot/1", "192.0.2.1", "20200101000000"),
+        line("g", "Bot/2", "", "20240725235959"),
+    ]
+    .join("\n");
+    let report = svc.ingest(&body).unwrap();
+    assert_eq!((report.events, report.counted, report.new_rows), (6, 3, 2));
+    assert_eq!(
+        report.refused,
+        [(Refusal::BadJson, 1), (Refusal::EmptyFeature, 1), (Refusal::Expired, 1)]
+    );
+    assert_eq!(
+        report.examples,
+        [(3, Refusal::EmptyFeature), (5, Refusal::BadJson), (6, Refusal::Expired)]
+    );
+    let now = svc.now();
+    let rows = svc.usage("Bot", now - 2 * 86_400, now, None).unwrap();
+    let got: Vec<(String, String, u64)> =
+        rows.into_iter().map(|r| (r.day.to_string(), r.feature, r.count)).collect();
+    assert_eq!(got, [("2024-07-25".into(), "g".into(), 1), ("2024-07-26".into(), "f".into(), 2)]);
+    assert_eq!(svc.stats.counted.load(Ordering::Relaxed), 3);
+    assert_eq!(svc.stats.refused[Refusal::Expired as usize].load(Ordering::Relaxed), 1);
+}
+
+#[test]
+fn a_flood_of_new_agents_from_one_ip_is_cut_at_the_limit_per_window() {
+    let settings = Settings { new_rows_per_ip: 30, window_seconds: 60, ..Settings::default() };
+    let (svc, clock) = service(settings);
+    let flood: Vec<String> =
+        (0..100).map(|i| line("f", &format!("Fake/{i:03}"), "198.51.100.7", "now")).collect();
+    let report = svc.ingest(&flood.join("\n")).unwrap();
+    assert_eq!((report.counted, report.new_rows), (30, 30));
+    assert_eq!(report.refused, [(Refusal::NewRowLimit, 70)]);
+    // Counts on rows that exist are never refused, and other IPs have their own limit.
+    let more: Vec<String> = (0..100)
+        .map(|i| line("f", &format!("Fake/{:03}", i % 30), "198.51.100.7", "now"))
+        .chain([line("f", "Real/1", "198.51.100.8", "now")])
+        .collect();
+    let report = svc.ingest(&more.join("\n")).unwrap();
+    assert_eq!((report.counted, report.new_rows, report.refused_total()), (101, 1, 0));
+    // A minute later the IP may create rows again.
+    clock.fetch_add(60_000, Ordering::SeqCst);
+    let report = svc.ingest(&line("f", "Fake/new", "198.51.100.7", "now")).unwrap();
+    assert_eq!(report.new_rows, 1);
+    assert_eq!(svc.rows().unwrap(), 32);
+}
+
+#[test]
+fn retention_prunes_on_writes_and_hides_old_days_from_reads() {
+    let settings = Settings { retention_days: 2, prune_per_write: 1, ..Settings::default() };
+    let (svc, clock) = service(settings);
+    let body: Vec<String> = ["20240724", "20240725", "20240726"]
+        .iter()
+        .flat_map(|d| ["A", "B"].map(|a| line("f", a, "", &format!("{d}120000"))))
+        .collect();
+    assert_eq!(svc.ingest(&body.join("\n")).unwrap().counted, 6);
+    let (start, end) = svc.suggested_range().unwrap();
+    assert_eq!(
+        (iso_8601(start), iso_8601(end)),
+        ("2024-07-24T00:00:00Z".into(), "2024-07-26T12:00:00Z".into())
+    );
+    // A day later 07-24 is past the retention: no longer answered, pruned a row per write.
+    clock.fetch_add(86_400_000, Ordering::SeqCst);
+    let now = svc.now();
+    assert_eq!(svc.usage("A", now - 10 * 86_400, now, None).unwrap().len(), 2, "07-25 and 07-26");
+    assert_eq!(svc.rows().unwrap(), 6, "reads never prune");
+    assert_eq!(svc.ingest("").unwrap().pruned, 1);
+    assert_eq!(svc.ingest("").unwrap().pruned, 1);
+    assert_eq!(svc.ingest("").unwrap().pruned, 0);
+    assert_eq!(svc.rows().unwrap(), 4);
+    assert_eq!(iso_8601(svc.suggested_range().unwrap().0), "2024-07-25T00:00:00Z");
+}
+
+#[test]
+fn the_suggested_range_of_an_empty_store_is_today() {
+    let (svc, _) = service(Settings::default());
+    let (start, end) = svc.suggested_range().unwrap();
+    assert_eq!(
+        (iso_8601(start), iso_8601(end)),
+        ("2024-07-26T00:00:00Z".into(), "2024-07-26T12:00:00Z".into())
+    );
+}
+
+#[test]
+fn a_query_agent_longer_than_the_stored_agents_matches_their_cut() {
+    let (svc, _) = service(Settings::default());
+    let long = format!("Bot/{}", "x".repeat(400));
+    svc.ingest(&line("f", &long, "", "now")).unwrap();
+    let now = svc.now();
+    assert_eq!(svc.usage(&long, now, now, None).unwrap()[0].count, 1);
+}
+
+#[test]
+fn a_replayed_log_is_limited_by_when_its_events_happened() {
+    let (svc, _) = service(Settings::default());
+    // One IP, a new agent every 10 s over an hour: 6 new rows a minute, under the limit.
+    let lines: Vec<String> = (0..360)
+        .map(|i| {
+            let at = parse("2024-07-26T10:00:00Z", 0).unwrap() + i * 10;
+            line("f", &format!("Agent/{i:03}"), "198.51.100.9", &at.to_string())
+        })
+        .collect();
+    let report = svc.ingest(&lines.join("\n")).unwrap();
+    assert_eq!((report.counted, report.refused_total()), (360, 0));
+}
