@@ -66,7 +66,7 @@ for agent in Pywikibot Pywikibot/9.4 Mozilla; do
 done
 
 echo "== HTTP ingest: POST batches of $batch events (the same batch again: counts on existing rows)"
-zcat "$(find "$work/dumps/feature-usage" -name '*.jsonl.gz' | sort | tail -1)" | head -n "$batch" > "$work/batch.jsonl"
+{ zcat "$(find "$work/dumps/feature-usage" -name '*.jsonl.gz' | sort | tail -1)" || true; } | head -n "$batch" > "$work/batch.jsonl"
 cat > "$work/post.lua" <<LUA
 wrk.method = "POST"
 local f = io.open("$work/batch.jsonl", "rb")
