@@ -36,11 +36,12 @@ pub fn add_common_headers(headers: &mut HeaderMap) {
             .map(|(name, value)| (HeaderName::from_static(name), HeaderValue::from_static(value)))
             .collect()
     });
+    // A page that sets its own content security policy (one that loads its script and style)
+    // keeps it; looked up once, not per header.
+    let own_policy = headers.contains_key(header::CONTENT_SECURITY_POLICY);
     headers.reserve(COMMON.len());
     for (name, value) in PARSED.iter() {
-        // A page that sets its own content security policy (one that loads its script and
-        // style) keeps it.
-        if name == "content-security-policy" && headers.contains_key(name) {
+        if own_policy && name == header::CONTENT_SECURITY_POLICY {
             continue;
         }
         headers.insert(name.clone(), value.clone());

@@ -132,8 +132,9 @@ pub fn docs_page() -> String {
     )
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+/// Text for HTML, in element content or a quoted attribute value.
+pub(crate) fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 /// Escaped text with its `code` spans (markdown backticks) as `<code>` elements.

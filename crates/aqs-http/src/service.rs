@@ -49,7 +49,7 @@ fn no_store(mut response: Response) -> Response {
     response
 }
 
-fn json_response(status: StatusCode, value: &serde_json::Value) -> Response {
+pub(crate) fn json_response(status: StatusCode, value: &serde_json::Value) -> Response {
     let mut response = (status, value.to_string()).into_response();
     response
         .headers_mut()

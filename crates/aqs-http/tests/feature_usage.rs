@@ -190,4 +190,7 @@ async fn ingestion_can_be_kept_off_the_serving_port() {
     let answer = post(&ingest, vec![b'{', 0xff, b'}']).await;
     assert_eq!(answer.status, StatusCode::BAD_REQUEST);
     assert!(answer.body.contains("byte 2"), "{}", answer.body);
+    // A body over the limit is refused before it is read whole.
+    let too_big = vec![b'\n'; aqs_http::feature_usage::MAX_BODY_BYTES + 1];
+    assert_eq!(post(&ingest, too_big).await.status, StatusCode::PAYLOAD_TOO_LARGE);
 }

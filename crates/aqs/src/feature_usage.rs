@@ -250,7 +250,7 @@ fn ingest_lines(
             // Lines that were not UTF-8 were left blank above: refused here, in line order.
             for line in not_utf8.drain(..) {
                 report.events += 1;
-                report.refused.push((Refusal::BadJson, 1));
+                report.refuse(Refusal::BadJson, 1);
                 report.examples.push((line - before, Refusal::BadJson));
             }
             report.examples.sort();

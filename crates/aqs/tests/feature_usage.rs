@@ -71,11 +71,11 @@ fn the_ingest_command_counts_files_and_names_refused_lines() {
     let data = tempfile::tempdir().unwrap();
     let file = data.path().join("events.jsonl");
     let gz = data.path().join("more.jsonl.gz");
-    std::fs::write(
-        &file,
-        format!("{}\nnot json\n{}\n", events("Cli/1", "a", 3), events("Cli/2", "b", 2)),
-    )
-    .unwrap();
+    let lines = format!("{}\nnot json\n{}\n", events("Cli/1", "a", 3), events("Cli/2", "b", 2));
+    let mut bytes = lines.into_bytes();
+    // Line 7 is not UTF-8: refused as bad_json, by its number.
+    bytes.extend_from_slice(b"{\"feature\":\"a\",\"agent\":\"Cli/\xff\"}\n");
+    std::fs::write(&file, bytes).unwrap();
     let mut encoder = flate2::write::GzEncoder::new(
         std::fs::File::create(&gz).unwrap(),
         flate2::Compression::fast(),
@@ -97,7 +97,8 @@ fn the_ingest_command_counts_files_and_names_refused_lines() {
         String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{text}");
     assert!(text.contains("counted: 9 (new rows 3"), "{text}");
-    assert!(text.contains("refused: 1 (bad_json 1)"), "{text}");
+    assert!(text.contains("refused: 2 (bad_json 2)"), "{text}");
+    assert!(text.contains(&format!("{}:7: bad_json", file.display())), "{text}");
     assert!(text.contains(&format!("{}:4: bad_json", file.display())), "{text}");
     // A wrong flag is named.
     let out = std::process::Command::new(AQS)
@@ -133,4 +134,48 @@ fn ingestion_can_have_an_address_of_its_own() {
     assert_eq!(http_post(&address, "/feature-usage/events", &events("Side/1", "f", 2)).0, 404);
     assert_eq!(http_post(&ingest, "/feature-usage/events", &events("Side/1", "f", 2)).0, 200);
     assert_eq!(uses(&address, "Side", "f"), 2);
+}
+
+/// The page in a real browser (headless Chromium; `scripts/test.sh` installs it and sets
+/// AQS_TEST_CHROMIUM): the table and chart are in the DOM, and screenshots at desktop and
+/// phone width are saved under target/screenshots/ to look at.
+#[test]
+fn the_page_renders_in_a_browser_at_desktop_and_phone_width() {
+    let Ok(chromium) = std::env::var("AQS_TEST_CHROMIUM") else {
+        eprintln!("skipped: set AQS_TEST_CHROMIUM to a chromium binary (scripts/test.sh does)");
+        return;
+    };
+    let data = tempfile::tempdir().unwrap();
+    let (_server, address) = serve(data.path());
+    let mut body = events("Pywikibot/9.4.1 (User:A)", "action=query&list=allpages&apfrom", 40);
+    for (feature, n) in [("https-expected", 25), ("action=login", 12), ("action=tokens", 5)] {
+        body = format!("{body}\n{}", events("Pywikibot/8.6.0 (User:B)", feature, n));
+    }
+    assert_eq!(http_post(&address, "/feature-usage/events", &body).0, 200);
+    let url = format!("http://{address}/feature-usage/?agent=Pywikibot");
+    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("../screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let browse = |args: &[&str]| {
+        let out = std::process::Command::new(&chromium)
+            .args(["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"])
+            .args(args)
+            .arg(&url)
+            .output()
+            .expect("chromium runs");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let dom = browse(&["--dump-dom"]);
+    assert_eq!(dom.matches("<tr><td>").count(), 4, "{dom}");
+    assert_eq!(dom.matches("<polyline").count(), 4);
+    assert_eq!(dom.matches("<circle").count(), 4, "one day: a dot per feature");
+    assert!(dom.contains("name=\"viewport\""));
+    // The script ran (the page's policy lets its own script in): headers became focusable.
+    assert!(dom.contains("tabindex=\"0\""), "{dom}");
+    for (name, size) in [("desktop", "1280,900"), ("phone", "390,844")] {
+        let png = shots.join(format!("feature-usage-{name}.png"));
+        let _ = std::fs::remove_file(&png);
+        browse(&[&format!("--window-size={size}"), &format!("--screenshot={}", png.display())]);
+        assert!(std::fs::metadata(&png).map(|m| m.len() > 1000).unwrap_or(false), "{png:?}");
+    }
 }

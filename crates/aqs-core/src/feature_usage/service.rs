@@ -58,7 +58,8 @@ impl IngestReport {
         self.refused.iter().map(|(_, n)| n).sum()
     }
 
-    fn refuse(&mut self, reason: Refusal, count: u64) {
+    /// Counts `count` refused events of `reason`.
+    pub fn refuse(&mut self, reason: Refusal, count: u64) {
         if count == 0 {
             return;
         }

@@ -132,26 +132,29 @@ async fn events_on_state(State(state): State<AppState>, body: Bytes) -> Response
 /// `POST /feature-usage/events`: counts the body's events; the answer is sent after the
 /// write is durable.
 pub async fn events(State(service): State<Arc<FeatureUsage>>, body: Bytes) -> Response {
-    let text = match std::str::from_utf8(&body) {
-        Ok(text) => text.to_string(),
-        Err(e) => {
-            let message =
-                format!("the body is not UTF-8 text (byte {} is not)", e.valid_up_to() + 1);
-            return json(StatusCode::BAD_REQUEST, serde_json::json!({ "error": message }));
+    // The body is read where it lies: a batch of 64 MB is not copied.
+    let ingested = tokio::task::spawn_blocking(move || match std::str::from_utf8(&body) {
+        Ok(text) => Ok(service.ingest(text)),
+        Err(e) => Err(e.valid_up_to() + 1),
+    })
+    .await;
+    let (status, answer) = match ingested {
+        Ok(Ok(Ok(report))) => (StatusCode::OK, report_json(&report)),
+        Ok(Err(byte)) => {
+            let message = format!("the body is not UTF-8 text (byte {byte} is not)");
+            (StatusCode::BAD_REQUEST, serde_json::json!({ "error": message }))
         }
-    };
-    match tokio::task::spawn_blocking(move || service.ingest(&text)).await {
-        Ok(Ok(report)) => json(StatusCode::OK, report_json(&report)),
-        Ok(Err(e)) => {
+        Ok(Ok(Err(e))) => {
             tracing::error!(error = %e, "feature usage ingest failed");
             let message = "the events could not be stored; none of them were counted";
-            json(StatusCode::SERVICE_UNAVAILABLE, serde_json::json!({ "error": message }))
+            (StatusCode::SERVICE_UNAVAILABLE, serde_json::json!({ "error": message }))
         }
-        Err(_) => json(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            serde_json::json!({ "error": "the ingest task failed; none of the events were counted" }),
-        ),
-    }
+        Err(_) => {
+            let message = "the ingest task failed; none of the events were counted";
+            (StatusCode::INTERNAL_SERVER_ERROR, serde_json::json!({ "error": message }))
+        }
+    };
+    crate::service::json_response(status, &answer)
 }
 
 /// The JSON of an ingest report (also what `aqs feature-usage ingest --json` prints).
@@ -172,15 +175,6 @@ pub fn report_json(report: &IngestReport) -> serde_json::Value {
         "new_rows": report.new_rows,
         "pruned": report.pruned,
     })
-}
-
-fn json(status: StatusCode, value: serde_json::Value) -> Response {
-    let mut response = (status, value.to_string()).into_response();
-    let headers = response.headers_mut();
-    headers
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(crate::headers::JSON_CONTENT_TYPE));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
 }
 
 /// The decoded name-value pairs of a query string (`+` is a space, as in forms).

@@ -7,6 +7,7 @@
 
 use super::{query_pairs, service_of};
 use crate::AppState;
+use crate::openapi::escape;
 use aqs_core::dates::Day;
 use aqs_core::feature_usage::UsageRow;
 use aqs_core::feature_usage::timestamp::{day_of, start_of};
@@ -114,7 +115,7 @@ type Outcome = Result<(Day, Day, Vec<UsageRow>), String>;
 fn render(form: &Form, outcome: Option<Outcome>) -> String {
     let mut out = String::new();
     out.push_str(&format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>API feature usage</title>\
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>API feature usage</title>\
          <link rel=\"stylesheet\" href=\"{STYLE_PATH}\"><script src=\"{SCRIPT_PATH}\" defer></script></head>\n<body>\n\
          <h1>API feature usage</h1>\n<form method=\"get\" action=\"/feature-usage/\"><fieldset><legend>API feature usage</legend>\n\
          <label>User agent: <input type=\"text\" name=\"agent\" required value=\"{}\"></label>\n\
@@ -145,7 +146,7 @@ fn render(form: &Form, outcome: Option<Outcome>) -> String {
 
 fn table(rows: &[UsageRow]) -> String {
     let mut out = String::from(
-        "<table class=\"wikitable sortable mw-apifeatureusage\"><thead><tr><th>Feature</th><th>Date</th><th>Uses</th></tr></thead><tbody>\n",
+        "<div class=\"scroll\"><table class=\"wikitable sortable mw-apifeatureusage\"><thead><tr><th>Feature</th><th>Date</th><th>Uses</th></tr></thead><tbody>\n",
     );
     for row in rows {
         out.push_str(&format!(
@@ -156,7 +157,7 @@ fn table(rows: &[UsageRow]) -> String {
             thousands(row.count)
         ));
     }
-    out.push_str("</tbody></table>\n");
+    out.push_str("</tbody></table></div>\n");
     out
 }
 
@@ -228,6 +229,19 @@ fn chart(first: Day, last: Day, rows: &[UsageRow]) -> String {
             points.join(" "),
             escape(&name)
         ));
+        // A dot per day when there are few (a line through one day draws nothing).
+        if days <= 62 {
+            let colour = COLOURS[line.min(COLOURS.len() - 1)];
+            for (i, &v) in values.iter().enumerate() {
+                svg.push_str(&format!(
+                    "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3.5\" fill=\"{colour}\"><title>{}: {}</title></circle>\n",
+                    x_of(i),
+                    y_of(v),
+                    escape(&name),
+                    thousands(v)
+                ));
+            }
+        }
     }
     svg.push_str("</svg><figcaption><ul class=\"legend\">");
     for line in 0..series.len() {
@@ -240,10 +254,6 @@ fn chart(first: Day, last: Day, rows: &[UsageRow]) -> String {
     }
     svg.push_str("</ul></figcaption></figure>\n");
     svg
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 #[cfg(test)]
