@@ -5,7 +5,8 @@
 #      tail; the defaults give about 60,000 (day, feature, agent) rows a day);
 #   2. `aqs feature-usage ingest` of them into an empty store: events/s, rows, bytes per row;
 #   3. serve the store; query latency of the whole range for a common agent prefix
-#      (`afuagent=Pywikibot`, and a narrower `Pywikibot/9.4`) with wrk;
+#      (`afuagent=Pywikibot`, a narrower `Pywikibot/9.4`, and `Mozilla`, which most agents
+#      start with) with wrk, for one client and for four at once;
 #   4. events/s through HTTP: wrk POSTing a batch of --batch events per request.
 #
 #   scripts/bench-feature-usage.sh [--days 90] [--events 300000] [--agents 14000] [--batch 1000]
@@ -62,7 +63,10 @@ from="${start}T00:00:00Z"
 for agent in Pywikibot Pywikibot/9.4 Mozilla; do
   url="http://127.0.0.1:$port/w/api.php?action=query&meta=featureusage&format=json&afuagent=$agent&afustart=$from"
   echo "== query: afuagent=$agent over $days days ($(curl -s "$url" | python3 -c 'import sys, json; print(len(json.load(sys.stdin)["query"]["featureusage"]["usage"]))') rows answered)"
-  wrk -t2 -c4 -d15s --latency "$url" | grep -E 'Requests/sec|50%|90%|99%'
+  for connections in 1 4; do
+    echo "-- $connections connection(s)"
+    wrk -t1 -c$connections -d15s --latency "$url" | grep -E 'Requests/sec|50%|90%|99%'
+  done
 done
 
 echo "== HTTP ingest: POST batches of $batch events (the same batch again: counts on existing rows)"

@@ -136,3 +136,83 @@ fn a_replayed_log_is_limited_by_when_its_events_happened() {
     let report = svc.ingest(&lines.join("\n")).unwrap();
     assert_eq!((report.counted, report.refused_total()), (360, 0));
 }
+
+/// The reference store, counting its writes and taking its time over each, so that ingests
+/// arriving meanwhile wait and are written together.
+struct SlowStore {
+    inner: MemoryCounters,
+    writes: std::sync::atomic::AtomicUsize,
+}
+
+impl aqs_core::feature_usage::FeatureUsageStore for SlowStore {
+    fn record(
+        &self,
+        batch: &aqs_core::feature_usage::CountBatch,
+        admit: &mut aqs_core::feature_usage::Admit<'_>,
+        prune: aqs_core::feature_usage::Prune,
+    ) -> aqs_core::error::StoreResult<aqs_core::feature_usage::Recorded> {
+        self.inner.record(batch, admit, prune)
+    }
+
+    fn record_all(
+        &self,
+        batches: &[aqs_core::feature_usage::CountBatch],
+        admit: &mut aqs_core::feature_usage::Admit<'_>,
+        prune: aqs_core::feature_usage::Prune,
+    ) -> aqs_core::error::StoreResult<Vec<aqs_core::feature_usage::Recorded>> {
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        batches.iter().map(|b| self.inner.record(b, admit, prune)).collect()
+    }
+
+    fn usage(
+        &self,
+        query: &aqs_core::feature_usage::UsageQuery,
+    ) -> aqs_core::error::StoreResult<Vec<aqs_core::feature_usage::UsageRow>> {
+        self.inner.usage(query)
+    }
+
+    fn earliest_day(
+        &self,
+        from: aqs_core::dates::Day,
+    ) -> aqs_core::error::StoreResult<Option<aqs_core::dates::Day>> {
+        self.inner.earliest_day(from)
+    }
+
+    fn row_count(&self) -> aqs_core::error::StoreResult<u64> {
+        self.inner.row_count()
+    }
+}
+
+#[test]
+fn concurrent_ingests_share_writes_and_each_gets_its_own_numbers() {
+    let store = Arc::new(SlowStore { inner: MemoryCounters::new(), writes: Default::default() });
+    let now = parse("2024-07-26T12:00:00Z", 0).unwrap() * 1000;
+    let svc = Arc::new(FeatureUsage::with_clock(
+        Arc::clone(&store) as Arc<dyn aqs_core::feature_usage::FeatureUsageStore>,
+        Settings::default(),
+        Box::new(move || now),
+    ));
+    let clients = 16;
+    let threads: Vec<_> = (0..clients)
+        .map(|i| {
+            let svc = Arc::clone(&svc);
+            std::thread::spawn(move || {
+                // Client i sends i + 1 events of its own agent and one bad line.
+                let mut body: Vec<String> =
+                    (0..=i).map(|_| line("f", &format!("Bot/{i}"), "", "20240726100000")).collect();
+                body.push("garbage".into());
+                (i, svc.ingest(&body.join("\n")).unwrap())
+            })
+        })
+        .collect();
+    for thread in threads {
+        let (i, report) = thread.join().unwrap();
+        assert_eq!((report.counted, report.new_rows), (i as u64 + 1, 1), "client {i}");
+        assert_eq!(report.refused, [(Refusal::BadJson, 1)], "client {i}");
+    }
+    let writes = store.writes.load(Ordering::SeqCst);
+    assert!(writes < clients, "{clients} ingests took {writes} writes: none shared");
+    let rows = svc.usage("Bot/", now / 1000 - 86_400, now / 1000, None).unwrap();
+    assert_eq!(rows[0].count, (1..=clients as u64).sum::<u64>());
+}

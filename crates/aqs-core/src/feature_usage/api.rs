@@ -6,6 +6,7 @@
 
 use super::UsageRow;
 use super::timestamp::{self, UnixSeconds};
+use std::fmt::Write as _;
 
 /// A parsed request; a missing bound is `None` (the caller takes it from the suggested range).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,13 +123,23 @@ pub fn render_usage(
             timestamp::iso_8601(start),
             timestamp::iso_8601(end)
         ));
+        // A 90-day answer has thousands of rows: each date is written once, and names with
+        // nothing to escape go as they are.
+        out.reserve(usage.len() * 96);
+        let mut date: Option<(crate::dates::Day, String)> = None;
         for (i, row) in usage.iter().enumerate() {
             if i > 0 {
                 out.push(',');
             }
             out.push_str(r#"{"feature":"#);
-            out.push_str(&json_string(&row.feature));
-            out.push_str(&format!(r#","date":"{}","count":{}}}"#, row.day, row.count));
+            push_json_string(&mut out, &row.feature);
+            if date.as_ref().is_none_or(|(day, _)| *day != row.day) {
+                date = Some((row.day, row.day.to_string()));
+            }
+            out.push_str(r#","date":""#);
+            out.push_str(date.as_ref().map_or("", |(_, text)| text));
+            out.push_str(r#"","count":"#);
+            let _ = write!(out, "{}}}", row.count);
         }
         out.push_str("]}}");
     }
@@ -149,6 +160,17 @@ pub fn render_error(error: &ApiError, docs: &str) -> String {
         json_string(&doc)
     );
     finish(out, error.version)
+}
+
+/// `text` as a JSON string at the end of `out`.
+fn push_json_string(out: &mut String, text: &str) {
+    if text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push('"');
+        out.push_str(text);
+        out.push('"');
+    } else {
+        out.push_str(&json_string(text));
+    }
 }
 
 fn json_string(text: &str) -> String {

@@ -18,7 +18,6 @@ pub mod timestamp;
 
 use crate::dates::Day;
 use crate::error::StoreResult;
-use std::collections::BTreeMap;
 
 pub use events::{CountBatch, Refusal};
 
@@ -110,6 +109,23 @@ pub trait FeatureUsageStore: Send + Sync {
         prune: Prune,
     ) -> StoreResult<Recorded>;
 
+    /// [`FeatureUsageStore::record`] of several batches, in order, as one write where the
+    /// backend can (one sync for all: the group commit of concurrent ingests; then all are
+    /// written or none); prunes once, reported in the first batch's numbers.
+    fn record_all(
+        &self,
+        batches: &[CountBatch],
+        admit: &mut Admit<'_>,
+        prune: Prune,
+    ) -> StoreResult<Vec<Recorded>> {
+        let mut done = Vec::with_capacity(batches.len());
+        for (i, batch) in batches.iter().enumerate() {
+            let prune = if i == 0 { prune } else { Prune { limit: 0, ..prune } };
+            done.push(self.record(batch, admit, prune)?);
+        }
+        Ok(done)
+    }
+
     /// The summed counts of the agents the query matches, per (day, feature), in day then
     /// feature (byte) order.
     fn usage(&self, query: &UsageQuery) -> StoreResult<Vec<UsageRow>>;
@@ -168,16 +184,20 @@ pub fn sum_rows<'a>(
     query: &UsageQuery,
     rows: impl IntoIterator<Item = (Day, &'a str, u64)>,
 ) -> Vec<UsageRow> {
-    let mut sums: BTreeMap<(Day, &str), u64> = BTreeMap::new();
+    let mut rows: Vec<(Day, &str, u64)> =
+        rows.into_iter().filter(|(_, feature, _)| query.wants(feature)).collect();
+    // Rows read in order (a backend's usual case) sort in one pass.
+    rows.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    let mut sums: Vec<UsageRow> = Vec::with_capacity(rows.len());
     for (day, feature, count) in rows {
-        if query.wants(feature) {
-            let sum = sums.entry((day, feature)).or_default();
-            *sum = sum.saturating_add(count);
+        match sums.last_mut() {
+            Some(last) if last.day == day && last.feature == feature => {
+                last.count = last.count.saturating_add(count);
+            }
+            _ => sums.push(UsageRow { day, feature: feature.to_string(), count }),
         }
     }
-    sums.into_iter()
-        .map(|((day, feature), count)| UsageRow { day, feature: feature.to_string(), count })
-        .collect()
+    sums
 }
 
 #[cfg(test)]

@@ -2,14 +2,17 @@
 //! API and the page share over one [`FeatureUsageStore`]: ingest (parse, limit new rows,
 //! count, prune), the retention window, queries, and statistics for `/metrics`.
 
+use super::Recorded;
 use super::events::{Clock, parse_event};
 use super::limiter::NewRowLimiter;
 use super::timestamp::{self, UnixSeconds};
 use super::{CountBatch, FeatureUsageStore, Prune, Refusal, UsageQuery, UsageRow};
 use crate::dates::Day;
+use crate::error::StoreError;
 use crate::error::StoreResult;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 
 /// The service's settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,8 +109,27 @@ pub struct FeatureUsage {
     store: Arc<dyn FeatureUsageStore>,
     settings: Settings,
     limiter: Mutex<NewRowLimiter>,
+    commits: Commits,
     now: Box<Now>,
     pub stats: Stats,
+}
+
+/// Group commit: an ingest that finds no write under way writes the batches of every ingest
+/// waiting, its own included, in one [`FeatureUsageStore::record_all`] (one sync), while the
+/// others wait for their numbers. Concurrent clients share syncs instead of queueing for
+/// one each.
+#[derive(Default)]
+struct Commits {
+    state: Mutex<CommitState>,
+    written: Condvar,
+}
+
+#[derive(Default)]
+struct CommitState {
+    waiting: Vec<(u64, CountBatch)>,
+    finished: HashMap<u64, StoreResult<Recorded>>,
+    writing: bool,
+    next: u64,
 }
 
 impl std::fmt::Debug for FeatureUsage {
@@ -137,7 +159,14 @@ impl FeatureUsage {
             settings.new_rows_per_ip as usize,
             i64::from(settings.window_seconds) * 1000,
         );
-        FeatureUsage { store, settings, limiter: Mutex::new(limiter), now, stats: Stats::default() }
+        FeatureUsage {
+            store,
+            settings,
+            limiter: Mutex::new(limiter),
+            commits: Commits::default(),
+            now,
+            stats: Stats::default(),
+        }
     }
 
     pub fn settings(&self) -> &Settings {
@@ -178,21 +207,67 @@ impl FeatureUsage {
             }
         }
         let prune = Prune { before: clock.first_kept, limit: self.settings.prune_per_write };
-        let recorded = {
-            let mut limiter = self.limiter.lock().unwrap_or_else(|p| p.into_inner());
-            // Events without an IP are never limited, as in the extension.
-            let mut admit = |group: &super::events::IpHits| match group.ip {
-                Some(ip) => limiter.allow(ip, group.first_at.saturating_mul(1000)),
-                None => true,
-            };
-            self.store.record(&batch, &mut admit, prune)?
-        };
+        let recorded = self.commit(batch, prune)?;
         report.counted = recorded.counted;
         report.new_rows = recorded.new_rows;
         report.pruned = recorded.pruned;
         report.refuse(Refusal::NewRowLimit, recorded.refused_new_rows);
         self.note(&report);
         Ok(report)
+    }
+
+    /// Writes `batch` with the batches of the ingests waiting beside it (see [`Commits`]).
+    fn commit(&self, batch: CountBatch, prune: Prune) -> StoreResult<Recorded> {
+        let lock = || self.commits.state.lock().unwrap_or_else(|p| p.into_inner());
+        let mut state = lock();
+        let id = state.next;
+        state.next += 1;
+        state.waiting.push((id, batch));
+        loop {
+            if let Some(result) = state.finished.remove(&id) {
+                return result;
+            }
+            if state.writing {
+                state = self.commits.written.wait(state).unwrap_or_else(|p| p.into_inner());
+                continue;
+            }
+            state.writing = true;
+            let (ids, batches): (Vec<u64>, Vec<CountBatch>) =
+                std::mem::take(&mut state.waiting).into_iter().unzip();
+            drop(state);
+            let write = std::panic::AssertUnwindSafe(|| self.write(&batches, prune));
+            let result = std::panic::catch_unwind(write).unwrap_or_else(|_| {
+                Err(StoreError::Engine("the counters' write panicked".to_string()))
+            });
+            let result = result.and_then(|done| match done.len() == ids.len() {
+                true => Ok(done),
+                false => Err(StoreError::Engine("the counters answered for other batches".into())),
+            });
+            state = lock();
+            state.writing = false;
+            match result {
+                Ok(done) => state.finished.extend(ids.into_iter().zip(done.into_iter().map(Ok))),
+                Err(e) => {
+                    let shared = e.to_string();
+                    let mut first = Some(e);
+                    for id in ids {
+                        let e = first.take().unwrap_or_else(|| StoreError::Engine(shared.clone()));
+                        state.finished.insert(id, Err(e));
+                    }
+                }
+            }
+            self.commits.written.notify_all();
+        }
+    }
+
+    fn write(&self, batches: &[CountBatch], prune: Prune) -> StoreResult<Vec<Recorded>> {
+        let mut limiter = self.limiter.lock().unwrap_or_else(|p| p.into_inner());
+        // Events without an IP are never limited, as in the extension.
+        let mut admit = |group: &super::events::IpHits| match group.ip {
+            Some(ip) => limiter.allow(ip, group.first_at.saturating_mul(1000)),
+            None => true,
+        };
+        self.store.record_all(batches, &mut admit, prune)
     }
 
     fn note(&self, report: &IngestReport) {
