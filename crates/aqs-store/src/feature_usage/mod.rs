@@ -3,13 +3,16 @@
 //! never waits for a load's long transaction in the analytics store (LMDB has one writer per
 //! environment), nor a load for an ingest.
 //!
-//! Each day is a sealed [`run`] (its agents sorted, running sums per feature: a prefix query
-//! costs a few binary searches whatever the number of matching agents) and the `fresh` counts
+//! Each day is a sealed [`run`] (its agents sorted, checkpoints of every feature's uses: a
+//! prefix query reads a few dozen cache lines whatever the number of matching agents) and the
+//! `fresh` counts
 //! written since the run was sealed, plain keys scanned by prefix. A write adds to `fresh`;
 //! when a day's fresh keys pass [`SEAL_MIN`] and a 64th of its rows, the write merges them
-//! into a new run, so a query never reads more than that many plain keys a day. Pruning drops
-//! whole days, oldest first. docs/store-format.md describes the tables.
+//! into a new run, so a query never reads more than that many plain keys a day; days the
+//! writes have moved on from are sealed whole ([`days`]). Pruning drops whole days, oldest
+//! first. docs/store-format.md describes the tables.
 
+mod days;
 mod run;
 
 use crate::codec::{Reader, put_varint};
@@ -20,6 +23,7 @@ use aqs_core::feature_usage::{
     Admit, CountBatch, CountKey, FeatureUsageStore, Prune, Recorded, UsageQuery, UsageRow,
     admit_in_time_order, sum_rows,
 };
+use days::{DayStats, day_bytes, day_of_key};
 use heed::types::Bytes;
 use heed::{Database, Env, EnvOpenOptions, RwTxn, WithoutTls};
 use run::Run;
@@ -101,16 +105,7 @@ impl EmbeddedCounters {
     }
 }
 
-fn day_bytes(day: Day) -> [u8; 4] {
-    ((i64::from(day.epoch_days()) + (1 << 31)) as u32).to_be_bytes()
-}
-
-fn day_of_key(key: &[u8]) -> StoreResult<Day> {
-    let bytes: [u8; 4] = key.get(..4).and_then(|b| b.try_into().ok()).ok_or_else(short_key)?;
-    Ok(Day::from_epoch_days((i64::from(u32::from_be_bytes(bytes)) - (1 << 31)) as i32))
-}
-
-fn short_key() -> StoreError {
+pub(super) fn short_key() -> StoreError {
     crate::codec::corrupt("feature usage key too short")
 }
 
@@ -124,7 +119,7 @@ fn key_of(key: &CountKey) -> Vec<u8> {
 }
 
 /// The agent and the feature of a stored key.
-fn split_key(key: &[u8]) -> StoreResult<(&[u8], &[u8])> {
+pub(super) fn split_key(key: &[u8]) -> StoreResult<(&[u8], &[u8])> {
     let rest = key.get(4..).ok_or_else(short_key)?;
     let nul = rest.iter().position(|&b| b == 0);
     let nul = nul.ok_or_else(|| crate::codec::corrupt("feature usage key without NUL"))?;
@@ -135,132 +130,8 @@ fn text(bytes: &[u8]) -> StoreResult<&str> {
     std::str::from_utf8(bytes).map_err(|_| crate::codec::corrupt("feature not UTF-8"))
 }
 
-fn count_of(value: &[u8]) -> StoreResult<u64> {
+pub(super) fn count_of(value: &[u8]) -> StoreResult<u64> {
     Reader::new(value).varint()
-}
-
-/// The keys of one day in `fresh`.
-fn day_range(day: Day) -> (Bound<Vec<u8>>, Bound<Vec<u8>>) {
-    (Bound::Included(day_bytes(day).to_vec()), Bound::Excluded(day_bytes(day.next()).to_vec()))
-}
-
-fn as_slices(range: &(Bound<Vec<u8>>, Bound<Vec<u8>>)) -> (Bound<&[u8]>, Bound<&[u8]>) {
-    (range.0.as_ref().map(Vec::as_slice), range.1.as_ref().map(Vec::as_slice))
-}
-
-/// A day's numbers in `days`.
-#[derive(Debug, Clone, Copy, Default)]
-struct DayStats {
-    rows: u64,
-    fresh: u64,
-}
-
-impl DayStats {
-    fn read(value: &[u8]) -> StoreResult<DayStats> {
-        let mut reader = Reader::new(value);
-        Ok(DayStats { rows: reader.varint()?, fresh: reader.varint()? })
-    }
-
-    fn bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(10);
-        put_varint(&mut out, self.rows);
-        put_varint(&mut out, self.fresh);
-        out
-    }
-}
-
-impl Inner {
-    fn day_stats(&self, txn: &heed::RoTxn<WithoutTls>, day: Day) -> StoreResult<DayStats> {
-        let value = self.days.get(txn, &day_bytes(day)).map_err(engine)?;
-        value.map(DayStats::read).transpose().map(Option::unwrap_or_default)
-    }
-
-    fn run<'t>(&self, txn: &'t heed::RoTxn<WithoutTls>, day: Day) -> StoreResult<Option<Run<'t>>> {
-        self.runs.get(txn, &day_bytes(day)).map_err(engine)?.map(Run::read).transpose()
-    }
-
-    /// Merges the day's fresh counts into a new run; returns the day's rows.
-    fn seal(&self, wtxn: &mut RwTxn, day: Day) -> StoreResult<u64> {
-        let range = day_range(day);
-        let (bytes, rows) = {
-            let mut entries: Vec<(&[u8], &[u8], u64)> = Vec::new();
-            if let Some(run) = self.run(wtxn, day)? {
-                entries.extend(run.entries());
-            }
-            for entry in self.fresh.range(wtxn, &as_slices(&range)).map_err(engine)? {
-                let (key, value) = entry.map_err(engine)?;
-                let (agent, feature) = split_key(key)?;
-                entries.push((agent, feature, count_of(value)?));
-            }
-            entries.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
-            entries.dedup_by(|later, kept| {
-                let same = (later.0, later.1) == (kept.0, kept.1);
-                if same {
-                    kept.2 = kept.2.saturating_add(later.2);
-                }
-                same
-            });
-            (run::build(&entries), entries.len() as u64)
-        };
-        self.fresh.delete_range(wtxn, &as_slices(&range)).map_err(engine)?;
-        self.runs.put(wtxn, &day_bytes(day), &bytes).map_err(engine)?;
-        Ok(rows)
-    }
-
-    /// Removes whole expired days, oldest first, until `prune.limit` rows have gone (at
-    /// least one day when one has expired: a day is one run and at most a seal's worth of
-    /// fresh keys, whatever its rows).
-    fn prune(&self, wtxn: &mut RwTxn, prune: Prune) -> StoreResult<u64> {
-        let mut expired = Vec::new();
-        let mut rows = 0;
-        for entry in self.days.iter(wtxn).map_err(engine)? {
-            let (key, value) = entry.map_err(engine)?;
-            let day = day_of_key(key)?;
-            if day >= prune.before || (rows >= prune.limit as u64 && !expired.is_empty()) {
-                break;
-            }
-            rows += DayStats::read(value)?.rows;
-            expired.push(day);
-        }
-        for day in expired {
-            self.fresh.delete_range(wtxn, &as_slices(&day_range(day))).map_err(engine)?;
-            self.runs.delete(wtxn, &day_bytes(day)).map_err(engine)?;
-            self.days.delete(wtxn, &day_bytes(day)).map_err(engine)?;
-        }
-        Ok(rows)
-    }
-
-    /// Moves the rows of the first layout (one `rows` table of plain keys, as `fresh`) into
-    /// runs, once.
-    fn adopt_first_layout(&self, wtxn: &mut RwTxn) -> StoreResult<()> {
-        let old: Option<Database<Bytes, Bytes>> =
-            self.env.open_database(wtxn, Some("rows")).map_err(engine)?;
-        let Some(old) = old else { return Ok(()) };
-        let mut days = Vec::new();
-        for entry in old.iter(wtxn).map_err(engine)? {
-            let (key, _) = entry.map_err(engine)?;
-            let day = day_of_key(key)?;
-            if days.last() != Some(&day) {
-                days.push(day);
-            }
-        }
-        // A day at a time, so that memory holds one day's rows.
-        for day in days {
-            let copied: Vec<(Vec<u8>, Vec<u8>)> = {
-                let range = old.range(wtxn, &as_slices(&day_range(day))).map_err(engine)?;
-                range
-                    .map(|e| e.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(engine))
-                    .collect::<StoreResult<_>>()?
-            };
-            for (key, value) in &copied {
-                self.fresh.put(wtxn, key, value).map_err(engine)?;
-            }
-            let rows = self.seal(wtxn, day)?;
-            let stats = DayStats { rows, fresh: 0 }.bytes();
-            self.days.put(wtxn, &day_bytes(day), &stats).map_err(engine)?;
-        }
-        old.clear(wtxn).map_err(engine)
-    }
 }
 
 impl EmbeddedCounters {
@@ -418,80 +289,5 @@ impl FeatureUsageStore for EmbeddedCounters {
             rows += DayStats::read(entry.map_err(engine)?.1)?.rows;
         }
         Ok(rows)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn batch(day: Day, agents: &[&str]) -> CountBatch {
-        let mut batch = CountBatch::default();
-        for agent in agents {
-            let key = CountKey { day, agent: agent.to_string(), feature: "f".into() };
-            batch.add(aqs_core::feature_usage::events::Event { key, ip: None, at: 0 });
-        }
-        batch
-    }
-
-    /// Keys of a day stay plain while writes come to it, and are sealed into a run by the
-    /// first write that leaves the day alone.
-    #[test]
-    fn a_day_the_writes_moved_on_from_is_sealed() {
-        let data = tempfile::tempdir().unwrap();
-        let counters = EmbeddedCounters::open(data.path()).unwrap();
-        let day = Day::from_ymd(2024, 7, 25).unwrap();
-        let keep = Prune { before: Day::from_ymd(1970, 1, 1).unwrap(), limit: 0 };
-        let fresh_of = |day: Day| {
-            let rtxn = counters.inner.env.read_txn().unwrap();
-            let runs = counters.inner.run(&rtxn, day).unwrap().map(|r| r.rows());
-            (counters.inner.day_stats(&rtxn, day).unwrap().fresh, runs)
-        };
-        counters.record(&batch(day, &["A", "B"]), &mut |_| true, keep).unwrap();
-        counters.record(&batch(day, &["B", "C"]), &mut |_| true, keep).unwrap();
-        assert_eq!(fresh_of(day), (3, None));
-        counters.record(&batch(day.next(), &["A"]), &mut |_| true, keep).unwrap();
-        assert_eq!(fresh_of(day), (0, Some(3)));
-        assert_eq!(fresh_of(day.next()), (1, None));
-        assert_eq!(counters.row_count().unwrap(), 4);
-    }
-
-    /// A store of the first layout (one `rows` table of plain keys) opens with its counts in
-    /// runs.
-    #[test]
-    fn the_first_layout_is_adopted_when_opened() {
-        let data = tempfile::tempdir().unwrap();
-        let dir = data.path().join(DIRECTORY);
-        std::fs::create_dir_all(&dir).unwrap();
-        let day = Day::from_ymd(2024, 7, 25).unwrap();
-        {
-            let mut options = EnvOpenOptions::new().read_txn_without_tls();
-            options.max_dbs(2);
-            #[allow(unsafe_code)]
-            let env = unsafe { options.open(&dir) }.unwrap();
-            let mut wtxn = env.write_txn().unwrap();
-            let rows: Database<Bytes, Bytes> =
-                env.create_database(&mut wtxn, Some("rows")).unwrap();
-            for (d, agent, feature, count) in
-                [(day, "Bot/1", "a", 3), (day, "Bot/2", "a", 4), (day.next(), "X", "b", 1)]
-            {
-                let key =
-                    key_of(&CountKey { day: d, agent: agent.into(), feature: feature.into() });
-                let mut value = Vec::new();
-                put_varint(&mut value, count);
-                rows.put(&mut wtxn, &key, &value).unwrap();
-            }
-            wtxn.commit().unwrap();
-            env.prepare_for_closing().wait();
-        }
-        let counters = EmbeddedCounters::open(data.path()).unwrap();
-        assert_eq!(counters.row_count().unwrap(), 3);
-        let query =
-            UsageQuery { agent_prefix: "Bot".into(), first: day, last: day.next(), features: None };
-        let usage = counters.usage(&query).unwrap();
-        assert_eq!(usage, vec![UsageRow { day, feature: "a".into(), count: 7 }]);
-        let rtxn = counters.inner.env.read_txn().unwrap();
-        assert!(counters.inner.run(&rtxn, day).unwrap().is_some(), "sealed into a run");
-        assert_eq!(counters.inner.fresh.len(&rtxn).unwrap(), 0);
     }
 }
