@@ -259,6 +259,25 @@ pub trait PageviewsWrite: Send + Sync {
 
     /// Every hourly and daily per-project row of one day.
     fn project_day(&self, day: Day) -> StoreResult<Vec<ProjectRow>>;
+
+    /// Whether `month`'s per-article rows wait for a merge that reads them whole (the
+    /// embedded store whose merge budget ran out: a complete month not yet one segment). Its
+    /// roll-up waits for that merge, which collects the top lists' candidates as it goes, so
+    /// that the month is read once. Backends without merges: never.
+    fn month_merge_pending(&self, _month: YearMonth) -> StoreResult<bool> {
+        Ok(false)
+    }
+
+    /// The months whose roll-up a load left waiting for their merge; the next loads roll
+    /// them up once it is done. Kept only by backends whose merges can be pending.
+    fn rollups_waiting(&self) -> StoreResult<Vec<YearMonth>> {
+        Ok(Vec::new())
+    }
+
+    /// Replaces the months of [`PageviewsWrite::rollups_waiting`].
+    fn set_rollups_waiting(&self, _months: &[YearMonth]) -> StoreResult<()> {
+        Ok(())
+    }
 }
 
 /// The synthetic rows the original kept in production storage for its monitoring probes

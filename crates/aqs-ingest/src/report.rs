@@ -32,6 +32,9 @@ pub struct LoadReport {
     /// Files that were not sorted by project and title, read a second time through a sort.
     pub resorted: Vec<String>,
     pub months_rolled_up: Vec<YearMonth>,
+    /// Complete months whose roll-up waits for their merge (the load that finishes the merge
+    /// rolls them up).
+    pub rollups_waiting: Vec<YearMonth>,
     pub seconds: f64,
     /// Wall seconds spent reading and counting files, writing days, and rolling up months.
     /// Reading the next day overlaps writing the current one, so these add up to more than
@@ -121,6 +124,12 @@ impl fmt::Display for LoadReport {
         }
         for m in &self.months_rolled_up {
             writeln!(f, "month rolled up:   {m}")?;
+        }
+        for m in &self.rollups_waiting {
+            writeln!(
+                f,
+                "month waiting:     {m} (complete; its monthly rows and top lists come with the load that finishes its merge, which collects them as it reads the month)"
+            )?;
         }
         writeln!(f, "lines skipped:     {}", self.skipped_total())?;
         for (reason, n) in &self.skipped {

@@ -21,8 +21,8 @@ use std::collections::{BinaryHeap, HashMap};
 
 /// The largest `limit` (views, article id) pairs of one project and access.
 pub(crate) struct Heap {
-    entries: BinaryHeap<Reverse<(u64, u32)>>,
-    seen: u64,
+    pub(crate) entries: BinaryHeap<Reverse<(u64, u32)>>,
+    pub(crate) seen: u64,
 }
 
 impl Heap {
@@ -160,7 +160,7 @@ fn scan_blocks(
 /// The candidates the merge of a complete month collected, when nothing changed since and
 /// they are enough for `limit`.
 impl EmbeddedStore {
-    fn cached_tops(
+    pub(crate) fn cached_tops(
         &self,
         month: YearMonth,
         limit: usize,

@@ -238,6 +238,18 @@ impl PageviewsWrite for EmbeddedStore {
         }
         Ok(out)
     }
+
+    fn month_merge_pending(&self, month: YearMonth) -> StoreResult<bool> {
+        self.month_merge_is_pending(month)
+    }
+
+    fn rollups_waiting(&self) -> StoreResult<Vec<YearMonth>> {
+        self.read_rollups_waiting()
+    }
+
+    fn set_rollups_waiting(&self, months: &[YearMonth]) -> StoreResult<()> {
+        self.write_rollups_waiting(months)
+    }
 }
 
 impl EmbeddedStore {

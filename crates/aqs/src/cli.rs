@@ -194,8 +194,9 @@ pub struct LoadArgs {
     pub memory_mb: usize,
     /// Seconds each day may spend merging its month's segments after it is published (the
     /// embedded store); a merge still under way then is left for the next load to go on with,
-    /// and reads are the same either way. `unlimited` merges until done; `aqs compact` merges
-    /// every month whole
+    /// and reads are the same either way. A month completed before it is merged whole is
+    /// rolled up (monthly rows, top lists) by the load that finishes its merge. `unlimited`
+    /// merges until done; `aqs compact` merges every month whole
     #[arg(long, env = "AQS_MERGE_SECONDS", default_value = "90", value_name = "SECONDS", value_parser = parse_merge_seconds)]
     pub merge_seconds: MergeSeconds,
     /// Where a load spills what does not fit in --memory-mb (removed afterwards, also after a

@@ -225,3 +225,47 @@ fn an_interrupted_load_stops_after_the_day_it_is_publishing_and_cleans_up() {
         "the day being published when the signal came is whole; the next was never started"
     );
 }
+
+/// A month completed by a load whose merge budget is spent waits for its roll-up (the store
+/// remembers it); the next load merges the month, collecting its top lists' candidates as it
+/// reads it, rolls it up, and the store then serves what a store given time to merge serves.
+#[test]
+fn a_month_completed_without_time_to_merge_is_rolled_up_by_the_load_that_merges_it() {
+    let work = tempfile::tempdir().unwrap();
+    let dumps = work.path().join("dumps");
+    common::generate(&dumps, "2024-02-01", 30, 3, 3_000, 11);
+    let february = dumps.join("other/pageview_complete/2024/2024-02");
+    let march = dumps.join("other/pageview_complete/2024/2024-03");
+    let month = YearMonth::new(2024, 2).unwrap();
+    let days: Vec<Day> = month.days().chain(std::iter::once(month.last_day().next())).collect();
+
+    let budgeted = EmbeddedStore::open(&work.path().join("budgeted")).unwrap();
+    budgeted.set_merge_budget(Some(Duration::ZERO));
+    let first = load(&budgeted, std::slice::from_ref(&february), AMPLE).unwrap();
+    assert!(first.months_rolled_up.is_empty(), "{first}");
+    assert_eq!(first.rollups_waiting, vec![month]);
+    assert!(first.to_string().contains("month waiting:     2024-02"), "{first}");
+    assert_eq!(budgeted.rollups_waiting().unwrap(), vec![month]);
+    let en = aqs_core::project::Project::from_stored("en.wikipedia");
+    let top = |store: &EmbeddedStore| {
+        store.top(&en, aqs_core::params::Access::AllAccess, TopPeriod::Month(month)).unwrap()
+    };
+    assert!(top(&budgeted).is_none(), "no monthly top list before the roll-up");
+
+    budgeted.set_merge_budget(Some(Duration::from_secs(600)));
+    let next = load(&budgeted, &files_of(&march, "20240301"), AMPLE).unwrap();
+    assert_eq!(next.months_rolled_up, vec![month], "{next}");
+    assert!(next.rollups_waiting.is_empty());
+    assert!(budgeted.rollups_waiting().unwrap().is_empty());
+
+    let reference = EmbeddedStore::open(&work.path().join("reference")).unwrap();
+    let all = load(&reference, std::slice::from_ref(&february), AMPLE).unwrap();
+    assert_eq!(all.months_rolled_up, vec![month]);
+    load(&reference, &files_of(&march, "20240301"), AMPLE).unwrap();
+    assert!(top(&reference).is_some());
+    let (a, b) = (contents(&budgeted, &days), contents(&reference, &days));
+    assert_eq!(a.len(), b.len());
+    for (a, b) in a.iter().zip(&b) {
+        assert_eq!(a, b);
+    }
+}

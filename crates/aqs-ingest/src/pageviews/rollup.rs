@@ -2,6 +2,11 @@
 //! the daily rows) and its top lists (sums of the per-article user views), in one batch.
 //! Read in bounded memory: per-project rows one day at a time, and for the top lists only the
 //! candidates the store finds with bounded heaps (`month_top_candidates` of the store).
+//!
+//! A complete month whose merge is still pending in the store (the embedded store's merge
+//! budget ran out on the day that completed it) waits: the merge collects the candidates as it
+//! reads the month, so the load that finishes it rolls the month up without reading it again
+//! (`rollups_waiting` of the store remembers the month between loads).
 
 use super::hours::MonthTotals;
 use crate::lists::Disallowed;
@@ -12,7 +17,8 @@ use aqs_core::dates::{Day, TopPeriod, YearMonth};
 use aqs_core::pageviews::{PageviewsBatch, PageviewsStore, TopArticles, TopRow};
 use std::collections::BTreeSet;
 
-/// Rolls up every month of `months` whose days are all loaded.
+/// Rolls up every month of `months`, and every month an earlier load left waiting, whose
+/// days are all loaded and whose merge is not pending; the others with all days loaded wait.
 pub fn roll_up_complete_months(
     store: &dyn PageviewsStore,
     months: &BTreeSet<YearMonth>,
@@ -20,8 +26,14 @@ pub fn roll_up_complete_months(
     report: &mut LoadReport,
 ) -> Result<()> {
     let loaded: BTreeSet<Day> = store.article_days_loaded()?.into_iter().collect();
-    for &month in months {
+    let waited = store.rollups_waiting()?;
+    let mut waiting = Vec::new();
+    for &month in months.iter().chain(&waited).collect::<BTreeSet<_>>() {
         if !month.days().all(|d| loaded.contains(&d)) {
+            continue;
+        }
+        if store.month_merge_pending(month)? {
+            waiting.push(month);
             continue;
         }
         let mut totals = MonthTotals::default();
@@ -39,6 +51,10 @@ pub fn roll_up_complete_months(
         report.top_rows += summary.top_rows;
         report.months_rolled_up.push(month);
     }
+    if waiting != waited {
+        store.set_rollups_waiting(&waiting)?;
+    }
+    report.rollups_waiting = waiting;
     Ok(())
 }
 

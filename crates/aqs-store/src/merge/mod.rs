@@ -18,6 +18,8 @@
 //! load spends merging and spreads a month's merges over the days that follow.
 
 mod chunk;
+mod pending;
+mod saved_heaps;
 
 use crate::codec::put_month_entries;
 use crate::month_tops::{self, MERGE_LIMIT, ProjectHeaps};
@@ -93,11 +95,11 @@ pub(crate) fn merge_plan(
 
 impl EmbeddedStore {
     /// Runs the merges the policy asks for in `months` (every month's segments into one with
-    /// `all`), first finishing any merge an earlier run left under way, in these months or any
-    /// other (a month's last merge, cut short, goes on with the next month's first day); does
-    /// nothing when nothing is to be done. Without `all`, stops between chunks once the store's merge
-    /// budget ([`EmbeddedStore::set_merge_budget`]) is spent, and returns `false`: what is
-    /// left, the next write's merges finish.
+    /// `all`), first the merges of other months that an earlier run left under way or, its
+    /// budget spent, never started (a month's last merge, cut short, goes on with the next
+    /// month's first day); does nothing when nothing is to be done. Without `all`, stops
+    /// between chunks once the store's merge budget ([`EmbeddedStore::set_merge_budget`]) is
+    /// spent, and returns `false`: what is left, the next write's merges finish.
     pub(crate) fn merge_months(
         &self,
         months: &[(EntityTable, YearMonth)],
@@ -108,20 +110,34 @@ impl EmbeddedStore {
             false => self.merge_budget().map(|budget| std::time::Instant::now() + budget),
         };
         let manifest = self.write_state()?.manifest;
-        let mut todo: Vec<(EntityTable, YearMonth)> = manifest
-            .parts()
-            .into_iter()
-            .filter(|&(t, m)| manifest.unfinished(t, m).is_some() && !months.contains(&(t, m)))
-            .collect();
+        // Merges of other months first: those left under way, and those an earlier write's
+        // spent budget never started (a complete month's whole merge, which its roll-up waits
+        // for).
+        let mut todo: Vec<(EntityTable, YearMonth)> = Vec::new();
+        for (t, m) in manifest.parts() {
+            if months.contains(&(t, m)) {
+                continue;
+            }
+            let planned = || -> StoreResult<bool> {
+                let small = self.is_small(&manifest, t, m)?;
+                Ok(!all && merge_plan(&manifest, t, m, small).is_some())
+            };
+            if manifest.unfinished(t, m).is_some() || planned()? {
+                todo.push((t, m));
+            }
+        }
         todo.extend_from_slice(months);
         for (table, month) in todo {
             let manifest = self.write_state()?.manifest;
             if let Some(unfinished) = manifest.unfinished(table, month) {
-                let sources = unfinished.sources;
-                if let Merged::Stopped =
-                    self.merge(sources, Some(unfinished.target), false, (None, deadline))?
-                {
-                    return Ok(false);
+                // A whole-month merge stopped by its budget goes on collecting candidates
+                // from where it saved them.
+                let saved = self.take_merge_heaps(&unfinished.target)?;
+                let (sources, target) = (unfinished.sources, Some(unfinished.target));
+                match self.merge(sources, target, saved, (None, deadline))? {
+                    Merged::Stopped => return Ok(false),
+                    Merged::Done(Some(heaps)) => self.cache_month_tops(month, heaps)?,
+                    Merged::Done(None) => {}
                 }
             }
             let manifest = self.write_state()?.manifest;
@@ -138,29 +154,29 @@ impl EmbeddedStore {
             let whole = manifest.newest_first(table, month).count() == picked.len();
             let covers = picked.iter().fold(0, |m, s| m | s.covers);
             let collect = table == PER_ARTICLE && whole && covers == full_month_mask(month) && !all;
-            let heaps = match self.merge(picked, None, collect, (None, deadline))? {
+            let heaps = collect.then(ProjectHeaps::new);
+            match self.merge(picked, None, heaps, (None, deadline))? {
                 Merged::Stopped => return Ok(false),
-                Merged::Done(heaps) => heaps,
-            };
-            if let Some(heaps) = heaps {
-                let (names, dictionary) = {
-                    let rtxn = self.read_txn()?;
-                    let state = WriteState::read(&self.inner.tables, &rtxn)?;
-                    (month_tops::project_names(&self.inner.tables, &rtxn)?, state.dictionary)
-                };
-                let dictionary = self.dictionary(dictionary)?;
-                let candidates = month_tops::titled(&dictionary, &names, heaps)?;
-                let generation = self.current_generation()?;
-                *self.inner.month_tops.lock().unwrap_or_else(|p| p.into_inner()) =
-                    Some(month_tops::CachedTops {
-                        month,
-                        limit: MERGE_LIMIT,
-                        generation,
-                        candidates,
-                    });
+                Merged::Done(Some(heaps)) => self.cache_month_tops(month, heaps)?,
+                Merged::Done(None) => {}
             }
         }
         Ok(true)
+    }
+
+    /// Keeps the candidates a whole-month merge collected for the month's roll-up.
+    fn cache_month_tops(&self, month: YearMonth, heaps: ProjectHeaps) -> StoreResult<()> {
+        let (names, dictionary) = {
+            let rtxn = self.read_txn()?;
+            let state = WriteState::read(&self.inner.tables, &rtxn)?;
+            (month_tops::project_names(&self.inner.tables, &rtxn)?, state.dictionary)
+        };
+        let dictionary = self.dictionary(dictionary)?;
+        let candidates = month_tops::titled(&dictionary, &names, heaps)?;
+        let generation = self.current_generation()?;
+        let cached = month_tops::CachedTops { month, limit: MERGE_LIMIT, generation, candidates };
+        *self.inner.month_tops.lock().unwrap_or_else(|p| p.into_inner()) = Some(cached);
+        Ok(())
     }
 
     fn write_state(&self) -> StoreResult<WriteState> {
@@ -190,16 +206,19 @@ impl EmbeddedStore {
 
     /// Merges `sources` (committed segments of one month, oldest first) into one segment, chunk
     /// by chunk, or finishes the merge into `target` that an earlier run left under way. With
-    /// `collect`, also returns the month's top-list candidates (`MERGE_LIMIT` per project and
-    /// access). Stops before a chunk once `deadline` has passed, or after `stop_after` chunks
-    /// (a test stopping as a killed process would), leaving the merge under way.
+    /// `heaps` (the candidates of the chunks before, or none yet), also collects the month's
+    /// top-list candidates (`MERGE_LIMIT` per project and access) and returns them. Stops
+    /// before a chunk once `deadline` has passed, or after `stop_after` chunks (a test
+    /// stopping as a killed process would), leaving the merge under way and the candidates so
+    /// far saved for the run that goes on.
     fn merge(
         &self,
         mut sources: Vec<Segment>,
         mut target: Option<Segment>,
-        collect: bool,
+        mut heaps: Option<ProjectHeaps>,
         (stop_after, deadline): (Option<u32>, Option<std::time::Instant>),
     ) -> StoreResult<Merged> {
+        let collect = heaps.is_some();
         let inner = &self.inner;
         let (table_id, month) = (sources[0].table, sources[0].month);
         let dataset = (table_id == PER_ARTICLE).then_some(Dataset::Pageviews);
@@ -219,10 +238,9 @@ impl EmbeddedStore {
         let chunk_ids = (last_id + 1).div_ceil(CHUNKS).max(MIN_CHUNK_IDS);
         let chunk_ids = chunk_ids.next_multiple_of(crate::blocks::BLOCK_IDS);
         let mut start = target.map_or(0, |t| u64::from(t.until));
-        let mut heaps: Option<ProjectHeaps> = None;
         for _ in 0..stop_after.unwrap_or(u32::MAX) {
             if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
-                return Ok(Merged::Stopped);
+                break;
             }
             let end = start + chunk_ids;
             let last = end > last_id;
@@ -286,6 +304,9 @@ impl EmbeddedStore {
                 return Ok(Merged::Done(heaps));
             }
             (target, start) = (Some(into), end);
+        }
+        if let (Some(target), Some(heaps)) = (&target, &heaps) {
+            self.save_merge_heaps(target, heaps)?;
         }
         Ok(Merged::Stopped)
     }

@@ -103,7 +103,7 @@ fn stopped_merge(older: bool) {
     let sources: Vec<_> = manifest.newest_first(PER_ARTICLE, month).rev().copied().collect();
     assert_eq!(sources.len(), 2, "a binary counter: two days and one");
 
-    assert!(matches!(store.merge(sources, None, false, (Some(2), None)).unwrap(), Merged::Stopped));
+    assert!(matches!(store.merge(sources, None, None, (Some(2), None)).unwrap(), Merged::Stopped));
     let manifest = store.write_state().unwrap().manifest;
     let unfinished = manifest.unfinished(PER_ARTICLE, month).expect("a merge under way");
     assert_eq!(unfinished.sources.len(), 2);
@@ -179,7 +179,7 @@ fn a_merge_reuses_the_pages_its_chunks_free() {
     assert_eq!(sources.len(), 2, "a binary counter: two days and one");
     let pages = || store.inner.env.info().last_page_number;
     let before = pages();
-    assert!(matches!(store.merge(sources, None, false, (None, None)).unwrap(), Merged::Done(None)));
+    assert!(matches!(store.merge(sources, None, None, (None, None)).unwrap(), Merged::Done(None)));
     let grown = pages() - before;
     let (rtxn, snapshot) = store.read_snapshot().unwrap();
     let merged = snapshot.manifest.segments[0];
@@ -244,7 +244,7 @@ fn a_merge_left_under_way_goes_on_with_the_next_write_of_another_month() {
     let sources: Vec<_> = manifest.newest_first(PER_ARTICLE, march).rev().copied().collect();
     assert_eq!(sources.len(), 3);
     // Cut short after one chunk, as a spent budget would.
-    assert!(matches!(store.merge(sources, None, false, (Some(1), None)).unwrap(), Merged::Stopped));
+    assert!(matches!(store.merge(sources, None, None, (Some(1), None)).unwrap(), Merged::Stopped));
     assert!(store.write_state().unwrap().manifest.unfinished(PER_ARTICLE, march).is_some());
 
     store.set_merge_budget(None);
@@ -253,4 +253,58 @@ fn a_merge_left_under_way_goes_on_with_the_next_write_of_another_month() {
     assert!(manifest.unfinished(PER_ARTICLE, march).is_none(), "April's write finished March's");
     assert_eq!(manifest.newest_first(PER_ARTICLE, march).count(), 1);
     assert_eq!(everything(&store, march), before);
+}
+
+/// A complete month in one segment per day, no merge run yet (budget zero).
+fn unmerged_month(dir: &std::path::Path, month: YearMonth) -> EmbeddedStore {
+    let options = StoreOptions { map_size: 1 << 28, small_month_bytes: 0, ..Default::default() };
+    let store = EmbeddedStore::open_with(dir, &options).unwrap();
+    store.set_merge_budget(Some(std::time::Duration::ZERO));
+    for day in month.days() {
+        write_day(&store, day, 0);
+    }
+    store
+}
+
+fn sorted(mut candidates: Vec<aqs_core::pageviews::TopCandidates>) -> Vec<String> {
+    candidates.sort_by(|a, b| (a.project.as_str(), a.access).cmp(&(b.project.as_str(), b.access)));
+    for c in &mut candidates {
+        c.entries.sort();
+    }
+    candidates.iter().map(|c| format!("{c:?}")).collect()
+}
+
+/// A whole-month merge that its budget stops keeps the candidates of the chunks it merged;
+/// the write that finishes it has the whole month's, as one uninterrupted merge would, and
+/// the roll-up takes them without reading the month. Without the saved candidates (a process
+/// killed between a chunk and the save) the merge still finishes and the roll-up reads the
+/// month: the same candidates.
+#[test]
+fn a_whole_month_merge_stopped_by_its_budget_keeps_its_candidates_for_the_roll_up() {
+    use crate::month_tops::ProjectHeaps;
+    let month = YearMonth::new(2024, 3).unwrap();
+    for saved in [true, false] {
+        let dir = tempfile::tempdir().unwrap();
+        let store = unmerged_month(dir.path(), month);
+        let manifest = store.write_state().unwrap().manifest;
+        let sources: Vec<_> = manifest.newest_first(PER_ARTICLE, month).rev().copied().collect();
+        assert_eq!(sources.len(), 31, "no merge ran");
+        let scanned = sorted(store.month_top_candidates(month, 20).unwrap());
+        assert!(!scanned.is_empty());
+
+        let stopped = store.merge(sources, None, Some(ProjectHeaps::new()), (Some(2), None));
+        assert!(matches!(stopped.unwrap(), Merged::Stopped));
+        let target = store.write_state().unwrap().manifest.unfinished(PER_ARTICLE, month);
+        let target = target.expect("a merge under way").target;
+        assert!(target.until > 0 && target.until < ARTICLES, "stopped halfway");
+        if !saved {
+            assert!(store.take_merge_heaps(&target).unwrap().is_some());
+        }
+        store.set_merge_budget(None);
+        store.merge_months(&[(PER_ARTICLE, month)], false).unwrap();
+        let manifest = store.write_state().unwrap().manifest;
+        assert_eq!(manifest.newest_first(PER_ARTICLE, month).count(), 1, "merged whole");
+        assert_eq!(store.cached_tops(month, 20).unwrap().is_some(), saved);
+        assert_eq!(sorted(store.month_top_candidates(month, 20).unwrap()), scanned);
+    }
 }
