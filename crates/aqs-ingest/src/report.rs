@@ -42,6 +42,9 @@ pub struct LoadReport {
     pub parse_seconds: f64,
     pub write_seconds: f64,
     pub rollup_seconds: f64,
+    /// Of `rollup_seconds`, finding the top lists' candidates (from a whole-month merge's, or
+    /// by reading the month).
+    pub rollup_candidates_seconds: f64,
     /// Of `write_seconds`, the time inside the store's write.
     pub store_seconds: f64,
     /// Of `store_seconds`, the store's reorganisation after publishing (segment merges).
@@ -166,13 +169,14 @@ impl fmt::Display for LoadReport {
         }
         write!(
             f,
-            "seconds:           {:.2} (reading {:.2} and writing {:.2} overlap; storing {:.2} of the writing, of which merging segments {:.2}; month roll-ups {:.2})",
+            "seconds:           {:.2} (reading {:.2} and writing {:.2} overlap; storing {:.2} of the writing, of which merging segments {:.2}; month roll-ups {:.2}, of which finding top-list candidates {:.2})",
             self.seconds,
             self.parse_seconds,
             self.write_seconds,
             self.store_seconds,
             self.merge_seconds,
-            self.rollup_seconds
+            self.rollup_seconds,
+            self.rollup_candidates_seconds
         )
     }
 }

@@ -48,12 +48,24 @@ const BLOCK_IDS: u64 = 1 << 18;
 /// Heaps of one project: one per access of [`TOP_ACCESSES`].
 pub(crate) type ProjectHeaps = HashMap<u16, Vec<Heap>>;
 
-/// The heaps the merge of a complete month filled, with the generation the merge published.
+/// The heaps the merge of a complete month filled, with the month's segments the merge left:
+/// they hold while those do, whatever is written to other months meanwhile (the next day's
+/// merges, another family's load).
 pub(crate) struct CachedTops {
     pub month: YearMonth,
     pub limit: usize,
-    pub generation: u64,
+    pub segments: Vec<crate::segments::Segment>,
     pub candidates: Vec<TopCandidates>,
+}
+
+/// The per-article segments of `month` as they stand.
+pub(crate) fn month_segments(
+    store: &EmbeddedStore,
+    month: YearMonth,
+) -> StoreResult<Vec<crate::segments::Segment>> {
+    let rtxn = store.read_txn()?;
+    let manifest = crate::write::WriteState::read(&store.inner.tables, &rtxn)?.manifest;
+    Ok(manifest.newest_first(PER_ARTICLE, month).copied().collect())
 }
 
 /// How many candidates per project and access a month's merge keeps for the roll-up (a
@@ -165,10 +177,10 @@ impl EmbeddedStore {
         month: YearMonth,
         limit: usize,
     ) -> StoreResult<Option<Vec<TopCandidates>>> {
-        let generation = self.current_generation()?;
+        let segments = month_segments(self, month)?;
         let cache = self.inner.month_tops.lock().unwrap_or_else(|p| p.into_inner());
         let Some(cached) = cache.as_ref() else { return Ok(None) };
-        if cached.month != month || cached.limit < limit || cached.generation != generation {
+        if cached.month != month || cached.limit < limit || cached.segments != segments {
             return Ok(None);
         }
         let mut out = cached.candidates.clone();

@@ -40,11 +40,11 @@ pub fn roll_up_complete_months(
         for day in month.days() {
             totals.add_day(&store.project_day(day)?);
         }
-        let batch = PageviewsBatch {
-            project_rows: totals.rows(month),
-            top_rows: month_tops(store, month, disallowed)?,
-            ..Default::default()
-        };
+        let started = std::time::Instant::now();
+        let top_rows = month_tops(store, month, disallowed)?;
+        report.rollup_candidates_seconds += started.elapsed().as_secs_f64();
+        let batch =
+            PageviewsBatch { project_rows: totals.rows(month), top_rows, ..Default::default() };
         let summary =
             store.write(&batch).with_context(|| format!("cannot store the roll-up of {month}"))?;
         report.project_rows += summary.project_rows;

@@ -173,8 +173,8 @@ impl EmbeddedStore {
         };
         let dictionary = self.dictionary(dictionary)?;
         let candidates = month_tops::titled(&dictionary, &names, heaps)?;
-        let generation = self.current_generation()?;
-        let cached = month_tops::CachedTops { month, limit: MERGE_LIMIT, generation, candidates };
+        let segments = month_tops::month_segments(self, month)?;
+        let cached = month_tops::CachedTops { month, limit: MERGE_LIMIT, segments, candidates };
         *self.inner.month_tops.lock().unwrap_or_else(|p| p.into_inner()) = Some(cached);
         Ok(())
     }

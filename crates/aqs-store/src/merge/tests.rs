@@ -306,5 +306,13 @@ fn a_whole_month_merge_stopped_by_its_budget_keeps_its_candidates_for_the_roll_u
         assert_eq!(manifest.newest_first(PER_ARTICLE, month).count(), 1, "merged whole");
         assert_eq!(store.cached_tops(month, 20).unwrap().is_some(), saved);
         assert_eq!(sorted(store.month_top_candidates(month, 20).unwrap()), scanned);
+        if saved {
+            // The next month's writes leave them be; a write of the month does not.
+            write_day(&store, YearMonth::new(2024, 4).unwrap().first_day(), 0);
+            assert!(store.cached_tops(month, 20).unwrap().is_some(), "April changes no March");
+            store.set_merge_budget(Some(std::time::Duration::ZERO));
+            write_day(&store, month.first_day(), 3);
+            assert!(store.cached_tops(month, 20).unwrap().is_none(), "March 1 rewritten");
+        }
     }
 }
