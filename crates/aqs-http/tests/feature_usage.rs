@@ -150,6 +150,22 @@ async fn the_page_shows_a_form_then_a_table_and_a_chart() {
     assert_eq!(answer.body.matches("<tr><td>").count(), 3, "{}", answer.body);
     assert!(answer.body.contains("<td>action=query&amp;list=allpages</td><td><time>2024-07-26</time></td><td class=\"mw-apifeatureusage-count\" data-sort=\"5\">5</td>"));
     assert_eq!(answer.body.matches("<polyline").count(), 2);
+    let axis_dates =
+        |body: &str, date: &str| body.matches(&format!("font-size=\"11\">{date}</text>")).count();
+    assert_eq!(
+        (axis_dates(&answer.body, "2024-07-25"), axis_dates(&answer.body, "2024-07-26")),
+        (1, 1)
+    );
+    // One day: its date once under the chart, not at both ends of the axis.
+    let answer =
+        get(&app, "/feature-usage/?agent=Pywikibot&startdate=2024-07-26&enddate=2024-07-26").await;
+    assert_eq!(axis_dates(&answer.body, "2024-07-26"), 1, "{}", answer.body);
+    // A link to the same answer as JSON, which answers the same uses.
+    let link = "/w/api.php?action=query&amp;meta=featureusage&amp;afuagent=Pywikibot&amp;afustart=2024-07-26T00:00:00Z&amp;afuend=2024-07-26T23:59:59Z&amp;format=json&amp;formatversion=2";
+    assert!(answer.body.contains(&format!("<a href=\"{link}\">")), "{}", answer.body);
+    let json = get(&app, &link.replace("&amp;", "&")).await;
+    let uses = json.body.matches("\"date\":\"2024-07-26\"").count();
+    assert!(uses > 0 && uses == answer.body.matches("<tr><td>").count(), "{}", json.body);
     // The special page's own parameter names work too; a bad date is named.
     let answer =
         get(&app, "/feature-usage/?wpagent=Pywikibot&wpstartdate=2024-07-32&wpenddate=2024-07-26")

@@ -138,6 +138,18 @@ fn render(form: &Form, outcome: Option<Outcome>) -> String {
                 out.push_str(&chart(first, last, &rows));
                 out.push_str(&table(&rows));
             }
+            let agent = percent_encoding::utf8_percent_encode(
+                &form.agent,
+                percent_encoding::NON_ALPHANUMERIC,
+            );
+            let url = format!(
+                "/w/api.php?action=query&meta=featureusage&afuagent={agent}&afustart={first}T00:00:00Z&afuend={last}T23:59:59Z&format=json&formatversion=2"
+            );
+            out.push_str(&format!(
+                "<p class=\"about\">The same data as JSON: <a href=\"{0}\"><code>{0}</code></a></p>\n</body></html>\n",
+                escape(&url)
+            ));
+            return out;
         }
     }
     out.push_str("<p class=\"about\">The same data as JSON: <code>/w/api.php?action=query&amp;meta=featureusage&amp;afuagent=...</code></p>\n</body></html>\n");
@@ -200,20 +212,30 @@ fn chart(first: Day, last: Day, rows: &[UsageRow]) -> String {
         }
     }
     let max = series.iter().flatten().copied().max().unwrap_or(0).max(1);
-    let (w, h, left, bottom) = (720.0_f64, 240.0_f64, 60.0_f64, 24.0_f64);
+    let (w, h, left, bottom) = (720.0_f64, 240.0_f64, 80.0_f64, 30.0_f64);
     let x_of = |i: usize| {
         left + (w - left - 10.0) * if days > 1 { i as f64 / (days - 1) as f64 } else { 0.5 }
     };
     let y_of = |v: u64| 10.0 + (h - bottom - 10.0) * (1.0 - v as f64 / max as f64);
+    let (x1, ty) = (w - 10.0, h - 6.0);
+    // One day: its date once, under its dots.
+    let dates = if days > 1 {
+        format!(
+            "<text x=\"{left}\" y=\"{ty}\" font-size=\"11\">{first}</text><text x=\"{x1}\" y=\"{ty}\" text-anchor=\"end\" font-size=\"11\">{last}</text>"
+        )
+    } else {
+        format!(
+            "<text x=\"{:.1}\" y=\"{ty}\" text-anchor=\"middle\" font-size=\"11\">{first}</text>",
+            x_of(0)
+        )
+    };
     let mut svg = format!(
         "<figure class=\"chart\"><svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-label=\"Uses per day per feature\">\n\
          <line x1=\"{left}\" y1=\"{y0}\" x2=\"{x1}\" y2=\"{y0}\" stroke=\"#444\"/><line x1=\"{left}\" y1=\"10\" x2=\"{left}\" y2=\"{y0}\" stroke=\"#444\"/>\n\
-         <text x=\"{tx}\" y=\"14\" text-anchor=\"end\" font-size=\"11\">{top}</text><text x=\"{tx}\" y=\"{y0}\" text-anchor=\"end\" font-size=\"11\">0</text>\n\
-         <text x=\"{left}\" y=\"{ty}\" font-size=\"11\">{first}</text><text x=\"{x1}\" y=\"{ty}\" text-anchor=\"end\" font-size=\"11\">{last}</text>\n",
+         <text x=\"{tx}\" y=\"10\" dominant-baseline=\"hanging\" text-anchor=\"end\" font-size=\"11\">{top}</text><text x=\"{tx}\" y=\"{y0}\" text-anchor=\"end\" font-size=\"11\">0</text>\n\
+         {dates}\n",
         y0 = y_of(0),
-        x1 = w - 10.0,
         tx = left - 4.0,
-        ty = h - 6.0,
         top = thousands(max),
     );
     for (line, values) in series.iter().enumerate() {
