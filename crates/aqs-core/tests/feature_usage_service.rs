@@ -138,10 +138,11 @@ fn a_replayed_log_is_limited_by_when_its_events_happened() {
 }
 
 /// The reference store, counting its writes and taking its time over each, so that ingests
-/// arriving meanwhile wait and are written together.
+/// arriving meanwhile wait and are written together; with `fail`, every write fails.
 struct SlowStore {
     inner: MemoryCounters,
     writes: std::sync::atomic::AtomicUsize,
+    fail: bool,
 }
 
 impl aqs_core::feature_usage::FeatureUsageStore for SlowStore {
@@ -162,6 +163,9 @@ impl aqs_core::feature_usage::FeatureUsageStore for SlowStore {
     ) -> aqs_core::error::StoreResult<Vec<aqs_core::feature_usage::Recorded>> {
         self.writes.fetch_add(1, Ordering::SeqCst);
         std::thread::sleep(std::time::Duration::from_millis(20));
+        if self.fail {
+            return Err(aqs_core::error::StoreError::Engine("the disk is full".into()));
+        }
         batches.iter().map(|b| self.inner.record(b, admit, prune)).collect()
     }
 
@@ -184,15 +188,40 @@ impl aqs_core::feature_usage::FeatureUsageStore for SlowStore {
     }
 }
 
-#[test]
-fn concurrent_ingests_share_writes_and_each_gets_its_own_numbers() {
-    let store = Arc::new(SlowStore { inner: MemoryCounters::new(), writes: Default::default() });
+fn slow_service(fail: bool) -> (Arc<SlowStore>, Arc<FeatureUsage>, i64) {
+    let inner = MemoryCounters::new();
+    let store = Arc::new(SlowStore { inner, writes: Default::default(), fail });
     let now = parse("2024-07-26T12:00:00Z", 0).unwrap() * 1000;
     let svc = Arc::new(FeatureUsage::with_clock(
         Arc::clone(&store) as Arc<dyn aqs_core::feature_usage::FeatureUsageStore>,
         Settings::default(),
         Box::new(move || now),
     ));
+    (store, svc, now)
+}
+
+#[test]
+fn a_failed_shared_write_fails_every_ingest_in_it() {
+    let (store, svc, _) = slow_service(true);
+    let threads: Vec<_> = (0..8)
+        .map(|i| {
+            let svc = Arc::clone(&svc);
+            std::thread::spawn(move || {
+                svc.ingest(&line("f", &format!("Bot/{i}"), "", "20240726100000"))
+            })
+        })
+        .collect();
+    for thread in threads {
+        let error = thread.join().unwrap().unwrap_err();
+        assert!(error.to_string().contains("the disk is full"), "{error}");
+    }
+    assert!(store.writes.load(Ordering::SeqCst) <= 8);
+    assert_eq!(svc.stats.counted.load(Ordering::Relaxed), 0);
+}
+
+#[test]
+fn concurrent_ingests_share_writes_and_each_gets_its_own_numbers() {
+    let (store, svc, now) = slow_service(false);
     let clients = 16;
     let threads: Vec<_> = (0..clients)
         .map(|i| {

@@ -16,6 +16,7 @@ macro_rules! feature_usage_conformance {
             queries_keep_to_their_days_and_features,
             new_rows_need_an_admitted_ip_and_existing_rows_always_count,
             pruning_removes_expired_rows_over_writes_and_no_others,
+            batches_written_together_count_as_written_one_after_another,
             long_and_non_ascii_agents_and_features_round_trip);
     };
     (@cases $make:expr; $($case:ident),+) => {
@@ -195,6 +196,27 @@ pub fn pruning_takes_at_most_the_limit_oldest_first(store: &dyn FeatureUsageStor
     assert_eq!(done.pruned, 3);
     assert_eq!(store.row_count().unwrap(), 7);
     assert_eq!(store.earliest_day(day(1)).unwrap(), Some(day(2)), "day 1 went first");
+}
+
+/// `record_all`: each batch sees the rows the batches before it created (a row a batch makes
+/// is an existing row for the next, whatever its IP), each gets its own numbers, and pruning
+/// is reported once, in the first.
+pub fn batches_written_together_count_as_written_one_after_another(store: &dyn FeatureUsageStore) {
+    add(store, &[(day(1), "Gone", "f", None, 1)]);
+    let batches = [
+        batch(&[(day(25), "A", "f", ip(1), 2), (day(25), "B", "f", ip(1), 1)]),
+        batch(&[(day(25), "A", "f", ip(2), 3), (day(25), "C", "f", ip(2), 1)]),
+    ];
+    // IP 1 may create rows, IP 2 may not: C is refused, A counts on the row batch 1 made.
+    let mut admit = |group: &crate::feature_usage::events::IpHits| group.ip == self::ip(1);
+    let prune = Prune { before: day(2), limit: 1000 };
+    let done = store.record_all(&batches, &mut admit, prune).unwrap();
+    let numbers: Vec<_> =
+        done.iter().map(|d| (d.counted, d.new_rows, d.refused_new_rows, d.pruned)).collect();
+    assert_eq!(numbers, [(3, 2, 0, 1), (3, 0, 1, 0)]);
+    assert_eq!(usage(store, "A", day(25), day(25), None), rows(&[("2024-07-25", "f", 5)]));
+    assert!(usage(store, "C", day(25), day(25), None).is_empty());
+    assert_eq!(store.row_count().unwrap(), 2);
 }
 
 pub fn long_and_non_ascii_agents_and_features_round_trip(store: &dyn FeatureUsageStore) {

@@ -21,13 +21,14 @@ pub(super) fn day_of_key(key: &[u8]) -> StoreResult<Day> {
     Ok(Day::from_epoch_days((i64::from(u32::from_be_bytes(bytes)) - (1 << 31)) as i32))
 }
 
-/// The keys of one day in `fresh`.
-pub(super) fn day_range(day: Day) -> (Bound<Vec<u8>>, Bound<Vec<u8>>) {
-    (Bound::Included(day_bytes(day).to_vec()), Bound::Excluded(day_bytes(day.next()).to_vec()))
+/// The first key of `day` and of the day after: the keys of one day in `fresh` lie between.
+fn day_range(day: Day) -> [[u8; 4]; 2] {
+    [day_bytes(day), day_bytes(day.next())]
 }
 
-pub(super) fn as_slices(range: &(Bound<Vec<u8>>, Bound<Vec<u8>>)) -> (Bound<&[u8]>, Bound<&[u8]>) {
-    (range.0.as_ref().map(Vec::as_slice), range.1.as_ref().map(Vec::as_slice))
+/// [`day_range`] as the bounds LMDB takes.
+fn bounds(range: &[[u8; 4]; 2]) -> (Bound<&[u8]>, Bound<&[u8]>) {
+    (Bound::Included(&range[0][..]), Bound::Excluded(&range[1][..]))
 }
 
 /// A day's numbers in `days`.
@@ -77,7 +78,7 @@ impl Inner {
             if let Some(run) = self.run(wtxn, day)? {
                 entries.extend(run.entries());
             }
-            for entry in self.fresh.range(wtxn, &as_slices(&range)).map_err(engine)? {
+            for entry in self.fresh.range(wtxn, &bounds(&range)).map_err(engine)? {
                 let (key, value) = entry.map_err(engine)?;
                 let (agent, feature) = split_key(key)?;
                 entries.push((agent, feature, count_of(value)?));
@@ -92,7 +93,7 @@ impl Inner {
             });
             (run::build(&entries), entries.len() as u64)
         };
-        self.fresh.delete_range(wtxn, &as_slices(&range)).map_err(engine)?;
+        self.fresh.delete_range(wtxn, &bounds(&range)).map_err(engine)?;
         self.runs.put(wtxn, &day_bytes(day), &bytes).map_err(engine)?;
         Ok(rows)
     }
@@ -113,7 +114,7 @@ impl Inner {
             expired.push(day);
         }
         for day in expired {
-            self.fresh.delete_range(wtxn, &as_slices(&day_range(day))).map_err(engine)?;
+            self.fresh.delete_range(wtxn, &bounds(&day_range(day))).map_err(engine)?;
             self.runs.delete(wtxn, &day_bytes(day)).map_err(engine)?;
             self.days.delete(wtxn, &day_bytes(day)).map_err(engine)?;
         }
@@ -137,7 +138,7 @@ impl Inner {
         // A day at a time, so that memory holds one day's rows.
         for day in days {
             let copied: Vec<(Vec<u8>, Vec<u8>)> = {
-                let range = old.range(wtxn, &as_slices(&day_range(day))).map_err(engine)?;
+                let range = old.range(wtxn, &bounds(&day_range(day))).map_err(engine)?;
                 range
                     .map(|e| e.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(engine))
                     .collect::<StoreResult<_>>()?

@@ -5,8 +5,8 @@
 //!
 //! Each day is a sealed [`run`] (its agents sorted, checkpoints of every feature's uses: a
 //! prefix query reads a few dozen cache lines whatever the number of matching agents) and the
-//! `fresh` counts
-//! written since the run was sealed, plain keys scanned by prefix. A write adds to `fresh`;
+//! `fresh` counts written since the run was sealed, plain keys scanned by prefix. A write adds
+//! to `fresh`;
 //! when a day's fresh keys pass [`SEAL_MIN`] and a 64th of its rows, the write merges them
 //! into a new run, so a query never reads more than that many plain keys a day; days the
 //! writes have moved on from are sealed whole ([`days`]). Pruning drops whole days, oldest
@@ -105,7 +105,7 @@ impl EmbeddedCounters {
     }
 }
 
-pub(super) fn short_key() -> StoreError {
+fn short_key() -> StoreError {
     crate::codec::corrupt("feature usage key too short")
 }
 
@@ -119,7 +119,7 @@ fn key_of(key: &CountKey) -> Vec<u8> {
 }
 
 /// The agent and the feature of a stored key.
-pub(super) fn split_key(key: &[u8]) -> StoreResult<(&[u8], &[u8])> {
+fn split_key(key: &[u8]) -> StoreResult<(&[u8], &[u8])> {
     let rest = key.get(4..).ok_or_else(short_key)?;
     let nul = rest.iter().position(|&b| b == 0);
     let nul = nul.ok_or_else(|| crate::codec::corrupt("feature usage key without NUL"))?;
@@ -130,12 +130,13 @@ fn text(bytes: &[u8]) -> StoreResult<&str> {
     std::str::from_utf8(bytes).map_err(|_| crate::codec::corrupt("feature not UTF-8"))
 }
 
-pub(super) fn count_of(value: &[u8]) -> StoreResult<u64> {
+fn count_of(value: &[u8]) -> StoreResult<u64> {
     Reader::new(value).varint()
 }
 
 impl EmbeddedCounters {
-    /// Adds one batch inside `wtxn`; returns what it did and the days it wrote.
+    /// Adds one batch inside `wtxn`, noting the numbers of the days it writes in `days`;
+    /// returns what it did.
     fn add(
         &self,
         wtxn: &mut RwTxn,
@@ -195,9 +196,9 @@ impl EmbeddedCounters {
                 idle.push((day, stats));
             }
         }
-        for (day, stats) in idle {
-            self.inner.seal(wtxn, day)?;
-            days.insert(day, DayStats { fresh: 0, ..stats });
+        for (day, _) in idle {
+            let rows = self.inner.seal(wtxn, day)?;
+            days.insert(day, DayStats { rows, fresh: 0 });
         }
         for (day, mut stats) in days {
             if stats.fresh >= (self.seal_min as u64).max(stats.rows / 64) {

@@ -52,8 +52,13 @@ pub struct Run<'a> {
     checkpoints: &'a [u8],
 }
 
+/// Entry `index` of a table of u32 (0 past the end).
 fn u32_at(bytes: &[u8], index: usize) -> usize {
-    let at = index * 4;
+    u32_at_byte(bytes, index * 4)
+}
+
+/// The u32 at byte `at` (0 past the end).
+fn u32_at_byte(bytes: &[u8], at: usize) -> usize {
     bytes.get(at..at + 4).map_or(0, |b| u32::from_le_bytes(b.try_into().expect("4 bytes")) as usize)
 }
 
@@ -131,7 +136,7 @@ impl<'a> Run<'a> {
         let rows = self.rows;
         let end = u32_at(self.row_ends, agents.end).min(self.rows());
         let start = u32_at(self.row_ends, agents.start).min(end);
-        (start..end).map(move |k| (u32_at(&rows[k * ROW..], 0), u64_at(rows, k * ROW + 4)))
+        (start..end).map(move |k| (u32_at_byte(rows, k * ROW), u64_at(rows, k * ROW + 4)))
     }
 
     /// The first agent number whose agent `below` is false for (a monotone predicate).

@@ -120,9 +120,9 @@ impl EmbeddedStore {
             }
             let planned = || -> StoreResult<bool> {
                 let small = self.is_small(&manifest, t, m)?;
-                Ok(!all && merge_plan(&manifest, t, m, small).is_some())
+                Ok(merge_plan(&manifest, t, m, small).is_some())
             };
-            if manifest.unfinished(t, m).is_some() || planned()? {
+            if manifest.unfinished(t, m).is_some() || (!all && planned()?) {
                 todo.push((t, m));
             }
         }

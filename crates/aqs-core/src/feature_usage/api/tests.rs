@@ -98,3 +98,14 @@ fn line_and_paragraph_separators_are_escaped_in_both_versions() {
     assert_eq!(finish("\"a\u{2028}é\"".into(), FormatVersion::V2), "\"a\\u2028é\"");
     assert_eq!(finish("\"😀\"".into(), FormatVersion::V1), "\"\\ud83d\\ude00\"");
 }
+
+#[test]
+fn feature_names_are_escaped_as_json_strings() {
+    let r = request("action=query&meta=featureusage&afuagent=Bot&format=json").unwrap();
+    let odd = "a\"b\\c\u{1}d";
+    let out = render_usage(&r, 0, 0, &[row(25, odd, 1), row(25, "plain", 2)]);
+    assert!(out.contains(r#"{"feature":"a\"b\\c\u0001d","date""#), "{out}");
+    let parsed: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(parsed["query"]["featureusage"]["usage"][0]["feature"], odd);
+    assert_eq!(parsed["query"]["featureusage"]["usage"][1]["feature"], "plain");
+}
