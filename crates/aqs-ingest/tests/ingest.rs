@@ -42,6 +42,7 @@ fn load_with(
         progress: &NoProgress,
         memory_bytes: 64 << 20,
         spill_dir: std::env::temp_dir(),
+        day_seconds: None,
     };
     load_files(store, files, &options)
 }
@@ -250,6 +251,7 @@ fn an_interrupt_while_a_day_is_stored_abandons_the_day() {
             progress: &progress,
             memory_bytes: 64 << 20,
             spill_dir: std::env::temp_dir(),
+            day_seconds: None,
         };
         let files = [fixture("pageview_complete/pageviews-20240301-user")];
         let err = load_files(&store, &files, &options).unwrap_err();
@@ -322,6 +324,7 @@ fn format_forces_a_parser_but_the_public_name_must_say_the_day() {
             progress: &NoProgress,
             memory_bytes: 64 << 20,
             spill_dir: std::env::temp_dir(),
+            day_seconds: None,
         };
         load_files(&store, &[fixture(file)], &options)
     };

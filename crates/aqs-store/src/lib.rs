@@ -32,6 +32,7 @@ mod write;
 
 pub use dictionary::MAX_TITLE_BYTES;
 pub use feature_usage::EmbeddedCounters;
+pub use merge::MIN_MERGE;
 
 use aqs_core::error::{StoreError, StoreResult};
 pub(crate) use dictionary::file::Dictionary;
@@ -317,7 +318,7 @@ impl EmbeddedStore {
         let (rtxn, snapshot) = self.read_snapshot()?;
         let parts = snapshot.manifest.parts();
         drop(rtxn);
-        self.merge_months(&parts, true).map(|_| ())
+        self.merge_months(&parts, true, None).map(|_| ())
     }
 
     /// How long each write of this process may spend on merges after it has published its

@@ -306,7 +306,7 @@ impl TableWrite for EmbeddedStore {
         } else {
             let written = crate::entity::write(self, &mut wtxn, &mut state, &entities)?;
             self.commit(wtxn, &state, None)?;
-            self.merge_months(&written, false)?;
+            self.merge_months(&written, false, None)?;
         }
         Ok(batch.row_count())
     }

@@ -170,7 +170,7 @@ impl PageviewsWrite for EmbeddedStore {
         names.finish(&self.inner.path, &mut state)?;
         self.commit(wtxn, &state, Some(Dataset::Pageviews))?;
         let merging = std::time::Instant::now();
-        summary.merge_deferred = !self.merge_months(&written, false)?;
+        summary.merge_deferred = !self.merge_months(&written, false, None)?;
         summary.merge_millis = merging.elapsed().as_millis() as u64;
         Ok(summary)
     }

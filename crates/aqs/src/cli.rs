@@ -199,6 +199,12 @@ pub struct LoadArgs {
     /// merges until done; `aqs compact` merges every month whole
     #[arg(long, env = "AQS_MERGE_SECONDS", default_value = "90", value_name = "SECONDS", value_parser = parse_merge_seconds)]
     pub merge_seconds: MergeSeconds,
+    /// Seconds a pageviews day's load aims at, counted from the start of its reading: its
+    /// merges stop once the day has taken this long, though each day merges for at least 15 s
+    /// (and at most --merge-seconds), so that months still get merged and rolled up.
+    /// `unlimited` leaves only --merge-seconds
+    #[arg(long, env = "AQS_DAY_SECONDS", default_value = "270", value_name = "SECONDS", value_parser = parse_merge_seconds)]
+    pub day_seconds: MergeSeconds,
     /// Where a load spills what does not fit in --memory-mb (removed afterwards, also after a
     /// failure); default: the store directory (--data), or the system's temporary directory
     /// with --backend clickhouse
@@ -400,7 +406,7 @@ pub struct DemoArgs {
     pub articles: usize,
 }
 
-/// `--merge-seconds`: seconds, or `None` for `unlimited`.
+/// `--merge-seconds` and `--day-seconds`: seconds, or `None` for `unlimited`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MergeSeconds(pub Option<u64>);
 

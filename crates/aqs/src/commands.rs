@@ -302,6 +302,7 @@ fn load_into(
         progress: bars,
         memory_bytes: args.memory_mb << 20,
         spill_dir,
+        day_seconds: args.day_seconds.0.map(std::time::Duration::from_secs),
     };
     load_files(store, &args.files, &options)
 }
@@ -465,6 +466,7 @@ fn run_demo(args: &DemoArgs) -> Result<()> {
             memory_mb: 1024,
             // The demo's sample merges in a few seconds.
             merge_seconds: crate::cli::MergeSeconds(None),
+            day_seconds: crate::cli::MergeSeconds(None),
             spill_dir: None,
             metrics_file: None,
             files: vec![PathBuf::from(&dumps)],

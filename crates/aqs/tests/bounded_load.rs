@@ -23,6 +23,16 @@ fn load(
     files: &[PathBuf],
     memory_bytes: usize,
 ) -> anyhow::Result<LoadReport> {
+    load_aiming_at(store, files, memory_bytes, None)
+}
+
+/// A load whose days aim at `day_seconds` (`aqs load --day-seconds`).
+fn load_aiming_at(
+    store: &EmbeddedStore,
+    files: &[PathBuf],
+    memory_bytes: usize,
+    day_seconds: Option<Duration>,
+) -> anyhow::Result<LoadReport> {
     let allowlist = Allowlist::shipped();
     let disallowed = Disallowed::parse("en.wikipedia\tMain_Page\n", "test").unwrap();
     let options = LoadOptions {
@@ -33,6 +43,7 @@ fn load(
         progress: &NoProgress,
         memory_bytes,
         spill_dir: store.path().to_path_buf(),
+        day_seconds,
     };
     load_files(store, files, &options)
 }
@@ -268,4 +279,28 @@ fn a_month_completed_without_time_to_merge_is_rolled_up_by_the_load_that_merges_
     for (a, b) in a.iter().zip(&b) {
         assert_eq!(a, b);
     }
+}
+
+/// Days that took longer than they aimed at (`--day-seconds 0`) still merge for the store's
+/// least merge time, so a month is merged and rolled up by its last day as without the aim.
+#[test]
+fn days_over_their_time_still_merge_and_roll_their_month_up() {
+    let work = tempfile::tempdir().unwrap();
+    let dumps = work.path().join("dumps");
+    common::generate(&dumps, "2024-02-01", 29, 3, 2_000, 12);
+    let february = dumps.join("other/pageview_complete/2024/2024-02");
+    let month = YearMonth::new(2024, 2).unwrap();
+    let days: Vec<Day> = month.days().collect();
+
+    let late = EmbeddedStore::open(&work.path().join("late")).unwrap();
+    let report =
+        load_aiming_at(&late, std::slice::from_ref(&february), AMPLE, Some(Duration::ZERO))
+            .unwrap();
+    assert_eq!(report.merges_deferred, 0, "{report}");
+    assert_eq!(report.months_rolled_up, vec![month], "{report}");
+    assert!(late.rollups_waiting().unwrap().is_empty());
+
+    let reference = EmbeddedStore::open(&work.path().join("reference")).unwrap();
+    load(&reference, std::slice::from_ref(&february), AMPLE).unwrap();
+    assert_eq!(contents(&late, &days), contents(&reference, &days));
 }

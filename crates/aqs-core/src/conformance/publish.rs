@@ -15,7 +15,7 @@ fn options<'a>(
     agents: &'a [Agent],
     list: &'a Disallowed,
 ) -> DayPublishOptions<'a> {
-    DayPublishOptions { day: d, agents, disallowed: list, memory_bytes: 1 << 20 }
+    DayPublishOptions { day: d, agents, disallowed: list, memory_bytes: 1 << 20, merge_until: None }
 }
 
 fn hourly(p: &str, d: crate::dates::Day, views: u64) -> ProjectRow {

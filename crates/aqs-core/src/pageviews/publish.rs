@@ -27,6 +27,9 @@ pub struct DayPublishOptions<'a> {
     /// Bytes the publication may hold in memory for its own buffers; past that it spills to
     /// disk (the embedded store: next to the store, removed when the publication ends).
     pub memory_bytes: usize,
+    /// When the merges that follow the publication should stop (a loader aiming at a day's
+    /// load time), besides the store's own merge budget; stores that do not merge ignore it.
+    pub merge_until: Option<std::time::Instant>,
 }
 
 impl DayPublishOptions<'_> {

@@ -116,6 +116,10 @@ pub struct LoadOptions<'a> {
     pub memory_bytes: usize,
     /// Where spill directories are made (the embedded store's directory, or a temporary one).
     pub spill_dir: PathBuf,
+    /// The time a pageviews day's load aims at, counted from the start of its reading: the
+    /// merges after its publication stop then (though each day still merges for
+    /// `aqs_store`'s `MIN_MERGE`); `None` leaves only the store's merge budget.
+    pub day_seconds: Option<std::time::Duration>,
 }
 
 /// Loads dump files into a store and reports what it did.

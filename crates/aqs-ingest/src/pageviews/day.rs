@@ -40,8 +40,11 @@ pub fn load_day(
     report: &mut LoadReport,
 ) -> Result<()> {
     let mut sorted = vec![false; files.len()];
+    // The day's time, which its merges aim to keep within --day-seconds, counts from here,
+    // also when a file is read again sorted.
+    let merge_until = options.day_seconds.map(|seconds| Instant::now() + seconds);
     loop {
-        match attempt(store, day, files, &sorted, options) {
+        match attempt(store, day, files, &sorted, options, merge_until) {
             Ok(day_report) => {
                 report.absorb(day_report);
                 return Ok(());
@@ -64,6 +67,7 @@ fn attempt(
     files: &[(Agent, PathBuf)],
     sorted: &[bool],
     options: &LoadOptions<'_>,
+    merge_until: Option<Instant>,
 ) -> Result<LoadReport> {
     let started = Instant::now();
     let cancel = AtomicBool::new(false);
@@ -88,7 +92,15 @@ fn attempt(
         }
         let mut sources: Vec<Source<AccessViews>> =
             receivers.into_iter().map(Source::new).collect();
-        let result = publish(store, day, &agents, &mut sources, &mut handles, options, started);
+        let result = publish(
+            store,
+            (day, merge_until),
+            &agents,
+            &mut sources,
+            &mut handles,
+            options,
+            started,
+        );
         if result.is_err() {
             cancel.store(true, Ordering::Relaxed);
         }
@@ -105,7 +117,7 @@ type Handle<'scope> = std::thread::ScopedJoinHandle<'scope, Result<AgentFileOutc
 
 fn publish(
     store: &dyn PageviewsStore,
-    day: Day,
+    (day, merge_until): (Day, Option<Instant>),
     agents: &[Agent],
     sources: &mut [Source<AccessViews>],
     handles: &mut [Option<Handle<'_>>],
@@ -118,6 +130,7 @@ fn publish(
             agents,
             disallowed: options.disallowed,
             memory_bytes: options.memory_bytes / 2,
+            merge_until,
         })
         .with_context(|| format!("cannot start storing {day}"))?;
     let mut writer = DayWriter::new(publication, TopPeriod::Day(day), agents, options);

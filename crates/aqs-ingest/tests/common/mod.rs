@@ -38,6 +38,7 @@ pub fn load(
         progress: &NoProgress,
         memory_bytes: 64 << 20,
         spill_dir: std::env::temp_dir(),
+        day_seconds: None,
     };
     load_files(store, files, &options)
 }

@@ -32,9 +32,14 @@ use aqs_core::error::{StoreError, StoreResult};
 use aqs_core::pageviews::ArticleViews;
 use aqs_core::table::Dataset;
 use heed::RwTxn;
+use std::time::Instant;
 
 /// How many transactions a merge is cut into (fewer for a month of few articles).
 const CHUNKS: u64 = 64;
+/// The least time a write given a time to stop merging by (`DayPublishOptions::merge_until`)
+/// still merges, so that merges go on even when its load took longer than it aimed at.
+pub const MIN_MERGE: std::time::Duration =
+    std::time::Duration::from_secs(if cfg!(test) { 0 } else { 15 });
 /// The fewest article ids of a chunk.
 const MIN_CHUNK_IDS: u64 = if cfg!(test) { 6 } else { 1024 };
 
@@ -99,15 +104,22 @@ impl EmbeddedStore {
     /// budget spent, never started (a month's last merge, cut short, goes on with the next
     /// month's first day); does nothing when nothing is to be done. Without `all`, stops
     /// between chunks once the store's merge budget ([`EmbeddedStore::set_merge_budget`]) is
-    /// spent, and returns `false`: what is left, the next write's merges finish.
+    /// spent, or once `until` has passed (though never before [`MIN_MERGE`]), and returns
+    /// `false`: what is left, the next write's merges finish.
     pub(crate) fn merge_months(
         &self,
         months: &[(EntityTable, YearMonth)],
         all: bool,
+        until: Option<Instant>,
     ) -> StoreResult<bool> {
+        let now = Instant::now();
         let deadline = match all {
             true => None,
-            false => self.merge_budget().map(|budget| std::time::Instant::now() + budget),
+            false => {
+                let budget = self.merge_budget().map(|budget| now + budget);
+                let until = until.map(|u| u.max(now + MIN_MERGE));
+                budget.into_iter().chain(until).min()
+            }
         };
         let manifest = self.write_state()?.manifest;
         // Merges of other months first: those left under way, and those an earlier write's
@@ -216,7 +228,7 @@ impl EmbeddedStore {
         mut sources: Vec<Segment>,
         mut target: Option<Segment>,
         mut heaps: Option<ProjectHeaps>,
-        (stop_after, deadline): (Option<u32>, Option<std::time::Instant>),
+        (stop_after, deadline): (Option<u32>, Option<Instant>),
     ) -> StoreResult<Merged> {
         let collect = heaps.is_some();
         let inner = &self.inner;
@@ -239,7 +251,7 @@ impl EmbeddedStore {
         let chunk_ids = chunk_ids.next_multiple_of(crate::blocks::BLOCK_IDS);
         let mut start = target.map_or(0, |t| u64::from(t.until));
         for _ in 0..stop_after.unwrap_or(u32::MAX) {
-            if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+            if deadline.is_some_and(|d| Instant::now() >= d) {
                 break;
             }
             let end = start + chunk_ids;

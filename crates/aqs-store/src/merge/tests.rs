@@ -115,7 +115,7 @@ fn stopped_merge(older: bool) {
     write_day(&store, days[1], 7);
     let mut expected = everything(&store, month);
     assert_ne!(expected, before);
-    store.merge_months(&[(PER_ARTICLE, month)], false).unwrap();
+    store.merge_months(&[(PER_ARTICLE, month)], false, None).unwrap();
     let manifest = store.write_state().unwrap().manifest;
     assert!(manifest.unfinished(PER_ARTICLE, month).is_none());
     assert!(manifest.segments.iter().all(|s| s.is_whole()));
@@ -301,7 +301,7 @@ fn a_whole_month_merge_stopped_by_its_budget_keeps_its_candidates_for_the_roll_u
             assert!(store.take_merge_heaps(&target).unwrap().is_some());
         }
         store.set_merge_budget(None);
-        store.merge_months(&[(PER_ARTICLE, month)], false).unwrap();
+        store.merge_months(&[(PER_ARTICLE, month)], false, None).unwrap();
         let manifest = store.write_state().unwrap().manifest;
         assert_eq!(manifest.newest_first(PER_ARTICLE, month).count(), 1, "merged whole");
         assert_eq!(store.cached_tops(month, 20).unwrap().is_some(), saved);
@@ -315,4 +315,32 @@ fn a_whole_month_merge_stopped_by_its_budget_keeps_its_candidates_for_the_roll_u
             assert!(store.cached_tops(month, 20).unwrap().is_none(), "March 1 rewritten");
         }
     }
+}
+
+/// A write given a time to stop merging by stops there as with a spent budget (in these
+/// tests there is no least merge time), and the earlier of that time and the budget's counts.
+#[test]
+fn a_time_to_stop_merging_by_stops_merges_like_a_spent_budget() {
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let options = StoreOptions { map_size: 1 << 28, small_month_bytes: 0, ..Default::default() };
+    let store = EmbeddedStore::open_with(dir.path(), &options).unwrap();
+    let month = YearMonth::new(2024, 3).unwrap();
+    let segments =
+        || store.write_state().unwrap().manifest.newest_first(PER_ARTICLE, month).count();
+    store.set_merge_budget(Some(Duration::ZERO));
+    for day in month.days().take(4) {
+        write_day(&store, day, 0);
+    }
+    let before = everything(&store, month);
+    assert_eq!(segments(), 4);
+    let parts = [(PER_ARTICLE, month)];
+    let later = Instant::now() + Duration::from_secs(600);
+    assert!(!store.merge_months(&parts, false, Some(later)).unwrap(), "the budget is spent");
+    store.set_merge_budget(None);
+    assert!(!store.merge_months(&parts, false, Some(Instant::now())).unwrap(), "the time is up");
+    assert_eq!(segments(), 4, "no merge ran");
+    assert!(store.merge_months(&parts, false, Some(later)).unwrap());
+    assert_eq!(segments(), 1, "four days merged");
+    assert_eq!(everything(&store, month), before);
 }

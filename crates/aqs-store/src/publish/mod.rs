@@ -216,7 +216,8 @@ impl DayPublish for DayPublication<'_> {
         store.commit(wtxn, &state, Some(aqs_core::table::Dataset::Pageviews))?;
         // The day is published; the merges it calls for follow in a transaction of their own.
         let merging = std::time::Instant::now();
-        summary.merge_deferred = !store.merge_months(&[(PER_ARTICLE, month)], false)?;
+        summary.merge_deferred =
+            !store.merge_months(&[(PER_ARTICLE, month)], false, options.merge_until)?;
         summary.merge_millis = merging.elapsed().as_millis() as u64;
         Ok(summary)
     }
