@@ -388,8 +388,10 @@ impl EmbeddedStore {
         let txn_id = self.inner.env.info().last_txn_id as u64;
         let mut known = self.inner.generation.lock().unwrap_or_else(|p| p.into_inner());
         if known.0 != txn_id || txn_id == 0 {
+            // Kept under the id of the transaction that read it: the environment's last id
+            // can name a commit of another process that read transactions do not see yet.
             let rtxn = self.read_txn()?;
-            *known = (txn_id, read_generation(&self.inner.tables, &rtxn)?);
+            *known = (rtxn.id() as u64, read_generation(&self.inner.tables, &rtxn)?);
         }
         Ok(known.1)
     }

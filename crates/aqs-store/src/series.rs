@@ -206,7 +206,10 @@ impl TableRead for EmbeddedStore {
             for d in Dataset::ALL {
                 known.1[d.index()] = self.read_dataset_generation(&rtxn, d)?;
             }
-            known.0 = txn_id;
+            // The id of the transaction that read them: the environment's last id can name a
+            // commit of another process that read transactions do not see yet, and the
+            // generations must be read again until they do.
+            known.0 = rtxn.id() as u64;
         }
         Ok(known.1[dataset.index()])
     }
