@@ -422,6 +422,61 @@ pub fn check_range(
     if errors.is_empty() { Ok(range) } else { Err(RequestError::Invalid(Detail::List(errors))) }
 }
 
+/// The days a Druid-era range covers: `first` included, `end` excluded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DruidRange {
+    pub first: Day,
+    pub end: Day,
+}
+
+/// The longest span per-page and per-editor requests may ask for: 367 days.
+pub const DRUID_MAX_SPAN_DAYS: i32 = 367;
+
+/// AQS 1.0's checks of the MediaWiki-history (Druid) timeseries ranges (api-contract §1.5,
+/// §1.6, §7 items 1 and 14): `YYYYMMDD` with any hour characters ignored; the messages
+/// gathered in the original order (start, end, order, span, full months); `end` excluded; a
+/// monthly range starts at the first whole month and ends before the month that holds
+/// `end` (`fullMonthsDruid`), so `20170101..20170131` has no full month. With `limit_span`
+/// (per-page, per-editor), a range of more than 367 days is refused.
+pub fn check_druid_range(
+    start: &str,
+    end: &str,
+    monthly: bool,
+    limit_span: bool,
+) -> Result<DruidRange, RequestError> {
+    let rules = RangeRules { fake_hour: true, full_months: false };
+    let mut errors = match check_range(start, end, rules) {
+        Ok(_) => Vec::new(),
+        Err(RequestError::Invalid(Detail::List(errors))) => errors,
+        Err(other) => return Err(other),
+    };
+    let valid = |ts: &str| validate_timestamp(ts, true).is_some();
+    if limit_span && valid(start) && valid(end) {
+        let span = day_of(end).epoch_days() - day_of(start).epoch_days();
+        if span > DRUID_MAX_SPAN_DAYS {
+            errors.push("Query timespan is too long (max: ) 31708800 seconds".to_string());
+        }
+    }
+    let (mut first, mut last) = (start.to_string(), end.to_string());
+    if monthly {
+        first = first_full_month_first_day(start);
+        last = match js_date_utc(end) {
+            Some(days) => {
+                let (y, m, _) = civil_from_days(days);
+                js_timestamp(y, m, 1)
+            }
+            None => "NaNaNaN".to_string(),
+        };
+        if js_compare(&first, &last) != Ordering::Less {
+            errors.push("no full months found in specified date range".to_string());
+        }
+    }
+    if !errors.is_empty() {
+        return Err(RequestError::Invalid(Detail::List(errors)));
+    }
+    Ok(DruidRange { first: day_of(&first), end: day_of(&last) })
+}
+
 /// What a top-list request asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum TopPeriod {

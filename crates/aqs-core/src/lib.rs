@@ -10,6 +10,8 @@
 //! - [`table`]: the table layer: datasets, declared series tables, their rows and batches,
 //!   and the read and write traits every backend implements once per shape.
 //! - [`unique_devices`]: the unique devices family's table and request.
+//! - [`history`]: the MediaWiki history families (edits, editors, edited pages, registered
+//!   users, bytes difference): their tables, snapshots and requests.
 //! - [`feature_usage`]: API feature usage counters (day, feature, agent), their service, the
 //!   events they count and the Action API module that queries them.
 //! - [`lists`]: the pageview allowlist and the disallowed-articles list (refinery TSV).
@@ -23,6 +25,7 @@ pub mod dates;
 pub mod editors_by_country;
 pub mod error;
 pub mod feature_usage;
+pub mod history;
 pub mod knowledge_gap;
 pub mod legacy_pagecounts;
 pub mod lists;

@@ -64,6 +64,19 @@ path_enum!(
     ProjectGranularity, "granularity", [Hourly = "hourly", Daily = "daily", Monthly = "monthly"]
 );
 
+path_enum!(
+    /// Who made the edits (MediaWiki history).
+    EditorType, "editor-type", [AllEditorTypes = "all-editor-types", Anonymous = "anonymous", GroupBot = "group-bot", NameBot = "name-bot", User = "user"]
+);
+path_enum!(
+    /// Which namespaces the edited pages are in (MediaWiki history).
+    PageType, "page-type", [AllPageTypes = "all-page-types", Content = "content", NonContent = "non-content"]
+);
+path_enum!(
+    /// How many edits the counted editors or pages had in the period (MediaWiki history digests).
+    ActivityLevel, "activity-level", [AllActivityLevels = "all-activity-levels", OneTo4 = "1..4-edits", FiveTo24 = "5..24-edits", TwentyFiveTo99 = "25..99-edits", HundredOrMore = "100..-edits"]
+);
+
 impl Access {
     /// The three concrete access methods (no `all-access`).
     pub const CONCRETE: [Access; 3] = [Access::Desktop, Access::MobileWeb, Access::MobileApp];

@@ -29,11 +29,12 @@ pub enum Dataset {
     TopByCountry,
     TopPerCountry,
     MediaRequests,
+    History,
 }
 
 impl Dataset {
     /// Every dataset, in a fixed order (stores index their generations by it).
-    pub const ALL: [Dataset; 8] = [
+    pub const ALL: [Dataset; 9] = [
         Dataset::Pageviews,
         Dataset::UniqueDevices,
         Dataset::LegacyPagecounts,
@@ -42,6 +43,7 @@ impl Dataset {
         Dataset::TopByCountry,
         Dataset::TopPerCountry,
         Dataset::MediaRequests,
+        Dataset::History,
     ];
 
     /// The dataset's name in stores, reports and metrics.
@@ -55,6 +57,7 @@ impl Dataset {
             Dataset::TopByCountry => "top_by_country",
             Dataset::TopPerCountry => "top_per_country",
             Dataset::MediaRequests => "media_requests",
+            Dataset::History => "mediawiki_history",
         }
     }
 
@@ -376,10 +379,11 @@ pub fn month_sums_by_scan<S: TableWrite + ?Sized>(
 pub trait ReadStore: crate::pageviews::PageviewsRead + TableRead {}
 impl<T: crate::pageviews::PageviewsRead + TableRead> ReadStore for T {}
 
-/// What loaders and importers write: pageviews through its own trait, every other family
-/// through the table layer. Every backend is one.
-pub trait WriteStore: crate::pageviews::PageviewsStore + TableWrite {}
-impl<T: crate::pageviews::PageviewsStore + TableWrite> WriteStore for T {}
+/// What loaders and importers write (and read back, to replace what they wrote before):
+/// pageviews through its own trait, every other family through the table layer. Every
+/// backend is one.
+pub trait WriteStore: crate::pageviews::PageviewsStore + TableWrite + TableRead {}
+impl<T: crate::pageviews::PageviewsStore + TableWrite + TableRead> WriteStore for T {}
 
 #[cfg(test)]
 mod tests {

@@ -14,6 +14,7 @@ pub mod error;
 mod extract;
 pub mod feature_usage;
 pub mod headers;
+mod history;
 mod items;
 mod knowledge_gap;
 mod legacy_pagecounts;

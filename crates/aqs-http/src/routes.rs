@@ -97,6 +97,7 @@ pub const FAMILIES: &[&[RouteSpec]] = &[
     crate::mediarequests::ROUTES,
     crate::editors_by_country::ROUTES,
     crate::knowledge_gap::ROUTES,
+    crate::history::ROUTES,
 ];
 
 /// Every route of the API.

@@ -18,6 +18,7 @@ pub mod legacy_pagecounts;
 pub mod lists;
 pub mod load;
 pub mod mediarequests;
+pub mod mediawiki_history;
 pub mod pageview_complete;
 pub mod pageviews;
 pub mod pipeline;

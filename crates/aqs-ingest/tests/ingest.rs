@@ -383,8 +383,10 @@ fn the_generator_is_deterministic() {
     let sa = generate_into(a.path(), "20240301", 2, 300);
     let sb = generate_into(b.path(), "20240301", 2, 300);
     // Per day: three agent files, 24 projectviews hours, two unique devices files, 24
-    // projectcounts hours, a mediacounts file.
-    assert_eq!(sa.files.len(), 2 * (3 + 24 + 2 + 24 + 1));
+    // projectcounts hours, a mediacounts file. And the MediaWiki history of snapshot 2024-03:
+    // enwiki by month from January 2023 (15 files), dewiki and frwiktionary by year (2 each),
+    // yowiki all-time (1).
+    assert_eq!(sa.files.len(), 2 * (3 + 24 + 2 + 24 + 1) + 15 + 2 + 2 + 1);
     for (fa, fb) in sa.files.iter().zip(&sb.files) {
         assert_eq!(std::fs::read(fa).unwrap(), std::fs::read(fb).unwrap(), "{}", fa.display());
     }

@@ -19,7 +19,7 @@ pub struct Cli {
 pub enum Command {
     /// Write synthetic dump files in the public formats and names, for demos and tests
     Generate(GenerateArgs),
-    /// Load dump files into the store: pageview_complete, projectviews, unique devices, projectcounts and pagecounts-ez, geoeditors and mediacounts files (by their public names)
+    /// Load dump files into the store: pageview_complete, projectviews, unique devices, projectcounts and pagecounts-ez, geoeditors, mediacounts and mediawiki_history files (by their public names)
     Load(LoadArgs),
     /// Import rows exported from an existing AQS deployment (JSON Lines, Cassandra column names)
     Import(ImportArgs),
@@ -43,6 +43,9 @@ pub enum Command {
     /// Count API feature usage events (the counters behind /w/api.php?meta=featureusage)
     #[command(subcommand)]
     FeatureUsage(crate::feature_usage::FeatureUsageCommand),
+    /// List the MediaWiki history snapshots, and switch the one served (at once, no restart)
+    #[command(subcommand)]
+    Snapshot(crate::snapshot::SnapshotCommand),
     /// Run every route's example request against a running server; exit 1 on any failure
     Check(CheckArgs),
     /// Write the synthetic 1970-01-01 rows the route examples (and `aqs check`) read

@@ -39,6 +39,7 @@ pub fn run(command: Command) -> Result<()> {
         }
         Command::Check(args) => crate::operator::check(&args),
         Command::FeatureUsage(command) => crate::feature_usage::run(command),
+        Command::Snapshot(command) => crate::snapshot::run(command),
         Command::AddProbeRows(args) => run_add_probe_rows(&args),
         Command::Demo(args) => run_demo(&args),
         Command::Stats(args) => run_stats(&args),
@@ -113,7 +114,7 @@ impl Backend {
         }
     }
 
-    fn writer(&self) -> &dyn WriteStore {
+    pub(crate) fn writer(&self) -> &dyn WriteStore {
         match self {
             Backend::Embedded(s) => s,
             Backend::ClickHouse(s) => s,
@@ -318,6 +319,11 @@ fn run_load(args: &LoadArgs) -> Result<()> {
         let bars = Bars::new();
         let report = load_into(backend.writer(), args, &bars)?;
         println!("{report}");
+        if report.series_by_dataset.contains_key(aqs_core::table::Dataset::History.name()) {
+            println!(
+                "MediaWiki history: a loaded snapshot is served once activated (aqs snapshot list; aqs snapshot activate YYYY-MM)"
+            );
+        }
         print_store_size(&backend)?;
         Ok(report.lines_read)
     })();
@@ -474,6 +480,9 @@ fn run_demo(args: &DemoArgs) -> Result<()> {
         let report = load_into(&store, &load, &bars)?;
         Backend::Embedded(store.clone()).write_probe_rows()?;
         println!("{report}");
+        if let Some(snapshot) = crate::snapshot::activate_newest(&store)? {
+            println!("MediaWiki history snapshot {snapshot} active");
+        }
         crate::feature_usage::demo_events(
             &Backend::Embedded(store.clone()),
             &dumps,

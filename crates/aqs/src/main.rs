@@ -8,6 +8,7 @@ mod load_metrics;
 mod operator;
 mod progress;
 mod serve;
+mod snapshot;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -120,6 +120,13 @@ fn embedded_single_server_and_two_shard_cluster_answer_the_same() {
             .unwrap();
     assert_eq!(a + b, total);
 
+    // The MediaWiki history snapshot of the dumps' last month, activated on each backend.
+    let data_flags = ["--data", data.to_str().unwrap()];
+    for flags in [&data_flags[..], &single_flags[..], &cluster_flags[..]] {
+        let mut args = vec!["snapshot", "activate", "2024-02"];
+        args.extend_from_slice(flags);
+        assert!(run_ok(&args).contains("active: 2024-02"));
+    }
     let (_embedded, embedded_address) = serve(&data);
     let (_single, single_address) = serve_with(&single_flags);
     // The cluster served through the second server: any server of the cluster will do.
@@ -217,6 +224,24 @@ fn embedded_single_server_and_two_shard_cluster_answer_the_same() {
                 ));
             }
         }
+    }
+    for (project, editors, pages) in [
+        ("en.wikipedia", "all-editor-types", "all-page-types"),
+        ("all-projects", "anonymous", "content"),
+        ("all-wikipedia-projects", "user", "all-page-types"),
+        ("fr.wiktionary", "group-bot", "non-content"),
+    ] {
+        for route in [
+            "edits/aggregate",
+            "bytes-difference/net/aggregate",
+            "bytes-difference/absolute/aggregate",
+            "edited-pages/new",
+        ] {
+            let prefix = format!("/metrics/{route}/{project}/{editors}/{pages}");
+            paths.push(format!("{prefix}/daily/20240101/20240203"));
+            paths.push(format!("{prefix}/monthly/20230101/20240301"));
+        }
+        paths.push(format!("/metrics/registered-users/new/{project}/monthly/20230101/20240301"));
     }
     // Ranges reaching before 1970 (outside ClickHouse's DateTime): the same answers, no 500.
     paths.push("/metrics/pageviews/aggregate/en.wikipedia/all-access/all-agents/hourly/1969010100/1971010100".into());

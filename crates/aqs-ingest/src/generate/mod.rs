@@ -14,6 +14,7 @@ pub mod feature_usage;
 pub mod full_day;
 mod geoeditors;
 mod mediacounts;
+pub mod mediawiki_history;
 mod output;
 mod projectcounts;
 mod sample;

@@ -205,6 +205,7 @@ pub fn generate(
         super::projectcounts::generate,
         super::geoeditors::generate,
         super::mediacounts::generate,
+        super::mediawiki_history::generate_sample,
     ] {
         let (files, lines, bytes) = family(options)?;
         summary.files.extend(files);

@@ -36,6 +36,11 @@ pub(super) enum Input {
         path: PathBuf,
         day: aqs_core::dates::Day,
     },
+    History {
+        path: PathBuf,
+        snapshot: aqs_core::dates::YearMonth,
+        wiki: String,
+    },
     /// Only with `--format projectview-hourly`: exports have no public name.
     ProjectviewHourly {
         path: PathBuf,
@@ -80,6 +85,9 @@ fn name_rule(format: DumpFormat) -> &'static str {
         DumpFormat::PagecountsEz => {
             "a pagecounts-ez daily file must keep its public name, pagecounts-YYYY-MM-DD[.bz2|.gz], which says its day"
         }
+        DumpFormat::MediawikiHistory => {
+            "a MediaWiki history file must keep its public name, SNAPSHOT.WIKI_DB.TIME_BUCKET.tsv.bz2 (2026-05.enwiki.2024-03.tsv.bz2), which says its snapshot and wiki"
+        }
         DumpFormat::Geoeditors => {
             "a geoeditors file must keep its public name, geoeditors-monthly-YYYY-MM.tsv, which says its month"
         }
@@ -122,6 +130,12 @@ fn recognise(path: &Path, format: Option<DumpFormat>) -> Option<Input> {
             return Some(Input::Mediacounts { path, day });
         }
     }
+    if wanted(DumpFormat::MediawikiHistory) {
+        if let Some((snapshot, wiki)) = crate::mediawiki_history::parse_file_name(base) {
+            let wiki = wiki.to_string();
+            return Some(Input::History { path, snapshot, wiki });
+        }
+    }
     if wanted(DumpFormat::PageviewComplete) {
         if let Some(file) = pageview_complete::parse_file_name(base) {
             return Some(Input::Daily { path, file });
@@ -149,7 +163,7 @@ pub(super) fn classify(
             (None, None) if from_dirs => {}
             (None, Some(format)) => bail!("{}: {}", path.display(), name_rule(format)),
             (None, None) => bail!(
-                "{}: not a known dump file name (expected pageviews-YYYYMMDD-AGENT.bz2, projectviews-YYYYMMDD-HH0000, unique_devices_per_domain_daily-YYYY-MM-DD.gz, projectcounts-YYYYMMDD-HH0000, pagecounts-YYYY-MM-DD.bz2, mediacounts.YYYY-MM-DD.v00.tsv.bz2 or geoeditors-monthly-YYYY-MM.tsv); pass --format to read it anyway",
+                "{}: not a known dump file name (expected pageviews-YYYYMMDD-AGENT.bz2, projectviews-YYYYMMDD-HH0000, unique_devices_per_domain_daily-YYYY-MM-DD.gz, projectcounts-YYYYMMDD-HH0000, pagecounts-YYYY-MM-DD.bz2, mediacounts.YYYY-MM-DD.v00.tsv.bz2, geoeditors-monthly-YYYY-MM.tsv or SNAPSHOT.WIKI_DB.TIME_BUCKET.tsv.bz2); pass --format to read it anyway",
                 path.display()
             ),
         }

@@ -37,11 +37,12 @@ pub enum DumpFormat {
     Geoeditors,
     ProjectviewHourly,
     Mediacounts,
+    MediawikiHistory,
 }
 
 impl DumpFormat {
     /// The names `--format` takes.
-    pub const NAMES: [&'static str; 8] = [
+    pub const NAMES: [&'static str; 9] = [
         "pageview-complete",
         "projectviews",
         "unique-devices",
@@ -50,8 +51,9 @@ impl DumpFormat {
         "geoeditors",
         "projectview-hourly",
         "mediacounts",
+        "mediawiki-history",
     ];
-    const ALL: [DumpFormat; 8] = [
+    const ALL: [DumpFormat; 9] = [
         DumpFormat::PageviewComplete,
         DumpFormat::Projectviews,
         DumpFormat::UniqueDevices,
@@ -60,6 +62,7 @@ impl DumpFormat {
         DumpFormat::Geoeditors,
         DumpFormat::ProjectviewHourly,
         DumpFormat::Mediacounts,
+        DumpFormat::MediawikiHistory,
     ];
 
     pub fn parse(name: &str) -> Option<DumpFormat> {
@@ -151,6 +154,9 @@ pub fn load_files(
             Input::PagecountsEz { path, day } => families.ez.push((path, day)),
             Input::ProjectviewHourly { path } => families.projectview_hourly.push(path),
             Input::Mediacounts { path, day } => families.mediacounts.push((path, day)),
+            Input::History { path, snapshot, wiki } => {
+                families.history.push((path, snapshot, wiki))
+            }
             Input::Projectcounts { path, hour } => {
                 families.projectcounts.entry(hour.day).or_default().push((hour, path))
             }

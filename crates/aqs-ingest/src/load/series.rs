@@ -1,5 +1,5 @@
 //! The loads of the series families (unique devices, legacy pagecounts, editors by country, top
-//! by country, media requests):
+//! by country, media requests, MediaWiki history: a wiki's files of a snapshot are one batch):
 //! each file (or a day of hourly files) is read into one `SeriesBatch`, its share of bad lines
 //! checked, and published; the report counts the rows per dataset and the time spent.
 
@@ -23,6 +23,8 @@ pub(super) struct Inputs {
     /// `projectview_hourly` exports, summed into one batch of top-by-country months.
     pub projectview_hourly: Vec<PathBuf>,
     pub mediacounts: Vec<(PathBuf, Day)>,
+    /// MediaWiki history files, with their snapshot and wiki.
+    pub history: Vec<(PathBuf, YearMonth, String)>,
 }
 
 /// Reads one batch with `read` (timed; `check`: the file whose share of bad lines to check, if
@@ -98,6 +100,16 @@ pub(super) fn load_all(
                 publish(store, options, None, report, |_| Ok(batch))?;
             }
         }
+    }
+    let check =
+        |path: &Path, file: &LoadReport| lines::check_bad_share(path, file, options.max_bad_share);
+    for ((snapshot, wiki), files) in
+        crate::mediawiki_history::load::group_files(inputs.history.clone())
+    {
+        publish(store, options, None, report, |r| {
+            let wiki = (snapshot, wiki.as_str());
+            crate::mediawiki_history::load::read_wiki(store, wiki, &files, progress, &check, r)
+        })?;
     }
     for (path, month) in &inputs.geoeditors {
         publish(store, options, Some(path), report, |r| {

@@ -1,0 +1,188 @@
+//! Snapshots of the MediaWiki history: which exist, which is active, and activation (with the
+//! project-family rows it writes) as one atomic batch on any backend.
+
+use super::{ACTIVE, ACTIVE_KEY, EVENTS, NEW_USERS, WIKIS, rollups_of, snapshot_months};
+use crate::dates::{Day, Period, YearMonth};
+use crate::error::StoreResult;
+use crate::table::{
+    Dataset, Numbers, SeriesBatch, SeriesChanges, SeriesRow, TableDef, TableRead, TableWrite,
+};
+use std::collections::BTreeMap;
+
+/// A snapshot name as stored (`2026-05`).
+pub fn name(month: YearMonth) -> String {
+    month.to_string()
+}
+
+/// The activations, oldest first: (snapshot month, order, time in seconds since 1970).
+pub fn activations<S: TableRead + ?Sized>(store: &S) -> StoreResult<Vec<(YearMonth, u64, u64)>> {
+    let (first, last) = snapshot_months();
+    let mut rows: Vec<(YearMonth, u64, u64)> = store
+        .series(&ACTIVE, &[ACTIVE_KEY], first, last)?
+        .into_iter()
+        .filter_map(|e| match e.period {
+            Period::Month(m) if e.values.0[0] > 0 => Some((m, e.values.0[0], e.values.0[1])),
+            _ => None,
+        })
+        .collect();
+    rows.sort_by_key(|r| r.1);
+    Ok(rows)
+}
+
+/// The active snapshot: the one activated last (`None` before any activation).
+pub fn active<S: TableRead + ?Sized>(store: &S) -> StoreResult<Option<YearMonth>> {
+    Ok(activations(store)?.last().map(|r| r.0))
+}
+
+/// What a load of a wiki into a snapshot held.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WikiLoad {
+    pub snapshot: YearMonth,
+    pub wiki: String,
+    pub loaded: Day,
+    pub lines: u64,
+    pub events: u64,
+    pub first_day: Option<Day>,
+    pub last_day: Option<Day>,
+}
+
+impl WikiLoad {
+    /// Its row of [`WIKIS`].
+    pub fn row(&self) -> SeriesRow {
+        let day = |d: Option<Day>| d.map_or(0, |d| d.epoch_days() as u64 + 1);
+        SeriesRow {
+            key: vec![name(self.snapshot), self.wiki.clone()],
+            period: Period::Day(self.loaded),
+            sub: String::new(),
+            values: Numbers::counters(&[
+                self.lines,
+                self.events,
+                day(self.first_day),
+                day(self.last_day),
+            ]),
+        }
+    }
+}
+
+/// The latest load of every wiki of every snapshot.
+pub fn wiki_loads<S: TableWrite + ?Sized>(store: &S) -> StoreResult<Vec<WikiLoad>> {
+    let (first, last) =
+        (Period::Day(Day::from_epoch_days(0)), Period::Day(Day::from_epoch_days(2_932_896)));
+    let mut latest: BTreeMap<(String, String), WikiLoad> = BTreeMap::new();
+    for row in store.scan_series(&WIKIS, first, last)? {
+        let (Some(snapshot), Period::Day(loaded)) =
+            (super::request::parse_snapshot(&row.key[0]), row.period)
+        else {
+            continue;
+        };
+        let day = |v: u64| (v > 0).then(|| Day::from_epoch_days((v - 1) as i32));
+        let load = WikiLoad {
+            snapshot,
+            wiki: row.key[1].clone(),
+            loaded,
+            lines: row.values.0[0],
+            events: row.values.0[1],
+            first_day: day(row.values.0[2]),
+            last_day: day(row.values.0[3]),
+        };
+        let key = (row.key[0].clone(), row.key[1].clone());
+        if latest.get(&key).is_none_or(|l| l.loaded <= loaded) {
+            latest.insert(key, load);
+        }
+    }
+    Ok(latest.into_values().collect())
+}
+
+/// The rows that make `rows` (a table's rows of one snapshot) hold exactly `wanted` for the
+/// keys `owned` says are being rewritten: `wanted`, and a zero row for every stored row of
+/// such a key that `wanted` does not have (a zero reads as no edits; the tables have no
+/// per-key delete).
+pub fn replacing(
+    stored: impl IntoIterator<Item = SeriesRow>,
+    wanted: BTreeMap<(Vec<String>, Period), Numbers>,
+    owned: &dyn Fn(&[String]) -> bool,
+) -> Vec<SeriesRow> {
+    let mut out: Vec<SeriesRow> = Vec::new();
+    for row in stored {
+        if owned(&row.key)
+            && row.values != Numbers::default()
+            && !wanted.contains_key(&(row.key.clone(), row.period))
+        {
+            out.push(SeriesRow { values: Numbers::default(), ..row });
+        }
+    }
+    out.extend(wanted.into_iter().map(|((key, period), values)| SeriesRow {
+        key,
+        period,
+        sub: String::new(),
+        values,
+    }));
+    out
+}
+
+/// The rows of `table` in `snapshot` for days from `first` to `last` and their months.
+fn snapshot_rows<S: TableWrite + ?Sized>(
+    store: &S,
+    table: &'static TableDef,
+    snapshot: &str,
+    (first, last): (Day, Day),
+) -> StoreResult<Vec<SeriesRow>> {
+    let mut rows = store.scan_series(table, Period::Day(first), Period::Day(last))?;
+    let months = (Period::Month(first.year_month()), Period::Month(last.year_month()));
+    rows.extend(store.scan_series(table, months.0, months.1)?);
+    rows.retain(|r| r.key[0] == snapshot);
+    Ok(rows)
+}
+
+/// The batch that activates `snapshot`: its family and `all-projects` rows, summed from its
+/// projects' rows (replacing those an earlier activation wrote), and its activation record,
+/// ordered after every earlier one. `None` when the snapshot holds no wiki.
+pub fn activation<S: TableRead + TableWrite + ?Sized>(
+    store: &S,
+    snapshot: YearMonth,
+    at_seconds: u64,
+) -> StoreResult<Option<SeriesBatch>> {
+    let snapshot_name = name(snapshot);
+    let loads: Vec<WikiLoad> =
+        wiki_loads(store)?.into_iter().filter(|l| l.snapshot == snapshot).collect();
+    if loads.is_empty() {
+        return Ok(None);
+    }
+    let first = loads.iter().filter_map(|l| l.first_day).min().unwrap_or(snapshot.first_day());
+    let last = loads.iter().filter_map(|l| l.last_day).max().unwrap_or(snapshot.last_day());
+    let mut changes = Vec::new();
+    for table in [&EVENTS, &NEW_USERS] {
+        let rows = snapshot_rows(store, table, &snapshot_name, (first, last))?;
+        let rollup = |key: &[String]| key[1].starts_with("all-");
+        let mut sums: BTreeMap<(Vec<String>, Period), Numbers> = BTreeMap::new();
+        for row in rows.iter().filter(|r| !rollup(&r.key)) {
+            for project in rollups_of(&row.key[1]) {
+                let mut key = row.key.clone();
+                key[1] = project;
+                let sum = sums.entry((key, row.period)).or_default();
+                for (s, v) in sum.0.iter_mut().zip(row.values.0) {
+                    // Wrapping: the net bytes column holds signed numbers as their bits.
+                    *s = s.wrapping_add(v);
+                }
+            }
+        }
+        let rows = replacing(rows, sums, &|key| rollup(key));
+        changes.push(SeriesChanges { table, replace: Vec::new(), rows });
+    }
+    let order = activations(store)?.last().map_or(1, |r| r.1 + 1);
+    let record = SeriesRow {
+        key: vec![ACTIVE_KEY.to_string()],
+        period: Period::Month(snapshot),
+        sub: String::new(),
+        values: Numbers::counters(&[order, at_seconds]),
+    };
+    changes.push(SeriesChanges { table: &ACTIVE, replace: Vec::new(), rows: vec![record] });
+    Ok(Some(SeriesBatch { dataset: Dataset::History, changes }))
+}
+
+/// The snapshot active before the active one, for `aqs snapshot rollback`.
+pub fn previous<S: TableRead + ?Sized>(store: &S) -> StoreResult<Option<YearMonth>> {
+    let activations = activations(store)?;
+    let Some(current) = activations.last().map(|r| r.0) else { return Ok(None) };
+    Ok(activations.iter().rev().map(|r| r.0).find(|m| *m != current))
+}

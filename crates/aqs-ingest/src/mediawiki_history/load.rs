@@ -1,0 +1,255 @@
+//! A wiki's dump files of one snapshot into the history tables: the events counted per day
+//! and slice (every editor type and page type, the `all-*` ones included), their months, and
+//! the wiki's load record, as one batch that replaces what the wiki held in the snapshot.
+//!
+//! The state is one counter set per (project, slice, day) the wiki has events on: it grows
+//! with the wiki's days, not with its events.
+
+use super::{Edit, Event, PageType, Reader, UserType};
+use crate::load::Progress;
+use crate::load::lines::for_each_file_line;
+use crate::report::LoadReport;
+use anyhow::Result;
+use aqs_core::dates::{Day, Period, YearMonth};
+use aqs_core::history::snapshots::{self, WikiLoad};
+use aqs_core::history::{EVENTS, EventCounts, NEW_USERS, WIKIS};
+use aqs_core::params::{EditorType, PageType as PageParam};
+use aqs_core::table::{
+    Dataset, Numbers, SeriesBatch, SeriesChanges, SeriesRow, TableDef, WriteStore,
+};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+fn editor_type(t: UserType) -> EditorType {
+    match t {
+        UserType::Anonymous => EditorType::Anonymous,
+        UserType::GroupBot => EditorType::GroupBot,
+        UserType::NameBot => EditorType::NameBot,
+        UserType::User => EditorType::User,
+    }
+}
+
+fn page_param(t: PageType) -> PageParam {
+    match t {
+        PageType::Content => PageParam::Content,
+        PageType::NonContent => PageParam::NonContent,
+    }
+}
+
+/// The counts of one wiki's events.
+#[derive(Default)]
+pub struct WikiCounts {
+    /// (project, editor type, page type, day) → counts, for the four slices an event is in.
+    events: BTreeMap<(String, EditorType, PageParam, Day), EventCounts>,
+    new_users: BTreeMap<(String, Day), u64>,
+    pub lines: u64,
+    pub counted: u64,
+    first: Option<Day>,
+    last: Option<Day>,
+}
+
+impl WikiCounts {
+    fn seen(&mut self, day: Day) {
+        self.first = Some(self.first.map_or(day, |f| f.min(day)));
+        self.last = Some(self.last.map_or(day, |l| l.max(day)));
+    }
+
+    fn add(
+        &mut self,
+        project: &str,
+        (user, page): (UserType, PageType),
+        day: Day,
+        counts: EventCounts,
+    ) {
+        self.seen(day);
+        self.counted += 1;
+        for e in [editor_type(user), EditorType::AllEditorTypes] {
+            for p in [page_param(page), PageParam::AllPageTypes] {
+                self.events.entry((project.to_string(), e, p, day)).or_default().add(counts);
+            }
+        }
+    }
+
+    /// Counts one reduced event.
+    pub fn count(&mut self, project: &str, event: &Event<'_>) {
+        match event {
+            Event::Edit(Edit { day, user_type, page_type, bytes_diff, .. }) => {
+                let counts = EventCounts {
+                    edits: 1,
+                    net_bytes_diff: *bytes_diff,
+                    abs_bytes_diff: bytes_diff.unsigned_abs(),
+                    new_pages: 0,
+                };
+                self.add(project, (*user_type, *page_type), *day, counts);
+            }
+            Event::NewPage { day, user_type, page_type } => {
+                let counts = EventCounts { new_pages: 1, ..Default::default() };
+                self.add(project, (*user_type, *page_type), *day, counts);
+            }
+            Event::NewUser { day } => {
+                self.seen(*day);
+                self.counted += 1;
+                *self.new_users.entry((project.to_string(), *day)).or_default() += 1;
+            }
+            Event::Uncounted => {}
+        }
+    }
+
+    /// The rows of both tables for `snapshot`, daily and monthly.
+    fn rows(&self, snapshot: &str) -> [BTreeMap<(Vec<String>, Period), Numbers>; 2] {
+        let mut events: BTreeMap<(Vec<String>, Period), EventCounts> = BTreeMap::new();
+        for ((project, e, p, day), counts) in &self.events {
+            let key =
+                vec![snapshot.to_string(), project.clone(), e.as_str().into(), p.as_str().into()];
+            events.entry((key.clone(), Period::Month(day.year_month()))).or_default().add(*counts);
+            events.insert((key, Period::Day(*day)), *counts);
+        }
+        let mut users: BTreeMap<(Vec<String>, Period), Numbers> = BTreeMap::new();
+        for ((project, day), n) in &self.new_users {
+            let key = vec![snapshot.to_string(), project.clone()];
+            users.entry((key.clone(), Period::Month(day.year_month()))).or_default().0[0] += n;
+            users.insert((key, Period::Day(*day)), Numbers::counters(&[*n]));
+        }
+        [events.into_iter().map(|(k, c)| (k, c.numbers())).collect(), users]
+    }
+}
+
+/// Reads a wiki's files (in time order) into its counts; malformed lines are skipped and
+/// reported with their file and line.
+pub fn read_files(
+    files: &[PathBuf],
+    progress: &dyn Progress,
+    report: &mut LoadReport,
+    check: &dyn Fn(&Path, &LoadReport) -> Result<()>,
+) -> Result<WikiCounts> {
+    let mut counts = WikiCounts::default();
+    let mut reader = Reader::default();
+    for path in files {
+        let mut file_report = LoadReport::default();
+        for_each_file_line(path, progress, &mut file_report, |number, line, r| {
+            match reader.read(line) {
+                Ok((project, event)) => counts.count(project, &event),
+                Err(e) => {
+                    let reason = e.to_string();
+                    r.skip(&reason, || format!("{}:{number}", path.display()));
+                }
+            }
+            Ok(())
+        })?;
+        check(path, &file_report)?;
+        counts.lines += file_report.lines_read;
+        report.absorb(file_report);
+    }
+    Ok(counts)
+}
+
+/// The stored rows of `keys` in `table` (every slice of the projects a wiki writes), daily
+/// and monthly.
+fn stored(
+    store: &dyn WriteStore,
+    table: &'static TableDef,
+    keys: &BTreeSet<Vec<String>>,
+) -> Result<Vec<SeriesRow>> {
+    let mut out = Vec::new();
+    let (first, last) = (Day::from_epoch_days(0), Day::from_epoch_days(2_932_896));
+    for key in keys {
+        let parts: Vec<&str> = key.iter().map(String::as_str).collect();
+        for (a, b) in [
+            (Period::Day(first), Period::Day(last)),
+            (Period::Month(first.year_month()), Period::Month(last.year_month())),
+        ] {
+            for entry in store.series(table, &parts, a, b)? {
+                out.push(SeriesRow {
+                    key: key.clone(),
+                    period: entry.period,
+                    sub: entry.sub,
+                    values: entry.values,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The keys of every slice of `projects` in `snapshot`.
+fn keys_of(snapshot: &str, projects: &BTreeSet<String>) -> [BTreeSet<Vec<String>>; 2] {
+    let mut events = BTreeSet::new();
+    let mut users = BTreeSet::new();
+    for project in projects {
+        for e in EditorType::ALL {
+            for p in PageParam::ALL {
+                events.insert(vec![
+                    snapshot.into(),
+                    project.clone(),
+                    e.as_str().into(),
+                    p.as_str().into(),
+                ]);
+            }
+        }
+        users.insert(vec![snapshot.to_string(), project.clone()]);
+    }
+    [events, users]
+}
+
+/// The batch that loads `wiki`'s files into `snapshot`, replacing what it held there.
+pub fn read_wiki(
+    store: &dyn WriteStore,
+    (snapshot, wiki): (YearMonth, &str),
+    files: &[PathBuf],
+    progress: &dyn Progress,
+    check: &dyn Fn(&Path, &LoadReport) -> Result<()>,
+    report: &mut LoadReport,
+) -> Result<SeriesBatch> {
+    let counts = read_files(files, progress, report, check)?;
+    let name = snapshots::name(snapshot);
+    let [events, users] = counts.rows(&name);
+    // The projects this load writes, and those an earlier load of the wiki wrote.
+    let mut projects: BTreeSet<String> = events.keys().map(|(k, _)| k[1].clone()).collect();
+    projects.extend(users.keys().map(|(k, _)| k[1].clone()));
+    if let Some(project) = super::wikis::project_of(wiki) {
+        projects.insert(project);
+    }
+    let [event_keys, user_keys] = keys_of(&name, &projects);
+    let owned = |key: &[String]| projects.contains(&key[1]);
+    let event_rows = snapshots::replacing(stored(store, &EVENTS, &event_keys)?, events, &owned);
+    let user_rows = snapshots::replacing(stored(store, &NEW_USERS, &user_keys)?, users, &owned);
+    let load = WikiLoad {
+        snapshot,
+        wiki: wiki.to_string(),
+        loaded: today(),
+        lines: counts.lines,
+        events: counts.counted,
+        first_day: counts.first,
+        last_day: counts.last,
+    };
+    let changes = vec![
+        SeriesChanges { table: &EVENTS, replace: Vec::new(), rows: event_rows },
+        SeriesChanges { table: &NEW_USERS, replace: Vec::new(), rows: user_rows },
+        SeriesChanges { table: &WIKIS, replace: Vec::new(), rows: vec![load.row()] },
+    ];
+    Ok(SeriesBatch { dataset: Dataset::History, changes })
+}
+
+/// Today (UTC).
+fn today() -> Day {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    Day::from_epoch_days((seconds / 86_400) as i32)
+}
+
+/// The files of each (snapshot, wiki) among `paths`, each wiki's in name order (time order:
+/// the time bucket follows the snapshot and the wiki in the name).
+pub fn group_files(
+    paths: Vec<(PathBuf, YearMonth, String)>,
+) -> BTreeMap<(YearMonth, String), Vec<PathBuf>> {
+    let mut out: BTreeMap<(YearMonth, String), Vec<PathBuf>> = BTreeMap::new();
+    for (path, snapshot, wiki) in paths {
+        out.entry((snapshot, wiki)).or_default().push(path);
+    }
+    for files in out.values_mut() {
+        files.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
+        files.dedup();
+    }
+    out
+}

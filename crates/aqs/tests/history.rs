@@ -1,0 +1,398 @@
+//! End to end for the MediaWiki history routes counted per event: `aqs generate` writes
+//! history dumps of four wikis, `aqs load` reads them into a snapshot, `aqs snapshot activate`
+//! makes it served, and every answer is compared with the numbers computed here again from
+//! the generated files, by a plain reading of the §5.8 rules. Then a second snapshot is
+//! switched to and rolled back from while clients read: no answer mixes the two.
+
+mod common;
+
+use common::*;
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::Path;
+
+/// (project, editor type, page type, YYYY-MM-DD) → [edits, net bytes, abs bytes, new pages],
+/// with the `all-*` slices, families and `all-projects`; and (project, day) → new users.
+#[derive(Default)]
+struct Expected {
+    events: BTreeMap<(String, String, String, String), [i64; 4]>,
+    users: BTreeMap<(String, String), i64>,
+}
+
+const NAMES_70_DROPPED: [&str; 8] = [
+    "event_log_id",
+    "event_user_central_id",
+    "event_user_is_temporary",
+    "event_user_is_permanent",
+    "event_user_is_cross_wiki",
+    "user_central_id",
+    "user_is_temporary",
+    "user_is_permanent",
+];
+
+/// The column names of a line of `count` cells (data-formats §2.7's table, by the layout that
+/// added each column).
+fn names(count: usize) -> Vec<&'static str> {
+    let added = |n: &str| match n {
+        "event_log_id" => 78,
+        "event_user_is_cross_wiki" => 77,
+        "event_user_central_id" | "user_central_id" => 76,
+        _ if NAMES_70_DROPPED.contains(&n) => 74,
+        _ => 0,
+    };
+    aqs_ingest::mediawiki_history::cells::NAMES
+        .iter()
+        .copied()
+        .filter(|n| added(n) <= count)
+        .collect()
+}
+
+fn project_of(db: &str) -> &'static str {
+    match db {
+        "enwiki" => "en.wikipedia",
+        "dewiki" => "de.wikipedia",
+        "frwiktionary" => "fr.wiktionary",
+        "yowiki" => "yo.wikipedia",
+        _ => panic!("not a generated wiki: {db}"),
+    }
+}
+
+fn family_of(project: &str) -> &'static str {
+    if project.ends_with(".wikipedia") {
+        "all-wikipedia-projects"
+    } else {
+        "all-wiktionary-projects"
+    }
+}
+
+fn expected(dumps: &Path) -> Expected {
+    let mut out = Expected::default();
+    for path in files_under(dumps, "") {
+        if !path.to_str().unwrap().contains("mediawiki_history") {
+            continue;
+        }
+        let mut text = String::new();
+        bzip2::read::MultiBzDecoder::new(std::fs::File::open(&path).unwrap())
+            .read_to_string(&mut text)
+            .unwrap();
+        for line in text.lines() {
+            let cells: Vec<&str> = line.split('\t').collect();
+            let names = names(cells.len());
+            let get = |n: &str| names.iter().position(|x| *x == n).map_or("", |i| cells[i]);
+            let either = |a: &str, b: &str| if get(a).is_empty() { get(b) } else { get(a) };
+            let project = project_of(get("wiki_db"));
+            let projects = [project, family_of(project), "all-projects"];
+            let editor = if get("event_user_is_anonymous") == "true"
+                || get("event_user_is_temporary") == "true"
+            {
+                "anonymous"
+            } else {
+                let marks = match get("event_user_id") {
+                    "" | "0" => get("event_user_is_bot_by_historical"),
+                    _ => get("event_user_is_bot_by"),
+                };
+                let marks: Vec<&str> = marks.split(',').collect();
+                if marks.contains(&"group") {
+                    "group-bot"
+                } else if marks.contains(&"name") {
+                    "name-bot"
+                } else {
+                    "user"
+                }
+            };
+            let content =
+                either("page_namespace_is_content", "page_namespace_is_content_historical")
+                    == "true";
+            let page = if content { "content" } else { "non-content" };
+            let mut add = |day: &str, values: [i64; 4]| {
+                for p in projects {
+                    for e in [editor, "all-editor-types"] {
+                        for t in [page, "all-page-types"] {
+                            let key =
+                                (p.to_string(), e.to_string(), t.to_string(), day.to_string());
+                            let sums = out.events.entry(key).or_default();
+                            for (s, v) in sums.iter_mut().zip(values) {
+                                *s += v;
+                            }
+                        }
+                    }
+                }
+            };
+            match (get("event_entity"), get("event_type")) {
+                ("revision", "create")
+                    if get("revision_is_deleted_by_page_deletion") == "false" =>
+                {
+                    let diff: i64 = get("revision_text_bytes_diff").parse().unwrap_or(0);
+                    add(&get("event_timestamp")[..10], [1, diff, diff.abs(), 0]);
+                }
+                ("page", "create")
+                    if get("page_is_deleted") == "false" && get("page_is_redirect") != "true" =>
+                {
+                    add(
+                        &either("page_first_edit_timestamp", "event_timestamp")[..10],
+                        [0, 0, 0, 1],
+                    );
+                }
+                ("user", "create") if get("user_is_created_by_self") == "true" => {
+                    let day = &get("event_timestamp")[..10];
+                    for p in projects {
+                        *out.users.entry((p.to_string(), day.to_string())).or_default() += 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// The expected results of a route over [first, end) days, daily or monthly.
+fn results(
+    expected: &Expected,
+    route: &str,
+    key: (&str, &str, &str),
+    days: &[String],
+    monthly: bool,
+) -> Vec<(String, i64)> {
+    let mut out: Vec<(String, i64)> = Vec::new();
+    for day in days {
+        let stamp = if monthly {
+            format!("{}-01T00:00:00.000Z", &day[..7])
+        } else {
+            format!("{day}T00:00:00.000Z")
+        };
+        let value = match route {
+            "registered-users/new" => {
+                expected.users.get(&(key.0.to_string(), day.clone())).copied().unwrap_or(0)
+            }
+            _ => {
+                let k = (key.0.to_string(), key.1.to_string(), key.2.to_string(), day.clone());
+                let sums = expected.events.get(&k).copied().unwrap_or_default();
+                match route {
+                    "edits/aggregate" => sums[0],
+                    "bytes-difference/net/aggregate" => sums[1],
+                    "bytes-difference/absolute/aggregate" => sums[2],
+                    _ => sums[3],
+                }
+            }
+        };
+        match out.last_mut() {
+            Some((s, v)) if *s == stamp => *v += value,
+            _ => out.push((stamp, value)),
+        }
+    }
+    out
+}
+
+fn days_between(first: &str, end: &str) -> Vec<String> {
+    let parse = |s: &str| aqs_core::dates::Day::parse_compact(&s.replace('-', "")).unwrap();
+    let (mut day, end) = (parse(first), parse(end));
+    let mut out = Vec::new();
+    while day < end {
+        out.push(day.to_string());
+        day = day.next();
+    }
+    out
+}
+
+const ROUTES: [(&str, &str); 5] = [
+    ("edits/aggregate", "edits"),
+    ("bytes-difference/net/aggregate", "net_bytes_diff"),
+    ("bytes-difference/absolute/aggregate", "abs_bytes_diff"),
+    ("edited-pages/new", "new_pages"),
+    ("registered-users/new", "new_registered_users"),
+];
+
+fn path_of(
+    route: &str,
+    key: (&str, &str, &str),
+    granularity: &str,
+    start: &str,
+    end: &str,
+) -> String {
+    match route {
+        "registered-users/new" => format!("/metrics/{route}/{}/{granularity}/{start}/{end}", key.0),
+        _ => format!("/metrics/{route}/{}/{}/{}/{granularity}/{start}/{end}", key.0, key.1, key.2),
+    }
+}
+
+fn answer(address: &str, path: &str, field: &str) -> Vec<(String, i64)> {
+    let body = get_json(address, path);
+    let items = body["items"].as_array().unwrap_or_else(|| panic!("{path}: {body}"));
+    assert_eq!(items.len(), 1, "{path}");
+    items[0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["timestamp"].as_str().unwrap().to_string(), r[field].as_i64().unwrap()))
+        .collect()
+}
+
+struct StopOnDrop<'a>(&'a std::sync::atomic::AtomicBool);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+#[test]
+fn loaded_snapshots_serve_the_numbers_of_their_dumps_and_switch_without_a_restart() {
+    let work = tempfile::tempdir().unwrap();
+    let (march, april, data) =
+        (work.path().join("march"), work.path().join("april"), work.path().join("data"));
+    generate(&march, "2024-03-30", 2, 1, 8_000, 21);
+    let report = load(&data, "0.001", &march);
+    assert!(report.contains("mediawiki history"), "{report}");
+    assert!(report.contains("aqs snapshot activate"), "{report}");
+    let (_server, address) = serve(&data);
+
+    // Nothing is served before an activation: zeros, never a 404.
+    let path = "/metrics/edits/aggregate/en.wikipedia/all-editor-types/all-page-types/monthly/20240101/20240401";
+    assert_eq!(answer(&address, path, "edits").iter().map(|r| r.1).sum::<i64>(), 0);
+    let listed = run_ok(&["snapshot", "list", "--data", data.to_str().unwrap()]);
+    assert!(listed.contains("2024-03      4"), "{listed}");
+    run_ok(&["snapshot", "activate", "--data", data.to_str().unwrap(), "2024-03"]);
+
+    let want = expected(&march);
+    let mut checked = 0;
+    let keys = [
+        ("en.wikipedia", "all-editor-types", "all-page-types"),
+        ("en.wikipedia", "anonymous", "content"),
+        ("de.wikipedia", "group-bot", "all-page-types"),
+        ("de.wikipedia", "name-bot", "non-content"),
+        ("fr.wiktionary", "user", "content"),
+        ("yo.wikipedia", "all-editor-types", "non-content"),
+        ("all-wikipedia-projects", "user", "all-page-types"),
+        ("all-wiktionary-projects", "all-editor-types", "all-page-types"),
+        ("all-projects", "all-editor-types", "all-page-types"),
+        ("all-projects", "anonymous", "non-content"),
+    ];
+    for (route, field) in ROUTES {
+        for key in keys {
+            for (granularity, start, end) in [
+                ("daily", "20240301", "20240331"),
+                ("daily", "2023123100", "2024010500"),
+                ("monthly", "20230101", "20240401"),
+            ] {
+                let path = path_of(route, key, granularity, start, end);
+                let first = format!("{}-{}-{}", &start[..4], &start[4..6], &start[6..8]);
+                let last = match granularity {
+                    "daily" => format!("{}-{}-{}", &end[..4], &end[4..6], &end[6..8]),
+                    _ => format!("{}-{}-01", &end[..4], &end[4..6]),
+                };
+                let days = days_between(&first, &last);
+                let expected = results(&want, route, key, &days, granularity == "monthly");
+                assert_eq!(answer(&address, &path, field), expected, "{path}");
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 150);
+    // The numbers are not all zero: the sample has edits in every slice checked.
+    let month = answer(
+        &address,
+        "/metrics/edits/aggregate/all-projects/all-editor-types/all-page-types/monthly/20230101/20240401",
+        "edits",
+    );
+    assert!(month.iter().all(|(_, n)| *n > 0), "{month:?}");
+
+    // A second snapshot, switched to and rolled back from while clients read.
+    generate(&april, "2024-04-30", 1, 1, 6_000, 33);
+    load(&data, "0.001", &april);
+    let want_april = expected(&april);
+    let days = days_between("2023-01-01", "2024-04-01");
+    let key = ("all-projects", "all-editor-types", "all-page-types");
+    let of_march = results(&want, "edits/aggregate", key, &days, true);
+    let of_april = results(&want_april, "edits/aggregate", key, &days, true);
+    assert_ne!(of_march, of_april);
+    let path = path_of("edits/aggregate", key, "monthly", "20230101", "20240401");
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let seen = std::thread::scope(|scope| {
+        // The readers stop however this thread leaves the scope, a failed assertion included.
+        let _stop = StopOnDrop(&stop);
+        let readers: Vec<_> = (0..3)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut seen = [0u32; 2];
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        let got = answer(&address, &path, "edits");
+                        match got {
+                            _ if got == of_march => seen[0] += 1,
+                            _ if got == of_april => seen[1] += 1,
+                            _ => panic!("an answer of neither snapshot: {got:?}"),
+                        }
+                    }
+                    seen
+                })
+            })
+            .collect();
+        run_ok(&["snapshot", "activate", "--data", data.to_str().unwrap(), "2024-04"]);
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        assert_eq!(answer(&address, &path, "edits"), of_april, "activated at once");
+        let rolled = run_ok(&["snapshot", "rollback", "--data", data.to_str().unwrap()]);
+        assert!(rolled.contains("active: 2024-03"), "{rolled}");
+        assert_eq!(answer(&address, &path, "edits"), of_march, "rolled back at once");
+        drop(_stop);
+        readers
+            .into_iter()
+            .map(|r| r.join().unwrap())
+            .fold([0, 0], |a, b| [a[0] + b[0], a[1] + b[1]])
+    });
+    assert!(seen[0] > 0, "{seen:?}");
+    let listed = run_ok(&["snapshot", "list", "--data", data.to_str().unwrap()]);
+    assert!(listed.lines().any(|l| l.starts_with("2024-03") && l.ends_with("yes")), "{listed}");
+    assert!(listed.lines().any(|l| l.starts_with("2024-04") && !l.ends_with("yes")), "{listed}");
+}
+
+#[test]
+fn bad_requests_get_the_original_errors() {
+    let work = tempfile::tempdir().unwrap();
+    let (_server, address) = serve(&work.path().join("data"));
+    for (path, status, needle) in [
+        (
+            "/metrics/edits/aggregate/en.wikipedia/bots/all-page-types/daily/20240101/20240102",
+            400,
+            "editor-type",
+        ),
+        (
+            "/metrics/edits/aggregate/en.wikipedia/user/pages/daily/20240101/20240102",
+            400,
+            "page-type",
+        ),
+        (
+            "/metrics/edits/aggregate/en.wikipedia/user/content/weekly/20240101/20240102",
+            400,
+            "granularity",
+        ),
+        (
+            "/metrics/edits/aggregate/en|wikipedia/user/content/daily/20240101/20240102",
+            400,
+            "charaters",
+        ),
+        (
+            "/metrics/edited-pages/new/en.wikipedia/user/content/daily/20240102/20240101",
+            400,
+            "start timestamp should be before the end timestamp",
+        ),
+        (
+            "/metrics/bytes-difference/net/aggregate/en.wikipedia/user/content/monthly/20170101/20170131",
+            400,
+            "no full months found",
+        ),
+        (
+            "/metrics/registered-users/new/en.wikipedia/daily/20240132/20240201",
+            400,
+            "start timestamp is invalid",
+        ),
+        (
+            "/metrics/registered-users/new/all-fish-projects/daily/20240101/20240103",
+            200,
+            "\"new_registered_users\":0",
+        ),
+    ] {
+        let (got, body) = http_get(&address, path);
+        assert_eq!(got, status, "{path}: {body}");
+        assert!(body.contains(needle), "{path}: {body}");
+    }
+}
