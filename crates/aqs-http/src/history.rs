@@ -10,11 +10,12 @@ use crate::error::ApiError;
 use crate::extract::PathParams;
 use crate::routes::{Param, RouteSpec};
 use crate::store_call::read;
+use aqs_core::history::digest::{DIGESTS, DigestEntity, DigestParams, DigestRequest};
 use aqs_core::history::request::{
     EventMetric, EventSeriesParams, EventSeriesRequest, druid_timestamp,
 };
 use aqs_core::history::snapshots;
-use aqs_core::params::{EditorType, PageType};
+use aqs_core::params::{ActivityLevel, EditorType, PageType};
 use aqs_core::table::Dataset;
 use axum::extract::State;
 use axum::handler::Handler;
@@ -127,7 +128,96 @@ pub(crate) const ROUTES: &[RouteSpec] = &[
         ],
         handler: |req, state| handle_new_users.call(req, state),
     },
+    digest_route!(
+        "editors/aggregate",
+        "/editors/aggregate/{project}/{editor-type}/{page-type}/{activity-level}/{granularity}/{start}/{end}",
+        "Editors of a project who edited in the day or month, by activity level (their edits in it)",
+        DigestEntity::Editors,
+        "editors"
+    ),
+    digest_route!(
+        "edited-pages/aggregate",
+        "/edited-pages/aggregate/{project}/{editor-type}/{page-type}/{activity-level}/{granularity}/{start}/{end}",
+        "Pages of a project edited in the day or month (not redirects), by activity level (their edits in it)",
+        DigestEntity::Pages,
+        "edited_pages"
+    ),
 ];
+
+const DIGEST_PROJECT: Param = Param {
+    name: "project",
+    description: "The project: a domain such as `en.wikipedia.org` or `en.wikipedia` (no `all-...` value)",
+    allowed: None,
+};
+const ACTIVITY_LEVEL: Param = Param {
+    name: "activity-level",
+    description: "The edits each counted editor (page) had in the day or month",
+    allowed: Some(ActivityLevel::ALLOWED),
+};
+
+/// A digest route (editors or edited pages by activity level).
+macro_rules! digest_route {
+    ($name:literal, $path:literal, $summary:literal, $entity:expr, $field:literal) => {
+        RouteSpec {
+            name: $name,
+            path: $path,
+            summary: $summary,
+            dataset: Dataset::History,
+            params: &[DIGEST_PROJECT, EDITOR_TYPE, PAGE_TYPE, ACTIVITY_LEVEL, GRANULARITY, START, END],
+            example: concat!(
+                "/",
+                $name,
+                "/en.wikipedia/all-editor-types/all-page-types/all-activity-levels/daily/19700101/19700102"
+            ),
+            example_expects: &[
+                ("project", "\"en.wikipedia\""),
+                ("results", concat!("[{\"timestamp\":\"1970-01-01T00:00:00.000Z\",\"", $field, "\":0}]")),
+            ],
+            handler: |req, state| {
+                (|s: State<AppState>, p: PathParams<7>| handle_digest(s, p, $entity)).call(req, state)
+            },
+        }
+    };
+}
+use digest_route;
+
+async fn handle_digest(
+    State(state): State<AppState>,
+    PathParams(s): PathParams<7>,
+    entity: DigestEntity,
+) -> Result<Response, ApiError> {
+    let params = DigestParams {
+        project: &s[0],
+        editor_type: &s[1],
+        page_type: &s[2],
+        activity_level: &s[3],
+        granularity: &s[4],
+        start: &s[5],
+        end: &s[6],
+    };
+    let request = DigestRequest::parse(entity, params)?;
+    let periods = request.periods();
+    let tables = state.tables.clone();
+    let key_of = request.clone();
+    let stored = match (periods.first(), periods.last()) {
+        (Some(&first), Some(&last)) => {
+            read(&state, move || {
+                let Some(snapshot) = snapshots::active(tables.as_ref())? else {
+                    return Ok(Vec::new());
+                };
+                let key = key_of.key(&snapshots::name(snapshot));
+                let parts: Vec<&str> = key.iter().map(String::as_str).collect();
+                tables.series(&DIGESTS, &parts, first, last)
+            })
+            .await?
+        }
+        _ => Vec::new(),
+    };
+    let values: HashMap<_, u64> =
+        stored.iter().map(|e| (e.period, request.value(&e.values))).collect();
+    let body = request.render(&|p| values.get(&p).copied().unwrap_or(0));
+    Ok(crate::headers::json_body(body.into_bytes()))
+}
 
 async fn handle_filtered(
     State(state): State<AppState>,

@@ -242,6 +242,16 @@ fn embedded_single_server_and_two_shard_cluster_answer_the_same() {
             paths.push(format!("{prefix}/monthly/20230101/20240301"));
         }
         paths.push(format!("/metrics/registered-users/new/{project}/monthly/20230101/20240301"));
+        if !project.starts_with("all-") {
+            for route in ["editors", "edited-pages"] {
+                for level in ["1..4-edits", "all-activity-levels"] {
+                    let prefix =
+                        format!("/metrics/{route}/aggregate/{project}/{editors}/{pages}/{level}");
+                    paths.push(format!("{prefix}/daily/20240101/20240203"));
+                    paths.push(format!("{prefix}/monthly/20230101/20240301"));
+                }
+            }
+        }
     }
     // Ranges reaching before 1970 (outside ClickHouse's DateTime): the same answers, no 500.
     paths.push("/metrics/pageviews/aggregate/en.wikipedia/all-access/all-agents/hourly/1969010100/1971010100".into());

@@ -65,16 +65,47 @@ fn family_of(project: &str) -> &'static str {
     }
 }
 
+/// The editor type and whether the page is content, by the §5.8 rules, from a line's cells.
+fn slice_of<'a>(get: &dyn Fn(&str) -> &'a str) -> (&'static str, bool) {
+    let either = |a: &str, b: &str| if get(a).is_empty() { get(b) } else { get(a) };
+    let content =
+        either("page_namespace_is_content", "page_namespace_is_content_historical") == "true";
+    if get("event_user_is_anonymous") == "true" || get("event_user_is_temporary") == "true" {
+        return ("anonymous", content);
+    }
+    let marks = match get("event_user_id") {
+        "" | "0" => get("event_user_is_bot_by_historical"),
+        _ => get("event_user_is_bot_by"),
+    };
+    let marks: Vec<&str> = marks.split(',').collect();
+    let editor = if marks.contains(&"group") {
+        "group-bot"
+    } else if marks.contains(&"name") {
+        "name-bot"
+    } else {
+        "user"
+    };
+    (editor, content)
+}
+
+/// The text of every generated MediaWiki history file (bzip2, one or more streams).
+fn history_files(dumps: &Path) -> Vec<String> {
+    let paths = files_under(dumps, "").into_iter();
+    paths
+        .filter(|p| p.to_str().unwrap().contains("mediawiki_history"))
+        .map(|path| {
+            let mut text = String::new();
+            bzip2::read::MultiBzDecoder::new(std::fs::File::open(&path).unwrap())
+                .read_to_string(&mut text)
+                .unwrap();
+            text
+        })
+        .collect()
+}
+
 fn expected(dumps: &Path) -> Expected {
     let mut out = Expected::default();
-    for path in files_under(dumps, "") {
-        if !path.to_str().unwrap().contains("mediawiki_history") {
-            continue;
-        }
-        let mut text = String::new();
-        bzip2::read::MultiBzDecoder::new(std::fs::File::open(&path).unwrap())
-            .read_to_string(&mut text)
-            .unwrap();
+    for text in history_files(dumps) {
         for line in text.lines() {
             let cells: Vec<&str> = line.split('\t').collect();
             let names = names(cells.len());
@@ -82,27 +113,7 @@ fn expected(dumps: &Path) -> Expected {
             let either = |a: &str, b: &str| if get(a).is_empty() { get(b) } else { get(a) };
             let project = project_of(get("wiki_db"));
             let projects = [project, family_of(project), "all-projects"];
-            let editor = if get("event_user_is_anonymous") == "true"
-                || get("event_user_is_temporary") == "true"
-            {
-                "anonymous"
-            } else {
-                let marks = match get("event_user_id") {
-                    "" | "0" => get("event_user_is_bot_by_historical"),
-                    _ => get("event_user_is_bot_by"),
-                };
-                let marks: Vec<&str> = marks.split(',').collect();
-                if marks.contains(&"group") {
-                    "group-bot"
-                } else if marks.contains(&"name") {
-                    "name-bot"
-                } else {
-                    "user"
-                }
-            };
-            let content =
-                either("page_namespace_is_content", "page_namespace_is_content_historical")
-                    == "true";
+            let (editor, content) = slice_of(&get);
             let page = if content { "content" } else { "non-content" };
             let mut add = |day: &str, values: [i64; 4]| {
                 for p in projects {
@@ -141,6 +152,81 @@ fn expected(dumps: &Path) -> Expected {
                 }
                 _ => {}
             }
+        }
+    }
+    out
+}
+
+/// (project, `editors` or `pages`, editor type, page type, Druid timestamp of the day or
+/// month) → editors (pages) with 1–4, 5–24, 25–99, 100+ edits, by the §5.8 grouping sets.
+type DigestCounts = BTreeMap<(String, String, String, String, String), [u64; 4]>;
+
+/// An editor's (page's) edits in a period per (editor type, page type).
+type SliceEdits = BTreeMap<(String, String), u64>;
+
+fn expected_digests(dumps: &Path) -> DigestCounts {
+    // (project, entity, name, period) → edits per (editor type, page type).
+    let mut edits: BTreeMap<(String, String, String, String), SliceEdits> = BTreeMap::new();
+    for text in history_files(dumps) {
+        for line in text.lines() {
+            let cells: Vec<&str> = line.split('\t').collect();
+            let names = names(cells.len());
+            let get = |n: &str| names.iter().position(|x| *x == n).map_or("", |i| cells[i]);
+            let either = |a: &str, b: &str| if get(a).is_empty() { get(b) } else { get(a) };
+            if (get("event_entity"), get("event_type")) != ("revision", "create")
+                || get("revision_is_deleted_by_page_deletion") != "false"
+            {
+                continue;
+            }
+            let project = project_of(get("wiki_db")).to_string();
+            let (editor, content) = slice_of(&get);
+            let slice =
+                (editor.to_string(), if content { "content" } else { "non-content" }.to_string());
+            let time = get("event_timestamp");
+            // The granularity, then the Druid timestamp (a month's first day has the stamp of
+            // its month).
+            let periods = [
+                format!("daily {}T00:00:00.000Z", &time[..10]),
+                format!("monthly {}-01T00:00:00.000Z", &time[..7]),
+            ];
+            let user = either("event_user_text", "event_user_text_historical").to_string();
+            let page = format!(
+                "{}:{}",
+                either("page_namespace", "page_namespace_historical"),
+                either("page_title", "page_title_historical")
+            );
+            for period in &periods {
+                let mut add = |entity: &str, name: &str| {
+                    let key =
+                        (project.clone(), entity.to_string(), name.to_string(), period.clone());
+                    *edits.entry(key).or_default().entry(slice.clone()).or_default() += 1;
+                };
+                add("editors", &user);
+                if get("page_is_redirect") == "false" {
+                    add("pages", &page);
+                }
+            }
+        }
+    }
+    let mut out = DigestCounts::new();
+    for ((project, entity, _, period), slices) in edits {
+        let mut sums: BTreeMap<(String, String), u64> = BTreeMap::new();
+        for ((editor, page), n) in slices {
+            for e in [editor.as_str(), "all-editor-types"] {
+                for p in [page.as_str(), "all-page-types"] {
+                    *sums.entry((e.to_string(), p.to_string())).or_default() += n;
+                }
+            }
+        }
+        for ((e, p), n) in sums {
+            let level = match n {
+                1..=4 => 0,
+                5..=24 => 1,
+                25..=99 => 2,
+                _ => 3,
+            };
+            out.entry((project.clone(), entity.clone(), e, p, period.clone())).or_default()
+                [level] += 1;
         }
     }
     out
@@ -289,6 +375,47 @@ fn loaded_snapshots_serve_the_numbers_of_their_dumps_and_switch_without_a_restar
         }
     }
     assert_eq!(checked, 150);
+    let digests = expected_digests(&march);
+    let mut nonzero = 0;
+    for (route, entity, field) in
+        [("editors", "editors", "editors"), ("edited-pages", "pages", "edited_pages")]
+    {
+        for (project, editors, pages) in [
+            ("en.wikipedia", "all-editor-types", "all-page-types"),
+            ("de.wikipedia", "user", "content"),
+            ("fr.wiktionary", "anonymous", "all-page-types"),
+            ("yo.wikipedia", "all-editor-types", "non-content"),
+        ] {
+            for (i, level) in
+                ["1..4-edits", "5..24-edits", "25..99-edits", "100..-edits", "all-activity-levels"]
+                    .iter()
+                    .enumerate()
+            {
+                for (granularity, start, end) in
+                    [("daily", "20240301", "20240331"), ("monthly", "20230101", "20240401")]
+                {
+                    let path = format!(
+                        "/metrics/{route}/aggregate/{project}/{editors}/{pages}/{level}/{granularity}/{start}/{end}"
+                    );
+                    let got = answer(&address, &path, field);
+                    for (stamp, n) in &got {
+                        let key = (
+                            project.to_string(),
+                            entity.to_string(),
+                            editors.to_string(),
+                            pages.to_string(),
+                            format!("{granularity} {stamp}"),
+                        );
+                        let levels = digests.get(&key).copied().unwrap_or_default();
+                        let want = if i == 4 { levels.iter().sum() } else { levels[i] };
+                        assert_eq!(*n as u64, want, "{path} {stamp}");
+                        nonzero += usize::from(want > 0);
+                    }
+                }
+            }
+        }
+    }
+    assert!(nonzero > 100, "{nonzero} non-zero digest counts checked");
     // The numbers are not all zero: the sample has edits in every slice checked.
     let month = answer(
         &address,
@@ -389,6 +516,16 @@ fn bad_requests_get_the_original_errors() {
             "/metrics/registered-users/new/all-fish-projects/daily/20240101/20240103",
             200,
             "\"new_registered_users\":0",
+        ),
+        (
+            "/metrics/editors/aggregate/all-projects/user/content/all-activity-levels/daily/20240101/20240102",
+            400,
+            "not accepted for this metric",
+        ),
+        (
+            "/metrics/edited-pages/aggregate/en.wikipedia/user/content/3..47-edits/daily/20240101/20240102",
+            400,
+            "activity-level",
         ),
     ] {
         let (got, body) = http_get(&address, path);

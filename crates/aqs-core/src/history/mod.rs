@@ -9,6 +9,8 @@
 //!   ones included, so that a request reads one key. Project families and `all-projects` are
 //!   written when a snapshot is activated, from its wikis' rows.
 //! - [`NEW_USERS`]: per (snapshot, project) and day or month: new registered users.
+//! - the digests, [`digest::DIGESTS`]: per (snapshot, project, editors or pages, editor
+//!   type, page type) and day or month: the editors (pages) per activity level.
 //! - [`WIKIS`]: what each load of a wiki into a snapshot held (for `aqs snapshot list`).
 //! - [`ACTIVE`]: the activations, one row per snapshot with the order of its last
 //!   activation; the active snapshot is the one activated last.

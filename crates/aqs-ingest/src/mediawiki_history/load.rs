@@ -5,12 +5,14 @@
 //! The state is one counter set per (project, slice, day) the wiki has events on: it grows
 //! with the wiki's days, not with its events.
 
+use super::digests::OutOfOrder;
 use super::{Edit, Event, PageType, Reader, UserType};
 use crate::load::Progress;
 use crate::load::lines::for_each_file_line;
 use crate::report::LoadReport;
 use anyhow::Result;
 use aqs_core::dates::{Day, Period, YearMonth};
+use aqs_core::history::digest::{DIGESTS, DigestEntity};
 use aqs_core::history::snapshots::{self, WikiLoad};
 use aqs_core::history::{EVENTS, EventCounts, NEW_USERS, WIKIS};
 use aqs_core::params::{EditorType, PageType as PageParam};
@@ -42,6 +44,7 @@ pub struct WikiCounts {
     /// (project, editor type, page type, day) → counts, for the four slices an event is in.
     events: BTreeMap<(String, EditorType, PageParam, Day), EventCounts>,
     new_users: BTreeMap<(String, Day), u64>,
+    digests: super::digests::Digests,
     pub lines: u64,
     pub counted: u64,
     first: Option<Day>,
@@ -71,9 +74,10 @@ impl WikiCounts {
     }
 
     /// Counts one reduced event.
-    pub fn count(&mut self, project: &str, event: &Event<'_>) {
+    pub fn count(&mut self, project: &str, event: &Event<'_>) -> Result<(), OutOfOrder> {
         match event {
-            Event::Edit(Edit { day, user_type, page_type, bytes_diff, .. }) => {
+            Event::Edit(edit @ Edit { day, user_type, page_type, bytes_diff, .. }) => {
+                self.digests.count(project, edit)?;
                 let counts = EventCounts {
                     edits: 1,
                     net_bytes_diff: *bytes_diff,
@@ -93,10 +97,11 @@ impl WikiCounts {
             }
             Event::Uncounted => {}
         }
+        Ok(())
     }
 
-    /// The rows of both tables for `snapshot`, daily and monthly.
-    fn rows(&self, snapshot: &str) -> [BTreeMap<(Vec<String>, Period), Numbers>; 2] {
+    /// The rows of the three tables for `snapshot`, daily and monthly.
+    fn rows(self, snapshot: &str) -> [BTreeMap<(Vec<String>, Period), Numbers>; 3] {
         let mut events: BTreeMap<(Vec<String>, Period), EventCounts> = BTreeMap::new();
         for ((project, e, p, day), counts) in &self.events {
             let key =
@@ -110,7 +115,8 @@ impl WikiCounts {
             users.entry((key.clone(), Period::Month(day.year_month()))).or_default().0[0] += n;
             users.insert((key, Period::Day(*day)), Numbers::counters(&[*n]));
         }
-        [events.into_iter().map(|(k, c)| (k, c.numbers())).collect(), users]
+        let events = events.into_iter().map(|(k, c)| (k, c.numbers())).collect();
+        [events, users, self.digests.finish(snapshot)]
     }
 }
 
@@ -128,7 +134,9 @@ pub fn read_files(
         let mut file_report = LoadReport::default();
         for_each_file_line(path, progress, &mut file_report, |number, line, r| {
             match reader.read(line) {
-                Ok((project, event)) => counts.count(project, &event),
+                Ok((project, event)) => counts
+                    .count(project, &event)
+                    .map_err(|e| anyhow::anyhow!("{}:{number}: {e}", path.display()))?,
                 Err(e) => {
                     let reason = e.to_string();
                     r.skip(&reason, || format!("{}:{number}", path.display()));
@@ -171,24 +179,23 @@ fn stored(
     Ok(out)
 }
 
-/// The keys of every slice of `projects` in `snapshot`.
-fn keys_of(snapshot: &str, projects: &BTreeSet<String>) -> [BTreeSet<Vec<String>>; 2] {
-    let mut events = BTreeSet::new();
-    let mut users = BTreeSet::new();
+/// The keys of every slice of `projects` in `snapshot`, in the three tables.
+fn keys_of(snapshot: &str, projects: &BTreeSet<String>) -> [BTreeSet<Vec<String>>; 3] {
+    let (mut events, mut users, mut digests) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
     for project in projects {
         for e in EditorType::ALL {
             for p in PageParam::ALL {
-                events.insert(vec![
-                    snapshot.into(),
-                    project.clone(),
-                    e.as_str().into(),
-                    p.as_str().into(),
-                ]);
+                let slice = vec![e.as_str().to_string(), p.as_str().to_string()];
+                events.insert([vec![snapshot.into(), project.clone()], slice.clone()].concat());
+                for entity in [DigestEntity::Editors, DigestEntity::Pages] {
+                    let key = vec![snapshot.into(), project.clone(), entity.key().into()];
+                    digests.insert([key, slice.clone()].concat());
+                }
             }
         }
         users.insert(vec![snapshot.to_string(), project.clone()]);
     }
-    [events, users]
+    [events, users, digests]
 }
 
 /// The batch that loads `wiki`'s files into `snapshot`, replacing what it held there.
@@ -202,29 +209,33 @@ pub fn read_wiki(
 ) -> Result<SeriesBatch> {
     let counts = read_files(files, progress, report, check)?;
     let name = snapshots::name(snapshot);
-    let [events, users] = counts.rows(&name);
+    let (lines, counted, first_day, last_day) =
+        (counts.lines, counts.counted, counts.first, counts.last);
+    let [events, users, digests] = counts.rows(&name);
     // The projects this load writes, and those an earlier load of the wiki wrote.
     let mut projects: BTreeSet<String> = events.keys().map(|(k, _)| k[1].clone()).collect();
     projects.extend(users.keys().map(|(k, _)| k[1].clone()));
     if let Some(project) = super::wikis::project_of(wiki) {
         projects.insert(project);
     }
-    let [event_keys, user_keys] = keys_of(&name, &projects);
+    let [event_keys, user_keys, digest_keys] = keys_of(&name, &projects);
     let owned = |key: &[String]| projects.contains(&key[1]);
     let event_rows = snapshots::replacing(stored(store, &EVENTS, &event_keys)?, events, &owned);
     let user_rows = snapshots::replacing(stored(store, &NEW_USERS, &user_keys)?, users, &owned);
+    let digest_rows = snapshots::replacing(stored(store, &DIGESTS, &digest_keys)?, digests, &owned);
     let load = WikiLoad {
         snapshot,
         wiki: wiki.to_string(),
         loaded: today(),
-        lines: counts.lines,
-        events: counts.counted,
-        first_day: counts.first,
-        last_day: counts.last,
+        lines,
+        events: counted,
+        first_day,
+        last_day,
     };
     let changes = vec![
         SeriesChanges { table: &EVENTS, replace: Vec::new(), rows: event_rows },
         SeriesChanges { table: &NEW_USERS, replace: Vec::new(), rows: user_rows },
+        SeriesChanges { table: &DIGESTS, replace: Vec::new(), rows: digest_rows },
         SeriesChanges { table: &WIKIS, replace: Vec::new(), rows: vec![load.row()] },
     ];
     Ok(SeriesBatch { dataset: Dataset::History, changes })

@@ -3,11 +3,13 @@
 //! editors, edited-pages, registered-users and bytes-difference routes count (§5.8).
 //!
 //! - [`cells`]: the column layouts (70 to 78 columns) and the cell encoding.
+//! - [`digests`]: the editors and pages edited per day and month, by activity level.
 //! - [`event`]: a line reduced to an edit, a new page, a new registered user, or nothing.
 //! - [`load`]: a wiki's files of a snapshot counted into the history tables.
 //! - [`wikis`]: the project of a wiki database, the canonical namespace names.
 
 pub mod cells;
+pub mod digests;
 pub mod event;
 pub mod load;
 pub mod wikis;

@@ -1,0 +1,230 @@
+//! The digests of a wiki's edits (data-formats §5.8, items 2 and 3): per day and per month,
+//! each editor's (page's) edits in every slice of {editor type, all} × {page type, all},
+//! counted into the activity levels of [`DIGESTS`](aqs_core::history::digest::DIGESTS).
+//!
+//! A wiki's events come sorted by time, so only the periods under way are held: a day's
+//! (editor → edits) maps are counted out when a later day begins, a month's when a later month
+//! does. The state grows with the editors and pages of one month, not with the events.
+
+use super::{Edit, PageType, UserType};
+use aqs_core::dates::{Day, Period, YearMonth};
+use aqs_core::history::digest::{DigestEntity, level_of};
+use aqs_core::params::{EditorType, PageType as PageParam};
+use aqs_core::table::Numbers;
+use std::collections::{BTreeMap, HashMap};
+
+/// Edits per (editor type, page type) of one editor or page in a period.
+type Slices = [[u32; 2]; 4];
+
+/// The counts of one period under way: per (project, entity, name).
+#[derive(Default)]
+struct Open {
+    counts: HashMap<(String, DigestEntity, Option<String>), Slices>,
+}
+
+/// A digest row: (project, entity, editor type, page type, period).
+pub type DigestKey = (String, DigestEntity, EditorType, PageParam, Period);
+
+/// The digests of one wiki.
+#[derive(Default)]
+pub struct Digests {
+    day: Option<(Day, Open)>,
+    month: Option<(YearMonth, Open)>,
+    /// The rows counted out: the editors (pages) per activity level.
+    pub rows: BTreeMap<DigestKey, [u64; 4]>,
+}
+
+/// An edit of a period already counted out: the events are not in time order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutOfOrder {
+    pub day: Day,
+    pub after: Day,
+}
+
+impl std::fmt::Display for OutOfOrder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "an edit of {} after edits of {}: a wiki's files must be given whole, their events in time order",
+            self.day, self.after
+        )
+    }
+}
+
+const USER_TYPES: [EditorType; 4] =
+    [EditorType::Anonymous, EditorType::GroupBot, EditorType::NameBot, EditorType::User];
+const PAGE_TYPES: [PageParam; 2] = [PageParam::Content, PageParam::NonContent];
+
+fn user_index(t: UserType) -> usize {
+    match t {
+        UserType::Anonymous => 0,
+        UserType::GroupBot => 1,
+        UserType::NameBot => 2,
+        UserType::User => 3,
+    }
+}
+
+impl Digests {
+    /// Counts an edit: in its editor's digests, and its page's unless the page is (or may be)
+    /// a redirect.
+    pub fn count(&mut self, project: &str, edit: &Edit<'_>) -> Result<(), OutOfOrder> {
+        let (u, p) =
+            (user_index(edit.user_type), usize::from(edit.page_type == PageType::NonContent));
+        let day = edit.day;
+        let month = day.year_month();
+        if let Some((open, _)) = &self.day {
+            if day < *open {
+                return Err(OutOfOrder { day, after: *open });
+            }
+        }
+        if self.day.as_ref().is_some_and(|(open, _)| *open < day) {
+            self.close_day();
+        }
+        if self.month.as_ref().is_some_and(|(open, _)| *open < month) {
+            self.close_month();
+        }
+        let editor = edit.user_text.as_deref().map(str::to_string);
+        let page = (edit.redirect == Some(false)).then(|| edit.page_title.clone());
+        let day_open = &mut self.day.get_or_insert_with(|| (day, Open::default())).1;
+        let month_open = &mut self.month.get_or_insert_with(|| (month, Open::default())).1;
+        for open in [day_open, month_open] {
+            let key = (project.to_string(), DigestEntity::Editors, editor.clone());
+            open.counts.entry(key).or_default()[u][p] += 1;
+            if let Some(title) = &page {
+                let key = (project.to_string(), DigestEntity::Pages, title.clone());
+                open.counts.entry(key).or_default()[u][p] += 1;
+            }
+        }
+        Ok(())
+    }
+
+    fn close_day(&mut self) {
+        if let Some((day, open)) = self.day.take() {
+            self.count_out(Period::Day(day), open);
+        }
+    }
+
+    fn close_month(&mut self) {
+        if let Some((month, open)) = self.month.take() {
+            self.count_out(Period::Month(month), open);
+        }
+    }
+
+    /// Adds a finished period's editors (pages) to the rows of every slice they edited in.
+    fn count_out(&mut self, period: Period, open: Open) {
+        for ((project, entity, _), slices) in open.counts {
+            let mut add = |e: EditorType, p: PageParam, edits: u32| {
+                if edits > 0 {
+                    let row = self.rows.entry((project.clone(), entity, e, p, period)).or_default();
+                    row[level_of(u64::from(edits))] += 1;
+                }
+            };
+            let mut columns = [0u32; 2];
+            for (u, row) in slices.iter().enumerate() {
+                for (p, &edits) in row.iter().enumerate() {
+                    add(USER_TYPES[u], PAGE_TYPES[p], edits);
+                    columns[p] += edits;
+                }
+                add(USER_TYPES[u], PageParam::AllPageTypes, row[0] + row[1]);
+            }
+            for (p, &edits) in columns.iter().enumerate() {
+                add(EditorType::AllEditorTypes, PAGE_TYPES[p], edits);
+            }
+            add(EditorType::AllEditorTypes, PageParam::AllPageTypes, columns[0] + columns[1]);
+        }
+    }
+
+    /// Counts out the periods still under way, and returns the rows of `snapshot`.
+    pub fn finish(mut self, snapshot: &str) -> BTreeMap<(Vec<String>, Period), Numbers> {
+        self.close_day();
+        self.close_month();
+        self.rows
+            .into_iter()
+            .map(|((project, entity, e, p, period), levels)| {
+                let key = vec![
+                    snapshot.to_string(),
+                    project,
+                    entity.key().to_string(),
+                    e.as_str().to_string(),
+                    p.as_str().to_string(),
+                ];
+                ((key, period), Numbers::counters(&levels))
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn edit(
+        day: &str,
+        user: &str,
+        user_type: UserType,
+        page: &str,
+        page_type: PageType,
+    ) -> Edit<'static> {
+        Edit {
+            day: Day::parse_compact(day).unwrap(),
+            user_text: Some(user.to_string().into()),
+            user_type,
+            page_title: Some(page.to_string()),
+            page_type,
+            redirect: Some(page == "Redirect"),
+            bytes_diff: 1,
+        }
+    }
+
+    #[test]
+    fn an_activity_level_is_per_slice() {
+        // data-formats §5.8: 3 content and 3 other edits are 1..4 in each page type, 5..24 in
+        // all page types.
+        let mut digests = Digests::default();
+        for (page, kind) in [("A", PageType::Content), ("Talk:A", PageType::NonContent)] {
+            for _ in 0..3 {
+                digests
+                    .count("en.wikipedia", &edit("20240101", "Ann", UserType::User, page, kind))
+                    .unwrap();
+            }
+        }
+        digests
+            .count(
+                "en.wikipedia",
+                &edit("20240102", "Bot", UserType::GroupBot, "Redirect", PageType::Content),
+            )
+            .unwrap();
+        let rows = digests.finish("2024-01");
+        let get = |entity: &str, e: &str, p: &str, period: Period| {
+            let key = vec![
+                "2024-01".to_string(),
+                "en.wikipedia".into(),
+                entity.into(),
+                e.into(),
+                p.into(),
+            ];
+            rows.get(&(key, period)).map(|n| n.0)
+        };
+        let day = Period::Day(Day::parse_compact("20240101").unwrap());
+        assert_eq!(get("editors", "user", "content", day), Some([1, 0, 0, 0]));
+        assert_eq!(get("editors", "user", "all-page-types", day), Some([0, 1, 0, 0]));
+        assert_eq!(get("editors", "all-editor-types", "non-content", day), Some([1, 0, 0, 0]));
+        assert_eq!(get("editors", "group-bot", "content", day), None);
+        assert_eq!(get("pages", "all-editor-types", "all-page-types", day), Some([2, 0, 0, 0]));
+        let month = Period::Month(YearMonth::new(2024, 1).unwrap());
+        assert_eq!(get("editors", "all-editor-types", "all-page-types", month), Some([1, 1, 0, 0]));
+        // The redirect's edit counts for its editor, not for its page.
+        assert_eq!(get("pages", "group-bot", "all-page-types", month), None);
+        assert_eq!(get("editors", "group-bot", "all-page-types", month), Some([1, 0, 0, 0]));
+    }
+
+    #[test]
+    fn an_edit_out_of_time_order_is_an_error() {
+        let mut digests = Digests::default();
+        digests.count("x", &edit("20240102", "A", UserType::User, "P", PageType::Content)).unwrap();
+        let e = digests
+            .count("x", &edit("20240101", "A", UserType::User, "P", PageType::Content))
+            .unwrap_err();
+        assert!(e.to_string().contains("an edit of 2024-01-01 after edits of 2024-01-02"), "{e}");
+    }
+}
