@@ -43,7 +43,7 @@ pub enum Command {
     /// Count API feature usage events (the counters behind /w/api.php?meta=featureusage)
     #[command(subcommand)]
     FeatureUsage(crate::feature_usage::FeatureUsageCommand),
-    /// List the MediaWiki history snapshots, and switch the one served (at once, no restart)
+    /// List and check the MediaWiki history snapshots, and switch the one served (at once, no restart)
     #[command(subcommand)]
     Snapshot(crate::snapshot::SnapshotCommand),
     /// Run every route's example request against a running server; exit 1 on any failure

@@ -7,7 +7,7 @@ use crate::commands::open_backend;
 use anyhow::{Result, anyhow, bail};
 use aqs_core::dates::YearMonth;
 use aqs_core::history::request::parse_snapshot;
-use aqs_core::history::snapshots;
+use aqs_core::history::{check, snapshots};
 use aqs_core::table::WriteStore;
 use clap::{Args, Subcommand};
 use std::collections::BTreeMap;
@@ -16,7 +16,11 @@ use std::collections::BTreeMap;
 pub enum SnapshotCommand {
     /// List the snapshots: name, wikis, events, when loaded, and which is active
     List(ListArgs),
-    /// Serve a snapshot from now on (its project-family totals are computed first)
+    /// Compare a snapshot with an earlier one (default: the active one): per project and
+    /// month, edits, new pages, new registered users and editors; exit 1 when it fails
+    Check(CheckArgs),
+    /// Serve a snapshot from now on, once it passes `aqs snapshot check` against the active
+    /// one (its project-family totals are computed first)
     Activate(ActivateArgs),
     /// Serve the snapshot that was active before the active one
     Rollback(ListArgs),
@@ -32,18 +36,118 @@ pub struct ListArgs {
 pub struct ActivateArgs {
     #[command(flatten)]
     pub store: BackendArgs,
+    #[command(flatten)]
+    pub bounds: BoundsArgs,
+    /// Activate even when the check fails
+    #[arg(long)]
+    pub force: bool,
     /// The snapshot, YYYY-MM (the month in the dump files' names)
     #[arg(value_name = "SNAPSHOT")]
     pub name: String,
 }
 
+#[derive(Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub store: BackendArgs,
+    #[command(flatten)]
+    pub bounds: BoundsArgs,
+    /// The snapshot to compare with (default: the active one, else the newest earlier one)
+    #[arg(long, value_name = "SNAPSHOT")]
+    pub against: Option<String>,
+    /// Print the report as JSON (for monitoring jobs)
+    #[arg(long)]
+    pub json: bool,
+    /// The snapshot to check, YYYY-MM
+    #[arg(value_name = "SNAPSHOT")]
+    pub name: String,
+}
+
+/// How far a month may move between two snapshots.
+#[derive(Args, Clone, Copy)]
+pub struct BoundsArgs {
+    /// The largest share a month's number may lose (deletions)
+    #[arg(long, default_value_t = 0.05, value_name = "SHARE")]
+    pub max_shrink: f64,
+    /// The largest share a past month's number may gain
+    #[arg(long, default_value_t = 0.5, value_name = "SHARE")]
+    pub max_growth: f64,
+    /// Months below this number in both snapshots are not compared
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    pub min_count: u64,
+}
+
+impl BoundsArgs {
+    fn bounds(self) -> check::Bounds {
+        check::Bounds {
+            max_shrink: self.max_shrink,
+            max_growth: self.max_growth,
+            min_count: self.min_count,
+        }
+    }
+}
+
+fn snapshot_name(text: &str) -> Result<YearMonth> {
+    parse_snapshot(text).ok_or_else(|| anyhow!("{text:?} is not a snapshot name: expected YYYY-MM"))
+}
+
+/// The check of `month` against `against` (default: the active snapshot when it is another,
+/// else the newest earlier one); `None` when there is nothing to compare with.
+fn check_report(
+    store: &dyn WriteStore,
+    month: YearMonth,
+    against: Option<YearMonth>,
+    bounds: check::Bounds,
+) -> Result<Option<check::Report>> {
+    let loaded: Vec<YearMonth> =
+        snapshots::wiki_loads(store)?.into_iter().map(|l| l.snapshot).collect();
+    if !loaded.contains(&month) {
+        bail!("snapshot {month} holds no wiki: load its mediawiki_history files first (aqs load)");
+    }
+    let against = match against {
+        Some(a) => Some(a),
+        None => snapshots::active(store)?
+            .filter(|a| *a != month)
+            .or_else(|| loaded.iter().copied().filter(|m| *m < month).max()),
+    };
+    let Some(against) = against else { return Ok(None) };
+    let (after, before) = (check::numbers(store, month)?, check::numbers(store, against)?);
+    Ok(Some(check::compare((month, &after), (against, &before), bounds)))
+}
+
 pub fn run(command: SnapshotCommand) -> Result<()> {
     match command {
         SnapshotCommand::List(args) => print!("{}", list(&args.store)?),
+        SnapshotCommand::Check(args) => {
+            let month = snapshot_name(&args.name)?;
+            let against = args.against.as_deref().map(snapshot_name).transpose()?;
+            let backend = open_backend(&args.store, false)?;
+            let bounds = args.bounds.bounds();
+            let Some(report) = check_report(backend.writer(), month, against, bounds)? else {
+                println!("check of {month}: no earlier snapshot to compare with");
+                return Ok(());
+            };
+            match args.json {
+                true => println!("{}", report.json()),
+                false => print!("{report}"),
+            }
+            if !report.ok() {
+                bail!("snapshot {month} failed its check against {}", report.against);
+            }
+        }
         SnapshotCommand::Activate(args) => {
-            let month = parse_snapshot(&args.name).ok_or_else(|| {
-                anyhow!("{:?} is not a snapshot name: expected YYYY-MM", args.name)
-            })?;
+            let month = snapshot_name(&args.name)?;
+            let backend = open_backend(&args.store, false)?;
+            if let Some(report) = check_report(backend.writer(), month, None, args.bounds.bounds())?
+            {
+                print!("{report}");
+                if !report.ok() && !args.force {
+                    bail!(
+                        "snapshot {month} was not activated: it failed its check (--force activates it anyway)"
+                    );
+                }
+            }
+            drop(backend);
             activate(&args.store, month)?;
             println!("active: {month}");
         }

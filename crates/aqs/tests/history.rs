@@ -424,16 +424,17 @@ fn loaded_snapshots_serve_the_numbers_of_their_dumps_and_switch_without_a_restar
     );
     assert!(month.iter().all(|(_, n)| *n > 0), "{month:?}");
 
-    // A second snapshot, switched to and rolled back from while clients read.
-    generate(&april, "2024-04-30", 1, 1, 6_000, 33);
+    // A second snapshot (the same history and one month more, as a real next snapshot),
+    // checked against the active one, switched to and rolled back from while clients read.
+    generate(&april, "2024-04-30", 1, 1, 8_000, 21);
     load(&data, "0.001", &april);
     let want_april = expected(&april);
-    let days = days_between("2023-01-01", "2024-04-01");
+    let days = days_between("2023-01-01", "2024-05-01");
     let key = ("all-projects", "all-editor-types", "all-page-types");
     let of_march = results(&want, "edits/aggregate", key, &days, true);
     let of_april = results(&want_april, "edits/aggregate", key, &days, true);
     assert_ne!(of_march, of_april);
-    let path = path_of("edits/aggregate", key, "monthly", "20230101", "20240401");
+    let path = path_of("edits/aggregate", key, "monthly", "20230101", "20240501");
     let stop = std::sync::atomic::AtomicBool::new(false);
     let seen = std::thread::scope(|scope| {
         // The readers stop however this thread leaves the scope, a failed assertion included.
@@ -454,7 +455,9 @@ fn loaded_snapshots_serve_the_numbers_of_their_dumps_and_switch_without_a_restar
                 })
             })
             .collect();
-        run_ok(&["snapshot", "activate", "--data", data.to_str().unwrap(), "2024-04"]);
+        let activated =
+            run_ok(&["snapshot", "activate", "--data", data.to_str().unwrap(), "2024-04"]);
+        assert!(activated.contains("check of 2024-04 against 2024-03: passed"), "{activated}");
         std::thread::sleep(std::time::Duration::from_millis(300));
         assert_eq!(answer(&address, &path, "edits"), of_april, "activated at once");
         let rolled = run_ok(&["snapshot", "rollback", "--data", data.to_str().unwrap()]);
@@ -470,6 +473,52 @@ fn loaded_snapshots_serve_the_numbers_of_their_dumps_and_switch_without_a_restar
     let listed = run_ok(&["snapshot", "list", "--data", data.to_str().unwrap()]);
     assert!(listed.lines().any(|l| l.starts_with("2024-03") && l.ends_with("yes")), "{listed}");
     assert!(listed.lines().any(|l| l.starts_with("2024-04") && !l.ends_with("yes")), "{listed}");
+}
+
+/// `aqs` with these arguments, which must fail: its output.
+fn run_failing(args: &[&str]) -> String {
+    let out = std::process::Command::new(AQS).args(args).output().expect("aqs runs");
+    let text =
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(!out.status.success(), "aqs {args:?} succeeded:\n{text}");
+    text
+}
+
+/// A snapshot that lost a wiki fails its check against the active one: activation refuses it
+/// (the served snapshot stays) unless forced, and `check --json` says why, exiting 1.
+#[test]
+fn a_snapshot_that_fails_its_check_is_not_activated_unless_forced() {
+    let work = tempfile::tempdir().unwrap();
+    let (march, april, data) =
+        (work.path().join("march"), work.path().join("april"), work.path().join("data"));
+    generate(&march, "2024-03-31", 1, 1, 8_000, 5);
+    generate(&april, "2024-04-30", 1, 1, 8_000, 5);
+    std::fs::remove_dir_all(april.join("other/mediawiki_history/2024-04/yowiki")).unwrap();
+    let history = |dir: &Path| dir.join("other/mediawiki_history");
+    load(&data, "0.001", &history(&march));
+    load(&data, "0.001", &history(&april));
+    let d = data.to_str().unwrap();
+    let first = run_ok(&["snapshot", "activate", "--data", d, "2024-03"]);
+    assert!(!first.contains("check of"), "nothing to compare the first with: {first}");
+
+    let refused = run_failing(&["snapshot", "activate", "--data", d, "2024-04"]);
+    assert!(refused.contains("check of 2024-04 against 2024-03: FAILED"), "{refused}");
+    assert!(refused.contains("yo.wikipedia: no rows"), "{refused}");
+    assert!(refused.contains("was not activated"), "{refused}");
+    let listed = run_ok(&["snapshot", "list", "--data", d]);
+    assert!(listed.lines().any(|l| l.starts_with("2024-03") && l.ends_with("yes")), "{listed}");
+
+    let json = run_failing(&["snapshot", "check", "--data", d, "--json", "2024-04"]);
+    let report: serde_json::Value = serde_json::from_str(json.lines().next().unwrap()).unwrap();
+    assert_eq!(report["ok"], false);
+    assert_eq!(report["against"], "2024-03");
+    assert_eq!(report["problems"][0], "yo.wikipedia: no rows (the earlier snapshot has some)");
+    // A snapshot checked against itself passes.
+    let passed = run_ok(&["snapshot", "check", "--data", d, "2024-03", "--against", "2024-03"]);
+    assert!(passed.contains("passed"), "{passed}");
+
+    let forced = run_ok(&["snapshot", "activate", "--data", d, "--force", "2024-04"]);
+    assert!(forced.contains("FAILED") && forced.contains("active: 2024-04"), "{forced}");
 }
 
 #[test]

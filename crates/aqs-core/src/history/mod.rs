@@ -15,6 +15,7 @@
 //! - [`ACTIVE`]: the activations, one row per snapshot with the order of its last
 //!   activation; the active snapshot is the one activated last.
 
+pub mod check;
 pub mod digest;
 pub mod request;
 pub mod snapshots;

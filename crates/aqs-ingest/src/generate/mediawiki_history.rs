@@ -119,32 +119,34 @@ fn timestamp(day: Day, seconds: u32) -> String {
     format!("{day} {:02}:{:02}:{:02}.0", seconds / 3600, seconds / 60 % 60, seconds % 60)
 }
 
-/// The sample's history: the snapshot of the last generated day's month, about half as many
-/// edits as the sample has articles (2,000 to 50,000); returns (files, lines, bytes).
+/// The sample's history: the snapshot of the last generated day's month, with about half as
+/// many edits over its fifteen months as the sample has articles (2,000 to 50,000); returns
+/// (files, lines, bytes).
 pub fn generate_sample(options: &super::GenerateOptions) -> Result<(Vec<PathBuf>, u64, u64)> {
     let last = options.start.add_days(options.days.saturating_sub(1) as i32);
-    let edits = (options.articles as u64 / 2).clamp(2_000, 50_000);
-    let (files, lines) = generate(&options.out, last.year_month(), edits, options.seed)?;
+    let per_day = (options.articles as f64 / 2.0).clamp(2_000.0, 50_000.0) / 456.0;
+    let (files, lines) = generate(&options.out, last.year_month(), per_day, options.seed)?;
     let bytes = files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
     Ok((files, lines, bytes))
 }
 
-/// Writes the history of every wiki up to the end of `snapshot`, about `edits` revisions in
-/// all; returns the files and their lines.
+/// Writes the history of every wiki up to the end of `snapshot`, about `edits_per_day`
+/// revisions a day in all; returns the files and their lines. The history starts in January of
+/// the year before the snapshot, and the same seed gives the same events day by day: a later
+/// snapshot of the same year holds an earlier one's history and more, as real snapshots do.
 pub fn generate(
     out: &Path,
     snapshot: YearMonth,
-    edits: u64,
+    edits_per_day: f64,
     seed: u64,
 ) -> Result<(Vec<PathBuf>, u64)> {
     let start =
         YearMonth::new(snapshot.year() - 1, 1).map_or(snapshot.first_day(), |m| m.first_day());
     let end = snapshot.last_day();
-    let days = (end.epoch_days() - start.epoch_days() + 1) as f64;
     let (mut files, mut lines) = (Vec::new(), 0u64);
     for (w, (wiki, share, bucket, columns)) in WIKIS.into_iter().enumerate() {
         let mut rng = ChaCha8Rng::seed_from_u64(seed ^ (w as u64 + 1).wrapping_mul(0x9e37_79b9));
-        let per_day = edits as f64 * share / days;
+        let per_day = edits_per_day * share;
         let history = wiki_history(&mut rng, wiki, (start, end), per_day);
         let dir = out.join("other/mediawiki_history").join(snapshot.to_string()).join(wiki);
         std::fs::create_dir_all(&dir)

@@ -172,7 +172,7 @@ fn plain(line: &str, counts: &mut BTreeMap<(String, String), DayCounts>) {
 fn generated_dumps_read_as_a_plain_reading_of_them_counts() {
     let dir = tempfile::tempdir().unwrap();
     let snapshot = YearMonth::new(2025, 3).unwrap();
-    let (files, lines) = generate(dir.path(), snapshot, 30_000, 7).unwrap();
+    let (files, lines) = generate(dir.path(), snapshot, 30_000.0 / 455.0, 7).unwrap();
     assert!(lines > 30_000, "{lines} lines");
     let mut layouts = std::collections::BTreeSet::new();
     let (mut expected, mut found) = (BTreeMap::new(), BTreeMap::new());
