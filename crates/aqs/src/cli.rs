@@ -170,6 +170,14 @@ pub struct GenerateArgs {
     /// each day)
     #[arg(long, default_value_t = 5_000, value_name = "N", requires = "feature_usage")]
     pub agents: usize,
+    /// Write only MediaWiki history dumps: four wikis, from January of the year before the
+    /// last day's month to the end of that month (the snapshot)
+    #[arg(long, conflicts_with_all = ["full_day", "feature_usage"])]
+    pub mediawiki_history: bool,
+    /// With --mediawiki-history: edits a day over the four wikis (a real enwiki has about
+    /// 150,000)
+    #[arg(long, default_value_t = 100.0, value_name = "N", requires = "mediawiki_history")]
+    pub edits_per_day: f64,
 }
 
 #[derive(Args)]

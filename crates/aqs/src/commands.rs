@@ -199,6 +199,24 @@ fn run_generate(args: &GenerateArgs) -> Result<()> {
     if args.feature_usage {
         return crate::feature_usage::generate(args, start);
     }
+    if args.mediawiki_history {
+        if !(args.edits_per_day > 0.0 && args.edits_per_day.is_finite()) {
+            bail!("--edits-per-day must be a number above 0");
+        }
+        let snapshot = start.add_days(args.days as i32 - 1).year_month();
+        let (files, lines) = aqs_ingest::generate::mediawiki_history::generate(
+            &args.out,
+            snapshot,
+            args.edits_per_day,
+            args.seed,
+        )?;
+        println!(
+            "wrote {} files ({lines} lines) of MediaWiki history snapshot {snapshot} under {}",
+            files.len(),
+            args.out.display()
+        );
+        return Ok(());
+    }
     let summary = generate_with_bars(
         &bars,
         &GenerateOptions {

@@ -491,8 +491,24 @@ fn a_snapshot_that_fails_its_check_is_not_activated_unless_forced() {
     let work = tempfile::tempdir().unwrap();
     let (march, april, data) =
         (work.path().join("march"), work.path().join("april"), work.path().join("data"));
-    generate(&march, "2024-03-31", 1, 1, 8_000, 5);
-    generate(&april, "2024-04-30", 1, 1, 8_000, 5);
+    // History only, with `aqs generate --mediawiki-history`.
+    for (dir, day) in [(&march, "2024-03-31"), (&april, "2024-04-30")] {
+        let out = run_ok(&[
+            "generate",
+            "--mediawiki-history",
+            "--edits-per-day",
+            "12",
+            "--seed",
+            "5",
+            "--out",
+            dir.to_str().unwrap(),
+            "--start",
+            day,
+            "--days",
+            "1",
+        ]);
+        assert!(out.contains(&format!("MediaWiki history snapshot {}", &day[..7])), "{out}");
+    }
     std::fs::remove_dir_all(april.join("other/mediawiki_history/2024-04/yowiki")).unwrap();
     let history = |dir: &Path| dir.join("other/mediawiki_history");
     load(&data, "0.001", &history(&march));

@@ -147,30 +147,40 @@ pub fn generate(
     for (w, (wiki, share, bucket, columns)) in WIKIS.into_iter().enumerate() {
         let mut rng = ChaCha8Rng::seed_from_u64(seed ^ (w as u64 + 1).wrapping_mul(0x9e37_79b9));
         let per_day = edits_per_day * share;
-        let history = wiki_history(&mut rng, wiki, (start, end), per_day);
         let dir = out.join("other/mediawiki_history").join(snapshot.to_string()).join(wiki);
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create {}", dir.display()))?;
-        let mut by_file: Vec<(String, Vec<u8>)> = Vec::new();
-        for (day, line) in &history {
+        // One file's text at a time, written when the next file's first line comes.
+        let mut file: Option<(String, Vec<u8>)> = None;
+        let mut write = |name: &str, text: &[u8]| -> Result<()> {
+            let path = dir.join(format!("{snapshot}.{wiki}.{name}.tsv.bz2"));
+            let streams = if wiki == "dewiki" { 2 } else { 1 };
+            write_bz2(&path, text, streams)?;
+            lines += text.iter().filter(|b| **b == b'\n').count() as u64;
+            files.push(path);
+            Ok(())
+        };
+        let mut failed = None;
+        wiki_history(&mut rng, wiki, (start, end), per_day, &mut |day, line| {
             let name = match bucket {
                 Bucket::Month => day.year_month().to_string(),
                 Bucket::Year => day.year_month().year().to_string(),
                 Bucket::AllTime => "all-time".to_string(),
             };
-            if by_file.last().is_none_or(|(n, _)| *n != name) {
-                by_file.push((name, Vec::new()));
+            if file.as_ref().is_some_and(|(n, _)| *n != name) {
+                if let Some((n, text)) = file.take() {
+                    if let Err(e) = write(&n, &text) {
+                        failed.get_or_insert(e);
+                    }
+                }
             }
-            if let Some((_, text)) = by_file.last_mut() {
-                line.write(columns, text);
-            }
+            line.write(columns, &mut file.get_or_insert_with(|| (name, Vec::new())).1);
+        });
+        if let Some(e) = failed {
+            return Err(e);
         }
-        for (name, text) in by_file {
-            let path = dir.join(format!("{snapshot}.{wiki}.{name}.tsv.bz2"));
-            let streams = if wiki == "dewiki" { 2 } else { 1 };
-            write_bz2(&path, &text, streams)?;
-            lines += text.iter().filter(|b| **b == b'\n').count() as u64;
-            files.push(path);
+        if let Some((n, text)) = file.take() {
+            write(&n, &text)?;
         }
     }
     Ok((files, lines))
@@ -196,13 +206,14 @@ fn write_bz2(path: &Path, text: &[u8], streams: usize) -> Result<()> {
     file.flush().with_context(|| format!("cannot write {}", path.display()))
 }
 
-/// A wiki's events, sorted by time.
+/// A wiki's events, in time order, day by day to `emit`.
 fn wiki_history(
     rng: &mut ChaCha8Rng,
     wiki: &str,
     (start, end): (Day, Day),
     per_day: f64,
-) -> Vec<(Day, Line)> {
+    emit: &mut dyn FnMut(Day, &Line),
+) {
     let mut users: Vec<User> = Vec::new();
     let mut pages: Vec<Page> = Vec::new();
     let mut out: Vec<(Day, u32, Line)> = Vec::new();
@@ -242,10 +253,12 @@ fn wiki_history(
                 ));
             }
         }
+        out.sort_by_key(|(d, s, _)| (*d, *s));
+        for (d, _, line) in out.drain(..) {
+            emit(d, &line);
+        }
         day = day.next();
     }
-    out.sort_by_key(|(d, s, _)| (*d, *s));
-    out.into_iter().map(|(d, _, line)| (d, line)).collect()
 }
 
 /// An index below `n`, the first ones much more often (pages and users of a real wiki).

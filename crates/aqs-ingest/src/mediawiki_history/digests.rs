@@ -11,15 +11,53 @@ use aqs_core::dates::{Day, Period, YearMonth};
 use aqs_core::history::digest::{DigestEntity, level_of};
 use aqs_core::params::{EditorType, PageType as PageParam};
 use aqs_core::table::Numbers;
-use std::collections::{BTreeMap, HashMap};
+use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
 
 /// Edits per (editor type, page type) of one editor or page in a period.
 type Slices = [[u32; 2]; 4];
 
-/// The counts of one period under way: per (project, entity, name).
+/// The edits per slice of the editors (pages) of one project and entity in a period; edits
+/// without a name count as one more.
+#[derive(Default)]
+struct Names {
+    named: FxHashMap<String, Slices>,
+    unnamed: Option<Slices>,
+}
+
+impl Names {
+    /// One edit of `name` in slice (`u`, `p`); a name is copied only the first time.
+    fn add(&mut self, name: Option<&str>, u: usize, p: usize) {
+        let Some(name) = name else {
+            self.unnamed.get_or_insert_with(Slices::default)[u][p] += 1;
+            return;
+        };
+        if let Some(slices) = self.named.get_mut(name) {
+            slices[u][p] += 1;
+        } else {
+            let mut slices = Slices::default();
+            slices[u][p] += 1;
+            self.named.insert(name.to_string(), slices);
+        }
+    }
+}
+
+/// The counts of one period under way: per (project, entity) (a wiki has one project, so a
+/// list is searched).
 #[derive(Default)]
 struct Open {
-    counts: HashMap<(String, DigestEntity, Option<String>), Slices>,
+    counts: Vec<((String, DigestEntity), Names)>,
+}
+
+impl Open {
+    fn names(&mut self, project: &str, entity: DigestEntity) -> &mut Names {
+        let at = self.counts.iter().position(|((p, e), _)| p == project && *e == entity);
+        let at = at.unwrap_or_else(|| {
+            self.counts.push(((project.to_string(), entity), Names::default()));
+            self.counts.len() - 1
+        });
+        &mut self.counts[at].1
+    }
 }
 
 /// A digest row: (project, entity, editor type, page type, period).
@@ -83,16 +121,14 @@ impl Digests {
         if self.month.as_ref().is_some_and(|(open, _)| *open < month) {
             self.close_month();
         }
-        let editor = edit.user_text.as_deref().map(str::to_string);
-        let page = (edit.redirect == Some(false)).then(|| edit.page_title.clone());
+        let editor = edit.user_text.as_deref();
+        let page = (edit.redirect == Some(false)).then_some(edit.page_title.as_deref());
         let day_open = &mut self.day.get_or_insert_with(|| (day, Open::default())).1;
         let month_open = &mut self.month.get_or_insert_with(|| (month, Open::default())).1;
         for open in [day_open, month_open] {
-            let key = (project.to_string(), DigestEntity::Editors, editor.clone());
-            open.counts.entry(key).or_default()[u][p] += 1;
-            if let Some(title) = &page {
-                let key = (project.to_string(), DigestEntity::Pages, title.clone());
-                open.counts.entry(key).or_default()[u][p] += 1;
+            open.names(project, DigestEntity::Editors).add(editor, u, p);
+            if let Some(title) = page {
+                open.names(project, DigestEntity::Pages).add(title, u, p);
             }
         }
         Ok(())
@@ -112,25 +148,36 @@ impl Digests {
 
     /// Adds a finished period's editors (pages) to the rows of every slice they edited in.
     fn count_out(&mut self, period: Period, open: Open) {
-        for ((project, entity, _), slices) in open.counts {
-            let mut add = |e: EditorType, p: PageParam, edits: u32| {
-                if edits > 0 {
-                    let row = self.rows.entry((project.clone(), entity, e, p, period)).or_default();
-                    row[level_of(u64::from(edits))] += 1;
+        for ((project, entity), names) in open.counts {
+            // Per (editor type or all, page type or all): the editors (pages) per level.
+            let mut levels = [[[0u64; 4]; 3]; 5];
+            for slices in names.named.into_values().chain(names.unnamed) {
+                let mut add = |e: usize, p: usize, edits: u32| {
+                    if edits > 0 {
+                        levels[e][p][level_of(u64::from(edits))] += 1;
+                    }
+                };
+                let mut columns = [0u32; 2];
+                for (u, row) in slices.iter().enumerate() {
+                    for (p, &edits) in row.iter().enumerate() {
+                        add(u, p, edits);
+                        columns[p] += edits;
+                    }
+                    add(u, 2, row[0] + row[1]);
                 }
-            };
-            let mut columns = [0u32; 2];
-            for (u, row) in slices.iter().enumerate() {
-                for (p, &edits) in row.iter().enumerate() {
-                    add(USER_TYPES[u], PAGE_TYPES[p], edits);
-                    columns[p] += edits;
+                add(4, 0, columns[0]);
+                add(4, 1, columns[1]);
+                add(4, 2, columns[0] + columns[1]);
+            }
+            let editor_types = USER_TYPES.into_iter().chain([EditorType::AllEditorTypes]);
+            for (e, by_page) in editor_types.zip(levels) {
+                let page_types = PAGE_TYPES.into_iter().chain([PageParam::AllPageTypes]);
+                for (p, counts) in page_types.zip(by_page) {
+                    if counts != [0; 4] {
+                        self.rows.insert((project.clone(), entity, e, p, period), counts);
+                    }
                 }
-                add(USER_TYPES[u], PageParam::AllPageTypes, row[0] + row[1]);
             }
-            for (p, &edits) in columns.iter().enumerate() {
-                add(EditorType::AllEditorTypes, PAGE_TYPES[p], edits);
-            }
-            add(EditorType::AllEditorTypes, PageParam::AllPageTypes, columns[0] + columns[1]);
         }
     }
 

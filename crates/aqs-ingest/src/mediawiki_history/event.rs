@@ -107,11 +107,9 @@ impl Reader {
     pub fn read<'l>(&mut self, line: &'l str) -> Result<(&str, Event<'l>), Malformed> {
         self.cells.clear();
         let mut start = 0;
-        for (i, b) in line.bytes().enumerate() {
-            if b == b'\t' {
-                self.cells.push((start, i));
-                start = i + 1;
-            }
+        for i in memchr::memchr_iter(b'\t', line.as_bytes()) {
+            self.cells.push((start, i));
+            start = i + 1;
         }
         self.cells.push((start, line.len()));
         let count = self.cells.len();

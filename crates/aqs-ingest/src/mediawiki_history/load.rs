@@ -19,6 +19,7 @@ use aqs_core::params::{EditorType, PageType as PageParam};
 use aqs_core::table::{
     Dataset, Numbers, SeriesBatch, SeriesChanges, SeriesRow, TableDef, WriteStore,
 };
+use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -41,9 +42,11 @@ fn page_param(t: PageType) -> PageParam {
 /// The counts of one wiki's events.
 #[derive(Default)]
 pub struct WikiCounts {
+    /// The projects of the wiki's events (one, as a rule), which the keys below number.
+    projects: Vec<String>,
     /// (project, editor type, page type, day) → counts, for the four slices an event is in.
-    events: BTreeMap<(String, EditorType, PageParam, Day), EventCounts>,
-    new_users: BTreeMap<(String, Day), u64>,
+    events: FxHashMap<(usize, EditorType, PageParam, Day), EventCounts>,
+    new_users: FxHashMap<(usize, Day), u64>,
     digests: super::digests::Digests,
     pub lines: u64,
     pub counted: u64,
@@ -52,6 +55,17 @@ pub struct WikiCounts {
 }
 
 impl WikiCounts {
+    /// The number of a project in [`WikiCounts::projects`].
+    fn project(&mut self, project: &str) -> usize {
+        match self.projects.iter().position(|p| p == project) {
+            Some(at) => at,
+            None => {
+                self.projects.push(project.to_string());
+                self.projects.len() - 1
+            }
+        }
+    }
+
     fn seen(&mut self, day: Day) {
         self.first = Some(self.first.map_or(day, |f| f.min(day)));
         self.last = Some(self.last.map_or(day, |l| l.max(day)));
@@ -66,9 +80,10 @@ impl WikiCounts {
     ) {
         self.seen(day);
         self.counted += 1;
+        let project = self.project(project);
         for e in [editor_type(user), EditorType::AllEditorTypes] {
             for p in [page_param(page), PageParam::AllPageTypes] {
-                self.events.entry((project.to_string(), e, p, day)).or_default().add(counts);
+                self.events.entry((project, e, p, day)).or_default().add(counts);
             }
         }
     }
@@ -93,7 +108,8 @@ impl WikiCounts {
             Event::NewUser { day } => {
                 self.seen(*day);
                 self.counted += 1;
-                *self.new_users.entry((project.to_string(), *day)).or_default() += 1;
+                let project = self.project(project);
+                *self.new_users.entry((project, *day)).or_default() += 1;
             }
             Event::Uncounted => {}
         }
@@ -104,14 +120,14 @@ impl WikiCounts {
     fn rows(self, snapshot: &str) -> [BTreeMap<(Vec<String>, Period), Numbers>; 3] {
         let mut events: BTreeMap<(Vec<String>, Period), EventCounts> = BTreeMap::new();
         for ((project, e, p, day), counts) in &self.events {
-            let key =
-                vec![snapshot.to_string(), project.clone(), e.as_str().into(), p.as_str().into()];
+            let project = self.projects[*project].clone();
+            let key = vec![snapshot.to_string(), project, e.as_str().into(), p.as_str().into()];
             events.entry((key.clone(), Period::Month(day.year_month()))).or_default().add(*counts);
             events.insert((key, Period::Day(*day)), *counts);
         }
         let mut users: BTreeMap<(Vec<String>, Period), Numbers> = BTreeMap::new();
         for ((project, day), n) in &self.new_users {
-            let key = vec![snapshot.to_string(), project.clone()];
+            let key = vec![snapshot.to_string(), self.projects[*project].clone()];
             users.entry((key.clone(), Period::Month(day.year_month()))).or_default().0[0] += n;
             users.insert((key, Period::Day(*day)), Numbers::counters(&[*n]));
         }
