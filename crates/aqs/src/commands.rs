@@ -542,6 +542,16 @@ fn run_demo(args: &DemoArgs) -> Result<()> {
             start.month(),
             start.day()
         ),
+        // MediaWiki history: its sample starts in January of the year before the last day.
+        format!(
+            "/metrics/edits/aggregate/all-projects/all-editor-types/all-page-types/monthly/{:04}0101/{:04}{:02}01",
+            last.year() - 1,
+            last.year(),
+            last.month()
+        ),
+        format!(
+            "/metrics/editors/aggregate/en.wikipedia/all-editor-types/content/5..24-edits/daily/{s}/{e}"
+        ),
         // Import-only routes (no public dump): their examples read the 1970 probe rows.
         "/metrics/knowledge-gap/per-category/en.wikipedia/gender/all-categories/19691201/19700101"
             .to_string(),
