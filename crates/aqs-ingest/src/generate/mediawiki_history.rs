@@ -215,6 +215,8 @@ fn wiki_history(
     emit: &mut dyn FnMut(Day, &Line),
 ) {
     let mut users: Vec<User> = Vec::new();
+    // The indexes of the users with accounts (not IP editors), for picking editors.
+    let mut registered: Vec<usize> = Vec::new();
     let mut pages: Vec<Page> = Vec::new();
     let mut out: Vec<(Day, u32, Line)> = Vec::new();
     let mut revision = 1000u64;
@@ -225,13 +227,14 @@ fn wiki_history(
             let second = rng.random_range(0..86_400);
             let user = new_user(rng, users.len() as u64 + 1, day);
             out.push((day, second, user_create(wiki, &user, day, second)));
+            registered.push(users.len());
             users.push(user);
         }
         let weekend = matches!(day.epoch_days().rem_euclid(7), 2 | 3);
         let edits = poisson(rng, per_day * if weekend { 0.85 } else { 1.05 });
         for _ in 0..edits {
             let second = rng.random_range(0..86_400);
-            let user = pick_user(rng, &mut users, day);
+            let user = pick_user(rng, &mut users, &registered);
             let new_page = pages.is_empty() || rng.random::<f64>() < 0.08;
             if new_page {
                 let page = new_page_of(rng, pages.len() as u64 + 1, day);
@@ -296,7 +299,7 @@ fn new_user(rng: &mut ChaCha8Rng, id: u64, day: Day) -> User {
 
 /// A user for an edit: an IP editor now and then, else a registered one (or a temporary
 /// account) weighted to the most active.
-fn pick_user(rng: &mut ChaCha8Rng, users: &mut Vec<User>, day: Day) -> usize {
+fn pick_user(rng: &mut ChaCha8Rng, users: &mut Vec<User>, registered: &[usize]) -> usize {
     if users.is_empty() || rng.random::<f64>() < 0.12 {
         let id = 0;
         let name = match rng.random::<f64>() < 0.8 {
@@ -304,10 +307,8 @@ fn pick_user(rng: &mut ChaCha8Rng, users: &mut Vec<User>, day: Day) -> usize {
             false => format!("2001:db8::{:x}", rng.random_range(1..4096)),
         };
         users.push(User { id, name, kind: Kind::Ip, created_by: "" });
-        let _ = day;
         return users.len() - 1;
     }
-    let registered: Vec<usize> = (0..users.len()).filter(|&i| users[i].kind != Kind::Ip).collect();
     match registered.is_empty() {
         true => 0,
         false => registered[zipf(rng, registered.len())],
