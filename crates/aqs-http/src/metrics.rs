@@ -76,6 +76,7 @@ pub struct Metrics {
     days_loaded: Gauge,
     last_day: Gauge,
     disallowed: Gauge,
+    history_snapshot: Gauge,
     feature_usage: FeatureUsageMetrics,
 }
 
@@ -157,6 +158,12 @@ impl Metrics {
             "Articles on the disallowed list",
             disallowed.clone(),
         );
+        let history_snapshot = Gauge::default();
+        registry.register(
+            "mediawiki_history_active_snapshot",
+            "The MediaWiki history snapshot served, as YYYYMM (0: none active)",
+            history_snapshot.clone(),
+        );
         let feature_usage = FeatureUsageMetrics::default();
         registry.register(
             "feature_usage_events",
@@ -192,6 +199,7 @@ impl Metrics {
             days_loaded,
             last_day,
             disallowed,
+            history_snapshot,
         }
     }
 
@@ -258,6 +266,12 @@ impl Metrics {
         if let Some(t) = last_day_unix {
             self.last_day.set(t);
         }
+    }
+
+    /// The MediaWiki history snapshot served.
+    pub fn history_snapshot(&self, snapshot: Option<aqs_core::dates::YearMonth>) {
+        let value = snapshot.map_or(0, |m| i64::from(m.year()) * 100 + i64::from(m.month()));
+        self.history_snapshot.set(value);
     }
 
     pub fn disallowed_count(&self, n: usize) {

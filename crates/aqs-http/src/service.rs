@@ -61,6 +61,7 @@ pub(crate) fn json_response(status: StatusCode, value: &serde_json::Value) -> Re
 /// it does not.
 pub async fn healthz(State(state): State<AppState>) -> Response {
     let lists = &state.ops.lists;
+    let snapshot = active_snapshot(&state).await;
     match store_summary(&state).await {
         Ok((generation, days)) => json_response(
             StatusCode::OK,
@@ -73,6 +74,9 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
                         "days": days.len(),
                         "first_day": days.first().map(ToString::to_string),
                         "last_day": days.last().map(ToString::to_string),
+                    },
+                    "mediawiki-history": {
+                        "active_snapshot": snapshot.map(|m| m.to_string()),
                     }
                 },
                 "disallowed_articles": lists.disallowed_len(),
@@ -89,6 +93,14 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
+/// The MediaWiki history snapshot served (`None` when none is active or the store does not
+/// answer).
+async fn active_snapshot(state: &AppState) -> Option<aqs_core::dates::YearMonth> {
+    let tables = state.tables.clone();
+    let read = move || aqs_core::history::snapshots::active(tables.as_ref());
+    tokio::task::spawn_blocking(read).await.ok()?.ok()?
+}
+
 /// `GET /metrics`: the Prometheus text format.
 pub async fn metrics(State(state): State<AppState>) -> Response {
     if let Ok((generation, days)) = store_summary(&state).await {
@@ -96,6 +108,7 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         state.ops.metrics.store_state(generation, days.len(), last);
     }
     state.ops.metrics.disallowed_count(state.ops.lists.disallowed_len());
+    state.ops.metrics.history_snapshot(active_snapshot(&state).await);
     if let Some(serving) = &state.feature_usage {
         let service = std::sync::Arc::clone(&serving.service);
         let rows = tokio::task::spawn_blocking(move || service.rows().ok()).await.ok().flatten();

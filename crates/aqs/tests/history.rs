@@ -339,6 +339,10 @@ fn loaded_snapshots_serve_the_numbers_of_their_dumps_and_switch_without_a_restar
     let listed = run_ok(&["snapshot", "list", "--data", data.to_str().unwrap()]);
     assert!(listed.contains("2024-03      4"), "{listed}");
     run_ok(&["snapshot", "activate", "--data", data.to_str().unwrap(), "2024-03"]);
+    let health = get_json(&address, "/healthz");
+    assert_eq!(health["datasets"]["mediawiki-history"]["active_snapshot"], "2024-03", "{health}");
+    let (_, metrics) = http_get(&address, "/metrics");
+    assert!(metrics.contains("mediawiki_history_active_snapshot 202403"), "{metrics}");
 
     let want = expected(&march);
     let mut checked = 0;
