@@ -10,13 +10,14 @@ use crate::error::ApiError;
 use crate::extract::PathParams;
 use crate::routes::{Param, RouteSpec};
 use crate::store_call::read;
+use aqs_core::dates::{DruidRange, Period};
 use aqs_core::history::digest::{DIGESTS, DigestEntity, DigestParams, DigestRequest};
 use aqs_core::history::request::{
-    EventMetric, EventSeriesParams, EventSeriesRequest, druid_timestamp,
+    EventMetric, EventSeriesParams, EventSeriesRequest, druid_timestamp, periods_of,
 };
 use aqs_core::history::snapshots;
-use aqs_core::params::{ActivityLevel, EditorType, PageType};
-use aqs_core::table::Dataset;
+use aqs_core::params::{ActivityLevel, ArticleGranularity, EditorType, PageType};
+use aqs_core::table::{Dataset, SeriesEntry, TableDef};
 use axum::extract::State;
 use axum::handler::Handler;
 use axum::response::Response;
@@ -67,13 +68,7 @@ macro_rules! filtered_route {
                 $name,
                 "/en.wikipedia/all-editor-types/all-page-types/daily/19700101/19700102"
             ),
-            example_expects: &[
-                ("project", "\"en.wikipedia\""),
-                (
-                    "results",
-                    concat!("[{\"timestamp\":\"1970-01-01T00:00:00.000Z\",\"", $field, "\":0}]"),
-                ),
-            ],
+            example_expects: &[("project", "\"en.wikipedia\""), ("granularity", "\"daily\"")],
             handler: |req, state| {
                 (|s: State<AppState>, p: PathParams<6>| handle_filtered(s, p, $metric))
                     .call(req, state)
@@ -119,13 +114,7 @@ pub(crate) const ROUTES: &[RouteSpec] = &[
         dataset: Dataset::History,
         params: &[PROJECT, GRANULARITY, START, END],
         example: "/registered-users/new/en.wikipedia/daily/19700101/19700102",
-        example_expects: &[
-            ("project", "\"en.wikipedia\""),
-            (
-                "results",
-                "[{\"timestamp\":\"1970-01-01T00:00:00.000Z\",\"new_registered_users\":0}]",
-            ),
-        ],
+        example_expects: &[("project", "\"en.wikipedia\""), ("granularity", "\"daily\"")],
         handler: |req, state| handle_new_users.call(req, state),
     },
     digest_route!(
@@ -171,7 +160,7 @@ macro_rules! digest_route {
             ),
             example_expects: &[
                 ("project", "\"en.wikipedia\""),
-                ("results", concat!("[{\"timestamp\":\"1970-01-01T00:00:00.000Z\",\"", $field, "\":0}]")),
+                ("granularity", "\"daily\""),
             ],
             handler: |req, state| {
                 (|s: State<AppState>, p: PathParams<7>| handle_digest(s, p, $entity)).call(req, state)
@@ -196,26 +185,13 @@ async fn handle_digest(
         end: &s[6],
     };
     let request = DigestRequest::parse(entity, params)?;
-    let periods = request.periods();
-    let tables = state.tables.clone();
     let key_of = request.clone();
-    let stored = match (periods.first(), periods.last()) {
-        (Some(&first), Some(&last)) => {
-            read(&state, move || {
-                let Some(snapshot) = snapshots::active(tables.as_ref())? else {
-                    return Ok(Vec::new());
-                };
-                let key = key_of.key(&snapshots::name(snapshot));
-                let parts: Vec<&str> = key.iter().map(String::as_str).collect();
-                tables.series(&DIGESTS, &parts, first, last)
-            })
-            .await?
-        }
-        _ => Vec::new(),
-    };
+    let key = move |snapshot: &str| key_of.key(snapshot);
+    let (periods, stored) =
+        read_active(&state, &DIGESTS, key, (request.granularity, request.range)).await?;
     let values: HashMap<_, u64> =
         stored.iter().map(|e| (e.period, request.value(&e.values))).collect();
-    let body = request.render(&|p| values.get(&p).copied().unwrap_or(0));
+    let body = request.render(&periods, &|p| values.get(&p).copied().unwrap_or(0));
     Ok(crate::headers::json_body(body.into_bytes()))
 }
 
@@ -250,25 +226,43 @@ async fn handle_new_users(
     answer(&state, EventSeriesRequest::parse(EventMetric::NewRegisteredUsers, params)?).await
 }
 
+/// The periods an answer lists (the request's range within the days the active snapshot
+/// covers: Druid filled empty buckets only within its datasource's interval; none without an
+/// active snapshot) and the stored rows of the request's key among them.
+async fn read_active(
+    state: &AppState,
+    table: &'static TableDef,
+    key: impl FnOnce(&str) -> Vec<String> + Send + 'static,
+    (granularity, range): (ArticleGranularity, DruidRange),
+) -> Result<(Vec<Period>, Vec<SeriesEntry>), ApiError> {
+    let tables = state.tables.clone();
+    read(state, move || {
+        let Some((snapshot, from, to)) = snapshots::active_interval(tables.as_ref())? else {
+            return Ok((Vec::new(), Vec::new()));
+        };
+        let within = DruidRange { first: range.first.max(from), end: range.end.min(to.next()) };
+        if within.first >= within.end {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        let periods = periods_of(granularity, within);
+        let (Some(&first), Some(&last)) = (periods.first(), periods.last()) else {
+            return Ok((periods, Vec::new()));
+        };
+        let key = key(&snapshots::name(snapshot));
+        let parts: Vec<&str> = key.iter().map(String::as_str).collect();
+        let rows = tables.series(table, &parts, first, last)?;
+        Ok((periods, rows))
+    })
+    .await
+}
+
 /// Reads the request's key in the active snapshot and writes the zero-filled item.
 async fn answer(state: &AppState, request: EventSeriesRequest) -> Result<Response, ApiError> {
-    let periods = request.periods();
-    let tables = state.tables.clone();
-    let (metric, key_of) = (request.metric, request.clone());
-    let stored = match (periods.first(), periods.last()) {
-        (Some(&first), Some(&last)) => {
-            read(state, move || {
-                let Some(snapshot) = snapshots::active(tables.as_ref())? else {
-                    return Ok(Vec::new());
-                };
-                let key = key_of.key(&snapshots::name(snapshot));
-                let parts: Vec<&str> = key.iter().map(String::as_str).collect();
-                tables.series(metric.table(), &parts, first, last)
-            })
-            .await?
-        }
-        _ => Vec::new(),
-    };
+    let metric = request.metric;
+    let key_of = request.clone();
+    let key = move |snapshot: &str| key_of.key(snapshot);
+    let (periods, stored) =
+        read_active(state, metric.table(), key, (request.granularity, request.range)).await?;
     let values: HashMap<_, i64> =
         stored.iter().map(|e| (e.period, metric.value(&e.values))).collect();
     // Written by hand: the keys keep the original's order.

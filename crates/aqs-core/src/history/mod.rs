@@ -66,14 +66,20 @@ pub static WIKIS: TableDef = TableDef {
 };
 
 /// The activations: key `active`, the snapshot's month as the period, the activation's
-/// order (1, 2, …) and the time it happened (seconds since 1970).
+/// order (1, 2, …), the time it happened (seconds since 1970), and the days the snapshot's
+/// data covers (its first month with events to its last day, as days since 1970 plus one).
 pub static ACTIVE: TableDef = TableDef {
     name: "history_active",
     dataset: Dataset::History,
     shape: Shape::Series,
     key: &["active"],
     sub: None,
-    values: &[ValueColumn::u64("order"), ValueColumn::u64("at")],
+    values: &[
+        ValueColumn::u64("order"),
+        ValueColumn::u64("at"),
+        ValueColumn::u64("first_day"),
+        ValueColumn::u64("last_day"),
+    ],
 };
 
 /// The single key of [`ACTIVE`].

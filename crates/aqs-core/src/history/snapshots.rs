@@ -34,6 +34,26 @@ pub fn active<S: TableRead + ?Sized>(store: &S) -> StoreResult<Option<YearMonth>
     Ok(activations(store)?.last().map(|r| r.0))
 }
 
+/// The active snapshot and the days its data covers: from the first month with events to
+/// the snapshot's last day. Answers list the periods of their range within these days, as
+/// Druid filled empty buckets only within its datasource's interval.
+pub fn active_interval<S: TableRead + ?Sized>(
+    store: &S,
+) -> StoreResult<Option<(YearMonth, Day, Day)>> {
+    let (first, last) = snapshot_months();
+    let latest = store
+        .series(&ACTIVE, &[ACTIVE_KEY], first, last)?
+        .into_iter()
+        .filter(|e| e.values.0[0] > 0)
+        .max_by_key(|e| e.values.0[0]);
+    Ok(latest.and_then(|e| {
+        let Period::Month(month) = e.period else { return None };
+        let day = |v: u64| (v > 0).then(|| Day::from_epoch_days((v - 1) as i32));
+        let from = day(e.values.0[2]).unwrap_or(Day::from_epoch_days(0));
+        Some((month, from, day(e.values.0[3]).unwrap_or(month.last_day())))
+    }))
+}
+
 /// What a load of a wiki into a snapshot held.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WikiLoad {
@@ -174,7 +194,12 @@ pub fn activation<S: TableRead + TableWrite + ?Sized>(
         key: vec![ACTIVE_KEY.to_string()],
         period: Period::Month(snapshot),
         sub: String::new(),
-        values: Numbers::counters(&[order, at_seconds]),
+        values: Numbers::counters(&[
+            order,
+            at_seconds,
+            first.year_month().first_day().epoch_days() as u64 + 1,
+            snapshot.last_day().epoch_days() as u64 + 1,
+        ]),
     };
     changes.push(SeriesChanges { table: &ACTIVE, replace: Vec::new(), rows: vec![record] });
     Ok(Some(SeriesBatch { dataset: Dataset::History, changes }))
