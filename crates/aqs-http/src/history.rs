@@ -13,7 +13,7 @@ use crate::store_call::read;
 use aqs_core::dates::{DruidRange, Period};
 use aqs_core::history::digest::{DIGESTS, DigestEntity, DigestParams, DigestRequest};
 use aqs_core::history::request::{
-    EventMetric, EventSeriesParams, EventSeriesRequest, druid_timestamp, periods_of,
+    EventMetric, EventSeriesParams, EventSeriesRequest, periods_of, render_series,
 };
 use aqs_core::history::snapshots;
 use aqs_core::params::{ActivityLevel, ArticleGranularity, EditorType, PageType};
@@ -56,7 +56,7 @@ const END: Param = Param {
 
 /// A route of an event-mode metric with editor-type and page-type filters.
 macro_rules! filtered_route {
-    ($name:literal, $path:literal, $summary:literal, $metric:expr, $field:literal) => {
+    ($name:literal, $path:literal, $summary:literal, $metric:expr) => {
         RouteSpec {
             name: $name,
             path: $path,
@@ -83,29 +83,25 @@ pub(crate) const ROUTES: &[RouteSpec] = &[
         "edits/aggregate",
         "/edits/aggregate/{project}/{editor-type}/{page-type}/{granularity}/{start}/{end}",
         "Edits of a project, daily or monthly",
-        EventMetric::Edits,
-        "edits"
+        EventMetric::Edits
     ),
     filtered_route!(
         "bytes-difference/net/aggregate",
         "/bytes-difference/net/aggregate/{project}/{editor-type}/{page-type}/{granularity}/{start}/{end}",
         "Net bytes difference of a project's edits (bytes added minus bytes removed), daily or monthly",
-        EventMetric::NetBytesDiff,
-        "net_bytes_diff"
+        EventMetric::NetBytesDiff
     ),
     filtered_route!(
         "bytes-difference/absolute/aggregate",
         "/bytes-difference/absolute/aggregate/{project}/{editor-type}/{page-type}/{granularity}/{start}/{end}",
         "Absolute bytes difference of a project's edits (bytes added plus bytes removed), daily or monthly",
-        EventMetric::AbsBytesDiff,
-        "abs_bytes_diff"
+        EventMetric::AbsBytesDiff
     ),
     filtered_route!(
         "edited-pages/new",
         "/edited-pages/new/{project}/{editor-type}/{page-type}/{granularity}/{start}/{end}",
         "Pages created in a project (not redirects), daily or monthly",
-        EventMetric::NewPages,
-        "new_pages"
+        EventMetric::NewPages
     ),
     RouteSpec {
         name: "registered-users/new",
@@ -121,15 +117,13 @@ pub(crate) const ROUTES: &[RouteSpec] = &[
         "editors/aggregate",
         "/editors/aggregate/{project}/{editor-type}/{page-type}/{activity-level}/{granularity}/{start}/{end}",
         "Editors of a project who edited in the day or month, by activity level (their edits in it)",
-        DigestEntity::Editors,
-        "editors"
+        DigestEntity::Editors
     ),
     digest_route!(
         "edited-pages/aggregate",
         "/edited-pages/aggregate/{project}/{editor-type}/{page-type}/{activity-level}/{granularity}/{start}/{end}",
         "Pages of a project edited in the day or month (not redirects), by activity level (their edits in it)",
-        DigestEntity::Pages,
-        "edited_pages"
+        DigestEntity::Pages
     ),
 ];
 
@@ -146,7 +140,7 @@ const ACTIVITY_LEVEL: Param = Param {
 
 /// A digest route (editors or edited pages by activity level).
 macro_rules! digest_route {
-    ($name:literal, $path:literal, $summary:literal, $entity:expr, $field:literal) => {
+    ($name:literal, $path:literal, $summary:literal, $entity:expr) => {
         RouteSpec {
             name: $name,
             path: $path,
@@ -265,29 +259,13 @@ async fn answer(state: &AppState, request: EventSeriesRequest) -> Result<Respons
         read_active(state, metric.table(), key, (request.granularity, request.range)).await?;
     let values: HashMap<_, i64> =
         stored.iter().map(|e| (e.period, metric.value(&e.values))).collect();
-    // Written by hand: the keys keep the original's order.
-    let mut out = String::from("{\"items\":[{");
-    let mut field = |name: &str, value: &str| {
-        out.push_str(&format!("\"{name}\":"));
-        out.push_str(&serde_json::Value::from(value).to_string());
-        out.push(',');
-    };
-    field("project", request.project.as_str());
+    let mut fields = vec![("project", request.project.as_str())];
     if metric.filtered() {
-        field("editor-type", request.editor_type.as_str());
-        field("page-type", request.page_type.as_str());
+        fields.push(("editor-type", request.editor_type.as_str()));
+        fields.push(("page-type", request.page_type.as_str()));
     }
-    field("granularity", request.granularity.as_str());
-    out.push_str("\"results\":[");
-    for (i, period) in periods.iter().enumerate() {
-        let value = values.get(period).copied().unwrap_or(0);
-        let comma = if i > 0 { "," } else { "" };
-        out.push_str(&format!(
-            "{comma}{{\"timestamp\":\"{}\",\"{}\":{value}}}",
-            druid_timestamp(*period),
-            metric.field()
-        ));
-    }
-    out.push_str("]}]}");
-    Ok(crate::headers::json_body(out.into_bytes()))
+    fields.push(("granularity", request.granularity.as_str()));
+    let value_of = |p: Period| values.get(&p).copied().unwrap_or(0);
+    let body = render_series(&fields, metric.field(), &periods, &value_of);
+    Ok(crate::headers::json_body(body.into_bytes()))
 }

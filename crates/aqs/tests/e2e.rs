@@ -442,6 +442,25 @@ fn bad_input_gets_a_clear_error_and_a_failure_exit() {
         &["load", "--data", "x", "--merge-seconds", "soon", "y"],
         "expected a whole number of seconds or `unlimited`, found \"soon\"",
     );
+    failure(
+        &["load", "--data", "x", "--day-seconds", "later", "y"],
+        "expected a whole number of seconds or `unlimited`, found \"later\"",
+    );
+    failure(
+        &[
+            "generate",
+            "--mediawiki-history",
+            "--edits-per-day",
+            "0",
+            "--out",
+            "x",
+            "--start",
+            "2024-01-01",
+            "--days",
+            "1",
+        ],
+        "--edits-per-day must be a number above 0",
+    );
     // Serving flags: each mistake named.
     let serve_dir = tempfile::tempdir().unwrap();
     let serve_data = serve_dir.path().to_str().unwrap();

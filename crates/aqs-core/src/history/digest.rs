@@ -6,7 +6,7 @@
 //! request counts the rows of its slice whose edits fall in its activity level. [`DIGESTS`]
 //! keeps those counts per activity level, so a request reads one key.
 
-use super::request::druid_timestamp;
+use super::request::render_series;
 use crate::dates::{DruidRange, Period, check_druid_range};
 use crate::error::RequestError;
 use crate::params::{ActivityLevel, ArticleGranularity, EditorType, PageType};
@@ -140,28 +140,14 @@ impl DigestRequest {
 
     /// The answer: one item, the request's fields in the original's order, then the results.
     pub fn render(&self, periods: &[Period], value_of: &dyn Fn(Period) -> u64) -> String {
-        let mut out = String::from("{\"items\":[{");
-        for (name, value) in [
+        let fields = [
             ("project", self.project.as_str()),
             ("editor-type", self.editor_type.as_str()),
             ("page-type", self.page_type.as_str()),
             ("activity-level", self.activity_level.as_str()),
             ("granularity", self.granularity.as_str()),
-        ] {
-            out.push_str(&format!("\"{name}\":{},", serde_json::Value::from(value)));
-        }
-        out.push_str("\"results\":[");
-        for (i, &period) in periods.iter().enumerate() {
-            let comma = if i > 0 { "," } else { "" };
-            out.push_str(&format!(
-                "{comma}{{\"timestamp\":\"{}\",\"{}\":{}}}",
-                druid_timestamp(period),
-                self.entity.field(),
-                value_of(period)
-            ));
-        }
-        out.push_str("]}]}");
-        out
+        ];
+        render_series(&fields, self.entity.field(), periods, &|p| value_of(p) as i64)
     }
 }
 

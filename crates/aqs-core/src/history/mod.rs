@@ -93,6 +93,13 @@ pub fn snapshot_months() -> (Period, Period) {
     (first, last)
 }
 
+/// The days reads of a whole table or key cover (1970 to the year 9999).
+pub fn all_days() -> (Period, Period) {
+    let last =
+        YearMonth::new(9999, 12).map_or(crate::dates::Day::from_epoch_days(0), |m| m.last_day());
+    (Period::Day(crate::dates::Day::from_epoch_days(0)), Period::Day(last))
+}
+
 /// What [`EVENTS`] holds for one key and period.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct EventCounts {

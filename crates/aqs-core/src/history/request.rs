@@ -131,6 +131,32 @@ pub fn periods_of(granularity: ArticleGranularity, range: DruidRange) -> Vec<Per
     }
 }
 
+/// The answer of a MediaWiki history timeseries: one item, its `fields` in the original's
+/// order, then `results`, one per period with its `metric` value (written by hand: the keys
+/// keep their order, and the item has no number formatting of its own).
+pub fn render_series(
+    fields: &[(&str, &str)],
+    metric: &str,
+    periods: &[Period],
+    value_of: &dyn Fn(Period) -> i64,
+) -> String {
+    let mut out = String::from("{\"items\":[{");
+    for (name, value) in fields {
+        out.push_str(&format!("\"{name}\":{},", serde_json::Value::from(*value)));
+    }
+    out.push_str("\"results\":[");
+    for (i, &period) in periods.iter().enumerate() {
+        let comma = if i > 0 { "," } else { "" };
+        out.push_str(&format!(
+            "{comma}{{\"timestamp\":\"{}\",\"{metric}\":{}}}",
+            druid_timestamp(period),
+            value_of(period)
+        ));
+    }
+    out.push_str("]}]}");
+    out
+}
+
 /// A period as Druid stamps its buckets: `2017-01-01T00:00:00.000Z`.
 pub fn druid_timestamp(period: Period) -> String {
     let day = match period {

@@ -31,7 +31,7 @@ pub fn activations<S: TableRead + ?Sized>(store: &S) -> StoreResult<Vec<(YearMon
 
 /// The active snapshot: the one activated last (`None` before any activation).
 pub fn active<S: TableRead + ?Sized>(store: &S) -> StoreResult<Option<YearMonth>> {
-    Ok(activations(store)?.last().map(|r| r.0))
+    Ok(active_interval(store)?.map(|a| a.0))
 }
 
 /// The active snapshot and the days its data covers: from the first month with events to
@@ -86,8 +86,7 @@ impl WikiLoad {
 
 /// The latest load of every wiki of every snapshot.
 pub fn wiki_loads<S: TableWrite + ?Sized>(store: &S) -> StoreResult<Vec<WikiLoad>> {
-    let (first, last) =
-        (Period::Day(Day::from_epoch_days(0)), Period::Day(Day::from_epoch_days(2_932_896)));
+    let (first, last) = super::all_days();
     let mut latest: BTreeMap<(String, String), WikiLoad> = BTreeMap::new();
     for row in store.scan_series(&WIKIS, first, last)? {
         let (Some(snapshot), Period::Day(loaded)) =

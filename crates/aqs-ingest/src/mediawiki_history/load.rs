@@ -175,13 +175,14 @@ fn stored(
     keys: &BTreeSet<Vec<String>>,
 ) -> Result<Vec<SeriesRow>> {
     let mut out = Vec::new();
-    let (first, last) = (Day::from_epoch_days(0), Day::from_epoch_days(2_932_896));
+    let (first, last) = aqs_core::history::all_days();
+    let month = |p: Period| match p {
+        Period::Day(d) => Period::Month(d.year_month()),
+        other => other,
+    };
     for key in keys {
         let parts: Vec<&str> = key.iter().map(String::as_str).collect();
-        for (a, b) in [
-            (Period::Day(first), Period::Day(last)),
-            (Period::Month(first.year_month()), Period::Month(last.year_month())),
-        ] {
+        for (a, b) in [(first, last), (month(first), month(last))] {
             for entry in store.series(table, &parts, a, b)? {
                 out.push(SeriesRow {
                     key: key.clone(),
