@@ -561,6 +561,12 @@ fn run_demo(args: &DemoArgs) -> Result<()> {
         "/w/api.php?action=query&meta=featureusage&afuagent=Pywikibot&format=json".to_string(),
         "/feature-usage/?agent=Pywikibot".to_string(),
     ];
+    if args.days <= 360 {
+        // Per page and per editor: at most 367 days.
+        examples.push(format!(
+            "/metrics/edits/per-page/en.wikipedia/Article_1/all-editor-types/daily/{s}/{e}"
+        ));
+    }
     if args.days >= 31 {
         examples.push(format!(
             "/metrics/pageviews/per-article/en.wikipedia/all-access/user/Main_Page/monthly/{s}/{e}"

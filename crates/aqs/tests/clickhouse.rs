@@ -254,6 +254,22 @@ fn embedded_single_server_and_two_shard_cluster_answer_the_same() {
             }
         }
     }
+    for project in ["en.wikipedia", "all-projects"] {
+        for metric in ["edits", "bytes-difference/net", "bytes-difference/absolute"] {
+            for (kind, names, filter) in [
+                ("per-page", ["Article_1", "Article_2", "Talk:Article_3"], "all-editor-types"),
+                ("per-page", ["Article_1", "Article_4", "Article_5"], "user"),
+                ("per-editor", ["Editor%201", "Editor%202", "Editor%203"], "all-page-types"),
+                ("per-editor", ["Editor%201", "Editor%204", "Editor%205"], "content"),
+            ] {
+                for name in names {
+                    let prefix = format!("/metrics/{metric}/{kind}/{project}/{name}/{filter}");
+                    paths.push(format!("{prefix}/daily/20240101/20240203"));
+                    paths.push(format!("{prefix}/monthly/20230301/20240301"));
+                }
+            }
+        }
+    }
     // Ranges reaching before 1970 (outside ClickHouse's DateTime): the same answers, no 500.
     paths.push("/metrics/pageviews/aggregate/en.wikipedia/all-access/all-agents/hourly/1969010100/1971010100".into());
     paths.push("/metrics/pageviews/aggregate/en.wikipedia/all-access/all-agents/daily/1900010100/2024020100".into());

@@ -17,6 +17,7 @@
 
 pub mod check;
 pub mod digest;
+pub mod per_entity;
 pub mod request;
 pub mod snapshots;
 

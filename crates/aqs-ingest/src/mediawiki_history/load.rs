@@ -13,6 +13,7 @@ use crate::report::LoadReport;
 use anyhow::Result;
 use aqs_core::dates::{Day, Period, YearMonth};
 use aqs_core::history::digest::{DIGESTS, DigestEntity};
+use aqs_core::history::per_entity::{LOADS, PER_EDITOR, PER_PAGE};
 use aqs_core::history::snapshots::{self, WikiLoad};
 use aqs_core::history::{EVENTS, EventCounts, NEW_USERS, WIKIS};
 use aqs_core::params::{EditorType, PageType as PageParam};
@@ -48,6 +49,7 @@ pub struct WikiCounts {
     events: FxHashMap<(usize, EditorType, PageParam, Day), EventCounts>,
     new_users: FxHashMap<(usize, Day), u64>,
     digests: super::digests::Digests,
+    entities: super::per_entity::EntityCounts,
     pub lines: u64,
     pub counted: u64,
     first: Option<Day>,
@@ -93,6 +95,8 @@ impl WikiCounts {
         match event {
             Event::Edit(edit @ Edit { day, user_type, page_type, bytes_diff, .. }) => {
                 self.digests.count(project, edit)?;
+                let number = self.project(project);
+                self.entities.count(number, edit);
                 let counts = EventCounts {
                     edits: 1,
                     net_bytes_diff: *bytes_diff,
@@ -224,8 +228,10 @@ pub fn read_wiki(
     check: &dyn Fn(&Path, &LoadReport) -> Result<()>,
     report: &mut LoadReport,
 ) -> Result<SeriesBatch> {
-    let counts = read_files(files, progress, report, check)?;
+    let mut counts = read_files(files, progress, report, check)?;
     let name = snapshots::name(snapshot);
+    let entities = std::mem::take(&mut counts.entities);
+    let counted_projects = counts.projects.clone();
     let (lines, counted, first_day, last_day) =
         (counts.lines, counts.counted, counts.first, counts.last);
     let [events, users, digests] = counts.rows(&name);
@@ -240,6 +246,26 @@ pub fn read_wiki(
     let event_rows = snapshots::replacing(stored(store, &EVENTS, &event_keys)?, events, &owned);
     let user_rows = snapshots::replacing(stored(store, &NEW_USERS, &user_keys)?, users, &owned);
     let digest_rows = snapshots::replacing(stored(store, &DIGESTS, &digest_keys)?, digests, &owned);
+    // Per page and per editor: the rows of a new load of each project, and the row that
+    // makes readers read it.
+    let month = Period::Month(snapshot);
+    let loads: BTreeMap<String, u64> = store
+        .series(&LOADS, &[&name], month, month)?
+        .into_iter()
+        .map(|e| (e.sub, e.values.0[0] + 1))
+        .collect();
+    let load_of = |project: &String| loads.get(project).copied().unwrap_or(1);
+    let numbers: Vec<u64> = counted_projects.iter().map(load_of).collect();
+    let (page_rows, editor_rows) = entities.rows(&name, &counted_projects, &numbers);
+    let load_rows = projects
+        .iter()
+        .map(|project| SeriesRow {
+            key: vec![name.clone()],
+            period: month,
+            sub: project.clone(),
+            values: Numbers::counters(&[load_of(project)]),
+        })
+        .collect();
     let load = WikiLoad {
         snapshot,
         wiki: wiki.to_string(),
@@ -253,6 +279,9 @@ pub fn read_wiki(
         SeriesChanges { table: &EVENTS, replace: Vec::new(), rows: event_rows },
         SeriesChanges { table: &NEW_USERS, replace: Vec::new(), rows: user_rows },
         SeriesChanges { table: &DIGESTS, replace: Vec::new(), rows: digest_rows },
+        SeriesChanges { table: &PER_PAGE, replace: Vec::new(), rows: page_rows },
+        SeriesChanges { table: &PER_EDITOR, replace: Vec::new(), rows: editor_rows },
+        SeriesChanges { table: &LOADS, replace: Vec::new(), rows: load_rows },
         SeriesChanges { table: &WIKIS, replace: Vec::new(), rows: vec![load.row()] },
     ];
     Ok(SeriesBatch { dataset: Dataset::History, changes })

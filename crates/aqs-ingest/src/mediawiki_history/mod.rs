@@ -6,12 +6,14 @@
 //! - [`digests`]: the editors and pages edited per day and month, by activity level.
 //! - [`event`]: a line reduced to an edit, a new page, a new registered user, or nothing.
 //! - [`load`]: a wiki's files of a snapshot counted into the history tables.
+//! - [`per_entity`]: the edits per page and per editor and day.
 //! - [`wikis`]: the project of a wiki database, the canonical namespace names.
 
 pub mod cells;
 pub mod digests;
 pub mod event;
 pub mod load;
+pub mod per_entity;
 pub mod wikis;
 
 pub use event::{Edit, Event, Malformed, PageType, Reader, UserType};

@@ -7,6 +7,7 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+mod per_entity;
 mod plain;
 
 use common::*;
@@ -378,12 +379,31 @@ fn a_wiki_loaded_again_replaces_what_it_held() {
     };
     let (en, de, all) = (monthly("en.wikipedia"), monthly("de.wikipedia"), monthly("all-projects"));
     assert!(en.iter().chain(&de).all(|n| *n > 0), "{en:?} {de:?}");
+    // The page with the most edits in March: its rows go with the load that wrote them.
+    let want = plain::expected_per_entity(&dumps);
+    let march = |k: &(String, String, String, String, String)| {
+        k.0 == "en.wikipedia"
+            && k.1 == "page"
+            && k.3 == "all-editor-types"
+            && k.4.as_str() >= "2024-03"
+    };
+    let (page, _) = want.iter().filter(|(k, _)| march(k)).max_by_key(|(_, v)| v[0]).unwrap();
+    let per_page = || {
+        let path = format!(
+            "/metrics/edits/per-page/en.wikipedia/{}/all-editor-types/monthly/20240101/20240401",
+            per_entity::segment(&page.2)
+        );
+        answer(&address, &path, "edits").into_iter().map(|r| r.1).collect::<Vec<i64>>()
+    };
+    let page_before = per_page();
+    assert!(page_before[2] > 0, "{page_before:?}");
 
     let enwiki = dumps.join("other/mediawiki_history/2024-03/enwiki");
     std::fs::remove_file(enwiki.join("2024-03.enwiki.2024-03.tsv.bz2")).unwrap();
     let report = load(&data, "0.001", &enwiki);
     assert!(report.contains("mediawiki history"), "{report}");
     assert_eq!(monthly("en.wikipedia"), [en[0], en[1], 0], "March is gone, the rest kept");
+    assert_eq!(per_page(), [page_before[0], page_before[1], 0]);
     assert_eq!(monthly("de.wikipedia"), de);
     assert_eq!(monthly("all-projects"), all, "families are summed at activation");
     run_ok(&["snapshot", "activate", "--data", d, "2024-03"]);

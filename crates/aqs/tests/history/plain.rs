@@ -99,57 +99,75 @@ pub fn history_files(dumps: &Path) -> Vec<String> {
         .collect()
 }
 
-pub fn expected(dumps: &Path) -> Expected {
-    let mut out = Expected::default();
+/// A line's cells, by column name.
+pub struct Line<'a> {
+    cells: Vec<&'a str>,
+    names: Vec<&'static str>,
+}
+
+impl<'a> Line<'a> {
+    pub fn get(&self, name: &str) -> &'a str {
+        self.names.iter().position(|x| *x == name).map_or("", |i| self.cells[i])
+    }
+
+    /// The first cell that is not empty (NULL) of the two.
+    pub fn either(&self, a: &str, b: &str) -> &'a str {
+        if self.get(a).is_empty() { self.get(b) } else { self.get(a) }
+    }
+}
+
+/// Calls `f` with every line of the generated history files.
+pub fn each_line(dumps: &Path, mut f: impl FnMut(&Line<'_>)) {
     for text in history_files(dumps) {
         for line in text.lines() {
             let cells: Vec<&str> = line.split('\t').collect();
             let names = names(cells.len());
-            let get = |n: &str| names.iter().position(|x| *x == n).map_or("", |i| cells[i]);
-            let either = |a: &str, b: &str| if get(a).is_empty() { get(b) } else { get(a) };
-            let project = project_of(get("wiki_db"));
-            let projects = [project, family_of(project), "all-projects"];
-            let (editor, content) = slice_of(&get);
-            let page = if content { "content" } else { "non-content" };
-            let mut add = |day: &str, values: [i64; 4]| {
-                for p in projects {
-                    for e in [editor, "all-editor-types"] {
-                        for t in [page, "all-page-types"] {
-                            let key =
-                                (p.to_string(), e.to_string(), t.to_string(), day.to_string());
-                            let sums = out.events.entry(key).or_default();
-                            for (s, v) in sums.iter_mut().zip(values) {
-                                *s += v;
-                            }
+            f(&Line { cells, names });
+        }
+    }
+}
+
+pub fn expected(dumps: &Path) -> Expected {
+    let mut out = Expected::default();
+    each_line(dumps, |line| {
+        let get = |n: &str| line.get(n);
+        let either = |a: &str, b: &str| line.either(a, b);
+        let project = project_of(get("wiki_db"));
+        let projects = [project, family_of(project), "all-projects"];
+        let (editor, content) = slice_of(&get);
+        let page = if content { "content" } else { "non-content" };
+        let mut add = |day: &str, values: [i64; 4]| {
+            for p in projects {
+                for e in [editor, "all-editor-types"] {
+                    for t in [page, "all-page-types"] {
+                        let key = (p.to_string(), e.to_string(), t.to_string(), day.to_string());
+                        let sums = out.events.entry(key).or_default();
+                        for (s, v) in sums.iter_mut().zip(values) {
+                            *s += v;
                         }
                     }
                 }
-            };
-            match (get("event_entity"), get("event_type")) {
-                ("revision", "create")
-                    if get("revision_is_deleted_by_page_deletion") == "false" =>
-                {
-                    let diff: i64 = get("revision_text_bytes_diff").parse().unwrap_or(0);
-                    add(&get("event_timestamp")[..10], [1, diff, diff.abs(), 0]);
-                }
-                ("page", "create")
-                    if get("page_is_deleted") == "false" && get("page_is_redirect") != "true" =>
-                {
-                    add(
-                        &either("page_first_edit_timestamp", "event_timestamp")[..10],
-                        [0, 0, 0, 1],
-                    );
-                }
-                ("user", "create") if get("user_is_created_by_self") == "true" => {
-                    let day = &get("event_timestamp")[..10];
-                    for p in projects {
-                        *out.users.entry((p.to_string(), day.to_string())).or_default() += 1;
-                    }
-                }
-                _ => {}
             }
+        };
+        match (get("event_entity"), get("event_type")) {
+            ("revision", "create") if get("revision_is_deleted_by_page_deletion") == "false" => {
+                let diff: i64 = get("revision_text_bytes_diff").parse().unwrap_or(0);
+                add(&get("event_timestamp")[..10], [1, diff, diff.abs(), 0]);
+            }
+            ("page", "create")
+                if get("page_is_deleted") == "false" && get("page_is_redirect") != "true" =>
+            {
+                add(&either("page_first_edit_timestamp", "event_timestamp")[..10], [0, 0, 0, 1]);
+            }
+            ("user", "create") if get("user_is_created_by_self") == "true" => {
+                let day = &get("event_timestamp")[..10];
+                for p in projects {
+                    *out.users.entry((p.to_string(), day.to_string())).or_default() += 1;
+                }
+            }
+            _ => {}
         }
-    }
+    });
     out
 }
 
@@ -163,47 +181,42 @@ pub type SliceEdits = BTreeMap<(String, String), u64>;
 pub fn expected_digests(dumps: &Path) -> DigestCounts {
     // (project, entity, name, period) → edits per (editor type, page type).
     let mut edits: BTreeMap<(String, String, String, String), SliceEdits> = BTreeMap::new();
-    for text in history_files(dumps) {
-        for line in text.lines() {
-            let cells: Vec<&str> = line.split('\t').collect();
-            let names = names(cells.len());
-            let get = |n: &str| names.iter().position(|x| *x == n).map_or("", |i| cells[i]);
-            let either = |a: &str, b: &str| if get(a).is_empty() { get(b) } else { get(a) };
-            if (get("event_entity"), get("event_type")) != ("revision", "create")
-                || get("revision_is_deleted_by_page_deletion") != "false"
-            {
-                continue;
-            }
-            let project = project_of(get("wiki_db")).to_string();
-            let (editor, content) = slice_of(&get);
-            let slice =
-                (editor.to_string(), if content { "content" } else { "non-content" }.to_string());
-            let time = get("event_timestamp");
-            // The granularity, then the Druid timestamp (a month's first day has the stamp of
-            // its month).
-            let periods = [
-                format!("daily {}T00:00:00.000Z", &time[..10]),
-                format!("monthly {}-01T00:00:00.000Z", &time[..7]),
-            ];
-            let user = either("event_user_text", "event_user_text_historical").to_string();
-            let page = format!(
-                "{}:{}",
-                either("page_namespace", "page_namespace_historical"),
-                either("page_title", "page_title_historical")
-            );
-            for period in &periods {
-                let mut add = |entity: &str, name: &str| {
-                    let key =
-                        (project.clone(), entity.to_string(), name.to_string(), period.clone());
-                    *edits.entry(key).or_default().entry(slice.clone()).or_default() += 1;
-                };
-                add("editors", &user);
-                if get("page_is_redirect") == "false" {
-                    add("pages", &page);
-                }
+    each_line(dumps, |line| {
+        let get = |n: &str| line.get(n);
+        let either = |a: &str, b: &str| line.either(a, b);
+        if (get("event_entity"), get("event_type")) != ("revision", "create")
+            || get("revision_is_deleted_by_page_deletion") != "false"
+        {
+            return;
+        }
+        let project = project_of(get("wiki_db")).to_string();
+        let (editor, content) = slice_of(&get);
+        let slice =
+            (editor.to_string(), if content { "content" } else { "non-content" }.to_string());
+        let time = get("event_timestamp");
+        // The granularity, then the Druid timestamp (a month's first day has the stamp of
+        // its month).
+        let periods = [
+            format!("daily {}T00:00:00.000Z", &time[..10]),
+            format!("monthly {}-01T00:00:00.000Z", &time[..7]),
+        ];
+        let user = either("event_user_text", "event_user_text_historical").to_string();
+        let page = format!(
+            "{}:{}",
+            either("page_namespace", "page_namespace_historical"),
+            either("page_title", "page_title_historical")
+        );
+        for period in &periods {
+            let mut add = |entity: &str, name: &str| {
+                let key = (project.clone(), entity.to_string(), name.to_string(), period.clone());
+                *edits.entry(key).or_default().entry(slice.clone()).or_default() += 1;
+            };
+            add("editors", &user);
+            if get("page_is_redirect") == "false" {
+                add("pages", &page);
             }
         }
-    }
+    });
     let mut out = DigestCounts::new();
     for ((project, entity, _, period), slices) in edits {
         let mut sums: BTreeMap<(String, String), u64> = BTreeMap::new();
@@ -263,5 +276,71 @@ pub fn results(
             _ => out.push((stamp, value)),
         }
     }
+    out
+}
+
+/// (project, `page` or `editor`, stored name, editor type or page type, YYYY-MM-DD) → [edits,
+/// net bytes, abs bytes], with the `all-*` filters, families and `all-projects`.
+pub type EntityCounts = BTreeMap<(String, String, String, String, String), [i64; 3]>;
+
+/// A text cell's escapes undone: `\t`, `\n` and `\r` (data-formats §2.7: a backslash
+/// itself is not escaped).
+pub fn unescape(cell: &str) -> String {
+    cell.replace("\\t", "\t").replace("\\n", "\n").replace("\\r", "\r")
+}
+
+/// The canonical prefix of the namespaces the generator writes, as stored (underscores).
+fn namespace_prefix(namespace: &str) -> &'static str {
+    match namespace {
+        "0" => "",
+        "1" => "Talk:",
+        "2" => "User:",
+        "3" => "User_talk:",
+        "4" => "Project:",
+        "10" => "Template:",
+        "828" => "Module:",
+        other => panic!("a namespace the generator does not write: {other}"),
+    }
+}
+
+pub fn expected_per_entity(dumps: &Path) -> EntityCounts {
+    let mut out = EntityCounts::new();
+    each_line(dumps, |line| {
+        let get = |n: &str| line.get(n);
+        let either = |a: &str, b: &str| line.either(a, b);
+        if (get("event_entity"), get("event_type")) != ("revision", "create")
+            || get("revision_is_deleted_by_page_deletion") != "false"
+        {
+            return;
+        }
+        let project = project_of(get("wiki_db"));
+        let (editor, content) = slice_of(&get);
+        let page_type = if content { "content" } else { "non-content" };
+        let diff: i64 = get("revision_text_bytes_diff").parse().unwrap_or(0);
+        let day = &get("event_timestamp")[..10];
+        let title = either("page_title", "page_title_historical");
+        let user = either("event_user_text", "event_user_text_historical");
+        let mut subjects = Vec::new();
+        if !title.is_empty() {
+            let ns = either("page_namespace", "page_namespace_historical");
+            let name = format!("{}{}", namespace_prefix(ns), unescape(title).replace(' ', "_"));
+            subjects.push(("page", name, editor));
+        }
+        if !user.is_empty() {
+            subjects.push(("editor", unescape(user), page_type));
+        }
+        for (subject, name, filter) in subjects {
+            let all = if subject == "page" { "all-editor-types" } else { "all-page-types" };
+            for p in [project, family_of(project), "all-projects"] {
+                for f in [filter, all] {
+                    let key = (p.into(), subject.into(), name.clone(), f.into(), day.into());
+                    let sums = out.entry(key).or_default();
+                    for (s, v) in sums.iter_mut().zip([1, diff, diff.abs()]) {
+                        *s += v;
+                    }
+                }
+            }
+        }
+    });
     out
 }

@@ -11,17 +11,20 @@ use crate::extract::PathParams;
 use crate::routes::{Param, RouteSpec};
 use crate::store_call::read;
 use aqs_core::dates::{DruidRange, Period};
+use aqs_core::error::StoreResult;
 use aqs_core::history::digest::{DIGESTS, DigestEntity, DigestParams, DigestRequest};
 use aqs_core::history::request::{
     EventMetric, EventSeriesParams, EventSeriesRequest, periods_of, render_series,
 };
 use aqs_core::history::snapshots;
 use aqs_core::params::{ActivityLevel, ArticleGranularity, EditorType, PageType};
-use aqs_core::table::{Dataset, SeriesEntry, TableDef};
+use aqs_core::table::{Dataset, SeriesEntry, TableDef, TableRead};
 use axum::extract::State;
 use axum::handler::Handler;
 use axum::response::Response;
 use std::collections::HashMap;
+
+mod per_entity;
 
 const PROJECT: Param = Param {
     name: "project",
@@ -77,7 +80,7 @@ macro_rules! filtered_route {
     };
 }
 
-/// The family's event-mode routes.
+/// The family's routes.
 pub(crate) const ROUTES: &[RouteSpec] = &[
     filtered_route!(
         "edits/aggregate",
@@ -125,6 +128,12 @@ pub(crate) const ROUTES: &[RouteSpec] = &[
         "Pages of a project edited in the day or month (not redirects), by activity level (their edits in it)",
         DigestEntity::Pages
     ),
+    per_entity::EDITS_PER_PAGE,
+    per_entity::NET_BYTES_PER_PAGE,
+    per_entity::ABS_BYTES_PER_PAGE,
+    per_entity::EDITS_PER_EDITOR,
+    per_entity::NET_BYTES_PER_EDITOR,
+    per_entity::ABS_BYTES_PER_EDITOR,
 ];
 
 const DIGEST_PROJECT: Param = Param {
@@ -180,9 +189,10 @@ async fn handle_digest(
     };
     let request = DigestRequest::parse(entity, params)?;
     let key_of = request.clone();
-    let key = move |snapshot: &str| key_of.key(snapshot);
-    let (periods, stored) =
-        read_active(&state, &DIGESTS, key, (request.granularity, request.range)).await?;
+    let rows = move |t: &dyn TableRead, snapshot: &str, first, last| {
+        read_key(t, &DIGESTS, &key_of.key(snapshot), first, last)
+    };
+    let (periods, stored) = read_active(&state, rows, (request.granularity, request.range)).await?;
     let values: HashMap<_, u64> =
         stored.iter().map(|e| (e.period, request.value(&e.values))).collect();
     let body = request.render(&periods, &|p| values.get(&p).copied().unwrap_or(0));
@@ -225,8 +235,9 @@ async fn handle_new_users(
 /// active snapshot) and the stored rows of the request's key among them.
 async fn read_active(
     state: &AppState,
-    table: &'static TableDef,
-    key: impl FnOnce(&str) -> Vec<String> + Send + 'static,
+    rows_of: impl FnOnce(&dyn TableRead, &str, Period, Period) -> StoreResult<Vec<SeriesEntry>>
+    + Send
+    + 'static,
     (granularity, range): (ArticleGranularity, DruidRange),
 ) -> Result<(Vec<Period>, Vec<SeriesEntry>), ApiError> {
     let tables = state.tables.clone();
@@ -242,21 +253,32 @@ async fn read_active(
         let (Some(&first), Some(&last)) = (periods.first(), periods.last()) else {
             return Ok((periods, Vec::new()));
         };
-        let key = key(&snapshots::name(snapshot));
-        let parts: Vec<&str> = key.iter().map(String::as_str).collect();
-        let rows = tables.series(table, &parts, first, last)?;
+        let rows = rows_of(tables.as_ref(), &snapshots::name(snapshot), first, last)?;
         Ok((periods, rows))
     })
     .await
+}
+
+/// The stored rows of one key of a table.
+fn read_key(
+    tables: &dyn TableRead,
+    table: &'static TableDef,
+    key: &[String],
+    first: Period,
+    last: Period,
+) -> StoreResult<Vec<SeriesEntry>> {
+    let parts: Vec<&str> = key.iter().map(String::as_str).collect();
+    tables.series(table, &parts, first, last)
 }
 
 /// Reads the request's key in the active snapshot and writes the zero-filled item.
 async fn answer(state: &AppState, request: EventSeriesRequest) -> Result<Response, ApiError> {
     let metric = request.metric;
     let key_of = request.clone();
-    let key = move |snapshot: &str| key_of.key(snapshot);
-    let (periods, stored) =
-        read_active(state, metric.table(), key, (request.granularity, request.range)).await?;
+    let rows = move |t: &dyn TableRead, snapshot: &str, first, last| {
+        read_key(t, metric.table(), &key_of.key(snapshot), first, last)
+    };
+    let (periods, stored) = read_active(state, rows, (request.granularity, request.range)).await?;
     let values: HashMap<_, i64> =
         stored.iter().map(|e| (e.period, metric.value(&e.values))).collect();
     let mut fields = vec![("project", request.project.as_str())];
