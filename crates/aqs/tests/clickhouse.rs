@@ -270,6 +270,21 @@ fn embedded_single_server_and_two_shard_cluster_answer_the_same() {
             }
         }
     }
+    for project in ["en.wikipedia", "all-wikipedia-projects", "all-projects"] {
+        for entity in ["editors", "edited-pages"] {
+            for metric in ["edits", "net-bytes-difference", "absolute-bytes-difference"] {
+                for slice in
+                    ["all-editor-types/all-page-types", "user/content", "anonymous/non-content"]
+                {
+                    for date in ["2024/01/15", "2024/01/all-days", "2023/06/all-days"] {
+                        paths.push(format!(
+                            "/metrics/{entity}/top-by-{metric}/{project}/{slice}/{date}"
+                        ));
+                    }
+                }
+            }
+        }
+    }
     // Ranges reaching before 1970 (outside ClickHouse's DateTime): the same answers, no 500.
     paths.push("/metrics/pageviews/aggregate/en.wikipedia/all-access/all-agents/hourly/1969010100/1971010100".into());
     paths.push("/metrics/pageviews/aggregate/en.wikipedia/all-access/all-agents/daily/1900010100/2024020100".into());

@@ -20,6 +20,7 @@ pub mod digest;
 pub mod per_entity;
 pub mod request;
 pub mod snapshots;
+pub mod top;
 
 use crate::dates::{Period, YearMonth};
 use crate::table::{Dataset, Numbers, Shape, TableDef, ValueColumn};
@@ -99,6 +100,16 @@ pub fn all_days() -> (Period, Period) {
     let last =
         YearMonth::new(9999, 12).map_or(crate::dates::Day::from_epoch_days(0), |m| m.last_day());
     (Period::Day(crate::dates::Day::from_epoch_days(0)), Period::Day(last))
+}
+
+/// The days and the months reads of a whole key cover (1970 to the year 9999).
+pub fn all_days_and_months() -> ((Period, Period), (Period, Period)) {
+    let (first, last) = all_days();
+    let month = |p: Period| match p {
+        Period::Day(d) => Period::Month(d.year_month()),
+        other => other,
+    };
+    ((first, last), (month(first), month(last)))
 }
 
 /// What [`EVENTS`] holds for one key and period.

@@ -201,7 +201,8 @@ impl PerEntityRequest {
         };
         let mut days: BTreeMap<Period, Numbers> = BTreeMap::new();
         for load in store.series(&LOADS, &[snapshot], month, month)? {
-            if !self.covers(&load.sub) {
+            // Rows of family lists (`all-…`) are not projects: no page is stored under them.
+            if load.sub.starts_with("all-") || !self.covers(&load.sub) {
                 continue;
             }
             let load_part = load_name(snapshot, load.values.0[0]);

@@ -188,6 +188,13 @@ pub fn activation<S: TableRead + TableWrite + ?Sized>(
         let rows = replacing(rows, sums, &|key| rollup(key));
         changes.push(SeriesChanges { table, replace: Vec::new(), rows });
     }
+    let (top_rows, load_rows) = super::top::rollup_rows(store, &snapshot_name)?;
+    changes.push(SeriesChanges { table: &super::top::TOPS, replace: Vec::new(), rows: top_rows });
+    changes.push(SeriesChanges {
+        table: &super::per_entity::LOADS,
+        replace: Vec::new(),
+        rows: load_rows,
+    });
     let order = activations(store)?.last().map_or(1, |r| r.1 + 1);
     let record = SeriesRow {
         key: vec![ACTIVE_KEY.to_string()],

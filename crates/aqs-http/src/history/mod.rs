@@ -1,9 +1,12 @@
-//! The MediaWiki history timeseries counted per event (api-contract §2.12, §2.14): edits,
-//! net and absolute bytes difference, new pages and new registered users, read from the
-//! active snapshot. One handler for the five routes; the route says the metric.
+//! The MediaWiki history routes (api-contract §2.11–2.14), read from the active snapshot:
+//! here the timeseries of a project counted per event (edits, net and absolute bytes
+//! difference, new pages, new registered users: one handler, the route says the metric) and
+//! the digests (editors and edited pages by activity level); [`per_entity`] the series of one
+//! page or one editor; [`top`] the top lists.
 //!
 //! As the original's Druid answers: end excluded, every day or month of the range listed with
-//! 0 where nothing happened (never a 404), `all-projects` and families accepted.
+//! 0 where nothing happened (never a 404), `all-projects` and families accepted (not by the
+//! digests).
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -25,6 +28,7 @@ use axum::response::Response;
 use std::collections::HashMap;
 
 mod per_entity;
+mod top;
 
 const PROJECT: Param = Param {
     name: "project",
@@ -134,6 +138,12 @@ pub(crate) const ROUTES: &[RouteSpec] = &[
     per_entity::EDITS_PER_EDITOR,
     per_entity::NET_BYTES_PER_EDITOR,
     per_entity::ABS_BYTES_PER_EDITOR,
+    top::EDITORS_BY_EDITS,
+    top::EDITORS_BY_NET_BYTES,
+    top::EDITORS_BY_ABS_BYTES,
+    top::PAGES_BY_EDITS,
+    top::PAGES_BY_NET_BYTES,
+    top::PAGES_BY_ABS_BYTES,
 ];
 
 const DIGEST_PROJECT: Param = Param {

@@ -6,8 +6,9 @@
 //! (editor → edits) maps are counted out when a later day begins, a month's when a later month
 //! does. The state grows with the editors and pages of one month, not with the events.
 
+use super::periods::{OutOfOrder, Periods};
 use super::{Edit, PageType, UserType};
-use aqs_core::dates::{Day, Period, YearMonth};
+use aqs_core::dates::Period;
 use aqs_core::history::digest::{DigestEntity, level_of};
 use aqs_core::params::{EditorType, PageType as PageParam};
 use aqs_core::table::Numbers;
@@ -66,27 +67,9 @@ pub type DigestKey = (String, DigestEntity, EditorType, PageParam, Period);
 /// The digests of one wiki.
 #[derive(Default)]
 pub struct Digests {
-    day: Option<(Day, Open)>,
-    month: Option<(YearMonth, Open)>,
+    periods: Periods<Open>,
     /// The rows counted out: the editors (pages) per activity level.
     pub rows: BTreeMap<DigestKey, [u64; 4]>,
-}
-
-/// An edit of a period already counted out: the events are not in time order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutOfOrder {
-    pub day: Day,
-    pub after: Day,
-}
-
-impl std::fmt::Display for OutOfOrder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "an edit of {} after edits of {}: a wiki's files must be given whole, their events in time order",
-            self.day, self.after
-        )
-    }
 }
 
 const USER_TYPES: [EditorType; 4] =
@@ -108,24 +91,11 @@ impl Digests {
     pub fn count(&mut self, project: &str, edit: &Edit<'_>) -> Result<(), OutOfOrder> {
         let (u, p) =
             (user_index(edit.user_type), usize::from(edit.page_type == PageType::NonContent));
-        let day = edit.day;
-        let month = day.year_month();
-        if let Some((open, _)) = &self.day {
-            if day < *open {
-                return Err(OutOfOrder { day, after: *open });
-            }
-        }
-        if self.day.as_ref().is_some_and(|(open, _)| *open < day) {
-            self.close_day();
-        }
-        if self.month.as_ref().is_some_and(|(open, _)| *open < month) {
-            self.close_month();
-        }
+        let rows = &mut self.rows;
+        let opens = self.periods.at(edit.day, &mut |period, open| count_out(rows, period, open))?;
         let editor = edit.user_text.as_deref();
         let page = (edit.redirect == Some(false)).then_some(edit.page_title.as_deref());
-        let day_open = &mut self.day.get_or_insert_with(|| (day, Open::default())).1;
-        let month_open = &mut self.month.get_or_insert_with(|| (month, Open::default())).1;
-        for open in [day_open, month_open] {
+        for open in opens {
             open.names(project, DigestEntity::Editors).add(editor, u, p);
             if let Some(title) = page {
                 open.names(project, DigestEntity::Pages).add(title, u, p);
@@ -134,57 +104,10 @@ impl Digests {
         Ok(())
     }
 
-    fn close_day(&mut self) {
-        if let Some((day, open)) = self.day.take() {
-            self.count_out(Period::Day(day), open);
-        }
-    }
-
-    fn close_month(&mut self) {
-        if let Some((month, open)) = self.month.take() {
-            self.count_out(Period::Month(month), open);
-        }
-    }
-
-    /// Adds a finished period's editors (pages) to the rows of every slice they edited in.
-    fn count_out(&mut self, period: Period, open: Open) {
-        for ((project, entity), names) in open.counts {
-            // Per (editor type or all, page type or all): the editors (pages) per level.
-            let mut levels = [[[0u64; 4]; 3]; 5];
-            for slices in names.named.into_values().chain(names.unnamed) {
-                let mut add = |e: usize, p: usize, edits: u32| {
-                    if edits > 0 {
-                        levels[e][p][level_of(u64::from(edits))] += 1;
-                    }
-                };
-                let mut columns = [0u32; 2];
-                for (u, row) in slices.iter().enumerate() {
-                    for (p, &edits) in row.iter().enumerate() {
-                        add(u, p, edits);
-                        columns[p] += edits;
-                    }
-                    add(u, 2, row[0] + row[1]);
-                }
-                add(4, 0, columns[0]);
-                add(4, 1, columns[1]);
-                add(4, 2, columns[0] + columns[1]);
-            }
-            let editor_types = USER_TYPES.into_iter().chain([EditorType::AllEditorTypes]);
-            for (e, by_page) in editor_types.zip(levels) {
-                let page_types = PAGE_TYPES.into_iter().chain([PageParam::AllPageTypes]);
-                for (p, counts) in page_types.zip(by_page) {
-                    if counts != [0; 4] {
-                        self.rows.insert((project.clone(), entity, e, p, period), counts);
-                    }
-                }
-            }
-        }
-    }
-
     /// Counts out the periods still under way, and returns the rows of `snapshot`.
     pub fn finish(mut self, snapshot: &str) -> BTreeMap<(Vec<String>, Period), Numbers> {
-        self.close_day();
-        self.close_month();
+        let rows = &mut self.rows;
+        self.periods.finish(&mut |period, open| count_out(rows, period, open));
         self.rows
             .into_iter()
             .map(|((project, entity, e, p, period), levels)| {
@@ -201,9 +124,45 @@ impl Digests {
     }
 }
 
+/// Adds a finished period's editors (pages) to the rows of every slice they edited in.
+fn count_out(rows: &mut BTreeMap<DigestKey, [u64; 4]>, period: Period, open: Open) {
+    for ((project, entity), names) in open.counts {
+        // Per (editor type or all, page type or all): the editors (pages) per level.
+        let mut levels = [[[0u64; 4]; 3]; 5];
+        for slices in names.named.into_values().chain(names.unnamed) {
+            let mut add = |e: usize, p: usize, edits: u32| {
+                if edits > 0 {
+                    levels[e][p][level_of(u64::from(edits))] += 1;
+                }
+            };
+            let mut columns = [0u32; 2];
+            for (u, row) in slices.iter().enumerate() {
+                for (p, &edits) in row.iter().enumerate() {
+                    add(u, p, edits);
+                    columns[p] += edits;
+                }
+                add(u, 2, row[0] + row[1]);
+            }
+            add(4, 0, columns[0]);
+            add(4, 1, columns[1]);
+            add(4, 2, columns[0] + columns[1]);
+        }
+        let editor_types = USER_TYPES.into_iter().chain([EditorType::AllEditorTypes]);
+        for (e, by_page) in editor_types.zip(levels) {
+            let page_types = PAGE_TYPES.into_iter().chain([PageParam::AllPageTypes]);
+            for (p, counts) in page_types.zip(by_page) {
+                if counts != [0; 4] {
+                    rows.insert((project.clone(), entity, e, p, period), counts);
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aqs_core::dates::{Day, YearMonth};
 
     fn edit(
         day: &str,

@@ -54,6 +54,9 @@ pub struct Edit<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event<'a> {
     Edit(Edit<'a>),
+    /// A revision of a page deleted since (or not known to be live): only the top lists
+    /// count it, as their Druid query had no `deleted` filter.
+    HiddenEdit(Edit<'a>),
     /// A page created (`page`/`create`, its day the page's first edit), not a redirect now,
     /// not rebuilt from a deletion.
     NewPage {
@@ -146,9 +149,7 @@ fn event<'l>(cell: &dyn Fn(Column) -> &'l str) -> Result<Event<'l>, Malformed> {
         ("revision", "create") => {
             let Some(day) = event_day else { return Ok(Event::Uncounted) };
             // NULL is not false: a revision not known to be live is left out.
-            if boolean(Column::RevisionIsDeletedByPageDeletion)? != Some(false) {
-                return Ok(Event::Uncounted);
-            }
+            let live = boolean(Column::RevisionIsDeletedByPageDeletion)? == Some(false);
             let user_text = cells::text(cell(Column::EventUserText))
                 .or_else(|| cells::text(cell(Column::EventUserTextHistorical)));
             let namespace =
@@ -162,7 +163,7 @@ fn event<'l>(cell: &dyn Fn(Column) -> &'l str) -> Result<Event<'l>, Malformed> {
                     )?;
             let title = cells::text(cell(Column::PageTitle))
                 .or_else(|| cells::text(cell(Column::PageTitleHistorical)));
-            Edit {
+            let edit = Edit {
                 day,
                 user_text,
                 user_type: user_type(cell)?,
@@ -174,8 +175,11 @@ fn event<'l>(cell: &dyn Fn(Column) -> &'l str) -> Result<Event<'l>, Malformed> {
                     cells::integer(cell(Column::RevisionTextBytesDiff)),
                 )?
                 .unwrap_or(0),
+            };
+            match live {
+                true => Event::Edit(edit),
+                false => Event::HiddenEdit(edit),
             }
-            .into()
         }
         ("page", "create") => {
             let first_edit = timestamp(Column::PageFirstEditTimestamp)?;

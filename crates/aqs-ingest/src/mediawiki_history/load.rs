@@ -5,7 +5,7 @@
 //! The state is one counter set per (project, slice, day) the wiki has events on: it grows
 //! with the wiki's days, not with its events.
 
-use super::digests::OutOfOrder;
+use super::periods::OutOfOrder;
 use super::{Edit, Event, PageType, Reader, UserType};
 use crate::load::Progress;
 use crate::load::lines::for_each_file_line;
@@ -13,8 +13,9 @@ use crate::report::LoadReport;
 use anyhow::Result;
 use aqs_core::dates::{Day, Period, YearMonth};
 use aqs_core::history::digest::{DIGESTS, DigestEntity};
-use aqs_core::history::per_entity::{LOADS, PER_EDITOR, PER_PAGE};
+use aqs_core::history::per_entity::{LOADS, PER_EDITOR, PER_PAGE, load_name};
 use aqs_core::history::snapshots::{self, WikiLoad};
+use aqs_core::history::top::TOPS;
 use aqs_core::history::{EVENTS, EventCounts, NEW_USERS, WIKIS};
 use aqs_core::params::{EditorType, PageType as PageParam};
 use aqs_core::table::{
@@ -50,6 +51,7 @@ pub struct WikiCounts {
     new_users: FxHashMap<(usize, Day), u64>,
     digests: super::digests::Digests,
     entities: super::per_entity::EntityCounts,
+    tops: super::tops::Tops,
     pub lines: u64,
     pub counted: u64,
     first: Option<Day>,
@@ -97,6 +99,7 @@ impl WikiCounts {
                 self.digests.count(project, edit)?;
                 let number = self.project(project);
                 self.entities.count(number, edit);
+                self.tops.count(number, edit)?;
                 let counts = EventCounts {
                     edits: 1,
                     net_bytes_diff: *bytes_diff,
@@ -114,6 +117,10 @@ impl WikiCounts {
                 self.counted += 1;
                 let project = self.project(project);
                 *self.new_users.entry((project, *day)).or_default() += 1;
+            }
+            Event::HiddenEdit(edit) => {
+                let number = self.project(project);
+                self.tops.count(number, edit)?;
             }
             Event::Uncounted => {}
         }
@@ -231,6 +238,7 @@ pub fn read_wiki(
     let mut counts = read_files(files, progress, report, check)?;
     let name = snapshots::name(snapshot);
     let entities = std::mem::take(&mut counts.entities);
+    let tops = std::mem::take(&mut counts.tops);
     let counted_projects = counts.projects.clone();
     let (lines, counted, first_day, last_day) =
         (counts.lines, counts.counted, counts.first, counts.last);
@@ -257,6 +265,8 @@ pub fn read_wiki(
     let load_of = |project: &String| loads.get(project).copied().unwrap_or(1);
     let numbers: Vec<u64> = counted_projects.iter().map(load_of).collect();
     let (page_rows, editor_rows) = entities.rows(&name, &counted_projects, &numbers);
+    let load_names: Vec<String> = numbers.iter().map(|n| load_name(&name, *n)).collect();
+    let top_rows = tops.rows(&counted_projects, &load_names);
     let load_rows = projects
         .iter()
         .map(|project| SeriesRow {
@@ -281,6 +291,7 @@ pub fn read_wiki(
         SeriesChanges { table: &DIGESTS, replace: Vec::new(), rows: digest_rows },
         SeriesChanges { table: &PER_PAGE, replace: Vec::new(), rows: page_rows },
         SeriesChanges { table: &PER_EDITOR, replace: Vec::new(), rows: editor_rows },
+        SeriesChanges { table: &TOPS, replace: Vec::new(), rows: top_rows },
         SeriesChanges { table: &LOADS, replace: Vec::new(), rows: load_rows },
         SeriesChanges { table: &WIKIS, replace: Vec::new(), rows: vec![load.row()] },
     ];

@@ -7,6 +7,8 @@
 //! - [`event`]: a line reduced to an edit, a new page, a new registered user, or nothing.
 //! - [`load`]: a wiki's files of a snapshot counted into the history tables.
 //! - [`per_entity`]: the edits per page and per editor and day.
+//! - [`periods`]: the day and month under way, for the digests and the top lists.
+//! - [`tops`]: the top lists of editors and pages per day and month.
 //! - [`wikis`]: the project of a wiki database, the canonical namespace names.
 
 pub mod cells;
@@ -14,6 +16,8 @@ pub mod digests;
 pub mod event;
 pub mod load;
 pub mod per_entity;
+pub mod periods;
+pub mod tops;
 pub mod wikis;
 
 pub use event::{Edit, Event, Malformed, PageType, Reader, UserType};

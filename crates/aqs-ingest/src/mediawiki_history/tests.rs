@@ -211,7 +211,7 @@ fn generated_dumps_read_as_a_plain_reading_of_them_counts() {
                 }
                 Event::NewPage { day, .. } => found.entry(key(day)).or_default().new_pages += 1,
                 Event::NewUser { day } => found.entry(key(day)).or_default().new_users += 1,
-                Event::Uncounted => uncounted += 1,
+                Event::HiddenEdit(_) | Event::Uncounted => uncounted += 1,
             }
         }
     }

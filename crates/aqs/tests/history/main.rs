@@ -9,6 +9,7 @@
 mod common;
 mod per_entity;
 mod plain;
+mod top;
 
 use common::*;
 use plain::{expected, expected_digests, results};

@@ -344,3 +344,48 @@ pub fn expected_per_entity(dumps: &Path) -> EntityCounts {
     });
     out
 }
+
+/// (project, `editors` or `edited-pages`, editor type, page type, `YYYY-MM-DD` or `YYYY-MM`)
+/// → per name (`None`: NULL) [edits, net bytes, abs bytes], of every revision (deleted pages'
+/// too), per wiki.
+pub type TopCounts =
+    BTreeMap<(String, String, String, String, String), BTreeMap<Option<String>, [i64; 3]>>;
+
+pub fn expected_tops(dumps: &Path) -> TopCounts {
+    let mut out = TopCounts::new();
+    each_line(dumps, |line| {
+        let get = |n: &str| line.get(n);
+        let either = |a: &str, b: &str| line.either(a, b);
+        let time = get("event_timestamp");
+        if (get("event_entity"), get("event_type")) != ("revision", "create") || time.is_empty() {
+            return;
+        }
+        let project = project_of(get("wiki_db"));
+        let (editor, content) = slice_of(&get);
+        let page_type = if content { "content" } else { "non-content" };
+        let diff: i64 = get("revision_text_bytes_diff").parse().unwrap_or(0);
+        let user = Some(either("event_user_text", "event_user_text_historical"))
+            .filter(|u| !u.is_empty())
+            .map(unescape);
+        let title = either("page_title", "page_title_historical");
+        let page = (!title.is_empty()).then(|| {
+            let ns = either("page_namespace", "page_namespace_historical");
+            format!("{}{}", namespace_prefix(ns).replace('_', " "), unescape(title))
+        });
+        for (entity, name) in [("editors", &user), ("edited-pages", &page)] {
+            for period in [&time[..10], &time[..7]] {
+                for e in [editor, "all-editor-types"] {
+                    for p in [page_type, "all-page-types"] {
+                        let key =
+                            (project.into(), entity.into(), e.into(), p.into(), period.into());
+                        let sums = out.entry(key).or_default().entry(name.clone()).or_default();
+                        for (s, v) in sums.iter_mut().zip([1, diff, diff.abs()]) {
+                            *s += v;
+                        }
+                    }
+                }
+            }
+        }
+    });
+    out
+}

@@ -1,0 +1,144 @@
+//! The six top routes end to end: generated history loaded and activated, lists of wikis,
+//! families and `all-projects` for days and months compared with lists ranked again from the
+//! plain reading of the dumps (every revision, by value then name, 100 at most; a family's list
+//! from its wikis' lists, as the merge at activation does), editors' IP addresses as null.
+
+use crate::common::*;
+use crate::generate_history;
+use crate::plain::{TopCounts, expected_tops, family_of};
+use std::collections::BTreeMap;
+
+type List = Vec<(Option<String>, i64)>;
+
+/// Ranked as the API ranks: by value, highest first, then by name (NULL first); 100 at most.
+fn rank(entries: impl IntoIterator<Item = (Option<String>, i64)>) -> List {
+    let mut list: List = entries.into_iter().collect();
+    list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    list.truncate(100);
+    list
+}
+
+/// The expected list of a wiki or a family.
+fn expected(want: &TopCounts, key: [&str; 5], metric: usize) -> List {
+    let wiki = |project: &str| {
+        let k = (project.into(), key[1].into(), key[2].into(), key[3].into(), key[4].into());
+        let names = want.get(&k).cloned().unwrap_or_default();
+        rank(names.into_iter().map(|(name, sums)| (name, sums[metric])))
+    };
+    let wikis = ["en.wikipedia", "de.wikipedia", "fr.wiktionary", "yo.wikipedia"];
+    if wikis.contains(&key[0]) {
+        return wiki(key[0]);
+    }
+    let mut sums: BTreeMap<Option<String>, i64> = BTreeMap::new();
+    for project in wikis.into_iter().filter(|p| key[0] == "all-projects" || family_of(p) == key[0])
+    {
+        for (name, value) in wiki(project) {
+            *sums.entry(name).or_default() += value;
+        }
+    }
+    rank(sums)
+}
+
+/// The answer's list, and its item's fields.
+fn answer(address: &str, path: &str, dimension: &str, field: &str) -> (List, serde_json::Value) {
+    let body = get_json(address, path);
+    let item = body["items"][0].clone();
+    let results = item["results"].as_array().unwrap_or_else(|| panic!("{path}: {body}"));
+    let Some(result) = results.first() else { return (Vec::new(), item) };
+    assert_eq!(results.len(), 1, "{path}");
+    let top = result["top"].as_array().unwrap();
+    let list = top
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            assert_eq!(e["rank"], i + 1, "{path}: ranks are positions");
+            (e[dimension].as_str().map(str::to_string), e[field].as_i64().unwrap())
+        })
+        .collect();
+    (list, item)
+}
+
+#[test]
+fn top_lists_rank_the_editors_and_pages_of_their_dumps() {
+    let work = tempfile::tempdir().unwrap();
+    let (dumps, data) = (work.path().join("dumps"), work.path().join("data"));
+    generate_history(&dumps, "2024-03-31", "60", "13");
+    let d = data.to_str().unwrap();
+    load(&data, "0.001", &dumps.join("other/mediawiki_history"));
+    let (_server, address) = serve(&data);
+    let path = "/metrics/editors/top-by-edits/en.wikipedia/all-editor-types/all-page-types/2024/03/all-days";
+    assert_eq!(answer(&address, path, "user_text", "edits").0, [], "nothing before activation");
+    run_ok(&["snapshot", "activate", "--data", d, "2024-03"]);
+    let want = expected_tops(&dumps);
+
+    let routes = [
+        ("edits", "edits", 0),
+        ("net-bytes-difference", "net_bytes_diff", 1),
+        ("absolute-bytes-difference", "abs_bytes_diff", 2),
+    ];
+    let periods = [
+        ("2024/03/01", "2024-03-01", "daily"),
+        ("2024/03/15", "2024-03-15", "daily"),
+        ("2023/06/10", "2023-06-10", "daily"),
+        ("2024/03/all-days", "2024-03", "monthly"),
+        ("2023/07/all-days", "2023-07", "monthly"),
+    ];
+    let (mut lists, mut nulls, mut full) = (0, 0, 0);
+    for project in
+        ["en.wikipedia", "de.wikipedia", "fr.wiktionary", "all-wikipedia-projects", "all-projects"]
+    {
+        for (entity, dimension) in [("editors", "user_text"), ("edited-pages", "page_title")] {
+            for (editors, pages) in [
+                ("all-editor-types", "all-page-types"),
+                ("user", "content"),
+                ("anonymous", "all-page-types"),
+                ("name-bot", "non-content"),
+            ] {
+                for (route, field, metric) in routes {
+                    for (date, period, granularity) in periods {
+                        let path = format!(
+                            "/metrics/{entity}/top-by-{route}/{project}/{editors}/{pages}/{date}"
+                        );
+                        let (got, item) = answer(&address, &path, dimension, field);
+                        let key = [project, entity, editors, pages, period];
+                        let mut want = expected(&want, key, metric);
+                        if entity == "editors" {
+                            for (name, _) in &mut want {
+                                if name
+                                    .as_deref()
+                                    .is_some_and(|n| n.parse::<std::net::IpAddr>().is_ok())
+                                {
+                                    *name = None;
+                                }
+                            }
+                        }
+                        assert_eq!(got, want, "{path}");
+                        assert_eq!(item["granularity"], granularity, "{path}");
+                        assert_eq!(item["project"], project, "{path}");
+                        lists += usize::from(!got.is_empty());
+                        nulls += got.iter().filter(|e| e.0.is_none()).count();
+                        full += usize::from(got.len() == 100);
+                    }
+                }
+            }
+        }
+    }
+    assert!(lists > 400, "{lists} lists with entries checked");
+    assert!(nulls > 0 && full > 0, "{nulls} IP editors, {full} lists of 100");
+
+    // The original's errors.
+    for (path, needle) in [
+        (
+            "/metrics/editors/top-by-edits/en.wikipedia/all-editor-types/all-page-types/2024/02/30",
+            "Given year/month/day is invalid date",
+        ),
+        (
+            "/metrics/edited-pages/top-by-edits/en.wikipedia/bots/all-page-types/2024/02/01",
+            "editor-type",
+        ),
+    ] {
+        let (status, body) = http_get(&address, path);
+        assert_eq!(status, 400, "{path}: {body}");
+        assert!(body.contains(needle), "{path}: {body}");
+    }
+}
