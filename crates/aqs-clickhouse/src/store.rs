@@ -228,17 +228,24 @@ impl ClickHouseStore {
 
     /// Deletes the rows of `table` that match `condition` (a ClickHouse mutation, in the
     /// background), if there are any.
-    fn clean_up_where(&self, table: &str, condition: &str) -> StoreResult<()> {
-        let stale = self.select(&format!(
+    /// Deletes the rows of `table` that meet `condition`, on every shard, once they are
+    /// gone (a synchronous mutation); returns how many there were.
+    pub(crate) fn delete_where(&self, table: &str, condition: &str) -> StoreResult<u64> {
+        let counted = self.select(&format!(
             "SELECT count() FROM {} WHERE {condition} FORMAT RowBinary",
             self.table(table)
         ))?;
-        if RowReader::new(&stale).u64()? == 0 {
-            return Ok(());
+        let count = RowReader::new(&counted).u64()?;
+        if count > 0 {
+            self.alter_delete(table, condition, " SETTINGS mutations_sync = 2")?;
         }
+        Ok(count)
+    }
+
+    fn alter_delete(&self, table: &str, condition: &str, settings: &str) -> StoreResult<()> {
         let local = format!("{}{}", table, self.inner.layout.local_suffix());
         let alter = format!(
-            "ALTER TABLE {} {} DELETE WHERE {condition}",
+            "ALTER TABLE {} {} DELETE WHERE {condition}{settings}",
             self.table(&local),
             self.inner.layout.on_cluster()
         );
@@ -253,6 +260,17 @@ impl ClickHouseStore {
             }
         }
         Ok(())
+    }
+
+    fn clean_up_where(&self, table: &str, condition: &str) -> StoreResult<()> {
+        let stale = self.select(&format!(
+            "SELECT count() FROM {} WHERE {condition} FORMAT RowBinary",
+            self.table(table)
+        ))?;
+        if RowReader::new(&stale).u64()? == 0 {
+            return Ok(());
+        }
+        self.alter_delete(table, condition, "")
     }
 
     /// A new batch id, above every committed one.

@@ -324,8 +324,37 @@ pub trait TableRead: Send + Sync {
     ) -> StoreResult<Vec<SeriesEntry>>;
 }
 
+/// Which values of one key part [`TableWrite::delete_rows`] deletes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyMatch<'a> {
+    /// The part is this text.
+    Is(&'a str),
+    /// The part starts with this text.
+    StartsWith(&'a str),
+}
+
+impl KeyMatch<'_> {
+    pub fn matches(self, part: &str) -> bool {
+        match self {
+            KeyMatch::Is(text) => part == text,
+            KeyMatch::StartsWith(text) => part.starts_with(text),
+        }
+    }
+}
+
 /// Writes of series tables.
 pub trait TableWrite: Send + Sync {
+    /// Deletes every row of `table` whose key part number `part` matches, and moves the
+    /// table's dataset generation: what dropping a MediaWiki history snapshot does (its rows
+    /// are not served, so the deletion need not be one step with other tables'). Returns the
+    /// rows (of a ranked table: the lists) deleted, where the backend counts them.
+    fn delete_rows(
+        &self,
+        table: &'static TableDef,
+        part: usize,
+        matches: KeyMatch<'_>,
+    ) -> StoreResult<u64>;
+
     /// Publishes a batch atomically and moves its dataset's generation; returns the rows
     /// written.
     fn publish_series(&self, batch: &SeriesBatch) -> StoreResult<u64>;

@@ -18,8 +18,8 @@ use crate::{EmbeddedStore, engine, u64_value};
 use aqs_core::dates::Period;
 use aqs_core::error::{StoreError, StoreResult};
 use aqs_core::table::{
-    Dataset, MAX_VALUES, Numbers, SeriesBatch, SeriesChanges, SeriesEntry, SeriesRow, Shape,
-    TableDef, TableRead, TableWrite,
+    Dataset, KeyMatch, MAX_VALUES, Numbers, SeriesBatch, SeriesChanges, SeriesEntry, SeriesRow,
+    Shape, TableDef, TableRead, TableWrite,
 };
 use heed::RoTxn;
 use heed::WithoutTls;
@@ -254,6 +254,38 @@ impl TableRead for EmbeddedStore {
 }
 
 impl TableWrite for EmbeddedStore {
+    fn delete_rows(
+        &self,
+        table: &'static TableDef,
+        part: usize,
+        matches: KeyMatch<'_>,
+    ) -> StoreResult<u64> {
+        if table.is_entity() {
+            // Entity rows live in the month segments of every key: they stay, unread once no
+            // key names them (docs/store-format.md).
+            return Ok(0);
+        }
+        let tables = &self.inner.tables;
+        let mut wtxn = self.inner.env.write_txn().map_err(engine)?;
+        let prefix = key_prefix(table, []);
+        let mut doomed = Vec::new();
+        for entry in tables.series_periods.prefix_iter(&wtxn, &prefix).map_err(engine)? {
+            let (k, _) = entry.map_err(engine)?;
+            let (period, key, sub) = split_period_key(table, k, prefix.len())?;
+            if key.get(part).is_some_and(|p| matches.matches(p)) {
+                doomed.push(SeriesRow { key, period, sub, values: Numbers::default() });
+            }
+        }
+        for row in &doomed {
+            let (main, by_period) = row_keys(table, row);
+            tables.series.delete(&mut wtxn, &main).map_err(engine)?;
+            tables.series_periods.delete(&mut wtxn, &by_period).map_err(engine)?;
+        }
+        bump_generation(tables, &mut wtxn, table.dataset)?;
+        wtxn.commit().map_err(engine)?;
+        Ok(doomed.len() as u64)
+    }
+
     fn publish_series(&self, batch: &SeriesBatch) -> StoreResult<u64> {
         batch.check().map_err(StoreError::InvalidWrite)?;
         let tables = &self.inner.tables;

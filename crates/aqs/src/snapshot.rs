@@ -24,6 +24,17 @@ pub enum SnapshotCommand {
     Activate(ActivateArgs),
     /// Serve the snapshot that was active before the active one
     Rollback(ListArgs),
+    /// Delete a snapshot's data (never the active one's)
+    Drop(DropArgs),
+}
+
+#[derive(Args)]
+pub struct DropArgs {
+    #[command(flatten)]
+    pub store: BackendArgs,
+    /// The snapshot, YYYY-MM
+    #[arg(value_name = "SNAPSHOT")]
+    pub name: String,
 }
 
 #[derive(Args)]
@@ -41,6 +52,10 @@ pub struct ActivateArgs {
     /// Activate even when the check fails
     #[arg(long)]
     pub force: bool,
+    /// Once active, keep this many of the newest snapshots (and the active one), dropping
+    /// the others; 0 keeps every snapshot
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    pub keep: usize,
     /// The snapshot, YYYY-MM (the month in the dump files' names)
     #[arg(value_name = "SNAPSHOT")]
     pub name: String,
@@ -150,6 +165,26 @@ pub fn run(command: SnapshotCommand) -> Result<()> {
             drop(backend);
             activate(&args.store, month)?;
             println!("active: {month}");
+            let backend = open_backend(&args.store, false)?;
+            for old in snapshots::beyond_kept(backend.writer(), args.keep)? {
+                let rows = snapshots::drop_snapshot(backend.writer(), old)?;
+                println!("dropped: {old} ({rows} rows; --keep {} keeps the newest)", args.keep);
+            }
+        }
+        SnapshotCommand::Drop(args) => {
+            let month = snapshot_name(&args.name)?;
+            let backend = open_backend(&args.store, false)?;
+            let store = backend.writer();
+            if snapshots::active(store)? == Some(month) {
+                bail!(
+                    "snapshot {month} is the active one: activate another first (aqs snapshot activate or rollback)"
+                );
+            }
+            if !snapshots::wiki_loads(store)?.iter().any(|l| l.snapshot == month) {
+                bail!("the store holds no snapshot {month} (aqs snapshot list)");
+            }
+            let rows = snapshots::drop_snapshot(store, month)?;
+            println!("dropped: {month} ({rows} rows)");
         }
         SnapshotCommand::Rollback(args) => {
             let backend = open_backend(&args.store, false)?;

@@ -12,8 +12,8 @@ use crate::schema::now_seconds;
 use aqs_core::dates::Period;
 use aqs_core::error::{StoreError, StoreResult};
 use aqs_core::table::{
-    Dataset, MAX_VALUES, Numbers, SeriesBatch, SeriesEntry, SeriesRow, TableDef, TableRead,
-    TableWrite,
+    Dataset, KeyMatch, MAX_VALUES, Numbers, SeriesBatch, SeriesEntry, SeriesRow, TableDef,
+    TableRead, TableWrite,
 };
 use std::collections::{HashMap, HashSet};
 
@@ -229,6 +229,24 @@ impl TableRead for ClickHouseStore {
 }
 
 impl TableWrite for ClickHouseStore {
+    fn delete_rows(
+        &self,
+        table: &'static TableDef,
+        part: usize,
+        matches: KeyMatch<'_>,
+    ) -> StoreResult<u64> {
+        let at = format!("key[{}]", part + 1);
+        let test = match matches {
+            KeyMatch::Is(text) => format!("{at} = {}", quote(text)),
+            KeyMatch::StartsWith(text) => format!("startsWith({at}, {})", quote(text)),
+        };
+        let condition = format!("name = {} AND {test}", quote(table.name));
+        let deleted = self.delete_where("series", &condition)?;
+        // An empty batch moves the dataset's generation (response caches drop their answers).
+        self.publish_series(&SeriesBatch { dataset: table.dataset, changes: Vec::new() })?;
+        Ok(deleted)
+    }
+
     fn publish_series(&self, batch: &SeriesBatch) -> StoreResult<u64> {
         batch.check().map_err(StoreError::InvalidWrite)?;
         self.refresh()?;

@@ -116,3 +116,16 @@ pub fn ranked_entries_upsert_and_replaced_days_drop_lists(store: &dyn SeriesStor
     let s = |k: &str, n: &str, v| (k.to_string(), n.to_string(), v);
     assert_eq!(got, vec![s("en.wikipedia", "C", 1), s("en.wikipedia", "A", 40)]);
 }
+
+pub fn deleting_lists_by_a_key_part_leaves_the_others(store: &dyn SeriesStore) {
+    publish(
+        store,
+        &[],
+        vec![entry("en.wikipedia", 1, "a", 5, 1), entry("de.wikipedia", 1, "b", 4, 1)],
+    );
+    let deleted =
+        store.delete_rows(&LISTS, 0, crate::table::KeyMatch::StartsWith("en.")).expect("deleted");
+    assert!(deleted > 0);
+    assert_eq!(read(store, "en.wikipedia"), vec![]);
+    assert_eq!(read(store, "de.wikipedia"), vec![e(1, "b", 4, 1)]);
+}

@@ -4,8 +4,8 @@
 use super::day;
 use crate::dates::{Hour, Period, YearMonth};
 use crate::table::{
-    Dataset, Numbers, SeriesBatch, SeriesChanges, SeriesEntry, SeriesRow, Shape, TableDef,
-    TableRead, TableWrite, ValueColumn,
+    Dataset, KeyMatch, Numbers, SeriesBatch, SeriesChanges, SeriesEntry, SeriesRow, Shape,
+    TableDef, TableRead, TableWrite, ValueColumn,
 };
 
 /// A backend's series tables, as the suite sees them.
@@ -20,14 +20,16 @@ macro_rules! series_conformance {
         $crate::series_conformance!(@cases $make; series;
             series_round_trip_in_period_then_sub_order, series_reads_respect_key_bounds_and_granularity,
             replacing_periods_drops_only_those_rows, a_publication_moves_only_its_datasets_generation,
-            a_refused_batch_writes_nothing, series_values_and_text_round_trip_exactly);
+            a_refused_batch_writes_nothing, series_values_and_text_round_trip_exactly,
+            deleting_rows_by_a_key_part_leaves_the_others);
         $crate::series_conformance!(@cases $make; entity;
             entity_rows_round_trip_with_the_group_rules,
             entity_days_are_replaced_and_other_rows_upserted, entity_tables_take_daily_rows_only,
             entity_month_sums_add_the_days_of_each_key);
         $crate::series_conformance!(@cases $make; ranked;
             ranked_lists_round_trip_in_period_then_name_order,
-            ranked_entries_upsert_and_replaced_days_drop_lists);
+            ranked_entries_upsert_and_replaced_days_drop_lists,
+            deleting_lists_by_a_key_part_leaves_the_others);
     };
     (@cases $make:expr; $module:ident; $($case:ident),+) => {
         $(
@@ -286,4 +288,37 @@ pub fn series_values_and_text_round_trip_exactly(store: &dyn SeriesStore) {
     let got = read(store, &METRICS, &["p", "g"], month(2023, 12), month(2023, 12));
     assert_eq!(got.iter().map(|e| e.values.f64(0)).collect::<Vec<_>>(), floats.to_vec());
     assert_eq!(got[1].sub, "m1 ü");
+}
+
+pub fn deleting_rows_by_a_key_part_leaves_the_others(store: &dyn SeriesStore) {
+    let n = |v: u64| Numbers::counters(&[v, 0]);
+    let rows = vec![
+        row(&["2024-03", "en"], d(2024, 3, 1), "", n(1)),
+        row(&["2024-03", "de"], month(2024, 3), "", n(2)),
+        row(&["2024-03.1", "en"], d(2024, 3, 1), "", n(3)),
+        row(&["2024-04", "en"], d(2024, 3, 1), "", n(4)),
+        row(&["x", "2024-03"], d(2024, 3, 1), "", n(5)),
+    ];
+    publish(store, &COUNTS, &[], rows);
+    let generation = store.dataset_generation(COUNTS.dataset).expect("generation");
+    let values = |key: &[&str]| -> Vec<u64> {
+        let mut out: Vec<u64> = read(store, &COUNTS, key, d(1970, 1, 1), d(2100, 1, 1))
+            .into_iter()
+            .chain(read(store, &COUNTS, key, month(1970, 1), month(2100, 1)))
+            .map(|e| e.values.0[0])
+            .collect();
+        out.sort();
+        out
+    };
+    let deleted = store.delete_rows(&COUNTS, 0, KeyMatch::Is("2024-03")).expect("deleted");
+    assert_eq!(deleted, 2);
+    assert!(values(&["2024-03", "en"]).is_empty() && values(&["2024-03", "de"]).is_empty());
+    assert_eq!(values(&["2024-03.1", "en"]), [3], "another first part that starts alike");
+    assert_eq!(values(&["x", "2024-03"]), [5], "the same text in another part");
+    assert_ne!(store.dataset_generation(COUNTS.dataset).expect("generation"), generation);
+    store.delete_rows(&COUNTS, 0, KeyMatch::StartsWith("2024-0")).expect("deleted");
+    assert!(values(&["2024-03.1", "en"]).is_empty() && values(&["2024-04", "en"]).is_empty());
+    store.delete_rows(&COUNTS, 1, KeyMatch::Is("2024-03")).expect("deleted");
+    assert!(values(&["x", "2024-03"]).is_empty());
+    assert_eq!(store.delete_rows(&COUNTS, 1, KeyMatch::Is("none")).expect("nothing"), 0);
 }

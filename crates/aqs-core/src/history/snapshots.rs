@@ -217,3 +217,58 @@ pub fn previous<S: TableRead + ?Sized>(store: &S) -> StoreResult<Option<YearMont
     let Some(current) = activations.last().map(|r| r.0) else { return Ok(None) };
     Ok(activations.iter().rev().map(|r| r.0).find(|m| *m != current))
 }
+
+/// Deletes snapshot `month`'s rows from every history table, its activation record first (so
+/// that no rollback goes back to it) and its wiki loads next (so that it is listed no more).
+/// The caller never drops the active snapshot. Returns the rows deleted (the embedded store
+/// keeps the rows of its entity tables, no longer read: docs/mediawiki-history.md).
+pub fn drop_snapshot<S: TableRead + TableWrite + ?Sized>(
+    store: &S,
+    month: YearMonth,
+) -> StoreResult<u64> {
+    use super::per_entity::{LOADS, PER_EDITOR, PER_PAGE};
+    use crate::table::KeyMatch;
+    let snapshot = name(month);
+    let forgotten = SeriesRow {
+        key: vec![ACTIVE_KEY.to_string()],
+        period: Period::Month(month),
+        sub: String::new(),
+        values: Numbers::default(),
+    };
+    let batch = SeriesBatch {
+        dataset: Dataset::History,
+        changes: vec![SeriesChanges { table: &ACTIVE, replace: Vec::new(), rows: vec![forgotten] }],
+    };
+    store.publish_series(&batch)?;
+    let loads = format!("{snapshot}.");
+    let mut deleted = 0;
+    for (table, part, matches) in [
+        (&WIKIS, 0, KeyMatch::Is(&snapshot)),
+        (&LOADS, 0, KeyMatch::Is(&snapshot)),
+        (&EVENTS, 0, KeyMatch::Is(&snapshot)),
+        (&NEW_USERS, 0, KeyMatch::Is(&snapshot)),
+        (&super::digest::DIGESTS, 0, KeyMatch::Is(&snapshot)),
+        (&super::top::TOPS, 0, KeyMatch::StartsWith(&loads)),
+        (&PER_PAGE, 1, KeyMatch::StartsWith(&loads)),
+        (&PER_EDITOR, 1, KeyMatch::StartsWith(&loads)),
+    ] {
+        deleted += store.delete_rows(table, part, matches)?;
+    }
+    Ok(deleted)
+}
+
+/// The snapshots beyond the `keep` newest the store holds, other than the active one: what
+/// an activation drops (`keep` 0 keeps every snapshot).
+pub fn beyond_kept<S: TableRead + TableWrite + ?Sized>(
+    store: &S,
+    keep: usize,
+) -> StoreResult<Vec<YearMonth>> {
+    if keep == 0 {
+        return Ok(Vec::new());
+    }
+    let active = active(store)?;
+    let mut held: Vec<YearMonth> = wiki_loads(store)?.into_iter().map(|l| l.snapshot).collect();
+    held.sort_unstable_by(|a, b| b.cmp(a));
+    held.dedup();
+    Ok(held.into_iter().skip(keep).filter(|m| Some(*m) != active).collect())
+}

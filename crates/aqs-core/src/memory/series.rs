@@ -4,7 +4,8 @@ use super::MemoryStore;
 use crate::dates::Period;
 use crate::error::{StoreError, StoreResult};
 use crate::table::{
-    Dataset, Numbers, SeriesBatch, SeriesEntry, SeriesRow, TableDef, TableRead, TableWrite,
+    Dataset, KeyMatch, Numbers, SeriesBatch, SeriesEntry, SeriesRow, TableDef, TableRead,
+    TableWrite,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::Ordering;
@@ -59,6 +60,21 @@ impl TableRead for MemoryStore {
 }
 
 impl TableWrite for MemoryStore {
+    fn delete_rows(
+        &self,
+        table: &'static TableDef,
+        part: usize,
+        matches: KeyMatch<'_>,
+    ) -> StoreResult<u64> {
+        let mut series = self.series.write().unwrap_or_else(|p| p.into_inner());
+        let Some(rows) = series.tables.get_mut(table.name) else { return Ok(0) };
+        let before = rows.len();
+        rows.retain(|(key, _, _), _| !key.get(part).is_some_and(|k| matches.matches(k)));
+        let deleted = (before - rows.len()) as u64;
+        series.generations[table.dataset.index()] += 1;
+        Ok(deleted)
+    }
+
     fn publish_series(&self, batch: &SeriesBatch) -> StoreResult<u64> {
         batch.check().map_err(StoreError::InvalidWrite)?;
         let mut series = self.series.write().unwrap_or_else(|p| p.into_inner());

@@ -410,3 +410,45 @@ fn a_wiki_loaded_again_replaces_what_it_held() {
     run_ok(&["snapshot", "activate", "--data", d, "2024-03"]);
     assert_eq!(monthly("all-projects"), [all[0], all[1], all[2] - en[2]]);
 }
+
+/// An activation keeps the two newest snapshots (and the active one) and drops the others;
+/// `aqs snapshot drop` deletes one, never the active one; a dropped snapshot is listed no
+/// more and rolled back to never.
+#[test]
+fn snapshots_beyond_the_two_newest_are_dropped_and_the_active_one_never() {
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    let d = data.to_str().unwrap();
+    for day in ["2024-03-31", "2024-04-30", "2024-05-31"] {
+        let dumps = work.path().join(day);
+        generate_history(&dumps, day, "12", "5");
+        load(&data, "0.001", &dumps.join("other/mediawiki_history"));
+    }
+    let first = run_ok(&["snapshot", "activate", "--data", d, "2024-03"]);
+    assert!(!first.contains("dropped"), "the active one is kept: {first}");
+    let refused = run_failing(&["snapshot", "drop", "--data", d, "2024-03"]);
+    assert!(refused.contains("is the active one"), "{refused}");
+
+    let (_server, address) = serve(&data);
+    let path =
+        "/metrics/edits/per-page/all-projects/Article_1/all-editor-types/monthly/20230501/20240501";
+    let of_april = |address: &str| answer(address, path, "edits");
+    let second = run_ok(&["snapshot", "activate", "--data", d, "--force", "2024-04"]);
+    assert!(second.contains("dropped: 2024-03"), "{second}");
+    let served = of_april(&address);
+    assert!(served.iter().any(|r| r.1 > 0), "{served:?}");
+    let listed = run_ok(&["snapshot", "list", "--data", d]);
+    assert!(!listed.contains("2024-03") && listed.contains("2024-05"), "{listed}");
+    let none = run_failing(&["snapshot", "rollback", "--data", d]);
+    assert!(none.contains("nothing to roll back to"), "a dropped snapshot is not one: {none}");
+
+    let dropped = run_ok(&["snapshot", "drop", "--data", d, "2024-05"]);
+    assert!(dropped.contains("dropped: 2024-05"), "{dropped}");
+    let listed = run_ok(&["snapshot", "list", "--data", d]);
+    assert_eq!(listed.lines().filter(|l| l.starts_with("2024-")).count(), 1, "{listed}");
+    let again = run_failing(&["snapshot", "drop", "--data", d, "2024-05"]);
+    assert!(again.contains("holds no snapshot 2024-05"), "{again}");
+    assert_eq!(of_april(&address), served, "the active snapshot's answers stay");
+    let top = "/metrics/editors/top-by-edits/en.wikipedia/all-editor-types/all-page-types/2024/04/all-days";
+    assert!(get_json(&address, top)["items"][0]["results"][0]["top"].as_array().is_some());
+}
