@@ -228,24 +228,38 @@ impl ClickHouseStore {
 
     /// Deletes the rows of `table` that match `condition` (a ClickHouse mutation, in the
     /// background), if there are any.
-    /// Deletes the rows of `table` that meet `condition`, on every shard, once they are
-    /// gone (a synchronous mutation); returns how many there were.
+    /// Deletes the rows of `table` that meet `condition`, on every shard, and returns once
+    /// they are gone (a mutation, which ClickHouse runs in the background: its progress is
+    /// watched, as old releases have no `mutations_sync`); returns how many there were.
     pub(crate) fn delete_where(&self, table: &str, condition: &str) -> StoreResult<u64> {
-        let counted = self.select(&format!(
-            "SELECT count() FROM {} WHERE {condition} FORMAT RowBinary",
-            self.table(table)
-        ))?;
-        let count = RowReader::new(&counted).u64()?;
-        if count > 0 {
-            self.alter_delete(table, condition, " SETTINGS mutations_sync = 2")?;
+        let count = || -> StoreResult<u64> {
+            let counted = self.select(&format!(
+                "SELECT count() FROM {} WHERE {condition} FORMAT RowBinary",
+                self.table(table)
+            ))?;
+            RowReader::new(&counted).u64()
+        };
+        let found = count()?;
+        if found == 0 {
+            return Ok(0);
         }
-        Ok(count)
+        self.alter_delete(table, condition)?;
+        let started = std::time::Instant::now();
+        while count()? > 0 {
+            if started.elapsed() > std::time::Duration::from_secs(600) {
+                return Err(StoreError::Engine(format!(
+                    "the deletion of {table} rows where {condition} is still running in ClickHouse after 10 minutes"
+                )));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        Ok(found)
     }
 
-    fn alter_delete(&self, table: &str, condition: &str, settings: &str) -> StoreResult<()> {
+    fn alter_delete(&self, table: &str, condition: &str) -> StoreResult<()> {
         let local = format!("{}{}", table, self.inner.layout.local_suffix());
         let alter = format!(
-            "ALTER TABLE {} {} DELETE WHERE {condition}{settings}",
+            "ALTER TABLE {} {} DELETE WHERE {condition}",
             self.table(&local),
             self.inner.layout.on_cluster()
         );
@@ -270,7 +284,7 @@ impl ClickHouseStore {
         if RowReader::new(&stale).u64()? == 0 {
             return Ok(());
         }
-        self.alter_delete(table, condition, "")
+        self.alter_delete(table, condition)
     }
 
     /// A new batch id, above every committed one.

@@ -487,6 +487,29 @@ fn a_replicated_cluster_serves_a_load_from_its_other_replica() {
         assert_eq!(http_get(&replica_address, path), expected, "replica two: {path}");
     }
 
+    // A MediaWiki history snapshot dropped through one replica is gone from the other.
+    let flags = |url: &str| {
+        ["--backend", "clickhouse", "--clickhouse-url", url, "--clickhouse-database", &db]
+            .map(str::to_string)
+    };
+    let with = |args: &[&str], url: &str| {
+        let mut all: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        all.extend(flags(url));
+        run_ok(&all.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    assert!(with(&["snapshot", "list"], two).contains("2024-02"));
+    assert!(with(&["snapshot", "drop", "2024-02"], one).contains("dropped: 2024-02"));
+    let listed = with(&["snapshot", "list"], two);
+    assert!(!listed.contains("2024-02"), "{listed}");
+    let left = clickhouse(
+        two,
+        &format!(
+            "SELECT count() FROM {db}.series_local WHERE name LIKE 'history%' AND name != 'history_active'"
+        ),
+    );
+    // What is left: the snapshot's activation record, with no activation in it.
+    assert_eq!(left.trim(), "0", "history rows left on replica two");
+
     // Dropping goes out ON CLUSTER too.
     run_ok(&["clickhouse", "drop", "--yes", "--clickhouse-url", one, "--clickhouse-database", &db]);
     for url in [one, two] {
