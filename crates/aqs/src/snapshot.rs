@@ -218,10 +218,9 @@ fn activate_in(store: &dyn WriteStore, month: YearMonth) -> Result<()> {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let Some(batch) = snapshots::activation(store, month, now)? else {
+    if !snapshots::activate(store, month, now)? {
         bail!("snapshot {month} holds no wiki: load its mediawiki_history files first (aqs load)");
-    };
-    store.publish_series(&batch)?;
+    }
     Ok(())
 }
 

@@ -21,6 +21,7 @@ pub mod per_entity;
 pub mod request;
 pub mod snapshots;
 pub mod top;
+pub mod top_lists;
 
 use crate::dates::{Period, YearMonth};
 use crate::table::{Dataset, Numbers, Shape, TableDef, ValueColumn};

@@ -153,14 +153,32 @@ fn snapshot_rows<S: TableWrite + ?Sized>(
     Ok(rows)
 }
 
+/// Activates `snapshot`: writes [`activation`]'s batch, then deletes the family top-list
+/// rows an earlier activation of it wrote (read no more). `false` when it holds no wiki.
+pub fn activate<S: TableRead + TableWrite + ?Sized>(
+    store: &S,
+    snapshot: YearMonth,
+    at_seconds: u64,
+) -> StoreResult<bool> {
+    let Some((batch, replaced)) = activation(store, snapshot, at_seconds)? else {
+        return Ok(false);
+    };
+    store.publish_series(&batch)?;
+    for load in replaced {
+        store.delete_rows(&super::top::TOPS, 0, crate::table::KeyMatch::Is(&load))?;
+    }
+    Ok(true)
+}
+
 /// The batch that activates `snapshot`: its family and `all-projects` rows, summed from its
 /// projects' rows (replacing those an earlier activation wrote), and its activation record,
-/// ordered after every earlier one. `None` when the snapshot holds no wiki.
+/// ordered after every earlier one; and the family top-list loads it replaces. `None` when
+/// the snapshot holds no wiki.
 pub fn activation<S: TableRead + TableWrite + ?Sized>(
     store: &S,
     snapshot: YearMonth,
     at_seconds: u64,
-) -> StoreResult<Option<SeriesBatch>> {
+) -> StoreResult<Option<(SeriesBatch, Vec<String>)>> {
     let snapshot_name = name(snapshot);
     let loads: Vec<WikiLoad> =
         wiki_loads(store)?.into_iter().filter(|l| l.snapshot == snapshot).collect();
@@ -188,12 +206,16 @@ pub fn activation<S: TableRead + TableWrite + ?Sized>(
         let rows = replacing(rows, sums, &|key| rollup(key));
         changes.push(SeriesChanges { table, replace: Vec::new(), rows });
     }
-    let (top_rows, load_rows) = super::top::rollup_rows(store, &snapshot_name)?;
-    changes.push(SeriesChanges { table: &super::top::TOPS, replace: Vec::new(), rows: top_rows });
+    let rollups = super::top_lists::rollup_rows(store, &snapshot_name, (first, last))?;
+    changes.push(SeriesChanges {
+        table: &super::top::TOPS,
+        replace: Vec::new(),
+        rows: rollups.rows,
+    });
     changes.push(SeriesChanges {
         table: &super::per_entity::LOADS,
         replace: Vec::new(),
-        rows: load_rows,
+        rows: rollups.load_rows,
     });
     let order = activations(store)?.last().map_or(1, |r| r.1 + 1);
     let record = SeriesRow {
@@ -208,7 +230,7 @@ pub fn activation<S: TableRead + TableWrite + ?Sized>(
         ]),
     };
     changes.push(SeriesChanges { table: &ACTIVE, replace: Vec::new(), rows: vec![record] });
-    Ok(Some(SeriesBatch { dataset: Dataset::History, changes }))
+    Ok(Some((SeriesBatch { dataset: Dataset::History, changes }, rollups.replaced_loads)))
 }
 
 /// The snapshot active before the active one, for `aqs snapshot rollback`.

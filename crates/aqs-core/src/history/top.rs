@@ -3,22 +3,22 @@
 //! `edited-pages/top-by-…`, the 100 editors (pages) with the most edits, net or absolute bytes
 //! difference in a day or a month, for a project and an editor type and page type.
 //!
-//! [`TOPS`] keeps every list a wiki load computed (ranked shape: one row per entry), keyed by
-//! the load like the per-page tables (`per_entity`), so a reload switches lists with the batch
-//! that writes them. Family and `all-projects` lists are merged from their projects' lists at
-//! activation (their load numbers in `history_loads` too): a name out of a project's 100 is
-//! not counted in the merge, as Druid's topN over segments was approximate. As the Druid
-//! query, the lists count every revision, those of deleted pages too.
+//! [`TOPS`] keeps, per period, the names that can be in a list with their numbers per base
+//! slice ([`super::top_lists`]), keyed by the wiki's load like the per-page tables
+//! (`per_entity`), so a reload switches lists with the batch that writes them; a request
+//! ranks the list it asks for from them. Family and `all-projects` candidates are merged from
+//! their projects' at activation (their load numbers in `history_loads` too): a name that is
+//! not a candidate in a wiki is not counted for it, as Druid's topN over segments was
+//! approximate. As the Druid query, the lists count every revision, deleted pages' too.
 
 use super::per_entity::{LOADS, load_name};
 use super::request::{EventMetric, druid_timestamp, parse_snapshot};
-use super::rollups_of;
+use super::top_lists::{metric_index, read_candidates, slice_numbers};
 use crate::dates::{Period, TopPeriod, check_year_month_day};
 use crate::error::{RequestError, StoreResult};
 use crate::params::{EditorType, PageType};
 use crate::project::Project;
-use crate::table::{Dataset, Numbers, SeriesRow, Shape, TableDef, TableRead, ValueColumn};
-use std::collections::BTreeMap;
+use crate::table::{Dataset, Shape, TableDef, TableRead, ValueColumn};
 
 /// How long a list is.
 pub const TOP_SIZE: usize = 100;
@@ -26,15 +26,19 @@ pub const TOP_SIZE: usize = 100;
 /// The stored name of a NULL user text or page title (no MediaWiki name holds it).
 pub const NULL_NAME: &str = "\u{0}";
 
-/// Per (load, project, editors or pages, metric, editor type, page type) and day or month:
-/// the entries of the list (`sub` the name), their metric (an i64 as its bits) and rank.
+/// Per (load, project, editors or pages, base slice `user/content`) and day or month: the
+/// candidates (`sub` the name), their edits, bytes added and bytes removed in the slice.
 pub static TOPS: TableDef = TableDef {
     name: "history_tops",
     dataset: Dataset::History,
     shape: Shape::Ranked,
-    key: &["load", "project", "entity", "metric", "editor-type", "page-type"],
+    key: &["load", "project", "entity", "slice"],
     sub: Some("name"),
-    values: &[ValueColumn::u64("value"), ValueColumn::u64("rank")],
+    values: &[
+        ValueColumn::u64("edits"),
+        ValueColumn::u64("bytes_added"),
+        ValueColumn::u64("bytes_removed"),
+    ],
 };
 
 /// Whose list: editors (by user text) or edited pages (by page title).
@@ -68,19 +72,6 @@ impl TopEntity {
 pub const TOP_METRICS: [EventMetric; 3] =
     [EventMetric::Edits, EventMetric::NetBytesDiff, EventMetric::AbsBytesDiff];
 
-/// The key of one list.
-pub fn list_key(
-    load: &str,
-    project: &str,
-    entity: TopEntity,
-    metric: EventMetric,
-    (editor_type, page_type): (EditorType, PageType),
-) -> Vec<String> {
-    [load, project, entity.key(), metric.field(), editor_type.as_str(), page_type.as_str()]
-        .map(str::to_string)
-        .to_vec()
-}
-
 /// The first [`TOP_SIZE`] of `(name, value)` entries, by value (highest first), then name;
 /// ranks are positions (ties get distinct ranks, as Druid's topN).
 pub fn ranked(mut entries: Vec<(String, i64)>) -> Vec<(String, i64)> {
@@ -91,20 +82,6 @@ pub fn ranked(mut entries: Vec<(String, i64)>) -> Vec<(String, i64)> {
     }
     entries.sort_unstable_by(order);
     entries
-}
-
-/// The stored rows of one list.
-pub fn list_rows(key: &[String], period: Period, entries: Vec<(String, i64)>) -> Vec<SeriesRow> {
-    ranked(entries)
-        .into_iter()
-        .enumerate()
-        .map(|(i, (name, value))| SeriesRow {
-            key: key.to_vec(),
-            period,
-            sub: name,
-            values: Numbers::counters(&[value as u64, i as u64 + 1]),
-        })
-        .collect()
 }
 
 /// The path parameters of a top route.
@@ -167,18 +144,17 @@ impl TopRequest {
         let loads = store.series(&LOADS, &[snapshot], month, month)?;
         let Some(load) = loads.iter().find(|l| l.sub == project) else { return Ok(Vec::new()) };
         let load = load_name(snapshot, load.values.0[0]);
-        let key = list_key(&load, project, self.entity, self.metric, self.slice());
-        let parts: Vec<&str> = key.iter().map(String::as_str).collect();
-        let mut rows = store.series(&TOPS, &parts, period, period)?;
-        rows.sort_by_key(|r| r.values.0[1]);
-        Ok(rows
+        let slice = (self.editor_type, self.page_type);
+        let found = read_candidates(store, (&load, project, self.entity), slice, (period, period))?;
+        let m = metric_index(self.metric);
+        let entries = found
             .into_iter()
-            .map(|r| ((r.sub != NULL_NAME).then_some(r.sub), r.values.0[0] as i64))
+            .filter_map(|((_, name), c)| slice_numbers(&c, slice).map(|n| (name, n[m])))
+            .collect();
+        Ok(ranked(entries)
+            .into_iter()
+            .map(|(name, value)| ((name != NULL_NAME).then_some(name), value))
             .collect())
-    }
-
-    fn slice(&self) -> (EditorType, PageType) {
-        (self.editor_type, self.page_type)
     }
 
     /// The answer: one item, one result when the list has entries (Druid's topN answered
@@ -217,69 +193,6 @@ impl TopRequest {
         out.push_str("]}]}");
         out
     }
-}
-
-/// The family and `all-projects` lists of `snapshot`, merged from its projects' latest lists
-/// (every list key, every day and month), under new load numbers: the rows of [`TOPS`] and
-/// of [`LOADS`] that an activation writes.
-pub fn rollup_rows<S: TableRead + ?Sized>(
-    store: &S,
-    snapshot: &str,
-) -> StoreResult<(Vec<SeriesRow>, Vec<SeriesRow>)> {
-    let Some(month) = parse_snapshot(snapshot).map(Period::Month) else {
-        return Ok((Vec::new(), Vec::new()));
-    };
-    let loads = store.series(&LOADS, &[snapshot], month, month)?;
-    let mut members: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
-    for load in loads.iter().filter(|l| !l.sub.starts_with("all-")) {
-        let name = load_name(snapshot, load.values.0[0]);
-        for rollup in rollups_of(&load.sub) {
-            members.entry(rollup).or_default().push((load.sub.clone(), name.clone()));
-        }
-    }
-    let (all_days, all_months) = super::all_days_and_months();
-    let (mut rows, mut load_rows) = (Vec::new(), Vec::new());
-    for (rollup, projects) in members {
-        let number = loads.iter().find(|l| l.sub == rollup).map_or(1, |l| l.values.0[0] + 1);
-        let rollup_load = load_name(snapshot, number);
-        for entity in TopEntity::ALL {
-            for metric in TOP_METRICS {
-                for slice in slices() {
-                    let mut sums: BTreeMap<(Period, String), i64> = BTreeMap::new();
-                    for (project, load) in &projects {
-                        let key = list_key(load, project, entity, metric, slice);
-                        let parts: Vec<&str> = key.iter().map(String::as_str).collect();
-                        for (first, last) in [all_days, all_months] {
-                            for row in store.series(&TOPS, &parts, first, last)? {
-                                *sums.entry((row.period, row.sub)).or_default() +=
-                                    row.values.0[0] as i64;
-                            }
-                        }
-                    }
-                    let mut lists: BTreeMap<Period, Vec<(String, i64)>> = BTreeMap::new();
-                    for ((period, name), value) in sums {
-                        lists.entry(period).or_default().push((name, value));
-                    }
-                    let key = list_key(&rollup_load, &rollup, entity, metric, slice);
-                    for (period, entries) in lists {
-                        rows.extend(list_rows(&key, period, entries));
-                    }
-                }
-            }
-        }
-        load_rows.push(SeriesRow {
-            key: vec![snapshot.to_string()],
-            period: month,
-            sub: rollup,
-            values: Numbers::counters(&[number]),
-        });
-    }
-    Ok((rows, load_rows))
-}
-
-/// Every (editor type, page type) a list is kept for.
-pub fn slices() -> impl Iterator<Item = (EditorType, PageType)> {
-    EditorType::ALL.iter().flat_map(|e| PageType::ALL.iter().map(move |p| (*e, *p)))
 }
 
 #[cfg(test)]

@@ -56,6 +56,10 @@ pub struct WikiCounts {
     pub counted: u64,
     first: Option<Day>,
     last: Option<Day>,
+    /// The month of the latest edit, and whether an edit began a later one (the earlier
+    /// months' per-page, per-editor and top-list rows can be taken out).
+    month: Option<YearMonth>,
+    month_ended: bool,
 }
 
 impl WikiCounts {
@@ -92,11 +96,36 @@ impl WikiCounts {
         }
     }
 
+    fn edit_month(&mut self, day: Day) {
+        let month = day.year_month();
+        self.month_ended |= self.month.is_some_and(|m| m < month);
+        self.month = Some(self.month.map_or(month, |m| m.max(month)));
+    }
+
+    /// The per-page, per-editor and top-list rows of the months before the latest edit's
+    /// (of every month: `finish`), taken out of the counts: under the load of each project
+    /// that `load_of` names.
+    pub fn take_entity_rows(
+        &mut self,
+        finish: bool,
+        load_of: &dyn Fn(&str) -> String,
+    ) -> [Vec<SeriesRow>; 3] {
+        let loads: Vec<String> = self.projects.iter().map(|p| load_of(p)).collect();
+        let before = match finish {
+            true => None,
+            false => self.month.map(|m| m.first_day()),
+        };
+        let names = (self.projects.as_slice(), loads.as_slice());
+        let (pages, editors) = self.entities.take_rows(before, names);
+        [pages, editors, self.tops.take_rows(finish, names)]
+    }
+
     /// Counts one reduced event.
     pub fn count(&mut self, project: &str, event: &Event<'_>) -> Result<(), OutOfOrder> {
         match event {
             Event::Edit(edit @ Edit { day, user_type, page_type, bytes_diff, .. }) => {
                 self.digests.count(project, edit)?;
+                self.edit_month(edit.day);
                 let number = self.project(project);
                 self.entities.count(number, edit);
                 self.tops.count(number, edit)?;
@@ -119,6 +148,7 @@ impl WikiCounts {
                 *self.new_users.entry((project, *day)).or_default() += 1;
             }
             Event::HiddenEdit(edit) => {
+                self.edit_month(edit.day);
                 let number = self.project(project);
                 self.tops.count(number, edit)?;
             }
@@ -148,12 +178,14 @@ impl WikiCounts {
 }
 
 /// Reads a wiki's files (in time order) into its counts; malformed lines are skipped and
-/// reported with their file and line.
+/// reported with their file and line. `month_ended` is called when an edit begins a later
+/// month than the edits before (to take the earlier months' rows out).
 pub fn read_files(
     files: &[PathBuf],
     progress: &dyn Progress,
     report: &mut LoadReport,
     check: &dyn Fn(&Path, &LoadReport) -> Result<()>,
+    month_ended: &mut dyn FnMut(&mut WikiCounts) -> Result<()>,
 ) -> Result<WikiCounts> {
     let mut counts = WikiCounts::default();
     let mut reader = Reader::default();
@@ -161,9 +193,15 @@ pub fn read_files(
         let mut file_report = LoadReport::default();
         for_each_file_line(path, progress, &mut file_report, |number, line, r| {
             match reader.read(line) {
-                Ok((project, event)) => counts
-                    .count(project, &event)
-                    .map_err(|e| anyhow::anyhow!("{}:{number}: {e}", path.display()))?,
+                Ok((project, event)) => {
+                    counts
+                        .count(project, &event)
+                        .map_err(|e| anyhow::anyhow!("{}:{number}: {e}", path.display()))?;
+                    if counts.month_ended {
+                        counts.month_ended = false;
+                        month_ended(&mut counts)?;
+                    }
+                }
                 Err(e) => {
                     let reason = e.to_string();
                     r.skip(&reason, || format!("{}:{number}", path.display()));
@@ -235,11 +273,44 @@ pub fn read_wiki(
     check: &dyn Fn(&Path, &LoadReport) -> Result<()>,
     report: &mut LoadReport,
 ) -> Result<SeriesBatch> {
-    let mut counts = read_files(files, progress, report, check)?;
     let name = snapshots::name(snapshot);
-    let entities = std::mem::take(&mut counts.entities);
-    let tops = std::mem::take(&mut counts.tops);
-    let counted_projects = counts.projects.clone();
+    // Per page and per editor, and the top lists: written under a new load number of each
+    // project (above the snapshot's earlier ones, and unique to this attempt), a month at a
+    // time as the events come; readers go on reading the earlier load until the last batch
+    // writes the project's row of `history_loads`.
+    let month = Period::Month(snapshot);
+    let stored_loads: BTreeMap<String, u64> = store
+        .series(&LOADS, &[&name], month, month)?
+        .into_iter()
+        .map(|e| (e.sub, e.values.0[0]))
+        .collect();
+    let attempt = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(1, |d| d.as_millis() as u64);
+    let number = |project: &str| stored_loads.get(project).map_or(attempt, |n| attempt.max(n + 1));
+    let load_of = |project: &str| load_name(&name, number(project));
+    let (mut early_rows, mut pending) = (0, [Vec::new(), Vec::new(), Vec::new()]);
+    // Tests make it small, to see months written early.
+    let batch_rows = std::env::var("AQS_TEST_HISTORY_BATCH_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(EARLY_BATCH_ROWS);
+    let mut month_ended = |counts: &mut WikiCounts| -> Result<()> {
+        for (rows, more) in pending.iter_mut().zip(counts.take_entity_rows(false, &load_of)) {
+            rows.extend(more);
+        }
+        if pending.iter().map(Vec::len).sum::<usize>() >= batch_rows {
+            early_rows += store.publish_series(&entity_batch(std::mem::take(&mut pending)))?;
+        }
+        Ok(())
+    };
+    let mut counts = read_files(files, progress, report, check, &mut month_ended)?;
+    report.add_series_rows(Dataset::History, early_rows);
+    let [mut page_rows, mut editor_rows, mut top_rows] = pending;
+    let [pages, editors, tops] = counts.take_entity_rows(true, &load_of);
+    page_rows.extend(pages);
+    editor_rows.extend(editors);
+    top_rows.extend(tops);
     let (lines, counted, first_day, last_day) =
         (counts.lines, counts.counted, counts.first, counts.last);
     let [events, users, digests] = counts.rows(&name);
@@ -254,26 +325,14 @@ pub fn read_wiki(
     let event_rows = snapshots::replacing(stored(store, &EVENTS, &event_keys)?, events, &owned);
     let user_rows = snapshots::replacing(stored(store, &NEW_USERS, &user_keys)?, users, &owned);
     let digest_rows = snapshots::replacing(stored(store, &DIGESTS, &digest_keys)?, digests, &owned);
-    // Per page and per editor: the rows of a new load of each project, and the row that
-    // makes readers read it.
-    let month = Period::Month(snapshot);
-    let loads: BTreeMap<String, u64> = store
-        .series(&LOADS, &[&name], month, month)?
-        .into_iter()
-        .map(|e| (e.sub, e.values.0[0] + 1))
-        .collect();
-    let load_of = |project: &String| loads.get(project).copied().unwrap_or(1);
-    let numbers: Vec<u64> = counted_projects.iter().map(load_of).collect();
-    let (page_rows, editor_rows) = entities.rows(&name, &counted_projects, &numbers);
-    let load_names: Vec<String> = numbers.iter().map(|n| load_name(&name, *n)).collect();
-    let top_rows = tops.rows(&counted_projects, &load_names);
+    // The rows that make readers read this load.
     let load_rows = projects
         .iter()
         .map(|project| SeriesRow {
             key: vec![name.clone()],
             period: month,
             sub: project.clone(),
-            values: Numbers::counters(&[load_of(project)]),
+            values: Numbers::counters(&[number(project)]),
         })
         .collect();
     let load = WikiLoad {
@@ -296,6 +355,20 @@ pub fn read_wiki(
         SeriesChanges { table: &WIKIS, replace: Vec::new(), rows: vec![load.row()] },
     ];
     Ok(SeriesBatch { dataset: Dataset::History, changes })
+}
+
+/// The rows of per-page, per-editor and top-list months a load holds before it writes them
+/// (a few hundred MB at most).
+const EARLY_BATCH_ROWS: usize = 1_000_000;
+
+/// A batch of per-page, per-editor and top-list rows.
+fn entity_batch([pages, editors, tops]: [Vec<SeriesRow>; 3]) -> SeriesBatch {
+    let changes = vec![
+        SeriesChanges { table: &PER_PAGE, replace: Vec::new(), rows: pages },
+        SeriesChanges { table: &PER_EDITOR, replace: Vec::new(), rows: editors },
+        SeriesChanges { table: &TOPS, replace: Vec::new(), rows: tops },
+    ];
+    SeriesBatch { dataset: Dataset::History, changes }
 }
 
 /// Today (UTC).

@@ -1,14 +1,16 @@
 //! A wiki's edits per page (by editor type) and per editor (by page type) and day, for the
 //! `per-page` and `per-editor` routes (`aqs_core::history::per_entity`).
 //!
-//! The state is one set of counters per (page or editor, day with edits): it grows with the
-//! wiki's pages and editors and the days they were edited on, not with its events.
+//! The state is the wiki's page titles and user texts (numbered), and one set of counters per
+//! (page or editor, day with edits) of the days not yet taken out: the loader takes each
+//! month's rows out when the next month's events begin (they come in time order).
 
 use super::{Edit, PageType, UserType};
 use aqs_core::dates::{Day, Period};
-use aqs_core::history::per_entity::{EDITOR_GROUPS, PAGE_GROUPS, edit_numbers, load_name};
+use aqs_core::history::per_entity::{EDITOR_GROUPS, PAGE_GROUPS, edit_numbers};
 use aqs_core::table::{Numbers, SeriesRow};
-use rustc_hash::FxHashMap;
+use indexmap::IndexSet;
+use rustc_hash::{FxBuildHasher, FxHashMap};
 use std::borrow::Cow;
 
 /// The stored groups of a page's counters: the editor types, the total first.
@@ -31,36 +33,38 @@ fn page_group(t: PageType) -> usize {
     }
 }
 
-/// Counters of `G` groups (the first the total) per (name, day).
+/// The names of each project number, numbered in the order they came.
+pub(super) type Names = Vec<IndexSet<String, FxBuildHasher>>;
+
+/// The number of `name` among `project`'s names, given one when it has none.
+pub(super) fn name_id(names: &mut Names, project: usize, name: &str) -> u32 {
+    if names.len() <= project {
+        names.resize_with(project + 1, IndexSet::default);
+    }
+    let set = &mut names[project];
+    let at = match set.get_index_of(name) {
+        Some(at) => at,
+        None => set.insert_full(name.to_string()).0,
+    };
+    at as u32
+}
+
+/// Counters of `G` groups (the first the total) per (project, name, day).
 struct Named<const G: usize> {
-    /// Per project number, the names' ids.
-    ids: Vec<FxHashMap<String, u32>>,
-    /// The project number of each id.
-    owners: Vec<usize>,
-    days: FxHashMap<(u32, Day), [[u64; 3]; G]>,
+    names: Names,
+    days: FxHashMap<(usize, u32, Day), [[u64; 3]; G]>,
 }
 
 impl<const G: usize> Default for Named<G> {
     fn default() -> Self {
-        Named { ids: Vec::new(), owners: Vec::new(), days: FxHashMap::default() }
+        Named { names: Vec::new(), days: FxHashMap::default() }
     }
 }
 
 impl<const G: usize> Named<G> {
     fn add(&mut self, project: usize, name: &str, day: Day, group: usize, numbers: [u64; 3]) {
-        if self.ids.len() <= project {
-            self.ids.resize_with(project + 1, FxHashMap::default);
-        }
-        let id = match self.ids[project].get(name) {
-            Some(&id) => id,
-            None => {
-                let id = self.owners.len() as u32;
-                self.ids[project].insert(name.to_string(), id);
-                self.owners.push(project);
-                id
-            }
-        };
-        let counters = self.days.entry((id, day)).or_insert([[0; 3]; G]);
+        let id = name_id(&mut self.names, project, name);
+        let counters = self.days.entry((project, id, day)).or_insert([[0; 3]; G]);
         for g in [0, group] {
             for (c, n) in counters[g].iter_mut().zip(numbers) {
                 *c += n;
@@ -68,21 +72,23 @@ impl<const G: usize> Named<G> {
         }
     }
 
-    /// The rows, each (name, day)'s total first, then its other groups with edits. `load` is
-    /// the key part of each project number's load. Counters are kept to 32 bits (what the
-    /// embedded store holds per day).
-    fn rows(self, groups: &[&str], projects: &[String], load: &[String]) -> Vec<SeriesRow> {
-        let mut names = vec![String::new(); self.owners.len()];
-        for ids in self.ids {
-            for (name, id) in ids {
-                names[id as usize] = name;
-            }
-        }
-        let mut days: Vec<_> = self.days.into_iter().collect();
-        days.sort_unstable_by_key(|(key, _)| *key);
-        let mut out = Vec::with_capacity(days.len() * 2);
-        for ((id, day), counters) in days {
-            let project = self.owners[id as usize];
+    /// The rows of the days before `before` (all days: `None`), taken out of the counters:
+    /// each (name, day)'s total first, then its other groups with edits. `load` is the key
+    /// part of each project number's load. Counters are kept to 32 bits (what the embedded
+    /// store holds per day).
+    fn take_rows(
+        &mut self,
+        before: Option<Day>,
+        groups: &[&str],
+        (projects, load): (&[String], &[String]),
+    ) -> Vec<SeriesRow> {
+        let mut keys: Vec<(usize, u32, Day)> =
+            self.days.keys().filter(|k| before.is_none_or(|b| k.2 < b)).copied().collect();
+        keys.sort_unstable();
+        let mut out = Vec::with_capacity(keys.len() * 2);
+        for key @ (project, id, day) in keys {
+            let Some(counters) = self.days.remove(&key) else { continue };
+            let name = self.names[project].get_index(id as usize).map_or("", String::as_str);
             for (g, numbers) in counters.iter().enumerate() {
                 if g > 0 && numbers[0] == 0 {
                     continue;
@@ -93,7 +99,7 @@ impl<const G: usize> Named<G> {
                         groups[g].to_string(),
                         load[project].clone(),
                         projects[project].clone(),
-                        names[id as usize].clone(),
+                        name.to_string(),
                     ],
                     period: Period::Day(day),
                     sub: String::new(),
@@ -128,18 +134,17 @@ impl EntityCounts {
         }
     }
 
-    /// The rows of the per-page and per-editor tables, for the projects (by number) and the
-    /// numbers of their loads in `snapshot`.
-    pub fn rows(
-        self,
-        snapshot: &str,
-        projects: &[String],
-        loads: &[u64],
+    /// The rows of the per-page and per-editor tables of the days before `before` (all:
+    /// `None`), taken out of the counters, for the projects (by number) and their loads' key
+    /// parts.
+    pub fn take_rows(
+        &mut self,
+        before: Option<Day>,
+        (projects, loads): (&[String], &[String]),
     ) -> (Vec<SeriesRow>, Vec<SeriesRow>) {
-        let load: Vec<String> = loads.iter().map(|n| load_name(snapshot, *n)).collect();
         (
-            self.pages.rows(&PAGE_ROW_GROUPS, projects, &load),
-            self.editors.rows(PAGE_GROUPS, projects, &load),
+            self.pages.take_rows(before, &PAGE_ROW_GROUPS, (projects, loads)),
+            self.editors.take_rows(before, PAGE_GROUPS, (projects, loads)),
         )
     }
 }

@@ -409,6 +409,25 @@ fn a_wiki_loaded_again_replaces_what_it_held() {
     assert_eq!(monthly("all-projects"), all, "families are summed at activation");
     run_ok(&["snapshot", "activate", "--data", d, "2024-03"]);
     assert_eq!(monthly("all-projects"), [all[0], all[1], all[2] - en[2]]);
+
+    // A load that fails at its last file, after its earlier months' per-page rows were
+    // written: readers still read the load before it.
+    let bad = enwiki.join("2024-03.enwiki.2024-03.tsv.bz2");
+    let mut encoder = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+    std::io::Write::write_all(&mut encoder, b"not\ta\thistory\tline\n".repeat(50).as_slice())
+        .unwrap();
+    std::fs::write(&bad, encoder.finish().unwrap()).unwrap();
+    // Months are written as they end (one row at a time here), before the bad file.
+    let failed = std::process::Command::new(AQS)
+        .args(["load", "--data", d, "--max-bad-share", "0.001", enwiki.to_str().unwrap()])
+        .env("AQS_TEST_HISTORY_BATCH_ROWS", "1")
+        .output()
+        .unwrap();
+    assert!(!failed.status.success());
+    let failed = String::from_utf8_lossy(&failed.stderr);
+    assert!(failed.contains("2024-03.enwiki.2024-03.tsv.bz2"), "{failed}");
+    assert_eq!(per_page(), [page_before[0], page_before[1], 0], "the failed load is not read");
+    assert_eq!(monthly("en.wikipedia"), [en[0], en[1], 0]);
 }
 
 /// An activation keeps the two newest snapshots (and the active one) and drops the others;
@@ -437,6 +456,16 @@ fn snapshots_beyond_the_two_newest_are_dropped_and_the_active_one_never() {
     assert!(second.contains("dropped: 2024-03"), "{second}");
     let served = of_april(&address);
     assert!(served.iter().any(|r| r.1 > 0), "{served:?}");
+    // Activating it again replaces its family top lists: the store does not grow.
+    let entries = || {
+        let stats = run_ok(&["stats", "--data", d]);
+        let line = stats.lines().find(|l| l.trim_start().starts_with("series_tables")).unwrap();
+        line.split_whitespace().rev().nth(1).unwrap().to_string()
+    };
+    let before = entries();
+    run_ok(&["snapshot", "activate", "--data", d, "--force", "2024-04"]);
+    assert_eq!(entries(), before, "the earlier activation's lists are deleted");
+    assert_eq!(of_april(&address), served);
     let listed = run_ok(&["snapshot", "list", "--data", d]);
     assert!(!listed.contains("2024-03") && listed.contains("2024-05"), "{listed}");
     let none = run_failing(&["snapshot", "rollback", "--data", d]);

@@ -1,12 +1,13 @@
 //! The six top routes end to end: generated history loaded and activated, lists of wikis,
 //! families and `all-projects` for days and months compared with lists ranked again from the
 //! plain reading of the dumps (every revision, by value then name, 100 at most; a family's list
-//! from its wikis' lists, as the merge at activation does), editors' IP addresses as null.
+//! from the names each wiki keeps, those in the first 100 of any of its lists, as the merge
+//! at activation does), editors' IP addresses as null.
 
 use crate::common::*;
 use crate::generate_history;
 use crate::plain::{TopCounts, expected_tops, family_of};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 type List = Vec<(Option<String>, i64)>;
 
@@ -18,22 +19,53 @@ fn rank(entries: impl IntoIterator<Item = (Option<String>, i64)>) -> List {
     list
 }
 
-/// The expected list of a wiki or a family.
-fn expected(want: &TopCounts, key: [&str; 5], metric: usize) -> List {
-    let wiki = |project: &str| {
-        let k = (project.into(), key[1].into(), key[2].into(), key[3].into(), key[4].into());
-        let names = want.get(&k).cloned().unwrap_or_default();
-        rank(names.into_iter().map(|(name, sums)| (name, sums[metric])))
-    };
-    let wikis = ["en.wikipedia", "de.wikipedia", "fr.wiktionary", "yo.wikipedia"];
-    if wikis.contains(&key[0]) {
-        return wiki(key[0]);
+/// A wiki's names in one slice of a period: name → [edits, net, abs].
+fn names_in<'a>(
+    want: &'a TopCounts,
+    project: &str,
+    [entity, editors, pages, period]: [&str; 4],
+) -> Option<&'a BTreeMap<Option<String>, [i64; 3]>> {
+    want.get(&(project.into(), entity.into(), editors.into(), pages.into(), period.into()))
+}
+
+/// The names a wiki keeps for a period: those at least as high as the 100th of some list
+/// (one of 15 slices by one of 3 metrics).
+fn kept(want: &TopCounts, project: &str, entity: &str, period: &str) -> BTreeSet<Option<String>> {
+    let mut out = BTreeSet::new();
+    for editors in ["all-editor-types", "anonymous", "group-bot", "name-bot", "user"] {
+        for pages in ["all-page-types", "content", "non-content"] {
+            let Some(names) = names_in(want, project, [entity, editors, pages, period]) else {
+                continue;
+            };
+            for metric in 0..3 {
+                let mut values: Vec<i64> = names.values().map(|v| v[metric]).collect();
+                values.sort_unstable_by(|a, b| b.cmp(a));
+                let cut = values.get(99).copied().unwrap_or(i64::MIN);
+                out.extend(names.iter().filter(|(_, v)| v[metric] >= cut).map(|(n, _)| n.clone()));
+            }
+        }
     }
+    out
+}
+
+/// The expected list of a wiki (ranked from all its names), or of a family (a name's values
+/// summed over the wikis that keep it).
+fn expected(want: &TopCounts, key: [&str; 5], metric: usize) -> List {
+    let [project, entity, editors, pages, period] = key;
+    let wikis = ["en.wikipedia", "de.wikipedia", "fr.wiktionary", "yo.wikipedia"];
+    let members: Vec<&str> = match wikis.contains(&project) {
+        true => vec![project],
+        false => wikis
+            .into_iter()
+            .filter(|p| project == "all-projects" || family_of(p) == project)
+            .collect(),
+    };
     let mut sums: BTreeMap<Option<String>, i64> = BTreeMap::new();
-    for project in wikis.into_iter().filter(|p| key[0] == "all-projects" || family_of(p) == key[0])
-    {
-        for (name, value) in wiki(project) {
-            *sums.entry(name).or_default() += value;
+    for wiki in members {
+        let Some(names) = names_in(want, wiki, [entity, editors, pages, period]) else { continue };
+        let kept = kept(want, wiki, entity, period);
+        for (name, values) in names.iter().filter(|(n, _)| kept.contains(*n)) {
+            *sums.entry(name.clone()).or_default() += values[metric];
         }
     }
     rank(sums)

@@ -1,0 +1,263 @@
+//! How the top lists are stored ([`super::top::TOPS`]): per (load, project, editors or pages,
+//! period) the **candidates** (every name that is in the first 100 of one of the 15 (editor
+//! type, page type) slices by one of the 3 metrics, ties at the 100th value included) with
+//! their numbers in each of the 8 base slices (user type × page type) they edited in: one
+//! ranked list per base slice. Any of the 45 lists is then ranked exactly from the
+//! candidates at request time, and a period stores at most a few thousand names whatever its
+//! edits, instead of 45 lists of 100.
+
+use super::per_entity::{LOADS, load_name};
+use super::request::{EventMetric, parse_snapshot};
+use super::rollups_of;
+use super::top::{TOP_METRICS, TOP_SIZE, TOPS, TopEntity};
+use crate::dates::{Day, Period};
+use crate::error::StoreResult;
+use crate::params::{EditorType, PageType};
+use crate::table::{Numbers, SeriesRow, TableRead};
+use std::collections::BTreeMap;
+
+/// Edits, bytes added and bytes removed of one name per base slice (kept unsigned: small
+/// numbers stay short in storage, where a negative net sum would take ten bytes).
+pub type BaseCounters = [[u64; 3]; 8];
+
+/// The base slices, by index: user type (anonymous, group bot, name bot, user) × page type
+/// (content, non-content).
+pub const BASE_SLICES: [(EditorType, PageType); 8] = [
+    (EditorType::Anonymous, PageType::Content),
+    (EditorType::Anonymous, PageType::NonContent),
+    (EditorType::GroupBot, PageType::Content),
+    (EditorType::GroupBot, PageType::NonContent),
+    (EditorType::NameBot, PageType::Content),
+    (EditorType::NameBot, PageType::NonContent),
+    (EditorType::User, PageType::Content),
+    (EditorType::User, PageType::NonContent),
+];
+
+/// The key part of a base slice: `user/content`.
+pub fn base_key(base: usize) -> String {
+    let (e, p) = BASE_SLICES[base];
+    format!("{}/{}", e.as_str(), p.as_str())
+}
+
+/// Whether base slice `base` is in the (editor type, page type) filter.
+pub fn in_slice(base: usize, (editor, page): (EditorType, PageType)) -> bool {
+    let (e, p) = BASE_SLICES[base];
+    (editor == EditorType::AllEditorTypes || editor == e)
+        && (page == PageType::AllPageTypes || page == p)
+}
+
+/// Every (editor type, page type) a request may ask for.
+pub fn slices() -> impl Iterator<Item = (EditorType, PageType)> {
+    EditorType::ALL.iter().flat_map(|e| PageType::ALL.iter().map(move |p| (*e, *p)))
+}
+
+/// A name's numbers in a slice (edits, net, absolute), `None` without edits in it.
+pub fn slice_numbers(counters: &BaseCounters, slice: (EditorType, PageType)) -> Option<[i64; 3]> {
+    let mut sum = [0u64; 3];
+    for (_, c) in counters.iter().enumerate().filter(|(b, _)| in_slice(*b, slice)) {
+        for (s, v) in sum.iter_mut().zip(c) {
+            *s = s.saturating_add(*v);
+        }
+    }
+    let [edits, added, removed] = sum.map(|v| v.min(i64::MAX as u64) as i64);
+    (edits > 0).then_some([edits, added - removed, added.saturating_add(removed)])
+}
+
+/// The metric's position in [`slice_numbers`].
+pub fn metric_index(metric: EventMetric) -> usize {
+    match metric {
+        EventMetric::NetBytesDiff => 1,
+        EventMetric::AbsBytesDiff => 2,
+        _ => 0,
+    }
+}
+
+/// Which of `names` are candidates: in some slice, by some metric, at least as high as the
+/// 100th value (so that ties are ranked by name at request time).
+pub fn candidates(names: &[BaseCounters]) -> Vec<bool> {
+    let mut keep = vec![false; names.len()];
+    for slice in slices() {
+        let numbers: Vec<(usize, [i64; 3])> = names
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| slice_numbers(c, slice).map(|n| (i, n)))
+            .collect();
+        for metric in TOP_METRICS {
+            let m = metric_index(metric);
+            let mut values: Vec<i64> = numbers.iter().map(|(_, n)| n[m]).collect();
+            let cut = match values.len() > TOP_SIZE {
+                true => *values.select_nth_unstable_by(TOP_SIZE - 1, |a, b| b.cmp(a)).1,
+                false => i64::MIN,
+            };
+            for (i, n) in &numbers {
+                keep[*i] |= n[m] >= cut;
+            }
+        }
+    }
+    keep
+}
+
+/// The stored rows of one period's candidates among `names` (`NULL_NAME` for NULL), under
+/// `load` and `project`.
+pub fn candidate_rows(
+    (load, project, entity): (&str, &str, TopEntity),
+    period: Period,
+    names: Vec<(String, BaseCounters)>,
+) -> Vec<SeriesRow> {
+    let keep = candidates(&names.iter().map(|n| n.1).collect::<Vec<_>>());
+    let mut out = Vec::new();
+    for ((name, counters), kept) in names.into_iter().zip(keep) {
+        if !kept {
+            continue;
+        }
+        for (base, c) in counters.iter().enumerate().filter(|(_, c)| c[0] > 0) {
+            out.push(SeriesRow {
+                key: vec![load.into(), project.into(), entity.key().into(), base_key(base)],
+                period,
+                sub: name.clone(),
+                values: Numbers::counters(c),
+            });
+        }
+    }
+    out
+}
+
+/// The candidates of (load, project, entity) in `first..=last` (one granularity): per
+/// period and name, the base counters.
+pub fn read_candidates<S: TableRead + ?Sized>(
+    store: &S,
+    (load, project, entity): (&str, &str, TopEntity),
+    slice: (EditorType, PageType),
+    (first, last): (Period, Period),
+) -> StoreResult<BTreeMap<(Period, String), BaseCounters>> {
+    let mut out: BTreeMap<(Period, String), BaseCounters> = BTreeMap::new();
+    for base in (0..BASE_SLICES.len()).filter(|b| in_slice(*b, slice)) {
+        let key = base_key(base);
+        for row in store.series(&TOPS, &[load, project, entity.key(), &key], first, last)? {
+            let counters = out.entry((row.period, row.sub)).or_default();
+            for (c, v) in counters[base].iter_mut().zip(row.values.0) {
+                *c = c.saturating_add(v);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// What an activation writes of the top lists: the family and `all-projects` candidates,
+/// and their loads' rows of [`LOADS`]; and the loads they replace, whose rows are deleted
+/// once the activation is written.
+#[derive(Debug, Default)]
+pub struct Rollups {
+    pub rows: Vec<SeriesRow>,
+    pub load_rows: Vec<SeriesRow>,
+    pub replaced_loads: Vec<String>,
+}
+
+/// The family and `all-projects` candidates of `snapshot`, merged from its projects' latest
+/// loads (the days from `first` to `last`, a month at a time, and the months), under new
+/// load numbers.
+pub fn rollup_rows<S: TableRead + ?Sized>(
+    store: &S,
+    snapshot: &str,
+    (first, last): (Day, Day),
+) -> StoreResult<Rollups> {
+    let Some(month) = parse_snapshot(snapshot).map(Period::Month) else {
+        return Ok(Rollups::default());
+    };
+    let loads = store.series(&LOADS, &[snapshot], month, month)?;
+    let mut members: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    for load in loads.iter().filter(|l| !l.sub.starts_with("all-")) {
+        let name = load_name(snapshot, load.values.0[0]);
+        for rollup in rollups_of(&load.sub) {
+            members.entry(rollup).or_default().push((load.sub.clone(), name.clone()));
+        }
+    }
+    // A month of days at a time, then the months: what is held is one month's candidates.
+    let mut ranges = Vec::new();
+    let mut m = first.year_month();
+    while m <= last.year_month() {
+        ranges.push((Period::Day(m.first_day()), Period::Day(m.last_day())));
+        m = m.next();
+    }
+    ranges.push((Period::Month(first.year_month()), Period::Month(last.year_month())));
+    let all = (EditorType::AllEditorTypes, PageType::AllPageTypes);
+    let mut out = Rollups::default();
+    for (rollup, projects) in members {
+        let stored = loads.iter().find(|l| l.sub == rollup).map(|l| l.values.0[0]);
+        out.replaced_loads.extend(stored.map(|n| load_name(snapshot, n)));
+        let number = stored.map_or(1, |n| n + 1);
+        let rollup_load = load_name(snapshot, number);
+        for entity in TopEntity::ALL {
+            for &range in &ranges {
+                let mut sums: BTreeMap<(Period, String), BaseCounters> = BTreeMap::new();
+                for (project, load) in &projects {
+                    let read = read_candidates(store, (load, project, entity), all, range)?;
+                    for (key, counters) in read {
+                        let sum = sums.entry(key).or_default();
+                        for (s, c) in sum.iter_mut().flatten().zip(counters.iter().flatten()) {
+                            *s = s.saturating_add(*c);
+                        }
+                    }
+                }
+                let mut periods: BTreeMap<Period, Vec<(String, BaseCounters)>> = BTreeMap::new();
+                for ((period, name), counters) in sums {
+                    periods.entry(period).or_default().push((name, counters));
+                }
+                for (period, names) in periods {
+                    let key = (rollup_load.as_str(), rollup.as_str(), entity);
+                    out.rows.extend(candidate_rows(key, period, names));
+                }
+            }
+        }
+        out.load_rows.push(SeriesRow {
+            key: vec![snapshot.to_string()],
+            period: month,
+            sub: rollup,
+            values: Numbers::counters(&[number]),
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::per_entity::edit_numbers;
+
+    #[test]
+    fn candidates_hold_every_list_and_its_ties() {
+        // 150 names with one edit each in user/content; name 7 has many edits elsewhere.
+        let mut names = vec![[[0u64; 3]; 8]; 150];
+        for (i, c) in names.iter_mut().enumerate() {
+            c[6] = edit_numbers(i as i64 - 75);
+        }
+        names[7][1] = [40, 0, 9000];
+        let keep = candidates(&names);
+        // Every name ties at one edit in user/content: all are kept for the edits list.
+        assert!(keep.iter().all(|k| *k));
+        names.push([[0; 3]; 8]);
+        names[150][6] = [0, 0, 0];
+        assert!(!candidates(&names)[150], "no edits, no candidate");
+        // With distinct edit counts, only the first 100 by some metric stay.
+        let distinct: Vec<BaseCounters> = (0..300)
+            .map(|i| {
+                let mut c = [[0u64; 3]; 8];
+                c[6] = [i + 1, 0, 0];
+                c
+            })
+            .collect();
+        let keep = candidates(&distinct);
+        assert_eq!(keep.iter().filter(|k| **k).count(), 300, "net 0 for all: every name ties");
+        let distinct: Vec<BaseCounters> = (0..300)
+            .map(|i| {
+                let mut c = [[0u64; 3]; 8];
+                c[6] = [i + 1, 0, i + 1];
+                c
+            })
+            .collect();
+        let keep = candidates(&distinct);
+        // By edits and absolute: the 100 highest; by net: the 100 least negative.
+        assert_eq!(keep.iter().filter(|k| **k).count(), 200);
+        assert!(keep[299] && keep[0] && !keep[150]);
+    }
+}
