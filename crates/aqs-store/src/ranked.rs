@@ -51,17 +51,30 @@ pub(crate) fn name_id(
 /// A stored list: its entries by name.
 pub(crate) type List = BTreeMap<String, Numbers>;
 
+/// The ids of the names a write has looked up, so that a name in many lists of one write
+/// is looked up once.
+pub(crate) type NameIds = std::collections::HashMap<String, u32>;
+
 pub(crate) fn encode(
     tables: &Tables,
     wtxn: &mut RwTxn,
     table: &TableDef,
     list: &List,
+    known: &mut NameIds,
 ) -> StoreResult<Vec<u8>> {
     let width = table.values.len();
     let mut out = Vec::with_capacity(8 * list.len());
     put_varint(&mut out, list.len() as u64);
     for (name, values) in list {
-        put_varint(&mut out, name_id(tables, wtxn, table.name, name)?.into());
+        let id = match known.get(name) {
+            Some(id) => *id,
+            None => {
+                let id = name_id(tables, wtxn, table.name, name)?;
+                known.insert(name.clone(), id);
+                id
+            }
+        };
+        put_varint(&mut out, id.into());
         for v in &values.0[..width] {
             put_varint(&mut out, *v);
         }

@@ -163,6 +163,7 @@ fn write_lists(
     for row in rows {
         lists.entry((&row.key, row.period)).or_default().push(row);
     }
+    let mut known = crate::ranked::NameIds::new();
     for ((key, period), rows) in lists {
         let head =
             SeriesRow { key: key.to_vec(), period, sub: String::new(), values: Numbers::default() };
@@ -174,7 +175,7 @@ fn write_lists(
         for row in rows {
             list.insert(row.sub.clone(), row.values);
         }
-        let value = crate::ranked::encode(tables, wtxn, table, &list)?;
+        let value = crate::ranked::encode(tables, wtxn, table, &list, &mut known)?;
         tables.series.put(wtxn, &main, &value).map_err(engine)?;
         tables.series_periods.put(wtxn, &by_period, &[]).map_err(engine)?;
     }

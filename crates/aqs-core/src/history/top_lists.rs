@@ -75,16 +75,22 @@ pub fn metric_index(metric: EventMetric) -> usize {
 /// Which of `names` are candidates: in some slice, by some metric, at least as high as the
 /// 100th value (so that ties are ranked by name at request time).
 pub fn candidates(names: &[BaseCounters]) -> Vec<bool> {
+    let edited = |c: &BaseCounters| c.iter().any(|b| b[0] > 0);
+    if names.len() <= TOP_SIZE {
+        // No list is longer than 100: every name with an edit is in one.
+        return names.iter().map(edited).collect();
+    }
     let mut keep = vec![false; names.len()];
+    let (mut numbers, mut values) = (Vec::new(), Vec::new());
     for slice in slices() {
-        let numbers: Vec<(usize, [i64; 3])> = names
-            .iter()
-            .enumerate()
-            .filter_map(|(i, c)| slice_numbers(c, slice).map(|n| (i, n)))
-            .collect();
+        numbers.clear();
+        numbers.extend(
+            names.iter().enumerate().filter_map(|(i, c)| slice_numbers(c, slice).map(|n| (i, n))),
+        );
         for metric in TOP_METRICS {
             let m = metric_index(metric);
-            let mut values: Vec<i64> = numbers.iter().map(|(_, n)| n[m]).collect();
+            values.clear();
+            values.extend(numbers.iter().map(|(_, n)| n[m]));
             let cut = match values.len() > TOP_SIZE {
                 true => *values.select_nth_unstable_by(TOP_SIZE - 1, |a, b| b.cmp(a)).1,
                 false => i64::MIN,
@@ -235,6 +241,9 @@ mod tests {
         let keep = candidates(&names);
         // Every name ties at one edit in user/content: all are kept for the edits list.
         assert!(keep.iter().all(|k| *k));
+        // At most 100 names: every name with an edit, none without.
+        let few = [names[0], [[0; 3]; 8], names[7]];
+        assert_eq!(candidates(&few), [true, false, true]);
         names.push([[0; 3]; 8]);
         names[150][6] = [0, 0, 0];
         assert!(!candidates(&names)[150], "no edits, no candidate");

@@ -289,18 +289,24 @@ pub fn read_wiki(
         .map_or(1, |d| d.as_millis() as u64);
     let number = |project: &str| stored_loads.get(project).map_or(attempt, |n| attempt.max(n + 1));
     let load_of = |project: &str| load_name(&name, number(project));
-    let (mut early_rows, mut pending) = (0, [Vec::new(), Vec::new(), Vec::new()]);
     // Tests make it small, to see months written early.
     let batch_rows = std::env::var("AQS_TEST_HISTORY_BATCH_ROWS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(EARLY_BATCH_ROWS);
+    let (mut early_rows, mut pending) = (0, [Vec::new(), Vec::new(), Vec::new()]);
     let mut month_ended = |counts: &mut WikiCounts| -> Result<()> {
         for (rows, more) in pending.iter_mut().zip(counts.take_entity_rows(false, &load_of)) {
             rows.extend(more);
         }
         if pending.iter().map(Vec::len).sum::<usize>() >= batch_rows {
-            early_rows += store.publish_series(&entity_batch(std::mem::take(&mut pending)))?;
+            let mut batch = entity_batch(std::mem::take(&mut pending));
+            early_rows += store.publish_series(&batch)?;
+            // The vectors are kept for the next batch: their memory stays mapped.
+            for (rows, change) in pending.iter_mut().zip(&mut batch.changes) {
+                change.rows.clear();
+                *rows = std::mem::take(&mut change.rows);
+            }
         }
         Ok(())
     };
