@@ -14,6 +14,9 @@
 //! - [`WIKIS`]: what each load of a wiki into a snapshot held (for `aqs snapshot list`).
 //! - [`ACTIVE`]: the activations, one row per snapshot with the order of its last
 //!   activation; the active snapshot is the one activated last.
+//! - per page and per editor ([`per_entity`]), and the top-list candidates
+//!   ([`top`], [`top_lists`]): keyed by a wiki's load, which `history_loads` names per
+//!   snapshot and project.
 
 pub mod check;
 pub mod digest;
