@@ -562,11 +562,16 @@ fn run_demo(args: &DemoArgs) -> Result<()> {
         "/feature-usage/?agent=Pywikibot".to_string(),
     ];
     if args.days <= 360 {
-        // Per page and per editor: at most 367 days.
+        // Per page and per editor: at most 367 days. The sample's most active editor.
         examples.push(format!(
-            "/metrics/edits/per-page/en.wikipedia/Article_1/all-editor-types/daily/{s}/{e}"
+            "/metrics/edits/per-editor/en.wikipedia/Editor%201/all-page-types/daily/{s}/{e}"
         ));
     }
+    examples.push(format!(
+        "/metrics/editors/top-by-edits/en.wikipedia/all-editor-types/all-page-types/{:04}/{:02}/all-days",
+        last.year(),
+        last.month()
+    ));
     if args.days >= 31 {
         examples.push(format!(
             "/metrics/pageviews/per-article/en.wikipedia/all-access/user/Main_Page/monthly/{s}/{e}"
