@@ -27,6 +27,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::Duration;
 
+mod delete;
 mod feature_usage;
 mod read;
 mod series;
@@ -224,67 +225,6 @@ impl ClickHouseStore {
         let list: Vec<String> = days.iter().map(|d| date_literal(*d)).collect();
         let condition = format!("{only}{day_column} IN ({}) AND batch < {batch}", list.join(", "));
         self.clean_up_where(table, &condition)
-    }
-
-    /// Deletes the rows of `table` that match `condition` (a ClickHouse mutation, in the
-    /// background), if there are any.
-    /// Deletes the rows of `table` that meet `condition`, on every shard, and returns once
-    /// they are gone (a mutation, which ClickHouse runs in the background: its progress is
-    /// watched, as old releases have no `mutations_sync`); returns how many there were.
-    pub(crate) fn delete_where(&self, table: &str, condition: &str) -> StoreResult<u64> {
-        let count = || -> StoreResult<u64> {
-            let counted = self.select(&format!(
-                "SELECT count() FROM {} WHERE {condition} FORMAT RowBinary",
-                self.table(table)
-            ))?;
-            RowReader::new(&counted).u64()
-        };
-        let found = count()?;
-        if found == 0 {
-            return Ok(0);
-        }
-        self.alter_delete(table, condition)?;
-        let started = std::time::Instant::now();
-        while count()? > 0 {
-            if started.elapsed() > std::time::Duration::from_secs(600) {
-                return Err(StoreError::Engine(format!(
-                    "the deletion of {table} rows where {condition} is still running in ClickHouse after 10 minutes"
-                )));
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        Ok(found)
-    }
-
-    fn alter_delete(&self, table: &str, condition: &str) -> StoreResult<()> {
-        let local = format!("{}{}", table, self.inner.layout.local_suffix());
-        let alter = format!(
-            "ALTER TABLE {} {} DELETE WHERE {condition}",
-            self.table(&local),
-            self.inner.layout.on_cluster()
-        );
-        match &self.inner.layout {
-            Layout::Cluster { nodes, .. } if !nodes.is_empty() => {
-                for node in nodes {
-                    Client::new(node)?.query(&alter)?;
-                }
-            }
-            _ => {
-                self.inner.client.query(&alter)?;
-            }
-        }
-        Ok(())
-    }
-
-    fn clean_up_where(&self, table: &str, condition: &str) -> StoreResult<()> {
-        let stale = self.select(&format!(
-            "SELECT count() FROM {} WHERE {condition} FORMAT RowBinary",
-            self.table(table)
-        ))?;
-        if RowReader::new(&stale).u64()? == 0 {
-            return Ok(());
-        }
-        self.alter_delete(table, condition)
     }
 
     /// A new batch id, above every committed one.

@@ -2,8 +2,7 @@
 
 use crate::cli::{
     AddProbeRowsArgs, AllowlistCommand, BackendArgs, ClickHouseArgs, ClickhouseCommand, Command,
-    CompactArgs, DemoArgs, DisallowCommand, GenerateArgs, ImportArgs, LoadArgs, StatsArgs,
-    StoreArgs,
+    CompactArgs, DisallowCommand, GenerateArgs, ImportArgs, LoadArgs, StatsArgs, StoreArgs,
 };
 use crate::progress::Bars;
 use crate::serve::{serve, serve_router};
@@ -41,7 +40,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::FeatureUsage(command) => crate::feature_usage::run(command),
         Command::Snapshot(command) => crate::snapshot::run(command),
         Command::AddProbeRows(args) => run_add_probe_rows(&args),
-        Command::Demo(args) => run_demo(&args),
+        Command::Demo(args) => crate::demo::run(&args),
         Command::Stats(args) => run_stats(&args),
         Command::Compact(args) => run_compact(&args),
         Command::Ceiling(args) => serve_router(aqs_http::ceiling_router(), args.listen, None, &[]),
@@ -129,7 +128,7 @@ impl Backend {
     }
 
     /// Writes the synthetic 1970-01-01 rows that every route's example reads.
-    fn write_probe_rows(&self) -> Result<()> {
+    pub(crate) fn write_probe_rows(&self) -> Result<()> {
         self.store().write(&aqs_core::pageviews::probe_batch())?;
         self.tables().publish_series(&aqs_core::unique_devices::probe_batch())?;
         self.tables().publish_series(&aqs_core::legacy_pagecounts::probe_batch())?;
@@ -172,7 +171,7 @@ fn open_store(args: &StoreArgs) -> Result<EmbeddedStore> {
     open_store_at(&args.data, args.map_size_gib)
 }
 
-fn open_store_at(data: &Path, map_size_gib: usize) -> Result<EmbeddedStore> {
+pub(crate) fn open_store_at(data: &Path, map_size_gib: usize) -> Result<EmbeddedStore> {
     let pause_before_commit = std::env::var("AQS_TEST_PAUSE_BEFORE_COMMIT_MS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -265,7 +264,7 @@ fn print_generated(summary: &aqs_ingest::generate::GenerateSummary, out: &Path) 
     );
 }
 
-fn generate_with_bars(
+pub(crate) fn generate_with_bars(
     bars: &Bars,
     options: &GenerateOptions,
 ) -> Result<aqs_ingest::generate::GenerateSummary> {
@@ -275,7 +274,7 @@ fn generate_with_bars(
     Ok(summary)
 }
 
-fn load_into(
+pub(crate) fn load_into(
     store: &dyn WriteStore,
     args: &LoadArgs,
     bars: &Bars,
@@ -353,7 +352,7 @@ fn run_load(args: &LoadArgs) -> Result<()> {
     outcome.map(|_| ())
 }
 
-fn print_store_size(backend: &Backend) -> Result<()> {
+pub(crate) fn print_store_size(backend: &Backend) -> Result<()> {
     let days = backend.store().article_days_loaded()?.len();
     match backend {
         Backend::Embedded(store) => println!(
@@ -442,159 +441,13 @@ fn run_import(args: &ImportArgs) -> Result<()> {
 }
 
 /// The disallowed list's file in an embedded store's directory.
-const DISALLOWED_FILE: &str = "disallowed.tsv";
+pub(crate) const DISALLOWED_FILE: &str = "disallowed.tsv";
 
 /// Where a server keeps its disallowed list when `--disallowed` is not given, and where loads
 /// look for it: in the embedded store's directory (ClickHouse has no directory: none).
 fn default_disallowed_file(store: &BackendArgs) -> Option<PathBuf> {
     let embedded = store.backend == "embedded";
     store.data.as_ref().filter(|_| embedded).map(|d| d.join(DISALLOWED_FILE))
-}
-
-fn run_demo(args: &DemoArgs) -> Result<()> {
-    let store = open_store_at(&args.data, 64)?;
-    let start = Day::from_ymd(2024, 1, 1).expect("a valid date");
-    if store.article_days_loaded()?.is_empty() {
-        let dumps = args.data.join("dumps");
-        let bars = Bars::new();
-        bars.println(&format!(
-            "generating {} days of sample dumps into {}",
-            args.days,
-            dumps.display()
-        ));
-        let options = GenerateOptions {
-            out: dumps.clone(),
-            start,
-            days: args.days,
-            projects: 4,
-            articles: args.articles,
-            seed: 1,
-        };
-        generate_with_bars(&bars, &options)?;
-        bars.println("loading them");
-        let load = LoadArgs {
-            store: BackendArgs {
-                backend: "embedded".into(),
-                data: Some(args.data.clone()),
-                map_size_gib: 64,
-                clickhouse: ClickHouseArgs {
-                    clickhouse_url: String::new(),
-                    clickhouse_database: String::new(),
-                },
-            },
-            format: None,
-            allowlist: None,
-            disallowed: None,
-            // The sample holds a few malformed lines on purpose, to show the load report.
-            max_bad_share: 0.01,
-            memory_mb: 1024,
-            // The demo's sample merges in a few seconds.
-            merge_seconds: crate::cli::MergeSeconds(None),
-            day_seconds: crate::cli::MergeSeconds(None),
-            spill_dir: None,
-            metrics_file: None,
-            files: vec![PathBuf::from(&dumps)],
-        };
-        let report = load_into(&store, &load, &bars)?;
-        Backend::Embedded(store.clone()).write_probe_rows()?;
-        println!("{report}");
-        if let Some(snapshot) = crate::snapshot::activate_newest(&store)? {
-            println!("MediaWiki history snapshot {snapshot} active");
-        }
-        crate::feature_usage::demo_events(
-            &Backend::Embedded(store.clone()),
-            &dumps,
-            &args.serving,
-        )?;
-    } else {
-        println!("{} already holds data: serving it", args.data.display());
-    }
-    let backend = Backend::Embedded(store);
-    print_store_size(&backend)?;
-    let last = start.add_days(args.days.saturating_sub(1) as i32);
-    let (s, e) = (start.compact(), last.compact());
-    let mut examples = vec![
-        format!(
-            "/metrics/pageviews/per-article/en.wikipedia/all-access/all-agents/Main_Page/daily/{s}/{e}"
-        ),
-        format!("/metrics/pageviews/aggregate/all-projects/all-access/all-agents/daily/{s}/{e}"),
-        format!("/metrics/pageviews/aggregate/de.wikipedia/mobile-web/user/hourly/{s}00/{s}23"),
-        format!(
-            "/metrics/pageviews/top/en.wikipedia/all-access/{:04}/{:02}/{:02}",
-            start.year(),
-            start.month(),
-            start.day()
-        ),
-        format!(
-            "/api/rest_v1/metrics/pageviews/per-article/en.wikipedia/desktop/spider/AC%2FDC/daily/{s}/{e}"
-        ),
-        format!("/metrics/unique-devices/en.wikipedia/all-sites/daily/{s}/{e}"),
-        format!("/metrics/unique-devices/all-wikipedia-projects/all-sites/daily/{s}/{s}"),
-        format!("/metrics/legacy/pagecounts/aggregate/en.wikipedia/all-sites/daily/{s}00/{e}00"),
-        format!("/metrics/legacy/pagecounts/aggregate/all-projects/mobile-site/hourly/{s}00/{s}23"),
-        format!("/metrics/mediarequests/aggregate/all-referers/image/all-agents/daily/{s}/{e}"),
-        format!(
-            "/metrics/mediarequests/per-file/all-referers/all-agents/%2Fwikipedia%2Fcommons%2F0%2F00%2FExample.jpg/daily/{s}/{e}"
-        ),
-        format!(
-            "/metrics/mediarequests/top/all-referers/all-media-types/{:04}/{:02}/{:02}",
-            start.year(),
-            start.month(),
-            start.day()
-        ),
-        // MediaWiki history: its sample starts in January of the year before the last day.
-        format!(
-            "/metrics/edits/aggregate/all-projects/all-editor-types/all-page-types/monthly/{:04}0101/{:04}{:02}01",
-            last.year() - 1,
-            last.year(),
-            last.month()
-        ),
-        format!(
-            "/metrics/editors/aggregate/en.wikipedia/all-editor-types/content/5..24-edits/daily/{s}/{e}"
-        ),
-        // Import-only routes (no public dump): their examples read the 1970 probe rows.
-        "/metrics/knowledge-gap/per-category/en.wikipedia/gender/all-categories/19691201/19700101"
-            .to_string(),
-        "/metrics/pageviews/top-by-country/en.wikipedia/all-access/1970/01".to_string(),
-        "/metrics/pageviews/top-per-country/US/all-access/1970/01/01".to_string(),
-        // API feature usage: the last week's sample events.
-        "/w/api.php?action=query&meta=featureusage&afuagent=Pywikibot&format=json".to_string(),
-        "/feature-usage/?agent=Pywikibot".to_string(),
-    ];
-    if args.days <= 360 {
-        // Per page and per editor: at most 367 days. The sample's most active editor.
-        examples.push(format!(
-            "/metrics/edits/per-editor/en.wikipedia/Editor%201/all-page-types/daily/{s}/{e}"
-        ));
-    }
-    examples.push(format!(
-        "/metrics/editors/top-by-edits/en.wikipedia/all-editor-types/all-page-types/{:04}/{:02}/all-days",
-        last.year(),
-        last.month()
-    ));
-    if args.days >= 31 {
-        examples.push(format!(
-            "/metrics/pageviews/per-article/en.wikipedia/all-access/user/Main_Page/monthly/{s}/{e}"
-        ));
-        examples
-            .push("/metrics/pageviews/top/en.wikipedia/mobile-web/2024/01/all-days".to_string());
-        examples.push("/metrics/pageviews/aggregate/en.wikipedia/all-access/user/monthly/2024010100/2024013100".to_string());
-        examples.push(format!("/metrics/unique-devices/de.wikipedia/mobile-site/monthly/{s}/{e}"));
-        examples.push(format!(
-            "/metrics/legacy/pagecounts/aggregate/all-projects/all-sites/monthly/{s}00/{e}00"
-        ));
-        examples.push(format!(
-            "/metrics/editors/by-country/en.wikipedia/5..99-edits/{:04}/{:02}",
-            start.year(),
-            start.month()
-        ));
-        examples.push(format!(
-            "/metrics/mediarequests/top/all-referers/image/{:04}/{:02}/all-days",
-            start.year(),
-            start.month()
-        ));
-    }
-    serve(backend, Some(args.data.join(DISALLOWED_FILE)), args.listen, &args.serving, &examples)
 }
 
 fn run_add_probe_rows(args: &AddProbeRowsArgs) -> Result<()> {

@@ -3,6 +3,7 @@
 
 mod cli;
 mod commands;
+mod demo;
 mod feature_usage;
 mod load_metrics;
 mod operator;

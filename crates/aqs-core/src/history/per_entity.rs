@@ -8,9 +8,10 @@
 //!   and `group-bot`; `name-bot` rows are kept beside them (the shape has room for four).
 //! - [`PER_EDITOR`]: per (page type, load, project, user text) and day, the same numbers.
 //! - [`LOADS`]: per snapshot, the number of the latest load of each project (`sub`), period the
-//!   snapshot's month. The entity keys name their load (`2026-05.2`), so a wiki loaded again
-//!   writes beside the earlier load and readers switch with the batch that writes this row:
-//!   what the earlier load wrote is no longer read.
+//!   snapshot's month; families' top lists have numbers of their own there. The entity keys
+//!   name their load (`2026-05.1764741234567`: a number unique to each load attempt), so a
+//!   wiki loaded again writes beside the earlier load and readers switch with the batch that
+//!   writes this row: what the earlier load wrote is no longer read.
 //!
 //! Titles are stored with underscores for spaces, the namespace prefix included, and looked
 //! up the same way: `User talk:A_b` (the reduced history's form) and `User_talk:A_b` (what the
@@ -73,8 +74,43 @@ pub fn load_name(snapshot: &str, n: u64) -> String {
 }
 
 /// A title as stored and looked up: spaces as underscores.
-pub fn stored_title(title: &str) -> String {
-    title.replace(' ', "_")
+pub fn stored_title(title: &str) -> std::borrow::Cow<'_, str> {
+    match title.contains(' ') {
+        true => std::borrow::Cow::Owned(title.replace(' ', "_")),
+        false => std::borrow::Cow::Borrowed(title),
+    }
+}
+
+/// The group (row of the stored day value) of an editor type in [`PER_PAGE`]: its place in
+/// [`EDITOR_GROUPS`], `name-bot` after them.
+pub fn editor_group(editor: EditorType) -> usize {
+    match editor {
+        EditorType::AllEditorTypes => 0,
+        EditorType::User => 1,
+        EditorType::Anonymous => 2,
+        EditorType::GroupBot => 3,
+        EditorType::NameBot => 4,
+    }
+}
+
+/// The group of a page type in [`PER_EDITOR`]: its place in [`PAGE_GROUPS`].
+pub fn page_group(page: PageType) -> usize {
+    match page {
+        PageType::AllPageTypes => 0,
+        PageType::Content => 1,
+        PageType::NonContent => 2,
+    }
+}
+
+/// A metric of summed [`edit_numbers`] (edits, bytes added, bytes removed): edits, net
+/// (added − removed) or absolute (added + removed) bytes difference.
+pub fn metric_value(metric: EventMetric, [edits, added, removed]: [u64; 3]) -> i64 {
+    let [edits, added, removed] = [edits, added, removed].map(|v| v.min(i64::MAX as u64) as i64);
+    match metric {
+        EventMetric::NetBytesDiff => added - removed,
+        EventMetric::AbsBytesDiff => added.saturating_add(removed),
+        _ => edits,
+    }
 }
 
 /// What one edit adds to a page's or an editor's day: edits, bytes added, bytes removed.
@@ -170,12 +206,7 @@ impl PerEntityRequest {
 
     /// The metric's value in summed stored numbers.
     pub fn value(&self, n: &Numbers) -> i64 {
-        let (edits, added, removed) = (n.0[0] as i64, n.0[1] as i64, n.0[2] as i64);
-        match self.metric {
-            EventMetric::NetBytesDiff => added - removed,
-            EventMetric::AbsBytesDiff => added + removed,
-            _ => edits,
-        }
+        metric_value(self.metric, [n.0[0], n.0[1], n.0[2]])
     }
 
     /// Whether the request's project covers `project` (a plain project, a family as the
@@ -197,7 +228,7 @@ impl PerEntityRequest {
         let Some(month) = month else { return Ok(Vec::new()) };
         let title = match self.subject {
             Subject::Page => stored_title(&self.name),
-            Subject::Editor => self.name.clone(),
+            Subject::Editor => std::borrow::Cow::Borrowed(self.name.as_str()),
         };
         let mut days: BTreeMap<Period, Numbers> = BTreeMap::new();
         for load in store.series(&LOADS, &[snapshot], month, month)? {
@@ -206,7 +237,7 @@ impl PerEntityRequest {
                 continue;
             }
             let load_part = load_name(snapshot, load.values.0[0]);
-            let key = [self.filter, load_part.as_str(), load.sub.as_str(), title.as_str()];
+            let key = [self.filter, load_part.as_str(), load.sub.as_str(), &title];
             for row in store.series(self.subject.table(), &key, first, last)? {
                 let sum = days.entry(row.period).or_default();
                 for (s, v) in sum.0.iter_mut().zip(row.values.0) {
@@ -256,6 +287,21 @@ mod tests {
                 ("granularity", "daily")
             ]
         );
+    }
+
+    #[test]
+    fn groups_are_the_places_of_their_names() {
+        for e in EditorType::ALL {
+            let g = editor_group(*e);
+            let expected = EDITOR_GROUPS.get(g).copied().unwrap_or("name-bot");
+            assert_eq!(expected, e.as_str());
+        }
+        for p in PageType::ALL {
+            assert_eq!(PAGE_GROUPS[page_group(*p)], p.as_str());
+        }
+        for (i, slice) in super::super::top_lists::BASE_SLICES.iter().enumerate() {
+            assert_eq!(super::super::top_lists::base_index(*slice), Some(i));
+        }
     }
 
     #[test]

@@ -294,3 +294,43 @@ pub fn beyond_kept<S: TableRead + TableWrite + ?Sized>(
     held.dedup();
     Ok(held.into_iter().skip(keep).filter(|m| Some(*m) != active).collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::memory::MemoryStore;
+
+    fn loaded(store: &MemoryStore, months: &[(i32, u8)]) {
+        let rows = months
+            .iter()
+            .map(|&(y, m)| {
+                let snapshot = YearMonth::new(y, m).expect("month");
+                let load = WikiLoad {
+                    snapshot,
+                    wiki: "enwiki".into(),
+                    loaded: snapshot.last_day(),
+                    lines: 1,
+                    events: 1,
+                    first_day: Some(snapshot.first_day()),
+                    last_day: Some(snapshot.last_day()),
+                };
+                load.row()
+            })
+            .collect();
+        let changes = vec![SeriesChanges { table: &WIKIS, replace: Vec::new(), rows }];
+        store.publish_series(&SeriesBatch { dataset: Dataset::History, changes }).unwrap();
+    }
+
+    #[test]
+    fn the_newest_are_kept_and_the_active_one_whatever_its_age() {
+        let store = MemoryStore::new();
+        loaded(&store, &[(2024, 1), (2024, 2), (2024, 3), (2024, 4)]);
+        let month = |m| YearMonth::new(2024, m).unwrap();
+        assert_eq!(beyond_kept(&store, 2).unwrap(), [month(2), month(1)]);
+        assert_eq!(beyond_kept(&store, 3).unwrap(), [month(1)]);
+        assert!(beyond_kept(&store, 0).unwrap().is_empty(), "0 keeps every snapshot");
+        assert!(activate(&store, month(1), 1).unwrap());
+        assert_eq!(beyond_kept(&store, 2).unwrap(), [month(2)], "never the active one");
+        assert!(!activate(&store, month(9), 2).unwrap(), "a snapshot without wikis");
+    }
+}

@@ -11,9 +11,9 @@
 //! not a candidate in a wiki is not counted for it, as Druid's topN over segments was
 //! approximate. As the Druid query, the lists count every revision, deleted pages' too.
 
-use super::per_entity::{LOADS, load_name};
+use super::per_entity::{LOADS, load_name, metric_value};
 use super::request::{EventMetric, druid_timestamp, parse_snapshot};
-use super::top_lists::{metric_index, read_candidates, slice_numbers};
+use super::top_lists::{read_candidates, slice_numbers};
 use crate::dates::{Period, TopPeriod, check_year_month_day};
 use crate::error::{RequestError, StoreResult};
 use crate::params::{EditorType, PageType};
@@ -146,10 +146,11 @@ impl TopRequest {
         let load = load_name(snapshot, load.values.0[0]);
         let slice = (self.editor_type, self.page_type);
         let found = read_candidates(store, (&load, project, self.entity), slice, (period, period))?;
-        let m = metric_index(self.metric);
         let entries = found
             .into_iter()
-            .filter_map(|((_, name), c)| slice_numbers(&c, slice).map(|n| (name, n[m])))
+            .filter_map(|((_, name), c)| {
+                slice_numbers(&c, slice).map(|n| (name, metric_value(self.metric, n)))
+            })
             .collect();
         Ok(ranked(entries)
             .into_iter()

@@ -6,8 +6,8 @@
 //! candidates at request time, and a period stores at most a few thousand names whatever its
 //! edits, instead of 45 lists of 100.
 
-use super::per_entity::{LOADS, load_name};
-use super::request::{EventMetric, parse_snapshot};
+use super::per_entity::{LOADS, load_name, metric_value};
+use super::request::parse_snapshot;
 use super::rollups_of;
 use super::top::{TOP_METRICS, TOP_SIZE, TOPS, TopEntity};
 use crate::dates::{Day, Period};
@@ -39,6 +39,11 @@ pub fn base_key(base: usize) -> String {
     format!("{}/{}", e.as_str(), p.as_str())
 }
 
+/// The index of a base slice.
+pub fn base_index(slice: (EditorType, PageType)) -> Option<usize> {
+    BASE_SLICES.iter().position(|s| *s == slice)
+}
+
 /// Whether base slice `base` is in the (editor type, page type) filter.
 pub fn in_slice(base: usize, (editor, page): (EditorType, PageType)) -> bool {
     let (e, p) = BASE_SLICES[base];
@@ -51,25 +56,15 @@ pub fn slices() -> impl Iterator<Item = (EditorType, PageType)> {
     EditorType::ALL.iter().flat_map(|e| PageType::ALL.iter().map(move |p| (*e, *p)))
 }
 
-/// A name's numbers in a slice (edits, net, absolute), `None` without edits in it.
-pub fn slice_numbers(counters: &BaseCounters, slice: (EditorType, PageType)) -> Option<[i64; 3]> {
+/// A name's edits, bytes added and bytes removed in a slice, `None` without edits in it.
+pub fn slice_numbers(counters: &BaseCounters, slice: (EditorType, PageType)) -> Option<[u64; 3]> {
     let mut sum = [0u64; 3];
     for (_, c) in counters.iter().enumerate().filter(|(b, _)| in_slice(*b, slice)) {
         for (s, v) in sum.iter_mut().zip(c) {
             *s = s.saturating_add(*v);
         }
     }
-    let [edits, added, removed] = sum.map(|v| v.min(i64::MAX as u64) as i64);
-    (edits > 0).then_some([edits, added - removed, added.saturating_add(removed)])
-}
-
-/// The metric's position in [`slice_numbers`].
-pub fn metric_index(metric: EventMetric) -> usize {
-    match metric {
-        EventMetric::NetBytesDiff => 1,
-        EventMetric::AbsBytesDiff => 2,
-        _ => 0,
-    }
+    (sum[0] > 0).then_some(sum)
 }
 
 /// Which of `names` are candidates: in some slice, by some metric, at least as high as the
@@ -88,34 +83,35 @@ pub fn candidates(names: &[BaseCounters]) -> Vec<bool> {
             names.iter().enumerate().filter_map(|(i, c)| slice_numbers(c, slice).map(|n| (i, n))),
         );
         for metric in TOP_METRICS {
-            let m = metric_index(metric);
             values.clear();
-            values.extend(numbers.iter().map(|(_, n)| n[m]));
+            values.extend(numbers.iter().map(|(_, n)| metric_value(metric, *n)));
             let cut = match values.len() > TOP_SIZE {
                 true => *values.select_nth_unstable_by(TOP_SIZE - 1, |a, b| b.cmp(a)).1,
                 false => i64::MIN,
             };
             for (i, n) in &numbers {
-                keep[*i] |= n[m] >= cut;
+                keep[*i] |= metric_value(metric, *n) >= cut;
             }
         }
     }
     keep
 }
 
-/// The stored rows of one period's candidates among `names` (`NULL_NAME` for NULL), under
-/// `load` and `project`.
+/// Keeps the [`candidates`] of `names`.
+pub fn keep_candidates<K>(names: &mut Vec<(K, BaseCounters)>) {
+    let mut keep = candidates(&names.iter().map(|n| n.1).collect::<Vec<_>>()).into_iter();
+    names.retain(|_| keep.next().unwrap_or(false));
+}
+
+/// The stored rows of one period's candidates (`NULL_NAME` for NULL), under `load` and
+/// `project`.
 pub fn candidate_rows(
     (load, project, entity): (&str, &str, TopEntity),
     period: Period,
-    names: Vec<(String, BaseCounters)>,
+    names: impl IntoIterator<Item = (String, BaseCounters)>,
 ) -> Vec<SeriesRow> {
-    let keep = candidates(&names.iter().map(|n| n.1).collect::<Vec<_>>());
     let mut out = Vec::new();
-    for ((name, counters), kept) in names.into_iter().zip(keep) {
-        if !kept {
-            continue;
-        }
+    for (name, counters) in names {
         for (base, c) in counters.iter().enumerate().filter(|(_, c)| c[0] > 0) {
             out.push(SeriesRow {
                 key: vec![load.into(), project.into(), entity.key().into(), base_key(base)],
@@ -209,7 +205,8 @@ pub fn rollup_rows<S: TableRead + ?Sized>(
                 for ((period, name), counters) in sums {
                     periods.entry(period).or_default().push((name, counters));
                 }
-                for (period, names) in periods {
+                for (period, mut names) in periods {
+                    keep_candidates(&mut names);
                     let key = (rollup_load.as_str(), rollup.as_str(), entity);
                     out.rows.extend(candidate_rows(key, period, names));
                 }

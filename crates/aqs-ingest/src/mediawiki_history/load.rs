@@ -25,7 +25,7 @@ use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-fn editor_type(t: UserType) -> EditorType {
+pub(super) fn editor_type(t: UserType) -> EditorType {
     match t {
         UserType::Anonymous => EditorType::Anonymous,
         UserType::GroupBot => EditorType::GroupBot,
@@ -34,7 +34,7 @@ fn editor_type(t: UserType) -> EditorType {
     }
 }
 
-fn page_param(t: PageType) -> PageParam {
+pub(super) fn page_param(t: PageType) -> PageParam {
     match t {
         PageType::Content => PageParam::Content,
         PageType::NonContent => PageParam::NonContent,
@@ -224,14 +224,10 @@ fn stored(
     keys: &BTreeSet<Vec<String>>,
 ) -> Result<Vec<SeriesRow>> {
     let mut out = Vec::new();
-    let (first, last) = aqs_core::history::all_days();
-    let month = |p: Period| match p {
-        Period::Day(d) => Period::Month(d.year_month()),
-        other => other,
-    };
+    let (days, months) = aqs_core::history::all_days_and_months();
     for key in keys {
         let parts: Vec<&str> = key.iter().map(String::as_str).collect();
-        for (a, b) in [(first, last), (month(first), month(last))] {
+        for (a, b) in [days, months] {
             for entry in store.series(table, &parts, a, b)? {
                 out.push(SeriesRow {
                     key: key.clone(),

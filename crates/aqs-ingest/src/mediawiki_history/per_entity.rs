@@ -5,33 +5,19 @@
 //! (page or editor, day with edits) of the days not yet taken out: the loader takes each
 //! month's rows out when the next month's events begin (they come in time order).
 
-use super::{Edit, PageType, UserType};
+use super::Edit;
+use super::load::{editor_type, page_param};
 use aqs_core::dates::{Day, Period};
-use aqs_core::history::per_entity::{EDITOR_GROUPS, PAGE_GROUPS, edit_numbers};
+use aqs_core::history::per_entity::{
+    EDITOR_GROUPS, PAGE_GROUPS, edit_numbers, editor_group, page_group, stored_title,
+};
 use aqs_core::table::{Numbers, SeriesRow};
 use indexmap::IndexSet;
 use rustc_hash::{FxBuildHasher, FxHashMap};
-use std::borrow::Cow;
 
 /// The stored groups of a page's counters: the editor types, the total first.
 const PAGE_ROW_GROUPS: [&str; 5] =
     [EDITOR_GROUPS[0], EDITOR_GROUPS[1], EDITOR_GROUPS[2], EDITOR_GROUPS[3], "name-bot"];
-
-fn editor_group(t: UserType) -> usize {
-    match t {
-        UserType::User => 1,
-        UserType::Anonymous => 2,
-        UserType::GroupBot => 3,
-        UserType::NameBot => 4,
-    }
-}
-
-fn page_group(t: PageType) -> usize {
-    match t {
-        PageType::Content => 1,
-        PageType::NonContent => 2,
-    }
-}
 
 /// The names of each project number, numbered in the order they came.
 pub(super) type Names = Vec<IndexSet<String, FxBuildHasher>>;
@@ -123,14 +109,12 @@ impl EntityCounts {
     pub fn count(&mut self, project: usize, edit: &Edit<'_>) {
         let numbers = edit_numbers(edit.bytes_diff);
         if let Some(title) = &edit.page_title {
-            let title = match title.contains(' ') {
-                true => Cow::Owned(title.replace(' ', "_")),
-                false => Cow::Borrowed(title.as_str()),
-            };
-            self.pages.add(project, &title, edit.day, editor_group(edit.user_type), numbers);
+            let group = editor_group(editor_type(edit.user_type));
+            self.pages.add(project, &stored_title(title), edit.day, group, numbers);
         }
         if let Some(user) = &edit.user_text {
-            self.editors.add(project, user, edit.day, page_group(edit.page_type), numbers);
+            let group = page_group(page_param(edit.page_type));
+            self.editors.add(project, user, edit.day, group, numbers);
         }
     }
 

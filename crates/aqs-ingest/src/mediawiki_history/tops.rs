@@ -5,26 +5,16 @@
 //! Events come in time order: the state is the open day's and the open month's counters per
 //! name (the names numbered once), and the candidates of the periods already ended.
 
+use super::Edit;
+use super::load::{editor_type, page_param};
 use super::per_entity::{Names, name_id};
 use super::periods::{OutOfOrder, Periods};
-use super::{Edit, PageType, UserType};
 use aqs_core::dates::Period;
 use aqs_core::history::per_entity::edit_numbers;
 use aqs_core::history::top::{NULL_NAME, TopEntity};
-use aqs_core::history::top_lists::{BaseCounters, candidate_rows, candidates};
+use aqs_core::history::top_lists::{BaseCounters, base_index, candidate_rows, keep_candidates};
 use aqs_core::table::SeriesRow;
 use rustc_hash::FxHashMap;
-
-/// The index of a base slice (`top_lists::BASE_SLICES`).
-fn base_slice(user: UserType, page: PageType) -> usize {
-    let u = match user {
-        UserType::Anonymous => 0,
-        UserType::GroupBot => 1,
-        UserType::NameBot => 2,
-        UserType::User => 3,
-    };
-    u * 2 + usize::from(page == PageType::NonContent)
-}
 
 /// The counters of one open period: (project, entity, name id) → counters.
 type Open = FxHashMap<(usize, TopEntity, u32), BaseCounters>;
@@ -57,7 +47,9 @@ impl Tops {
     pub fn count(&mut self, project: usize, edit: &Edit<'_>) -> Result<(), OutOfOrder> {
         let editor = self.id(project, edit.user_text.as_deref());
         let page = self.id(project, edit.page_title.as_deref());
-        let base = base_slice(edit.user_type, edit.page_type);
+        // Every concrete (user type, page type) is a base slice.
+        let slice = (editor_type(edit.user_type), page_param(edit.page_type));
+        let base = base_index(slice).unwrap_or_default();
         let numbers = edit_numbers(edit.bytes_diff);
         let ended = &mut self.ended;
         for open in self.periods.at(edit.day, &mut |period, open| end(ended, period, open))? {
@@ -93,7 +85,7 @@ impl Tops {
                 (name.to_string(), counters)
             });
             let key = (loads[c.project].as_str(), projects[c.project].as_str(), c.entity);
-            out.extend(candidate_rows(key, c.period, named.collect()));
+            out.extend(candidate_rows(key, c.period, named));
         }
         out
     }
@@ -106,9 +98,7 @@ fn end(ended: &mut Vec<Candidates>, period: Period, open: Open) {
         by_list.entry((project, entity)).or_default().push((id, counters));
     }
     for ((project, entity), mut names) in by_list {
-        let keep = candidates(&names.iter().map(|n| n.1).collect::<Vec<_>>());
-        let mut keep = keep.into_iter();
-        names.retain(|_| keep.next().unwrap_or(false));
+        keep_candidates(&mut names);
         ended.push(Candidates { project, entity, period, names });
     }
 }

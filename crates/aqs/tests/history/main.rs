@@ -251,6 +251,18 @@ fn generate_history(dir: &Path, day: &str, edits_per_day: &str, seed: &str) {
     assert!(out.contains(&format!("MediaWiki history snapshot {}", &day[..7])), "{out}");
 }
 
+/// Loads the history files under `dumps`, writing the per-page, per-editor and top-list rows
+/// in batches of `rows` as months end (what a large wiki's load does with a million).
+fn load_in_batches(data: &Path, dumps: &Path, rows: &str) {
+    let out = std::process::Command::new(AQS)
+        .args(["load", "--data", data.to_str().unwrap(), "--max-bad-share", "0.001"])
+        .arg(dumps)
+        .env("AQS_TEST_HISTORY_BATCH_ROWS", rows)
+        .output()
+        .expect("aqs runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
 /// `aqs` with these arguments, which must fail: its output.
 fn run_failing(args: &[&str]) -> String {
     let out = std::process::Command::new(AQS).args(args).output().expect("aqs runs");

@@ -110,6 +110,12 @@ impl<'a> Line<'a> {
         self.names.iter().position(|x| *x == name).map_or("", |i| self.cells[i])
     }
 
+    /// A revision not deleted with its page: what the timeseries and digests count.
+    pub fn is_live_edit(&self) -> bool {
+        (self.get("event_entity"), self.get("event_type")) == ("revision", "create")
+            && self.get("revision_is_deleted_by_page_deletion") == "false"
+    }
+
     /// The first cell that is not empty (NULL) of the two.
     pub fn either(&self, a: &str, b: &str) -> &'a str {
         if self.get(a).is_empty() { self.get(b) } else { self.get(a) }
@@ -184,9 +190,7 @@ pub fn expected_digests(dumps: &Path) -> DigestCounts {
     each_line(dumps, |line| {
         let get = |n: &str| line.get(n);
         let either = |a: &str, b: &str| line.either(a, b);
-        if (get("event_entity"), get("event_type")) != ("revision", "create")
-            || get("revision_is_deleted_by_page_deletion") != "false"
-        {
+        if !line.is_live_edit() {
             return;
         }
         let project = project_of(get("wiki_db")).to_string();
@@ -308,9 +312,7 @@ pub fn expected_per_entity(dumps: &Path) -> EntityCounts {
     each_line(dumps, |line| {
         let get = |n: &str| line.get(n);
         let either = |a: &str, b: &str| line.either(a, b);
-        if (get("event_entity"), get("event_type")) != ("revision", "create")
-            || get("revision_is_deleted_by_page_deletion") != "false"
-        {
+        if !line.is_live_edit() {
             return;
         }
         let project = project_of(get("wiki_db"));

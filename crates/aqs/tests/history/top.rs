@@ -5,8 +5,8 @@
 //! at activation does), editors' IP addresses as null.
 
 use crate::common::*;
-use crate::generate_history;
 use crate::plain::{TopCounts, expected_tops, family_of};
+use crate::{generate_history, load_in_batches};
 use std::collections::{BTreeMap, BTreeSet};
 
 type List = Vec<(Option<String>, i64)>;
@@ -96,7 +96,8 @@ fn top_lists_rank_the_editors_and_pages_of_their_dumps() {
     let (dumps, data) = (work.path().join("dumps"), work.path().join("data"));
     generate_history(&dumps, "2024-03-31", "60", "13");
     let d = data.to_str().unwrap();
-    load(&data, "0.001", &dumps.join("other/mediawiki_history"));
+    // Months written in many batches before the last one.
+    load_in_batches(&data, &dumps.join("other/mediawiki_history"), "5000");
     let (_server, address) = serve(&data);
     let path = "/metrics/editors/top-by-edits/en.wikipedia/all-editor-types/all-page-types/2024/03/all-days";
     assert_eq!(answer(&address, path, "user_text", "edits").0, [], "nothing before activation");
