@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Every test of the project, on a fresh machine of this kind:
 #   1. the hermetic workspace tests (`cargo test --workspace`: no server, no network), with
-#      the feature usage page in headless Chromium (installed from apt when missing; its
-#      screenshots land in target/screenshots/);
+#      the pages (/ui/, /feature-usage/) in headless Chromium (installed from apt when
+#      missing; their screenshots land in target/screenshots/);
 #   2. the ClickHouse tests: two local ClickHouse servers (installed from apt when missing,
 #      configured under a temporary directory, listening on 127.0.0.1 only) in cluster
 #      `two_shards`, and a ZooKeeper (Debian's package) with two more servers that are the two
@@ -12,7 +12,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-# The browser test of the feature usage page needs Debian's chromium (headless).
+# The browser tests of the pages need Debian's chromium (headless).
 if ! command -v chromium >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi

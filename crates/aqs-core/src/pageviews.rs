@@ -11,6 +11,7 @@ use crate::error::{RequestError, StoreResult};
 use crate::params::{Access, Agent, ArticleGranularity, ProjectGranularity};
 use crate::project::Project;
 
+pub mod many;
 mod publish;
 pub use publish::{
     DayPublish, DayPublishOptions, TOP_ACCESSES, TopCandidates, access_views, user_views,
@@ -194,6 +195,10 @@ pub struct WriteSummary {
 }
 
 /// Read access for the API.
+/// Per article asked for, its daily rows, or `None` for an article the store does not know
+/// ([`PageviewsRead::articles_series`]).
+pub type ManyArticleRows = Vec<Option<Vec<(Day, ArticleViews)>>>;
+
 pub trait PageviewsRead: Send + Sync {
     /// A number that changes whenever the stored data changes (every write); cheap to read, so
     /// response caches can check it on every request.
@@ -211,6 +216,33 @@ pub trait PageviewsRead: Send + Sync {
         first: Day,
         last: Day,
     ) -> StoreResult<Vec<(Day, ArticleViews)>>;
+
+    /// The daily rows of many articles of one project between two days (inclusive), read
+    /// from one view of the store: per article (in the order given) its rows as
+    /// [`PageviewsRead::article_series`] gives them, or `None` when the store holds no row of
+    /// the article on any day (a title it does not know). Stores override it to read once.
+    fn articles_series(
+        &self,
+        project: &Project,
+        articles: &[String],
+        first: Day,
+        last: Day,
+    ) -> StoreResult<ManyArticleRows> {
+        let all = self.article_days_loaded()?;
+        let mut out = Vec::with_capacity(articles.len());
+        for article in articles {
+            let rows = self.article_series(project, article, first, last)?;
+            let known = !rows.is_empty()
+                || match (all.first(), all.last()) {
+                    (Some(&a), Some(&b)) => {
+                        !self.article_series(project, article, a, b)?.is_empty()
+                    }
+                    _ => false,
+                };
+            out.push(known.then_some(rows));
+        }
+        Ok(out)
+    }
 
     /// The per-project series of one (project, access, agent) at one granularity, periods
     /// ascending, between two periods of that granularity (inclusive).

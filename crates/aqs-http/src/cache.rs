@@ -314,7 +314,9 @@ pub fn lookup(state: &AppState, request: &Request, wants_gzip: bool) -> Lookup {
         None => Dataset::Pageviews,
     };
     let Ok(generation) = state.generation(dataset) else { return Lookup::Pass };
-    let key = key_of(request.uri().path());
+    // The query is part of the key: the extensions (`/ext/v1/...`) take their lists there.
+    let uri = request.uri();
+    let key = key_of(uri.path_and_query().map_or(uri.path(), |pq| pq.as_str()));
     if let Some(entry) = cache.entries.get(&key) {
         if entry.generation == generation && entry.made.elapsed() < MAX_AGE {
             if let Some(response) = serve(cache, key, entry, wants_gzip, None) {

@@ -47,3 +47,20 @@ impl<S: Send + Sync, const N: usize> FromRequestParts<S> for PathParams<N> {
         Ok(PathParams(decoded))
     }
 }
+
+/// The decoded name-value pairs of a query string (`+` is a space, as in forms).
+pub(crate) fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
+    let decode = |s: &str| {
+        let s = s.replace('+', " ");
+        percent_encoding::percent_decode_str(&s).decode_utf8_lossy().into_owned()
+    };
+    query
+        .unwrap_or("")
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (name, value) = p.split_once('=').unwrap_or((p, ""));
+            (decode(name), decode(value))
+        })
+        .collect()
+}

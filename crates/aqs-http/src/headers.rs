@@ -129,3 +129,12 @@ pub fn answer_headers(response: &mut Response) -> &mut HeaderMap {
     *headers = HeaderMap::with_capacity(COMMON.len() + 8);
     headers
 }
+
+/// A static asset of a page (script, style), cacheable for five minutes.
+pub fn static_asset(body: &'static str, content_type: &'static str) -> Response {
+    let mut response = body.into_response();
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("max-age=300"));
+    response
+}

@@ -11,6 +11,7 @@ pub mod admin;
 pub mod cache;
 mod editors_by_country;
 pub mod error;
+pub mod ext;
 mod extract;
 pub mod feature_usage;
 pub mod headers;
@@ -30,6 +31,7 @@ pub mod routes;
 pub mod service;
 mod store_call;
 pub mod throttle;
+pub mod ui;
 mod unique_devices;
 
 use aqs_core::pageviews::PageviewsRead;
@@ -163,6 +165,8 @@ pub fn router(state: AppState) -> Router {
     use axum::routing::get;
     Router::new()
         .merge(feature_usage::routes(&state))
+        .merge(ext::routes())
+        .merge(ui::routes())
         .route("/healthz", get(service::healthz))
         .route("/metrics", get(service::metrics))
         .route("/openapi.json", get(service::openapi))

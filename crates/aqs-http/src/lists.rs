@@ -10,7 +10,7 @@
 use aqs_core::StoreError;
 use aqs_core::dates::{Day, TopPeriod};
 use aqs_core::lists::{Allowlist, Disallowed, ListError};
-use aqs_core::pageviews::{ArticleViews, PageviewsRead, Period, TopArticles};
+use aqs_core::pageviews::{ArticleViews, ManyArticleRows, PageviewsRead, Period, TopArticles};
 use aqs_core::params::{Access, Agent};
 use aqs_core::project::Project;
 use std::path::{Path, PathBuf};
@@ -195,6 +195,29 @@ impl PageviewsRead for Filtered {
             return Ok(Vec::new());
         }
         self.inner.article_series(project, article, first, last)
+    }
+
+    fn articles_series(
+        &self,
+        project: &Project,
+        articles: &[String],
+        first: Day,
+        last: Day,
+    ) -> StoreResult<ManyArticleRows> {
+        if !self.lists.serves_project(project) {
+            return Ok(vec![None; articles.len()]);
+        }
+        // A hidden article reads as one the store never held.
+        let shown: Vec<String> =
+            articles.iter().filter(|a| !self.lists.hides(project.as_str(), a)).cloned().collect();
+        let mut rows = self.inner.articles_series(project, &shown, first, last)?.into_iter();
+        Ok(articles
+            .iter()
+            .map(|a| match self.lists.hides(project.as_str(), a) {
+                true => None,
+                false => rows.next().flatten(),
+            })
+            .collect())
     }
 
     fn project_series(

@@ -48,6 +48,9 @@ pub fn route_label(route: Option<&'static RouteSpec>, path: &str) -> &'static st
     if let Some(label) = crate::feature_usage::route_label(path) {
         return label;
     }
+    if let Some(label) = crate::ext::route_label(path) {
+        return label;
+    }
     match path {
         "/healthz" => "healthz",
         "/metrics" => "metrics",

@@ -12,6 +12,7 @@ pub fn document() -> Value {
         paths.insert(format!("/metrics{}", route.path), json!({ "get": operation(route) }));
     }
     paths.extend(crate::feature_usage::openapi_paths());
+    paths.extend(crate::ext::openapi_paths());
     let problem = json!({
         "type": "object",
         "description": "An error (api-contract §1.7): keys in this order, absent ones omitted",
@@ -128,7 +129,7 @@ pub fn docs_page() -> String {
         ));
     }
     format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>aqs: Analytics Query Service</title></head>\n<body>\n<h1>aqs: Analytics Query Service</h1>\n<p>Wikimedia's public metrics API. Every route is served under <code>/metrics</code> and <code>/api/rest_v1/metrics</code>. Machine-readable: <a href=\"/openapi.json\">/openapi.json</a> (OpenAPI 3). Health: <a href=\"/healthz\">/healthz</a>. Metrics: <a href=\"/metrics\">/metrics</a>.</p>\n<p>Errors are <code>application/problem+json</code> with <code>type</code>, <code>title</code>, <code>method</code>, <code>detail</code>, <code>uri</code>. Data answers carry an <code>etag</code>; send it back in <code>If-None-Match</code> for a 304.</p>\n{rows}</body></html>\n"
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>aqs: Analytics Query Service</title></head>\n<body>\n<h1>aqs: Analytics Query Service</h1>\n<p>Wikimedia's public metrics API. Every route is served under <code>/metrics</code> and <code>/api/rest_v1/metrics</code>. Machine-readable: <a href=\"/openapi.json\">/openapi.json</a> (OpenAPI 3). Health: <a href=\"/healthz\">/healthz</a>. Metrics: <a href=\"/metrics\">/metrics</a>.</p>\n<p>Charts of what this server holds: <a href=\"/ui/\">/ui/</a>. Beyond the original routes, under <code>/ext/v1/</code>: <code>GET /ext/v1/pageviews/per-article/{{project}}/{{access}}/{{agent}}/{{granularity}}/{{start}}/{{end}}?articles=A|B</code>, up to 1,000 articles in one request, zero-filled (a loaded day without views is 0, a day not loaded is null; a 404 names its <code>reason</code>: <code>project-unknown</code>, <code>article-unknown</code> or <code>range-not-loaded</code>).</p>\n<p>Errors are <code>application/problem+json</code> with <code>type</code>, <code>title</code>, <code>method</code>, <code>detail</code>, <code>uri</code>. Data answers carry an <code>etag</code>; send it back in <code>If-None-Match</code> for a 304.</p>\n{rows}</body></html>\n"
     )
 }
 

@@ -116,6 +116,8 @@ const DEFAULT_LIMITS: &[(&str, u32)] = &[
     ("edits/aggregate", 25),
     ("registered-users/", 25),
     ("bytes-difference/", 25),
+    // One request of up to 1,000 articles (`crate::ext`) counts once.
+    ("ext/", 10),
 ];
 
 /// The default per-second limit of a route name (100 unless §1.9 says otherwise).

@@ -32,7 +32,7 @@ impl StoreSummary {
     }
 }
 
-async fn store_summary(state: &AppState) -> Result<(u64, Arc<Vec<Day>>), StoreError> {
+pub(crate) async fn store_summary(state: &AppState) -> Result<(u64, Arc<Vec<Day>>), StoreError> {
     let for_read = state.clone();
     match state.store_calls {
         StoreCalls::Inline => state.summary.days(state),
@@ -73,6 +73,9 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
                     "pageviews-per-article": {
                         "days": days.len(),
                         "first_day": days.first().map(ToString::to_string),
+                        // The first day other than the probe rows' (`aqs add-probe-rows`
+                        // writes 1970-01-01): where charts of "all time" start.
+                        "first_data_day": days.iter().find(|d| d.epoch_days() != 0).map(ToString::to_string),
                         "last_day": days.last().map(ToString::to_string),
                     },
                     "mediawiki-history": {

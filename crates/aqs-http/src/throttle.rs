@@ -190,8 +190,9 @@ impl Throttle {
                 RateLimiter::new(Quota::per_second(per_second), buckets.clone(), clock.clone());
             Bucketed { limiter, buckets }
         };
-        let routes =
-            crate::routes::all().map(|r| (r.name, limiter(config.limit(r.name)))).collect();
+        let names =
+            crate::routes::all().map(|r| r.name).chain(crate::ext::ROUTE_NAMES.iter().copied());
+        let routes = names.map(|name| (name, limiter(config.limit(name)))).collect();
         let other = limiter(config.limit(OTHER));
         Throttle { config, clock, routes, other }
     }

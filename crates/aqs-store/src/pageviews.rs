@@ -7,7 +7,9 @@ use crate::segments::{EntityTable, Manifest, PER_ARTICLE, day_bit};
 use crate::{EmbeddedStore, Table, Tables, engine};
 use aqs_core::dates::{Day, TopPeriod, YearMonth};
 use aqs_core::error::StoreResult;
-use aqs_core::pageviews::{ArticleViews, PageviewsRead, Period, TopArticles, TopEntry};
+use aqs_core::pageviews::{
+    ArticleViews, ManyArticleRows, PageviewsRead, Period, TopArticles, TopEntry,
+};
 use aqs_core::params::{Access, Agent};
 use aqs_core::project::Project;
 use heed::RoTxn;
@@ -106,6 +108,23 @@ pub(crate) fn resolve_month(
     Ok(out)
 }
 
+/// The rows of article `id` (of the per-article table) from `first` to `last`, days
+/// ascending, in one view of the store.
+fn article_rows(
+    (rtxn, snapshot): (&RoTxn, &crate::Snapshot),
+    id: u32,
+    first: Day,
+    last: Day,
+) -> StoreResult<Vec<(Day, ArticleViews)>> {
+    let mut out = Vec::new();
+    for month in months_between(first, last) {
+        let wanted = range_mask(month, first, last);
+        let part = (PER_ARTICLE, month);
+        out.extend(resolve_month(&snapshot.slots, rtxn, &snapshot.manifest, part, id, wanted)?);
+    }
+    Ok(out)
+}
+
 /// The day bits of `month` within `first..=last`, by arithmetic on epoch days (no calendar
 /// conversion per day: this runs on every per-article read).
 pub(crate) fn range_mask(month: YearMonth, first: Day, last: Day) -> u64 {
@@ -161,17 +180,31 @@ impl PageviewsRead for EmbeddedStore {
         let Some(id) = snapshot.dictionary.get(project_id, article.as_bytes())? else {
             return Ok(Vec::new());
         };
-        let mut out = Vec::new();
-        for month in months_between(first, last) {
-            let wanted = range_mask(month, first, last);
-            out.extend(resolve_month(
-                &snapshot.slots,
-                &rtxn,
-                &snapshot.manifest,
-                (PER_ARTICLE, month),
-                id,
-                wanted,
-            )?);
+        article_rows((&rtxn, &snapshot), id, first, last)
+    }
+
+    fn articles_series(
+        &self,
+        project: &Project,
+        articles: &[String],
+        first: Day,
+        last: Day,
+    ) -> StoreResult<ManyArticleRows> {
+        let (rtxn, snapshot) = self.read_snapshot()?;
+        let Some(&project_id) = snapshot.project_ids.get(project.as_str()) else {
+            return Ok(vec![None; articles.len()]);
+        };
+        // One view of the store; the articles' ids looked up once, then read in id order.
+        let mut ids = Vec::with_capacity(articles.len());
+        for article in articles {
+            ids.push(snapshot.dictionary.get(project_id, article.as_bytes())?);
+        }
+        let mut order: Vec<(u32, usize)> =
+            ids.iter().enumerate().filter_map(|(at, id)| id.map(|id| (id, at))).collect();
+        order.sort_unstable();
+        let mut out: ManyArticleRows = ids.iter().map(|id| id.map(|_| Vec::new())).collect();
+        for (id, at) in order {
+            out[at] = Some(article_rows((&rtxn, &snapshot), id, first, last)?);
         }
         Ok(out)
     }

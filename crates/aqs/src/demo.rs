@@ -129,6 +129,11 @@ fn examples(start: Day, days: u32) -> Vec<String> {
         // API feature usage: the last week's sample events.
         "/w/api.php?action=query&meta=featureusage&afuagent=Pywikibot&format=json".to_string(),
         "/feature-usage/?agent=Pywikibot".to_string(),
+        // Beyond the original: many articles in one request, zero-filled, and the charts.
+        format!(
+            "/ext/v1/pageviews/per-article/en.wikipedia/all-access/user/daily/{s}/{e}?articles=Main_Page|AC/DC"
+        ),
+        "/ui/pageviews?project=en.wikipedia&pages=Main_Page|AC/DC&range=all-time".to_string(),
     ];
     if days <= 360 {
         // Per page and per editor: at most 367 days. The sample's most active editor.

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{AQS, Running, get_json, http_post, serve, start};
+use common::{AQS, Running, browse, chromium, get_json, http_post, screenshots, serve, start};
 use std::io::Write;
 use std::time::Duration;
 
@@ -141,10 +141,7 @@ fn ingestion_can_have_an_address_of_its_own() {
 /// phone width are saved under target/screenshots/ to look at.
 #[test]
 fn the_page_renders_in_a_browser_at_desktop_and_phone_width() {
-    let Ok(chromium) = std::env::var("AQS_TEST_CHROMIUM") else {
-        eprintln!("skipped: set AQS_TEST_CHROMIUM to a chromium binary (scripts/test.sh does)");
-        return;
-    };
+    let Some(chromium) = chromium() else { return };
     let data = tempfile::tempdir().unwrap();
     let (_server, address) = serve(data.path());
     let mut body = events("Pywikibot/9.4.1 (User:A)", "action=query&list=allpages&apfrom", 40);
@@ -153,18 +150,8 @@ fn the_page_renders_in_a_browser_at_desktop_and_phone_width() {
     }
     assert_eq!(http_post(&address, "/feature-usage/events", &body).0, 200);
     let url = format!("http://{address}/feature-usage/?agent=Pywikibot");
-    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("../screenshots");
-    std::fs::create_dir_all(&shots).unwrap();
-    let browse = |args: &[&str]| {
-        let out = std::process::Command::new(&chromium)
-            .args(["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"])
-            .args(args)
-            .arg(&url)
-            .output()
-            .expect("chromium runs");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
+    let shots = screenshots();
+    let browse = |args: &[&str]| browse(&chromium, &url, args);
     let dom = browse(&["--dump-dom"]);
     assert_eq!(dom.matches("<tr><td>").count(), 4, "{dom}");
     assert_eq!(dom.matches("<polyline").count(), 4);

@@ -8,7 +8,7 @@ use crate::codes::{
 };
 use aqs_core::dates::{Day, TopPeriod};
 use aqs_core::error::StoreResult;
-use aqs_core::pageviews::{ArticleViews, PageviewsRead, Period, TopArticles};
+use aqs_core::pageviews::{ArticleViews, ManyArticleRows, PageviewsRead, Period, TopArticles};
 use aqs_core::params::{Access, Agent};
 use aqs_core::project::Project;
 use std::collections::{BTreeMap, BTreeSet};
@@ -65,6 +65,73 @@ impl PageviewsRead for ClickHouseStore {
             }
         }
         Ok(best.into_iter().map(|(day, (_, views))| (day, views)).collect())
+    }
+
+    fn articles_series(
+        &self,
+        project: &Project,
+        articles: &[String],
+        first: Day,
+        last: Day,
+    ) -> StoreResult<ManyArticleRows> {
+        if articles.is_empty() {
+            return Ok(Vec::new());
+        }
+        let snapshot = self.snapshot();
+        let table = self.table("pageviews_per_article");
+        let among = |titles: &mut dyn Iterator<Item = &String>| {
+            titles.map(|a| quote(a)).collect::<Vec<_>>().join(",")
+        };
+        // One query for the rows of the range, one for whether the others have rows at all.
+        let asked: BTreeSet<&str> = articles.iter().map(String::as_str).collect();
+        let mut found: BTreeMap<&str, BTreeMap<Day, (u64, ArticleViews)>> = BTreeMap::new();
+        if let Some((from, to)) = date_range(first, last) {
+            let rows = self.select(&format!(
+                "SELECT article, day, batch, {} FROM {table} WHERE project = {} AND article IN ({}) AND day >= {} AND day <= {} FORMAT RowBinary",
+                article_columns(),
+                quote(project.as_str()),
+                among(&mut articles.iter()),
+                date_literal(from),
+                date_literal(to),
+            ))?;
+            let mut r = RowReader::new(&rows);
+            while !r.is_empty() {
+                let article = r.string()?;
+                let day = Day::from_epoch_days(i32::from(r.u16()?));
+                let batch = r.u64()?;
+                let views = read_views(&mut r)?;
+                let Some(name) = asked.get(article.as_str()) else { continue };
+                if snapshot.article_visible(day, batch) {
+                    keep_newest(found.entry(name).or_default(), day, batch, views);
+                }
+            }
+        }
+        let mut missing = articles.iter().filter(|a| !found.contains_key(a.as_str())).peekable();
+        let mut known: BTreeSet<String> = BTreeSet::new();
+        if missing.peek().is_some() {
+            let rows = self.select(&format!(
+                "SELECT article, day, batch FROM {table} WHERE project = {} AND article IN ({}) GROUP BY article, day, batch FORMAT RowBinary",
+                quote(project.as_str()),
+                among(&mut missing),
+            ))?;
+            let mut r = RowReader::new(&rows);
+            while !r.is_empty() {
+                let article = r.string()?;
+                let day = Day::from_epoch_days(i32::from(r.u16()?));
+                if snapshot.article_visible(day, r.u64()?) {
+                    known.insert(article);
+                }
+            }
+        }
+        Ok(articles
+            .iter()
+            .map(|a| match found.remove(a.as_str()) {
+                Some(rows) => {
+                    Some(rows.into_iter().map(|(day, (_, views))| (day, views)).collect())
+                }
+                None => known.contains(a).then(Vec::new),
+            })
+            .collect())
     }
 
     fn project_series(

@@ -12,10 +12,12 @@ use crate::project::Project;
 
 pub mod entity;
 pub mod feature_usage;
+mod many;
 mod publish;
 mod ranges;
 pub mod ranked;
 pub mod series;
+pub use many::many_articles_read_as_each_one_alone;
 pub use publish::{
     a_dropped_or_refused_publication_publishes_nothing, a_streamed_day_keeps_the_other_agents,
     a_streamed_day_replaces_the_day_whole, month_top_candidates_rank_the_months_user_views,
@@ -36,7 +38,8 @@ macro_rules! pageviews_conformance {
             a_streamed_day_replaces_the_day_whole, a_streamed_day_keeps_the_other_agents,
             a_dropped_or_refused_publication_publishes_nothing,
             month_top_candidates_rank_the_months_user_views,
-            reads_past_the_epoch_or_far_ahead_answer_what_is_inside);
+            reads_past_the_epoch_or_far_ahead_answer_what_is_inside,
+            many_articles_read_as_each_one_alone);
     };
     (@cases $make:expr; $($case:ident),+) => {
         $(

@@ -10,6 +10,7 @@
 mod page;
 
 use crate::AppState;
+use crate::extract::query_pairs;
 use aqs_core::feature_usage::api;
 use aqs_core::feature_usage::service::{FeatureUsage, IngestReport};
 use axum::Router;
@@ -175,23 +176,6 @@ pub fn report_json(report: &IngestReport) -> serde_json::Value {
         "new_rows": report.new_rows,
         "pruned": report.pruned,
     })
-}
-
-/// The decoded name-value pairs of a query string (`+` is a space, as in forms).
-pub(crate) fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
-    let decode = |s: &str| {
-        let s = s.replace('+', " ");
-        percent_encoding::percent_decode_str(&s).decode_utf8_lossy().into_owned()
-    };
-    query
-        .unwrap_or("")
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (name, value) = p.split_once('=').unwrap_or((p, ""));
-            (decode(name), decode(value))
-        })
-        .collect()
 }
 
 fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {

@@ -5,8 +5,9 @@
 //! the script only sorts the table). The page's script and style are served beside it, so
 //! its content security policy allows no inline code.
 
-use super::{query_pairs, service_of};
+use super::service_of;
 use crate::AppState;
+use crate::extract::query_pairs;
 use crate::openapi::escape;
 use aqs_core::dates::Day;
 use aqs_core::feature_usage::UsageRow;
@@ -32,19 +33,11 @@ pub async fn redirect() -> Redirect {
 }
 
 pub async fn script() -> Response {
-    asset(SCRIPT, "text/javascript; charset=utf-8")
+    crate::headers::static_asset(SCRIPT, "text/javascript; charset=utf-8")
 }
 
 pub async fn style() -> Response {
-    asset(STYLE, "text/css; charset=utf-8")
-}
-
-fn asset(body: &'static str, content_type: &'static str) -> Response {
-    let mut response = body.into_response();
-    let h = response.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("max-age=300"));
-    response
+    crate::headers::static_asset(STYLE, "text/css; charset=utf-8")
 }
 
 /// What the form asks for.

@@ -4,12 +4,14 @@
 mod cache;
 mod cases;
 mod editors_by_country;
+mod ext;
 mod knowledge_gap;
 mod legacy_pagecounts;
 mod mediarequests;
 mod mediarequests_per_file;
 mod ops;
 mod pageviews;
+mod ui;
 mod unique_devices;
 
 use aqs_core::dates::{Day, Hour, TopPeriod, YearMonth};

@@ -293,6 +293,7 @@ async fn healthz_names_the_store_and_its_days() {
     assert_eq!(json["status"], "ok");
     let days = &json["datasets"]["pageviews-per-article"];
     assert_eq!(days["first_day"], "2015-06-01");
+    assert_eq!(days["first_data_day"], "2015-06-01", "no probe rows here");
     assert_eq!(days["last_day"], "2016-01-03");
     assert_eq!(days["days"], 61 + 45);
 }
@@ -325,8 +326,19 @@ async fn the_openapi_document_and_docs_page_cover_every_route() {
     assert_eq!(doc["openapi"], "3.0.3");
     let paths = doc["paths"].as_object().unwrap();
     let feature_usage = aqs_http::feature_usage::openapi_paths();
-    assert_eq!(paths.len(), aqs_http::routes::all().count() + feature_usage.len());
+    let ext = aqs_http::ext::openapi_paths();
+    assert_eq!(paths.len(), aqs_http::routes::all().count() + feature_usage.len() + ext.len());
     assert!(paths["/w/api.php"]["get"]["x-amples"][0]["request"]["path"].is_string());
+    // Each extension's example answers, and its path parameters are documented.
+    for (path, _) in &ext {
+        let op = &paths[path]["get"];
+        let example = op["x-amples"][0]["request"]["path"].as_str().unwrap();
+        let status = send(app.clone(), "GET", example, &[]).await.status;
+        assert!(status == StatusCode::OK || status == StatusCode::NOT_FOUND, "{example}: {status}");
+        let documented = op["parameters"].as_array().unwrap().iter().filter(|p| p["in"] == "path");
+        let in_path = path.split('/').filter(|s| s.starts_with('{')).count();
+        assert_eq!(documented.count(), in_path, "{path}");
+    }
     for route in aqs_http::routes::all() {
         let op = &paths[&format!("/metrics{}", route.path)]["get"];
         let example = op["x-amples"][0]["request"]["path"].as_str().unwrap();

@@ -251,3 +251,35 @@ pub fn files_under(dir: &Path, prefix: &str) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+/// Debian's chromium, when the test script named it (`AQS_TEST_CHROMIUM`; scripts/test.sh
+/// installs it): browser tests skip without it, so that `cargo test` stays hermetic.
+pub fn chromium() -> Option<String> {
+    let found = std::env::var("AQS_TEST_CHROMIUM").ok();
+    if found.is_none() {
+        eprintln!("skipped: set AQS_TEST_CHROMIUM to a chromium binary (scripts/test.sh does)");
+    }
+    found
+}
+
+/// Opens `url` in headless `chromium` with `args` (`--dump-dom`, `--screenshot=...`) and
+/// gives what it printed. Fetches the page makes are waited for (virtual time runs only
+/// while nothing loads).
+pub fn browse(chromium: &str, url: &str, args: &[&str]) -> String {
+    let out = Command::new(chromium)
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"])
+        .arg("--virtual-time-budget=10000")
+        .args(args)
+        .arg(url)
+        .output()
+        .expect("chromium runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Where browser tests save their screenshots: target/screenshots/.
+pub fn screenshots() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("../screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}

@@ -1,0 +1,42 @@
+//! The pages under /ui/ as the server sends them (the browser tests in crates/aqs/tests/ui.rs
+//! check what they draw): HTML with its own content security policy, and their assets.
+
+use crate::get;
+use axum::http::StatusCode;
+
+#[tokio::test]
+async fn the_pages_and_their_assets_are_served_with_a_policy_that_allows_only_this_host() {
+    let index = get("/ui/").await;
+    assert_eq!(index.status, StatusCode::OK);
+    assert_eq!(index.header("content-type"), Some("text/html; charset=utf-8"));
+    let body = String::from_utf8(index.body.clone()).unwrap();
+    assert!(body.contains("href=\"/ui/pageviews\""), "{body}");
+    assert!(body.contains("106 days loaded"), "the index says what is loaded: {body}");
+    let page = get("/ui/pageviews").await;
+    let policy = page.header("content-security-policy").unwrap();
+    assert!(
+        policy.contains("script-src 'self'") && policy.contains("connect-src 'self'"),
+        "{policy}"
+    );
+    assert!(!policy.contains("unsafe-inline"));
+    let html = String::from_utf8(page.body).unwrap();
+    for script in ["common.js", "chart.js", "pageviews.js"] {
+        assert!(html.contains(&format!("src=\"/ui/assets/{script}\"")), "{script}");
+        let asset = get(&format!("/ui/assets/{script}")).await;
+        assert_eq!(asset.status, StatusCode::OK);
+        assert_eq!(asset.header("content-type"), Some("text/javascript; charset=utf-8"));
+    }
+    assert!(!html.contains("<script>"), "no inline script");
+    assert!(!html.contains("http://") && !html.contains("https://"), "nothing from elsewhere");
+    assert_eq!(
+        get("/ui/assets/ui.css").await.header("content-type"),
+        Some("text/css; charset=utf-8")
+    );
+    let top = String::from_utf8(get("/ui/topviews").await.body).unwrap();
+    assert!(top.contains("src=\"/ui/assets/topviews.js\""));
+    assert_eq!(get("/ui/assets/topviews.js").await.status, StatusCode::OK);
+    assert!(body.contains("href=\"/ui/topviews\""));
+    let docs = String::from_utf8(get("/").await.body).unwrap();
+    assert!(docs.contains("href=\"/ui/\""), "the API page links the charts");
+    assert_eq!(get("/ui").await.status, StatusCode::PERMANENT_REDIRECT);
+}
