@@ -39,7 +39,7 @@ fn attributes(dom: &str, marker: &str, name: &str) -> Vec<String> {
         .collect()
 }
 
-/// The original route's views of one article per timestamp (none: a 404).
+/// The original route's views of one article per `YYYYMMDD` (none: a 404).
 fn original(
     address: &str,
     article: &str,
@@ -52,18 +52,7 @@ fn original(
         range.0,
         range.1
     );
-    let (status, body) = http_get(address, &path);
-    if status == 404 {
-        return BTreeMap::new();
-    }
-    assert_eq!(status, 200, "{path}: {body}");
-    let json: Value = serde_json::from_str(&body).unwrap();
-    json["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| (i["timestamp"].as_str().unwrap().to_string(), i["views"].as_u64().unwrap()))
-        .collect()
+    served_series(address, &path, "views")
 }
 
 /// A loaded sample: 2024-01-03 .. 2024-01-16 (14 days) of two projects.
@@ -72,6 +61,18 @@ fn sample(dir: &Path) -> std::path::PathBuf {
     generate(&dumps, "2024-01-03", 14, 2, 400, 11);
     load(&data, "0.5", &dumps);
     data
+}
+
+/// Saves a screenshot of `url` at `size` (`W,H`) as target/screenshots/NAME.png.
+fn screenshot(chromium: &str, url: &str, name: &str, size: &str) {
+    let png = screenshots().join(format!("{name}.png"));
+    let _ = std::fs::remove_file(&png);
+    browse(
+        chromium,
+        url,
+        &[&format!("--window-size={size}"), &format!("--screenshot={}", png.display())],
+    );
+    assert!(std::fs::metadata(&png).map(|m| m.len() > 5000).unwrap_or(false), "{png:?}");
 }
 
 /// The chart's status line.
@@ -98,7 +99,6 @@ fn the_pageviews_page_draws_and_tabulates_the_numbers_the_api_serves() {
         .collect();
     titles.push("Not_loaded_here".into());
     let pages = titles.iter().map(|t| encode(t)).collect::<Vec<_>>().join("|");
-    let shots = screenshots();
     // Daily from two days before the first loaded day (gaps), then monthly.
     for (granularity, start, end, api_range) in [
         ("daily", "2024-01-01", "2024-01-16", ("20240101", "20240116")),
@@ -120,13 +120,13 @@ fn the_pageviews_page_draws_and_tabulates_the_numbers_the_api_serves() {
             let served = original(&address, title, granularity, api_range);
             let drawn: Vec<&str> = values[k].split(',').collect();
             let stamps: Vec<String> = match granularity {
-                "daily" => (1..=16).map(|d| format!("202401{d:02}00")).collect(),
-                _ => vec!["2024010100".to_string()],
+                "daily" => (1..=16).map(|d| format!("202401{d:02}")).collect(),
+                _ => vec!["20240101".to_string()],
             };
             assert_eq!(drawn.len(), stamps.len(), "{title}: {values:?}");
             let mut total = 0;
             for (stamp, value) in stamps.iter().zip(&drawn) {
-                let loaded = granularity == "monthly" || stamp.as_str() >= "2024010300";
+                let loaded = granularity == "monthly" || stamp.as_str() >= "20240103";
                 let expected = match (served.get(stamp), loaded) {
                     (Some(n), _) => n.to_string(),
                     (None, true) => "0".to_string(),
@@ -156,17 +156,7 @@ fn the_pageviews_page_draws_and_tabulates_the_numbers_the_api_serves() {
         if granularity == "daily" {
             assert!(status(&dom).contains("Gaps are periods the server has not loaded"));
             for (name, size) in [("desktop", "1280,1000"), ("phone", "390,1100")] {
-                let png = shots.join(format!("ui-pageviews-{name}.png"));
-                let _ = std::fs::remove_file(&png);
-                browse(
-                    &chromium,
-                    &url,
-                    &[&format!("--window-size={size}"), &format!("--screenshot={}", png.display())],
-                );
-                assert!(
-                    std::fs::metadata(&png).map(|m| m.len() > 5000).unwrap_or(false),
-                    "{png:?}"
-                );
+                screenshot(&chromium, &url, &format!("ui-pageviews-{name}"), size);
             }
         }
     }
@@ -297,14 +287,7 @@ fn the_top_articles_page_lists_the_top_route_s_articles_with_bars_and_links() {
     let first = format!("pages={}", encode(&served[0].1));
     assert!(dom.contains("/ui/pageviews?project=en.wikipedia.org&amp;platform=mobile-web&amp;start=2023-12-12&amp;end=2024-01-10&amp;"), "{dom}");
     assert!(dom.contains(&first), "{first}");
-    let png = screenshots().join("ui-topviews-desktop.png");
-    let _ = std::fs::remove_file(&png);
-    browse(
-        &chromium,
-        &url,
-        &["--window-size=1280,1000", &format!("--screenshot={}", png.display())],
-    );
-    assert!(std::fs::metadata(&png).map(|m| m.len() > 5000).unwrap_or(false));
+    screenshot(&chromium, &url, "ui-topviews-desktop", "1280,1000");
     // Errors in words.
     for (query, words) in [
         ("project=xx.wikipedia&date=2024-01-10", "No data:"),
@@ -316,4 +299,90 @@ fn the_top_articles_page_lists_the_top_route_s_articles_with_bars_and_links() {
         assert!(status(&dom).contains(words), "{query}: {}", status(&dom));
         assert!(!dom.contains("<tr data-rank"));
     }
+}
+
+/// The original route's numbers of a series, keyed by `YYYYMMDD`.
+fn served_series(address: &str, path: &str, field: &str) -> BTreeMap<String, u64> {
+    let (status, body) = http_get(address, path);
+    if status == 404 {
+        return BTreeMap::new();
+    }
+    assert_eq!(status, 200, "{path}: {body}");
+    let json: Value = serde_json::from_str(&body).unwrap();
+    json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["timestamp"].as_str().unwrap()[..8].to_string(), i[field].as_u64().unwrap()))
+        .collect()
+}
+
+#[test]
+fn the_site_views_page_draws_each_project_s_aggregate_and_unique_devices() {
+    let Some(chromium) = chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let data = sample(dir.path());
+    let (_server, address) = serve(&data);
+    let days: Vec<String> = (1..=16).map(|d| format!("202401{d:02}")).collect();
+    let sites = ["en.wikipedia", "de.wikipedia", "xx.wikipedia"];
+    for (source, platform, route) in [
+        (
+            "pageviews",
+            "mobile-web",
+            "/metrics/pageviews/aggregate/{site}/mobile-web/user/daily/2024010100/2024011600",
+        ),
+        (
+            "unique-devices",
+            "all-sites",
+            "/metrics/unique-devices/{site}/all-sites/daily/20240101/20240116",
+        ),
+    ] {
+        let url = format!(
+            "http://{address}/ui/siteviews?sites={}&source={source}&platform={platform}&agent=user&start=2024-01-01&end=2024-01-16",
+            sites.join("|")
+        );
+        let dom = browse(&chromium, &url, &["--dump-dom"]);
+        let names = attributes(&dom, "class=\"series\"", "data-name");
+        let values = attributes(&dom, "class=\"series\"", "data-values");
+        assert_eq!(
+            names,
+            ["en.wikipedia", "de.wikipedia"],
+            "{source}: the unknown project is not drawn"
+        );
+        for (k, site) in sites[..2].iter().enumerate() {
+            let field = if source == "pageviews" { "views" } else { "devices" };
+            let served = served_series(&address, &route.replace("{site}", site), field);
+            assert!(!served.is_empty(), "{source} {site}");
+            let expected: Vec<String> =
+                days.iter().map(|d| served.get(d).map_or(String::new(), u64::to_string)).collect();
+            assert_eq!(values[k], expected.join(","), "{source} {site}");
+            let total: u64 = served.values().sum();
+            assert_eq!(attributes(&dom, "<tr data-project", "data-total")[k], total.to_string());
+        }
+        assert_eq!(attributes(&dom, "<tr data-project", "data-project"), sites);
+        assert!(status(&dom).contains("Unknown here: xx.wikipedia."), "{}", status(&dom));
+        if source == "pageviews" {
+            screenshot(&chromium, &url, "ui-siteviews-desktop", "1280,1000");
+        }
+    }
+    let dom = browse(
+        &chromium,
+        &format!(
+            "http://{address}/ui/siteviews?sites=xx.wikipedia&start=2024-01-01&end=2024-01-16"
+        ),
+        &["--dump-dom"],
+    );
+    assert!(
+        status(&dom).contains("No data: the server holds no pageviews of xx.wikipedia"),
+        "{}",
+        status(&dom)
+    );
+    let dom = browse(
+        &chromium,
+        &format!(
+            "http://{address}/ui/siteviews?sites=en.wikipedia&start=2024-01-16&end=2024-01-01"
+        ),
+        &["--dump-dom"],
+    );
+    assert!(status(&dom).contains("Bad input:"), "the start after the end: {}", status(&dom));
 }

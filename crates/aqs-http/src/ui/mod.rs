@@ -4,9 +4,11 @@
 //!
 //! - `/ui/`: the pages, and whether their data is loaded;
 //! - `/ui/pageviews`: pageviews of up to 10 articles ([`pageviews`]);
-//! - `/ui/topviews`: the top articles of a day or a month ([`topviews`]).
+//! - `/ui/topviews`: the top articles of a day or a month ([`topviews`]);
+//! - `/ui/siteviews`: projects' pageviews or unique devices compared ([`siteviews`]).
 
 mod pageviews;
+mod siteviews;
 mod topviews;
 
 use crate::AppState;
@@ -21,6 +23,8 @@ const COMMON_JS: &str = include_str!("assets/common.js");
 const CHART_JS: &str = include_str!("assets/chart.js");
 const PAGEVIEWS_JS: &str = include_str!("assets/pageviews.js");
 const TOPVIEWS_JS: &str = include_str!("assets/topviews.js");
+const SITEVIEWS_JS: &str = include_str!("assets/siteviews.js");
+const SERIES_JS: &str = include_str!("assets/series.js");
 const STYLE: &str = include_str!("assets/ui.css");
 
 /// Scripts and style from this server only; images from data and blob URLs (the PNG
@@ -35,10 +39,13 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/", get(index))
         .route("/ui/pageviews", get(pageviews::page))
         .route("/ui/topviews", get(topviews::page))
+        .route("/ui/siteviews", get(siteviews::page))
         .route("/ui/assets/common.js", get(|| async { static_asset(COMMON_JS, JS) }))
         .route("/ui/assets/chart.js", get(|| async { static_asset(CHART_JS, JS) }))
         .route("/ui/assets/pageviews.js", get(|| async { static_asset(PAGEVIEWS_JS, JS) }))
         .route("/ui/assets/topviews.js", get(|| async { static_asset(TOPVIEWS_JS, JS) }))
+        .route("/ui/assets/siteviews.js", get(|| async { static_asset(SITEVIEWS_JS, JS) }))
+        .route("/ui/assets/series.js", get(|| async { static_asset(SERIES_JS, JS) }))
         .route(
             "/ui/assets/ui.css",
             get(|| async { static_asset(STYLE, "text/css; charset=utf-8") }),
@@ -48,7 +55,11 @@ pub fn routes() -> Router<AppState> {
 const JS: &str = "text/javascript; charset=utf-8";
 
 /// The pages, for the header of each.
-const PAGES: &[(&str, &str)] = &[("/ui/pageviews", "Pageviews"), ("/ui/topviews", "Top articles")];
+const PAGES: &[(&str, &str)] = &[
+    ("/ui/pageviews", "Pageviews"),
+    ("/ui/topviews", "Top articles"),
+    ("/ui/siteviews", "Site views"),
+];
 
 /// A whole page: the header, `body`, and the scripts named (under `/ui/assets/`).
 pub(crate) fn shell(title: &str, here: &str, body: &str, scripts: &[&str]) -> Response {
@@ -76,6 +87,40 @@ pub(crate) fn shell(title: &str, here: &str, body: &str, scripts: &[&str]) -> Re
     response
 }
 
+/// A `select` of `values`, the first chosen.
+pub(crate) fn select(name: &str, values: &[&str]) -> String {
+    let options: String = values.iter().map(|v| format!("<option>{v}</option>")).collect();
+    format!("<select name=\"{name}\">{options}</select>")
+}
+
+/// The end of a time-series page's form: platform and agent (of pageviews), granularity,
+/// dates, scale and the button.
+pub(crate) fn series_fields() -> String {
+    format!(
+        "<label>Platform {}</label>\n<label>Agent {}</label>\n\
+<label>Granularity <select name=\"granularity\"><option>daily</option><option>monthly</option></select></label>\n\
+<label>Start <input type=\"date\" name=\"start\"></label>\n<label>End <input type=\"date\" name=\"end\"></label>\n\
+<label class=\"check\"><input type=\"checkbox\" name=\"log\" value=\"1\"> Logarithmic scale</label>\n\
+<button type=\"submit\">Show</button>\n</form>",
+        select("platform", pageviews::OPTIONS_ACCESS),
+        select("agent", pageviews::OPTIONS_AGENT),
+    )
+}
+
+/// What the time-series pages show below their form (`assets/series.js` fills it): the status
+/// line, the chart, the downloads and permalink, and the table whose first column names a
+/// series.
+pub(crate) fn series_section(first_column: &str) -> String {
+    format!(
+        "<p id=\"status\" role=\"status\">Loading…</p>\n<figure id=\"chart\"></figure>\n\
+<p id=\"downloads\" hidden>Download what is drawn: <button type=\"button\" id=\"csv\">CSV</button>\
+<button type=\"button\" id=\"json\">JSON</button><button type=\"button\" id=\"png\">PNG</button> \
+<a id=\"permalink\" href=\"\">Permalink</a></p>\n\
+<table id=\"summary\"><thead><tr><th>{first_column}</th><th class=\"n\">Total</th>\
+<th class=\"n\" id=\"average-label\">Daily average</th><th class=\"n\">Change</th></tr></thead><tbody></tbody></table>"
+    )
+}
+
 /// `GET /ui/`: the pages, each with what the server holds of its data.
 async fn index(State(state): State<AppState>) -> Response {
     let days = crate::service::store_summary(&state).await.map(|(_, d)| d).unwrap_or_default();
@@ -88,7 +133,9 @@ async fn index(State(state): State<AppState>) -> Response {
 <ul class=\"pages\">\n<li><a href=\"/ui/pageviews\">Pageviews</a> of up to 10 articles, daily or monthly. \
 <span class=\"muted\">{pageviews}</span></li>\n\
 <li><a href=\"/ui/topviews\">Top articles</a> of a project on a day or in a month. \
-<span class=\"muted\">{pageviews}</span></li>\n</ul>\n\
+<span class=\"muted\">{pageviews}</span></li>\n\
+<li><a href=\"/ui/siteviews\">Site views</a>: the pageviews of projects compared, daily or monthly.</li>\n\
+<li><a href=\"/ui/siteviews?source=unique-devices\">Unique devices</a> of projects compared.</li>\n</ul>\n\
 <p>The API itself: <a href=\"/\">reference</a>, <a href=\"/openapi.json\">OpenAPI</a>.</p>"
     );
     shell("Charts", "/ui/", &body, &[])

@@ -20,7 +20,7 @@ async fn the_pages_and_their_assets_are_served_with_a_policy_that_allows_only_th
     );
     assert!(!policy.contains("unsafe-inline"));
     let html = String::from_utf8(page.body).unwrap();
-    for script in ["common.js", "chart.js", "pageviews.js"] {
+    for script in ["common.js", "chart.js", "series.js", "pageviews.js"] {
         assert!(html.contains(&format!("src=\"/ui/assets/{script}\"")), "{script}");
         let asset = get(&format!("/ui/assets/{script}")).await;
         assert_eq!(asset.status, StatusCode::OK);
@@ -36,6 +36,12 @@ async fn the_pages_and_their_assets_are_served_with_a_policy_that_allows_only_th
     assert!(top.contains("src=\"/ui/assets/topviews.js\""));
     assert_eq!(get("/ui/assets/topviews.js").await.status, StatusCode::OK);
     assert!(body.contains("href=\"/ui/topviews\""));
+    let sites = String::from_utf8(get("/ui/siteviews").await.body).unwrap();
+    for script in ["series.js", "siteviews.js"] {
+        assert!(sites.contains(&format!("src=\"/ui/assets/{script}\"")), "{script}");
+        assert_eq!(get(&format!("/ui/assets/{script}")).await.status, StatusCode::OK);
+    }
+    assert!(body.contains("href=\"/ui/siteviews?source=unique-devices\""));
     let docs = String::from_utf8(get("/").await.body).unwrap();
     assert!(docs.contains("href=\"/ui/\""), "the API page links the charts");
     assert_eq!(get("/ui").await.status, StatusCode::PERMANENT_REDIRECT);

@@ -72,6 +72,36 @@ window.AQS = window.AQS || {};
     return null;
   };
 
+  // The days a page draws: the resolved range, widened to whole months when monthly; null
+  // (with the reason said in the status line) when there is no range.
+  A.drawnDays = function (range, loaded, monthly) {
+    if (!range) {
+      A.status(loaded ? "Bad input: give start and end as YYYY-MM-DD, or a range such as latest-30." :
+        "No data: the server holds no pageviews yet.", "error");
+      return null;
+    }
+    if (!monthly) return { start: range.start, end: range.end };
+    var s = range.start, e = range.end;
+    return { start: new Date(Date.UTC(s.getUTCFullYear(), s.getUTCMonth(), 1)),
+      end: new Date(Date.UTC(e.getUTCFullYear(), e.getUTCMonth() + 1, 0)) };
+  };
+
+  // Runs `show(params, loaded days)` now, and again each time the returned function is called
+  // (after the form changed the address bar); the loaded days are asked for once.
+  A.start = function (show) {
+    var loaded;
+    var run = function () {
+      (loaded !== undefined ? Promise.resolve(loaded) : A.loadedDays("pageviews-per-article")).then(function (l) {
+        loaded = l;
+        show(A.params(), l);
+      }, function () {
+        A.status("The server did not answer /healthz.", "error");
+      });
+    };
+    run();
+    return run;
+  };
+
   // GET a JSON answer; rejects with {status, message} where the message is for people.
   A.getJson = function (url) {
     return fetch(url).then(function (r) {

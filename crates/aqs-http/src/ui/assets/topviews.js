@@ -98,14 +98,5 @@
     start();
   });
 
-  var loaded = null;
-  function start() {
-    (loaded ? Promise.resolve(loaded) : A.loadedDays("pageviews-per-article")).then(function (l) {
-      loaded = l;
-      show(A.params(), l);
-    }, function () {
-      A.status("The server did not answer /healthz.", "error");
-    });
-  }
-  start();
+  var start = A.start(show);
 })(window.AQS);
