@@ -171,6 +171,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(service::metrics))
         .route("/openapi.json", get(service::openapi))
         .route("/", get(service::docs))
+        .route("/docs", get(service::docs))
         .fallback(dispatch)
         .method_not_allowed_fallback(error::route_not_found)
         .layer(from_fn_with_state(state.clone(), pipeline::pipeline))

@@ -54,7 +54,7 @@ pub fn route_label(route: Option<&'static RouteSpec>, path: &str) -> &'static st
     match path {
         "/healthz" => "healthz",
         "/metrics" => "metrics",
-        "/" | "/openapi.json" => "docs",
+        "/" | "/docs" | "/openapi.json" => "docs",
         _ => OTHER,
     }
 }

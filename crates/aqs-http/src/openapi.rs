@@ -106,60 +106,7 @@ fn example_body(route: &RouteSpec) -> Value {
     json!({ "items": [item] })
 }
 
-/// The human-readable page served at `/`.
-pub fn docs_page() -> String {
-    let mut rows = String::new();
-    for route in crate::routes::all() {
-        let params: Vec<String> = route
-            .params
-            .iter()
-            .map(|p| match p.allowed {
-                Some(values) => format!("<code>{}</code>: {}", p.name, values.join(", ")),
-                None => format!("<code>{}</code>: {}", p.name, inline_code(p.description)),
-            })
-            .collect();
-        rows.push_str(&format!(
-            "<h2>{name}</h2>\n<p>{summary}. Default limit: {limit} requests/s per client.</p>\n<pre>GET /metrics{path}</pre>\n<ul>\n<li>{params}</li>\n</ul>\n<p>Example: <a href=\"/metrics{example}\">/metrics{example}</a></p>\n",
-            name = route.name,
-            summary = inline_code(route.summary),
-            limit = crate::routes::default_limit(route.name),
-            path = escape(route.path),
-            params = params.join("</li>\n<li>"),
-            example = route.example,
-        ));
-    }
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>aqs: Analytics Query Service</title></head>\n<body>\n<h1>aqs: Analytics Query Service</h1>\n<p>Wikimedia's public metrics API. Every route is served under <code>/metrics</code> and <code>/api/rest_v1/metrics</code>. Machine-readable: <a href=\"/openapi.json\">/openapi.json</a> (OpenAPI 3). Health: <a href=\"/healthz\">/healthz</a>. Metrics: <a href=\"/metrics\">/metrics</a>.</p>\n<p>Charts of what this server holds: <a href=\"/ui/\">/ui/</a>. Beyond the original routes, under <code>/ext/v1/</code>: <code>GET /ext/v1/pageviews/per-article/{{project}}/{{access}}/{{agent}}/{{granularity}}/{{start}}/{{end}}?articles=A|B</code>, up to 1,000 articles in one request, zero-filled (a loaded day without views is 0, a day not loaded is null; a 404 names its <code>reason</code>: <code>project-unknown</code>, <code>article-unknown</code> or <code>range-not-loaded</code>).</p>\n<p>Errors are <code>application/problem+json</code> with <code>type</code>, <code>title</code>, <code>method</code>, <code>detail</code>, <code>uri</code>. Data answers carry an <code>etag</code>; send it back in <code>If-None-Match</code> for a 304.</p>\n{rows}</body></html>\n"
-    )
-}
-
 /// Text for HTML, in element content or a quoted attribute value.
 pub(crate) fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
-
-/// Escaped text with its `code` spans (markdown backticks) as `<code>` elements.
-fn inline_code(text: &str) -> String {
-    let mut out = String::new();
-    for (i, part) in escape(text).split('`').enumerate() {
-        match i % 2 {
-            1 => out.push_str(&format!("<code>{part}</code>")),
-            _ => out.push_str(part),
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_docs_page_renders_code_spans() {
-        assert_eq!(inline_code("a `b<c` d `e`"), "a <code>b&lt;c</code> d <code>e</code>");
-        let page = docs_page();
-        assert!(!page.contains('`'), "no markdown left on the page");
-        assert!(page.contains("<code>en.wikipedia.org</code>"));
-        assert!(page.contains("<code>all-wikipedia-projects</code>"));
-    }
 }

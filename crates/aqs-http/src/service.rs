@@ -134,10 +134,5 @@ pub async fn openapi() -> Response {
 
 /// `GET /`: the docs page.
 pub async fn docs() -> Response {
-    let mut response = crate::openapi::docs_page().into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("max-age=300"));
-    response
+    crate::ui::docs::page()
 }

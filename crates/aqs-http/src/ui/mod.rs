@@ -2,11 +2,13 @@
 //! browser from the API (the extensions of `crate::ext` where they spare requests), served by
 //! `aqs` itself with their script and style: no CDN, no other host, no inline code.
 //!
+//! - `/` and `/docs`: the API reference with a try-it form per route ([`docs`]);
 //! - `/ui/`: the pages, and whether their data is loaded;
 //! - `/ui/pageviews`: pageviews of up to 10 articles ([`pageviews`]);
 //! - `/ui/topviews`: the top articles of a day or a month ([`topviews`]);
 //! - `/ui/siteviews`: projects' pageviews or unique devices compared ([`siteviews`]).
 
+pub mod docs;
 mod pageviews;
 mod siteviews;
 mod topviews;
@@ -25,6 +27,7 @@ const PAGEVIEWS_JS: &str = include_str!("assets/pageviews.js");
 const TOPVIEWS_JS: &str = include_str!("assets/topviews.js");
 const SITEVIEWS_JS: &str = include_str!("assets/siteviews.js");
 const SERIES_JS: &str = include_str!("assets/series.js");
+const DOCS_JS: &str = include_str!("assets/docs.js");
 const STYLE: &str = include_str!("assets/ui.css");
 
 /// Scripts and style from this server only; images from data and blob URLs (the PNG
@@ -46,6 +49,7 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/assets/topviews.js", get(|| async { static_asset(TOPVIEWS_JS, JS) }))
         .route("/ui/assets/siteviews.js", get(|| async { static_asset(SITEVIEWS_JS, JS) }))
         .route("/ui/assets/series.js", get(|| async { static_asset(SERIES_JS, JS) }))
+        .route("/ui/assets/docs.js", get(|| async { static_asset(DOCS_JS, JS) }))
         .route(
             "/ui/assets/ui.css",
             get(|| async { static_asset(STYLE, "text/css; charset=utf-8") }),
@@ -69,7 +73,11 @@ pub(crate) fn shell(title: &str, here: &str, body: &str, scripts: &[&str]) -> Re
         let class = if *path == here { " class=\"here\"" } else { "" };
         nav.push_str(&format!("<a href=\"{path}\"{class}>{name}</a>"));
     }
-    nav.push_str("<a href=\"/\">API</a>");
+    nav.push_str(if here == "/" {
+        "<a href=\"/\" class=\"here\">API</a>"
+    } else {
+        "<a href=\"/\">API</a>"
+    });
     let scripts: String =
         scripts.iter().map(|s| format!("<script src=\"/ui/assets/{s}\" defer></script>")).collect();
     let html = format!(

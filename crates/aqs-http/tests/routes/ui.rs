@@ -46,3 +46,37 @@ async fn the_pages_and_their_assets_are_served_with_a_policy_that_allows_only_th
     assert!(docs.contains("href=\"/ui/\""), "the API page links the charts");
     assert_eq!(get("/ui").await.status, StatusCode::PERMANENT_REDIRECT);
 }
+
+#[tokio::test]
+async fn the_api_reference_has_a_try_it_form_for_every_route() {
+    for path in ["/", "/docs"] {
+        let page = get(path).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let html = String::from_utf8(page.body).unwrap();
+        assert!(!html.contains('`'), "no markdown left on the page");
+        assert!(html.contains("<code>en.wikipedia.org</code>"));
+        assert!(html.contains("src=\"/ui/assets/docs.js\""));
+        for route in aqs_http::routes::all() {
+            assert!(html.contains(&format!("data-route=\"{}\"", route.name)), "{}", route.name);
+            assert!(html.contains(&format!("id=\"{}\"", route.name)), "{}", route.name);
+            for param in route.params {
+                let field = match param.allowed {
+                    Some(_) => format!("<select name=\"{}\">", param.name),
+                    None => format!("<input name=\"{}\" value=\"", param.name),
+                };
+                assert!(html.contains(&field), "{}: {field}", route.name);
+                for value in param.allowed.unwrap_or(&[]) {
+                    assert!(
+                        html.contains(&format!(">{value}</option>")),
+                        "{}: {value}",
+                        route.name
+                    );
+                }
+            }
+        }
+        assert!(html.contains("data-route=\"ext/pageviews/per-article\""));
+        // The example's values are the form's: the per-article example reads article `-`.
+        assert!(html.contains("<input name=\"article\" value=\"-\">"));
+        assert!(html.contains("<option selected>all-agents</option>"));
+    }
+}

@@ -1,0 +1,173 @@
+//! `GET /` and `GET /docs`: the API reference for people, made from the route table (as the
+//! OpenAPI document is): every route with its summary, rate limit, parameters (enums as
+//! choices), example, and a "try it" form that sends the request from the browser and shows
+//! the status, headers and JSON (`assets/docs.js`). `/docs?try=NAME` runs route NAME's example
+//! on load: a link that shows an answer.
+
+use super::shell;
+use crate::openapi::escape;
+use crate::routes::{Param, RouteSpec};
+use axum::response::Response;
+
+/// Escaped text with its `code` spans (markdown backticks) as `<code>` elements.
+pub(crate) fn inline_code(text: &str) -> String {
+    let mut out = String::new();
+    for (i, part) in escape(text).split('`').enumerate() {
+        match i % 2 {
+            1 => out.push_str(&format!("<code>{part}</code>")),
+            _ => out.push_str(part),
+        }
+    }
+    out
+}
+
+/// The example's value of each `{param}` segment of `template` (percent-decoded).
+fn example_values(template: &str, example: &str) -> Vec<(String, String)> {
+    let path = example.split('?').next().unwrap_or("");
+    template
+        .split('/')
+        .zip(path.split('/'))
+        .filter_map(|(t, e)| {
+            let name = t.strip_prefix('{')?.strip_suffix('}')?;
+            let value = percent_encoding::percent_decode_str(e).decode_utf8_lossy().into_owned();
+            Some((name.to_string(), value))
+        })
+        .collect()
+}
+
+/// One parameter's row of a try-it form: its name, description and a field holding `value`.
+fn field(param: &Param, value: &str) -> String {
+    let input = match param.allowed {
+        Some(values) => {
+            let options: String = values
+                .iter()
+                .map(|v| {
+                    let chosen = if *v == value { " selected" } else { "" };
+                    format!("<option{chosen}>{v}</option>")
+                })
+                .collect();
+            format!("<select name=\"{}\">{options}</select>", param.name)
+        }
+        None => format!("<input name=\"{}\" value=\"{}\">", param.name, escape(value)),
+    };
+    format!(
+        "<tr><th><label>{name}</label></th><td>{input}</td><td>{description}</td></tr>",
+        name = param.name,
+        description = inline_code(param.description),
+    )
+}
+
+/// A route's section: heading, summary, template, parameters and the try-it form.
+fn section(
+    name: &str,
+    summary: &str,
+    limit: u32,
+    template: &str,
+    rows: &str,
+    example: &str,
+) -> String {
+    format!(
+        "<section class=\"route\" id=\"{name}\">\n<h2>{name}</h2>\n<p>{summary}. Default limit: {limit} requests/s per client.</p>\n\
+<pre>GET {path}</pre>\n\
+<form class=\"try\" data-template=\"{path}\" data-route=\"{name}\"><table class=\"params\">{rows}</table>\n\
+<p><button type=\"submit\">Try it</button> Example: <a href=\"{example}\">{example_text}</a></p></form>\n\
+<div class=\"result\" hidden><p class=\"answer-status\"></p><pre class=\"answer-headers\"></pre><pre class=\"answer-body\"></pre></div>\n</section>\n",
+        path = escape(template),
+        example = escape(example),
+        example_text = escape(example),
+    )
+}
+
+fn route_section(route: &RouteSpec) -> String {
+    let template = format!("/metrics{}", route.path);
+    let example = format!("/metrics{}", route.example);
+    let values = example_values(&template, &example);
+    let rows: String = route
+        .params
+        .iter()
+        .map(|p| {
+            let value = values.iter().find(|(n, _)| n == p.name).map_or("", |(_, v)| v.as_str());
+            field(p, value)
+        })
+        .collect();
+    let limit = crate::routes::default_limit(route.name);
+    section(route.name, &inline_code(route.summary), limit, &template, &rows, &example)
+}
+
+/// The extensions' sections (docs/extensions.md).
+fn extension_sections() -> String {
+    use crate::routes::{ACCESS, AGENT, DAILY_OR_MONTHLY, PROJECT};
+    const START: Param =
+        Param { name: "start", description: "The first day, YYYYMMDD", allowed: None };
+    const END: Param = Param { name: "end", description: "The last day, YYYYMMDD", allowed: None };
+    const ARTICLES: Param = Param {
+        name: "articles",
+        description: "Up to 1,000 titles separated by `|`",
+        allowed: None,
+    };
+    let params = [&PROJECT, &ACCESS, &AGENT, &DAILY_OR_MONTHLY, &START, &END, &ARTICLES];
+    let values =
+        ["en.wikipedia", "all-access", "user", "daily", "19700101", "19700101", "-|Main_Page"];
+    let rows: String = params.iter().zip(values).map(|(p, v)| field(p, v)).collect();
+    let template = "/ext/v1/pageviews/per-article/{project}/{access}/{agent}/{granularity}/{start}/{end}?articles={articles}";
+    let example = "/ext/v1/pageviews/per-article/en.wikipedia/all-access/user/daily/19700101/19700101?articles=-|Main_Page";
+    let summary = "Pageviews of up to 1,000 articles in one request, zero-filled: a loaded day without views is 0, a day not loaded is null; a 404 names its <code>reason</code> (docs/extensions.md)";
+    section(
+        crate::ext::PER_ARTICLE,
+        summary,
+        crate::routes::default_limit(crate::ext::PER_ARTICLE),
+        template,
+        &rows,
+        example,
+    )
+}
+
+pub fn page() -> Response {
+    // The table of contents: the routes by family (their first segment), in route order.
+    let mut families: Vec<(&str, Vec<&str>)> = Vec::new();
+    for route in crate::routes::all() {
+        let first = route.name.split('/').next().unwrap_or("");
+        match families.iter_mut().find(|(f, _)| *f == first) {
+            Some((_, names)) => names.push(route.name),
+            None => families.push((first, vec![route.name])),
+        }
+    }
+    families.push(("extensions", vec![crate::ext::PER_ARTICLE]));
+    let mut contents = String::new();
+    for (family, names) in families {
+        let links: Vec<String> =
+            names.iter().map(|n| format!("<a href=\"#{n}\">{n}</a>")).collect();
+        contents.push_str(&format!("<li><strong>{family}</strong>: {}</li>\n", links.join(", ")));
+    }
+    let sections: String = crate::routes::all().map(route_section).collect();
+    let body = format!(
+        "<h1>aqs: Analytics Query Service</h1>\n\
+<p>Wikimedia's public metrics API. Every route is served under <code>/metrics</code> and <code>/api/rest_v1/metrics</code>. \
+Machine-readable: <a href=\"/openapi.json\">/openapi.json</a> (OpenAPI 3). Health: <a href=\"/healthz\">/healthz</a>. \
+Metrics: <a href=\"/metrics\">/metrics</a>. Charts of what this server holds: <a href=\"/ui/\">/ui/</a>. \
+API feature usage: <a href=\"/feature-usage/\">/feature-usage/</a>.</p>\n\
+<p>Errors are <code>application/problem+json</code> with <code>type</code>, <code>title</code>, <code>method</code>, \
+<code>detail</code>, <code>uri</code>. Data answers carry an <code>etag</code>; send it back in <code>If-None-Match</code> for a 304. \
+Each route below has a form: change the parameters and press <em>Try it</em> to see the answer, its status and headers. \
+The examples read the synthetic 1970-01-01 rows of <code>aqs add-probe-rows</code>.</p>\n\
+<p>Beyond the original routes, under <code>/ext/v1/</code>: \
+<code>GET /ext/v1/pageviews/per-article/{{project}}/{{access}}/{{agent}}/{{granularity}}/{{start}}/{{end}}?articles=A|B</code>, \
+up to 1,000 articles in one request, zero-filled (a 404 names its <code>reason</code>: <code>project-unknown</code>, \
+<code>article-unknown</code> or <code>range-not-loaded</code>).</p>\n\
+<nav class=\"toc\"><ul>\n{contents}</ul></nav>\n{sections}{extensions}",
+        extensions = extension_sections(),
+    );
+    shell("API reference", "/", &body, &["docs.js"])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_docs_page_renders_code_spans_and_example_values() {
+        assert_eq!(inline_code("a `b<c` d `e`"), "a <code>b&lt;c</code> d <code>e</code>");
+        let values = example_values("/metrics/a/{x}/{y}", "/metrics/a/AC%2FDC/2?q=1");
+        assert_eq!(values, [("x".to_string(), "AC/DC".to_string()), ("y".into(), "2".into())]);
+    }
+}
