@@ -98,7 +98,7 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
 
 /// The MediaWiki history snapshot served (`None` when none is active or the store does not
 /// answer).
-async fn active_snapshot(state: &AppState) -> Option<aqs_core::dates::YearMonth> {
+pub(crate) async fn active_snapshot(state: &AppState) -> Option<aqs_core::dates::YearMonth> {
     let tables = state.tables.clone();
     let read = move || aqs_core::history::snapshots::active(tables.as_ref());
     tokio::task::spawn_blocking(read).await.ok()?.ok()?

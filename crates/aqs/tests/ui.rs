@@ -419,3 +419,119 @@ fn the_api_reference_sends_a_route_s_example_and_shows_the_answer() {
     }
     screenshot(&chromium, &format!("http://{address}/docs"), "ui-docs-desktop", "1280,1000");
 }
+
+#[test]
+fn the_edits_page_draws_the_history_routes_of_the_active_snapshot() {
+    let Some(chromium) = chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let data = sample(dir.path());
+    let (server, address) = serve(&data);
+    let url =
+        format!("http://{address}/ui/edits?project=en.wikipedia.org&start=2023-06&end=2023-12");
+    let dom = browse(&chromium, &url, &["--dump-dom"]);
+    assert!(
+        status(&dom).contains("No data: no MediaWiki history snapshot is active"),
+        "{}",
+        status(&dom)
+    );
+    drop(server);
+    common::run_ok(&["snapshot", "activate", "--data", data.to_str().unwrap(), "2024-01"]);
+    let (_server, address) = serve(&data);
+    let url =
+        format!("http://{address}/ui/edits?project=en.wikipedia.org&start=2023-06&end=2023-12");
+    let dom = browse(&chromium, &url, &["--dump-dom"]);
+    let names = attributes(&dom, "class=\"series\"", "data-name");
+    let values = attributes(&dom, "class=\"series\"", "data-values");
+    let tail = "monthly/20230601/20240101";
+    let types = "all-editor-types/all-page-types";
+    let expected = [
+        ("edits", format!("/metrics/edits/aggregate/en.wikipedia/{types}/{tail}"), "edits"),
+        (
+            "1..4-edits",
+            format!("/metrics/editors/aggregate/en.wikipedia/{types}/1..4-edits/{tail}"),
+            "editors",
+        ),
+        (
+            "5..24-edits",
+            format!("/metrics/editors/aggregate/en.wikipedia/{types}/5..24-edits/{tail}"),
+            "editors",
+        ),
+        (
+            "25..99-edits",
+            format!("/metrics/editors/aggregate/en.wikipedia/{types}/25..99-edits/{tail}"),
+            "editors",
+        ),
+        (
+            "100..-edits",
+            format!("/metrics/editors/aggregate/en.wikipedia/{types}/100..-edits/{tail}"),
+            "editors",
+        ),
+        (
+            "new pages",
+            format!("/metrics/edited-pages/new/en.wikipedia/{types}/{tail}"),
+            "new_pages",
+        ),
+        (
+            "new registered users",
+            format!("/metrics/registered-users/new/en.wikipedia/{tail}"),
+            "new_registered_users",
+        ),
+    ];
+    assert_eq!(names, expected.iter().map(|e| e.0).collect::<Vec<_>>());
+    for (k, (name, path, field)) in expected.iter().enumerate() {
+        let json = get_json(&address, path);
+        let served: Vec<String> = json["items"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r[*field].as_u64().unwrap().to_string())
+            .collect();
+        assert_eq!(served.len(), 7, "{name}: June to December");
+        assert_eq!(values[k], served.join(","), "{name}");
+    }
+    assert!(values[0].split(',').any(|v| v != "0"), "the sample has edits");
+    let dom = browse(&chromium, &url.replace("start=2023-06", "start=June"), &["--dump-dom"]);
+    assert!(status(&dom).contains("Bad input:"), "{}", status(&dom));
+    screenshot(&chromium, &url, "ui-edits-desktop", "1280,1600");
+}
+
+#[test]
+fn the_media_page_draws_each_file_s_requests() {
+    let Some(chromium) = chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let data = sample(dir.path());
+    let (_server, address) = serve(&data);
+    let top =
+        get_json(&address, "/metrics/mediarequests/top/all-referers/all-media-types/2024/01/10");
+    let mut files: Vec<String> = top["items"][0]["files"].as_array().unwrap()[..2]
+        .iter()
+        .map(|f| f["file_path"].as_str().unwrap().to_string())
+        .collect();
+    files.push("/wikipedia/commons/f/ff/Not_here.jpg".into());
+    let list = files.iter().map(|f| encode(f)).collect::<Vec<_>>().join("|");
+    let url = format!(
+        "http://{address}/ui/mediaviews?files={list}&referer=all-referers&agent=user&start=2024-01-01&end=2024-01-16"
+    );
+    let dom = browse(&chromium, &url, &["--dump-dom"]);
+    let values = attributes(&dom, "class=\"series\"", "data-values");
+    assert_eq!(attributes(&dom, "class=\"series\"", "data-name"), files[..2]);
+    let days: Vec<String> = (1..=16).map(|d| format!("202401{d:02}")).collect();
+    for (k, file) in files[..2].iter().enumerate() {
+        let path = format!(
+            "/metrics/mediarequests/per-file/all-referers/user/{}/daily/20240101/20240116",
+            encode(file)
+        );
+        let served = served_series(&address, &path, "requests");
+        assert!(!served.is_empty(), "{file}");
+        let expected: Vec<String> =
+            days.iter().map(|d| served.get(d).map_or(String::new(), u64::to_string)).collect();
+        assert_eq!(values[k], expected.join(","), "{file}");
+    }
+    assert_eq!(attributes(&dom, "<tr data-file", "data-file"), files);
+    assert!(
+        status(&dom).contains("Unknown here: /wikipedia/commons/f/ff/Not_here.jpg."),
+        "{}",
+        status(&dom)
+    );
+    screenshot(&chromium, &url, "ui-mediaviews-desktop", "1280,1000");
+}

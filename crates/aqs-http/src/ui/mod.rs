@@ -6,9 +6,13 @@
 //! - `/ui/`: the pages, and whether their data is loaded;
 //! - `/ui/pageviews`: pageviews of up to 10 articles ([`pageviews`]);
 //! - `/ui/topviews`: the top articles of a day or a month ([`topviews`]);
-//! - `/ui/siteviews`: projects' pageviews or unique devices compared ([`siteviews`]).
+//! - `/ui/siteviews`: projects' pageviews or unique devices compared ([`siteviews`]);
+//! - `/ui/mediaviews`: requests of media files ([`mediaviews`]);
+//! - `/ui/edits`: a project's edits, editors, new pages and new users ([`edits`]).
 
 pub mod docs;
+mod edits;
+mod mediaviews;
 mod pageviews;
 mod siteviews;
 mod topviews;
@@ -28,6 +32,8 @@ const TOPVIEWS_JS: &str = include_str!("assets/topviews.js");
 const SITEVIEWS_JS: &str = include_str!("assets/siteviews.js");
 const SERIES_JS: &str = include_str!("assets/series.js");
 const DOCS_JS: &str = include_str!("assets/docs.js");
+const EDITS_JS: &str = include_str!("assets/edits.js");
+const MEDIAVIEWS_JS: &str = include_str!("assets/mediaviews.js");
 const STYLE: &str = include_str!("assets/ui.css");
 
 /// Scripts and style from this server only; images from data and blob URLs (the PNG
@@ -43,6 +49,8 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/pageviews", get(pageviews::page))
         .route("/ui/topviews", get(topviews::page))
         .route("/ui/siteviews", get(siteviews::page))
+        .route("/ui/edits", get(edits::page))
+        .route("/ui/mediaviews", get(mediaviews::page))
         .route("/ui/assets/common.js", get(|| async { static_asset(COMMON_JS, JS) }))
         .route("/ui/assets/chart.js", get(|| async { static_asset(CHART_JS, JS) }))
         .route("/ui/assets/pageviews.js", get(|| async { static_asset(PAGEVIEWS_JS, JS) }))
@@ -50,6 +58,8 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/assets/siteviews.js", get(|| async { static_asset(SITEVIEWS_JS, JS) }))
         .route("/ui/assets/series.js", get(|| async { static_asset(SERIES_JS, JS) }))
         .route("/ui/assets/docs.js", get(|| async { static_asset(DOCS_JS, JS) }))
+        .route("/ui/assets/edits.js", get(|| async { static_asset(EDITS_JS, JS) }))
+        .route("/ui/assets/mediaviews.js", get(|| async { static_asset(MEDIAVIEWS_JS, JS) }))
         .route(
             "/ui/assets/ui.css",
             get(|| async { static_asset(STYLE, "text/css; charset=utf-8") }),
@@ -63,6 +73,8 @@ const PAGES: &[(&str, &str)] = &[
     ("/ui/pageviews", "Pageviews"),
     ("/ui/topviews", "Top articles"),
     ("/ui/siteviews", "Site views"),
+    ("/ui/mediaviews", "Media"),
+    ("/ui/edits", "Edits"),
 ];
 
 /// A whole page: the header, `body`, and the scripts named (under `/ui/assets/`).
@@ -136,6 +148,11 @@ async fn index(State(state): State<AppState>) -> Response {
         (Some(a), Some(b)) => format!("{} days loaded, {a} to {b}.", days.len()),
         _ => "No pageviews per article are loaded yet (<code>aqs load</code>).".to_string(),
     };
+    let history = match crate::service::active_snapshot(&state).await {
+        Some(snapshot) => format!("Snapshot {snapshot} is active."),
+        None => "No MediaWiki history snapshot is active yet (<code>aqs snapshot activate</code>)."
+            .into(),
+    };
     let body = format!(
         "<h1>Charts</h1>\n<p>What this server holds, drawn in your browser from its own API.</p>\n\
 <ul class=\"pages\">\n<li><a href=\"/ui/pageviews\">Pageviews</a> of up to 10 articles, daily or monthly. \
@@ -143,7 +160,10 @@ async fn index(State(state): State<AppState>) -> Response {
 <li><a href=\"/ui/topviews\">Top articles</a> of a project on a day or in a month. \
 <span class=\"muted\">{pageviews}</span></li>\n\
 <li><a href=\"/ui/siteviews\">Site views</a>: the pageviews of projects compared, daily or monthly.</li>\n\
-<li><a href=\"/ui/siteviews?source=unique-devices\">Unique devices</a> of projects compared.</li>\n</ul>\n\
+<li><a href=\"/ui/siteviews?source=unique-devices\">Unique devices</a> of projects compared.</li>\n\
+<li><a href=\"/ui/mediaviews\">Media requests</a> of up to 10 files, daily or monthly.</li>\n\
+<li><a href=\"/ui/edits\">Edits and editors</a> of a project: edits, editors by activity level, new pages and \
+new registered users, from the MediaWiki history. <span class=\"muted\">{history}</span></li>\n</ul>\n\
 <p>The API itself: <a href=\"/\">reference</a>, <a href=\"/openapi.json\">OpenAPI</a>.</p>"
     );
     shell("Charts", "/ui/", &body, &[])

@@ -42,6 +42,13 @@ async fn the_pages_and_their_assets_are_served_with_a_policy_that_allows_only_th
         assert_eq!(get(&format!("/ui/assets/{script}")).await.status, StatusCode::OK);
     }
     assert!(body.contains("href=\"/ui/siteviews?source=unique-devices\""));
+    for (page, script) in [("/ui/edits", "edits.js"), ("/ui/mediaviews", "mediaviews.js")] {
+        let html = String::from_utf8(get(page).await.body).unwrap();
+        assert!(html.contains(&format!("src=\"/ui/assets/{script}\"")), "{page}");
+        assert!(body.contains(&format!("href=\"{page}\"")), "the index links {page}");
+        assert_eq!(get(&format!("/ui/assets/{script}")).await.status, StatusCode::OK);
+    }
+    assert!(body.contains("No MediaWiki history snapshot is active yet"), "{body}");
     let docs = String::from_utf8(get("/").await.body).unwrap();
     assert!(docs.contains("href=\"/ui/\""), "the API page links the charts");
     assert_eq!(get("/ui").await.status, StatusCode::PERMANENT_REDIRECT);

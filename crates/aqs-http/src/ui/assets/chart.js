@@ -70,7 +70,9 @@ window.AQS = window.AQS || {};
     });
     var every = Math.max(1, Math.ceil(n / Math.max(2, Math.floor(plotW / 90))));
     for (var i = 0; i < n; i += every) {
-      text.appendChild(svg("text", { x: x(i).toFixed(1), y: H - M.bottom + 18, "text-anchor": "middle" }, data.labels[i]));
+      // A label at the right edge ends there instead of running off the chart.
+      var anchor = x(i) > W - M.right - 40 ? "end" : "middle";
+      text.appendChild(svg("text", { x: x(i).toFixed(1), y: H - M.bottom + 18, "text-anchor": anchor }, data.labels[i]));
     }
     root.appendChild(grid);
     root.appendChild(text);

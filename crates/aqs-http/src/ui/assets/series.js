@@ -78,6 +78,68 @@ window.AQS = window.AQS || {};
     return view;
   };
 
+  // Fills a series form's granularity, scale and dates from the query string `p`, and checks
+  // its list field `o.field` (separated by `|`, at most `o.max`) and the range: {list, range,
+  // days, monthly}, or null with the reason said in the status line (`o.hint` when the list
+  // is empty).
+  A.seriesRequest = function (form, p, loaded, o) {
+    form[o.field].value = p.get(o.field) || "";
+    form.granularity.value = p.get("granularity") === "monthly" ? "monthly" : "daily";
+    form.log.checked = p.get("log") === "1";
+    var range = A.resolveRange(p, loaded, "latest-30");
+    if (range) {
+      form.start.value = A.isoDay(range.start);
+      form.end.value = A.isoDay(range.end);
+    }
+    var list = form[o.field].value.split("|").map(function (s) { return s.trim(); }).filter(Boolean);
+    if (list.length === 0) {
+      A.status(o.hint, "hint");
+      return null;
+    }
+    if (list.length > o.max) {
+      A.status("At most " + o.max + " " + o.noun + " at once (" + list.length + " named).", "error");
+      return null;
+    }
+    var monthly = form.granularity.value === "monthly";
+    var days = A.drawnDays(range, loaded, monthly);
+    return days && { list: list, range: range, days: days, monthly: monthly };
+  };
+
+  // The periods from `start` to `end`: "YYYYMMDD" of each day, or of each month's first day.
+  A.periods = function (start, end, monthly) {
+    var out = [], d = start;
+    while (d <= end) {
+      out.push(A.compact(d));
+      d = monthly ? new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)) : A.addDays(d, 1);
+    }
+    return out;
+  };
+
+  // One series per request of an original time-series route: `urls[k]` answers series
+  // `names[k]`, whose items hold the number in `field`. A 404 is a series without data; any
+  // other error rejects. Resolves to {keys: the periods, series}, or rejects with `empty` as
+  // the message when no series has data.
+  A.fetchSeries = function (d) {
+    return Promise.all(d.urls.map(function (url) {
+      return A.getJson(url).catch(function (error) {
+        if (error.status === 404) return null;
+        throw error;
+      });
+    })).then(function (answers) {
+      if (answers.every(function (a) { return a === null; })) throw { message: d.empty };
+      var keys = A.periods(d.start, d.end, d.monthly);
+      var series = d.names.map(function (name, k) {
+        var byPeriod = {};
+        (answers[k] ? answers[k].items : []).forEach(function (item) {
+          byPeriod[item.timestamp.slice(0, 8)] = item[d.field];
+        });
+        return { name: name, key: name, known: answers[k] !== null,
+          values: keys.map(function (key) { return key in byPeriod ? byPeriod[key] : null; }) };
+      });
+      return { keys: keys, series: series };
+    });
+  };
+
   // The query string of a form's fields (empty ones left out), `|` kept readable.
   A.formQuery = function (form, names) {
     var p = new URLSearchParams();

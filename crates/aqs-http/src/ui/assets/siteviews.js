@@ -4,7 +4,6 @@
 // sites=A|B, source, platform, agent (pageviews), start, end or range, granularity, log.
 "use strict";
 (function (A) {
-  var MAX_SITES = 10;
   var form = document.getElementById("form");
   var view = A.seriesView({ file: "siteviews", attribute: "data-project", unknown: "no data" });
   var PLATFORMS = {
@@ -20,41 +19,15 @@
     form.agent.disabled = source !== "pageviews";
   }
 
-  // The periods of the range: "YYYYMMDD" of each day, or of each month's first day.
-  function periods(start, end, monthly) {
-    var out = [], d = start;
-    while (d <= end) {
-      out.push(A.compact(d));
-      d = monthly ? new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)) : A.addDays(d, 1);
-    }
-    return out;
-  }
-
   function show(p, loaded) {
     var source = p.get("source") === "unique-devices" ? "unique-devices" : "pageviews";
     form.source.value = source;
     platforms(source, p.get("platform"));
-    form.sites.value = p.get("sites") || "";
     form.agent.value = p.get("agent") || "user";
-    form.granularity.value = p.get("granularity") === "monthly" ? "monthly" : "daily";
-    form.log.checked = p.get("log") === "1";
-    var range = A.resolveRange(p, loaded, "latest-30");
-    if (range) {
-      form.start.value = A.isoDay(range.start);
-      form.end.value = A.isoDay(range.end);
-    }
-    var sites = form.sites.value.split("|").map(function (s) { return s.trim(); }).filter(Boolean);
-    if (sites.length === 0) {
-      A.status("Name one or more projects (en.wikipedia.org|de.wikipedia.org), then press Show.", "hint");
-      return;
-    }
-    if (sites.length > MAX_SITES) {
-      A.status("At most " + MAX_SITES + " projects at once (" + sites.length + " named).", "error");
-      return;
-    }
-    var monthly = form.granularity.value === "monthly";
-    var days = A.drawnDays(range, loaded, monthly);
-    if (!days) return;
+    var asked = A.seriesRequest(form, p, loaded, { field: "sites", max: 10, noun: "projects",
+      hint: "Name one or more projects (en.wikipedia.org|de.wikipedia.org), then press Show." });
+    if (!asked) return;
+    var sites = asked.list, range = asked.range, days = asked.days, monthly = asked.monthly;
     var start = days.start, end = days.end;
     var unit = monthly ? "monthly" : "daily";
     var urls = sites.map(function (site) {
@@ -65,26 +38,12 @@
         "/metrics/unique-devices/" + s + "/" + form.platform.value + "/" + unit + "/" + A.compact(start) + "/" + A.compact(end);
     });
     A.status("Loading…", "busy");
-    // A project without data is a series with no data; any other error stops the page.
-    Promise.all(urls.map(function (url) {
-      return A.getJson(url).catch(function (error) {
-        if (error.status === 404) return null;
-        throw error;
-      });
-    })).then(function (answers) {
-      if (answers.every(function (a) { return a === null; })) {
-        throw { message: "No data: the server holds no " + (source === "pageviews" ? "pageviews" : "unique devices") +
-          " of " + sites.join(", ") + " from " + A.isoDay(start) + " to " + A.isoDay(end) + "." };
-      }
-      var keys = periods(start, end, monthly);
-      var series = sites.map(function (site, k) {
-        var byPeriod = {};
-        (answers[k] ? answers[k].items : []).forEach(function (item) {
-          byPeriod[item.timestamp.slice(0, 8)] = source === "pageviews" ? item.views : item.devices;
-        });
-        return { name: site, key: site, known: answers[k] !== null,
-          values: keys.map(function (key) { return key in byPeriod ? byPeriod[key] : null; }) };
-      });
+    var what = source === "pageviews" ? "pageviews" : "unique devices";
+    A.fetchSeries({ urls: urls, names: sites, field: source === "pageviews" ? "views" : "devices",
+      start: start, end: end, monthly: monthly,
+      empty: "No data: the server holds no " + what + " of " + sites.join(", ") + " from " +
+        A.isoDay(start) + " to " + A.isoDay(end) + "." }).then(function (got) {
+      var keys = got.keys, series = got.series;
       var query = { sites: sites.join("|"), source: source === "pageviews" ? null : source,
         platform: form.platform.value, agent: source === "pageviews" ? form.agent.value : null,
         granularity: monthly ? "monthly" : null, log: form.log.checked ? "1" : null,
