@@ -144,6 +144,8 @@ pub(crate) fn series_section(first_column: &str) -> String {
 /// `GET /ui/`: the pages, each with what the server holds of its data.
 async fn index(State(state): State<AppState>) -> Response {
     let days = crate::service::store_summary(&state).await.map(|(_, d)| d).unwrap_or_default();
+    // Not the probe rows' 1970-01-01 (`aqs add-probe-rows`).
+    let days: Vec<_> = days.iter().filter(|d| d.epoch_days() != 0).collect();
     let pageviews = match (days.first(), days.last()) {
         (Some(a), Some(b)) => format!("{} days loaded, {a} to {b}.", days.len()),
         _ => "No pageviews per article are loaded yet (<code>aqs load</code>).".to_string(),

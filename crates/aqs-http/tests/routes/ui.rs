@@ -1,4 +1,4 @@
-//! The pages under /ui/ as the server sends them (the browser tests in crates/aqs/tests/ui.rs
+//! The pages under /ui/ as the server sends them (the browser tests in crates/aqs/tests/ui/
 //! check what they draw): HTML with its own content security policy, and their assets.
 
 use crate::get;
