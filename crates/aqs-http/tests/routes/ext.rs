@@ -148,3 +148,26 @@ async fn a_disallowed_article_is_unknown_to_the_extension_too() {
     assert_eq!(known(&json), [true, false]);
     assert!(json["items"][1]["views"][0].is_null());
 }
+
+#[tokio::test]
+async fn cached_answers_are_kept_apart_by_their_query_and_counted_under_their_route() {
+    let state = AppState::new(backend(), StoreCalls::Inline)
+        .with_cache(Arc::new(aqs_http::cache::ResponseCache::new(1 << 20)));
+    let app = router(state);
+    let uri = |titles: &str| format!("{MANY}/daily/20150701/20150701?articles={titles}");
+    let titles = |json: &Value| -> Vec<String> {
+        json["items"].as_array().unwrap().iter().map(|i| i["article"].to_string()).collect()
+    };
+    for _ in 0..2 {
+        let a = send(app.clone(), "GET", &uri("Main_Page"), &[]).await.json();
+        let b = send(app.clone(), "GET", &uri("AC/DC"), &[]).await.json();
+        assert_eq!(
+            (titles(&a), titles(&b)),
+            (vec!["\"Main_Page\"".to_string()], vec!["\"AC/DC\"".to_string()])
+        );
+    }
+    let metrics = String::from_utf8(send(app, "GET", "/metrics", &[]).await.body).unwrap();
+    let line = r#"aqs_http_requests_total{route="ext/pageviews/per-article",status="200"} 4"#;
+    assert!(metrics.contains(line), "{metrics}");
+    assert_eq!(aqs_http::routes::default_limit(aqs_http::ext::PER_ARTICLE), 10);
+}

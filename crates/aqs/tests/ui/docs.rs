@@ -35,5 +35,7 @@ fn the_api_reference_sends_a_route_s_example_and_shows_the_answer() {
         assert_eq!(shown, get_json(&address, example), "{route}");
         assert!(dom.contains("etag: "), "{route}: the headers are shown");
     }
-    screenshot(&chromium, &format!("http://{address}/docs"), "ui-docs-desktop", "1280,1000");
+    let docs = format!("http://{address}/docs");
+    screenshot(&chromium, &docs, "ui-docs-desktop", "1280,1000");
+    screenshot(&chromium, &docs, "ui-docs-phone", "390,1800");
 }

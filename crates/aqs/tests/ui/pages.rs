@@ -42,6 +42,7 @@ fn the_top_articles_page_lists_the_top_route_s_articles_with_bars_and_links() {
     assert!(dom.contains("/ui/pageviews?project=en.wikipedia.org&amp;platform=mobile-web&amp;start=2023-12-12&amp;end=2024-01-10&amp;"), "{dom}");
     assert!(dom.contains(&first), "{first}");
     screenshot(&chromium, &url, "ui-topviews-desktop", "1280,1000");
+    screenshot(&chromium, &url, "ui-topviews-phone", "390,1100");
     // Errors in words.
     for (query, words) in [
         ("project=xx.wikipedia&date=2024-01-10", "No data:"),
@@ -101,6 +102,7 @@ fn the_site_views_page_draws_each_project_s_aggregate_and_unique_devices() {
         assert!(status(&dom).contains("Unknown here: xx.wikipedia."), "{}", status(&dom));
         if source == "pageviews" {
             screenshot(&chromium, &url, "ui-siteviews-desktop", "1280,1000");
+            screenshot(&chromium, &url, "ui-siteviews-phone", "390,1100");
         }
     }
     let dom = browse(
@@ -197,7 +199,12 @@ fn the_edits_page_draws_the_history_routes_of_the_active_snapshot() {
     assert!(values[0].split(',').any(|v| v != "0"), "the sample has edits");
     let dom = browse(&chromium, &url.replace("start=2023-06", "start=June"), &["--dump-dom"]);
     assert!(status(&dom).contains("Bad input:"), "{}", status(&dom));
+    let default = format!("http://{address}/ui/edits?project=en.wikipedia.org");
+    let dom = browse(&chromium, &default, &["--dump-dom"]);
+    let link = attributes(&dom, "id=\"permalink\"", "href").pop().unwrap();
+    assert!(link.contains("start=2023-01&end=2024-01"), "the snapshot's first month: {link}");
     screenshot(&chromium, &url, "ui-edits-desktop", "1280,1600");
+    screenshot(&chromium, &url, "ui-edits-phone", "390,1100");
 }
 
 #[test]
@@ -239,4 +246,5 @@ fn the_media_page_draws_each_file_s_requests() {
         status(&dom)
     );
     screenshot(&chromium, &url, "ui-mediaviews-desktop", "1280,1000");
+    screenshot(&chromium, &url, "ui-mediaviews-phone", "390,1100");
 }

@@ -42,14 +42,13 @@ window.AQS = window.AQS || {};
     return monthly ? day : day + "-" + stamp.slice(6, 8);
   };
 
-  // The loaded days of a dataset, from /healthz: {first, last} as Dates, or null.
-  A.loadedDays = function (dataset) {
-    return fetch("/healthz").then(function (r) { return r.json(); }).then(function (h) {
-      var d = h.datasets && h.datasets[dataset];
-      if (!d || !d.first_day) return null;
-      // Not from the probe rows' 1970-01-01 (aqs add-probe-rows): from the first real day.
-      return { first: A.parseDay(d.first_data_day || d.first_day), last: A.parseDay(d.last_day) };
-    });
+  // The days of pageviews per article loaded, from /healthz's answer `h`: {first, last} as
+  // Dates, or null.
+  A.loadedDays = function (h) {
+    var d = h.datasets && h.datasets["pageviews-per-article"];
+    if (!d || !d.first_day) return null;
+    // Not from the probe rows' 1970-01-01 (aqs add-probe-rows): from the first real day.
+    return { first: A.parseDay(d.first_data_day || d.first_day), last: A.parseDay(d.last_day) };
   };
 
   // Pageviews Analysis's ranges (latest-N, this-month, last-month, this-year, last-year,
@@ -86,12 +85,16 @@ window.AQS = window.AQS || {};
       end: new Date(Date.UTC(e.getUTCFullYear(), e.getUTCMonth() + 1, 0)) };
   };
 
-  // Runs `show(params, loaded days)` now, and again each time the returned function is called
-  // (after the form changed the address bar); the loaded days are asked for once.
-  A.start = function (show) {
+  // Runs `show(params, held)` now, and again each time the returned function is called (after
+  // the form changed the address bar). `held` is what `of` (A.loadedDays by default) makes of
+  // /healthz's answer, asked for once.
+  A.start = function (show, of) {
     var loaded;
     var run = function () {
-      (loaded !== undefined ? Promise.resolve(loaded) : A.loadedDays("pageviews-per-article")).then(function (l) {
+      var ask = function () {
+        return fetch("/healthz").then(function (r) { return r.json(); }).then(of || A.loadedDays);
+      };
+      (loaded !== undefined ? Promise.resolve(loaded) : ask()).then(function (l) {
         loaded = l;
         show(A.params(), l);
       }, function () {

@@ -72,6 +72,8 @@
         throw { message: "No data: the active snapshot has no events of " + project + " in this range." };
       }
       var labels = stamps.map(function (t) { return monthly ? t.slice(0, 7) : t.slice(0, 10); });
+      // Without a start asked for, the form shows where the snapshot's data begins.
+      if (!p.get("start")) form.start.value = labels[0];
       charts = {};
       wanted.forEach(function (w, k) {
         var byStamp = {};
@@ -133,17 +135,9 @@
     start();
   });
 
-  var snapshot;
-  function start() {
-    (snapshot !== undefined ? Promise.resolve(snapshot) : fetch("/healthz").then(function (r) { return r.json(); }).then(function (h) {
-      var active = h.datasets && h.datasets["mediawiki-history"] && h.datasets["mediawiki-history"].active_snapshot;
-      return active ? monthStart(active) : null;
-    })).then(function (s) {
-      snapshot = s;
-      show(A.params(), s);
-    }, function () {
-      A.status("The server did not answer /healthz.", "error");
-    });
-  }
-  start();
+  // The active snapshot's month, from /healthz's answer.
+  var start = A.start(show, function (h) {
+    var history = h.datasets && h.datasets["mediawiki-history"];
+    return history && history.active_snapshot ? monthStart(history.active_snapshot) : null;
+  });
 })(window.AQS);
