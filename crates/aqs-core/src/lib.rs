@@ -21,6 +21,7 @@
 //! With the `testsuite` feature: [`memory::MemoryStore`], the in-memory reference store, and
 //! [`conformance`], the suite every backend must pass.
 
+pub mod coverage;
 pub mod dates;
 pub mod editors_by_country;
 pub mod error;

@@ -13,6 +13,7 @@ use crate::project::Project;
 
 pub mod many;
 mod publish;
+pub mod yearly;
 pub use publish::{
     DayPublish, DayPublishOptions, TOP_ACCESSES, TopCandidates, access_views, user_views,
     with_kept_agents,

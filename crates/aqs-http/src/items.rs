@@ -67,6 +67,12 @@ impl SeriesWriter {
 
     /// Appends one item with a number per value column; `timestamp` is ASCII digits.
     pub fn push_values(&mut self, timestamp: &[u8], values: &[u64]) {
+        self.push_filled(timestamp, Some(values));
+    }
+
+    /// Appends one item whose numbers are `values`, or `null` each when `None` (the
+    /// zero-filled variants' periods that are not loaded, `crate::ext::filled`).
+    pub fn push_filled(&mut self, timestamp: &[u8], values: Option<&[u64]>) {
         if !self.first {
             self.out.push(b',');
         }
@@ -75,6 +81,15 @@ impl SeriesWriter {
         self.out.extend_from_slice(timestamp);
         self.out.extend_from_slice(&self.tail);
         let mut buffer = itoa::Buffer::new();
+        let Some(values) = values else {
+            self.out.extend_from_slice(b"null");
+            for name in &self.more {
+                self.out.extend_from_slice(name);
+                self.out.extend_from_slice(b"null");
+            }
+            self.out.push(b'}');
+            return;
+        };
         self.out.extend_from_slice(buffer.format(values.first().copied().unwrap_or(0)).as_bytes());
         for (name, value) in self.more.iter().zip(values.iter().skip(1)) {
             self.out.extend_from_slice(name);

@@ -193,6 +193,9 @@ async fn dispatch(State(state): State<AppState>, request: Request) -> Response {
         None => routes::route_of(request.uri().path()),
     };
     match route {
+        Some(route) if ext::filled::strip(request.uri().path()).is_some() => {
+            ext::filled::run(route, request, state).await
+        }
         Some(route) => (route.handler)(request, state).await,
         None => ApiError::RouteNotFound.into_response(),
     }

@@ -97,6 +97,26 @@ fn operation(route: &RouteSpec) -> Value {
     })
 }
 
+/// The operation of a route's zero-filled variant (`crate::ext::filled`), at
+/// `/ext/v1/zero-filled` + the route's path.
+pub(crate) fn zero_filled_operation(route: &RouteSpec) -> Value {
+    let prefix = crate::ext::filled::PREFIX;
+    let mut op = operation(route);
+    op["operationId"] = json!(format!("zero_filled_{}", route.name.replace(['/', '-'], "_")));
+    op["summary"] = json!(format!(
+        "Zero-filled: {} Every period of the range has an item: 0 where it is loaded without a row, null where it is not loaded (docs/extensions.md)",
+        route.summary
+    ));
+    op["tags"] = json!(["extensions"]);
+    op["responses"]["404"]["description"] = json!(
+        "Nothing to answer; `reason` says why: project-unknown, article-unknown (an article or a file), range-not-loaded"
+    );
+    let example = format!("{prefix}{}", route.example);
+    op["x-amples"][0]["request"]["path"] = json!(example);
+    op["x-example-request"] = json!(example);
+    op
+}
+
 /// The fields `aqs check` expects in the example's first item, as a JSON object.
 fn example_body(route: &RouteSpec) -> Value {
     let mut item = serde_json::Map::new();

@@ -134,6 +134,7 @@ pub fn strip_prefix(path: &str) -> Option<&str> {
         .iter()
         .rev()
         .find_map(|prefix| path.strip_prefix(prefix).filter(|rest| rest.starts_with('/')))
+        .or_else(|| crate::ext::filled::strip(path))
 }
 
 /// The route a request path belongs to, from its fixed part under the prefix

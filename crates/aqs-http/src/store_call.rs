@@ -46,6 +46,9 @@ pub(crate) async fn series_items(
     state: &AppState,
     query: SeriesQuery<'_>,
 ) -> Result<axum::response::Response, ApiError> {
+    if crate::ext::filled::active() {
+        return crate::ext::filled::series(state, query).await;
+    }
     let (tables, table, key, first, last) =
         (state.tables.clone(), query.table, query.key, query.first, query.last);
     let rows = read(state, move || {

@@ -137,6 +137,17 @@ fn reloading_a_day_replaces_only_that_day_of_that_file_kind() {
         Some((10000, 1000, 9000)),
         "families stay"
     );
+    // Each file's day is recorded as loaded (the zero-filled routes' 0 against null), per
+    // table: the family file covered its day of the families table only.
+    use aqs_core::coverage::covered;
+    let january = (
+        Period::Day(Day::from_ymd(2024, 1, 1).unwrap()),
+        Period::Day(Day::from_ymd(2024, 1, 31).unwrap()),
+    );
+    let devices = covered(&store, &DEVICES, january.0, january.1).unwrap();
+    assert_eq!(devices.into_iter().collect::<Vec<_>>(), [day, next]);
+    let families = covered(&store, &FAMILIES, january.0, january.1).unwrap();
+    assert_eq!(families.into_iter().collect::<Vec<_>>(), [day]);
 }
 
 #[test]
@@ -156,6 +167,7 @@ fn a_file_with_too_many_bad_lines_stores_nothing() {
     );
     let day = Period::Day(Day::from_ymd(2024, 1, 5).unwrap());
     assert!(store.scan_series(&DEVICES, day, day).unwrap().is_empty());
+    assert!(aqs_core::coverage::covered(&store, &DEVICES, day, day).unwrap().is_empty());
 }
 
 /// Reads a generated gzip file's lines.
@@ -252,6 +264,11 @@ fn exported_unique_devices_rows_import_as_they_are() {
     );
     let month = Period::Month(YearMonth::new(2016, 1).unwrap());
     assert_eq!(rows(&store, "all-wikipedia-projects", "all-sites", month), Some((5, 0, 5)));
+    // An export holds whole periods: those it has rows of are loaded, each in its table.
+    use aqs_core::coverage::covered;
+    assert_eq!(covered(&store, &DEVICES, day, day).unwrap().len(), 1);
+    assert_eq!(covered(&store, &FAMILIES, day, day).unwrap().len(), 0);
+    assert_eq!(covered(&store, &FAMILIES, month, month).unwrap().len(), 1);
 
     let bad = dir.path().join("bad.jsonl");
     std::fs::write(

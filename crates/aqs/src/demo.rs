@@ -133,6 +133,7 @@ fn examples(start: Day, days: u32) -> Vec<String> {
         format!(
             "/ext/v1/pageviews/per-article/en.wikipedia/all-access/user/daily/{s}/{e}?articles=Main_Page|AC/DC"
         ),
+        format!("/ext/v1/zero-filled/unique-devices/en.wikipedia/all-sites/daily/{s}/{e}"),
         "/ui/pageviews?project=en.wikipedia&pages=Main_Page|AC/DC&range=all-time".to_string(),
     ];
     if days <= 360 {

@@ -21,7 +21,7 @@ macro_rules! series_conformance {
             series_round_trip_in_period_then_sub_order, series_reads_respect_key_bounds_and_granularity,
             replacing_periods_drops_only_those_rows, a_publication_moves_only_its_datasets_generation,
             a_refused_batch_writes_nothing, series_values_and_text_round_trip_exactly,
-            deleting_rows_by_a_key_part_leaves_the_others);
+            deleting_rows_by_a_key_part_leaves_the_others, coverage_is_published_with_its_rows);
         $crate::series_conformance!(@cases $make; entity;
             entity_rows_round_trip_with_the_group_rules,
             entity_days_are_replaced_and_other_rows_upserted, entity_tables_take_daily_rows_only,
@@ -321,4 +321,30 @@ pub fn deleting_rows_by_a_key_part_leaves_the_others(store: &dyn SeriesStore) {
     store.delete_rows(&COUNTS, 1, KeyMatch::Is("2024-03")).expect("deleted");
     assert!(values(&["x", "2024-03"]).is_empty());
     assert_eq!(store.delete_rows(&COUNTS, 1, KeyMatch::Is("none")).expect("nothing"), 0);
+}
+
+/// What loads record of the periods they cover (`crate::coverage`): published in the same
+/// batch as the rows, kept per table, added up over loads, read back by range.
+pub fn coverage_is_published_with_its_rows(store: &dyn SeriesStore) {
+    use crate::coverage::{covered, with_coverage};
+    let key = ["en.wikipedia", "all-sites"];
+    let one = Numbers::counters(&[1, 0]);
+    let batch = |replace: Vec<(Period, Period)>, rows| SeriesBatch {
+        dataset: COUNTS.dataset,
+        changes: vec![SeriesChanges { table: &COUNTS, replace, rows }],
+    };
+    let first =
+        batch(vec![(d(2024, 3, 1), d(2024, 3, 3))], vec![row(&key, d(2024, 3, 2), "", one)]);
+    store.publish_series(&with_coverage(first).0).expect("publication succeeds");
+    let second =
+        batch(vec![(d(2024, 3, 2), d(2024, 3, 2)), (d(2024, 3, 5), d(2024, 3, 5))], vec![]);
+    store.publish_series(&with_coverage(second).0).expect("publication succeeds");
+    let got = covered(store, &COUNTS, d(2024, 2, 1), d(2024, 3, 31)).expect("read succeeds");
+    let expected = [d(2024, 3, 1), d(2024, 3, 2), d(2024, 3, 3), d(2024, 3, 5)];
+    assert_eq!(got.into_iter().collect::<Vec<_>>(), expected);
+    assert!(covered(store, &COUNTS, d(2024, 3, 4), d(2024, 3, 4)).expect("read").is_empty());
+    assert!(covered(store, &COUNTS, month(2024, 3), month(2024, 3)).expect("read").is_empty());
+    // The second load replaced March 2 without rows: the row is gone, the day still covered.
+    assert!(read(store, &COUNTS, &key, d(2024, 3, 1), d(2024, 3, 31)).is_empty());
+    assert!(covered(store, &METRICS, d(2024, 3, 1), d(2024, 3, 31)).expect("read").is_empty());
 }

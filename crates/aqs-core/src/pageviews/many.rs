@@ -111,7 +111,7 @@ pub fn periods(granularity: ArticleGranularity, first: Day, last: Day) -> Vec<Pe
 }
 
 /// Which periods the store has loaded: a day when its per-article rows are loaded, a month
-/// when any of its days is.
+/// when any of its days is, an hour when its day is.
 pub struct Loaded {
     days: BTreeSet<Day>,
     months: BTreeSet<YearMonth>,
@@ -128,7 +128,7 @@ impl Loaded {
         match period {
             Period::Day(day) => self.days.contains(&day),
             Period::Month(month) => self.months.contains(&month),
-            Period::Hour(_) => false,
+            Period::Hour(hour) => self.days.contains(&hour.day),
         }
     }
 
@@ -146,19 +146,33 @@ pub fn zero_filled(
     rows: &[(Day, ArticleViews)],
     (access, agent): (Access, Agent),
 ) -> Vec<Option<u64>> {
+    fill_days(
+        periods,
+        loaded,
+        rows.iter().map(|(day, views)| (*day, u64::from(views.get(access, agent)))),
+    )
+}
+
+/// Per period (days, or months of days): the sum of the daily `rows` (ascending) in it; 0
+/// where the period is loaded and has no row, `None` where it is not loaded.
+pub fn fill_days(
+    periods: &[Period],
+    loaded: &Loaded,
+    rows: impl IntoIterator<Item = (Day, u64)>,
+) -> Vec<Option<u64>> {
     let mut out: Vec<Option<u64>> = periods.iter().map(|p| loaded.holds(*p).then_some(0)).collect();
     let mut at = 0;
     for (day, views) in rows {
         let period = match periods.first() {
             Some(Period::Month(_)) => Period::Month(day.year_month()),
-            _ => Period::Day(*day),
+            _ => Period::Day(day),
         };
         while at < periods.len() && periods[at] < period {
             at += 1;
         }
         if periods.get(at) == Some(&period) {
             let slot = out[at].get_or_insert(0);
-            *slot += u64::from(views.get(access, agent));
+            *slot += views;
         }
     }
     out

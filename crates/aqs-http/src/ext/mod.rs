@@ -3,11 +3,15 @@
 //!
 //! - `pageviews/per-article/{project}/{access}/{agent}/{granularity}/{start}/{end}?articles=A|B`:
 //!   up to 1,000 articles of one project in one request and one read of the store,
-//!   zero-filled ([`articles`]).
+//!   zero-filled ([`articles`]);
+//! - `zero-filled/<route>`: the zero-filled variant of each time-series route ([`filled`]);
+//! - `pageviews/top/{project}/{access}/{year}`: a year's top articles ([`yearly`]).
 //!
 //! Their 404s say why there is nothing to answer ([`Reason`]).
 
 pub mod articles;
+pub mod filled;
+pub mod yearly;
 
 use crate::AppState;
 use axum::Router;
@@ -21,10 +25,12 @@ pub const PREFIX: &str = "/ext/v1";
 /// The extension routes.
 pub fn routes() -> Router<AppState> {
     use axum::routing::get;
-    Router::new().route(
-        "/ext/v1/pageviews/per-article/{project}/{access}/{agent}/{granularity}/{start}/{end}",
-        get(articles::handle),
-    )
+    Router::new()
+        .route(
+            "/ext/v1/pageviews/per-article/{project}/{access}/{agent}/{granularity}/{start}/{end}",
+            get(articles::handle),
+        )
+        .route("/ext/v1/pageviews/top/{project}/{access}/{year}", get(yearly::handle))
 }
 
 /// The route label (metrics, logs, rate limits: `--rate-limit ext/pageviews/per-article=N`)
@@ -32,6 +38,9 @@ pub fn routes() -> Router<AppState> {
 pub fn route_label(path: &str) -> Option<&'static str> {
     if path.starts_with("/ext/v1/pageviews/per-article/") {
         return Some(PER_ARTICLE);
+    }
+    if path.starts_with("/ext/v1/pageviews/top/") {
+        return Some(YEAR_TOP);
     }
     if path.starts_with("/ui/") || path == "/ui" {
         return Some("ui");
@@ -42,8 +51,11 @@ pub fn route_label(path: &str) -> Option<&'static str> {
 /// The label of the many-articles route.
 pub const PER_ARTICLE: &str = "ext/pageviews/per-article";
 
+/// The label of the yearly top route.
+pub const YEAR_TOP: &str = "ext/pageviews/top";
+
 /// The extension routes' names, which the throttle gives limits of their own.
-pub const ROUTE_NAMES: &[&str] = &[PER_ARTICLE];
+pub const ROUTE_NAMES: &[&str] = &[PER_ARTICLE, YEAR_TOP];
 
 /// The OpenAPI paths of the extensions.
 pub fn openapi_paths() -> Vec<(String, serde_json::Value)> {
@@ -56,7 +68,29 @@ pub fn openapi_paths() -> Vec<(String, serde_json::Value)> {
         json!({ "name": name, "in": "path", "required": true, "schema": schema, "description": description })
     };
     use aqs_core::params::{Access, Agent, ArticleGranularity};
-    vec![(
+    let filled = crate::routes::all().filter(|r| filled::ROUTES.contains(&r.name)).map(|route| {
+        let op = crate::openapi::zero_filled_operation(route);
+        (format!("{}{}", filled::PREFIX, route.path), json!({ "servers": root, "get": op }))
+    });
+    let mut paths: Vec<(String, serde_json::Value)> = filled.collect();
+    paths.push((
+        "/ext/v1/pageviews/top/{project}/{access}/{year}".to_string(),
+        json!({ "servers": root, "get": {
+            "summary": "A year's most viewed articles (user views), summed from the stored days of the year's months that have a top list; `complete` says whether the list is whole or only its head is certain (docs/extensions.md)",
+            "parameters": [
+                path("project", "The project, such as en.wikipedia.org (not all-projects)", None),
+                path("access", "How the pages were reached", Some(Access::ALLOWED)),
+                path("year", "YYYY", None),
+            ],
+            "responses": {
+                "200": { "description": "{items: [{project, access, year, months: [YYYY-MM], complete, threshold, articles: [{article, views, rank}]}]}" },
+                "400": { "description": "A parameter is invalid (the problem body says which)" },
+                "404": { "description": "Nothing to answer; `reason` says why: project-unknown, or range-not-loaded (no month of the year has a top list)" },
+            },
+            "x-amples": [{ "title": "the top articles of 2024", "request": { "path": "/ext/v1/pageviews/top/en.wikipedia/all-access/2024" } }]
+        }}),
+    ));
+    paths.push((
         "/ext/v1/pageviews/per-article/{project}/{access}/{agent}/{granularity}/{start}/{end}"
             .to_string(),
         json!({ "servers": root, "get": {
@@ -78,7 +112,8 @@ pub fn openapi_paths() -> Vec<(String, serde_json::Value)> {
             },
             "x-amples": [{ "title": "two articles of a month", "request": { "path": "/ext/v1/pageviews/per-article/en.wikipedia/all-access/user/daily/20240101/20240131?articles=Main_Page|Cat" } }]
         }}),
-    )]
+    ));
+    paths
 }
 
 /// Why an extension has nothing to answer.
@@ -90,6 +125,8 @@ pub enum Reason {
     ArticleUnknown,
     /// The store has loaded none of the days of the range.
     RangeNotLoaded,
+    /// The route has no zero-filled variant ([`filled::ROUTES`]).
+    NotASeries,
 }
 
 impl Reason {
@@ -98,6 +135,7 @@ impl Reason {
             Reason::ProjectUnknown => "project-unknown",
             Reason::ArticleUnknown => "article-unknown",
             Reason::RangeNotLoaded => "range-not-loaded",
+            Reason::NotASeries => "no-zero-filled-variant",
         }
     }
 }

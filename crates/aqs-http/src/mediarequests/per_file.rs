@@ -32,6 +32,9 @@ pub async fn handle(
         start: &s[4],
         end: &s[5],
     })?;
+    if crate::ext::filled::active() {
+        return crate::ext::filled::per_file(&state, &request).await;
+    }
     let tables = state.tables.clone();
     let key = [request.referer.as_str().to_string(), request.file_path.clone()];
     let (first, last) = (Period::Day(request.first), Period::Day(request.last));
@@ -40,16 +43,7 @@ pub async fn handle(
     if rows.is_empty() {
         return Err(RequestError::NoData.into());
     }
-    let mut items = SeriesWriter::with_values(
-        &[
-            ("referer", request.referer.as_str()),
-            ("file_path", &request.file_path),
-            ("granularity", request.granularity.as_str()),
-        ],
-        &[("agent", request.agent.as_str())],
-        &["requests"],
-        rows.len(),
-    );
+    let mut items = writer(&request, rows.len());
     let days = rows.iter().filter_map(|row| match row.period {
         Period::Day(day) => Some((day, request.requests(&row.values))),
         _ => None,
@@ -59,4 +53,18 @@ pub async fn handle(
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL));
     Ok((headers, Body::from(Bytes::from(items.finish()))).into_response())
+}
+
+/// The items' writer (also the zero-filled variant's, `crate::ext::filled`).
+pub(crate) fn writer(request: &PerFileRequest, capacity: usize) -> SeriesWriter {
+    SeriesWriter::with_values(
+        &[
+            ("referer", request.referer.as_str()),
+            ("file_path", &request.file_path),
+            ("granularity", request.granularity.as_str()),
+        ],
+        &[("agent", request.agent.as_str())],
+        &["requests"],
+        capacity,
+    )
 }

@@ -23,6 +23,9 @@ pub async fn handle(
         start: &s[4],
         end: &s[5],
     })?;
+    if crate::ext::filled::active() {
+        return crate::ext::filled::pageviews_aggregate(&state, &request).await;
+    }
     let store = state.pageviews.clone();
     let (project, access, agent, first, last) =
         (request.project.clone(), request.access, request.agent, request.first, request.last);
@@ -32,7 +35,17 @@ pub async fn handle(
         return Err(RequestError::NoData.into());
     }
     // Items in the order the original serves their keys.
-    let mut items = SeriesWriter::new(
+    let mut items = writer(&request, rows.len());
+    for (period, views) in rows {
+        items.push(&period.timestamp_digits(), views);
+    }
+    Ok(headers::json_body(items.finish()))
+}
+
+/// The items' writer: their keys in the order the original serves them (also the
+/// zero-filled variant's, `crate::ext::filled`).
+pub(crate) fn writer(request: &AggregateRequest, capacity: usize) -> SeriesWriter {
+    SeriesWriter::new(
         &[
             ("project", request.project.as_str()),
             ("access", request.access.as_str()),
@@ -40,10 +53,6 @@ pub async fn handle(
             ("granularity", request.granularity.as_str()),
         ],
         &[],
-        rows.len(),
-    );
-    for (period, views) in rows {
-        items.push(&period.timestamp_digits(), views);
-    }
-    Ok(headers::json_body(items.finish()))
+        capacity,
+    )
 }

@@ -25,6 +25,9 @@ pub async fn handle(
         start: &s[5],
         end: &s[6],
     })?;
+    if crate::ext::filled::active() {
+        return crate::ext::filled::per_article(&state, &request).await;
+    }
     let store = state.pageviews.clone();
     let (project, article, first, last) =
         (request.project.clone(), request.article.clone(), request.first, request.last);

@@ -79,8 +79,29 @@ fn section(
 }
 
 fn route_section(route: &RouteSpec) -> String {
-    let template = format!("/metrics{}", route.path);
-    let example = format!("/metrics{}", route.example);
+    route_section_at(route, "/metrics", route.name, &inline_code(route.summary))
+}
+
+/// The zero-filled variants' sections (`crate::ext::filled`).
+fn zero_filled_sections() -> String {
+    let prefix = crate::ext::filled::PREFIX;
+    crate::routes::all()
+        .filter(|r| crate::ext::filled::ROUTES.contains(&r.name))
+        .map(|route| {
+            let name = format!("zero-filled/{}", route.name);
+            let summary = format!(
+                "{}, zero-filled: an item for every period of the range, 0 where it is loaded without a row, <code>null</code> where it is not loaded",
+                inline_code(route.summary)
+            );
+            route_section_at(route, prefix, &name, &summary)
+        })
+        .collect()
+}
+
+/// A route's section with its template under `prefix`.
+fn route_section_at(route: &RouteSpec, prefix: &str, name: &str, summary: &str) -> String {
+    let template = format!("{prefix}{}", route.path);
+    let example = format!("{prefix}{}", route.example);
     let values = example_values(&template, &example);
     let rows: String = route
         .params
@@ -91,7 +112,7 @@ fn route_section(route: &RouteSpec) -> String {
         })
         .collect();
     let limit = crate::routes::default_limit(route.name);
-    section(route.name, &inline_code(route.summary), limit, &template, &rows, &example)
+    section(name, summary, limit, &template, &rows, &example)
 }
 
 /// The extensions' sections (docs/extensions.md).
@@ -112,14 +133,31 @@ fn extension_sections() -> String {
     let template = "/ext/v1/pageviews/per-article/{project}/{access}/{agent}/{granularity}/{start}/{end}?articles={articles}";
     let example = "/ext/v1/pageviews/per-article/en.wikipedia/all-access/user/daily/19700101/19700101?articles=-|Main_Page";
     let summary = "Pageviews of up to 1,000 articles in one request, zero-filled: a loaded day without views is 0, a day not loaded is null; a 404 names its <code>reason</code> (docs/extensions.md)";
-    section(
+    let many = section(
         crate::ext::PER_ARTICLE,
         summary,
         crate::routes::default_limit(crate::ext::PER_ARTICLE),
         template,
         &rows,
         example,
-    )
+    );
+    const YEAR: Param = Param { name: "year", description: "YYYY", allowed: None };
+    let params = [&PROJECT, &ACCESS, &YEAR];
+    let rows: String = params
+        .iter()
+        .zip(["en.wikipedia", "all-access", "1970"])
+        .map(|(p, v)| field(p, v))
+        .collect();
+    let summary = "A year's most viewed articles (user views), summed from the stored days of the year's months that have a top list; <code>complete</code> says whether the whole list is certain or only its head (docs/extensions.md)";
+    let yearly = section(
+        crate::ext::YEAR_TOP,
+        summary,
+        crate::routes::default_limit(crate::ext::YEAR_TOP),
+        "/ext/v1/pageviews/top/{project}/{access}/{year}",
+        &rows,
+        "/ext/v1/pageviews/top/en.wikipedia/all-access/1970",
+    );
+    many + &yearly
 }
 
 pub fn page() -> Response {
@@ -132,7 +170,11 @@ pub fn page() -> Response {
             None => families.push((first, vec![route.name])),
         }
     }
-    families.push(("extensions", vec![crate::ext::PER_ARTICLE]));
+    let filled: Vec<String> =
+        crate::ext::filled::ROUTES.iter().map(|n| format!("zero-filled/{n}")).collect();
+    let mut extensions = vec![crate::ext::PER_ARTICLE, crate::ext::YEAR_TOP];
+    extensions.extend(filled.iter().map(String::as_str));
+    families.push(("extensions", extensions));
     let mut contents = String::new();
     for (family, names) in families {
         let links: Vec<String> =
@@ -152,10 +194,13 @@ Each route below has a form: change the parameters and press <em>Try it</em> to 
 The examples read the synthetic 1970-01-01 rows of <code>aqs add-probe-rows</code>.</p>\n\
 <p>Beyond the original routes, under <code>/ext/v1/</code>: \
 <code>GET /ext/v1/pageviews/per-article/{{project}}/{{access}}/{{agent}}/{{granularity}}/{{start}}/{{end}}?articles=A|B</code>, \
-up to 1,000 articles in one request, zero-filled (a 404 names its <code>reason</code>: <code>project-unknown</code>, \
-<code>article-unknown</code> or <code>range-not-loaded</code>).</p>\n\
+up to 1,000 articles in one request, zero-filled; <code>GET /ext/v1/pageviews/top/{{project}}/{{access}}/{{year}}</code>, \
+a year's top articles summed from the stored days; and the zero-filled variant of each time series: replace \
+<code>/metrics</code> with <code>/ext/v1/zero-filled</code> to get an item for every period of the range, 0 where it is loaded \
+without a row and <code>null</code> where it is not loaded. Their 404s name a <code>reason</code>: <code>project-unknown</code>, \
+<code>article-unknown</code> or <code>range-not-loaded</code>.</p>\n\
 <nav class=\"toc\"><ul>\n{contents}</ul></nav>\n{sections}{extensions}",
-        extensions = extension_sections(),
+        extensions = extension_sections() + &zero_filled_sections(),
     );
     shell("API reference", "/", &body, &["docs.js"])
 }

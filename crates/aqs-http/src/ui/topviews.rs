@@ -1,5 +1,6 @@
-//! `GET /ui/topviews`: the most viewed articles of a project on a day or in a month
-//! (`assets/topviews.js` fills the table from the original top route).
+//! `GET /ui/topviews`: the most viewed articles of a project on a day, in a month or in a
+//! year (`assets/topviews.js` fills the table from the original top route, or for a year
+//! from `/ext/v1/pageviews/top`).
 
 use super::shell;
 use axum::response::Response;
@@ -14,7 +15,7 @@ pub async fn page() -> Response {
 <form id=\"form\" action=\"/ui/topviews\" method=\"get\">\n\
 <label>Project <input name=\"project\" placeholder=\"en.wikipedia.org\" required></label>\n\
 <label>Platform <select name=\"platform\">{access}</select></label>\n\
-<label>Day or month <input name=\"date\" placeholder=\"YYYY-MM-DD or YYYY-MM\"></label>\n\
+<label>Day, month or year <input name=\"date\" placeholder=\"YYYY-MM-DD, YYYY-MM or YYYY\"></label>\n\
 <label>Exclude <input name=\"excludes\" placeholder=\"Main_Page|Special:Search\"></label>\n\
 <button type=\"submit\">Show</button>\n</form>\n\
 <p id=\"status\" role=\"status\">Loading…</p>\n\

@@ -5,6 +5,7 @@ mod cache;
 mod cases;
 mod editors_by_country;
 mod ext;
+mod filled;
 mod knowledge_gap;
 mod legacy_pagecounts;
 mod mediarequests;
@@ -13,6 +14,7 @@ mod ops;
 mod pageviews;
 mod ui;
 mod unique_devices;
+mod yearly;
 
 use aqs_core::dates::{Day, Hour, TopPeriod, YearMonth};
 use aqs_core::memory::MemoryStore;
@@ -47,7 +49,8 @@ pub fn seeded_store() -> MemoryStore {
     let store = MemoryStore::new();
     store.write(&seeded_batch()).unwrap();
     for batch in seeded_series() {
-        store.publish_series(&batch).unwrap();
+        // With what each batch covers, as a load records it (`aqs_core::coverage`).
+        store.publish_series(&aqs_core::coverage::with_coverage(batch).0).unwrap();
     }
     store
 }
@@ -84,7 +87,7 @@ pub fn backend() -> Arc<dyn ReadStore> {
             let store = aqs_clickhouse::ClickHouseStore::open(&url, db).unwrap();
             store.write(&seeded_batch()).unwrap();
             for batch in seeded_series() {
-                store.publish_series(&batch).unwrap();
+                store.publish_series(&aqs_core::coverage::with_coverage(batch).0).unwrap();
             }
             Arc::new(store)
         });

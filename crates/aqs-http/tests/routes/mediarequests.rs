@@ -47,7 +47,12 @@ pub fn seeded() -> SeriesBatch {
     SeriesBatch {
         dataset: PER_REFERER.dataset,
         changes: vec![
-            SeriesChanges { table: &PER_REFERER, replace: vec![], rows },
+            // May 2019 is loaded (`tests/routes/filled.rs`).
+            SeriesChanges {
+                table: &PER_REFERER,
+                replace: vec![(Period::Day(day("20190501")), Period::Day(day("20190531")))],
+                rows,
+            },
             SeriesChanges { table: &TOP_FILES, replace: vec![], rows: tops },
         ],
     }

@@ -2,6 +2,7 @@
 //! agents, whole months summed from days, the original's headers, errors.
 
 use crate::{call_with, day, get};
+use aqs_core::dates::Period;
 use aqs_core::mediarequests::per_file::{PER_FILE, per_file_row};
 use aqs_core::table::{SeriesBatch, SeriesChanges};
 use axum::http::StatusCode;
@@ -11,7 +12,7 @@ const ROUTE: &str = "/metrics/mediarequests/per-file";
 /// `Café,_1900.jpg` as the dumps store it.
 const CAFE: &str = "/wikipedia/commons/a/a9/Caf%C3%A9%2C_1900.jpg";
 /// The same path as a client sends it: one segment, the name encoded once.
-const CAFE_SEGMENT: &str = "%2Fwikipedia%2Fcommons%2Fa%2Fa9%2FCaf%C3%A9%2C_1900.jpg";
+pub(crate) const CAFE_SEGMENT: &str = "%2Fwikipedia%2Fcommons%2Fa%2Fa9%2FCaf%C3%A9%2C_1900.jpg";
 
 /// `CAFE` from the mediacounts referers on 2019-05-01..03 (all = 10·day, internal = 7·day,
 /// external = 3·day) and every day of June (all = 100); the contract's example file from
@@ -32,7 +33,12 @@ pub fn seeded() -> SeriesBatch {
     rows.push(per_file_row("en.wikipedia", "-", day("19700101"), 0, 0));
     SeriesBatch {
         dataset: PER_FILE.dataset,
-        changes: vec![SeriesChanges { table: &PER_FILE, replace: vec![], rows }],
+        // May and June 2019 are loaded (`tests/routes/filled.rs`).
+        changes: vec![SeriesChanges {
+            table: &PER_FILE,
+            replace: vec![(Period::Day(day("20190501")), Period::Day(day("20190630")))],
+            rows,
+        }],
     }
 }
 

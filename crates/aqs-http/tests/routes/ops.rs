@@ -364,6 +364,11 @@ async fn the_openapi_document_and_docs_page_cover_every_route() {
     let html = String::from_utf8(page.body).unwrap();
     for route in aqs_http::routes::all() {
         assert!(html.contains(&format!("href=\"/metrics{}\"", route.example)), "{}", route.name);
+        // A time series' zero-filled variant has its own section and form.
+        let filled = format!("href=\"/ext/v1/zero-filled{}\"", route.example);
+        let has_variant = aqs_http::ext::filled::ROUTES.contains(&route.name);
+        assert_eq!(html.contains(&filled), has_variant, "{}", route.name);
+        assert_eq!(paths.contains_key(&format!("/ext/v1/zero-filled{}", route.path)), has_variant);
     }
 }
 

@@ -11,6 +11,7 @@ use serde_json::json;
 /// to March 2016 (monthly), a family roll-up, and the 1970-01-01 probe row.
 pub fn seeded() -> SeriesBatch {
     use aqs_core::unique_devices::{DEVICES, Devices, FAMILIES};
+    let month = |m| YearMonth::new(2016, m).unwrap();
     let row = |project: &str, site: &str, period: Period, n: u64| SeriesRow {
         key: vec![project.to_string(), site.to_string()],
         period,
@@ -33,8 +34,21 @@ pub fn seeded() -> SeriesBatch {
     SeriesBatch {
         dataset: DEVICES.dataset,
         changes: vec![
-            SeriesChanges { table: &DEVICES, replace: vec![], rows },
-            SeriesChanges { table: &FAMILIES, replace: vec![], rows: families },
+            // What is loaded (`tests/routes/filled.rs`): January 2016's days and its first
+            // quarter's months; of the families, 2016-01-01 to 03.
+            SeriesChanges {
+                table: &DEVICES,
+                replace: vec![
+                    (Period::Day(day("20160101")), Period::Day(day("20160131"))),
+                    (Period::Month(month(1)), Period::Month(month(3))),
+                ],
+                rows,
+            },
+            SeriesChanges {
+                table: &FAMILIES,
+                replace: vec![(Period::Day(day("20160101")), Period::Day(day("20160103")))],
+                rows: families,
+            },
         ],
     }
 }

@@ -235,9 +235,20 @@ pub fn import_files(
         ) {
             changes = changes.into_iter().map(|c| whole_lists(store, c)).collect::<Result<_>>()?;
         }
+        // An export holds whole periods: each period it has rows of is loaded.
+        let periods: BTreeMap<(&str, Period), &'static TableDef> = changes
+            .iter()
+            .flat_map(|c| c.rows.iter().map(|r| ((c.table.name, r.period), c.table)))
+            .collect();
+        let periods = periods.into_iter().map(|((_, period), table)| (table, period));
+        let coverage = aqs_core::coverage::covering(table.dataset(), periods);
+        let coverage_rows = coverage.as_ref().map_or(0, |c| c.rows.len() as u64);
+        changes.extend(coverage);
         let batch = SeriesBatch { dataset: table.dataset(), changes };
-        report.series_rows =
-            store.publish_series(&batch).context("cannot store the imported rows")?;
+        report.series_rows = store
+            .publish_series(&batch)
+            .context("cannot store the imported rows")?
+            .saturating_sub(coverage_rows);
         return Ok(report);
     }
     let batch = PageviewsBatch {

@@ -47,7 +47,9 @@ fn publish(
     }
     batch_report.parse_seconds = parse_started.elapsed().as_secs_f64();
     let write_started = Instant::now();
-    let rows = store.publish_series(&batch)?;
+    // The periods the batch replaces are loaded: recorded with it, in the same publication.
+    let (batch, coverage_rows) = aqs_core::coverage::with_coverage(batch);
+    let rows = store.publish_series(&batch)?.saturating_sub(coverage_rows);
     batch_report.add_series_rows(batch.dataset, rows);
     batch_report.write_seconds = write_started.elapsed().as_secs_f64();
     report.absorb(batch_report);

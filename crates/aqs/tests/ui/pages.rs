@@ -248,3 +248,52 @@ fn the_media_page_draws_each_file_s_requests() {
     screenshot(&chromium, &url, "ui-mediaviews-desktop", "1280,1000");
     screenshot(&chromium, &url, "ui-mediaviews-phone", "390,1100");
 }
+
+#[test]
+fn the_top_articles_page_shows_a_year_summed_from_its_complete_months() {
+    let Some(chromium) = chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (dumps, data) = (dir.path().join("dumps"), dir.path().join("data"));
+    crate::common::generate(&dumps, "2023-12-01", 62, 1, 300, 5);
+    crate::common::load(&data, "0.5", &dumps);
+    let (_server, address) = serve(&data);
+    let pairs = |answer: &serde_json::Value| -> Vec<(String, u64)> {
+        let articles = answer["items"][0]["articles"].as_array().unwrap().iter();
+        articles
+            .map(|a| (a["article"].as_str().unwrap().to_string(), a["views"].as_u64().unwrap()))
+            .collect()
+    };
+    // The loader rolled up December 2023 and January 2024; each year sums its own month, so
+    // each year's list is that month's, as the original route serves it.
+    for (year, month) in [("2023", "2023/12"), ("2024", "2024/01")] {
+        let monthly = get_json(
+            &address,
+            &format!("/metrics/pageviews/top/en.wikipedia/all-access/{month}/all-days"),
+        );
+        let yearly =
+            get_json(&address, &format!("/ext/v1/pageviews/top/en.wikipedia/all-access/{year}"));
+        assert_eq!(yearly["items"][0]["months"], serde_json::json!([month.replace('/', "-")]));
+        assert!(pairs(&monthly).len() > 100);
+        assert_eq!(pairs(&yearly), pairs(&monthly), "{year}");
+    }
+    let yearly = get_json(&address, "/ext/v1/pageviews/top/en.wikipedia/all-access/2024");
+    let served = pairs(&yearly);
+    let url = format!(
+        "http://{address}/ui/topviews?project=en.wikipedia.org&platform=all-access&date=2024"
+    );
+    let dom = browse(&chromium, &url, &["--dump-dom"]);
+    let articles = attributes(&dom, "<tr data-rank", "data-article");
+    let views = attributes(&dom, "<tr data-rank", "data-views");
+    assert_eq!(articles.len(), 100, "the first 100 rows");
+    for (k, (article, n)) in served[..100].iter().enumerate() {
+        assert_eq!((&articles[k], &views[k]), (article, &n.to_string()), "row {k}");
+    }
+    assert!(dom.contains("2024 (months summed: 2024-01)"), "{dom}");
+    // Each row links to its article's chart over the year.
+    assert!(dom.contains("start=2024-01-01&amp;end=2024-12-31"), "{dom}");
+    screenshot(&chromium, &url, "ui-topviews-year-desktop", "1280,1000");
+    // A year without a complete month says so.
+    let url = format!("http://{address}/ui/topviews?project=en.wikipedia.org&date=2022");
+    let dom = browse(&chromium, &url, &["--dump-dom"]);
+    assert!(status(&dom).contains("No month of 2022 has a top list"), "{}", status(&dom));
+}
