@@ -139,7 +139,8 @@ impl DigestRequest {
     }
 
     /// The answer: one item, the request's fields in the original's order, then the results.
-    pub fn render(&self, periods: &[Period], value_of: &dyn Fn(Period) -> u64) -> String {
+    /// `value_of` gives `None` for a period that is not loaded (written `null`).
+    pub fn render(&self, periods: &[Period], value_of: &dyn Fn(Period) -> Option<u64>) -> String {
         let fields = [
             ("project", self.project.as_str()),
             ("editor-type", self.editor_type.as_str()),
@@ -147,7 +148,7 @@ impl DigestRequest {
             ("activity-level", self.activity_level.as_str()),
             ("granularity", self.granularity.as_str()),
         ];
-        render_series(&fields, self.entity.field(), periods, &|p| value_of(p) as i64)
+        render_series(&fields, self.entity.field(), periods, &|p| value_of(p).map(|v| v as i64))
     }
 }
 
@@ -193,7 +194,7 @@ mod tests {
             r.key("2026-05"),
             ["2026-05", "en.wikipedia", "pages", "all-editor-types", "content"]
         );
-        let body = r.render(&r.periods(), &|_| 4);
+        let body = r.render(&r.periods(), &|_| Some(4));
         assert!(body.starts_with("{\"items\":[{\"project\":\"en.wikipedia\",\"editor-type\":\"all-editor-types\",\"page-type\":\"content\",\"activity-level\":\"5..24-edits\",\"granularity\":\"daily\",\"results\":[{\"timestamp\":\"2024-01-01T00:00:00.000Z\",\"edited_pages\":4},"), "{body}");
     }
 }

@@ -138,7 +138,7 @@ pub fn render_series(
     fields: &[(&str, &str)],
     metric: &str,
     periods: &[Period],
-    value_of: &dyn Fn(Period) -> i64,
+    value_of: &dyn Fn(Period) -> Option<i64>,
 ) -> String {
     let mut out = String::from("{\"items\":[{");
     for (name, value) in fields {
@@ -150,7 +150,7 @@ pub fn render_series(
         out.push_str(&format!(
             "{comma}{{\"timestamp\":\"{}\",\"{metric}\":{}}}",
             druid_timestamp(period),
-            value_of(period)
+            value_of(period).map_or("null".to_string(), |v| v.to_string())
         ));
     }
     out.push_str("]}]}");

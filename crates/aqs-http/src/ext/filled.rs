@@ -35,7 +35,8 @@ use std::collections::BTreeSet;
 /// The prefix that replaces `/metrics`.
 pub const PREFIX: &str = "/ext/v1/zero-filled";
 
-/// The routes (by name) that have a zero-filled variant.
+/// The routes (by name) of the families other than MediaWiki history that have a
+/// zero-filled variant ([`has_variant`]).
 pub const ROUTES: &[&str] = &[
     "pageviews/per-article",
     "pageviews/aggregate",
@@ -44,6 +45,14 @@ pub const ROUTES: &[&str] = &[
     "mediarequests/per-file",
     "mediarequests/aggregate",
 ];
+
+/// Whether a route has a zero-filled variant: those of [`ROUTES`], and every MediaWiki
+/// history series (not its top lists).
+pub fn has_variant(route: &RouteSpec) -> bool {
+    let history =
+        route.dataset == aqs_core::table::Dataset::History && !route.name.contains("/top");
+    history || ROUTES.contains(&route.name)
+}
 
 /// The most periods one answer holds (about eleven years of hours).
 pub const MAX_PERIODS: usize = 100_000;
@@ -67,11 +76,13 @@ pub fn strip(path: &str) -> Option<&str> {
 /// 404 saying so.
 pub(crate) async fn run(route: &'static RouteSpec, request: Request, state: AppState) -> Response {
     let uri = request.uri().clone();
-    if !ROUTES.contains(&route.name) {
+    if !has_variant(route) {
+        let names: Vec<&str> =
+            crate::routes::all().filter(|r| has_variant(r)).map(|r| r.name).collect();
         let detail = format!(
             "The route {} has no zero-filled variant; these have: {}.",
             route.name,
-            ROUTES.join(", ")
+            names.join(", ")
         );
         return not_found(Reason::NotASeries, detail, &uri);
     }

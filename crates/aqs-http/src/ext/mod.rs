@@ -4,12 +4,16 @@
 //! - `pageviews/per-article/{project}/{access}/{agent}/{granularity}/{start}/{end}?articles=A|B`:
 //!   up to 1,000 articles of one project in one request and one read of the store,
 //!   zero-filled ([`articles`]);
+//! - `mediarequests/per-file/{referer}/{agent}/{granularity}/{start}/{end}?files=A|B`: up to
+//!   100 media files, zero-filled ([`files`]);
 //! - `zero-filled/<route>`: the zero-filled variant of each time-series route ([`filled`]);
-//! - `pageviews/top/{project}/{access}/{year}`: a year's top articles ([`yearly`]).
+//! - `pageviews/top/{project}/{access}/{year}`, `mediarequests/top/{referer}/{media_type}/{year}`:
+//!   a year's top articles and files ([`yearly`]).
 //!
 //! Their 404s say why there is nothing to answer ([`Reason`]).
 
 pub mod articles;
+pub mod files;
 pub mod filled;
 pub mod yearly;
 
@@ -31,6 +35,11 @@ pub fn routes() -> Router<AppState> {
             get(articles::handle),
         )
         .route("/ext/v1/pageviews/top/{project}/{access}/{year}", get(yearly::handle))
+        .route("/ext/v1/mediarequests/top/{referer}/{media_type}/{year}", get(yearly::files))
+        .route(
+            "/ext/v1/mediarequests/per-file/{referer}/{agent}/{granularity}/{start}/{end}",
+            get(files::handle),
+        )
 }
 
 /// The route label (metrics, logs, rate limits: `--rate-limit ext/pageviews/per-article=N`)
@@ -41,6 +50,12 @@ pub fn route_label(path: &str) -> Option<&'static str> {
     }
     if path.starts_with("/ext/v1/pageviews/top/") {
         return Some(YEAR_TOP);
+    }
+    if path.starts_with("/ext/v1/mediarequests/top/") {
+        return Some(YEAR_TOP_FILES);
+    }
+    if path.starts_with("/ext/v1/mediarequests/per-file/") {
+        return Some(PER_FILE);
     }
     if path.starts_with("/ui/") || path == "/ui" {
         return Some("ui");
@@ -55,7 +70,13 @@ pub const PER_ARTICLE: &str = "ext/pageviews/per-article";
 pub const YEAR_TOP: &str = "ext/pageviews/top";
 
 /// The extension routes' names, which the throttle gives limits of their own.
-pub const ROUTE_NAMES: &[&str] = &[PER_ARTICLE, YEAR_TOP];
+pub const ROUTE_NAMES: &[&str] = &[PER_ARTICLE, YEAR_TOP, YEAR_TOP_FILES, PER_FILE];
+
+/// The label of the many-files route.
+pub const PER_FILE: &str = "ext/mediarequests/per-file";
+
+/// The label of the yearly top files route.
+pub const YEAR_TOP_FILES: &str = "ext/mediarequests/top";
 
 /// The OpenAPI paths of the extensions.
 pub fn openapi_paths() -> Vec<(String, serde_json::Value)> {
@@ -68,11 +89,49 @@ pub fn openapi_paths() -> Vec<(String, serde_json::Value)> {
         json!({ "name": name, "in": "path", "required": true, "schema": schema, "description": description })
     };
     use aqs_core::params::{Access, Agent, ArticleGranularity};
-    let filled = crate::routes::all().filter(|r| filled::ROUTES.contains(&r.name)).map(|route| {
+    let filled = crate::routes::all().filter(|r| filled::has_variant(r)).map(|route| {
         let op = crate::openapi::zero_filled_operation(route);
         (format!("{}{}", filled::PREFIX, route.path), json!({ "servers": root, "get": op }))
     });
     let mut paths: Vec<(String, serde_json::Value)> = filled.collect();
+    paths.push((
+        "/ext/v1/mediarequests/per-file/{referer}/{agent}/{granularity}/{start}/{end}".to_string(),
+        json!({ "servers": root, "get": {
+            "summary": "Requests of up to 100 media files in one request, zero-filled: a loaded day without requests is 0, a day not loaded is null (docs/extensions.md)",
+            "parameters": [
+                path("referer", "all-referers, internal, external or unknown (or another referer of the per-file route)", None),
+                path("agent", "all-agents, user or spider", None),
+                path("granularity", "The time unit of the series", Some(ArticleGranularity::ALLOWED)),
+                path("start", "The first day, YYYYMMDD (monthly: whole months only)", None),
+                path("end", "The last day, YYYYMMDD", None),
+                { "name": "files", "in": "query", "required": true, "schema": { "type": "string" },
+                  "description": "The files' upload paths, separated by | (at most 100)" },
+            ],
+            "responses": {
+                "200": { "description": "{referer, agent, granularity, timestamps: [YYYYMMDDHH], items: [{file_path, known, total, requests: [number or null per timestamp]}]}" },
+                "400": { "description": "A parameter is invalid (the problem body says which)" },
+                "404": { "description": "Nothing to answer; `reason` says why: article-unknown (no file is known) or range-not-loaded" },
+            },
+            "x-amples": [{ "title": "a file's month", "request": { "path": "/ext/v1/mediarequests/per-file/all-referers/all-agents/daily/20240101/20240131?files=/wikipedia/commons/a/a9/Example.jpg" } }]
+        }}),
+    ));
+    paths.push((
+        "/ext/v1/mediarequests/top/{referer}/{media_type}/{year}".to_string(),
+        json!({ "servers": root, "get": {
+            "summary": "A year's most requested media files (user requests), summed from the stored days of the year's months that have a top list; `complete` says whether the list is whole or only its head is certain (docs/extensions.md)",
+            "parameters": [
+                path("referer", "all-referers, internal, external or unknown (the referers of the monthly lists)", None),
+                path("media_type", "all-media-types, image, video, audio, document or other", None),
+                path("year", "YYYY", None),
+            ],
+            "responses": {
+                "200": { "description": "{items: [{referer, media_type, year, months: [YYYY-MM], complete, threshold, files: [{file_path, requests, rank}]}]}" },
+                "400": { "description": "A parameter is invalid (the problem body says which)" },
+                "404": { "description": "Nothing to answer; `reason` range-not-loaded: no month of the year has a top list" },
+            },
+            "x-amples": [{ "title": "the top files of 2024", "request": { "path": "/ext/v1/mediarequests/top/all-referers/all-media-types/2024" } }]
+        }}),
+    ));
     paths.push((
         "/ext/v1/pageviews/top/{project}/{access}/{year}".to_string(),
         json!({ "servers": root, "get": {
@@ -125,7 +184,7 @@ pub enum Reason {
     ArticleUnknown,
     /// The store has loaded none of the days of the range.
     RangeNotLoaded,
-    /// The route has no zero-filled variant ([`filled::ROUTES`]).
+    /// The route has no zero-filled variant ([`filled::has_variant`]).
     NotASeries,
 }
 

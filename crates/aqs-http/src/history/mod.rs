@@ -25,7 +25,7 @@ use aqs_core::table::{Dataset, SeriesEntry, TableDef, TableRead};
 use axum::extract::State;
 use axum::handler::Handler;
 use axum::response::Response;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 mod per_entity;
 mod top;
@@ -202,10 +202,10 @@ async fn handle_digest(
     let rows = move |t: &dyn TableRead, snapshot: &str, first, last| {
         read_key(t, &DIGESTS, &key_of.key(snapshot), first, last)
     };
-    let (periods, stored) = read_active(&state, rows, (request.granularity, request.range)).await?;
+    let active = read_active(&state, rows, (request.granularity, request.range)).await?;
     let values: HashMap<_, u64> =
-        stored.iter().map(|e| (e.period, request.value(&e.values))).collect();
-    let body = request.render(&periods, &|p| values.get(&p).copied().unwrap_or(0));
+        active.stored.iter().map(|e| (e.period, request.value(&e.values))).collect();
+    let body = request.render(&active.periods, &|p| active.value(&values, p));
     Ok(crate::headers::json_body(body.into_bytes()))
 }
 
@@ -240,31 +240,54 @@ async fn handle_new_users(
     answer(&state, EventSeriesRequest::parse(EventMetric::NewRegisteredUsers, params)?).await
 }
 
+/// What an answer lists: its periods, which of them the active snapshot covers, and the
+/// stored rows of the request's key among those.
+struct Active {
+    periods: Vec<Period>,
+    covered: BTreeSet<Period>,
+    stored: Vec<SeriesEntry>,
+}
+
+impl Active {
+    /// The value of a period: its stored value, 0 when covered without a row, `None` when
+    /// not covered (only the zero-filled variant lists such periods).
+    fn value<T: Copy + Default>(&self, values: &HashMap<Period, T>, period: Period) -> Option<T> {
+        self.covered.contains(&period).then(|| values.get(&period).copied().unwrap_or_default())
+    }
+}
+
 /// The periods an answer lists (the request's range within the days the active snapshot
 /// covers: Druid filled empty buckets only within its datasource's interval; none without an
-/// active snapshot) and the stored rows of the request's key among them.
+/// active snapshot) and the stored rows of the request's key among them. The zero-filled
+/// variant (`crate::ext::filled`) lists every period of the range, those outside the
+/// snapshot's days as not covered.
 async fn read_active(
     state: &AppState,
     rows_of: impl FnOnce(&dyn TableRead, &str, Period, Period) -> StoreResult<Vec<SeriesEntry>>
     + Send
     + 'static,
     (granularity, range): (ArticleGranularity, DruidRange),
-) -> Result<(Vec<Period>, Vec<SeriesEntry>), ApiError> {
+) -> Result<Active, ApiError> {
     let tables = state.tables.clone();
+    let all = crate::ext::filled::active().then(|| periods_of(granularity, range));
     read(state, move || {
+        let answer = |covered: Vec<Period>, stored| {
+            let periods = all.unwrap_or_else(|| covered.clone());
+            Ok(Active { periods, covered: covered.into_iter().collect(), stored })
+        };
         let Some((snapshot, from, to)) = snapshots::active_interval(tables.as_ref())? else {
-            return Ok((Vec::new(), Vec::new()));
+            return answer(Vec::new(), Vec::new());
         };
         let within = DruidRange { first: range.first.max(from), end: range.end.min(to.next()) };
         if within.first >= within.end {
-            return Ok((Vec::new(), Vec::new()));
+            return answer(Vec::new(), Vec::new());
         }
         let periods = periods_of(granularity, within);
         let (Some(&first), Some(&last)) = (periods.first(), periods.last()) else {
-            return Ok((periods, Vec::new()));
+            return answer(periods, Vec::new());
         };
         let rows = rows_of(tables.as_ref(), &snapshots::name(snapshot), first, last)?;
-        Ok((periods, rows))
+        answer(periods, rows)
     })
     .await
 }
@@ -288,16 +311,16 @@ async fn answer(state: &AppState, request: EventSeriesRequest) -> Result<Respons
     let rows = move |t: &dyn TableRead, snapshot: &str, first, last| {
         read_key(t, metric.table(), &key_of.key(snapshot), first, last)
     };
-    let (periods, stored) = read_active(state, rows, (request.granularity, request.range)).await?;
+    let active = read_active(state, rows, (request.granularity, request.range)).await?;
     let values: HashMap<_, i64> =
-        stored.iter().map(|e| (e.period, metric.value(&e.values))).collect();
+        active.stored.iter().map(|e| (e.period, metric.value(&e.values))).collect();
     let mut fields = vec![("project", request.project.as_str())];
     if metric.filtered() {
         fields.push(("editor-type", request.editor_type.as_str()));
         fields.push(("page-type", request.page_type.as_str()));
     }
     fields.push(("granularity", request.granularity.as_str()));
-    let value_of = |p: Period| values.get(&p).copied().unwrap_or(0);
-    let body = render_series(&fields, metric.field(), &periods, &value_of);
+    let value_of = |p: Period| active.value(&values, p);
+    let body = render_series(&fields, metric.field(), &active.periods, &value_of);
     Ok(crate::headers::json_body(body.into_bytes()))
 }

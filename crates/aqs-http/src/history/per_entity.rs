@@ -130,17 +130,17 @@ async fn handle(
         };
         reader.read(t, snapshot, (day(first, false), day(last, true)))
     };
-    let (periods, stored) = read_active(&state, rows, (request.granularity, request.range)).await?;
+    let active = read_active(&state, rows, (request.granularity, request.range)).await?;
     let monthly = request.granularity == ArticleGranularity::Monthly;
     let mut values: HashMap<Period, i64> = HashMap::new();
-    for entry in &stored {
+    for entry in &active.stored {
         let period = match (entry.period, monthly) {
             (Period::Day(d), true) => Period::Month(d.year_month()),
             (other, _) => other,
         };
         *values.entry(period).or_default() += request.value(&entry.values);
     }
-    let value_of = |p: Period| values.get(&p).copied().unwrap_or(0);
-    let body = render_series(&request.fields(), metric.field(), &periods, &value_of);
+    let value_of = |p: Period| active.value(&values, p);
+    let body = render_series(&request.fields(), metric.field(), &active.periods, &value_of);
     Ok(crate::headers::json_body(body.into_bytes()))
 }

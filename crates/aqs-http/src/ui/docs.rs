@@ -86,7 +86,7 @@ fn route_section(route: &RouteSpec) -> String {
 fn zero_filled_sections() -> String {
     let prefix = crate::ext::filled::PREFIX;
     crate::routes::all()
-        .filter(|r| crate::ext::filled::ROUTES.contains(&r.name))
+        .filter(|r| crate::ext::filled::has_variant(r))
         .map(|route| {
             let name = format!("zero-filled/{}", route.name);
             let summary = format!(
@@ -157,7 +157,51 @@ fn extension_sections() -> String {
         &rows,
         "/ext/v1/pageviews/top/en.wikipedia/all-access/1970",
     );
-    many + &yearly
+    const REFERER: Param = Param {
+        name: "referer",
+        description: "all-referers, internal, external or unknown",
+        allowed: None,
+    };
+    const MEDIA_TYPE: Param = Param {
+        name: "media_type",
+        description: "all-media-types, image, video, audio, document or other",
+        allowed: None,
+    };
+    let params = [&REFERER, &MEDIA_TYPE, &YEAR];
+    let rows: String = params
+        .iter()
+        .zip(["all-referers", "all-media-types", "1970"])
+        .map(|(p, v)| field(p, v))
+        .collect();
+    let summary = "A year's most requested media files (user requests), summed from the stored days of the year's months that have a top list; <code>complete</code> as above (docs/extensions.md)";
+    let files = section(
+        crate::ext::YEAR_TOP_FILES,
+        summary,
+        crate::routes::default_limit(crate::ext::YEAR_TOP_FILES),
+        "/ext/v1/mediarequests/top/{referer}/{media_type}/{year}",
+        &rows,
+        "/ext/v1/mediarequests/top/all-referers/all-media-types/1970",
+    );
+    const AGENT_MEDIA: Param =
+        Param { name: "agent", description: "all-agents, user or spider", allowed: None };
+    const FILES: Param = Param {
+        name: "files",
+        description: "Up to 100 upload paths separated by `|`",
+        allowed: None,
+    };
+    let params = [&REFERER, &AGENT_MEDIA, &DAILY_OR_MONTHLY, &START, &END, &FILES];
+    let values = ["all-referers", "all-agents", "daily", "19700101", "19700101", "-"];
+    let rows: String = params.iter().zip(values).map(|(p, v)| field(p, v)).collect();
+    let summary = "Requests of up to 100 media files in one request, zero-filled: a loaded day without requests is 0, a day not loaded is null (docs/extensions.md)";
+    let many_files = section(
+        crate::ext::PER_FILE,
+        summary,
+        crate::routes::default_limit(crate::ext::PER_FILE),
+        "/ext/v1/mediarequests/per-file/{referer}/{agent}/{granularity}/{start}/{end}?files={files}",
+        &rows,
+        "/ext/v1/mediarequests/per-file/all-referers/all-agents/daily/19700101/19700101?files=-",
+    );
+    many + &many_files + &yearly + &files
 }
 
 pub fn page() -> Response {
@@ -170,9 +214,16 @@ pub fn page() -> Response {
             None => families.push((first, vec![route.name])),
         }
     }
-    let filled: Vec<String> =
-        crate::ext::filled::ROUTES.iter().map(|n| format!("zero-filled/{n}")).collect();
-    let mut extensions = vec![crate::ext::PER_ARTICLE, crate::ext::YEAR_TOP];
+    let filled: Vec<String> = crate::routes::all()
+        .filter(|r| crate::ext::filled::has_variant(r))
+        .map(|r| format!("zero-filled/{}", r.name))
+        .collect();
+    let mut extensions = vec![
+        crate::ext::PER_ARTICLE,
+        crate::ext::PER_FILE,
+        crate::ext::YEAR_TOP,
+        crate::ext::YEAR_TOP_FILES,
+    ];
     extensions.extend(filled.iter().map(String::as_str));
     families.push(("extensions", extensions));
     let mut contents = String::new();
@@ -195,7 +246,8 @@ The examples read the synthetic 1970-01-01 rows of <code>aqs add-probe-rows</cod
 <p>Beyond the original routes, under <code>/ext/v1/</code>: \
 <code>GET /ext/v1/pageviews/per-article/{{project}}/{{access}}/{{agent}}/{{granularity}}/{{start}}/{{end}}?articles=A|B</code>, \
 up to 1,000 articles in one request, zero-filled; <code>GET /ext/v1/pageviews/top/{{project}}/{{access}}/{{year}}</code>, \
-a year's top articles summed from the stored days; and the zero-filled variant of each time series: replace \
+and <code>/ext/v1/mediarequests/top/{{referer}}/{{media_type}}/{{year}}</code>, a year's top articles and files summed \
+from the stored days; and the zero-filled variant of each time series: replace \
 <code>/metrics</code> with <code>/ext/v1/zero-filled</code> to get an item for every period of the range, 0 where it is loaded \
 without a row and <code>null</code> where it is not loaded. Their 404s name a <code>reason</code>: <code>project-unknown</code>, \
 <code>article-unknown</code> or <code>range-not-loaded</code>.</p>\n\

@@ -208,8 +208,28 @@ async fn every_route_with_a_variant_answers_its_example() {
     for route in aqs_http::routes::all() {
         let path = route.example;
         let answer = get(&format!("{FILLED}{path}")).await;
-        if !aqs_http::ext::filled::ROUTES.contains(&route.name) {
+        if !aqs_http::ext::filled::has_variant(route) {
             assert_eq!(answer.status, StatusCode::NOT_FOUND, "{path}");
+            continue;
+        }
+        if route.dataset == aqs_core::table::Dataset::History {
+            // No snapshot is active here: the original lists no results; the variant lists
+            // every period of the range, none of them covered.
+            let original = get(&format!("/metrics{path}")).await.json();
+            assert_eq!(original["items"][0]["results"], serde_json::json!([]), "{path}");
+            let json = answer.json();
+            let results = json["items"][0]["results"].as_array().unwrap();
+            assert!(!results.is_empty(), "{path}");
+            for r in results {
+                let numbers: Vec<&Value> = r
+                    .as_object()
+                    .unwrap()
+                    .iter()
+                    .filter(|(k, _)| *k != "timestamp")
+                    .map(|(_, v)| v)
+                    .collect();
+                assert!(numbers.iter().all(|v| v.is_null()), "{path}: {r}");
+            }
             continue;
         }
         // The probe rows' day: the original's items are there, unchanged; where the
@@ -229,5 +249,62 @@ async fn every_route_with_a_variant_answers_its_example() {
         for (stamp, item) in &original {
             assert_eq!(filled.get(stamp), Some(item), "{path}");
         }
+    }
+}
+
+/// `/ext/v1/mediarequests/per-file/...?files=A|B`: each file as the per-file route answers
+/// it alone, zero-filled on the days the seeded batch covers (May and June 2019).
+#[tokio::test]
+async fn many_files_answer_what_the_per_file_route_answers_one_by_one() {
+    let cafe = crate::mediarequests_per_file::CAFE_SEGMENT;
+    let nope = "%2Fwikipedia%2Fcommons%2Fno%2Fsuch.jpg";
+    let loaded = |stamp: &str| ("20190501".."20190701").contains(&stamp);
+    for (granularity, range, count) in
+        [("daily", "20190429/20190605", 38), ("monthly", "20190401/20190731", 4)]
+    {
+        let uri = format!(
+            "/ext/v1/mediarequests/per-file/all-referers/all-agents/{granularity}/{range}?files={cafe}|{nope}|{cafe}"
+        );
+        let answer = get(&uri).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", String::from_utf8_lossy(&answer.body));
+        let json = answer.json();
+        let stamps: Vec<&str> =
+            json["timestamps"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
+        assert_eq!(stamps.len(), count);
+        let items = json["items"].as_array().unwrap();
+        assert_eq!(items.len(), 2, "each file once");
+        assert_eq!(items[1]["known"], false);
+        assert!(items[1]["requests"].as_array().unwrap().iter().all(Value::is_null));
+        let alone = original(&format!(
+            "/mediarequests/per-file/all-referers/all-agents/{cafe}/{granularity}/{range}"
+        ))
+        .await;
+        let mut total = 0;
+        for (stamp, value) in stamps.iter().zip(items[0]["requests"].as_array().unwrap()) {
+            let expected = match alone.get(*stamp) {
+                Some(item) => item["requests"].clone(),
+                None if loaded(&stamp[..8]) => Value::from(0),
+                None => Value::Null,
+            };
+            assert_eq!(value, &expected, "{granularity} {stamp}");
+            total += value.as_u64().unwrap_or(0);
+        }
+        assert_eq!(items[0]["total"], total);
+        assert_eq!(items[0]["file_path"], "/wikipedia/commons/a/a9/Caf%C3%A9%2C_1900.jpg");
+    }
+    let base = "/ext/v1/mediarequests/per-file/all-referers/all-agents/daily";
+    let reason = |json: Value| json["reason"].as_str().unwrap_or("").to_string();
+    assert_eq!(
+        reason(get(&format!("{base}/20190501/20190503?files={nope}")).await.json()),
+        "article-unknown"
+    );
+    assert_eq!(
+        reason(get(&format!("{base}/20180501/20180503?files={cafe}")).await.json()),
+        "range-not-loaded"
+    );
+    let many: Vec<String> = (0..=100).map(|i| format!("/f{i}.jpg")).collect();
+    for bad in [String::new(), many.join("|")] {
+        let answer = get(&format!("{base}/20190501/20190503?files={bad}")).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{bad}");
     }
 }

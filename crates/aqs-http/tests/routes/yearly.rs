@@ -189,3 +189,85 @@ async fn the_404s_say_why_and_bad_input_is_a_400() {
         assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{bad}");
     }
 }
+
+/// Media files: user requests of `all-referers` on each day of January to March 2023, top
+/// lists of January and February (every file with requests, most first), the sums by brute
+/// force.
+fn media_store() -> (MemoryStore, BTreeMap<String, u64>) {
+    use aqs_core::mediarequests::per_file::{PER_FILE, per_file_row};
+    use aqs_core::mediarequests::{TOP_FILES, TopFile, top_rows};
+    use aqs_core::table::{SeriesBatch, SeriesChanges, TableWrite};
+    let path = |f: usize| format!("/wikipedia/commons/a/a{f}/File_{f}.jpg");
+    let mut rows = Vec::new();
+    let mut months: BTreeMap<u8, BTreeMap<String, u64>> = BTreeMap::new();
+    let mut d = day("20230101");
+    while d <= day("20230331") {
+        for f in 0..30usize {
+            let user = (f as u64 * 31 + u64::from(d.day()) * 17) % 23 + u64::from(f == 3);
+            rows.push(per_file_row("all-referers", &path(f), d, user, 500));
+            *months.entry(d.month()).or_default().entry(path(f)).or_default() += user;
+        }
+        d = d.next();
+    }
+    let mut tops = Vec::new();
+    let mut year: BTreeMap<String, u64> = BTreeMap::new();
+    for (m, files) in &months {
+        if *m == 3 {
+            continue;
+        }
+        let mut list: Vec<(&String, &u64)> = files.iter().filter(|(_, n)| **n > 0).collect();
+        list.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+        let files: Vec<TopFile> = list
+            .iter()
+            .enumerate()
+            .map(|(i, (p, n))| TopFile {
+                file_path: (*p).clone(),
+                requests: **n,
+                rank: i as u64 + 1,
+            })
+            .collect();
+        let period = aqs_core::dates::Period::Month(YearMonth::new(2023, *m).unwrap());
+        tops.extend(top_rows("all-referers", "image", period, &files));
+        for (p, n) in files.iter().map(|f| (&f.file_path, f.requests)) {
+            *year.entry(p.clone()).or_default() += n;
+        }
+    }
+    let store = MemoryStore::new();
+    let changes = vec![
+        SeriesChanges { table: &PER_FILE, replace: vec![], rows },
+        SeriesChanges { table: &TOP_FILES, replace: vec![], rows: tops },
+    ];
+    store.publish_series(&SeriesBatch { dataset: PER_FILE.dataset, changes }).unwrap();
+    (store, year)
+}
+
+#[tokio::test]
+async fn a_years_top_files_are_the_sums_of_the_listed_months_days() {
+    let (store, year) = media_store();
+    let answer = get(store, "/ext/v1/mediarequests/top/all-referers/image/2023").await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", String::from_utf8_lossy(&answer.body));
+    let json = answer.json();
+    let item = &json["items"][0];
+    assert_eq!(item["months"], serde_json::json!(["2023-01", "2023-02"]));
+    let threshold = item["threshold"].as_u64().unwrap();
+    let mut expected: Vec<(String, u64)> =
+        year.into_iter().filter(|(_, n)| *n > threshold).collect();
+    expected.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let got: Vec<(String, u64)> = item["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["file_path"].as_str().unwrap().to_string(), f["requests"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(got.len(), 30, "every file is above the threshold here");
+    assert_eq!(got, expected);
+    assert_eq!(item["complete"], threshold == 0);
+    let answer = get(media_store().0, "/ext/v1/mediarequests/top/all-referers/image/2022").await;
+    assert_eq!(answer.json()["reason"], "range-not-loaded");
+    let answer = get(media_store().0, "/ext/v1/mediarequests/top/all-referers/image/23").await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    // A referer is a project or a referer class, as in the original top route: unknown ones
+    // have no list.
+    let answer = get(media_store().0, "/ext/v1/mediarequests/top/nowhere/image/2023").await;
+    assert_eq!(answer.json()["reason"], "range-not-loaded");
+}

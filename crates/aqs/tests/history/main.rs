@@ -90,6 +90,22 @@ fn loaded_snapshots_serve_the_numbers_of_their_dumps_and_switch_without_a_restar
     let got = answer(&address, wide, "edits");
     assert_eq!(got.len(), days_between("2023-01-01", "2024-04-01").len(), "{wide}");
     assert_eq!(got.first().map(|r| r.0.as_str()), Some("2023-01-01T00:00:00.000Z"));
+    // The zero-filled variant lists every period of the range: the original's results where
+    // it has them, null outside the snapshot's days.
+    let months = "/edits/aggregate/en.wikipedia/user/all-page-types/monthly/20221101/20240601";
+    let original = answer(&address, &format!("/metrics{months}"), "edits");
+    let filled = get_json(&address, &format!("/ext/v1/zero-filled{months}"));
+    let listed = filled["items"][0]["results"].as_array().unwrap();
+    assert_eq!(listed.len(), 19, "November 2022 to May 2024: {filled}");
+    for r in listed {
+        let stamp = r["timestamp"].as_str().unwrap();
+        match original.iter().find(|(s, _)| s == stamp) {
+            Some((_, n)) => assert_eq!(r["edits"].as_i64(), Some(*n), "{stamp}"),
+            None => assert!(r["edits"].is_null(), "{stamp}: {r}"),
+        }
+    }
+    let nulls = listed.iter().filter(|r| r["edits"].is_null()).count();
+    assert_eq!((original.len(), nulls), (15, 4), "2023-01 to 2024-03 covered");
     let health = get_json(&address, "/healthz");
     assert_eq!(health["datasets"]["mediawiki-history"]["active_snapshot"], "2024-03", "{health}");
     let (_, metrics) = http_get(&address, "/metrics");

@@ -215,7 +215,9 @@ fn the_media_page_draws_each_file_s_requests() {
     let (_server, address) = serve(&data);
     let top =
         get_json(&address, "/metrics/mediarequests/top/all-referers/all-media-types/2024/01/10");
-    let mut files: Vec<String> = top["items"][0]["files"].as_array().unwrap()[..2]
+    // The day's most and least requested files.
+    let listed = top["items"][0]["files"].as_array().unwrap();
+    let mut files: Vec<String> = [&listed[0], &listed[listed.len() - 1]]
         .iter()
         .map(|f| f["file_path"].as_str().unwrap().to_string())
         .collect();
@@ -225,6 +227,21 @@ fn the_media_page_draws_each_file_s_requests() {
         "http://{address}/ui/mediaviews?files={list}&referer=all-referers&agent=user&start=2024-01-01&end=2024-01-16"
     );
     let dom = browse(&chromium, &url, &["--dump-dom"]);
+    // One request for every file, to the many-files route; none to the per-file route.
+    let (_, metrics) = crate::common::http_get(&address, "/metrics");
+    let count = |route: &str| -> u64 {
+        let label = format!("aqs_http_requests_total{{route=\"{route}\",status=\"200\"}} ");
+        metrics
+            .lines()
+            .filter_map(|l| l.strip_prefix(label.as_str()))
+            .filter_map(|n| n.trim().parse::<u64>().ok())
+            .sum()
+    };
+    assert_eq!(
+        (count("ext/mediarequests/per-file"), count("mediarequests/per-file")),
+        (1, 0),
+        "{metrics}"
+    );
     let values = attributes(&dom, "class=\"series\"", "data-values");
     assert_eq!(attributes(&dom, "class=\"series\"", "data-name"), files[..2]);
     let days: Vec<String> = (1..=16).map(|d| format!("202401{d:02}")).collect();
@@ -235,8 +252,16 @@ fn the_media_page_draws_each_file_s_requests() {
         );
         let served = served_series(&address, &path, "requests");
         assert!(!served.is_empty(), "{file}");
-        let expected: Vec<String> =
-            days.iter().map(|d| served.get(d).map_or(String::new(), u64::to_string)).collect();
+        // One request, zero-filled: the sample's days (2024-01-03 to 16, `sample`) without
+        // requests of the file are 0; January 1 and 2 are not loaded, gaps.
+        let expected: Vec<String> = days
+            .iter()
+            .map(|d| match served.get(d) {
+                Some(n) => n.to_string(),
+                None if d.as_str() >= "20240103" => "0".to_string(),
+                None => String::new(),
+            })
+            .collect();
         assert_eq!(values[k], expected.join(","), "{file}");
     }
     assert_eq!(attributes(&dom, "<tr data-file", "data-file"), files);

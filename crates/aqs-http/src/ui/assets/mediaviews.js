@@ -1,5 +1,6 @@
 // /ui/mediaviews: requests of up to 10 media files, as Pageviews Analysis's Mediaviews shows
-// them, one request per file to the original per-file route. The query string: files=A|B
+// them, from one request to /ext/v1/mediarequests/per-file (zero-filled: 0 on a loaded day
+// without requests, a gap where the day is not loaded). The query string: files=A|B
 // (upload paths such as /wikipedia/commons/0/00/Example.jpg), referer, agent, start, end or
 // range, granularity, log.
 "use strict";
@@ -15,15 +16,23 @@
     if (!asked) return;
     var files = asked.list, range = asked.range, days = asked.days, monthly = asked.monthly;
     var unit = monthly ? "monthly" : "daily";
-    var urls = files.map(function (file) {
-      return "/metrics/mediarequests/per-file/" + encodeURIComponent(form.referer.value.trim()) + "/" +
-        form.agent.value + "/" + encodeURIComponent(file) + "/" + unit + "/" +
-        A.compact(days.start) + "/" + A.compact(days.end);
-    });
+    var url = "/ext/v1/mediarequests/per-file/" + encodeURIComponent(form.referer.value.trim()) + "/" +
+      form.agent.value + "/" + unit + "/" + A.compact(days.start) + "/" + A.compact(days.end) +
+      "?files=" + files.map(encodeURIComponent).join("|");
+    var empty = "No data: the server holds no requests of " + files.join(", ") + " from " +
+      A.isoDay(days.start) + " to " + A.isoDay(days.end) + ".";
     A.status("Loading…", "busy");
-    A.fetchSeries({ urls: urls, names: files, field: "requests", start: days.start, end: days.end, monthly: monthly,
-      empty: "No data: the server holds no requests of " + files.join(", ") + " from " +
-        A.isoDay(days.start) + " to " + A.isoDay(days.end) + "." }).then(function (got) {
+    A.getJson(url).catch(function (error) {
+      throw error.status === 404 ? { message: empty } : error;
+    }).then(function (answer) {
+      var same = answer.items.length === files.length;
+      var got = {
+        keys: answer.timestamps.map(function (t) { return t.slice(0, 8); }),
+        series: answer.items.map(function (item, k) {
+          var name = same ? files[k] : item.file_path;
+          return { name: name, key: name, known: item.known, values: item.requests };
+        }),
+      };
       var query = { files: files.join("|"), referer: form.referer.value.trim(), agent: form.agent.value,
         granularity: monthly ? "monthly" : null, log: form.log.checked ? "1" : null,
         range: range.range, start: range.range ? null : A.isoDay(range.start), end: range.range ? null : A.isoDay(range.end) };

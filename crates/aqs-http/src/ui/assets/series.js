@@ -115,7 +115,8 @@ window.AQS = window.AQS || {};
     return out;
   };
 
-  // One series per request of an original time-series route: `urls[k]` answers series
+  // One series per request of a time-series route (an original or its zero-filled variant):
+  // `urls[k]` answers series
   // `names[k]`, whose items hold the number in `field`. A 404 is a series without data; any
   // other error rejects. Resolves to {keys: the periods, series}, or rejects with `empty` as
   // the message when no series has data.

@@ -1,6 +1,7 @@
 // /ui/siteviews: projects compared, as Pageviews Analysis's Siteviews shows them: pageviews
 // (source=pageviews, the default) or unique devices (source=unique-devices) of up to 10
-// projects, one request per project to the original aggregate route. The query string:
+// projects, one request per project to the zero-filled variant of the aggregate route (0 on a
+// loaded day without views, a gap where the day is not loaded). The query string:
 // sites=A|B, source, platform, agent (pageviews), start, end or range, granularity, log.
 "use strict";
 (function (A) {
@@ -33,9 +34,9 @@
     var urls = sites.map(function (site) {
       var s = encodeURIComponent(site);
       return source === "pageviews" ?
-        "/metrics/pageviews/aggregate/" + s + "/" + form.platform.value + "/" + form.agent.value + "/" + unit +
+        "/ext/v1/zero-filled/pageviews/aggregate/" + s + "/" + form.platform.value + "/" + form.agent.value + "/" + unit +
           "/" + A.compact(start) + "00/" + A.compact(end) + "00" :
-        "/metrics/unique-devices/" + s + "/" + form.platform.value + "/" + unit + "/" + A.compact(start) + "/" + A.compact(end);
+        "/ext/v1/zero-filled/unique-devices/" + s + "/" + form.platform.value + "/" + unit + "/" + A.compact(start) + "/" + A.compact(end);
     });
     A.status("Loading…", "busy");
     var what = source === "pageviews" ? "pageviews" : "unique devices";
