@@ -138,7 +138,7 @@ pub(crate) fn write(
     let mut covers: BTreeMap<(EntityTable, YearMonth), u64> = BTreeMap::new();
     let mut namespaces: HashMap<String, u16> = HashMap::new();
     let stored: Vec<_> = changes.iter().map(|c| c.stored_rows()).collect();
-    // (namespace, name, table, day, group, values), then sorted by title for the dictionary.
+    // (namespace, name, table, day, group, values), in the order given.
     let mut cells = Vec::with_capacity(stored.iter().map(|r| r.len()).sum());
     for (change, rows) in changes.iter().zip(&stored) {
         let number = table_number_for_write(tables, wtxn, change.table)?;
@@ -151,33 +151,41 @@ pub(crate) fn write(
                 }
             }
         }
+        // The row before's key parts but the name, and where they put it: rows of one
+        // namespace come together, so it is worked out once for them.
+        let mut before: Option<(&[String], u16, usize)> = None;
         for row in rows.iter() {
-            let key: Vec<&str> = row.key.iter().map(String::as_str).collect();
-            let (Some(at), Period::Day(day)) = (place(change.table, &key), row.period) else {
+            let Some((name, parts)) = row.key.split_last() else {
                 return Err(StoreError::InvalidWrite(format!("{}: a bad row", change.table.name)));
             };
-            let namespace = match namespaces.get(&at.namespace) {
-                Some(&id) => id,
-                None => {
-                    let id = project_id(tables, wtxn, &Project::from_stored(&at.namespace))?;
-                    namespaces.insert(at.namespace.clone(), id);
-                    id
+            let (namespace, group) = match before {
+                Some((p, namespace, group)) if p == parts => (namespace, group),
+                _ => {
+                    let key: Vec<&str> = row.key.iter().map(String::as_str).collect();
+                    let Some(at) = place(change.table, &key) else {
+                        let table = change.table.name;
+                        return Err(StoreError::InvalidWrite(format!("{table}: a bad row")));
+                    };
+                    let namespace = match namespaces.get(&at.namespace) {
+                        Some(&id) => id,
+                        None => {
+                            let id =
+                                project_id(tables, wtxn, &Project::from_stored(&at.namespace))?;
+                            namespaces.insert(at.namespace.clone(), id);
+                            id
+                        }
+                    };
+                    before = Some((parts, namespace, at.write_group));
+                    (namespace, at.write_group)
                 }
             };
-            cells.push((namespace, at.name, number, day, at.write_group, row.values));
+            let Period::Day(day) = row.period else {
+                return Err(StoreError::InvalidWrite(format!("{}: a bad row", change.table.name)));
+            };
+            cells.push((namespace, name.as_str(), number, day, group, row.values));
         }
     }
-    cells.sort_by(|a, b| (a.0, a.1.as_bytes()).cmp(&(b.0, b.1.as_bytes())));
-    let mut ids = Vec::new();
-    if !cells.is_empty() {
-        let keys: Vec<(u16, &str)> = cells.iter().map(|c| (c.0, c.1)).collect();
-        let mut writer =
-            DictionaryWriter::create(&store.inner.path, store.dictionary(state.dictionary)?)?;
-        ids = ids_of_rows(&mut writer, tables, wtxn, state, &keys)?;
-        if let Some(number) = writer.finish()? {
-            state.dictionary = number;
-        }
-    }
+    let ids = cell_ids(store, wtxn, state, &cells)?;
     // The day values: of a day the publication does not replace, the stored value is the base
     // (groups not written keep their counters); a group written without the total gets it
     // summed.
@@ -225,6 +233,42 @@ pub(crate) fn write(
         append_segment(store, wtxn, state, part, covered & full_month_mask(part.1), &rows)?;
     }
     Ok(written)
+}
+
+/// The dictionary ids of the cells' (namespace, name)s: each name found (or numbered) once,
+/// in title order, as the dictionary wants them.
+fn cell_ids(
+    store: &EmbeddedStore,
+    wtxn: &mut RwTxn,
+    state: &mut WriteState,
+    cells: &[(u16, &str, EntityTable, Day, usize, Numbers)],
+) -> StoreResult<Vec<u32>> {
+    if cells.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Each cell's place among the distinct names.
+    let mut distinct: HashMap<(u16, &str), u32, rustc_hash::FxBuildHasher> = HashMap::default();
+    let places: Vec<u32> = cells
+        .iter()
+        .map(|c| {
+            let next = distinct.len() as u32;
+            *distinct.entry((c.0, c.1)).or_insert(next)
+        })
+        .collect();
+    let mut names: Vec<((u16, &str), u32)> = distinct.into_iter().collect();
+    names.sort_unstable_by(|a, b| (a.0.0, a.0.1.as_bytes()).cmp(&(b.0.0, b.0.1.as_bytes())));
+    let keys: Vec<(u16, &str)> = names.iter().map(|n| n.0).collect();
+    let mut writer =
+        DictionaryWriter::create(&store.inner.path, store.dictionary(state.dictionary)?)?;
+    let sorted_ids = ids_of_rows(&mut writer, &store.inner.tables, wtxn, state, &keys)?;
+    if let Some(number) = writer.finish()? {
+        state.dictionary = number;
+    }
+    let mut ids = vec![0u32; names.len()];
+    for ((_, place), id) in names.iter().zip(sorted_ids) {
+        ids[*place as usize] = id;
+    }
+    Ok(places.into_iter().map(|p| ids[p as usize]).collect())
 }
 
 /// The rows of one key of an entity table from `first` to `last` (days).

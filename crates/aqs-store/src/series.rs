@@ -158,11 +158,15 @@ fn write_lists(
     table: &TableDef,
     rows: &[SeriesRow],
 ) -> StoreResult<()> {
-    let mut lists: std::collections::BTreeMap<(&[String], Period), Vec<&SeriesRow>> =
+    // The rows of each list (hashed: a list's key parts are long and alike), written in key
+    // order.
+    let mut grouped: rustc_hash::FxHashMap<(&[String], Period), Vec<&SeriesRow>> =
         Default::default();
     for row in rows {
-        lists.entry((&row.key, row.period)).or_default().push(row);
+        grouped.entry((&row.key, row.period)).or_default().push(row);
     }
+    let mut lists: Vec<_> = grouped.into_iter().collect();
+    lists.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let mut known = crate::ranked::NameIds::new();
     for ((key, period), rows) in lists {
         let head =

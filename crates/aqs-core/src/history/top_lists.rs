@@ -39,6 +39,12 @@ pub fn base_key(base: usize) -> String {
     format!("{}/{}", e.as_str(), p.as_str())
 }
 
+/// The key parts of the base slices, made once.
+fn base_keys() -> &'static [String; 8] {
+    static KEYS: std::sync::OnceLock<[String; 8]> = std::sync::OnceLock::new();
+    KEYS.get_or_init(|| std::array::from_fn(base_key))
+}
+
 /// The index of a base slice.
 pub fn base_index(slice: (EditorType, PageType)) -> Option<usize> {
     BASE_SLICES.iter().position(|s| *s == slice)
@@ -70,18 +76,21 @@ pub fn slice_numbers(counters: &BaseCounters, slice: (EditorType, PageType)) -> 
 /// Which of `names` are candidates: in some slice, by some metric, at least as high as the
 /// 100th value (so that ties are ranked by name at request time).
 pub fn candidates(names: &[BaseCounters]) -> Vec<bool> {
+    candidates_of(names.len(), |i| &names[i])
+}
+
+/// [`candidates`] of `len` names, the `i`th's counters given by `counters(i)`.
+fn candidates_of<'a>(len: usize, counters: impl Fn(usize) -> &'a BaseCounters) -> Vec<bool> {
     let edited = |c: &BaseCounters| c.iter().any(|b| b[0] > 0);
-    if names.len() <= TOP_SIZE {
+    if len <= TOP_SIZE {
         // No list is longer than 100: every name with an edit is in one.
-        return names.iter().map(edited).collect();
+        return (0..len).map(|i| edited(counters(i))).collect();
     }
-    let mut keep = vec![false; names.len()];
+    let mut keep = vec![false; len];
     let (mut numbers, mut values) = (Vec::new(), Vec::new());
     for slice in slices() {
         numbers.clear();
-        numbers.extend(
-            names.iter().enumerate().filter_map(|(i, c)| slice_numbers(c, slice).map(|n| (i, n))),
-        );
+        numbers.extend((0..len).filter_map(|i| slice_numbers(counters(i), slice).map(|n| (i, n))));
         for metric in TOP_METRICS {
             values.clear();
             values.extend(numbers.iter().map(|(_, n)| metric_value(metric, *n)));
@@ -99,29 +108,29 @@ pub fn candidates(names: &[BaseCounters]) -> Vec<bool> {
 
 /// Keeps the [`candidates`] of `names`.
 pub fn keep_candidates<K>(names: &mut Vec<(K, BaseCounters)>) {
-    let mut keep = candidates(&names.iter().map(|n| n.1).collect::<Vec<_>>()).into_iter();
+    let mut keep = candidates_of(names.len(), |i| &names[i].1).into_iter();
     names.retain(|_| keep.next().unwrap_or(false));
 }
 
 /// The stored rows of one period's candidates (`NULL_NAME` for NULL), under `load` and
-/// `project`.
+/// `project`, added to `out`.
 pub fn candidate_rows(
     (load, project, entity): (&str, &str, TopEntity),
     period: Period,
     names: impl IntoIterator<Item = (String, BaseCounters)>,
-) -> Vec<SeriesRow> {
-    let mut out = Vec::new();
+    out: &mut Vec<SeriesRow>,
+) {
+    let bases = base_keys();
     for (name, counters) in names {
         for (base, c) in counters.iter().enumerate().filter(|(_, c)| c[0] > 0) {
             out.push(SeriesRow {
-                key: vec![load.into(), project.into(), entity.key().into(), base_key(base)],
+                key: vec![load.into(), project.into(), entity.key().into(), bases[base].clone()],
                 period,
                 sub: name.clone(),
                 values: Numbers::counters(c),
             });
         }
     }
-    out
 }
 
 /// The candidates of (load, project, entity) in `first..=last` (one granularity): per
@@ -208,7 +217,7 @@ pub fn rollup_rows<S: TableRead + ?Sized>(
                 for (period, mut names) in periods {
                     keep_candidates(&mut names);
                     let key = (rollup_load.as_str(), rollup.as_str(), entity);
-                    out.rows.extend(candidate_rows(key, period, names));
+                    candidate_rows(key, period, names, &mut out.rows);
                 }
             }
         }

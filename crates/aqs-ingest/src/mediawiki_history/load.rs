@@ -103,21 +103,23 @@ impl WikiCounts {
     }
 
     /// The per-page, per-editor and top-list rows of the months before the latest edit's
-    /// (of every month: `finish`), taken out of the counts: under the load of each project
-    /// that `load_of` names.
+    /// (of every month: `finish`), taken out of the counts into `out` (the three tables'
+    /// rows): under the load of each project that `load_of` names.
     pub fn take_entity_rows(
         &mut self,
         finish: bool,
         load_of: &dyn Fn(&str) -> String,
-    ) -> [Vec<SeriesRow>; 3] {
+        out: &mut [Vec<SeriesRow>; 3],
+    ) {
         let loads: Vec<String> = self.projects.iter().map(|p| load_of(p)).collect();
         let before = match finish {
             true => None,
             false => self.month.map(|m| m.first_day()),
         };
         let names = (self.projects.as_slice(), loads.as_slice());
-        let (pages, editors) = self.entities.take_rows(before, names);
-        [pages, editors, self.tops.take_rows(finish, names)]
+        let [pages, editors, tops] = out;
+        self.entities.take_rows(before, names, [pages, editors]);
+        self.tops.take_rows(finish, names, tops);
     }
 
     /// Counts one reduced event.
@@ -290,29 +292,26 @@ pub fn read_wiki(
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(EARLY_BATCH_ROWS);
-    let (mut early_rows, mut pending) = (0, [Vec::new(), Vec::new(), Vec::new()]);
-    let mut month_ended = |counts: &mut WikiCounts| -> Result<()> {
-        for (rows, more) in pending.iter_mut().zip(counts.take_entity_rows(false, &load_of)) {
-            rows.extend(more);
-        }
-        if pending.iter().map(Vec::len).sum::<usize>() >= batch_rows {
-            let mut batch = entity_batch(std::mem::take(&mut pending));
-            early_rows += store.publish_series(&batch)?;
-            // The vectors are kept for the next batch: their memory stays mapped.
-            for (rows, change) in pending.iter_mut().zip(&mut batch.changes) {
-                change.rows.clear();
-                *rows = std::mem::take(&mut change.rows);
+    let (counts, early_rows, pending) = std::thread::scope(|scope| -> Result<_> {
+        let writer = EarlyWriter::start(scope, store);
+        let mut pending = [Vec::new(), Vec::new(), Vec::new()];
+        let mut month_ended = |counts: &mut WikiCounts| -> Result<()> {
+            counts.take_entity_rows(false, &load_of, &mut pending);
+            if pending.iter().map(Vec::len).sum::<usize>() >= batch_rows {
+                writer.send(&mut pending)?;
             }
-        }
-        Ok(())
-    };
-    let mut counts = read_files(files, progress, report, check, &mut month_ended)?;
+            Ok(())
+        };
+        let read = read_files(files, progress, report, check, &mut month_ended);
+        // The writer's error first: a reader stopped by it says less.
+        let written = writer.finish()?;
+        Ok((read?, written, pending))
+    })?;
+    let mut counts = counts;
     report.add_series_rows(Dataset::History, early_rows);
-    let [mut page_rows, mut editor_rows, mut top_rows] = pending;
-    let [pages, editors, tops] = counts.take_entity_rows(true, &load_of);
-    page_rows.extend(pages);
-    editor_rows.extend(editors);
-    top_rows.extend(tops);
+    let mut pending = pending;
+    counts.take_entity_rows(true, &load_of, &mut pending);
+    let [page_rows, editor_rows, top_rows] = pending;
     let (lines, counted, first_day, last_day) =
         (counts.lines, counts.counted, counts.first, counts.last);
     let [events, users, digests] = counts.rows(&name);
@@ -362,6 +361,66 @@ pub fn read_wiki(
 /// The rows of per-page, per-editor and top-list months a load holds before it writes them
 /// (a few hundred MB at most).
 const EARLY_BATCH_ROWS: usize = 1_000_000;
+
+/// The early batches' writer: a thread of its own that publishes each batch while the next
+/// is counted (the load's second core), one batch at a time and in order, and hands the
+/// emptied vectors back (their memory stays mapped for the next batch).
+struct EarlyWriter<'scope> {
+    batches: std::sync::mpsc::SyncSender<SeriesBatch>,
+    emptied: std::sync::mpsc::Receiver<[Vec<SeriesRow>; 3]>,
+    thread: std::thread::ScopedJoinHandle<'scope, Result<u64>>,
+}
+
+impl<'scope> EarlyWriter<'scope> {
+    fn start<'env>(
+        scope: &'scope std::thread::Scope<'scope, 'env>,
+        store: &'env dyn WriteStore,
+    ) -> Self {
+        // No batch waits in the channel: one is written while the next is counted.
+        let (batches, receive) = std::sync::mpsc::sync_channel::<SeriesBatch>(0);
+        let (give_back, emptied) = std::sync::mpsc::channel();
+        let thread = scope.spawn(move || {
+            let mut written = 0;
+            for mut batch in receive {
+                written += store.publish_series(&batch)?;
+                let mut vectors = [Vec::new(), Vec::new(), Vec::new()];
+                for (rows, change) in vectors.iter_mut().zip(&mut batch.changes) {
+                    change.rows.clear();
+                    *rows = std::mem::take(&mut change.rows);
+                }
+                // The reader may have finished: nothing takes them then.
+                let _ = give_back.send(vectors);
+            }
+            Ok(written)
+        });
+        EarlyWriter { batches, emptied, thread }
+    }
+
+    /// Hands `pending` to the writer, and takes vectors it emptied (or new ones) for the
+    /// next batch; the writer's error if it failed.
+    fn send(&self, pending: &mut [Vec<SeriesRow>; 3]) -> Result<()> {
+        let batch = entity_batch(std::mem::take(pending));
+        if self.batches.send(batch).is_err() {
+            // The writer stopped: its error is given by `finish`.
+            anyhow::bail!("the history load's writer stopped");
+        }
+        // The writer took this batch once it had written the one before, whose vectors it
+        // gave back first (none after the first batch).
+        if let Ok(emptied) = self.emptied.try_recv() {
+            *pending = emptied;
+        }
+        Ok(())
+    }
+
+    /// Waits for the batches sent to be written: the rows written, or the first error.
+    fn finish(self) -> Result<u64> {
+        drop(self.batches);
+        match self.thread.join() {
+            Ok(written) => written,
+            Err(_) => anyhow::bail!("the history load's writer panicked"),
+        }
+    }
+}
 
 /// A batch of per-page, per-editor and top-list rows.
 fn entity_batch([pages, editors, tops]: [Vec<SeriesRow>; 3]) -> SeriesBatch {

@@ -58,20 +58,21 @@ impl<const G: usize> Named<G> {
         }
     }
 
-    /// The rows of the days before `before` (all days: `None`), taken out of the counters:
-    /// each (name, day)'s total first, then its other groups with edits. `load` is the key
-    /// part of each project number's load. Counters are kept to 32 bits (what the embedded
-    /// store holds per day).
+    /// The rows of the days before `before` (all days: `None`), taken out of the counters
+    /// into `out`: each (name, day)'s total first, then its other groups with edits. `load`
+    /// is the key part of each project number's load. Counters are kept to 32 bits (what the
+    /// embedded store holds per day).
     fn take_rows(
         &mut self,
         before: Option<Day>,
         groups: &[&str],
         (projects, load): (&[String], &[String]),
-    ) -> Vec<SeriesRow> {
+        out: &mut Vec<SeriesRow>,
+    ) {
         let mut keys: Vec<(usize, u32, Day)> =
             self.days.keys().filter(|k| before.is_none_or(|b| k.2 < b)).copied().collect();
         keys.sort_unstable();
-        let mut out = Vec::with_capacity(keys.len() * 2);
+        out.reserve(keys.len() * 2);
         for key @ (project, id, day) in keys {
             let Some(counters) = self.days.remove(&key) else { continue };
             let name = self.names[project].get_index(id as usize).map_or("", String::as_str);
@@ -93,7 +94,6 @@ impl<const G: usize> Named<G> {
                 });
             }
         }
-        out
     }
 }
 
@@ -119,16 +119,15 @@ impl EntityCounts {
     }
 
     /// The rows of the per-page and per-editor tables of the days before `before` (all:
-    /// `None`), taken out of the counters, for the projects (by number) and their loads' key
-    /// parts.
+    /// `None`), taken out of the counters into `pages` and `editors`, for the projects (by
+    /// number) and their loads' key parts.
     pub fn take_rows(
         &mut self,
         before: Option<Day>,
-        (projects, loads): (&[String], &[String]),
-    ) -> (Vec<SeriesRow>, Vec<SeriesRow>) {
-        (
-            self.pages.take_rows(before, &PAGE_ROW_GROUPS, (projects, loads)),
-            self.editors.take_rows(before, PAGE_GROUPS, (projects, loads)),
-        )
+        names: (&[String], &[String]),
+        [pages, editors]: [&mut Vec<SeriesRow>; 2],
+    ) {
+        self.pages.take_rows(before, &PAGE_ROW_GROUPS, names, pages);
+        self.editors.take_rows(before, PAGE_GROUPS, names, editors);
     }
 }

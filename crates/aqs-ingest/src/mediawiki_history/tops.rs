@@ -33,6 +33,9 @@ pub struct Tops {
     names: Names,
     periods: Periods<Open>,
     ended: Vec<Candidates>,
+    /// The most names an open day and an open month have had: a new period's map is made
+    /// this large at once, not grown (and rehashed) name by name.
+    sizes: [usize; 2],
 }
 
 /// The id of a NULL name.
@@ -52,29 +55,34 @@ impl Tops {
         let base = base_index(slice).unwrap_or_default();
         let numbers = edit_numbers(edit.bytes_diff);
         let ended = &mut self.ended;
-        for open in self.periods.at(edit.day, &mut |period, open| end(ended, period, open))? {
+        let opens = self.periods.at(edit.day, &mut |period, open| end(ended, period, open))?;
+        for (open, size) in opens.into_iter().zip(&mut self.sizes) {
+            if open.is_empty() {
+                open.reserve(*size);
+            }
             for (entity, id) in [(TopEntity::Editors, editor), (TopEntity::Pages, page)] {
                 let counters = open.entry((project, entity, id)).or_default();
                 for (c, n) in counters[base].iter_mut().zip(numbers) {
                     *c += n;
                 }
             }
+            *size = (*size).max(open.len());
         }
         Ok(())
     }
 
     /// The rows of the candidates of the periods that ended (all periods: `finish`), taken
-    /// out, for the projects (by number) and their loads' key parts.
+    /// out into `out`, for the projects (by number) and their loads' key parts.
     pub fn take_rows(
         &mut self,
         finish: bool,
         (projects, loads): (&[String], &[String]),
-    ) -> Vec<SeriesRow> {
+        out: &mut Vec<SeriesRow>,
+    ) {
         if finish {
             let ended = &mut self.ended;
             self.periods.finish(&mut |period, open| end(ended, period, open));
         }
-        let mut out = Vec::new();
         for c in std::mem::take(&mut self.ended) {
             let names = &self.names[c.project];
             let named = c.names.into_iter().map(|(id, counters)| {
@@ -85,9 +93,8 @@ impl Tops {
                 (name.to_string(), counters)
             });
             let key = (loads[c.project].as_str(), projects[c.project].as_str(), c.entity);
-            out.extend(candidate_rows(key, c.period, named));
+            candidate_rows(key, c.period, named, out);
         }
-        out
     }
 }
 
