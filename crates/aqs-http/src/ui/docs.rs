@@ -243,14 +243,20 @@ API feature usage: <a href=\"/feature-usage/\">/feature-usage/</a>.</p>\n\
 <code>detail</code>, <code>uri</code>. Data answers carry an <code>etag</code>; send it back in <code>If-None-Match</code> for a 304. \
 Each route below has a form: change the parameters and press <em>Try it</em> to see the answer, its status and headers. \
 The examples read the synthetic 1970-01-01 rows of <code>aqs add-probe-rows</code>.</p>\n\
-<p>Beyond the original routes, under <code>/ext/v1/</code>: \
-<code>GET /ext/v1/pageviews/per-article/{{project}}/{{access}}/{{agent}}/{{granularity}}/{{start}}/{{end}}?articles=A|B</code>, \
-up to 1,000 articles in one request, zero-filled; <code>GET /ext/v1/pageviews/top/{{project}}/{{access}}/{{year}}</code>, \
-and <code>/ext/v1/mediarequests/top/{{referer}}/{{media_type}}/{{year}}</code>, a year's top articles and files summed \
-from the stored days; and the zero-filled variant of each time series: replace \
-<code>/metrics</code> with <code>/ext/v1/zero-filled</code> to get an item for every period of the range, 0 where it is loaded \
-without a row and <code>null</code> where it is not loaded. Their 404s name a <code>reason</code>: <code>project-unknown</code>, \
-<code>article-unknown</code> or <code>range-not-loaded</code>.</p>\n\
+<p>Beyond the original routes, under <code>/ext/v1/</code> (their 404s name a <code>reason</code>: \
+<code>project-unknown</code>, <code>article-unknown</code> or <code>range-not-loaded</code>):</p>\n\
+<ul>\n\
+<li><code>GET /ext/v1/pageviews/per-article/{{project}}/{{access}}/{{agent}}/{{granularity}}/{{start}}/{{end}}?articles=A|B</code>: \
+up to 1,000 articles in one request, zero-filled;</li>\n\
+<li><code>GET /ext/v1/mediarequests/per-file/{{referer}}/{{agent}}/{{granularity}}/{{start}}/{{end}}?files=A|B</code>: \
+up to 100 media files in one request, zero-filled;</li>\n\
+<li><code>GET /ext/v1/pageviews/top/{{project}}/{{access}}/{{year}}</code> and \
+<code>GET /ext/v1/mediarequests/top/{{referer}}/{{media_type}}/{{year}}</code>: a year's top articles and files, \
+summed from the stored days;</li>\n\
+<li>the zero-filled variant of each time series: replace <code>/metrics</code> with <code>/ext/v1/zero-filled</code> \
+to get an item for every period of the range, 0 where it is loaded without a row and <code>null</code> where it is \
+not loaded.</li>\n\
+</ul>\n\
 <nav class=\"toc\"><ul>\n{contents}</ul></nav>\n{sections}{extensions}",
         extensions = extension_sections() + &zero_filled_sections(),
     );

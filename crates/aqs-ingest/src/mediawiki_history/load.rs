@@ -5,6 +5,7 @@
 //! The state is one counter set per (project, slice, day) the wiki has events on: it grows
 //! with the wiki's days, not with its events.
 
+use super::early_writer::EarlyWriter;
 use super::periods::OutOfOrder;
 use super::{Edit, Event, PageType, Reader, UserType};
 use crate::load::Progress;
@@ -293,12 +294,12 @@ pub fn read_wiki(
         .and_then(|v| v.parse().ok())
         .unwrap_or(EARLY_BATCH_ROWS);
     let (counts, early_rows, pending) = std::thread::scope(|scope| -> Result<_> {
-        let writer = EarlyWriter::start(scope, store);
+        let writer = EarlyWriter::start(scope, |batch| Ok(store.publish_series(batch)?));
         let mut pending = [Vec::new(), Vec::new(), Vec::new()];
         let mut month_ended = |counts: &mut WikiCounts| -> Result<()> {
             counts.take_entity_rows(false, &load_of, &mut pending);
             if pending.iter().map(Vec::len).sum::<usize>() >= batch_rows {
-                writer.send(&mut pending)?;
+                writer.send(&mut pending, entity_batch)?;
             }
             Ok(())
         };
@@ -361,66 +362,6 @@ pub fn read_wiki(
 /// The rows of per-page, per-editor and top-list months a load holds before it writes them
 /// (a few hundred MB at most).
 const EARLY_BATCH_ROWS: usize = 1_000_000;
-
-/// The early batches' writer: a thread of its own that publishes each batch while the next
-/// is counted (the load's second core), one batch at a time and in order, and hands the
-/// emptied vectors back (their memory stays mapped for the next batch).
-struct EarlyWriter<'scope> {
-    batches: std::sync::mpsc::SyncSender<SeriesBatch>,
-    emptied: std::sync::mpsc::Receiver<[Vec<SeriesRow>; 3]>,
-    thread: std::thread::ScopedJoinHandle<'scope, Result<u64>>,
-}
-
-impl<'scope> EarlyWriter<'scope> {
-    fn start<'env>(
-        scope: &'scope std::thread::Scope<'scope, 'env>,
-        store: &'env dyn WriteStore,
-    ) -> Self {
-        // No batch waits in the channel: one is written while the next is counted.
-        let (batches, receive) = std::sync::mpsc::sync_channel::<SeriesBatch>(0);
-        let (give_back, emptied) = std::sync::mpsc::channel();
-        let thread = scope.spawn(move || {
-            let mut written = 0;
-            for mut batch in receive {
-                written += store.publish_series(&batch)?;
-                let mut vectors = [Vec::new(), Vec::new(), Vec::new()];
-                for (rows, change) in vectors.iter_mut().zip(&mut batch.changes) {
-                    change.rows.clear();
-                    *rows = std::mem::take(&mut change.rows);
-                }
-                // The reader may have finished: nothing takes them then.
-                let _ = give_back.send(vectors);
-            }
-            Ok(written)
-        });
-        EarlyWriter { batches, emptied, thread }
-    }
-
-    /// Hands `pending` to the writer, and takes vectors it emptied (or new ones) for the
-    /// next batch; the writer's error if it failed.
-    fn send(&self, pending: &mut [Vec<SeriesRow>; 3]) -> Result<()> {
-        let batch = entity_batch(std::mem::take(pending));
-        if self.batches.send(batch).is_err() {
-            // The writer stopped: its error is given by `finish`.
-            anyhow::bail!("the history load's writer stopped");
-        }
-        // The writer took this batch once it had written the one before, whose vectors it
-        // gave back first (none after the first batch).
-        if let Ok(emptied) = self.emptied.try_recv() {
-            *pending = emptied;
-        }
-        Ok(())
-    }
-
-    /// Waits for the batches sent to be written: the rows written, or the first error.
-    fn finish(self) -> Result<u64> {
-        drop(self.batches);
-        match self.thread.join() {
-            Ok(written) => written,
-            Err(_) => anyhow::bail!("the history load's writer panicked"),
-        }
-    }
-}
 
 /// A batch of per-page, per-editor and top-list rows.
 fn entity_batch([pages, editors, tops]: [Vec<SeriesRow>; 3]) -> SeriesBatch {

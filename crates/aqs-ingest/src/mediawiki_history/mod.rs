@@ -4,6 +4,7 @@
 //!
 //! - [`cells`]: the column layouts (70 to 78 columns) and the cell encoding.
 //! - [`digests`]: the editors and pages edited per day and month, by activity level.
+//! - [`early_writer`]: the thread that writes a load's batches while the next is counted.
 //! - [`event`]: a line reduced to an edit, a new page, a new registered user, or nothing.
 //! - [`load`]: a wiki's files of a snapshot counted into the history tables.
 //! - [`per_entity`]: the edits per page and per editor and day.
@@ -13,6 +14,7 @@
 
 pub mod cells;
 pub mod digests;
+pub mod early_writer;
 pub mod event;
 pub mod load;
 pub mod per_entity;
