@@ -1,9 +1,9 @@
 //! How the top lists are stored ([`super::top::TOPS`]): per (load, project, editors or pages,
 //! period) the **candidates** (every name that is in the first 100 of one of the 15 (editor
-//! type, page type) slices by one of the 3 metrics, ties at the 100th value included) with
+//! type, page type) slices by one of the 3 metrics, ties ranked by name) with
 //! their numbers in each of the 8 base slices (user type × page type) they edited in: one
 //! ranked list per base slice. Any of the 45 lists is then ranked exactly from the
-//! candidates at request time, and a period stores at most a few thousand names whatever its
+//! candidates at request time, and a period stores at most 4,500 names (15 × 3 × 100) whatever its
 //! edits, instead of 45 lists of 100.
 
 use super::per_entity::{LOADS, load_name, metric_value};
@@ -73,42 +73,65 @@ pub fn slice_numbers(counters: &BaseCounters, slice: (EditorType, PageType)) -> 
     (sum[0] > 0).then_some(sum)
 }
 
-/// Which of `names` are candidates: in some slice, by some metric, at least as high as the
-/// 100th value (so that ties are ranked by name at request time).
-pub fn candidates(names: &[BaseCounters]) -> Vec<bool> {
-    candidates_of(names.len(), |i| &names[i])
+/// Which of `names` are candidates: in some slice, by some metric, among the first 100 as
+/// the request ranks them (by value, then by name: [`super::top::ranked`]).
+pub fn candidates<K: AsRef<str>>(names: &[(K, BaseCounters)]) -> Vec<bool> {
+    candidates_of(names.len(), |i| &names[i].1, |i| names[i].0.as_ref())
 }
 
-/// [`candidates`] of `len` names, the `i`th's counters given by `counters(i)`.
-fn candidates_of<'a>(len: usize, counters: impl Fn(usize) -> &'a BaseCounters) -> Vec<bool> {
+/// [`candidates`] of `len` names, the `i`th's counters given by `counters(i)` and its name
+/// (what ties are ranked by) by `name(i)`.
+fn candidates_of<'a, 'n>(
+    len: usize,
+    counters: impl Fn(usize) -> &'a BaseCounters,
+    name: impl Fn(usize) -> &'n str,
+) -> Vec<bool> {
     let edited = |c: &BaseCounters| c.iter().any(|b| b[0] > 0);
     if len <= TOP_SIZE {
         // No list is longer than 100: every name with an edit is in one.
         return (0..len).map(|i| edited(counters(i))).collect();
     }
     let mut keep = vec![false; len];
-    let (mut numbers, mut values) = (Vec::new(), Vec::new());
+    let (mut numbers, mut values, mut tied) = (Vec::new(), Vec::new(), Vec::new());
     for slice in slices() {
         numbers.clear();
         numbers.extend((0..len).filter_map(|i| slice_numbers(counters(i), slice).map(|n| (i, n))));
         for metric in TOP_METRICS {
+            if numbers.len() <= TOP_SIZE {
+                numbers.iter().for_each(|(i, _)| keep[*i] = true);
+                continue;
+            }
             values.clear();
             values.extend(numbers.iter().map(|(_, n)| metric_value(metric, *n)));
-            let cut = match values.len() > TOP_SIZE {
-                true => *values.select_nth_unstable_by(TOP_SIZE - 1, |a, b| b.cmp(a)).1,
-                false => i64::MIN,
-            };
+            let cut = *values.select_nth_unstable_by(TOP_SIZE - 1, |a, b| b.cmp(a)).1;
+            // Above the 100th value: in the list. At it: as many as there is room for, by
+            // name, as the request ranks ties.
+            tied.clear();
+            let mut above = 0;
             for (i, n) in &numbers {
-                keep[*i] |= metric_value(metric, *n) >= cut;
+                match metric_value(metric, *n).cmp(&cut) {
+                    std::cmp::Ordering::Greater => {
+                        keep[*i] = true;
+                        above += 1;
+                    }
+                    std::cmp::Ordering::Equal => tied.push(*i),
+                    std::cmp::Ordering::Less => {}
+                }
             }
+            let room = TOP_SIZE - above;
+            if tied.len() > room {
+                tied.select_nth_unstable_by(room - 1, |a, b| name(*a).cmp(name(*b)));
+                tied.truncate(room);
+            }
+            tied.iter().for_each(|i| keep[*i] = true);
         }
     }
     keep
 }
 
-/// Keeps the [`candidates`] of `names`.
-pub fn keep_candidates<K>(names: &mut Vec<(K, BaseCounters)>) {
-    let mut keep = candidates_of(names.len(), |i| &names[i].1).into_iter();
+/// Keeps the [`candidates`] of `names`, whose names (what ties are ranked by) `name` gives.
+pub fn keep_candidates<'n, K>(names: &mut Vec<(K, BaseCounters)>, name: impl Fn(&K) -> &'n str) {
+    let mut keep = candidates_of(names.len(), |i| &names[i].1, |i| name(&names[i].0)).into_iter();
     names.retain(|_| keep.next().unwrap_or(false));
 }
 
@@ -215,7 +238,8 @@ pub fn rollup_rows<S: TableRead + ?Sized>(
                     periods.entry(period).or_default().push((name, counters));
                 }
                 for (period, mut names) in periods {
-                    keep_candidates(&mut names);
+                    let mut keep = candidates(&names).into_iter();
+                    names.retain(|_| keep.next().unwrap_or(false));
                     let key = (rollup_load.as_str(), rollup.as_str(), entity);
                     candidate_rows(key, period, names, &mut out.rows);
                 }
@@ -236,43 +260,86 @@ mod tests {
     use super::*;
     use crate::history::per_entity::edit_numbers;
 
+    /// Names `000`, `001`, ... with the counters `counters(i)`.
+    fn named(
+        n: usize,
+        mut counters: impl FnMut(usize) -> BaseCounters,
+    ) -> Vec<(String, BaseCounters)> {
+        (0..n).map(|i| (format!("{i:03}"), counters(i))).collect()
+    }
+
     #[test]
-    fn candidates_hold_every_list_and_its_ties() {
-        // 150 names with one edit each in user/content; name 7 has many edits elsewhere.
-        let mut names = vec![[[0u64; 3]; 8]; 150];
-        for (i, c) in names.iter_mut().enumerate() {
-            c[6] = edit_numbers(i as i64 - 75);
-        }
-        names[7][1] = [40, 0, 9000];
+    fn candidates_hold_every_list_ties_cut_by_name() {
+        // 150 names with one edit and no bytes each in user/content: every list ties, and
+        // the first 100 by name are the lists.
+        let mut names = named(150, |_| {
+            let mut c = [[0u64; 3]; 8];
+            c[6] = edit_numbers(0);
+            c
+        });
         let keep = candidates(&names);
-        // Every name ties at one edit in user/content: all are kept for the edits list.
-        assert!(keep.iter().all(|k| *k));
+        assert_eq!(keep.iter().filter(|k| **k).count(), 100);
+        assert!(keep[..100].iter().all(|k| *k) && !keep[100]);
+        // A NULL name ranks first among ties; a name with many edits elsewhere is kept.
+        names[149].0 = super::super::top::NULL_NAME.to_string();
+        names[120].1[1] = [40, 0, 9000];
+        let keep = candidates(&names);
+        assert!(keep[149] && keep[120] && keep[98] && !keep[99]);
         // At most 100 names: every name with an edit, none without.
-        let few = [names[0], [[0; 3]; 8], names[7]];
-        assert_eq!(candidates(&few), [true, false, true]);
-        names.push([[0; 3]; 8]);
-        names[150][6] = [0, 0, 0];
-        assert!(!candidates(&names)[150], "no edits, no candidate");
-        // With distinct edit counts, only the first 100 by some metric stay.
-        let distinct: Vec<BaseCounters> = (0..300)
-            .map(|i| {
-                let mut c = [[0u64; 3]; 8];
-                c[6] = [i + 1, 0, 0];
-                c
-            })
-            .collect();
+        let few = named(3, |i| names[i * 60].1);
+        assert_eq!(candidates(&few), [true, true, true]);
+        let none = named(101, |i| if i == 100 { [[0; 3]; 8] } else { names[i].1 });
+        assert!(!candidates(&none)[100], "no edits, no candidate");
+        // With distinct edit counts and removed bytes: by edits and absolute bytes the 100
+        // highest, by net bytes the 100 least negative.
+        let distinct = named(300, |i| {
+            let mut c = [[0u64; 3]; 8];
+            c[6] = [i as u64 + 1, 0, i as u64 + 1];
+            c
+        });
         let keep = candidates(&distinct);
-        assert_eq!(keep.iter().filter(|k| **k).count(), 300, "net 0 for all: every name ties");
-        let distinct: Vec<BaseCounters> = (0..300)
-            .map(|i| {
-                let mut c = [[0u64; 3]; 8];
-                c[6] = [i + 1, 0, i + 1];
-                c
-            })
-            .collect();
-        let keep = candidates(&distinct);
-        // By edits and absolute: the 100 highest; by net: the 100 least negative.
         assert_eq!(keep.iter().filter(|k| **k).count(), 200);
         assert!(keep[299] && keep[0] && !keep[150]);
+    }
+
+    #[test]
+    fn every_list_ranked_from_the_candidates_is_the_list_of_all_names() {
+        // Small numbers in a few base slices each: many ties at every cut.
+        let mut seed = 7u64;
+        let mut next = |n: u64| {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        let names = named(700, |_| {
+            let mut c = [[0u64; 3]; 8];
+            for _ in 0..=next(3) {
+                let base = next(8) as usize;
+                let bytes = next(7) as i64 - 3;
+                for (v, n) in c[base].iter_mut().zip(edit_numbers(bytes)) {
+                    *v += n * (1 + next(2));
+                }
+            }
+            c
+        });
+        let keep = candidates(&names);
+        let kept = keep.iter().filter(|k| **k).count();
+        assert!(kept < names.len() && kept >= TOP_SIZE, "{kept}");
+        for slice in slices() {
+            for metric in TOP_METRICS {
+                let list = |only_kept: bool| {
+                    let entries = names
+                        .iter()
+                        .zip(&keep)
+                        .filter(|(_, k)| **k || !only_kept)
+                        .filter_map(|((name, c), _)| {
+                            let n = slice_numbers(c, slice)?;
+                            Some((name.clone(), metric_value(metric, n)))
+                        })
+                        .collect();
+                    super::super::top::ranked(entries)
+                };
+                assert_eq!(list(true), list(false), "{slice:?} {metric:?}");
+            }
+        }
     }
 }

@@ -14,7 +14,8 @@ use aqs_core::history::per_entity::edit_numbers;
 use aqs_core::history::top::{NULL_NAME, TopEntity};
 use aqs_core::history::top_lists::{BaseCounters, base_index, candidate_rows, keep_candidates};
 use aqs_core::table::SeriesRow;
-use rustc_hash::FxHashMap;
+use indexmap::IndexSet;
+use rustc_hash::{FxBuildHasher, FxHashMap};
 
 /// The counters of one open period: (project, entity, name id) → counters.
 type Open = FxHashMap<(usize, TopEntity, u32), BaseCounters>;
@@ -54,8 +55,9 @@ impl Tops {
         let slice = (editor_type(edit.user_type), page_param(edit.page_type));
         let base = base_index(slice).unwrap_or_default();
         let numbers = edit_numbers(edit.bytes_diff);
-        let ended = &mut self.ended;
-        let opens = self.periods.at(edit.day, &mut |period, open| end(ended, period, open))?;
+        let (ended, names) = (&mut self.ended, &self.names);
+        let opens =
+            self.periods.at(edit.day, &mut |period, open| end(ended, names, period, open))?;
         for (open, size) in opens.into_iter().zip(&mut self.sizes) {
             if open.is_empty() {
                 open.reserve(*size);
@@ -80,32 +82,39 @@ impl Tops {
         out: &mut Vec<SeriesRow>,
     ) {
         if finish {
-            let ended = &mut self.ended;
-            self.periods.finish(&mut |period, open| end(ended, period, open));
+            let (ended, names) = (&mut self.ended, &self.names);
+            self.periods.finish(&mut |period, open| end(ended, names, period, open));
         }
         for c in std::mem::take(&mut self.ended) {
             let names = &self.names[c.project];
-            let named = c.names.into_iter().map(|(id, counters)| {
-                let name = match id {
-                    NULL_ID => NULL_NAME,
-                    id => names.get_index(id as usize).map_or("", String::as_str),
-                };
-                (name.to_string(), counters)
-            });
+            let named = c
+                .names
+                .into_iter()
+                .map(|(id, counters)| (name_of(names, id).to_string(), counters));
             let key = (loads[c.project].as_str(), projects[c.project].as_str(), c.entity);
             candidate_rows(key, c.period, named, out);
         }
     }
 }
 
-/// Keeps a finished period's candidates (of each project and entity).
-fn end(ended: &mut Vec<Candidates>, period: Period, open: Open) {
+/// The name of an id among a project's names.
+fn name_of(names: &IndexSet<String, FxBuildHasher>, id: u32) -> &str {
+    match id {
+        NULL_ID => NULL_NAME,
+        id => names.get_index(id as usize).map_or("", String::as_str),
+    }
+}
+
+/// Keeps a finished period's candidates (of each project and entity): ties are ranked by
+/// name, as requests rank them.
+fn end(ended: &mut Vec<Candidates>, names: &Names, period: Period, open: Open) {
     let mut by_list: FxHashMap<(usize, TopEntity), Vec<(u32, BaseCounters)>> = Default::default();
     for ((project, entity, id), counters) in open {
         by_list.entry((project, entity)).or_default().push((id, counters));
     }
-    for ((project, entity), mut names) in by_list {
-        keep_candidates(&mut names);
-        ended.push(Candidates { project, entity, period, names });
+    for ((project, entity), mut list) in by_list {
+        let project_names = &names[project];
+        keep_candidates(&mut list, |id| name_of(project_names, *id));
+        ended.push(Candidates { project, entity, period, names: list });
     }
 }

@@ -7,7 +7,8 @@
 //! a store that reads the same (the next write merges again). A cascade of merges (two one-day
 //! segments, then the result with a two-day one, ...) is done as one merge of all of them.
 //!
-//! A merge is committed in chunks of article ids ([`CHUNKS`] per merge): each chunk's
+//! A merge is committed in chunks of article ids ([`CHUNKS`] per merge, fewer for a merge
+//! of few entries: [`MIN_CHUNK_ENTRIES`]): each chunk's
 //! transaction appends the chunk's merged entries to the new segment, deletes them from the
 //! merged segments, and moves the boundary between the two in the manifest (the new segment
 //! applies below it, the merged ones from it on: `Segment::applies`). The pages a chunk frees
@@ -42,6 +43,19 @@ pub const MIN_MERGE: std::time::Duration =
     std::time::Duration::from_secs(if cfg!(test) { 0 } else { 15 });
 /// The fewest article ids of a chunk.
 const MIN_CHUNK_IDS: u64 = if cfg!(test) { 6 } else { 1024 };
+/// The fewest stored entries (blocks of articles) of a chunk, on average: a small merge (a
+/// wiki's month of a few thousand pages, its ids spread over the dictionary) is one or a few
+/// synced transactions, not [`CHUNKS`].
+const MIN_CHUNK_ENTRIES: u64 = if cfg!(test) { 1 } else { 16_384 };
+
+/// The article ids of a merge's chunks, for sources of `entries` stored entries whose
+/// highest id is `last_id`: [`CHUNKS`] chunks, fewer when they would hold under
+/// `min_entries` each; whole blocks of ids (a block is written by one chunk).
+fn chunk_ids(last_id: u64, entries: u64, min_entries: u64) -> u64 {
+    let chunks = entries.div_ceil(min_entries).clamp(1, CHUNKS);
+    let ids = (last_id + 1).div_ceil(chunks).max(MIN_CHUNK_IDS);
+    ids.next_multiple_of(crate::blocks::BLOCK_IDS)
+}
 
 /// Writes one new segment from `(article, day, views)` rows sorted by article, then day, into
 /// a free slot, with `MDB_APPEND`.
@@ -235,20 +249,19 @@ impl EmbeddedStore {
         let (table_id, month) = (sources[0].table, sources[0].month);
         let dataset = (table_id == PER_ARTICLE).then_some(Dataset::Pageviews);
         self.refresh_slots()?;
-        let last_id = {
+        let (last_id, entries) = {
             let (opened, read) = (inner.slots.opened(), self.read_txn()?);
-            let mut last = 0u32;
+            let (mut last, mut entries) = (0u32, 0u64);
             for segment in &sources {
                 let input = opened.get(segment.slot as usize).ok_or_else(|| {
                     StoreError::Corrupt(format!("no table for slot {}", segment.slot))
                 })?;
                 last = last.max(crate::blocks::last_article(input, &read, segment.blocked)?);
+                entries += input.stat(&read).map_err(engine)?.entries as u64;
             }
-            u64::from(last)
+            (u64::from(last), entries)
         };
-        // Whole blocks of article ids per chunk: a block is written by one chunk.
-        let chunk_ids = (last_id + 1).div_ceil(CHUNKS).max(MIN_CHUNK_IDS);
-        let chunk_ids = chunk_ids.next_multiple_of(crate::blocks::BLOCK_IDS);
+        let chunk_ids = chunk_ids(last_id, entries, MIN_CHUNK_ENTRIES);
         let mut start = target.map_or(0, |t| u64::from(t.until));
         for _ in 0..stop_after.unwrap_or(u32::MAX) {
             if deadline.is_some_and(|d| Instant::now() >= d) {

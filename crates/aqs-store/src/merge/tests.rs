@@ -344,3 +344,14 @@ fn a_time_to_stop_merging_by_stops_merges_like_a_spent_budget() {
     assert_eq!(segments(), 1, "four days merged");
     assert_eq!(everything(&store, month), before);
 }
+
+#[test]
+fn a_merge_of_few_entries_is_few_chunks() {
+    // A wiki's month of 3,000 pages, their ids spread over a dictionary of a million names:
+    // one transaction (one sync), not 64.
+    let ids = super::chunk_ids(999_999, 3_000, 16_384);
+    assert!(ids >= 1_000_000, "{ids}");
+    // 100,000 entries: 7 chunks; a month of pageviews (15 M blocks): 64.
+    assert_eq!(1_000_000u64.div_ceil(super::chunk_ids(999_999, 100_000, 16_384)), 7);
+    assert_eq!(60_000_000u64.div_ceil(super::chunk_ids(59_999_999, 15_000_000, 16_384)), 64);
+}

@@ -1,8 +1,8 @@
 //! The six top routes end to end: generated history loaded and activated, lists of wikis,
 //! families and `all-projects` for days and months compared with lists ranked again from the
 //! plain reading of the dumps (every revision, by value then name, 100 at most; a family's list
-//! from the names each wiki keeps, those in the first 100 of any of its lists, as the merge
-//! at activation does), editors' IP addresses as null.
+//! from the names each wiki keeps, those in the first 100 of any of its lists, ties ranked by
+//! name, as the merge at activation does), editors' IP addresses as null.
 
 use crate::common::*;
 use crate::plain::{TopCounts, expected_tops, family_of};
@@ -28,8 +28,8 @@ fn names_in<'a>(
     want.get(&(project.into(), entity.into(), editors.into(), pages.into(), period.into()))
 }
 
-/// The names a wiki keeps for a period: those at least as high as the 100th of some list
-/// (one of 15 slices by one of 3 metrics).
+/// The names a wiki keeps for a period: those in some list (one of 15 slices by one of 3
+/// metrics), ranked as the API ranks (ties by name).
 fn kept(want: &TopCounts, project: &str, entity: &str, period: &str) -> BTreeSet<Option<String>> {
     let mut out = BTreeSet::new();
     for editors in ["all-editor-types", "anonymous", "group-bot", "name-bot", "user"] {
@@ -38,10 +38,8 @@ fn kept(want: &TopCounts, project: &str, entity: &str, period: &str) -> BTreeSet
                 continue;
             };
             for metric in 0..3 {
-                let mut values: Vec<i64> = names.values().map(|v| v[metric]).collect();
-                values.sort_unstable_by(|a, b| b.cmp(a));
-                let cut = values.get(99).copied().unwrap_or(i64::MIN);
-                out.extend(names.iter().filter(|(_, v)| v[metric] >= cut).map(|(n, _)| n.clone()));
+                let list = rank(names.iter().map(|(n, v)| (n.clone(), v[metric])));
+                out.extend(list.into_iter().map(|(n, _)| n));
             }
         }
     }
