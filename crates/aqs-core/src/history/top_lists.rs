@@ -73,6 +73,17 @@ pub fn slice_numbers(counters: &BaseCounters, slice: (EditorType, PageType)) -> 
     (sum[0] > 0).then_some(sum)
 }
 
+/// [`slice_numbers`] of the slice of `bases`.
+fn sum_of(counters: &BaseCounters, bases: &[usize]) -> Option<[u64; 3]> {
+    let mut sum = [0u64; 3];
+    for &b in bases {
+        for (s, v) in sum.iter_mut().zip(counters[b]) {
+            *s = s.saturating_add(v);
+        }
+    }
+    (sum[0] > 0).then_some(sum)
+}
+
 /// Which of `names` are candidates: in some slice, by some metric, among the first 100 as
 /// the request ranks them (by value, then by name: [`super::top::ranked`]).
 pub fn candidates<K: AsRef<str>>(names: &[(K, BaseCounters)]) -> Vec<bool> {
@@ -94,8 +105,9 @@ fn candidates_of<'a, 'n>(
     let mut keep = vec![false; len];
     let (mut numbers, mut values, mut tied) = (Vec::new(), Vec::new(), Vec::new());
     for slice in slices() {
+        let bases: Vec<usize> = (0..BASE_SLICES.len()).filter(|b| in_slice(*b, slice)).collect();
         numbers.clear();
-        numbers.extend((0..len).filter_map(|i| slice_numbers(counters(i), slice).map(|n| (i, n))));
+        numbers.extend((0..len).filter_map(|i| sum_of(counters(i), &bases).map(|n| (i, n))));
         for metric in TOP_METRICS {
             if numbers.len() <= TOP_SIZE {
                 numbers.iter().for_each(|(i, _)| keep[*i] = true);
@@ -143,16 +155,26 @@ pub fn candidate_rows(
     names: impl IntoIterator<Item = (String, BaseCounters)>,
     out: &mut Vec<SeriesRow>,
 ) {
-    let bases = base_keys();
     for (name, counters) in names {
         for (base, c) in counters.iter().enumerate().filter(|(_, c)| c[0] > 0) {
-            out.push(SeriesRow {
-                key: vec![load.into(), project.into(), entity.key().into(), bases[base].clone()],
-                period,
-                sub: name.clone(),
-                values: Numbers::counters(c),
-            });
+            out.push(candidate_row((load, project, entity), base, period, name.clone(), *c));
         }
+    }
+}
+
+/// The stored row of a candidate's numbers in base slice `base`.
+pub fn candidate_row(
+    (load, project, entity): (&str, &str, TopEntity),
+    base: usize,
+    period: Period,
+    name: String,
+    numbers: [u64; 3],
+) -> SeriesRow {
+    SeriesRow {
+        key: vec![load.into(), project.into(), entity.key().into(), base_keys()[base].clone()],
+        period,
+        sub: name,
+        values: Numbers::counters(&numbers),
     }
 }
 

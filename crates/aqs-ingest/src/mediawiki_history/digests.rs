@@ -6,6 +6,7 @@
 //! (editor → edits) maps are counted out when a later day begins, a month's when a later month
 //! does. The state grows with the editors and pages of one month, not with the events.
 
+use super::names::EditIds;
 use super::periods::{OutOfOrder, Periods};
 use super::{Edit, PageType, UserType};
 use aqs_core::dates::Period;
@@ -18,51 +19,45 @@ use std::collections::BTreeMap;
 /// Edits per (editor type, page type) of one editor or page in a period.
 type Slices = [[u32; 2]; 4];
 
-/// The edits per slice of the editors (pages) of one project and entity in a period; edits
-/// without a name count as one more.
+/// The edits per slice of the editors (pages) of one project and entity in a period, by
+/// name number ([`super::names`]); edits without a name count as one more.
 #[derive(Default)]
 struct Names {
-    named: FxHashMap<String, Slices>,
+    named: FxHashMap<u32, Slices>,
     unnamed: Option<Slices>,
 }
 
 impl Names {
-    /// One edit of `name` in slice (`u`, `p`); a name is copied only the first time.
-    fn add(&mut self, name: Option<&str>, u: usize, p: usize) {
-        let Some(name) = name else {
-            self.unnamed.get_or_insert_with(Slices::default)[u][p] += 1;
-            return;
+    /// One edit of name number `id` in slice (`u`, `p`).
+    fn add(&mut self, id: Option<u32>, u: usize, p: usize) {
+        let slices = match id {
+            Some(id) => self.named.entry(id).or_default(),
+            None => self.unnamed.get_or_insert_with(Slices::default),
         };
-        if let Some(slices) = self.named.get_mut(name) {
-            slices[u][p] += 1;
-        } else {
-            let mut slices = Slices::default();
-            slices[u][p] += 1;
-            self.named.insert(name.to_string(), slices);
-        }
+        slices[u][p] += 1;
     }
 }
 
-/// The counts of one period under way: per (project, entity) (a wiki has one project, so a
-/// list is searched).
+/// The counts of one period under way: per (project number, entity) (a wiki has one
+/// project, so a list is searched).
 #[derive(Default)]
 struct Open {
-    counts: Vec<((String, DigestEntity), Names)>,
+    counts: Vec<((usize, DigestEntity), Names)>,
 }
 
 impl Open {
-    fn names(&mut self, project: &str, entity: DigestEntity) -> &mut Names {
-        let at = self.counts.iter().position(|((p, e), _)| p == project && *e == entity);
+    fn names(&mut self, project: usize, entity: DigestEntity) -> &mut Names {
+        let at = self.counts.iter().position(|(key, _)| *key == (project, entity));
         let at = at.unwrap_or_else(|| {
-            self.counts.push(((project.to_string(), entity), Names::default()));
+            self.counts.push(((project, entity), Names::default()));
             self.counts.len() - 1
         });
         &mut self.counts[at].1
     }
 }
 
-/// A digest row: (project, entity, editor type, page type, period).
-pub type DigestKey = (String, DigestEntity, EditorType, PageParam, Period);
+/// A digest row: (project number, entity, editor type, page type, period).
+pub type DigestKey = (usize, DigestEntity, EditorType, PageParam, Period);
 
 /// The digests of one wiki.
 #[derive(Default)]
@@ -86,17 +81,21 @@ fn user_index(t: UserType) -> usize {
 }
 
 impl Digests {
-    /// Counts an edit: in its editor's digests, and its page's unless the page is (or may be)
-    /// a redirect.
-    pub fn count(&mut self, project: &str, edit: &Edit<'_>) -> Result<(), OutOfOrder> {
+    /// Counts an edit of project number `project` whose names have the numbers `ids`: in
+    /// its editor's digests, and its page's unless the page is (or may be) a redirect.
+    pub fn count(
+        &mut self,
+        project: usize,
+        edit: &Edit<'_>,
+        ids: EditIds,
+    ) -> Result<(), OutOfOrder> {
         let (u, p) =
             (user_index(edit.user_type), usize::from(edit.page_type == PageType::NonContent));
         let rows = &mut self.rows;
         let opens = self.periods.at(edit.day, &mut |period, open| count_out(rows, period, open))?;
-        let editor = edit.user_text.as_deref();
-        let page = (edit.redirect == Some(false)).then_some(edit.page_title.as_deref());
+        let page = (edit.redirect == Some(false)).then_some(ids.page);
         for open in opens {
-            open.names(project, DigestEntity::Editors).add(editor, u, p);
+            open.names(project, DigestEntity::Editors).add(ids.editor, u, p);
             if let Some(title) = page {
                 open.names(project, DigestEntity::Pages).add(title, u, p);
             }
@@ -104,8 +103,13 @@ impl Digests {
         Ok(())
     }
 
-    /// Counts out the periods still under way, and returns the rows of `snapshot`.
-    pub fn finish(mut self, snapshot: &str) -> BTreeMap<(Vec<String>, Period), Numbers> {
+    /// Counts out the periods still under way, and returns the rows of `snapshot` (the
+    /// project numbers named by `projects`).
+    pub fn finish(
+        mut self,
+        snapshot: &str,
+        projects: &[String],
+    ) -> BTreeMap<(Vec<String>, Period), Numbers> {
         let rows = &mut self.rows;
         self.periods.finish(&mut |period, open| count_out(rows, period, open));
         self.rows
@@ -113,7 +117,7 @@ impl Digests {
             .map(|((project, entity, e, p, period), levels)| {
                 let key = vec![
                     snapshot.to_string(),
-                    project,
+                    projects[project].clone(),
                     entity.key().to_string(),
                     e.as_str().to_string(),
                     p.as_str().to_string(),
@@ -152,7 +156,7 @@ fn count_out(rows: &mut BTreeMap<DigestKey, [u64; 4]>, period: Period, open: Ope
             let page_types = PAGE_TYPES.into_iter().chain([PageParam::AllPageTypes]);
             for (p, counts) in page_types.zip(by_page) {
                 if counts != [0; 4] {
-                    rows.insert((project.clone(), entity, e, p, period), counts);
+                    rows.insert((project, entity, e, p, period), counts);
                 }
             }
         }
@@ -162,6 +166,7 @@ fn count_out(rows: &mut BTreeMap<DigestKey, [u64; 4]>, period: Period, open: Ope
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mediawiki_history::names::WikiNames;
     use aqs_core::dates::{Day, YearMonth};
 
     fn edit(
@@ -175,7 +180,7 @@ mod tests {
             day: Day::parse_compact(day).unwrap(),
             user_text: Some(user.to_string().into()),
             user_type,
-            page_title: Some(page.to_string()),
+            page_title: Some(page.to_string().into()),
             page_type,
             redirect: Some(page == "Redirect"),
             bytes_diff: 1,
@@ -186,21 +191,18 @@ mod tests {
     fn an_activity_level_is_per_slice() {
         // data-formats §5.8: 3 content and 3 other edits are 1..4 in each page type, 5..24 in
         // all page types.
-        let mut digests = Digests::default();
+        let (mut digests, mut names) = (Digests::default(), WikiNames::default());
+        let mut count = |edit: Edit<'_>| {
+            let ids = names.ids(0, &edit);
+            digests.count(0, &edit, ids)
+        };
         for (page, kind) in [("A", PageType::Content), ("Talk:A", PageType::NonContent)] {
             for _ in 0..3 {
-                digests
-                    .count("en.wikipedia", &edit("20240101", "Ann", UserType::User, page, kind))
-                    .unwrap();
+                count(edit("20240101", "Ann", UserType::User, page, kind)).unwrap();
             }
         }
-        digests
-            .count(
-                "en.wikipedia",
-                &edit("20240102", "Bot", UserType::GroupBot, "Redirect", PageType::Content),
-            )
-            .unwrap();
-        let rows = digests.finish("2024-01");
+        count(edit("20240102", "Bot", UserType::GroupBot, "Redirect", PageType::Content)).unwrap();
+        let rows = digests.finish("2024-01", &["en.wikipedia".to_string()]);
         let get = |entity: &str, e: &str, p: &str, period: Period| {
             let key = vec![
                 "2024-01".to_string(),
@@ -227,10 +229,11 @@ mod tests {
     #[test]
     fn an_edit_out_of_time_order_is_an_error() {
         let mut digests = Digests::default();
-        digests.count("x", &edit("20240102", "A", UserType::User, "P", PageType::Content)).unwrap();
-        let e = digests
-            .count("x", &edit("20240101", "A", UserType::User, "P", PageType::Content))
-            .unwrap_err();
+        let ids = EditIds { editor: Some(0), page: Some(0) };
+        let later = edit("20240102", "A", UserType::User, "P", PageType::Content);
+        digests.count(0, &later, ids).unwrap();
+        let earlier = edit("20240101", "A", UserType::User, "P", PageType::Content);
+        let e = digests.count(0, &earlier, ids).unwrap_err();
         assert!(e.to_string().contains("an edit of 2024-01-01 after edits of 2024-01-02"), "{e}");
     }
 }

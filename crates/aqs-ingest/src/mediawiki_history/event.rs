@@ -43,7 +43,7 @@ pub struct Edit<'a> {
     pub user_text: Option<Cow<'a, str>>,
     pub user_type: UserType,
     /// The page's current title, else the one at the time, after its canonical namespace name.
-    pub page_title: Option<String>,
+    pub page_title: Option<Cow<'a, str>>,
     pub page_type: PageType,
     /// Whether the page is a redirect now (`None`: not known; such pages have no digests).
     pub redirect: Option<bool>,
@@ -167,7 +167,7 @@ fn event<'l>(cell: &dyn Fn(Column) -> &'l str) -> Result<Event<'l>, Malformed> {
                 day,
                 user_text,
                 user_type: user_type(cell)?,
-                page_title: title.map(|t| wikis::prefixed_title(namespace, &t)),
+                page_title: title.map(|t| wikis::prefixed_title(namespace, t)),
                 page_type: page_type(cell)?,
                 redirect: boolean(Column::PageIsRedirect)?,
                 bytes_diff: typed(

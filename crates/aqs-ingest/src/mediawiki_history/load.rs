@@ -7,6 +7,7 @@
 
 use super::early_writer::EarlyWriter;
 use super::periods::OutOfOrder;
+use super::rows::Taken;
 use super::{Edit, Event, PageType, Reader, UserType};
 use crate::load::Progress;
 use crate::load::lines::for_each_file_line;
@@ -50,6 +51,7 @@ pub struct WikiCounts {
     /// (project, editor type, page type, day) → counts, for the four slices an event is in.
     events: FxHashMap<(usize, EditorType, PageParam, Day), EventCounts>,
     new_users: FxHashMap<(usize, Day), u64>,
+    names: super::names::WikiNames,
     digests: super::digests::Digests,
     entities: super::per_entity::EntityCounts,
     tops: super::tops::Tops,
@@ -104,34 +106,35 @@ impl WikiCounts {
     }
 
     /// The per-page, per-editor and top-list rows of the months before the latest edit's
-    /// (of every month: `finish`), taken out of the counts into `out` (the three tables'
-    /// rows): under the load of each project that `load_of` names.
+    /// (of every month: `finish`), taken out of the counts into `out`: under the load of
+    /// each project that `load_of` names.
     pub fn take_entity_rows(
         &mut self,
         finish: bool,
         load_of: &dyn Fn(&str) -> String,
-        out: &mut [Vec<SeriesRow>; 3],
+        out: &mut Taken,
     ) {
-        let loads: Vec<String> = self.projects.iter().map(|p| load_of(p)).collect();
+        if out.projects.len() != self.projects.len() {
+            out.projects = self.projects.iter().map(|p| (p.clone(), load_of(p))).collect();
+        }
         let before = match finish {
             true => None,
             false => self.month.map(|m| m.first_day()),
         };
-        let names = (self.projects.as_slice(), loads.as_slice());
-        let [pages, editors, tops] = out;
-        self.entities.take_rows(before, names, [pages, editors]);
-        self.tops.take_rows(finish, names, tops);
+        self.entities.take_rows(before, &self.names, out);
+        self.tops.take_rows(finish, &self.names, &mut out.tops);
     }
 
     /// Counts one reduced event.
     pub fn count(&mut self, project: &str, event: &Event<'_>) -> Result<(), OutOfOrder> {
         match event {
             Event::Edit(edit @ Edit { day, user_type, page_type, bytes_diff, .. }) => {
-                self.digests.count(project, edit)?;
-                self.edit_month(edit.day);
                 let number = self.project(project);
-                self.entities.count(number, edit);
-                self.tops.count(number, edit)?;
+                let ids = self.names.ids(number, edit);
+                self.digests.count(number, edit, ids)?;
+                self.edit_month(edit.day);
+                self.entities.count(number, edit, ids, &self.names);
+                self.tops.count(number, edit, ids, &self.names)?;
                 let counts = EventCounts {
                     edits: 1,
                     net_bytes_diff: *bytes_diff,
@@ -153,7 +156,8 @@ impl WikiCounts {
             Event::HiddenEdit(edit) => {
                 self.edit_month(edit.day);
                 let number = self.project(project);
-                self.tops.count(number, edit)?;
+                let ids = self.names.ids(number, edit);
+                self.tops.count(number, edit, ids, &self.names)?;
             }
             Event::Uncounted => {}
         }
@@ -176,7 +180,7 @@ impl WikiCounts {
             users.insert((key, Period::Day(*day)), Numbers::counters(&[*n]));
         }
         let events = events.into_iter().map(|(k, c)| (k, c.numbers())).collect();
-        [events, users, self.digests.finish(snapshot)]
+        [events, users, self.digests.finish(snapshot, &self.projects)]
     }
 }
 
@@ -294,12 +298,23 @@ pub fn read_wiki(
         .and_then(|v| v.parse().ok())
         .unwrap_or(EARLY_BATCH_ROWS);
     let (counts, early_rows, pending) = std::thread::scope(|scope| -> Result<_> {
-        let writer = EarlyWriter::start(scope, |batch| Ok(store.publish_series(batch)?));
-        let mut pending = [Vec::new(), Vec::new(), Vec::new()];
+        // The writer makes the stored rows (into vectors it keeps) and publishes them.
+        let mut rows: [Vec<SeriesRow>; 3] = Default::default();
+        let writer = EarlyWriter::start(scope, move |taken: &mut Taken| {
+            taken.drain_into(&mut rows);
+            let batch = entity_batch(std::mem::take(&mut rows));
+            let written = store.publish_series(&batch)?;
+            for (kept, mut change) in rows.iter_mut().zip(batch.changes) {
+                change.rows.clear();
+                *kept = change.rows;
+            }
+            Ok(written)
+        });
+        let mut pending = Taken::default();
         let mut month_ended = |counts: &mut WikiCounts| -> Result<()> {
             counts.take_entity_rows(false, &load_of, &mut pending);
-            if pending.iter().map(Vec::len).sum::<usize>() >= batch_rows {
-                writer.send(&mut pending, entity_batch)?;
+            if pending.len() >= batch_rows {
+                writer.send(&mut pending)?;
             }
             Ok(())
         };
@@ -312,7 +327,9 @@ pub fn read_wiki(
     report.add_series_rows(Dataset::History, early_rows);
     let mut pending = pending;
     counts.take_entity_rows(true, &load_of, &mut pending);
-    let [page_rows, editor_rows, top_rows] = pending;
+    let mut last_rows: [Vec<SeriesRow>; 3] = Default::default();
+    pending.drain_into(&mut last_rows);
+    let [page_rows, editor_rows, top_rows] = last_rows;
     let (lines, counted, first_day, last_day) =
         (counts.lines, counts.counted, counts.first, counts.last);
     let [events, users, digests] = counts.rows(&name);
@@ -359,9 +376,9 @@ pub fn read_wiki(
     Ok(SeriesBatch { dataset: Dataset::History, changes })
 }
 
-/// The rows of per-page, per-editor and top-list months a load holds before it writes them
-/// (a few hundred MB at most).
-const EARLY_BATCH_ROWS: usize = 1_000_000;
+/// The page days, editor days and top-list candidates a load holds before it writes them (a
+/// few hundred MB at most).
+const EARLY_BATCH_ROWS: usize = 500_000;
 
 /// A batch of per-page, per-editor and top-list rows.
 fn entity_batch([pages, editors, tops]: [Vec<SeriesRow>; 3]) -> SeriesBatch {

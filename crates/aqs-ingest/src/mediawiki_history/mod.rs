@@ -7,8 +7,10 @@
 //! - [`early_writer`]: the thread that writes a load's batches while the next is counted.
 //! - [`event`]: a line reduced to an edit, a new page, a new registered user, or nothing.
 //! - [`load`]: a wiki's files of a snapshot counted into the history tables.
+//! - [`names`]: the page titles and user texts of a wiki, numbered once for every table.
 //! - [`per_entity`]: the edits per page and per editor and day.
 //! - [`periods`]: the day and month under way, for the digests and the top lists.
+//! - [`rows`]: the per-page, per-editor and top-list rows taken out of the counters.
 //! - [`tops`]: the top lists of editors and pages per day and month.
 //! - [`wikis`]: the project of a wiki database, the canonical namespace names.
 
@@ -17,8 +19,10 @@ pub mod digests;
 pub mod early_writer;
 pub mod event;
 pub mod load;
+pub mod names;
 pub mod per_entity;
 pub mod periods;
+pub mod rows;
 pub mod tops;
 pub mod wikis;
 

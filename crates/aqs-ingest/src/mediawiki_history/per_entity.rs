@@ -7,49 +7,28 @@
 
 use super::Edit;
 use super::load::{editor_type, page_param};
-use aqs_core::dates::{Day, Period};
-use aqs_core::history::per_entity::{
-    EDITOR_GROUPS, PAGE_GROUPS, edit_numbers, editor_group, page_group, stored_title,
-};
-use aqs_core::table::{Numbers, SeriesRow};
+use super::names::{EditIds, WikiNames};
+use super::rows::{EntityRow, Taken};
+use aqs_core::dates::Day;
+use aqs_core::history::per_entity::{edit_numbers, editor_group, page_group, stored_title};
 use indexmap::IndexSet;
 use rustc_hash::{FxBuildHasher, FxHashMap};
+use std::borrow::Cow;
+use std::sync::Arc;
 
-/// The stored groups of a page's counters: the editor types, the total first.
-const PAGE_ROW_GROUPS: [&str; 5] =
-    [EDITOR_GROUPS[0], EDITOR_GROUPS[1], EDITOR_GROUPS[2], EDITOR_GROUPS[3], "name-bot"];
-
-/// The names of each project number, numbered in the order they came.
-pub(super) type Names = Vec<IndexSet<String, FxBuildHasher>>;
-
-/// The number of `name` among `project`'s names, given one when it has none.
-pub(super) fn name_id(names: &mut Names, project: usize, name: &str) -> u32 {
-    if names.len() <= project {
-        names.resize_with(project + 1, IndexSet::default);
-    }
-    let set = &mut names[project];
-    let at = match set.get_index_of(name) {
-        Some(at) => at,
-        None => set.insert_full(name.to_string()).0,
-    };
-    at as u32
-}
-
-/// Counters of `G` groups (the first the total) per (project, name, day).
+/// Counters of `G` groups (the first the total) per (project, name number, day).
 struct Named<const G: usize> {
-    names: Names,
     days: FxHashMap<(usize, u32, Day), [[u64; 3]; G]>,
 }
 
 impl<const G: usize> Default for Named<G> {
     fn default() -> Self {
-        Named { names: Vec::new(), days: FxHashMap::default() }
+        Named { days: FxHashMap::default() }
     }
 }
 
 impl<const G: usize> Named<G> {
-    fn add(&mut self, project: usize, name: &str, day: Day, group: usize, numbers: [u64; 3]) {
-        let id = name_id(&mut self.names, project, name);
+    fn add(&mut self, project: usize, id: u32, day: Day, group: usize, numbers: [u64; 3]) {
         let counters = self.days.entry((project, id, day)).or_insert([[0; 3]; G]);
         for g in [0, group] {
             for (c, n) in counters[g].iter_mut().zip(numbers) {
@@ -59,40 +38,21 @@ impl<const G: usize> Named<G> {
     }
 
     /// The rows of the days before `before` (all days: `None`), taken out of the counters
-    /// into `out`: each (name, day)'s total first, then its other groups with edits. `load`
-    /// is the key part of each project number's load. Counters are kept to 32 bits (what the
-    /// embedded store holds per day).
+    /// into `out` in (project, name number, day) order; `name` gives the names of the
+    /// numbers.
     fn take_rows(
         &mut self,
         before: Option<Day>,
-        groups: &[&str],
-        (projects, load): (&[String], &[String]),
-        out: &mut Vec<SeriesRow>,
+        name: impl Fn(usize, u32) -> Arc<str>,
+        out: &mut Vec<EntityRow<G>>,
     ) {
         let mut keys: Vec<(usize, u32, Day)> =
             self.days.keys().filter(|k| before.is_none_or(|b| k.2 < b)).copied().collect();
         keys.sort_unstable();
-        out.reserve(keys.len() * 2);
+        out.reserve(keys.len());
         for key @ (project, id, day) in keys {
             let Some(counters) = self.days.remove(&key) else { continue };
-            let name = self.names[project].get_index(id as usize).map_or("", String::as_str);
-            for (g, numbers) in counters.iter().enumerate() {
-                if g > 0 && numbers[0] == 0 {
-                    continue;
-                }
-                let values = numbers.map(|n| n.min(u64::from(u32::MAX)));
-                out.push(SeriesRow {
-                    key: vec![
-                        groups[g].to_string(),
-                        load[project].clone(),
-                        projects[project].clone(),
-                        name.to_string(),
-                    ],
-                    period: Period::Day(day),
-                    sub: String::new(),
-                    values: Numbers::counters(&values),
-                });
-            }
+            out.push(EntityRow { project: project as u32, name: name(project, id), day, counters });
         }
     }
 }
@@ -100,34 +60,69 @@ impl<const G: usize> Named<G> {
 /// A wiki's edits per page and per editor.
 #[derive(Default)]
 pub struct EntityCounts {
+    /// By number of the page's stored title in `titles`.
     pages: Named<5>,
+    /// By name number ([`super::names`]).
     editors: Named<3>,
+    /// The stored titles (`_` for each space) of each project, numbered.
+    titles: Vec<IndexSet<Arc<str>, FxBuildHasher>>,
+    /// The number in `titles` of each page number's stored title, per project (`u32::MAX`:
+    /// not looked up yet): two titles the dump spells apart, one with `_` where the other
+    /// has a space, are one page.
+    stored: Vec<Vec<u32>>,
 }
 
 impl EntityCounts {
-    /// Counts an edit of project number `project`.
-    pub fn count(&mut self, project: usize, edit: &Edit<'_>) {
+    /// Counts an edit of project number `project` whose names have the numbers `ids`.
+    pub fn count(&mut self, project: usize, edit: &Edit<'_>, ids: EditIds, names: &WikiNames) {
         let numbers = edit_numbers(edit.bytes_diff);
-        if let Some(title) = &edit.page_title {
+        if let Some(page) = ids.page {
             let group = editor_group(editor_type(edit.user_type));
-            self.pages.add(project, &stored_title(title), edit.day, group, numbers);
+            let title = self.stored_id(project, page, names);
+            self.pages.add(project, title, edit.day, group, numbers);
         }
-        if let Some(user) = &edit.user_text {
+        if let Some(editor) = ids.editor {
             let group = page_group(page_param(edit.page_type));
-            self.editors.add(project, user, edit.day, group, numbers);
+            self.editors.add(project, editor, edit.day, group, numbers);
         }
     }
 
+    /// The number of page `page`'s stored title.
+    fn stored_id(&mut self, project: usize, page: u32, names: &WikiNames) -> u32 {
+        if self.stored.len() <= project {
+            self.stored.resize_with(project + 1, Vec::new);
+            self.titles.resize_with(project + 1, IndexSet::default);
+        }
+        let (map, titles) = (&mut self.stored[project], &mut self.titles[project]);
+        match map.get(page as usize) {
+            Some(&id) if id != u32::MAX => return id,
+            Some(_) => {}
+            None => map.resize(page as usize + 1, u32::MAX),
+        }
+        let name = names.page(project, page);
+        let title = stored_title(name);
+        let id = match titles.get_index_of(title.as_ref()) {
+            Some(at) => at,
+            // The name table's copy, unless a space was replaced.
+            None => match title {
+                Cow::Borrowed(_) => titles.insert_full(name.clone()).0,
+                Cow::Owned(title) => titles.insert_full(title.into()).0,
+            },
+        } as u32;
+        map[page as usize] = id;
+        id
+    }
+
     /// The rows of the per-page and per-editor tables of the days before `before` (all:
-    /// `None`), taken out of the counters into `pages` and `editors`, for the projects (by
-    /// number) and their loads' key parts.
-    pub fn take_rows(
-        &mut self,
-        before: Option<Day>,
-        names: (&[String], &[String]),
-        [pages, editors]: [&mut Vec<SeriesRow>; 2],
-    ) {
-        self.pages.take_rows(before, &PAGE_ROW_GROUPS, names, pages);
-        self.editors.take_rows(before, PAGE_GROUPS, names, editors);
+    /// `None`), taken out of the counters into `out`; `names` gives the editors' names.
+    pub fn take_rows(&mut self, before: Option<Day>, names: &WikiNames, out: &mut Taken) {
+        let titles = &self.titles;
+        let title = |project: usize, id: u32| {
+            let title = titles.get(project).and_then(|t| t.get_index(id as usize));
+            title.cloned().unwrap_or_else(|| "".into())
+        };
+        self.pages.take_rows(before, title, &mut out.pages);
+        let editor = |project: usize, id: u32| names.editor(project, id).clone();
+        self.editors.take_rows(before, editor, &mut out.editors);
     }
 }

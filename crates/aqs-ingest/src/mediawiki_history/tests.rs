@@ -207,7 +207,7 @@ fn generated_dumps_read_as_a_plain_reading_of_them_counts() {
                     };
                     c.editors.insert((edit.user_text.map(|t| t.into_owned()), user_type.into()));
                     let content = (edit.page_type == PageType::Content).to_string();
-                    c.pages.insert((edit.page_title, content));
+                    c.pages.insert((edit.page_title.map(String::from), content));
                 }
                 Event::NewPage { day, .. } => found.entry(key(day)).or_default().new_pages += 1,
                 Event::NewUser { day } => found.entry(key(day)).or_default().new_users += 1,

@@ -7,15 +7,15 @@
 
 use super::Edit;
 use super::load::{editor_type, page_param};
-use super::per_entity::{Names, name_id};
+use super::names::{EditIds, WikiNames};
 use super::periods::{OutOfOrder, Periods};
+use super::rows::TopRow;
 use aqs_core::dates::Period;
 use aqs_core::history::per_entity::edit_numbers;
 use aqs_core::history::top::{NULL_NAME, TopEntity};
-use aqs_core::history::top_lists::{BaseCounters, base_index, candidate_rows, keep_candidates};
-use aqs_core::table::SeriesRow;
-use indexmap::IndexSet;
-use rustc_hash::{FxBuildHasher, FxHashMap};
+use aqs_core::history::top_lists::{BaseCounters, base_index, keep_candidates};
+use rustc_hash::FxHashMap;
+use std::sync::Arc;
 
 /// The counters of one open period: (project, entity, name id) → counters.
 type Open = FxHashMap<(usize, TopEntity, u32), BaseCounters>;
@@ -28,10 +28,9 @@ struct Candidates {
     names: Vec<(u32, BaseCounters)>,
 }
 
-/// The top-list candidates of one wiki's events.
+/// The top-list candidates of one wiki's events, by name number ([`super::names`]).
 #[derive(Default)]
 pub struct Tops {
-    names: Names,
     periods: Periods<Open>,
     ended: Vec<Candidates>,
     /// The most names an open day and an open month have had: a new period's map is made
@@ -43,19 +42,21 @@ pub struct Tops {
 const NULL_ID: u32 = u32::MAX;
 
 impl Tops {
-    fn id(&mut self, project: usize, name: Option<&str>) -> u32 {
-        name.map_or(NULL_ID, |name| name_id(&mut self.names, project, name))
-    }
-
-    /// Counts a revision (live or not) of project number `project`.
-    pub fn count(&mut self, project: usize, edit: &Edit<'_>) -> Result<(), OutOfOrder> {
-        let editor = self.id(project, edit.user_text.as_deref());
-        let page = self.id(project, edit.page_title.as_deref());
+    /// Counts a revision (live or not) of project number `project` whose names have the
+    /// numbers `ids` among `names`.
+    pub fn count(
+        &mut self,
+        project: usize,
+        edit: &Edit<'_>,
+        ids: EditIds,
+        names: &WikiNames,
+    ) -> Result<(), OutOfOrder> {
+        let (editor, page) = (ids.editor.unwrap_or(NULL_ID), ids.page.unwrap_or(NULL_ID));
         // Every concrete (user type, page type) is a base slice.
         let slice = (editor_type(edit.user_type), page_param(edit.page_type));
         let base = base_index(slice).unwrap_or_default();
         let numbers = edit_numbers(edit.bytes_diff);
-        let (ended, names) = (&mut self.ended, &self.names);
+        let ended = &mut self.ended;
         let opens =
             self.periods.at(edit.day, &mut |period, open| end(ended, names, period, open))?;
         for (open, size) in opens.into_iter().zip(&mut self.sizes) {
@@ -73,48 +74,54 @@ impl Tops {
         Ok(())
     }
 
-    /// The rows of the candidates of the periods that ended (all periods: `finish`), taken
-    /// out into `out`, for the projects (by number) and their loads' key parts.
-    pub fn take_rows(
-        &mut self,
-        finish: bool,
-        (projects, loads): (&[String], &[String]),
-        out: &mut Vec<SeriesRow>,
-    ) {
+    /// The candidates of the periods that ended (all periods: `finish`), taken out into
+    /// `out`; `names` gives the names of the numbers.
+    pub fn take_rows(&mut self, finish: bool, names: &WikiNames, out: &mut Vec<TopRow>) {
         if finish {
-            let (ended, names) = (&mut self.ended, &self.names);
+            let ended = &mut self.ended;
             self.periods.finish(&mut |period, open| end(ended, names, period, open));
         }
-        for c in std::mem::take(&mut self.ended) {
-            let names = &self.names[c.project];
-            let named = c
-                .names
-                .into_iter()
-                .map(|(id, counters)| (name_of(names, id).to_string(), counters));
-            let key = (loads[c.project].as_str(), projects[c.project].as_str(), c.entity);
-            candidate_rows(key, c.period, named, out);
+        let null: Arc<str> = NULL_NAME.into();
+        for c in self.ended.drain(..) {
+            for (id, counters) in c.names {
+                let name = match id {
+                    NULL_ID => &null,
+                    id => name_of(names, (c.project, c.entity), id),
+                };
+                let bases = counters.iter().enumerate().filter(|(_, n)| n[0] > 0);
+                out.extend(bases.map(|(base, numbers)| TopRow {
+                    project: c.project as u32,
+                    entity: c.entity,
+                    base: base as u8,
+                    period: c.period,
+                    name: name.clone(),
+                    numbers: *numbers,
+                }));
+            }
         }
     }
 }
 
-/// The name of an id among a project's names.
-fn name_of(names: &IndexSet<String, FxBuildHasher>, id: u32) -> &str {
-    match id {
-        NULL_ID => NULL_NAME,
-        id => names.get_index(id as usize).map_or("", String::as_str),
+/// The name of an id of a project's editors or pages.
+fn name_of(names: &WikiNames, (project, entity): (usize, TopEntity), id: u32) -> &Arc<str> {
+    match entity {
+        TopEntity::Editors => names.editor(project, id),
+        TopEntity::Pages => names.page(project, id),
     }
 }
 
 /// Keeps a finished period's candidates (of each project and entity): ties are ranked by
 /// name, as requests rank them.
-fn end(ended: &mut Vec<Candidates>, names: &Names, period: Period, open: Open) {
+fn end(ended: &mut Vec<Candidates>, names: &WikiNames, period: Period, open: Open) {
     let mut by_list: FxHashMap<(usize, TopEntity), Vec<(u32, BaseCounters)>> = Default::default();
     for ((project, entity, id), counters) in open {
         by_list.entry((project, entity)).or_default().push((id, counters));
     }
     for ((project, entity), mut list) in by_list {
-        let project_names = &names[project];
-        keep_candidates(&mut list, |id| name_of(project_names, *id));
+        keep_candidates(&mut list, |id| match *id {
+            NULL_ID => NULL_NAME,
+            id => name_of(names, (project, entity), id),
+        });
         ended.push(Candidates { project, entity, period, names: list });
     }
 }

@@ -8,6 +8,7 @@
 //! in `data/namespaces.tsv`, and a namespace without one gets no prefix, as the refinery's
 //! join gives a namespace the map does not hold.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -64,10 +65,10 @@ pub fn namespace_name(namespace: i64) -> Option<&'static str> {
 
 /// A title as the reduced history keeps it: the canonical namespace name and a colon before
 /// the title, the name with its spaces (`User talk:Some_Page`), none in the main namespace.
-pub fn prefixed_title(namespace: Option<i64>, title: &str) -> String {
+pub fn prefixed_title(namespace: Option<i64>, title: Cow<'_, str>) -> Cow<'_, str> {
     match namespace.and_then(namespace_name) {
-        Some(name) => format!("{name}:{title}"),
-        None => title.to_string(),
+        Some(name) => Cow::Owned(format!("{name}:{title}")),
+        None => title,
     }
 }
 
@@ -97,10 +98,10 @@ mod tests {
 
     #[test]
     fn titles_carry_the_canonical_namespace_name_with_its_spaces() {
-        assert_eq!(prefixed_title(Some(0), "Berlin"), "Berlin");
-        assert_eq!(prefixed_title(Some(3), "Jimbo_Wales"), "User talk:Jimbo_Wales");
-        assert_eq!(prefixed_title(Some(828), "Arguments"), "Module:Arguments");
-        assert_eq!(prefixed_title(Some(123_456), "X"), "X", "an unknown namespace");
-        assert_eq!(prefixed_title(None, "X"), "X");
+        assert_eq!(prefixed_title(Some(0), "Berlin".into()), "Berlin");
+        assert_eq!(prefixed_title(Some(3), "Jimbo_Wales".into()), "User talk:Jimbo_Wales");
+        assert_eq!(prefixed_title(Some(828), "Arguments".into()), "Module:Arguments");
+        assert_eq!(prefixed_title(Some(123_456), "X".into()), "X", "an unknown namespace");
+        assert_eq!(prefixed_title(None, "X".into()), "X");
     }
 }
