@@ -28,7 +28,6 @@ use aqs_core::pageviews::ArticleViews;
 use aqs_core::project::Project;
 use aqs_core::table::{Numbers, SeriesChanges, SeriesEntry, SeriesRow, Shape, TableDef};
 use heed::{RoTxn, RwTxn};
-use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 
 const META_ENTITY_TABLES: &[u8] = b"entity_tables";
@@ -185,47 +184,49 @@ pub(crate) fn write(
             cells.push((namespace, name.as_str(), number, day, group, row.values));
         }
     }
+    // Ids numbered by this write are new names: no stored value to start from.
+    let first_new_id = state.next_article;
     let ids = cell_ids(store, wtxn, state, &cells)?;
-    // The day values: of a day the publication does not replace, the stored value is the base
-    // (groups not written keep their counters); a group written without the total gets it
-    // summed.
+    // The day values, built from the cells of each (table, month, id, day) in turn: of a day
+    // the publication does not replace, the stored value is the base (groups not written
+    // keep their counters); a group written without the total gets it summed.
+    let mut order: Vec<(EntityTable, i32, u32, Day, u32)> = cells
+        .iter()
+        .zip(&ids)
+        .enumerate()
+        .map(|(at, (c, id))| (c.2, c.3.year_month().index(), *id, c.3, at as u32))
+        .collect();
+    // Stable: a group written twice keeps the later numbers, as given.
+    order.sort_by_key(|o| (o.0, o.1, o.2, o.3));
     let slots = store.inner.slots.opened();
-    let mut values: BTreeMap<(EntityTable, i32, u32, Day), (ArticleViews, bool)> = BTreeMap::new();
-    for (cell_row, id) in cells.iter().zip(&ids) {
-        let (_, _, number, day, group, numbers) = *cell_row;
-        let month = day.year_month();
-        let key = (number, month.index(), *id, day);
-        let (views, total) = match values.entry(key) {
-            Entry::Occupied(entry) => entry.into_mut(),
-            Entry::Vacant(entry) => {
-                let replaced = covers
-                    .get(&(number, month))
-                    .is_some_and(|c| c & crate::segments::day_bit(day) != 0);
-                let base = match replaced {
-                    true => ArticleViews::default(),
-                    false => {
-                        let mask = range_mask(month, day, day);
-                        let part = (number, month);
-                        let old = resolve_month(&slots, wtxn, &state.manifest, part, *id, mask)?;
-                        old.first().map(|(_, v)| *v).unwrap_or_default()
-                    }
-                };
-                entry.insert((base, false))
-            }
-        };
-        set_group(views, group, &numbers)?;
-        *total |= group == 0;
-    }
     let mut months: BTreeMap<(EntityTable, YearMonth), Vec<SegmentRow>> =
         covers.keys().map(|k| (*k, Vec::new())).collect();
-    for ((number, month, id, day), (mut views, total)) in values {
+    for run in order.chunk_by(|a, b| (a.0, a.1, a.2, a.3) == (b.0, b.1, b.2, b.3)) {
+        let (number, month, id, day, _) = run[0];
+        let month = YearMonth::from_index(month);
+        let replaced =
+            covers.get(&(number, month)).is_some_and(|c| c & crate::segments::day_bit(day) != 0);
+        let mut views = match replaced || id >= first_new_id {
+            true => ArticleViews::default(),
+            false => {
+                let mask = range_mask(month, day, day);
+                let old = resolve_month(&slots, wtxn, &state.manifest, (number, month), id, mask)?;
+                old.first().map(|(_, v)| *v).unwrap_or_default()
+            }
+        };
+        let mut total = false;
+        for &(.., at) in run {
+            let (_, _, _, _, group, numbers) = cells[at as usize];
+            set_group(&mut views, group, &numbers)?;
+            total |= group == 0;
+        }
         if !total {
             for c in 0..4 {
                 views.0[c] =
                     views.0[4 + c].saturating_add(views.0[8 + c]).saturating_add(views.0[12 + c]);
             }
         }
-        months.entry((number, YearMonth::from_index(month))).or_default().push((id, day, views));
+        months.entry((number, month)).or_default().push((id, day, views));
     }
     let written: Vec<_> = months.keys().copied().collect();
     for (part, rows) in months {

@@ -1,7 +1,8 @@
 //! The loads of the series families (unique devices, legacy pagecounts, editors by country, top
 //! by country, media requests, MediaWiki history: a wiki's files of a snapshot are one batch):
 //! each file (or a day of hourly files) is read into one `SeriesBatch`, its share of bad lines
-//! checked, and published; the report counts the rows per dataset and the time spent.
+//! checked, and published; the report counts the rows per dataset and the time spent. A
+//! history wiki's batch is published while the next wiki is read.
 
 use super::{Interrupted, LoadOptions, lines};
 use crate::report::LoadReport;
@@ -46,14 +47,74 @@ fn publish(
         lines::check_bad_share(path, &batch_report, options.max_bad_share)?;
     }
     batch_report.parse_seconds = parse_started.elapsed().as_secs_f64();
+    report.absorb(write(store, batch, batch_report)?);
+    Ok(())
+}
+
+/// Publishes a batch read into `batch_report` (timed): the report with its rows.
+fn write(
+    store: &dyn WriteStore,
+    batch: SeriesBatch,
+    mut batch_report: LoadReport,
+) -> Result<LoadReport> {
     let write_started = Instant::now();
     // The periods the batch replaces are loaded: recorded with it, in the same publication.
     let (batch, coverage_rows) = aqs_core::coverage::with_coverage(batch);
     let rows = store.publish_series(&batch)?.saturating_sub(coverage_rows);
     batch_report.add_series_rows(batch.dataset, rows);
     batch_report.write_seconds = write_started.elapsed().as_secs_f64();
-    report.absorb(batch_report);
-    Ok(())
+    Ok(batch_report)
+}
+
+/// Loads each wiki's MediaWiki history files, one batch a wiki: a wiki's last batch (the
+/// one that makes readers read it) is published by a thread of its own while the next wiki
+/// is read.
+fn load_history(
+    store: &dyn WriteStore,
+    history: &[(PathBuf, YearMonth, String)],
+    options: &LoadOptions<'_>,
+    report: &mut LoadReport,
+) -> Result<()> {
+    let progress = options.progress;
+    let check =
+        |path: &Path, file: &LoadReport| lines::check_bad_share(path, file, options.max_bad_share);
+    let wikis = crate::mediawiki_history::load::group_files(history.to_vec());
+    std::thread::scope(|scope| -> Result<()> {
+        let mut writing: Option<std::thread::ScopedJoinHandle<Result<LoadReport>>> = None;
+        let mut written = |writing: Option<std::thread::ScopedJoinHandle<_>>| match writing {
+            Some(thread) => match thread.join() {
+                Ok(batch_report) => {
+                    report.absorb(batch_report?);
+                    Ok(())
+                }
+                Err(_) => anyhow::bail!("the history load's writer panicked"),
+            },
+            None => Ok(()),
+        };
+        for ((snapshot, wiki), files) in wikis {
+            if progress.cancelled() {
+                written(writing.take())?;
+                return Err(Interrupted.into());
+            }
+            let mut batch_report = LoadReport::default();
+            let parse_started = Instant::now();
+            let wiki = (snapshot, wiki.as_str());
+            let read = crate::mediawiki_history::load::read_wiki(
+                store,
+                wiki,
+                &files,
+                progress,
+                &check,
+                &mut batch_report,
+            );
+            // The wiki before is written first: its error, if any, is the load's.
+            written(writing.take())?;
+            let batch = read?;
+            batch_report.parse_seconds = parse_started.elapsed().as_secs_f64();
+            writing = Some(scope.spawn(move || write(store, batch, batch_report)));
+        }
+        written(writing.take())
+    })
 }
 
 /// Loads every series file of a load, one batch each (a day of projectcounts files is one).
@@ -103,16 +164,7 @@ pub(super) fn load_all(
             }
         }
     }
-    let check =
-        |path: &Path, file: &LoadReport| lines::check_bad_share(path, file, options.max_bad_share);
-    for ((snapshot, wiki), files) in
-        crate::mediawiki_history::load::group_files(inputs.history.clone())
-    {
-        publish(store, options, None, report, |r| {
-            let wiki = (snapshot, wiki.as_str());
-            crate::mediawiki_history::load::read_wiki(store, wiki, &files, progress, &check, r)
-        })?;
-    }
+    load_history(store, &inputs.history, options, report)?;
     for (path, month) in &inputs.geoeditors {
         publish(store, options, Some(path), report, |r| {
             crate::editors_by_country::read_file(path, *month, progress, r)

@@ -108,13 +108,7 @@ pub struct Reader {
 impl Reader {
     /// The project and the event of a line.
     pub fn read<'l>(&mut self, line: &'l str) -> Result<(&str, Event<'l>), Malformed> {
-        self.cells.clear();
-        let mut start = 0;
-        for i in memchr::memchr_iter(b'\t', line.as_bytes()) {
-            self.cells.push((start, i));
-            start = i + 1;
-        }
-        self.cells.push((start, line.len()));
+        super::split::cells(line.as_bytes(), &mut self.cells);
         let count = self.cells.len();
         if self.layout.as_ref().is_none_or(|l| l.columns != count) {
             self.layout = Some(Layout::of(count).ok_or(Malformed::Columns(count))?);
