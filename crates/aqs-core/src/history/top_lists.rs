@@ -73,17 +73,6 @@ pub fn slice_numbers(counters: &BaseCounters, slice: (EditorType, PageType)) -> 
     (sum[0] > 0).then_some(sum)
 }
 
-/// [`slice_numbers`] of the slice of `bases`.
-fn sum_of(counters: &BaseCounters, bases: &[usize]) -> Option<[u64; 3]> {
-    let mut sum = [0u64; 3];
-    for &b in bases {
-        for (s, v) in sum.iter_mut().zip(counters[b]) {
-            *s = s.saturating_add(v);
-        }
-    }
-    (sum[0] > 0).then_some(sum)
-}
-
 /// Which of `names` are candidates: in some slice, by some metric, among the first 100 as
 /// the request ranks them (by value, then by name: [`super::top::ranked`]).
 pub fn candidates<K: AsRef<str>>(names: &[(K, BaseCounters)]) -> Vec<bool> {
@@ -103,33 +92,49 @@ fn candidates_of<'a, 'n>(
         return (0..len).map(|i| edited(counters(i))).collect();
     }
     let mut keep = vec![false; len];
-    let (mut numbers, mut values, mut tied) = (Vec::new(), Vec::new(), Vec::new());
-    for slice in slices() {
-        let bases: Vec<usize> = (0..BASE_SLICES.len()).filter(|b| in_slice(*b, slice)).collect();
-        numbers.clear();
-        numbers.extend((0..len).filter_map(|i| sum_of(counters(i), &bases).map(|n| (i, n))));
+    // Each slice's names and numbers, a name put in the slices of the base slices it edited
+    // in (most edit in one: 4 of the 15), its numbers summed over those bases.
+    let masks: Vec<u8> = slices()
+        .map(|s| (0..BASE_SLICES.len()).filter(|b| in_slice(*b, s)).fold(0, |m, b| m | 1 << b))
+        .collect();
+    let mut in_slices: Vec<Vec<(usize, [u64; 3])>> = vec![Vec::new(); masks.len()];
+    for i in 0..len {
+        let c = counters(i);
+        let edited = (0..BASE_SLICES.len()).filter(|b| c[*b][0] > 0).fold(0u8, |m, b| m | 1 << b);
+        for (slice, mask) in masks.iter().enumerate().filter(|(_, m)| **m & edited != 0) {
+            let mut sum = [0u64; 3];
+            let mut bases = mask & edited;
+            while bases != 0 {
+                for (s, v) in sum.iter_mut().zip(c[bases.trailing_zeros() as usize]) {
+                    *s = s.saturating_add(v);
+                }
+                bases &= bases - 1;
+            }
+            in_slices[slice].push((i, sum));
+        }
+    }
+    let (mut values, mut tied) = (Vec::new(), Vec::new());
+    for numbers in &in_slices {
         for metric in TOP_METRICS {
             if numbers.len() <= TOP_SIZE {
                 numbers.iter().for_each(|(i, _)| keep[*i] = true);
                 continue;
             }
             values.clear();
-            values.extend(numbers.iter().map(|(_, n)| metric_value(metric, *n)));
-            let cut = *values.select_nth_unstable_by(TOP_SIZE - 1, |a, b| b.cmp(a)).1;
-            // Above the 100th value: in the list. At it: as many as there is room for, by
-            // name, as the request ranks ties.
-            tied.clear();
+            values.extend(numbers.iter().map(|(i, n)| (metric_value(metric, *n), *i)));
+            let cut = values.select_nth_unstable_by(TOP_SIZE - 1, |a, b| b.0.cmp(&a.0)).1.0;
+            // Above the 100th value: in the list (all of them among the first 100 the
+            // selection put first). At it: as many as there is room for, by name, as the
+            // request ranks ties.
             let mut above = 0;
-            for (i, n) in &numbers {
-                match metric_value(metric, *n).cmp(&cut) {
-                    std::cmp::Ordering::Greater => {
-                        keep[*i] = true;
-                        above += 1;
-                    }
-                    std::cmp::Ordering::Equal => tied.push(*i),
-                    std::cmp::Ordering::Less => {}
+            for &(value, i) in &values[..TOP_SIZE] {
+                if value > cut {
+                    keep[i] = true;
+                    above += 1;
                 }
             }
+            tied.clear();
+            tied.extend(values.iter().filter(|(v, _)| *v == cut).map(|(_, i)| *i));
             let room = TOP_SIZE - above;
             if tied.len() > room {
                 tied.select_nth_unstable_by(room - 1, |a, b| name(*a).cmp(name(*b)));

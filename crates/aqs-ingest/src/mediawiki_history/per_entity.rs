@@ -38,7 +38,7 @@ impl<const G: usize> Named<G> {
     }
 
     /// The rows of the days before `before` (all days: `None`), taken out of the counters
-    /// into `out` in (project, name number, day) order; `name` gives the names of the
+    /// into `out` (in no order: the store orders them); `name` gives the names of the
     /// numbers.
     fn take_rows(
         &mut self,
@@ -46,14 +46,15 @@ impl<const G: usize> Named<G> {
         name: impl Fn(usize, u32) -> Arc<str>,
         out: &mut Vec<EntityRow<G>>,
     ) {
-        let mut keys: Vec<(usize, u32, Day)> =
-            self.days.keys().filter(|k| before.is_none_or(|b| k.2 < b)).copied().collect();
-        keys.sort_unstable();
-        out.reserve(keys.len());
-        for key @ (project, id, day) in keys {
-            let Some(counters) = self.days.remove(&key) else { continue };
-            out.push(EntityRow { project: project as u32, name: name(project, id), day, counters });
-        }
+        self.days.retain(|&(project, id, day), counters| {
+            let taken = before.is_none_or(|b| day < b);
+            if taken {
+                let project_number = project as u32;
+                let (name, counters) = (name(project, id), *counters);
+                out.push(EntityRow { project: project_number, name, day, counters });
+            }
+            !taken
+        });
     }
 }
 

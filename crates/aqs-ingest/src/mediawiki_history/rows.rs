@@ -54,6 +54,13 @@ impl Taken {
         self.len() == 0
     }
 
+    /// Drops the rows (the projects and the vectors' memory stay).
+    pub fn clear(&mut self) {
+        self.pages.clear();
+        self.editors.clear();
+        self.tops.clear();
+    }
+
     /// Appends the stored rows to `out` (per page, per editor, top lists), emptying `self`
     /// but keeping its vectors' memory.
     pub fn drain_into(&mut self, out: &mut [Vec<SeriesRow>; 3]) {

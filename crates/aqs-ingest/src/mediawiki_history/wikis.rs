@@ -67,7 +67,13 @@ pub fn namespace_name(namespace: i64) -> Option<&'static str> {
 /// the title, the name with its spaces (`User talk:Some_Page`), none in the main namespace.
 pub fn prefixed_title(namespace: Option<i64>, title: Cow<'_, str>) -> Cow<'_, str> {
     match namespace.and_then(namespace_name) {
-        Some(name) => Cow::Owned(format!("{name}:{title}")),
+        Some(name) => {
+            let mut prefixed = String::with_capacity(name.len() + 1 + title.len());
+            prefixed.push_str(name);
+            prefixed.push(':');
+            prefixed.push_str(&title);
+            Cow::Owned(prefixed)
+        }
         None => title,
     }
 }
