@@ -1,10 +1,10 @@
 //! How the top lists are stored ([`super::top::TOPS`]): per (load, project, editors or pages,
 //! period) the **candidates** (every name that is in the first 100 of one of the 15 (editor
-//! type, page type) slices by one of the 3 metrics, ties ranked by name) with
-//! their numbers in each of the 8 base slices (user type × page type) they edited in: one
-//! ranked list per base slice. Any of the 45 lists is then ranked exactly from the
-//! candidates at request time, and a period stores at most 4,500 names (15 × 3 × 100) whatever its
-//! edits, instead of 45 lists of 100.
+//! type, page type) slices by one of the 3 metrics, ties ranked by name) with their numbers
+//! in each of the 8 base slices (user type × page type) they edited in: one ranked list per
+//! base slice. Any of the 45 lists is then ranked exactly from the candidates at request
+//! time, and a period stores at most 4,500 names (15 × 3 × 100) whatever its edits, instead
+//! of 45 lists of 100.
 
 use super::per_entity::{LOADS, load_name, metric_value};
 use super::request::parse_snapshot;
@@ -100,10 +100,11 @@ fn candidates_of<'a, 'n>(
     let mut in_slices: Vec<Vec<(usize, [u64; 3])>> = vec![Vec::new(); masks.len()];
     for i in 0..len {
         let c = counters(i);
-        let edited = (0..BASE_SLICES.len()).filter(|b| c[*b][0] > 0).fold(0u8, |m, b| m | 1 << b);
-        for (slice, mask) in masks.iter().enumerate().filter(|(_, m)| **m & edited != 0) {
+        let bases_edited =
+            (0..BASE_SLICES.len()).filter(|b| c[*b][0] > 0).fold(0u8, |m, b| m | 1 << b);
+        for (slice, mask) in masks.iter().enumerate().filter(|(_, m)| **m & bases_edited != 0) {
             let mut sum = [0u64; 3];
-            let mut bases = mask & edited;
+            let mut bases = mask & bases_edited;
             while bases != 0 {
                 for (s, v) in sum.iter_mut().zip(c[bases.trailing_zeros() as usize]) {
                     *s = s.saturating_add(v);
@@ -148,7 +149,13 @@ fn candidates_of<'a, 'n>(
 
 /// Keeps the [`candidates`] of `names`, whose names (what ties are ranked by) `name` gives.
 pub fn keep_candidates<'n, K>(names: &mut Vec<(K, BaseCounters)>, name: impl Fn(&K) -> &'n str) {
-    let mut keep = candidates_of(names.len(), |i| &names[i].1, |i| name(&names[i].0)).into_iter();
+    let keep = candidates_of(names.len(), |i| &names[i].1, |i| name(&names[i].0));
+    retain_flagged(names, keep);
+}
+
+/// Keeps the names whose flag in `keep` is set.
+fn retain_flagged<T>(names: &mut Vec<T>, keep: Vec<bool>) {
+    let mut keep = keep.into_iter();
     names.retain(|_| keep.next().unwrap_or(false));
 }
 
@@ -265,8 +272,8 @@ pub fn rollup_rows<S: TableRead + ?Sized>(
                     periods.entry(period).or_default().push((name, counters));
                 }
                 for (period, mut names) in periods {
-                    let mut keep = candidates(&names).into_iter();
-                    names.retain(|_| keep.next().unwrap_or(false));
+                    let keep = candidates(&names);
+                    retain_flagged(&mut names, keep);
                     let key = (rollup_load.as_str(), rollup.as_str(), entity);
                     candidate_rows(key, period, names, &mut out.rows);
                 }

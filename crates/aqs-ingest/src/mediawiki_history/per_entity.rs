@@ -1,9 +1,10 @@
 //! A wiki's edits per page (by editor type) and per editor (by page type) and day, for the
 //! `per-page` and `per-editor` routes (`aqs_core::history::per_entity`).
 //!
-//! The state is the wiki's page titles and user texts (numbered), and one set of counters per
-//! (page or editor, day with edits) of the days not yet taken out: the loader takes each
-//! month's rows out when the next month's events begin (they come in time order).
+//! The state is the stored form of each page title (the name table, [`super::names`], numbers
+//! the titles as the dump spells them), and one set of counters per (page or editor, day
+//! with edits) of the days not yet taken out: the loader takes each month's rows out when
+//! the next month's events begin (they come in time order).
 
 use super::Edit;
 use super::load::{editor_type, page_param};
@@ -125,5 +126,40 @@ impl EntityCounts {
         self.pages.take_rows(before, title, &mut out.pages);
         let editor = |project: usize, id: u32| names.editor(project, id).clone();
         self.editors.take_rows(before, editor, &mut out.editors);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mediawiki_history::{PageType, UserType};
+
+    #[test]
+    fn titles_spelled_with_a_space_or_an_underscore_are_one_page() {
+        let day = Day::parse_compact("20240105").unwrap();
+        let edit = |title: &'static str, user: &'static str, bytes: i64| Edit {
+            day,
+            user_text: Some(user.into()),
+            user_type: UserType::User,
+            page_title: Some(title.into()),
+            page_type: PageType::Content,
+            redirect: Some(false),
+            bytes_diff: bytes,
+        };
+        let (mut names, mut counts) = (WikiNames::default(), EntityCounts::default());
+        for e in [edit("User talk:A_B", "Ann", 5), edit("User_talk:A_B", "Bob", -2)] {
+            let ids = names.ids(0, &e);
+            counts.count(0, &e, ids, &names);
+        }
+        let mut taken = Taken::default();
+        counts.take_rows(None, &names, &mut taken);
+        let pages: Vec<(&str, [u64; 3])> =
+            taken.pages.iter().map(|r| (&*r.name, r.counters[0])).collect();
+        assert_eq!(pages, [("User_talk:A_B", [2, 5, 2])]);
+        let mut editors: Vec<&str> = taken.editors.iter().map(|r| &*r.name).collect();
+        editors.sort();
+        assert_eq!(editors, ["Ann", "Bob"]);
+        counts.take_rows(None, &names, &mut taken);
+        assert_eq!(taken.len(), 3, "taken once");
     }
 }
