@@ -19,7 +19,15 @@ use std::collections::BTreeSet;
 const LOADS: &[ValueColumn] = &[ValueColumn::u64("loads")];
 
 const fn coverage(dataset: Dataset, name: &'static str) -> TableDef {
-    TableDef { name, dataset, shape: Shape::Series, key: &["table"], sub: None, values: LOADS }
+    TableDef {
+        name,
+        dataset,
+        shape: Shape::Series,
+        period_index: true,
+        key: &["table"],
+        sub: None,
+        values: LOADS,
+    }
 }
 
 /// The coverage tables, one per dataset, in [`Dataset::ALL`] order.

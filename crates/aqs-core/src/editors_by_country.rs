@@ -19,6 +19,7 @@ pub static EDITORS: TableDef = TableDef {
     name: "editors_by_country",
     dataset: Dataset::EditorsByCountry,
     shape: Shape::Ranked,
+    period_index: true,
     key: &["project", "activity-level"],
     sub: Some("country"),
     values: &[ValueColumn::u64("editors-ceil"), ValueColumn::u64("position")],

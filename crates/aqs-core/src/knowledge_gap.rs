@@ -21,6 +21,7 @@ pub static GAPS: TableDef = TableDef {
     name: "knowledge_gap",
     dataset: Dataset::KnowledgeGap,
     shape: Shape::Series,
+    period_index: true,
     key: &["project", "content_gap", "category"],
     sub: Some("metric"),
     values: &[ValueColumn::f64("value")],

@@ -20,6 +20,7 @@ pub static PAGECOUNTS: TableDef = TableDef {
     name: "legacy_pagecounts",
     dataset: Dataset::LegacyPagecounts,
     shape: Shape::Series,
+    period_index: true,
     key: &["project", "access-site"],
     sub: None,
     values: &[ValueColumn::u64("count")],

@@ -128,6 +128,11 @@ pub struct TableDef {
     pub name: &'static str,
     pub dataset: Dataset,
     pub shape: Shape,
+    /// Whether rows are found by period: what a batch's `replace` ranges need. A table whose
+    /// rows go only by a key part ([`TableWrite::delete_rows`]: the history tables keyed by
+    /// load) does without, and the embedded store saves the bytes of its period index;
+    /// [`TableWrite::scan_series`] then reads the whole table.
+    pub period_index: bool,
     /// The key columns, in key order.
     pub key: &'static [&'static str],
     /// The clustering column after the period, if the table has one.
@@ -269,6 +274,12 @@ impl SeriesBatch {
             let t = change.table;
             if t.dataset != self.dataset {
                 return Err(format!("table {} is not of dataset {}", t.name, self.dataset.name()));
+            }
+            if !t.period_index && !change.replace.is_empty() {
+                return Err(format!(
+                    "table {} keeps no period index: its rows are replaced by key, not by period",
+                    t.name
+                ));
             }
             for (first, last) in &change.replace {
                 if first.granularity() != last.granularity() {

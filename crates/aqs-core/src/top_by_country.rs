@@ -19,6 +19,7 @@ pub static TOP_BY_COUNTRY: TableDef = TableDef {
     name: "top_by_country",
     dataset: Dataset::TopByCountry,
     shape: Shape::Ranked,
+    period_index: true,
     key: &["project", "access"],
     sub: Some("country"),
     values: &[

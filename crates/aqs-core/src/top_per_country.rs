@@ -19,6 +19,7 @@ pub static TOP_PER_COUNTRY: TableDef = TableDef {
     name: "top_per_country",
     dataset: Dataset::TopPerCountry,
     shape: Shape::Ranked,
+    period_index: true,
     key: &["country", "access"],
     sub: Some("article"),
     values: &[

@@ -20,6 +20,7 @@ pub static DEVICES: TableDef = TableDef {
     name: "unique_devices",
     dataset: Dataset::UniqueDevices,
     shape: Shape::Series,
+    period_index: true,
     key: &["project", "access-site"],
     sub: None,
     values: &[
@@ -35,6 +36,7 @@ pub static FAMILIES: TableDef = TableDef {
     name: "unique_devices_families",
     dataset: Dataset::UniqueDevices,
     shape: Shape::Series,
+    period_index: true,
     key: DEVICES.key,
     sub: None,
     values: DEVICES.values,

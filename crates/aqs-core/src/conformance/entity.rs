@@ -15,6 +15,7 @@ pub static FILES: TableDef = TableDef {
     name: "conformance_files",
     dataset: Dataset::MediaRequests,
     shape: Shape::Entity { groups: &["all", "g1", "g2", "g3"] },
+    period_index: true,
     key: &["referer", "file"],
     sub: None,
     values: &[ValueColumn::u64("user"), ValueColumn::u64("spider")],

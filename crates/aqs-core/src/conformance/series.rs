@@ -29,7 +29,8 @@ macro_rules! series_conformance {
         $crate::series_conformance!(@cases $make; ranked;
             ranked_lists_round_trip_in_period_then_name_order,
             ranked_entries_upsert_and_replaced_days_drop_lists,
-            deleting_lists_by_a_key_part_leaves_the_others);
+            deleting_lists_by_a_key_part_leaves_the_others,
+            lists_without_a_period_index_read_scan_and_delete_as_indexed_ones);
     };
     (@cases $make:expr; $module:ident; $($case:ident),+) => {
         $(
@@ -47,6 +48,7 @@ pub static COUNTS: TableDef = TableDef {
     name: "conformance_counts",
     dataset: Dataset::UniqueDevices,
     shape: Shape::Series,
+    period_index: true,
     key: &["project", "site"],
     sub: None,
     values: &[ValueColumn::u64("a"), ValueColumn::u64("b")],
@@ -57,6 +59,7 @@ pub static METRICS: TableDef = TableDef {
     name: "conformance_metrics",
     dataset: Dataset::KnowledgeGap,
     shape: Shape::Series,
+    period_index: true,
     key: &["project", "group"],
     sub: Some("metric"),
     values: &[ValueColumn::f64("value")],

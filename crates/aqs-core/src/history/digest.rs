@@ -19,6 +19,8 @@ pub static DIGESTS: TableDef = TableDef {
     name: "history_digests",
     dataset: Dataset::History,
     shape: Shape::Series,
+    // Rows go a snapshot at a time (its first key part), never by period.
+    period_index: false,
     key: &["snapshot", "project", "entity", "editor-type", "page-type"],
     sub: None,
     values: &[

@@ -34,6 +34,8 @@ pub static EVENTS: TableDef = TableDef {
     name: "history_events",
     dataset: Dataset::History,
     shape: Shape::Series,
+    // Rows go a snapshot at a time (its first key part), never by period.
+    period_index: false,
     key: &["snapshot", "project", "editor-type", "page-type"],
     sub: None,
     values: &[
@@ -50,6 +52,8 @@ pub static NEW_USERS: TableDef = TableDef {
     name: "history_new_users",
     dataset: Dataset::History,
     shape: Shape::Series,
+    // Rows go a snapshot at a time (its first key part), never by period.
+    period_index: false,
     key: &["snapshot", "project"],
     sub: None,
     values: &[ValueColumn::u64("new_registered_users")],
@@ -61,6 +65,7 @@ pub static WIKIS: TableDef = TableDef {
     name: "history_wikis",
     dataset: Dataset::History,
     shape: Shape::Series,
+    period_index: true,
     key: &["snapshot", "wiki"],
     sub: None,
     values: &[
@@ -78,6 +83,7 @@ pub static ACTIVE: TableDef = TableDef {
     name: "history_active",
     dataset: Dataset::History,
     shape: Shape::Series,
+    period_index: true,
     key: &["active"],
     sub: None,
     values: &[

@@ -32,6 +32,8 @@ pub static TOPS: TableDef = TableDef {
     name: "history_tops",
     dataset: Dataset::History,
     shape: Shape::Ranked,
+    // Replaced a load at a time (its first key part), never by period.
+    period_index: false,
     key: &["load", "project", "entity", "slice"],
     sub: Some("name"),
     values: &[

@@ -22,6 +22,7 @@ pub static PER_FILE: TableDef = TableDef {
     name: "mediarequests_per_file",
     dataset: Dataset::MediaRequests,
     shape: Shape::Entity { groups: REFERER_GROUPS },
+    period_index: true,
     key: &["referer", "file_path"],
     sub: None,
     values: &[ValueColumn::u64("user"), ValueColumn::u64("spider")],

@@ -8,53 +8,24 @@
 
 use super::names::EditIds;
 use super::periods::{OutOfOrder, Periods};
+use super::slots::ListSlots;
 use super::{Edit, PageType, UserType};
 use aqs_core::dates::Period;
 use aqs_core::history::digest::{DigestEntity, level_of};
 use aqs_core::params::{EditorType, PageType as PageParam};
 use aqs_core::table::Numbers;
-use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 
 /// Edits per (editor type, page type) of one editor or page in a period.
 type Slices = [[u32; 2]; 4];
 
-/// The edits per slice of the editors (pages) of one project and entity in a period, by
-/// name number ([`super::names`]); edits without a name count as one more.
-#[derive(Default)]
-struct Names {
-    named: FxHashMap<u32, Slices>,
-    unnamed: Option<Slices>,
-}
+/// The counts of one period under way: per (project number, entity) the edits per slice of
+/// each editor (page), by name number ([`super::names`]); edits without a name count as
+/// one more name.
+type Open = ListSlots<Slices, 2>;
 
-impl Names {
-    /// One edit of name number `id` in slice (`u`, `p`).
-    fn add(&mut self, id: Option<u32>, u: usize, p: usize) {
-        let slices = match id {
-            Some(id) => self.named.entry(id).or_default(),
-            None => self.unnamed.get_or_insert_with(Slices::default),
-        };
-        slices[u][p] += 1;
-    }
-}
-
-/// The counts of one period under way: per (project number, entity) (a wiki has one
-/// project, so a list is searched).
-#[derive(Default)]
-struct Open {
-    counts: Vec<((usize, DigestEntity), Names)>,
-}
-
-impl Open {
-    fn names(&mut self, project: usize, entity: DigestEntity) -> &mut Names {
-        let at = self.counts.iter().position(|(key, _)| *key == (project, entity));
-        let at = at.unwrap_or_else(|| {
-            self.counts.push(((project, entity), Names::default()));
-            self.counts.len() - 1
-        });
-        &mut self.counts[at].1
-    }
-}
+/// The entities, by their number in [`Open`].
+const ENTITIES: [DigestEntity; 2] = [DigestEntity::Editors, DigestEntity::Pages];
 
 /// A digest row: (project number, entity, editor type, page type, period).
 pub type DigestKey = (usize, DigestEntity, EditorType, PageParam, Period);
@@ -95,9 +66,9 @@ impl Digests {
         let opens = self.periods.at(edit.day, &mut |period, open| count_out(rows, period, open))?;
         let page = (edit.redirect == Some(false)).then_some(ids.page);
         for open in opens {
-            open.names(project, DigestEntity::Editors).add(ids.editor, u, p);
+            open.list(project, 0).get(ids.editor)[u][p] += 1;
             if let Some(title) = page {
-                open.names(project, DigestEntity::Pages).add(title, u, p);
+                open.list(project, 1).get(title)[u][p] += 1;
             }
         }
         Ok(())
@@ -129,11 +100,12 @@ impl Digests {
 }
 
 /// Adds a finished period's editors (pages) to the rows of every slice they edited in.
-fn count_out(rows: &mut BTreeMap<DigestKey, [u64; 4]>, period: Period, open: Open) {
-    for ((project, entity), names) in open.counts {
+fn count_out(rows: &mut BTreeMap<DigestKey, [u64; 4]>, period: Period, open: &mut Open) {
+    for ((project, entity), names) in open.take() {
+        let entity = ENTITIES[entity];
         // Per (editor type or all, page type or all): the editors (pages) per level.
         let mut levels = [[[0u64; 4]; 3]; 5];
-        for slices in names.named.into_values().chain(names.unnamed) {
+        for (_, slices) in names {
             let mut add = |e: usize, p: usize, edits: u32| {
                 if edits > 0 {
                     levels[e][p][level_of(u64::from(edits))] += 1;

@@ -18,6 +18,7 @@ use aqs_core::history::digest::{DIGESTS, DigestEntity};
 use aqs_core::history::per_entity::{LOADS, PER_EDITOR, PER_PAGE, load_name};
 use aqs_core::history::snapshots::{self, WikiLoad};
 use aqs_core::history::top::TOPS;
+use aqs_core::history::top_lists::{BASE_SLICES, base_index, in_slice, slices};
 use aqs_core::history::{EVENTS, EventCounts, NEW_USERS, WIKIS};
 use aqs_core::params::{EditorType, PageType as PageParam};
 use aqs_core::table::{
@@ -43,13 +44,27 @@ pub(super) fn page_param(t: PageType) -> PageParam {
     }
 }
 
+/// The events of one (project, day) per base slice (user type × page type, as
+/// [`BASE_SLICES`]): every other slice is a sum of these.
+struct DayCounts {
+    project: usize,
+    day: Day,
+    bases: [EventCounts; 8],
+    /// Bit `b`: base slice `b` had an event (a slice of those has a row, even of zeros).
+    touched: u8,
+}
+
 /// The counts of one wiki's events.
 #[derive(Default)]
 pub struct WikiCounts {
     /// The projects of the wiki's events (one, as a rule), which the keys below number.
     projects: Vec<String>,
-    /// (project, editor type, page type, day) → counts, for the four slices an event is in.
-    events: FxHashMap<(usize, EditorType, PageParam, Day), EventCounts>,
+    /// The counts per (project, day), in the order the days came.
+    events: Vec<DayCounts>,
+    /// Where each (project, day)'s counts are in `events`.
+    event_days: FxHashMap<(usize, Day), usize>,
+    /// Where the last event's are (the next event's, as a rule: events come in time order).
+    event_at: usize,
     new_users: FxHashMap<(usize, Day), u64>,
     names: super::names::WikiNames,
     digests: super::digests::Digests,
@@ -84,19 +99,24 @@ impl WikiCounts {
 
     fn add(
         &mut self,
-        project: &str,
+        project: usize,
         (user, page): (UserType, PageType),
         day: Day,
         counts: EventCounts,
     ) {
         self.seen(day);
         self.counted += 1;
-        let project = self.project(project);
-        for e in [editor_type(user), EditorType::AllEditorTypes] {
-            for p in [page_param(page), PageParam::AllPageTypes] {
-                self.events.entry((project, e, p, day)).or_default().add(counts);
-            }
+        let (events, at) = (&mut self.events, &mut self.event_at);
+        if events.get(*at).is_none_or(|d| (d.project, d.day) != (project, day)) {
+            *at = *self.event_days.entry((project, day)).or_insert_with(|| {
+                events.push(DayCounts { project, day, bases: Default::default(), touched: 0 });
+                events.len() - 1
+            });
         }
+        let base = base_index((editor_type(user), page_param(page))).unwrap_or_default();
+        let d = &mut self.events[self.event_at];
+        d.bases[base].add(counts);
+        d.touched |= 1 << base;
     }
 
     fn edit_month(&mut self, day: Day) {
@@ -141,11 +161,12 @@ impl WikiCounts {
                     abs_bytes_diff: bytes_diff.unsigned_abs(),
                     new_pages: 0,
                 };
-                self.add(project, (*user_type, *page_type), *day, counts);
+                self.add(number, (*user_type, *page_type), *day, counts);
             }
             Event::NewPage { day, user_type, page_type } => {
                 let counts = EventCounts { new_pages: 1, ..Default::default() };
-                self.add(project, (*user_type, *page_type), *day, counts);
+                let number = self.project(project);
+                self.add(number, (*user_type, *page_type), *day, counts);
             }
             Event::NewUser { day } => {
                 self.seen(*day);
@@ -167,11 +188,21 @@ impl WikiCounts {
     /// The rows of the three tables for `snapshot`, daily and monthly.
     fn rows(self, snapshot: &str) -> [BTreeMap<(Vec<String>, Period), Numbers>; 3] {
         let mut events: BTreeMap<(Vec<String>, Period), EventCounts> = BTreeMap::new();
-        for ((project, e, p, day), counts) in &self.events {
-            let project = self.projects[*project].clone();
-            let key = vec![snapshot.to_string(), project, e.as_str().into(), p.as_str().into()];
-            events.entry((key.clone(), Period::Month(day.year_month()))).or_default().add(*counts);
-            events.insert((key, Period::Day(*day)), *counts);
+        for d in &self.events {
+            for (e, p) in slices() {
+                let bases = (0..BASE_SLICES.len()).filter(|b| in_slice(*b, (e, p)));
+                let bases: Vec<usize> = bases.filter(|b| d.touched & 1 << b != 0).collect();
+                if bases.is_empty() {
+                    continue;
+                }
+                let mut counts = EventCounts::default();
+                bases.iter().for_each(|b| counts.add(d.bases[*b]));
+                let project = self.projects[d.project].clone();
+                let key = vec![snapshot.to_string(), project, e.as_str().into(), p.as_str().into()];
+                let month = Period::Month(d.day.year_month());
+                events.entry((key.clone(), month)).or_default().add(counts);
+                events.insert((key, Period::Day(d.day)), counts);
+            }
         }
         let mut users: BTreeMap<(Vec<String>, Period), Numbers> = BTreeMap::new();
         for ((project, day), n) in &self.new_users {

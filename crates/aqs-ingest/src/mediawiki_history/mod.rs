@@ -11,6 +11,7 @@
 //! - [`per_entity`]: the edits per page and per editor and day.
 //! - [`periods`]: the day and month under way, for the digests and the top lists.
 //! - [`rows`]: the per-page, per-editor and top-list rows taken out of the counters.
+//! - [`slots`]: a period's values per name number, for the digests and the top lists.
 //! - [`split`]: a line's cells, its tabs found eight bytes at a time.
 //! - [`tops`]: the top lists of editors and pages per day and month.
 //! - [`wikis`]: the project of a wiki database, the canonical namespace names.
@@ -24,6 +25,7 @@ pub mod names;
 pub mod per_entity;
 pub mod periods;
 pub mod rows;
+pub mod slots;
 pub mod split;
 pub mod tops;
 pub mod wikis;

@@ -10,27 +10,37 @@ use super::Edit;
 use super::load::{editor_type, page_param};
 use super::names::{EditIds, WikiNames};
 use super::rows::{EntityRow, Taken};
+use super::slots::ListSlots;
 use aqs_core::dates::Day;
 use aqs_core::history::per_entity::{edit_numbers, editor_group, page_group, stored_title};
 use indexmap::IndexSet;
-use rustc_hash::{FxBuildHasher, FxHashMap};
+use rustc_hash::FxBuildHasher;
 use std::borrow::Cow;
 use std::sync::Arc;
 
-/// Counters of `G` groups (the first the total) per (project, name number, day).
+/// Counters of `G` groups (the first the total) per (project, name number, day): the open
+/// day's by name number ([`ListSlots`]), the ended days' as a list in day order.
 struct Named<const G: usize> {
-    days: FxHashMap<(usize, u32, Day), [[u64; 3]; G]>,
+    day: Option<Day>,
+    open: ListSlots<[[u64; 3]; G], 1>,
+    /// (project, name number, day, counters) of the ended days.
+    ended: Vec<(u32, u32, Day, [[u64; 3]; G])>,
 }
 
 impl<const G: usize> Default for Named<G> {
     fn default() -> Self {
-        Named { days: FxHashMap::default() }
+        Named { day: None, open: ListSlots::default(), ended: Vec::new() }
     }
 }
 
 impl<const G: usize> Named<G> {
     fn add(&mut self, project: usize, id: u32, day: Day, group: usize, numbers: [u64; 3]) {
-        let counters = self.days.entry((project, id, day)).or_insert([[0; 3]; G]);
+        // A later day ends the open one (the digests refuse an earlier one before this).
+        if self.day.is_some_and(|open| open != day) {
+            self.end_day();
+        }
+        self.day = Some(day);
+        let counters = self.open.list(project, 0).get_with(Some(id), || [[0; 3]; G]);
         for g in [0, group] {
             for (c, n) in counters[g].iter_mut().zip(numbers) {
                 *c += n;
@@ -38,24 +48,35 @@ impl<const G: usize> Named<G> {
         }
     }
 
+    fn end_day(&mut self) {
+        let Some(day) = self.day.take() else { return };
+        for ((project, _), names) in self.open.take() {
+            let named = names.into_iter().filter_map(|(id, c)| Some((project as u32, id?, day, c)));
+            self.ended.extend(named);
+        }
+    }
+
     /// The rows of the days before `before` (all days: `None`), taken out of the counters
-    /// into `out` (in no order: the store orders them); `name` gives the names of the
-    /// numbers.
+    /// into `out`; `name` gives the names of the numbers.
     fn take_rows(
         &mut self,
         before: Option<Day>,
         name: impl Fn(usize, u32) -> Arc<str>,
         out: &mut Vec<EntityRow<G>>,
     ) {
-        self.days.retain(|&(project, id, day), counters| {
-            let taken = before.is_none_or(|b| day < b);
-            if taken {
-                let project_number = project as u32;
-                let (name, counters) = (name(project, id), *counters);
-                out.push(EntityRow { project: project_number, name, day, counters });
-            }
-            !taken
-        });
+        if before.is_none_or(|b| self.day.is_some_and(|d| d < b)) {
+            self.end_day();
+        }
+        let taken = match before {
+            Some(b) => self.ended.partition_point(|row| row.2 < b),
+            None => self.ended.len(),
+        };
+        out.extend(self.ended.drain(..taken).map(|(project, id, day, counters)| EntityRow {
+            project,
+            name: name(project as usize, id),
+            day,
+            counters,
+        }));
     }
 }
 

@@ -10,22 +10,23 @@ use super::load::{editor_type, page_param};
 use super::names::{EditIds, WikiNames};
 use super::periods::{OutOfOrder, Periods};
 use super::rows::TopRow;
+use super::slots::ListSlots;
 use aqs_core::dates::Period;
 use aqs_core::history::per_entity::edit_numbers;
 use aqs_core::history::top::{NULL_NAME, TopEntity};
 use aqs_core::history::top_lists::{BaseCounters, base_index, keep_candidates};
-use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
-/// The counters of one open period: (project, entity, name id) → counters.
-type Open = FxHashMap<(usize, TopEntity, u32), BaseCounters>;
+/// The counters of one open period: per (project, entity number in [`TopEntity::ALL`]),
+/// per name number (`None`: NULL).
+type Open = ListSlots<BaseCounters, 2>;
 
-/// A period's candidates of one project and entity, by name id.
+/// A period's candidates of one project and entity, by name number.
 struct Candidates {
     project: usize,
     entity: TopEntity,
     period: Period,
-    names: Vec<(u32, BaseCounters)>,
+    names: Vec<(Option<u32>, BaseCounters)>,
 }
 
 /// The top-list candidates of one wiki's events, by name number ([`super::names`]).
@@ -33,13 +34,7 @@ struct Candidates {
 pub struct Tops {
     periods: Periods<Open>,
     ended: Vec<Candidates>,
-    /// The most names an open day and an open month have had: a new period's map is made
-    /// this large at once, not grown (and rehashed) name by name.
-    sizes: [usize; 2],
 }
-
-/// The id of a NULL name.
-const NULL_ID: u32 = u32::MAX;
 
 impl Tops {
     /// Counts a revision (live or not) of project number `project` whose names have the
@@ -51,7 +46,6 @@ impl Tops {
         ids: EditIds,
         names: &WikiNames,
     ) -> Result<(), OutOfOrder> {
-        let (editor, page) = (ids.editor.unwrap_or(NULL_ID), ids.page.unwrap_or(NULL_ID));
         // Every concrete (user type, page type) is a base slice.
         let slice = (editor_type(edit.user_type), page_param(edit.page_type));
         let base = base_index(slice).unwrap_or_default();
@@ -59,17 +53,13 @@ impl Tops {
         let ended = &mut self.ended;
         let opens =
             self.periods.at(edit.day, &mut |period, open| end(ended, names, period, open))?;
-        for (open, size) in opens.into_iter().zip(&mut self.sizes) {
-            if open.is_empty() {
-                open.reserve(*size);
-            }
-            for (entity, id) in [(TopEntity::Editors, editor), (TopEntity::Pages, page)] {
-                let counters = open.entry((project, entity, id)).or_default();
+        for open in opens {
+            for (entity, id) in [ids.editor, ids.page].into_iter().enumerate() {
+                let counters = open.list(project, entity).get(id);
                 for (c, n) in counters[base].iter_mut().zip(numbers) {
                     *c += n;
                 }
             }
-            *size = (*size).max(open.len());
         }
         Ok(())
     }
@@ -85,8 +75,8 @@ impl Tops {
         for c in self.ended.drain(..) {
             for (id, counters) in c.names {
                 let name = match id {
-                    NULL_ID => &null,
-                    id => name_of(names, (c.project, c.entity), id),
+                    None => &null,
+                    Some(id) => name_of(names, (c.project, c.entity), id),
                 };
                 let bases = counters.iter().enumerate().filter(|(_, n)| n[0] > 0);
                 out.extend(bases.map(|(base, numbers)| TopRow {
@@ -112,15 +102,12 @@ fn name_of(names: &WikiNames, (project, entity): (usize, TopEntity), id: u32) ->
 
 /// Keeps a finished period's candidates (of each project and entity): ties are ranked by
 /// name, as requests rank them.
-fn end(ended: &mut Vec<Candidates>, names: &WikiNames, period: Period, open: Open) {
-    let mut by_list: FxHashMap<(usize, TopEntity), Vec<(u32, BaseCounters)>> = Default::default();
-    for ((project, entity, id), counters) in open {
-        by_list.entry((project, entity)).or_default().push((id, counters));
-    }
-    for ((project, entity), mut list) in by_list {
+fn end(ended: &mut Vec<Candidates>, names: &WikiNames, period: Period, open: &mut Open) {
+    for ((project, entity), mut list) in open.take() {
+        let entity = TopEntity::ALL[entity];
         keep_candidates(&mut list, |id| match *id {
-            NULL_ID => NULL_NAME,
-            id => name_of(names, (project, entity), id),
+            None => NULL_NAME,
+            Some(id) => name_of(names, (project, entity), id),
         });
         ended.push(Candidates { project, entity, period, names: list });
     }

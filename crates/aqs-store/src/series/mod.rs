@@ -12,17 +12,23 @@
 //! A publication is one write transaction, which also moves its dataset's generation (a
 //! `meta` key per dataset), so readers in any process see all of it or none of it.
 
-use crate::codec::{Reader, corrupt, put_varint};
-use crate::pageviews::{decode_period, period_code};
+mod keys;
+
+use crate::codec::corrupt;
 use crate::{EmbeddedStore, engine, u64_value};
 use aqs_core::dates::Period;
 use aqs_core::error::{StoreError, StoreResult};
 use aqs_core::table::{
-    Dataset, KeyMatch, MAX_VALUES, Numbers, SeriesBatch, SeriesChanges, SeriesEntry, SeriesRow,
-    Shape, TableDef, TableRead, TableWrite,
+    Dataset, KeyMatch, Numbers, SeriesBatch, SeriesChanges, SeriesEntry, SeriesRow, Shape,
+    TableDef, TableRead, TableWrite,
 };
 use heed::RoTxn;
 use heed::WithoutTls;
+pub(crate) use keys::put_text;
+use keys::{
+    decode_values, encode_values, key_prefix, put_period, read_period, read_text, row_keys,
+    split_main_key, split_period_key,
+};
 use std::ops::Bound;
 
 /// The `meta` key of a dataset's generation (pageviews keeps the store's own, `generation`).
@@ -47,107 +53,60 @@ pub(crate) fn bump_generation(
     tables.meta.put(wtxn, &key, &(generation + 1).to_be_bytes()).map_err(engine)
 }
 
-pub(crate) fn put_text(out: &mut Vec<u8>, text: &str) {
-    for &b in text.as_bytes() {
-        out.push(b);
-        if b == 0 {
-            out.push(0xFF);
-        }
-    }
-    out.extend_from_slice(&[0, 1]);
-}
-
-fn read_text(bytes: &[u8], at: &mut usize) -> StoreResult<String> {
-    let mut text = Vec::new();
-    loop {
-        match bytes.get(*at..*at + 1) {
-            Some([0]) => {
-                let next = bytes.get(*at + 1).copied();
-                *at += 2;
-                match next {
-                    Some(0xFF) => text.push(0),
-                    Some(1) => break,
-                    _ => return Err(corrupt("series key text")),
-                }
-            }
-            Some([b]) => {
-                text.push(*b);
-                *at += 1;
-            }
-            _ => return Err(corrupt("series key text")),
-        }
-    }
-    String::from_utf8(text).map_err(|_| corrupt("series key text"))
-}
-
-fn put_period(out: &mut Vec<u8>, period: Period) {
-    let (kind, value) = period_code(period);
-    out.push(kind);
-    out.extend_from_slice(&value.to_be_bytes());
-}
-
-fn read_period(bytes: &[u8], at: &mut usize) -> StoreResult<Period> {
-    let part = bytes.get(*at..*at + 5).ok_or_else(|| corrupt("series period"))?;
-    *at += 5;
-    let value = u32::from_be_bytes(part[1..].try_into().map_err(|_| corrupt("series period"))?);
-    decode_period(part[0], value)
-}
-
-fn key_prefix<'a>(table: &TableDef, key: impl IntoIterator<Item = &'a str>) -> Vec<u8> {
-    let mut out = Vec::with_capacity(64);
-    put_text(&mut out, table.name);
-    for part in key {
-        put_text(&mut out, part);
-    }
-    out
-}
-
-fn encode_values(table: &TableDef, values: &Numbers) -> Vec<u8> {
-    let mut out = Vec::with_capacity(10 * table.values.len());
-    for v in &values.0[..table.values.len()] {
-        put_varint(&mut out, *v);
-    }
-    out
-}
-
-fn decode_values(bytes: &[u8]) -> StoreResult<Numbers> {
-    let mut reader = Reader::new(bytes);
-    let mut values = Numbers::default();
-    let mut i = 0;
-    while !reader.is_empty() {
-        let slot = values.0.get_mut(i).ok_or_else(|| corrupt("series values"))?;
-        *slot = reader.varint()?;
-        i += 1;
-    }
-    debug_assert!(i <= MAX_VALUES);
-    Ok(values)
-}
-
-/// The key of a row in `series` and in `series_periods`.
-fn row_keys(table: &TableDef, row: &SeriesRow) -> (Vec<u8>, Vec<u8>) {
-    let mut main = key_prefix(table, row.key.iter().map(String::as_str));
-    put_period(&mut main, row.period);
-    put_text(&mut main, &row.sub);
-    let mut by_period = key_prefix(table, []);
-    put_period(&mut by_period, row.period);
-    for part in &row.key {
-        put_text(&mut by_period, part);
-    }
-    put_text(&mut by_period, &row.sub);
-    (main, by_period)
-}
-
-/// Decodes a `series_periods` key (after the table's prefix) into the row's key parts,
-/// period and sub.
-fn split_period_key(
+/// Puts a row's `series_periods` key, if its table keeps that index.
+fn index_period(
+    tables: &crate::Tables,
+    wtxn: &mut heed::RwTxn,
     table: &TableDef,
-    bytes: &[u8],
-    mut at: usize,
-) -> StoreResult<(Period, Vec<String>, String)> {
-    let period = read_period(bytes, &mut at)?;
-    let key = (0..table.key.len()).map(|_| read_text(bytes, &mut at)).collect::<Result<_, _>>()?;
-    let sub = read_text(bytes, &mut at)?;
-    Ok((period, key, sub))
+    by_period: &[u8],
+) -> StoreResult<()> {
+    match table.period_index {
+        true => tables.series_periods.put(wtxn, by_period, &[]).map_err(engine),
+        false => Ok(()),
+    }
+}
+
+/// The rows of `table` (their `series_periods` keys) whose key part `part` `matches`
+/// picks, found through the period index, or through the rows themselves when the table
+/// keeps none (the keys of a first key part that `matches` names are one range then).
+fn rows_matching(
+    tables: &crate::Tables,
+    wtxn: &heed::RwTxn,
+    table: &TableDef,
+    part: usize,
+    matches: KeyMatch<'_>,
+) -> StoreResult<Vec<SeriesRow>> {
+    let prefix = key_prefix(table, []);
+    let row = |(period, key, sub)| SeriesRow { key, period, sub, values: Numbers::default() };
+    let mut out = Vec::new();
+    if table.period_index {
+        for entry in tables.series_periods.prefix_iter(wtxn, &prefix).map_err(engine)? {
+            let (k, _) = entry.map_err(engine)?;
+            let (period, key, sub) = split_period_key(table, k, prefix.len())?;
+            if key.get(part).is_some_and(|p| matches.matches(p)) {
+                out.push(row((period, key, sub)));
+            }
+        }
+        return Ok(out);
+    }
+    let mut range = prefix.clone();
+    if part == 0 {
+        match matches {
+            KeyMatch::Is(name) => put_text(&mut range, name),
+            KeyMatch::StartsWith(start) => {
+                put_text(&mut range, start);
+                range.truncate(range.len() - 2); // a text that starts so, not the whole text
+            }
+        }
+    }
+    for entry in tables.series.prefix_iter(wtxn, &range).map_err(engine)? {
+        let (k, _) = entry.map_err(engine)?;
+        let (period, key, sub) = split_main_key(table, k, prefix.len())?;
+        if key.get(part).is_some_and(|p| matches.matches(p)) {
+            out.push(row((period, key, sub)));
+        }
+    }
+    Ok(out)
 }
 
 /// Writes rows of a ranked table: each list they name is read (unless a replaced range
@@ -181,7 +140,7 @@ fn write_lists(
         }
         let value = crate::ranked::encode(tables, wtxn, table, &list, &mut known)?;
         tables.series.put(wtxn, &main, &value).map_err(engine)?;
-        tables.series_periods.put(wtxn, &by_period, &[]).map_err(engine)?;
+        index_period(tables, wtxn, table, &by_period)?;
     }
     Ok(())
 }
@@ -272,15 +231,7 @@ impl TableWrite for EmbeddedStore {
         }
         let tables = &self.inner.tables;
         let mut wtxn = self.inner.env.write_txn().map_err(engine)?;
-        let prefix = key_prefix(table, []);
-        let mut doomed = Vec::new();
-        for entry in tables.series_periods.prefix_iter(&wtxn, &prefix).map_err(engine)? {
-            let (k, _) = entry.map_err(engine)?;
-            let (period, key, sub) = split_period_key(table, k, prefix.len())?;
-            if key.get(part).is_some_and(|p| matches.matches(p)) {
-                doomed.push(SeriesRow { key, period, sub, values: Numbers::default() });
-            }
-        }
+        let doomed = rows_matching(tables, &wtxn, table, part, matches)?;
         for row in &doomed {
             let (main, by_period) = row_keys(table, row);
             tables.series.delete(&mut wtxn, &main).map_err(engine)?;
@@ -334,7 +285,7 @@ impl TableWrite for EmbeddedStore {
                     .series
                     .put(&mut wtxn, &main, &encode_values(table, &row.values))
                     .map_err(engine)?;
-                tables.series_periods.put(&mut wtxn, &by_period, &[]).map_err(engine)?;
+                index_period(tables, &mut wtxn, table, &by_period)?;
             }
         }
         bump_generation(tables, &mut wtxn, batch.dataset)?;
@@ -371,14 +322,30 @@ impl TableWrite for EmbeddedStore {
         put_period(&mut to, last);
         to.push(0xFF);
         let bounds = (Bound::Included(from.as_slice()), Bound::Excluded(to.as_slice()));
+        let mut found = Vec::new();
+        if table.period_index {
+            for entry in tables.series_periods.range(&rtxn, &bounds).map_err(engine)? {
+                let (k, _) = entry.map_err(engine)?;
+                let (period, key, sub) = split_period_key(table, k, prefix.len())?;
+                let row = SeriesRow { key, period, sub, values: Numbers::default() };
+                let (main, _) = row_keys(table, &row);
+                let value = tables.series.get(&rtxn, &main).map_err(engine)?;
+                found.push((row, value.ok_or_else(|| corrupt("series period index"))?));
+            }
+        } else {
+            // No index by period: the whole table, its rows of the range kept.
+            let codes = Period::range_codes(first, last);
+            for entry in tables.series.prefix_iter(&rtxn, &prefix).map_err(engine)? {
+                let (k, value) = entry.map_err(engine)?;
+                let (period, key, sub) = split_main_key(table, k, prefix.len())?;
+                let (kind, code) = period.code();
+                if codes.is_some_and(|(k, a, b)| k == kind && (a..=b).contains(&code)) {
+                    found.push((SeriesRow { key, period, sub, values: Numbers::default() }, value));
+                }
+            }
+        }
         let mut out = Vec::new();
-        for entry in tables.series_periods.range(&rtxn, &bounds).map_err(engine)? {
-            let (k, _) = entry.map_err(engine)?;
-            let (period, key, sub) = split_period_key(table, k, prefix.len())?;
-            let mut row = SeriesRow { key, period, sub, values: Numbers::default() };
-            let (main, _) = row_keys(table, &row);
-            let value = tables.series.get(&rtxn, &main).map_err(engine)?;
-            let value = value.ok_or_else(|| corrupt("series period index"))?;
+        for (mut row, value) in found {
             if table.shape == Shape::Ranked && row.sub.is_empty() {
                 for entry in crate::ranked::entries(
                     row.period,
@@ -414,55 +381,4 @@ impl TableWrite for EmbeddedStore {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ranked_rows_stored_one_per_entry_before_lists_still_read() {
-        use aqs_core::mediarequests::{TOP_FILES, TopFile, top_rows};
-        let dir = tempfile::tempdir().unwrap();
-        let options = crate::StoreOptions { map_size: 1 << 26, ..Default::default() };
-        let store = EmbeddedStore::open_with(dir.path(), &options).unwrap();
-        let day = Period::Day(aqs_core::dates::Day::from_ymd(2019, 5, 1).unwrap());
-        let f = |p: &str, requests, rank| TopFile { file_path: p.into(), requests, rank };
-        let old = top_rows("all-referers", "image", day, &[f("/a", 9, 1), f("/b", 5, 2)]);
-        // As a store wrote them before lists: a row per entry, its name as the sub.
-        let tables = &store.inner.tables;
-        let mut wtxn = store.inner.env.write_txn().unwrap();
-        for row in &old {
-            let (main, by_period) = row_keys(&TOP_FILES, row);
-            tables.series.put(&mut wtxn, &main, &encode_values(&TOP_FILES, &row.values)).unwrap();
-            tables.series_periods.put(&mut wtxn, &by_period, &[]).unwrap();
-        }
-        wtxn.commit().unwrap();
-        let key = ["all-referers", "image"];
-        let got = store.series(&TOP_FILES, &key, day, day).unwrap();
-        let names: Vec<(&str, u64)> = got.iter().map(|e| (e.sub.as_str(), e.values.0[0])).collect();
-        assert_eq!(names, [("/a", 9), ("/b", 5)]);
-        let scanned = store.scan_series(&TOP_FILES, day, day).unwrap();
-        assert_eq!(scanned.iter().map(|r| r.sub.as_str()).collect::<Vec<_>>(), ["/a", "/b"]);
-    }
-
-    #[test]
-    fn text_parts_keep_their_order_and_round_trip() {
-        let parts = ["", "a", "a\u{0}", "a\u{0}b", "ab", "b", "é"];
-        let encoded: Vec<Vec<u8>> = parts
-            .iter()
-            .map(|p| {
-                let mut out = Vec::new();
-                put_text(&mut out, p);
-                out
-            })
-            .collect();
-        let mut sorted = encoded.clone();
-        sorted.sort();
-        assert_eq!(sorted, encoded, "byte order is text order");
-        for (part, bytes) in parts.iter().zip(&encoded) {
-            let mut at = 0;
-            assert_eq!(read_text(bytes, &mut at).unwrap(), *part);
-            assert_eq!(at, bytes.len());
-        }
-        assert!(read_text(b"ab", &mut 0).is_err(), "unterminated");
-        assert!(read_text(&[b'a', 0, 7], &mut 0).is_err(), "bad escape");
-    }
-}
+mod tests;
