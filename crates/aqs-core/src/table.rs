@@ -130,8 +130,9 @@ pub struct TableDef {
     pub shape: Shape,
     /// Whether rows are found by period: what a batch's `replace` ranges need. A table whose
     /// rows go only by a key part ([`TableWrite::delete_rows`]: the history tables keyed by
-    /// load) does without, and the embedded store saves the bytes of its period index;
-    /// [`TableWrite::scan_series`] then reads the whole table.
+    /// load or snapshot) does without, and the embedded store saves the bytes of its period
+    /// index; [`TableWrite::scan_series`] then reads the whole table. Entity tables keep
+    /// their rows in month segments and have no such index either way.
     pub period_index: bool,
     /// The key columns, in key order.
     pub key: &'static [&'static str],

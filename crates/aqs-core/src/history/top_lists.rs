@@ -110,22 +110,19 @@ fn candidates_of<'a, 'n>(
             *size += usize::from(mask & bases != 0);
         }
     }
-    let large: Vec<(usize, u8)> = masks
-        .iter()
-        .enumerate()
-        .filter(|(slice, _)| sizes[*slice] > TOP_SIZE)
-        .map(|(slice, mask)| (slice, *mask))
-        .collect();
+    // The base slices of the slices that keep every name, and the masks of the others.
+    let small = masks.iter().zip(&sizes).filter(|(_, n)| **n <= TOP_SIZE);
+    let small_bases = small.fold(0u8, |m, (mask, _)| m | mask);
+    let large: Vec<(u8, usize)> =
+        masks.iter().zip(&sizes).filter(|(_, n)| **n > TOP_SIZE).map(|(m, n)| (*m, *n)).collect();
     // Each large slice's names and numbers, a name put in those of the base slices it
     // edited in (most edit in one: 4 of the 15), its numbers summed over those bases.
     let mut in_slices: Vec<Vec<(usize, [u64; 3])>> =
-        large.iter().map(|(slice, _)| Vec::with_capacity(sizes[*slice])).collect();
+        large.iter().map(|(_, size)| Vec::with_capacity(*size)).collect();
     for (i, &bases_edited) in edited_in.iter().enumerate() {
-        if masks.iter().zip(&sizes).any(|(m, n)| m & bases_edited != 0 && *n <= TOP_SIZE) {
-            keep[i] = true;
-        }
+        keep[i] |= bases_edited & small_bases != 0;
         let c = counters(i);
-        for (numbers, (_, mask)) in in_slices.iter_mut().zip(&large) {
+        for (numbers, (mask, _)) in in_slices.iter_mut().zip(&large) {
             let mut bases = mask & bases_edited;
             if bases == 0 {
                 continue;
@@ -141,12 +138,9 @@ fn candidates_of<'a, 'n>(
         }
     }
     let (mut values, mut tied) = (Vec::new(), Vec::new());
+    // Every large slice holds more than 100 names: its lists are cut.
     for numbers in &in_slices {
         for metric in TOP_METRICS {
-            if numbers.len() <= TOP_SIZE {
-                numbers.iter().for_each(|(i, _)| keep[*i] = true);
-                continue;
-            }
             values.clear();
             values.extend(numbers.iter().map(|(i, n)| (metric_value(metric, *n), *i)));
             let cut = values.select_nth_unstable_by(TOP_SIZE - 1, |a, b| b.0.cmp(&a.0)).1.0;

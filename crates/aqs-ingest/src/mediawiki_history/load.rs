@@ -186,17 +186,18 @@ impl WikiCounts {
     }
 
     /// The rows of the three tables for `snapshot`, daily and monthly.
-    fn rows(self, snapshot: &str) -> [BTreeMap<(Vec<String>, Period), Numbers>; 3] {
+    pub(super) fn rows(self, snapshot: &str) -> [BTreeMap<(Vec<String>, Period), Numbers>; 3] {
         let mut events: BTreeMap<(Vec<String>, Period), EventCounts> = BTreeMap::new();
         for d in &self.events {
             for (e, p) in slices() {
-                let bases = (0..BASE_SLICES.len()).filter(|b| in_slice(*b, (e, p)));
-                let bases: Vec<usize> = bases.filter(|b| d.touched & 1 << b != 0).collect();
-                if bases.is_empty() {
+                let mut bases = (0..BASE_SLICES.len())
+                    .filter(|b| d.touched & 1 << b != 0 && in_slice(*b, (e, p)))
+                    .peekable();
+                if bases.peek().is_none() {
                     continue;
                 }
                 let mut counts = EventCounts::default();
-                bases.iter().for_each(|b| counts.add(d.bases[*b]));
+                bases.for_each(|b| counts.add(d.bases[b]));
                 let project = self.projects[d.project].clone();
                 let key = vec![snapshot.to_string(), project, e.as_str().into(), p.as_str().into()];
                 let month = Period::Month(d.day.year_month());

@@ -11,7 +11,8 @@
 //! - [`per_entity`]: the edits per page and per editor and day.
 //! - [`periods`]: the day and month under way, for the digests and the top lists.
 //! - [`rows`]: the per-page, per-editor and top-list rows taken out of the counters.
-//! - [`slots`]: a period's values per name number, for the digests and the top lists.
+//! - [`slots`]: a period's values per name number, for the digests, the top lists and the
+//!   per-page and per-editor days.
 //! - [`split`]: a line's cells, its tabs found eight bytes at a time.
 //! - [`tops`]: the top lists of editors and pages per day and month.
 //! - [`wikis`]: the project of a wiki database, the canonical namespace names.

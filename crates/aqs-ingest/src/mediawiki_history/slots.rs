@@ -1,6 +1,7 @@
 //! A period's values per name number ([`super::names`]), found by the number instead of a
 //! hash: the digests and the top lists count every edit into the open day's and month's
-//! values of its editor and page, and a wiki's names are numbered densely from 0.
+//! values of its editor and page (the per-page and per-editor counters into the open day's),
+//! and a wiki's names are numbered densely from 0.
 //!
 //! A slot per number ever seen (4 bytes a name: the state grows with the wiki's names, not
 //! its events) says where the name's values are among those the period touched, which are

@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::generate::mediawiki_history::generate;
-use aqs_core::dates::{Day, YearMonth};
+use aqs_core::dates::{Day, Period, YearMonth};
 use std::collections::BTreeMap;
 use std::io::Read;
 
@@ -240,4 +240,70 @@ fn generated_dumps_read_as_a_plain_reading_of_them_counts() {
         .iter()
         .any(|(t, _)| t.as_deref().is_some_and(|t| t.starts_with("User talk:")))));
     assert!(irregular(&|c| c.net < 0));
+}
+
+#[test]
+fn events_are_counted_into_every_slice_of_their_project_and_day() {
+    // Two projects' edits in turns on one day, and a new page dated a day before them (a
+    // page's first edit): each lands in its own (project, day), in the four slices of its
+    // editor type and page type (theirs and the `all-*` ones), no other slice gets a row.
+    let day = |d: &str| Day::parse_compact(d).unwrap();
+    let edit = |user_type, page_type, bytes_diff| {
+        Event::Edit(Edit {
+            day: day("20240102"),
+            user_text: Some("Ann".into()),
+            user_type,
+            page_title: Some("P".into()),
+            page_type,
+            redirect: Some(false),
+            bytes_diff,
+        })
+    };
+    let new_page = Event::NewPage {
+        day: day("20240101"),
+        user_type: UserType::User,
+        page_type: PageType::Content,
+    };
+    let events = [
+        ("en.wikipedia", edit(UserType::User, PageType::Content, 5)),
+        ("de.wikipedia", edit(UserType::Anonymous, PageType::NonContent, -2)),
+        ("en.wikipedia", edit(UserType::User, PageType::NonContent, -3)),
+        ("en.wikipedia", new_page),
+        ("en.wikipedia", edit(UserType::User, PageType::Content, 1)),
+    ];
+    let mut counts = load::WikiCounts::default();
+    for (project, event) in &events {
+        counts.count(project, event).unwrap();
+    }
+    let [rows, _, _] = counts.rows("2024-01");
+    let get = |project: &str, e: &str, p: &str, period: Period| {
+        let key = vec!["2024-01".to_string(), project.into(), e.into(), p.into()];
+        rows.get(&(key, period)).map(|n| n.0)
+    };
+    let (d1, d2) = (Period::Day(day("20240101")), Period::Day(day("20240102")));
+    let month = Period::Month(YearMonth::new(2024, 1).unwrap());
+    // Edits, net bytes (an i64's bits), absolute bytes, new pages.
+    let en_all = [3, 3, 9, 0];
+    assert_eq!(get("en.wikipedia", "all-editor-types", "all-page-types", d2), Some(en_all));
+    assert_eq!(get("en.wikipedia", "user", "content", d2), Some([2, 6, 6, 0]));
+    assert_eq!(get("en.wikipedia", "user", "non-content", d2), Some([1, -3i64 as u64, 3, 0]));
+    assert_eq!(get("en.wikipedia", "all-editor-types", "content", d2), Some([2, 6, 6, 0]));
+    assert_eq!(get("en.wikipedia", "anonymous", "all-page-types", d2), None);
+    assert_eq!(get("en.wikipedia", "user", "all-page-types", d1), Some([0, 0, 0, 1]));
+    assert_eq!(get("en.wikipedia", "user", "non-content", d1), None);
+    assert_eq!(
+        get("en.wikipedia", "all-editor-types", "all-page-types", month),
+        Some([3, 3, 9, 1])
+    );
+    let de = [1, -2i64 as u64, 2, 0];
+    assert_eq!(get("de.wikipedia", "anonymous", "non-content", d2), Some(de));
+    assert_eq!(get("de.wikipedia", "all-editor-types", "all-page-types", month), Some(de));
+    assert_eq!(get("de.wikipedia", "user", "all-page-types", d2), None);
+    // Rows a (project, day): en on the 2nd edited in two base slices (user content, user
+    // non-content): those, user/all, all/content, all/non-content and all/all; one base slice
+    // makes four rows.
+    let on = |project: &str, period| {
+        rows.keys().filter(|(k, p)| k[1] == project && *p == period).count()
+    };
+    assert_eq!((on("en.wikipedia", d2), on("en.wikipedia", d1), on("de.wikipedia", d2)), (6, 4, 4));
 }

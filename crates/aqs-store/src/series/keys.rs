@@ -54,6 +54,16 @@ pub(super) fn read_period(bytes: &[u8], at: &mut usize) -> StoreResult<Period> {
     decode_period(part[0], value)
 }
 
+/// The bounds of the keys under `prefix` whose period is from `first` to `last`, the last
+/// period's subs included.
+pub(super) fn period_range(prefix: &[u8], first: Period, last: Period) -> (Vec<u8>, Vec<u8>) {
+    let (mut from, mut to) = (prefix.to_vec(), prefix.to_vec());
+    put_period(&mut from, first);
+    put_period(&mut to, last);
+    to.push(0xFF); // after every sub of the last period
+    (from, to)
+}
+
 pub(super) fn key_prefix<'a>(table: &TableDef, key: impl IntoIterator<Item = &'a str>) -> Vec<u8> {
     let mut out = Vec::with_capacity(64);
     put_text(&mut out, table.name);

@@ -7,7 +7,8 @@
 //!   ends with `0x00 0x01`); the period is its kind and a big-endian number
 //!   ([`crate::pageviews::period_code`]). A read is one cursor range.
 //! - `series_periods`: `table ‖ period ‖ key parts ‖ sub` → nothing: what a replaced range
-//!   drops, found without scanning other periods.
+//!   drops, found without scanning other periods. Tables declared without it
+//!   (`TableDef::period_index`) are deleted by key and scanned whole.
 //!
 //! A publication is one write transaction, which also moves its dataset's generation (a
 //! `meta` key per dataset), so readers in any process see all of it or none of it.
@@ -26,7 +27,7 @@ use heed::RoTxn;
 use heed::WithoutTls;
 pub(crate) use keys::put_text;
 use keys::{
-    decode_values, encode_values, key_prefix, put_period, read_period, read_text, row_keys,
+    decode_values, encode_values, key_prefix, period_range, read_period, read_text, row_keys,
     split_main_key, split_period_key,
 };
 use std::ops::Bound;
@@ -66,9 +67,9 @@ fn index_period(
     }
 }
 
-/// The rows of `table` (their `series_periods` keys) whose key part `part` `matches`
-/// picks, found through the period index, or through the rows themselves when the table
-/// keeps none (the keys of a first key part that `matches` names are one range then).
+/// The rows of `table` (key parts, period and sub; no values) whose key part `part`
+/// `matches` picks, found through the period index, or through the rows themselves when the
+/// table keeps none (then the rows of a first key part that `matches` picks are one range).
 fn rows_matching(
     tables: &crate::Tables,
     wtxn: &heed::RwTxn,
@@ -192,10 +193,7 @@ impl TableRead for EmbeddedStore {
             return crate::entity::read(self, table, key, first, last);
         }
         let prefix = key_prefix(table, key.iter().copied());
-        let (mut from, mut to) = (prefix.clone(), prefix.clone());
-        put_period(&mut from, first);
-        put_period(&mut to, last);
-        to.push(0xFF); // after every sub of the last period
+        let (from, to) = period_range(&prefix, first, last);
         let rtxn = self.inner.env.read_txn().map_err(engine)?;
         let bounds = (Bound::Included(from.as_slice()), Bound::Excluded(to.as_slice()));
         let mut out = Vec::new();
@@ -257,10 +255,7 @@ impl TableWrite for EmbeddedStore {
             let table = change.table;
             for &(first, last) in &change.replace {
                 let prefix = key_prefix(table, []);
-                let (mut from, mut to) = (prefix.clone(), prefix.clone());
-                put_period(&mut from, first);
-                put_period(&mut to, last);
-                to.push(0xFF);
+                let (from, to) = period_range(&prefix, first, last);
                 let mut dropped = Vec::new();
                 let bounds = (Bound::Included(from.as_slice()), Bound::Excluded(to.as_slice()));
                 for entry in tables.series_periods.range(&wtxn, &bounds).map_err(engine)? {
@@ -308,19 +303,16 @@ impl TableWrite for EmbeddedStore {
         first: Period,
         last: Period,
     ) -> StoreResult<Vec<SeriesRow>> {
-        if Period::range_codes(first, last).is_none() {
+        let Some((kind, a, b)) = Period::range_codes(first, last) else {
             return Ok(Vec::new());
-        }
+        };
         if table.is_entity() {
             return crate::entity::scan(self, table, first, last);
         }
         let tables = &self.inner.tables;
         let rtxn = self.inner.env.read_txn().map_err(engine)?;
         let prefix = key_prefix(table, []);
-        let (mut from, mut to) = (prefix.clone(), prefix.clone());
-        put_period(&mut from, first);
-        put_period(&mut to, last);
-        to.push(0xFF);
+        let (from, to) = period_range(&prefix, first, last);
         let bounds = (Bound::Included(from.as_slice()), Bound::Excluded(to.as_slice()));
         let mut found = Vec::new();
         if table.period_index {
@@ -334,12 +326,11 @@ impl TableWrite for EmbeddedStore {
             }
         } else {
             // No index by period: the whole table, its rows of the range kept.
-            let codes = Period::range_codes(first, last);
             for entry in tables.series.prefix_iter(&rtxn, &prefix).map_err(engine)? {
                 let (k, value) = entry.map_err(engine)?;
                 let (period, key, sub) = split_main_key(table, k, prefix.len())?;
-                let (kind, code) = period.code();
-                if codes.is_some_and(|(k, a, b)| k == kind && (a..=b).contains(&code)) {
+                let (row_kind, code) = period.code();
+                if row_kind == kind && (a..=b).contains(&code) {
                     found.push((SeriesRow { key, period, sub, values: Numbers::default() }, value));
                 }
             }
