@@ -45,7 +45,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock, Mutex, RwLock, Weak};
 
 /// The store format this build reads and writes.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 
 /// The default LMDB map size: the most the store may grow to. Address space only; the file
 /// grows with the data.
@@ -108,6 +108,9 @@ struct Tables {
     series: Table,
     /// The index of `series` by period (`series.rs`).
     series_periods: Table,
+    /// The texts of `series` keys by id, and their ids (`series/texts.rs`).
+    series_parts: Table,
+    series_part_ids: Table,
     /// The names lists use, by id, and their ids (`ranked.rs`); the titles of articles on
     /// pageviews top lists of kind 3, by article id (`top/`; loads now write them to the
     /// names file, `dictionary/names.rs`).
@@ -265,7 +268,7 @@ impl EmbeddedStore {
             .filter(|s| !taken.contains(s))
             .map(|s| snapshot.slots[s as usize])
             .collect();
-        let tables: [(&'static str, Vec<Table>); 10] = [
+        let tables: [(&'static str, Vec<Table>); 11] = [
             ("meta", vec![t.meta]),
             ("projects", vec![t.projects]),
             // Per-article data: every segment table.
@@ -275,6 +278,7 @@ impl EmbeddedStore {
             ("article_projects", vec![t.article_projects]),
             ("series_tables", vec![t.series]),
             ("series_periods", vec![t.series_periods]),
+            ("series_parts", vec![t.series_parts, t.series_part_ids]),
             ("list_names", vec![t.list_names]),
             ("list_ids", vec![t.list_ids]),
         ];
@@ -532,6 +536,8 @@ fn create_tables(env: &Env<WithoutTls>) -> StoreResult<Tables> {
         article_projects: create("article_projects")?,
         series: create("series_tables")?,
         series_periods: create("series_periods")?,
+        series_parts: create("series_parts")?,
+        series_part_ids: create("series_part_ids")?,
         list_names: create("list_names")?,
         list_ids: create("list_ids")?,
     };

@@ -2,9 +2,10 @@
 //! table, `series`, and an index by period, `series_periods` (docs/store-format.md, "Series
 //! tables").
 //!
-//! - `series`: `table ‖ key parts ‖ period ‖ sub` → the values, as varints. Text parts are
-//!   escaped so that the byte order is the order of the parts (`0x00` → `0x00 0xFF`, each part
-//!   ends with `0x00 0x01`); the period is its kind and a big-endian number
+//! - `series`: `table ‖ key parts ‖ period ‖ sub` → the values, as varints. The table and
+//!   the key parts are varint ids of their texts (`texts.rs`); the sub is its text, escaped so
+//!   that the byte order is the order of the texts (`0x00` → `0x00 0xFF`, ending with
+//!   `0x00 0x01`); the period is its kind and a big-endian number
 //!   ([`crate::pageviews::period_code`]). A read is one cursor range.
 //! - `series_periods`: `table ‖ period ‖ key parts ‖ sub` → nothing: what a replaced range
 //!   drops, found without scanning other periods. Tables declared without it
@@ -14,6 +15,7 @@
 //! `meta` key per dataset), so readers in any process see all of it or none of it.
 
 mod keys;
+mod texts;
 
 use crate::codec::corrupt;
 use crate::{EmbeddedStore, engine, u64_value};
@@ -25,12 +27,9 @@ use aqs_core::table::{
 };
 use heed::RoTxn;
 use heed::WithoutTls;
-pub(crate) use keys::put_text;
-use keys::{
-    decode_values, encode_values, key_prefix, period_range, read_period, read_text, row_keys,
-    split_main_key, split_period_key,
-};
+use keys::{decode_values, encode_values, period_range, read_period, read_text};
 use std::ops::Bound;
+pub(crate) use texts::KeyTexts;
 
 /// The `meta` key of a dataset's generation (pageviews keeps the store's own, `generation`).
 fn generation_key(dataset: Dataset) -> Vec<u8> {
@@ -72,39 +71,51 @@ fn index_period(
 /// table keeps none (then the rows of a first key part that `matches` picks are one range).
 fn rows_matching(
     tables: &crate::Tables,
+    texts: &mut KeyTexts,
     wtxn: &heed::RwTxn,
     table: &TableDef,
     part: usize,
     matches: KeyMatch<'_>,
 ) -> StoreResult<Vec<SeriesRow>> {
-    let prefix = key_prefix(table, []);
+    let Some(prefix) = texts.prefix(wtxn, table, [])? else {
+        return Ok(Vec::new());
+    };
     let row = |(period, key, sub)| SeriesRow { key, period, sub, values: Numbers::default() };
     let mut out = Vec::new();
     if table.period_index {
         for entry in tables.series_periods.prefix_iter(wtxn, &prefix).map_err(engine)? {
             let (k, _) = entry.map_err(engine)?;
-            let (period, key, sub) = split_period_key(table, k, prefix.len())?;
+            let (period, key, sub) = texts.split_key(wtxn, table, k, prefix.len(), true)?;
             if key.get(part).is_some_and(|p| matches.matches(p)) {
                 out.push(row((period, key, sub)));
             }
         }
         return Ok(out);
     }
-    let mut range = prefix.clone();
-    if part == 0 {
-        match matches {
-            KeyMatch::Is(name) => put_text(&mut range, name),
-            KeyMatch::StartsWith(start) => {
-                put_text(&mut range, start);
-                range.truncate(range.len() - 2); // a text that starts so, not the whole text
+    // The ranges to look in: the first key parts `matches` picks, or the whole table.
+    let ids = match (part, matches) {
+        (0, KeyMatch::Is(name)) => texts.find(wtxn, name)?.into_iter().collect(),
+        (0, KeyMatch::StartsWith(start)) => texts.starting_with(wtxn, start)?,
+        _ => Vec::new(),
+    };
+    let ranges: Vec<Vec<u8>> = match part {
+        0 => ids
+            .into_iter()
+            .map(|id| {
+                let mut range = prefix.clone();
+                crate::codec::put_varint(&mut range, id.into());
+                range
+            })
+            .collect(),
+        _ => vec![prefix.clone()],
+    };
+    for range in ranges {
+        for entry in tables.series.prefix_iter(wtxn, &range).map_err(engine)? {
+            let (k, _) = entry.map_err(engine)?;
+            let (period, key, sub) = texts.split_key(wtxn, table, k, prefix.len(), false)?;
+            if key.get(part).is_some_and(|p| matches.matches(p)) {
+                out.push(row((period, key, sub)));
             }
-        }
-    }
-    for entry in tables.series.prefix_iter(wtxn, &range).map_err(engine)? {
-        let (k, _) = entry.map_err(engine)?;
-        let (period, key, sub) = split_main_key(table, k, prefix.len())?;
-        if key.get(part).is_some_and(|p| matches.matches(p)) {
-            out.push(row((period, key, sub)));
         }
     }
     Ok(out)
@@ -128,10 +139,12 @@ fn write_lists(
     let mut lists: Vec<_> = grouped.into_iter().collect();
     lists.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let mut known = crate::ranked::NameIds::new();
+    let mut texts = KeyTexts::new(tables);
+    let scope = texts.give(wtxn, table.name)?;
     for ((key, period), rows) in lists {
         let head =
             SeriesRow { key: key.to_vec(), period, sub: String::new(), values: Numbers::default() };
-        let (main, by_period) = row_keys(table, &head);
+        let (main, by_period) = texts.row_keys(wtxn, table, &head)?;
         let mut list = match tables.series.get(wtxn, &main).map_err(engine)? {
             Some(bytes) => crate::ranked::decode(tables, wtxn, table, bytes)?,
             None => crate::ranked::List::new(),
@@ -139,7 +152,7 @@ fn write_lists(
         for row in rows {
             list.insert(row.sub.clone(), row.values);
         }
-        let value = crate::ranked::encode(tables, wtxn, table, &list, &mut known)?;
+        let value = crate::ranked::encode(tables, wtxn, table, scope, &list, &mut known)?;
         tables.series.put(wtxn, &main, &value).map_err(engine)?;
         index_period(tables, wtxn, table, &by_period)?;
     }
@@ -192,9 +205,12 @@ impl TableRead for EmbeddedStore {
         if table.is_entity() {
             return crate::entity::read(self, table, key, first, last);
         }
-        let prefix = key_prefix(table, key.iter().copied());
-        let (from, to) = period_range(&prefix, first, last);
         let rtxn = self.inner.env.read_txn().map_err(engine)?;
+        let mut texts = KeyTexts::new(&self.inner.tables);
+        let Some(prefix) = texts.prefix(&rtxn, table, key.iter().copied())? else {
+            return Ok(Vec::new());
+        };
+        let (from, to) = period_range(&prefix, first, last);
         let bounds = (Bound::Included(from.as_slice()), Bound::Excluded(to.as_slice()));
         let mut out = Vec::new();
         for entry in self.inner.tables.series.range(&rtxn, &bounds).map_err(engine)? {
@@ -202,9 +218,8 @@ impl TableRead for EmbeddedStore {
             let mut at = prefix.len();
             let period = read_period(k, &mut at)?;
             let sub = read_text(k, &mut at)?;
-            // Lists are kept under an empty sub; rows a store kept per entry before lists
-            // existed (their sub the entry's name) read as they were written.
-            if table.shape == Shape::Ranked && sub.is_empty() {
+            // A ranked table's list of a period is one row, under an empty sub.
+            if table.shape == Shape::Ranked {
                 let list = crate::ranked::decode(&self.inner.tables, &rtxn, table, v)?;
                 out.extend(crate::ranked::entries(period, list));
                 continue;
@@ -229,9 +244,10 @@ impl TableWrite for EmbeddedStore {
         }
         let tables = &self.inner.tables;
         let mut wtxn = self.inner.env.write_txn().map_err(engine)?;
-        let doomed = rows_matching(tables, &wtxn, table, part, matches)?;
+        let mut texts = KeyTexts::new(tables);
+        let doomed = rows_matching(tables, &mut texts, &wtxn, table, part, matches)?;
         for row in &doomed {
-            let (main, by_period) = row_keys(table, row);
+            let (main, by_period) = texts.row_keys(&mut wtxn, table, row)?;
             tables.series.delete(&mut wtxn, &main).map_err(engine)?;
             tables.series_periods.delete(&mut wtxn, &by_period).map_err(engine)?;
         }
@@ -251,10 +267,13 @@ impl TableWrite for EmbeddedStore {
         }
         let mut wtxn = self.inner.env.write_txn().map_err(engine)?;
         let mut state = crate::write::WriteState::read(tables, &wtxn)?;
+        let mut texts = KeyTexts::new(tables);
         for change in batch.changes.iter().filter(|c| !c.table.is_entity()) {
             let table = change.table;
             for &(first, last) in &change.replace {
-                let prefix = key_prefix(table, []);
+                let Some(prefix) = texts.prefix(&wtxn, table, [])? else {
+                    continue; // the table has no rows
+                };
                 let (from, to) = period_range(&prefix, first, last);
                 let mut dropped = Vec::new();
                 let bounds = (Bound::Included(from.as_slice()), Bound::Excluded(to.as_slice()));
@@ -263,9 +282,10 @@ impl TableWrite for EmbeddedStore {
                     dropped.push(k.to_vec());
                 }
                 for k in dropped {
-                    let (period, key, sub) = split_period_key(table, &k, prefix.len())?;
+                    let (period, key, sub) =
+                        texts.split_key(&wtxn, table, &k, prefix.len(), true)?;
                     let row = SeriesRow { key, period, sub, values: Numbers::default() };
-                    let (main, _) = row_keys(table, &row);
+                    let (main, _) = texts.row_keys(&mut wtxn, table, &row)?;
                     tables.series.delete(&mut wtxn, &main).map_err(engine)?;
                     tables.series_periods.delete(&mut wtxn, &k).map_err(engine)?;
                 }
@@ -275,7 +295,7 @@ impl TableWrite for EmbeddedStore {
                 continue;
             }
             for row in &change.rows {
-                let (main, by_period) = row_keys(table, row);
+                let (main, by_period) = texts.row_keys(&mut wtxn, table, row)?;
                 tables
                     .series
                     .put(&mut wtxn, &main, &encode_values(table, &row.values))
@@ -311,16 +331,19 @@ impl TableWrite for EmbeddedStore {
         }
         let tables = &self.inner.tables;
         let rtxn = self.inner.env.read_txn().map_err(engine)?;
-        let prefix = key_prefix(table, []);
+        let mut texts = KeyTexts::new(tables);
+        let Some(prefix) = texts.prefix(&rtxn, table, [])? else {
+            return Ok(Vec::new());
+        };
         let (from, to) = period_range(&prefix, first, last);
         let bounds = (Bound::Included(from.as_slice()), Bound::Excluded(to.as_slice()));
         let mut found = Vec::new();
         if table.period_index {
             for entry in tables.series_periods.range(&rtxn, &bounds).map_err(engine)? {
                 let (k, _) = entry.map_err(engine)?;
-                let (period, key, sub) = split_period_key(table, k, prefix.len())?;
+                let (period, key, sub) = texts.split_key(&rtxn, table, k, prefix.len(), true)?;
+                let main = texts::main_key_of(k, prefix.len(), &sub)?;
                 let row = SeriesRow { key, period, sub, values: Numbers::default() };
-                let (main, _) = row_keys(table, &row);
                 let value = tables.series.get(&rtxn, &main).map_err(engine)?;
                 found.push((row, value.ok_or_else(|| corrupt("series period index"))?));
             }
@@ -328,7 +351,7 @@ impl TableWrite for EmbeddedStore {
             // No index by period: the whole table, its rows of the range kept.
             for entry in tables.series.prefix_iter(&rtxn, &prefix).map_err(engine)? {
                 let (k, value) = entry.map_err(engine)?;
-                let (period, key, sub) = split_main_key(table, k, prefix.len())?;
+                let (period, key, sub) = texts.split_key(&rtxn, table, k, prefix.len(), false)?;
                 let (row_kind, code) = period.code();
                 if row_kind == kind && (a..=b).contains(&code) {
                     found.push((SeriesRow { key, period, sub, values: Numbers::default() }, value));
@@ -337,7 +360,7 @@ impl TableWrite for EmbeddedStore {
         }
         let mut out = Vec::new();
         for (mut row, value) in found {
-            if table.shape == Shape::Ranked && row.sub.is_empty() {
+            if table.shape == Shape::Ranked {
                 for entry in crate::ranked::entries(
                     row.period,
                     crate::ranked::decode(tables, &rtxn, table, value)?,

@@ -1,35 +1,10 @@
 //! Tests of the embedded series tables beyond the conformance suite.
 
+use super::keys::put_text;
 use super::*;
 
 #[test]
-fn ranked_rows_stored_one_per_entry_before_lists_still_read() {
-    use aqs_core::mediarequests::{TOP_FILES, TopFile, top_rows};
-    let dir = tempfile::tempdir().unwrap();
-    let options = crate::StoreOptions { map_size: 1 << 26, ..Default::default() };
-    let store = EmbeddedStore::open_with(dir.path(), &options).unwrap();
-    let day = Period::Day(aqs_core::dates::Day::from_ymd(2019, 5, 1).unwrap());
-    let f = |p: &str, requests, rank| TopFile { file_path: p.into(), requests, rank };
-    let old = top_rows("all-referers", "image", day, &[f("/a", 9, 1), f("/b", 5, 2)]);
-    // As a store wrote them before lists: a row per entry, its name as the sub.
-    let tables = &store.inner.tables;
-    let mut wtxn = store.inner.env.write_txn().unwrap();
-    for row in &old {
-        let (main, by_period) = row_keys(&TOP_FILES, row);
-        tables.series.put(&mut wtxn, &main, &encode_values(&TOP_FILES, &row.values)).unwrap();
-        tables.series_periods.put(&mut wtxn, &by_period, &[]).unwrap();
-    }
-    wtxn.commit().unwrap();
-    let key = ["all-referers", "image"];
-    let got = store.series(&TOP_FILES, &key, day, day).unwrap();
-    let names: Vec<(&str, u64)> = got.iter().map(|e| (e.sub.as_str(), e.values.0[0])).collect();
-    assert_eq!(names, [("/a", 9), ("/b", 5)]);
-    let scanned = store.scan_series(&TOP_FILES, day, day).unwrap();
-    assert_eq!(scanned.iter().map(|r| r.sub.as_str()).collect::<Vec<_>>(), ["/a", "/b"]);
-}
-
-#[test]
-fn a_table_without_a_period_index_writes_none_and_deletes_one_an_older_store_wrote() {
+fn a_table_without_a_period_index_writes_none_and_deletes_by_key() {
     use aqs_core::conformance::ranked::UNINDEXED_LISTS as T;
     let dir = tempfile::tempdir().unwrap();
     let options = crate::StoreOptions { map_size: 1 << 26, ..Default::default() };
@@ -50,17 +25,9 @@ fn a_table_without_a_period_index_writes_none_and_deletes_one_an_older_store_wro
     let tables = &store.inner.tables;
     let indexed = |store: &EmbeddedStore| {
         let rtxn = store.inner.env.read_txn().unwrap();
-        let prefix = key_prefix(&T, []);
-        tables.series_periods.prefix_iter(&rtxn, &prefix).unwrap().count()
+        tables.series_periods.iter(&rtxn).unwrap().count()
     };
     assert_eq!(indexed(&store), 0, "no period index kept");
-    // A store written before the table went without its index holds entries of it:
-    // deleting the rows deletes them too.
-    let mut wtxn = store.inner.env.write_txn().unwrap();
-    let head = SeriesRow { sub: String::new(), ..row("a", 2, "") };
-    tables.series_periods.put(&mut wtxn, &row_keys(&T, &head).1, &[]).unwrap();
-    wtxn.commit().unwrap();
-    assert_eq!(indexed(&store), 1);
     assert_eq!(store.delete_rows(&T, 0, KeyMatch::Is("a")).unwrap(), 2);
     assert_eq!(indexed(&store), 0);
     let left = store.scan_series(&T, day(1), day(31)).unwrap();
@@ -88,4 +55,101 @@ fn text_parts_keep_their_order_and_round_trip() {
     }
     assert!(read_text(b"ab", &mut 0).is_err(), "unterminated");
     assert!(read_text(&[b'a', 0, 7], &mut 0).is_err(), "bad escape");
+}
+
+#[test]
+fn keys_name_their_table_and_parts_by_ids_shared_by_every_table() {
+    use aqs_core::conformance::series::{COUNTS, METRICS};
+    let dir = tempfile::tempdir().unwrap();
+    let options = crate::StoreOptions { map_size: 1 << 26, ..Default::default() };
+    let store = EmbeddedStore::open_with(dir.path(), &options).unwrap();
+    let month = |m| Period::Month(aqs_core::dates::YearMonth::new(2024, m).unwrap());
+    let long = "a-project-name-of-forty-bytes.wikipedia";
+    let row = |key: [&str; 2], m| SeriesRow {
+        key: key.iter().map(|p| p.to_string()).collect(),
+        period: month(m),
+        sub: String::new(),
+        values: Numbers::counters(&[1, 2]),
+    };
+    let rows = vec![row([long, "site"], 1), row([long, "site"], 2), row(["x", long], 1)];
+    for (table, rows) in [(&COUNTS, rows), (&METRICS, vec![row([long, "site"], 1)])] {
+        let changes = vec![SeriesChanges { table, replace: vec![], rows }];
+        store.publish_series(&SeriesBatch { dataset: table.dataset, changes }).unwrap();
+    }
+    let tables = &store.inner.tables;
+    let rtxn = store.inner.env.read_txn().unwrap();
+    let keys: Vec<Vec<u8>> =
+        tables.series.iter(&rtxn).unwrap().map(|e| e.unwrap().0.to_vec()).collect();
+    assert_eq!(keys.len(), 4);
+    // Table, two parts (an id under 128 each), kind and period, an empty sub.
+    assert!(keys.iter().all(|k| k.len() == 3 + 5 + 2), "{keys:?}");
+    let mut texts: Vec<String> = tables
+        .series_parts
+        .iter(&rtxn)
+        .unwrap()
+        .map(|e| String::from_utf8(e.unwrap().1.to_vec()).unwrap())
+        .collect();
+    texts.sort();
+    assert_eq!(texts, [long, COUNTS.name, METRICS.name, "site", "x"], "each text once");
+    drop(rtxn);
+    // Rows read back by their texts; a read naming a text the store lacks finds nothing and
+    // gives it no id.
+    let got = store.series(&COUNTS, &[long, "site"], month(1), month(12)).unwrap();
+    assert_eq!(got.iter().map(|e| e.period).collect::<Vec<_>>(), [month(1), month(2)]);
+    assert!(store.series(&COUNTS, &["nowhere", "site"], month(1), month(12)).unwrap().is_empty());
+    let rtxn = store.inner.env.read_txn().unwrap();
+    assert_eq!(tables.series_parts.len(&rtxn).unwrap(), 5);
+    assert_eq!(tables.series_part_ids.len(&rtxn).unwrap(), 5);
+}
+
+#[test]
+fn a_main_key_is_found_from_its_index_key() {
+    use aqs_core::conformance::series::COUNTS;
+    let dir = tempfile::tempdir().unwrap();
+    let options = crate::StoreOptions { map_size: 1 << 26, ..Default::default() };
+    let store = EmbeddedStore::open_with(dir.path(), &options).unwrap();
+    let mut wtxn = store.inner.env.write_txn().unwrap();
+    let mut texts = KeyTexts::new(&store.inner.tables);
+    for sub in ["", "name", "a\u{0}b\u{0}"] {
+        let row = SeriesRow {
+            key: vec!["p".into(), "s".into()],
+            period: Period::Day(aqs_core::dates::Day::from_ymd(2024, 5, 1).unwrap()),
+            sub: sub.into(),
+            values: Numbers::default(),
+        };
+        let (main, by_period) = texts.row_keys(&mut wtxn, &COUNTS, &row).unwrap();
+        assert_eq!(texts::main_key_of(&by_period, 1, sub).unwrap(), main, "{sub:?}");
+        let split = texts.split_key(&wtxn, &COUNTS, &by_period, 1, true).unwrap();
+        assert_eq!(split, (row.period, row.key.clone(), row.sub.clone()));
+        assert_eq!(texts.split_key(&wtxn, &COUNTS, &main, 1, false).unwrap(), split);
+    }
+    assert!(texts::main_key_of(&[0, 1, 2], 1, "").is_err(), "too short");
+}
+
+#[test]
+fn a_list_whose_names_were_numbered_out_of_name_order_reads_back_whole() {
+    use aqs_core::conformance::ranked::LISTS;
+    let dir = tempfile::tempdir().unwrap();
+    let options = crate::StoreOptions { map_size: 1 << 26, ..Default::default() };
+    let store = EmbeddedStore::open_with(dir.path(), &options).unwrap();
+    let day = |d| Period::Day(aqs_core::dates::Day::from_ymd(2024, 5, d).unwrap());
+    let row = |d, name: &str, views| SeriesRow {
+        key: vec!["en.wikipedia".into(), "all-access".into()],
+        period: day(d),
+        sub: name.into(),
+        values: Numbers::counters(&[views, 1]),
+    };
+    // "z" is numbered first, then "y", then "a": ids fall as names rise.
+    for rows in [
+        vec![row(1, "z", 1)],
+        vec![row(2, "y", 2)],
+        vec![row(3, "a", 3), row(3, "y", 4), row(3, "z", 5)],
+    ] {
+        let changes = vec![SeriesChanges { table: &LISTS, replace: vec![], rows }];
+        store.publish_series(&SeriesBatch { dataset: LISTS.dataset, changes }).unwrap();
+    }
+    let key = ["en.wikipedia", "all-access"];
+    let got = store.series(&LISTS, &key, day(3), day(3)).unwrap();
+    let names: Vec<(&str, u64)> = got.iter().map(|e| (e.sub.as_str(), e.values.0[0])).collect();
+    assert_eq!(names, [("a", 3), ("y", 4), ("z", 5)]);
 }
