@@ -125,6 +125,7 @@ fn rows_matching(
 /// dropped it), its entries upserted (the last of equal rows wins), and written back whole.
 fn write_lists(
     tables: &crate::Tables,
+    texts: &mut KeyTexts,
     wtxn: &mut heed::RwTxn,
     table: &TableDef,
     rows: &[SeriesRow],
@@ -139,7 +140,6 @@ fn write_lists(
     let mut lists: Vec<_> = grouped.into_iter().collect();
     lists.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let mut known = crate::ranked::NameIds::new();
-    let mut texts = KeyTexts::new(tables);
     let scope = texts.give(wtxn, table.name)?;
     for ((key, period), rows) in lists {
         let head =
@@ -291,7 +291,7 @@ impl TableWrite for EmbeddedStore {
                 }
             }
             if table.shape == Shape::Ranked {
-                write_lists(tables, &mut wtxn, table, &change.rows)?;
+                write_lists(tables, &mut texts, &mut wtxn, table, &change.rows)?;
                 continue;
             }
             for row in &change.rows {

@@ -153,3 +153,20 @@ fn a_list_whose_names_were_numbered_out_of_name_order_reads_back_whole() {
     let names: Vec<(&str, u64)> = got.iter().map(|e| (e.sub.as_str(), e.values.0[0])).collect();
     assert_eq!(names, [("a", 3), ("y", 4), ("z", 5)]);
 }
+
+#[test]
+fn a_text_given_an_id_by_another_lookup_of_the_same_write_keeps_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = crate::StoreOptions { map_size: 1 << 26, ..Default::default() };
+    let store = EmbeddedStore::open_with(dir.path(), &options).unwrap();
+    let mut wtxn = store.inner.env.write_txn().unwrap();
+    let (mut first, mut second) =
+        (KeyTexts::new(&store.inner.tables), KeyTexts::new(&store.inner.tables));
+    // A publication looks a table up before it has rows (a replaced range), a list's writer
+    // gives it its id, then the publication writes the table's rows.
+    assert_eq!(first.find(&wtxn, "mediarequests_top_files").unwrap(), None);
+    let id = second.give(&mut wtxn, "mediarequests_top_files").unwrap();
+    assert_eq!(first.give(&mut wtxn, "mediarequests_top_files").unwrap(), id, "one id a text");
+    assert_eq!(first.find(&wtxn, "mediarequests_top_files").unwrap(), Some(id));
+    assert_eq!(store.inner.tables.series_parts.len(&wtxn).unwrap(), 1);
+}

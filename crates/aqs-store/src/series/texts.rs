@@ -32,7 +32,9 @@ pub(crate) type SplitKey = (Period, Vec<String>, String);
 /// one transaction.
 pub(crate) struct KeyTexts<'t> {
     tables: &'t Tables,
-    ids: FxHashMap<String, Option<u32>>,
+    /// Only the ids found: a text without one may be given one by another `KeyTexts` of the
+    /// same write transaction (a list's names' scope), so it is looked up again.
+    ids: FxHashMap<String, u32>,
     texts: FxHashMap<u32, String>,
 }
 
@@ -44,14 +46,15 @@ impl<'t> KeyTexts<'t> {
     /// The id of `text`, if the store has given it one.
     pub(crate) fn find(&mut self, txn: &RoTxn, text: &str) -> StoreResult<Option<u32>> {
         if let Some(id) = self.ids.get(text) {
-            return Ok(*id);
+            return Ok(Some(*id));
         }
-        let id = match self.tables.series_part_ids.get(txn, &id_key(text)).map_err(engine)? {
-            Some(bytes) => Some(u32_value(bytes, "series key text id")?),
-            None => None,
+        let Some(bytes) = self.tables.series_part_ids.get(txn, &id_key(text)).map_err(engine)?
+        else {
+            return Ok(None);
         };
+        let id = u32_value(bytes, "series key text id")?;
         self.ids.insert(text.to_string(), id);
-        Ok(id)
+        Ok(Some(id))
     }
 
     /// The id of `text`, given one in `wtxn` when it has none.
@@ -70,7 +73,7 @@ impl<'t> KeyTexts<'t> {
         tables.meta.put(wtxn, META_NEXT_PART, &next.to_be_bytes()).map_err(engine)?;
         tables.series_part_ids.put(wtxn, &id_key(text), &id.to_be_bytes()).map_err(engine)?;
         tables.series_parts.put(wtxn, &id.to_be_bytes(), text.as_bytes()).map_err(engine)?;
-        self.ids.insert(text.to_string(), Some(id));
+        self.ids.insert(text.to_string(), id);
         self.texts.insert(id, text.to_string());
         Ok(id)
     }
