@@ -357,14 +357,17 @@ impl EmbeddedStore {
             .env
             .copy_to_path(dest.join("data.mdb"), heed::CompactionOption::Enabled)
             .map_err(engine)?;
-        // The copy names the dictionary and names files current when it began: copy those.
+        // The copy names the dictionary and names files current when it began: copy those (a
+        // dictionary's file and the older files holding its other sections).
         let copy = EmbeddedStore::open(dest)?;
         let rtxn = copy.read_txn()?;
         type FilePath = fn(&Path, u64) -> std::path::PathBuf;
-        let files: [(u64, FilePath); 2] = [
-            (dictionary_number(&copy.inner.tables, &rtxn)?, dictionary::file::file_path),
-            (names_number(&copy.inner.tables, &rtxn)?, dictionary::names::file_path),
-        ];
+        let dictionary =
+            Dictionary::open(&self.inner.path, dictionary_number(&copy.inner.tables, &rtxn)?)?;
+        let mut files: Vec<(u64, FilePath)> = (dictionary.files().iter())
+            .map(|f| (f.number, dictionary::file::file_path as FilePath))
+            .collect();
+        files.push((names_number(&copy.inner.tables, &rtxn)?, dictionary::names::file_path));
         for (number, path) in files.into_iter().filter(|(n, _)| *n > 0) {
             std::fs::create_dir_all(dictionary::file::directory(dest))?;
             std::fs::copy(path(&self.inner.path, number), path(&copy.inner.path, number))?;
@@ -470,11 +473,12 @@ impl EmbeddedStore {
 }
 
 impl EmbeddedStore {
-    /// Title dictionary file `number`, opened once per process and shared.
+    /// Title dictionary `number`, opened once per process and shared (the files it shares
+    /// with the one open before are not opened again).
     pub(crate) fn dictionary(&self, number: u64) -> StoreResult<Arc<Dictionary>> {
         let mut last = self.inner.dictionary.lock().unwrap_or_else(|p| p.into_inner());
         if last.number != number {
-            *last = Arc::new(Dictionary::open(&self.inner.path, number)?);
+            *last = Arc::new(Dictionary::open_reusing(&self.inner.path, number, &last)?);
         }
         Ok(Arc::clone(&last))
     }

@@ -5,20 +5,25 @@
 //! A file is written once, in order, by [`super::writer::DictionaryWriter`], and never changed:
 //! a load that adds titles writes the next file and the store's `meta` names it in the same
 //! commit as the day's data. So the dictionary a load reads is one sequential pass over a
-//! compact file, however scattered the store's own pages have become.
+//! compact file, however scattered the store's own pages have become. The file holds the
+//! sections the load touched and names the older files holding the others ([`super::holder`]):
+//! a [`Dictionary`] is the file and those.
 
+use super::holder::Holder;
+pub(crate) use super::holder::Section;
 use crate::codec::{Reader, corrupt, put_varint};
 use aqs_core::error::{StoreError, StoreResult};
 use memmap2::Mmap;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The size of a block; entries never span two.
 pub(crate) const BLOCK: usize = 4096;
 /// Every this many entries of a block, one is stored whole and its offset listed at the
 /// block's end.
 pub(crate) const RESTART: usize = 16;
-pub(crate) const MAGIC: &[u8; 8] = b"AQSDICT1";
+pub(crate) const MAGIC: &[u8; 8] = b"AQSDICT2";
 /// magic, index offset, index length, entries: 8 bytes each.
 pub(crate) const FOOTER: usize = 32;
 const _: () = assert!(FOOTER == MAGIC.len() + 3 * 8);
@@ -62,49 +67,66 @@ pub(crate) fn map_footed(
     Ok((map, words))
 }
 
-/// One project's run of blocks.
-#[derive(Debug, Clone)]
-pub(crate) struct Section {
-    pub project: u16,
-    pub first_block: u32,
-    pub blocks: u32,
-    pub entries: u64,
-    /// The first title of each block: (start, length) in the file's index bytes.
-    pub first_titles: Vec<(u32, u16)>,
-}
-
-/// An open dictionary file (or the empty dictionary).
+/// A title dictionary: the sections of the file its number names, some held in that file,
+/// the others in the older files it names (or the empty dictionary).
 pub(crate) struct Dictionary {
     pub number: u64,
-    map: Option<Mmap>,
-    /// Where the index starts in the file.
-    index_offset: usize,
+    /// The file `number` first, then the older files holding its other sections.
+    files: Vec<Arc<Holder>>,
     sections: HashMap<u16, Section>,
     entries: u64,
 }
 
 impl Dictionary {
     pub fn empty() -> Dictionary {
-        Dictionary { number: 0, map: None, index_offset: 0, sections: HashMap::new(), entries: 0 }
+        Dictionary { number: 0, files: Vec::new(), sections: HashMap::new(), entries: 0 }
     }
 
-    /// Opens dictionary file `number` of the store in `store`. An `Io` error of kind
-    /// `NotFound` means a newer load replaced it: read the store's `meta` again.
+    /// Opens dictionary `number` of the store in `store`. An `Io` error of kind `NotFound`
+    /// means a newer load replaced a file of it: read the store's `meta` again.
     pub fn open(store: &Path, number: u64) -> StoreResult<Dictionary> {
+        Dictionary::open_reusing(store, number, &Dictionary::empty())
+    }
+
+    /// Opens dictionary `number`, taking the files `previous` has open as they are (files are
+    /// never changed), so a dictionary that names a large older file does not read its index
+    /// again.
+    pub fn open_reusing(
+        store: &Path,
+        number: u64,
+        previous: &Dictionary,
+    ) -> StoreResult<Dictionary> {
         if number == 0 {
             return Ok(Dictionary::empty());
         }
-        let path = file_path(store, number);
-        let (map, [index_offset, index_len, entries]) = map_footed(&path, MAGIC, "dictionary")?;
-        let bad = |what: &str| corrupt(&format!("dictionary file {}: {what}", path.display()));
-        let (index_offset, index_len, len) = (index_offset as usize, index_len as usize, map.len());
-        if index_offset % BLOCK != 0 || index_offset.checked_add(index_len) != Some(len - FOOTER) {
-            return Err(bad("index out of place"));
+        let load = |n: u64| -> StoreResult<Arc<Holder>> {
+            match previous.files.iter().find(|f| f.number == n) {
+                Some(file) => Ok(Arc::clone(file)),
+                None => Ok(Arc::new(Holder::open(store, n)?)),
+            }
+        };
+        let top = load(number)?;
+        let mut sections: HashMap<u16, Section> = top.own.clone();
+        let mut files = vec![Arc::clone(&top)];
+        for &(project, holder) in &top.refs {
+            let at = match files.iter().position(|f| f.number == holder) {
+                Some(at) => at,
+                None => {
+                    files.push(load(holder)?);
+                    files.len() - 1
+                }
+            };
+            let Some(section) = files[at].own.get(&project) else {
+                let path = file_path(store, number);
+                return Err(corrupt(&format!(
+                    "dictionary file {}: project {project} left in file {holder}, which lacks it",
+                    path.display()
+                )));
+            };
+            sections.insert(project, Section { file: at as u32, ..section.clone() });
         }
-        let blocks = (index_offset / BLOCK) as u64;
-        let index = &map[index_offset..index_offset + index_len];
-        let sections = read_index(index, blocks).map_err(|e| bad(&e.to_string()))?;
-        Ok(Dictionary { number, map: Some(map), index_offset, sections, entries })
+        let entries = sections.values().map(|s| s.entries).sum();
+        Ok(Dictionary { number, files, sections, entries })
     }
 
     /// How many titles it holds.
@@ -112,9 +134,14 @@ impl Dictionary {
         self.entries
     }
 
-    /// The size of its file.
+    /// The size of its files.
     pub fn file_bytes(&self) -> u64 {
-        self.map.as_ref().map_or(0, |m| m.len() as u64)
+        self.files.iter().map(|f| f.len()).sum()
+    }
+
+    /// Its files: this dictionary's, then those holding its other sections.
+    pub fn files(&self) -> &[Arc<Holder>] {
+        &self.files
     }
 
     pub fn section(&self, project: u16) -> Option<&Section> {
@@ -128,20 +155,20 @@ impl Dictionary {
         all
     }
 
-    fn bytes(&self) -> &[u8] {
-        self.map.as_deref().unwrap_or_default()
+    /// The bytes of blocks `first..first + count` of the file holding `section`.
+    pub fn block_bytes(&self, section: &Section, first: u32, count: u32) -> &[u8] {
+        self.files[section.file as usize].block_bytes(first, count)
     }
 
-    /// The bytes of blocks `first..first + count`.
-    pub fn block_bytes(&self, first: u32, count: u32) -> &[u8] {
-        &self.bytes()[first as usize * BLOCK..(first + count) as usize * BLOCK]
+    /// Block `block` of its file `file` (a [`Section::file`]).
+    pub fn file_block(&self, file: u32, block: u32) -> &[u8] {
+        self.files[file as usize].block_bytes(block, 1)
     }
 
     /// The first title of block `i` of `section`.
     pub fn first_title(&self, section: &Section, i: usize) -> &[u8] {
         let (start, len) = section.first_titles[i];
-        let at = self.index_offset + start as usize;
-        &self.bytes()[at..at + usize::from(len)]
+        self.files[section.file as usize].index_bytes(start, len)
     }
 
     /// The article id of `title` in `project`.
@@ -162,7 +189,7 @@ impl Dictionary {
         let Some(block) = after.checked_sub(1) else {
             return Ok(None);
         };
-        let block = self.block_bytes(section.first_block + block as u32, 1);
+        let block = self.block_bytes(section, section.first_block + block as u32, 1);
         let mut entries = BlockEntries::from_restart(block, title)?;
         while let Some(id) = entries.advance()? {
             match entries.key().cmp(title) {
@@ -184,7 +211,7 @@ impl Dictionary {
             return Ok(());
         };
         for block in section.first_block..section.first_block + section.blocks {
-            let mut entries = BlockEntries::new(self.block_bytes(block, 1))?;
+            let mut entries = BlockEntries::new(self.block_bytes(section, block, 1))?;
             while let Some(id) = entries.advance()? {
                 f(entries.key(), id)?;
             }
@@ -202,34 +229,6 @@ impl Dictionary {
         }
         Ok(())
     }
-}
-
-/// The sections of an index, checked against the file's `blocks`.
-fn read_index(index: &[u8], blocks: u64) -> StoreResult<HashMap<u16, Section>> {
-    let mut sections = HashMap::new();
-    let mut reader = Reader::new(index);
-    let count = reader.varint()?;
-    for _ in 0..count {
-        let project = u16::try_from(reader.varint()?).map_err(|_| corrupt("project id"))?;
-        let first_block = reader.varint()?;
-        let block_count = reader.varint()?;
-        let entries = reader.varint()?;
-        let end = first_block.checked_add(block_count);
-        if end.is_none_or(|end| end > blocks) || block_count == 0 {
-            return Err(corrupt("section outside the file"));
-        }
-        let mut first_titles = Vec::with_capacity(block_count as usize);
-        for _ in 0..block_count {
-            let title_len = reader.varint()?;
-            let len = u16::try_from(title_len).map_err(|_| corrupt("title length"))?;
-            let start = u32::try_from(reader.position()).map_err(|_| corrupt("index size"))?;
-            reader.bytes(usize::from(len))?;
-            first_titles.push((start, len));
-        }
-        let (first_block, blocks) = (first_block as u32, block_count as u32);
-        sections.insert(project, Section { project, first_block, blocks, entries, first_titles });
-    }
-    Ok(sections)
 }
 
 /// The entries of one block, decoded one at a time.

@@ -8,6 +8,7 @@
 //! article's project without reading the dictionary.
 
 pub(crate) mod file;
+pub(crate) mod holder;
 pub(crate) mod names;
 pub(crate) mod writer;
 

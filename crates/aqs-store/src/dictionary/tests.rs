@@ -83,10 +83,10 @@ fn titles() -> impl Strategy<Value = Vec<(u16, Vec<Vec<u8>>)>> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(24))]
 
-    /// Two writes in a row: the first creates every title, the second keeps their ids, gives
-    /// new titles new ids, and copies the projects it does not touch.
+    /// Three writes in a row: the first creates every title, the next keep their ids, give
+    /// new titles new ids, and copy or name the files of the projects they do not touch.
     #[test]
-    fn files_hold_what_was_written(first in titles(), second in titles()) {
+    fn files_hold_what_was_written(first in titles(), second in titles(), third in titles()) {
         let dir = tempfile::tempdir().unwrap();
         let mut model = Model::new();
         let mut next = 0;
@@ -113,7 +113,80 @@ proptest! {
         check(&two, &model);
         // The first file still reads as it was through its mapping.
         prop_assert_eq!(one.entries(), distinct.len() as u64);
+        // A third write over sections the second left in the first file or copied.
+        let (three, ids) = write(dir.path(), Arc::clone(&two), &third, &mut next);
+        for ((project, titles), ids) in third.iter().zip(&ids) {
+            for (title, id) in titles.iter().zip(ids) {
+                model.insert((*project, title.clone()), *id);
+            }
+        }
+        check(&three, &model);
+        check(&Dictionary::open(dir.path(), three.number).unwrap(), &model);
     }
+}
+
+fn numbers(dictionary: &Dictionary) -> Vec<u64> {
+    dictionary.files().iter().map(|f| f.number).collect()
+}
+
+fn numbered(prefix: &str, count: usize) -> Vec<Vec<u8>> {
+    (0..count).map(|i| format!("{prefix}{i:06}").into_bytes()).collect()
+}
+
+#[test]
+fn a_write_names_the_files_holding_the_projects_it_does_not_touch() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut next = 0;
+    let first = [(1, numbered("Article_", 20_000)), (2, numbered("Page_", 10))];
+    let (one, _) = write(dir.path(), Arc::new(Dictionary::empty()), &first, &mut next);
+    let (two, _) = write(dir.path(), Arc::clone(&one), &[(3, numbered("Name_", 5))], &mut next);
+    let size = |n| std::fs::metadata(file::file_path(dir.path(), n)).unwrap().len();
+    assert!(size(2) * 20 < size(1), "the new file holds project 3 alone: {} bytes", size(2));
+    assert_eq!(numbers(&two), [2, 1]);
+    assert_eq!(two.entries(), 20_015);
+    // Project 3 is left in file 2, project 1 in file 1, as they are.
+    let (three, _) =
+        write(dir.path(), Arc::clone(&two), &[(2, vec![b"Page_x".to_vec()])], &mut next);
+    assert_eq!(numbers(&three), [3, 1, 2]);
+    let reopened = Dictionary::open_reusing(dir.path(), 3, &two).unwrap();
+    assert!(Arc::ptr_eq(&reopened.files()[1], &two.files()[1]), "file 1 not opened again");
+    for dictionary in [&three, &reopened, &Dictionary::open(dir.path(), 3).unwrap()] {
+        assert_eq!(dictionary.get(1, b"Article_019999").unwrap(), Some(19_999));
+        assert_eq!(dictionary.get(2, b"Page_000009").unwrap(), Some(20_009));
+        assert_eq!(dictionary.get(2, b"Page_x").unwrap(), Some(20_015));
+        assert_eq!(dictionary.get(3, b"Name_000004").unwrap(), Some(20_014));
+        assert_eq!(dictionary.entries(), 20_016);
+    }
+    // The next writer keeps the files dictionary 3 reads and removes the others.
+    let writer = DictionaryWriter::create(dir.path(), Arc::clone(&three)).unwrap();
+    drop(writer);
+    let mut left: Vec<u64> = std::fs::read_dir(file::directory(dir.path()))
+        .unwrap()
+        .map(|e| file::number_of(e.unwrap().file_name().to_str().unwrap()).unwrap())
+        .collect();
+    left.sort();
+    assert_eq!(left, [1, 2, 3]);
+    // A file a dictionary names gone (a newer load removed it): readers read meta again.
+    std::fs::remove_file(file::file_path(dir.path(), 1)).unwrap();
+    let error = Dictionary::open(dir.path(), 3).err().unwrap();
+    assert!(file::is_replaced(&error), "{error}");
+}
+
+#[test]
+fn sections_of_a_file_left_mostly_dead_are_copied_forward() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut next = 0;
+    let first = [(1, numbered("Article_", 20_000)), (2, numbered("Page_", 10))];
+    let (one, _) = write(dir.path(), Arc::new(Dictionary::empty()), &first, &mut next);
+    // Project 1 is rewritten: file 1 would keep project 2's one block of about a hundred.
+    let (two, _) =
+        write(dir.path(), Arc::clone(&one), &[(1, vec![b"Article_x".to_vec()])], &mut next);
+    assert_eq!(numbers(&two), [2], "project 2 copied, file 1 no longer read");
+    assert_eq!(two.get(2, b"Page_000003").unwrap(), Some(20_003));
+    assert_eq!(two.get(1, b"Article_x").unwrap(), Some(20_010));
+    let writer = DictionaryWriter::create(dir.path(), Arc::clone(&two)).unwrap();
+    drop(writer);
+    assert!(!file::file_path(dir.path(), 1).exists());
 }
 
 #[test]

@@ -11,7 +11,7 @@
 use super::file::{self, BLOCK, Dictionary, MAGIC, RESTART, Section, put_entry};
 use crate::codec::{Reader, put_varint};
 use aqs_core::error::{StoreError, StoreResult};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -99,7 +99,8 @@ fn too_large() -> StoreError {
 
 /// The current file's section of the project being merged, read entry by entry.
 struct OldCursor {
-    /// The next block to read and the section's end.
+    /// The file holding the section, the next block to read and the section's end.
+    file: u32,
     block: u32,
     end: u32,
     /// Position in the current block, and its entries left.
@@ -112,10 +113,11 @@ struct OldCursor {
 
 impl OldCursor {
     fn new(old: &Dictionary, project: u16) -> StoreResult<OldCursor> {
-        let (block, end) =
-            old.section(project).map_or((0, 0), |s| (s.first_block, s.first_block + s.blocks));
+        let (file, block, end) = old
+            .section(project)
+            .map_or((0, 0, 0), |s| (s.file, s.first_block, s.first_block + s.blocks));
         let mut cursor =
-            OldCursor { block, end, pos: 0, left: 0, key: Vec::new(), id: 0, valid: false };
+            OldCursor { file, block, end, pos: 0, left: 0, key: Vec::new(), id: 0, valid: false };
         cursor.advance(old)?;
         Ok(cursor)
     }
@@ -127,11 +129,11 @@ impl OldCursor {
                 return Ok(());
             }
             self.block += 1;
-            self.left = file::block_count(old.block_bytes(self.block - 1, 1))?;
+            self.left = file::block_count(old.file_block(self.file, self.block - 1))?;
             self.pos = 2;
             self.key.clear();
         }
-        let bytes = old.block_bytes(self.block - 1, 1);
+        let bytes = old.file_block(self.file, self.block - 1);
         let mut reader = Reader::new(&bytes[self.pos..]);
         self.id = file::decode_entry(&mut reader, &mut self.key)?;
         self.pos += reader.position();
@@ -162,16 +164,18 @@ pub(crate) struct DictionaryWriter {
 
 impl DictionaryWriter {
     /// Starts the file after `old` in the store in `store`. Call it inside the store's write
-    /// transaction: it first removes every dictionary file but `old`'s (those of loads that
-    /// failed, and the one before `old`, which readers have had a whole load's time to leave).
+    /// transaction: it first removes every dictionary file `old` does not read (those of loads
+    /// that failed, and those only the dictionaries before `old` read, which readers have had a
+    /// whole load's time to leave).
     pub fn create(store: &Path, old: Arc<Dictionary>) -> StoreResult<DictionaryWriter> {
         let dir = file::directory(store);
         std::fs::create_dir_all(&dir)?;
+        let live: HashSet<u64> = old.files().iter().map(|f| f.number).collect();
         for entry in std::fs::read_dir(&dir)? {
             let entry = entry?;
             let name = entry.file_name();
             let number = name.to_str().and_then(file::number_of);
-            if number.is_some_and(|n| n != old.number) {
+            if number.is_some_and(|n| !live.contains(&n)) {
                 std::fs::remove_file(entry.path())?;
             }
         }
@@ -287,6 +291,44 @@ impl DictionaryWriter {
         Ok(())
     }
 
+    /// The sections of `old` this write did not touch: copied into this file when the file
+    /// holding them would keep less than half of its blocks live (so no file stays mostly
+    /// dead), named by that file's number otherwise. Returns the (project, file) named.
+    fn place_untouched(&mut self) -> StoreResult<Vec<(u16, u64)>> {
+        let old = Arc::clone(&self.old);
+        let untouched: Vec<&Section> =
+            old.sections().into_iter().filter(|s| !self.done.contains(&s.project)).collect();
+        let mut live: HashMap<u32, u64> = HashMap::new();
+        for s in &untouched {
+            *live.entry(s.file).or_default() += u64::from(s.blocks);
+        }
+        let mut refs = Vec::new();
+        for s in untouched {
+            let holder = &old.files()[s.file as usize];
+            if 2 * live[&s.file] >= u64::from(holder.blocks) {
+                refs.push((s.project, holder.number));
+                continue;
+            }
+            let mut section = NewSection {
+                project: s.project,
+                first_block: self.blocks.written,
+                blocks: s.blocks,
+                entries: s.entries,
+                first_titles: Vec::new(),
+            };
+            for i in 0..s.first_titles.len() {
+                let title = old.first_title(s, i);
+                put_varint(&mut section.first_titles, title.len() as u64);
+                section.first_titles.extend_from_slice(title);
+            }
+            self.blocks.out.write_all(old.block_bytes(s, s.first_block, s.blocks))?;
+            self.blocks.written =
+                self.blocks.written.checked_add(s.blocks).ok_or_else(too_large)?;
+            self.sections.push(section);
+        }
+        Ok(refs)
+    }
+
     /// Completes the file and makes it durable. Returns its number, or `None` when no title
     /// was new (the file is then removed and the current one stays).
     pub fn finish(mut self) -> StoreResult<Option<u64>> {
@@ -294,43 +336,28 @@ impl DictionaryWriter {
         if self.added == 0 {
             return Ok(None);
         }
-        let untouched: Vec<Section> = self
-            .old
-            .sections()
-            .into_iter()
-            .filter(|s| !self.done.contains(&s.project))
-            .cloned()
-            .collect();
-        for old in untouched {
-            let mut section = NewSection {
-                project: old.project,
-                first_block: self.blocks.written,
-                blocks: old.blocks,
-                entries: old.entries,
-                first_titles: Vec::new(),
-            };
-            for i in 0..old.first_titles.len() {
-                let title = self.old.first_title(&old, i);
-                put_varint(&mut section.first_titles, title.len() as u64);
-                section.first_titles.extend_from_slice(title);
-            }
-            self.blocks.out.write_all(self.old.block_bytes(old.first_block, old.blocks))?;
-            self.blocks.written =
-                self.blocks.written.checked_add(old.blocks).ok_or_else(too_large)?;
-            self.sections.push(section);
-        }
+        let refs = self.place_untouched()?;
+        // The index: every project in id order, a section of this file or the file holding it.
         self.sections.sort_by_key(|s| s.project);
         let mut index = Vec::new();
-        put_varint(&mut index, self.sections.len() as u64);
-        let mut entries = 0;
+        put_varint(&mut index, (self.sections.len() + refs.len()) as u64);
+        let (mut entries, mut refs) = (0, refs.into_iter().peekable());
         for s in &self.sections {
+            while let Some((project, holder)) = refs.next_if(|r| r.0 < s.project) {
+                put_varint(&mut index, u64::from(project));
+                put_varint(&mut index, holder);
+            }
             for value in
-                [u64::from(s.project), u64::from(s.first_block), u64::from(s.blocks), s.entries]
+                [u64::from(s.project), 0, u64::from(s.first_block), u64::from(s.blocks), s.entries]
             {
                 put_varint(&mut index, value);
             }
             index.extend_from_slice(&s.first_titles);
             entries += s.entries;
+        }
+        for (project, holder) in refs {
+            put_varint(&mut index, u64::from(project));
+            put_varint(&mut index, holder);
         }
         let index_offset = u64::from(self.blocks.written) * BLOCK as u64;
         let out = &mut self.blocks.out;
