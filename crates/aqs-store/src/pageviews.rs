@@ -31,10 +31,6 @@ pub(crate) fn agent_code(a: Agent) -> u8 {
     Agent::ALL.iter().position(|x| *x == a).unwrap_or(0) as u8
 }
 
-pub(crate) fn period_code(p: Period) -> (u8, u32) {
-    p.code()
-}
-
 pub(crate) fn decode_period(kind: u8, value: u32) -> StoreResult<Period> {
     Period::from_code(kind, value).ok_or_else(|| codec::corrupt("period kind"))
 }

@@ -2,8 +2,8 @@
 //! text escaped so that byte order is the texts' order (a row's sub; key parts are ids,
 //! `texts.rs`), a period as its kind and a big-endian number, values as varints.
 
+use super::days::Slot;
 use crate::codec::{Reader, corrupt, put_varint};
-use crate::pageviews::{decode_period, period_code};
 use aqs_core::dates::Period;
 use aqs_core::error::StoreResult;
 use aqs_core::table::{MAX_VALUES, Numbers, TableDef};
@@ -41,25 +41,30 @@ pub(crate) fn read_text(bytes: &[u8], at: &mut usize) -> StoreResult<String> {
     String::from_utf8(text).map_err(|_| corrupt("series key text"))
 }
 
-pub(crate) fn put_period(out: &mut Vec<u8>, period: Period) {
-    let (kind, value) = period_code(period);
+pub(crate) fn put_period(out: &mut Vec<u8>, slot: Slot) {
+    let (kind, value) = slot.code();
     out.push(kind);
     out.extend_from_slice(&value.to_be_bytes());
 }
 
-pub(crate) fn read_period(bytes: &[u8], at: &mut usize) -> StoreResult<Period> {
+pub(crate) fn read_period(bytes: &[u8], at: &mut usize) -> StoreResult<Slot> {
     let part = bytes.get(*at..*at + 5).ok_or_else(|| corrupt("series period"))?;
     *at += 5;
     let value = u32::from_be_bytes(part[1..].try_into().map_err(|_| corrupt("series period"))?);
-    decode_period(part[0], value)
+    Slot::from_code(part[0], value)
 }
 
-/// The bounds of the keys under `prefix` whose period is from `first` to `last`, the last
-/// period's subs included.
-pub(super) fn period_range(prefix: &[u8], first: Period, last: Period) -> (Vec<u8>, Vec<u8>) {
+/// The bounds of the keys of `table` under `prefix` whose period is from `first` to `last`
+/// (the months of days from `first`'s to `last`'s), the last period's subs included.
+pub(super) fn period_range(
+    prefix: &[u8],
+    table: &TableDef,
+    first: Period,
+    last: Period,
+) -> (Vec<u8>, Vec<u8>) {
     let (mut from, mut to) = (prefix.to_vec(), prefix.to_vec());
-    put_period(&mut from, first);
-    put_period(&mut to, last);
+    put_period(&mut from, Slot::of(table, first));
+    put_period(&mut to, Slot::of(table, last));
     to.push(0xFF); // after every sub of the last period
     (from, to)
 }

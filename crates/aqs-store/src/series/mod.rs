@@ -6,7 +6,8 @@
 //!   the key parts are varint ids of their texts (`texts.rs`); the sub is its text, escaped so
 //!   that the byte order is the order of the texts (`0x00` → `0x00 0xFF`, ending with
 //!   `0x00 0x01`); the period is its kind and a big-endian number
-//!   ([`crate::pageviews::period_code`]). A read is one cursor range.
+//!   (`Period::code`); a series table's days are kept a month to a value (`days.rs`). A read
+//!   is one cursor range.
 //! - `series_periods`: `table ‖ period ‖ key parts ‖ sub` → nothing: what a replaced range
 //!   drops, found without scanning other periods. Tables declared without it
 //!   (`TableDef::period_index`) are deleted by key and scanned whole.
@@ -14,7 +15,9 @@
 //! A publication is one write transaction, which also moves its dataset's generation (a
 //! `meta` key per dataset), so readers in any process see all of it or none of it.
 
+mod days;
 mod keys;
+mod rows;
 mod texts;
 
 use crate::codec::corrupt;
@@ -27,7 +30,7 @@ use aqs_core::table::{
 };
 use heed::RoTxn;
 use heed::WithoutTls;
-use keys::{decode_values, encode_values, period_range, read_period, read_text};
+use keys::{period_range, read_period, read_text};
 use std::ops::Bound;
 pub(crate) use texts::KeyTexts;
 
@@ -66,9 +69,10 @@ fn index_period(
     }
 }
 
-/// The rows of `table` (key parts, period and sub; no values) whose key part `part`
-/// `matches` picks, found through the period index, or through the rows themselves when the
-/// table keeps none (then the rows of a first key part that `matches` picks are one range).
+/// The stored values of `table` (their period or month of days, key parts and sub) whose key
+/// part `part` `matches` picks, found through the period index, or through the values
+/// themselves when the table keeps none (then those of a first key part that `matches` picks
+/// are one range).
 fn rows_matching(
     tables: &crate::Tables,
     texts: &mut KeyTexts,
@@ -76,18 +80,17 @@ fn rows_matching(
     table: &TableDef,
     part: usize,
     matches: KeyMatch<'_>,
-) -> StoreResult<Vec<SeriesRow>> {
+) -> StoreResult<Vec<texts::SplitKey>> {
     let Some(prefix) = texts.prefix(wtxn, table, [])? else {
         return Ok(Vec::new());
     };
-    let row = |(period, key, sub)| SeriesRow { key, period, sub, values: Numbers::default() };
     let mut out = Vec::new();
     if table.period_index {
         for entry in tables.series_periods.prefix_iter(wtxn, &prefix).map_err(engine)? {
             let (k, _) = entry.map_err(engine)?;
             let (period, key, sub) = texts.split_key(wtxn, table, k, prefix.len(), true)?;
             if key.get(part).is_some_and(|p| matches.matches(p)) {
-                out.push(row((period, key, sub)));
+                out.push((period, key, sub));
             }
         }
         return Ok(out);
@@ -114,7 +117,7 @@ fn rows_matching(
             let (k, _) = entry.map_err(engine)?;
             let (period, key, sub) = texts.split_key(wtxn, table, k, prefix.len(), false)?;
             if key.get(part).is_some_and(|p| matches.matches(p)) {
-                out.push(row((period, key, sub)));
+                out.push((period, key, sub));
             }
         }
     }
@@ -210,21 +213,20 @@ impl TableRead for EmbeddedStore {
         let Some(prefix) = texts.prefix(&rtxn, table, key.iter().copied())? else {
             return Ok(Vec::new());
         };
-        let (from, to) = period_range(&prefix, first, last);
+        let (from, to) = period_range(&prefix, table, first, last);
         let bounds = (Bound::Included(from.as_slice()), Bound::Excluded(to.as_slice()));
         let mut out = Vec::new();
-        for entry in self.inner.tables.series.range(&rtxn, &bounds).map_err(engine)? {
+        let tables = &self.inner.tables;
+        for entry in tables.series.range(&rtxn, &bounds).map_err(engine)? {
             let (k, v) = entry.map_err(engine)?;
             let mut at = prefix.len();
-            let period = read_period(k, &mut at)?;
+            let slot = read_period(k, &mut at)?;
             let sub = read_text(k, &mut at)?;
-            // A ranked table's list of a period is one row, under an empty sub.
-            if table.shape == Shape::Ranked {
-                let list = crate::ranked::decode(&self.inner.tables, &rtxn, table, v)?;
-                out.extend(crate::ranked::entries(period, list));
-                continue;
-            }
-            out.push(SeriesEntry { period, sub, values: decode_values(v)? });
+            rows::entries_of(tables, &rtxn, table, (slot, sub), v, first, last, &mut out)?;
+        }
+        // A month's days of several subs come a month at a time: in period, then sub order.
+        if table.shape == Shape::Series {
+            out.sort_by(|a, b| (a.period, &a.sub).cmp(&(b.period, &b.sub)));
         }
         Ok(out)
     }
@@ -246,14 +248,18 @@ impl TableWrite for EmbeddedStore {
         let mut wtxn = self.inner.env.write_txn().map_err(engine)?;
         let mut texts = KeyTexts::new(tables);
         let doomed = rows_matching(tables, &mut texts, &wtxn, table, part, matches)?;
-        for row in &doomed {
-            let (main, by_period) = texts.row_keys(&mut wtxn, table, row)?;
+        let mut deleted = 0;
+        for (slot, key, sub) in doomed {
+            let (main, by_period) = texts.slot_keys(&mut wtxn, table, &key, slot, &sub)?;
+            if let Some(value) = tables.series.get(&wtxn, &main).map_err(engine)? {
+                deleted += rows::row_count(slot, value)?;
+            }
             tables.series.delete(&mut wtxn, &main).map_err(engine)?;
             tables.series_periods.delete(&mut wtxn, &by_period).map_err(engine)?;
         }
         bump_generation(tables, &mut wtxn, table.dataset)?;
         wtxn.commit().map_err(engine)?;
-        Ok(doomed.len() as u64)
+        Ok(deleted)
     }
 
     fn publish_series(&self, batch: &SeriesBatch) -> StoreResult<u64> {
@@ -274,33 +280,11 @@ impl TableWrite for EmbeddedStore {
                 let Some(prefix) = texts.prefix(&wtxn, table, [])? else {
                     continue; // the table has no rows
                 };
-                let (from, to) = period_range(&prefix, first, last);
-                let mut dropped = Vec::new();
-                let bounds = (Bound::Included(from.as_slice()), Bound::Excluded(to.as_slice()));
-                for entry in tables.series_periods.range(&wtxn, &bounds).map_err(engine)? {
-                    let (k, _) = entry.map_err(engine)?;
-                    dropped.push(k.to_vec());
-                }
-                for k in dropped {
-                    let (period, key, sub) =
-                        texts.split_key(&wtxn, table, &k, prefix.len(), true)?;
-                    let row = SeriesRow { key, period, sub, values: Numbers::default() };
-                    let (main, _) = texts.row_keys(&mut wtxn, table, &row)?;
-                    tables.series.delete(&mut wtxn, &main).map_err(engine)?;
-                    tables.series_periods.delete(&mut wtxn, &k).map_err(engine)?;
-                }
+                rows::replace_range(tables, &mut texts, &mut wtxn, table, &prefix, (first, last))?;
             }
-            if table.shape == Shape::Ranked {
-                write_lists(tables, &mut texts, &mut wtxn, table, &change.rows)?;
-                continue;
-            }
-            for row in &change.rows {
-                let (main, by_period) = texts.row_keys(&mut wtxn, table, row)?;
-                tables
-                    .series
-                    .put(&mut wtxn, &main, &encode_values(table, &row.values))
-                    .map_err(engine)?;
-                index_period(tables, &mut wtxn, table, &by_period)?;
+            match table.shape {
+                Shape::Ranked => write_lists(tables, &mut texts, &mut wtxn, table, &change.rows)?,
+                _ => rows::write_rows(tables, &mut texts, &mut wtxn, table, &change.rows)?,
             }
         }
         bump_generation(tables, &mut wtxn, batch.dataset)?;
@@ -323,9 +307,9 @@ impl TableWrite for EmbeddedStore {
         first: Period,
         last: Period,
     ) -> StoreResult<Vec<SeriesRow>> {
-        let Some((kind, a, b)) = Period::range_codes(first, last) else {
+        if Period::range_codes(first, last).is_none() {
             return Ok(Vec::new());
-        };
+        }
         if table.is_entity() {
             return crate::entity::scan(self, table, first, last);
         }
@@ -335,47 +319,39 @@ impl TableWrite for EmbeddedStore {
         let Some(prefix) = texts.prefix(&rtxn, table, [])? else {
             return Ok(Vec::new());
         };
-        let (from, to) = period_range(&prefix, first, last);
+        let (from, to) = period_range(&prefix, table, first, last);
         let bounds = (Bound::Included(from.as_slice()), Bound::Excluded(to.as_slice()));
         let mut found = Vec::new();
         if table.period_index {
             for entry in tables.series_periods.range(&rtxn, &bounds).map_err(engine)? {
                 let (k, _) = entry.map_err(engine)?;
-                let (period, key, sub) = texts.split_key(&rtxn, table, k, prefix.len(), true)?;
+                let (slot, key, sub) = texts.split_key(&rtxn, table, k, prefix.len(), true)?;
                 let main = texts::main_key_of(k, prefix.len(), &sub)?;
-                let row = SeriesRow { key, period, sub, values: Numbers::default() };
                 let value = tables.series.get(&rtxn, &main).map_err(engine)?;
-                found.push((row, value.ok_or_else(|| corrupt("series period index"))?));
+                found.push((key, slot, sub, value.ok_or_else(|| corrupt("series period index"))?));
             }
         } else {
-            // No index by period: the whole table, its rows of the range kept.
+            // No index by period: the whole table, its values of the range kept.
+            let (kind, a) = days::Slot::of(table, first).code();
+            let (_, b) = days::Slot::of(table, last).code();
             for entry in tables.series.prefix_iter(&rtxn, &prefix).map_err(engine)? {
                 let (k, value) = entry.map_err(engine)?;
-                let (period, key, sub) = texts.split_key(&rtxn, table, k, prefix.len(), false)?;
-                let (row_kind, code) = period.code();
-                if row_kind == kind && (a..=b).contains(&code) {
-                    found.push((SeriesRow { key, period, sub, values: Numbers::default() }, value));
+                let (slot, key, sub) = texts.split_key(&rtxn, table, k, prefix.len(), false)?;
+                let (slot_kind, code) = slot.code();
+                if slot_kind == kind && (a..=b).contains(&code) {
+                    found.push((key, slot, sub, value));
                 }
             }
         }
         let mut out = Vec::new();
-        for (mut row, value) in found {
-            if table.shape == Shape::Ranked {
-                for entry in crate::ranked::entries(
-                    row.period,
-                    crate::ranked::decode(tables, &rtxn, table, value)?,
-                ) {
-                    out.push(SeriesRow {
-                        key: row.key.clone(),
-                        period: entry.period,
-                        sub: entry.sub,
-                        values: entry.values,
-                    });
-                }
-                continue;
+        let mut entries = Vec::new();
+        for (key, slot, sub, value) in found {
+            entries.clear();
+            rows::entries_of(tables, &rtxn, table, (slot, sub), value, first, last, &mut entries)?;
+            for e in entries.drain(..) {
+                let (period, sub, values) = (e.period, e.sub, e.values);
+                out.push(SeriesRow { key: key.clone(), period, sub, values });
             }
-            row.values = decode_values(value)?;
-            out.push(row);
         }
         out.sort_by(|a, b| (&a.key, a.period, &a.sub).cmp(&(&b.key, b.period, &b.sub)));
         Ok(out)

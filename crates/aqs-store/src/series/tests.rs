@@ -1,6 +1,7 @@
 //! Tests of the embedded series tables beyond the conformance suite.
 
 use super::keys::put_text;
+use aqs_core::dates::Day;
 use super::*;
 
 #[test]
@@ -120,7 +121,8 @@ fn a_main_key_is_found_from_its_index_key() {
         let (main, by_period) = texts.row_keys(&mut wtxn, &COUNTS, &row).unwrap();
         assert_eq!(texts::main_key_of(&by_period, 1, sub).unwrap(), main, "{sub:?}");
         let split = texts.split_key(&wtxn, &COUNTS, &by_period, 1, true).unwrap();
-        assert_eq!(split, (row.period, row.key.clone(), row.sub.clone()));
+        let slot = days::Slot::of(&COUNTS, row.period);
+        assert_eq!(split, (slot, row.key.clone(), row.sub.clone()));
         assert_eq!(texts.split_key(&wtxn, &COUNTS, &main, 1, false).unwrap(), split);
     }
     assert!(texts::main_key_of(&[0, 1, 2], 1, "").is_err(), "too short");
@@ -169,4 +171,51 @@ fn a_text_given_an_id_by_another_lookup_of_the_same_write_keeps_it() {
     assert_eq!(first.give(&mut wtxn, "mediarequests_top_files").unwrap(), id, "one id a text");
     assert_eq!(first.find(&wtxn, "mediarequests_top_files").unwrap(), Some(id));
     assert_eq!(store.inner.tables.series_parts.len(&wtxn).unwrap(), 1);
+}
+
+#[test]
+fn days_of_a_month_share_one_value_and_a_replaced_range_drops_only_its_days() {
+    use aqs_core::conformance::series::COUNTS;
+    let dir = tempfile::tempdir().unwrap();
+    let options = crate::StoreOptions { map_size: 1 << 26, ..Default::default() };
+    let store = EmbeddedStore::open_with(dir.path(), &options).unwrap();
+    let day = |m, d| Day::from_ymd(2024, m, d).unwrap();
+    let row = |m, d, v| SeriesRow {
+        key: vec!["en.wikipedia".into(), "site".into()],
+        period: Period::Day(day(m, d)),
+        sub: String::new(),
+        values: Numbers::counters(&[v, 1]),
+    };
+    let publish = |replace: Vec<(Period, Period)>, rows| {
+        let changes = vec![SeriesChanges { table: &COUNTS, replace, rows }];
+        store.publish_series(&SeriesBatch { dataset: COUNTS.dataset, changes }).unwrap();
+    };
+    let january: Vec<SeriesRow> = (1..=31).map(|d| row(1, d, u64::from(d))).collect();
+    publish(vec![], [january, vec![row(2, 1, 100), row(2, 29, 129)]].concat());
+    let values = |store: &EmbeddedStore| store.inner.tables.series.len(&store.read_txn().unwrap());
+    assert_eq!(values(&store).unwrap(), 2, "one value a month");
+    // Days 10 to 20 replaced by two of them; the month's other days stay.
+    let range = (Period::Day(day(1, 10)), Period::Day(day(1, 20)));
+    publish(vec![range], vec![row(1, 10, 1000), row(1, 15, 1500)]);
+    let key = ["en.wikipedia", "site"];
+    let got = store.series(&COUNTS, &key, Period::Day(day(1, 1)), Period::Day(day(2, 29))).unwrap();
+    let expected: Vec<(Day, u64)> = (1..=9)
+        .map(|d| (day(1, d), u64::from(d)))
+        .chain([(day(1, 10), 1000), (day(1, 15), 1500)])
+        .chain((21..=31).map(|d| (day(1, d), u64::from(d))))
+        .chain([(day(2, 1), 100), (day(2, 29), 129)])
+        .collect();
+    let days: Vec<(Day, u64)> = got.iter().map(|e| (e.period.day(), e.values.0[0])).collect();
+    assert_eq!(days, expected);
+    // A range inside months reads only its days, on the scan too.
+    let (a, b) = (Period::Day(day(1, 30)), Period::Day(day(2, 1)));
+    let got: Vec<u64> =
+        store.series(&COUNTS, &key, a, b).unwrap().iter().map(|e| e.values.0[0]).collect();
+    assert_eq!(got, [30, 31, 100]);
+    assert_eq!(store.scan_series(&COUNTS, a, b).unwrap().len(), 3);
+    // A replaced month of days with no day left goes; deleting counts days.
+    publish(vec![(Period::Day(day(2, 1)), Period::Day(day(2, 29)))], vec![]);
+    assert_eq!(values(&store).unwrap(), 1);
+    assert_eq!(store.delete_rows(&COUNTS, 0, KeyMatch::Is("en.wikipedia")).unwrap(), 22);
+    assert_eq!(values(&store).unwrap(), 0);
 }

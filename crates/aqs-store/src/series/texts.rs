@@ -9,10 +9,10 @@
 //! LEB128 varints are prefix-free, so the ids of a key's first parts are the prefix of all its
 //! rows, and a range of them is one cursor range as when the texts themselves were the key.
 
+use super::days::Slot;
 use super::keys::{put_period, put_text, read_period, read_text};
 use crate::codec::{Reader, corrupt, put_varint};
 use crate::{Tables, engine, u32_value};
-use aqs_core::dates::Period;
 use aqs_core::error::{StoreError, StoreResult};
 use aqs_core::table::{SeriesRow, TableDef};
 use heed::{RoTxn, RwTxn};
@@ -25,8 +25,8 @@ fn id_key(text: &str) -> Vec<u8> {
     [b":", text.as_bytes()].concat()
 }
 
-/// A row's key parts, period and sub, read back from a key.
-pub(crate) type SplitKey = (Period, Vec<String>, String);
+/// A row's period (or month of days), key parts and sub, read back from a key.
+pub(crate) type SplitKey = (Slot, Vec<String>, String);
 
 /// Looks up (and, for writes, gives) the ids of key texts, remembering them for the rest of
 /// one transaction.
@@ -129,20 +129,33 @@ impl<'t> KeyTexts<'t> {
         table: &TableDef,
         row: &SeriesRow,
     ) -> StoreResult<(Vec<u8>, Vec<u8>)> {
+        self.slot_keys(wtxn, table, &row.key, Slot::of(table, row.period), &row.sub)
+    }
+
+    /// The key in `series` and in `series_periods` of a slot (a row's period, or a month of
+    /// days) of `key` and `sub`, its texts given ids if new.
+    pub(crate) fn slot_keys(
+        &mut self,
+        wtxn: &mut RwTxn,
+        table: &TableDef,
+        key: &[String],
+        slot: Slot,
+        sub: &str,
+    ) -> StoreResult<(Vec<u8>, Vec<u8>)> {
         let table_id = self.give(wtxn, table.name)?;
-        let mut parts = Vec::with_capacity(2 * row.key.len());
-        for part in &row.key {
+        let mut parts = Vec::with_capacity(2 * key.len());
+        for part in key {
             put_varint(&mut parts, self.give(wtxn, part)?.into());
         }
-        let mut main = Vec::with_capacity(parts.len() + row.sub.len() + 12);
+        let mut main = Vec::with_capacity(parts.len() + sub.len() + 12);
         put_varint(&mut main, table_id.into());
         let mut by_period = main.clone();
         main.extend_from_slice(&parts);
-        put_period(&mut main, row.period);
-        put_text(&mut main, &row.sub);
-        put_period(&mut by_period, row.period);
+        put_period(&mut main, slot);
+        put_text(&mut main, sub);
+        put_period(&mut by_period, slot);
         by_period.extend_from_slice(&parts);
-        put_text(&mut by_period, &row.sub);
+        put_text(&mut by_period, sub);
         Ok((main, by_period))
     }
 
