@@ -288,7 +288,8 @@ pub struct ServingArgs {
     /// Store reads that may wait for a slot; beyond them requests get a 503 at once
     #[arg(long, env = "AQS_STORE_QUEUE", default_value_t = 128, value_name = "N")]
     pub store_queue: usize,
-    /// The longest a request may take before it is answered with a 503, in milliseconds
+    /// The longest a request may take before it is answered with a 503, in milliseconds (a
+    /// second more: the longest Ctrl-C or SIGTERM waits for connections to finish)
     #[arg(long, env = "AQS_REQUEST_TIMEOUT_MS", default_value_t = 10_000, value_name = "MS")]
     pub request_timeout_ms: u64,
     /// Log one line per request (target `aqs::access`)

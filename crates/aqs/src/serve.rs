@@ -92,7 +92,10 @@ pub(crate) fn serve(
     };
     let ingest =
         ingest_listen.map(|at| (aqs_http::feature_usage::ingest_router(feature_usage), at));
-    serve_routers(aqs_http::router(state), listen, admin, ingest, examples)
+    // No request outlives its timeout: after that, what is left is connections that never
+    // sent one.
+    let drain = Duration::from_millis(serving.request_timeout_ms) + Duration::from_secs(1);
+    serve_routers(aqs_http::router(state), listen, admin, ingest, examples, drain)
 }
 
 /// Serves a router (and the admin router, if any) until Ctrl-C or SIGTERM, with the runtime
@@ -103,8 +106,11 @@ pub(crate) fn serve_router(
     admin: Option<(axum_router::Router, SocketAddr)>,
     examples: &[String],
 ) -> Result<()> {
-    serve_routers(app, listen, admin, None, examples)
+    serve_routers(app, listen, admin, None, examples, DRAIN)
 }
+
+/// How long a server without request timeouts drains after Ctrl-C or SIGTERM.
+const DRAIN: Duration = Duration::from_secs(10);
 
 /// [`serve_router`], with the feature usage ingest endpoint on an address of its own.
 fn serve_routers(
@@ -113,12 +119,13 @@ fn serve_routers(
     admin: Option<(axum_router::Router, SocketAddr)>,
     ingest: Option<(axum_router::Router, SocketAddr)>,
     examples: &[String],
+    drain: Duration,
 ) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(async move {
+    let served = runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
@@ -157,15 +164,35 @@ fn serve_routers(
             tracing::info!("shutting down: no new connections, draining requests in flight");
             let _ = stop.send(true);
         };
-        aqs_http::run(listener, app, shutdown).await.context("server failed")?;
+        // A connection that never sends a request holds a graceful shutdown up for good
+        // (hyper waits for its first request): past `drain`, the server stops anyway.
+        let mut stopping = stopped.clone();
+        let deadline = async move {
+            let _ = stopping.wait_for(|s| *s).await;
+            tokio::time::sleep(drain).await;
+        };
+        tokio::select! {
+            served = aqs_http::run(listener, app, shutdown) => served.context("server failed")?,
+            () = deadline => tracing::warn!(
+                "connections still open {} s after the shutdown began: closing them",
+                drain.as_secs_f64()
+            ),
+        }
         for (what, task) in side_tasks {
-            task.await
-                .with_context(|| format!("{what} failed"))?
+            let Ok(done) = tokio::time::timeout(drain, task).await else {
+                tracing::warn!("{what}: connections still open after the shutdown: closing them");
+                continue;
+            };
+            done.with_context(|| format!("{what} failed"))?
                 .with_context(|| format!("{what} failed"))?;
         }
         tracing::info!("stopped");
         Ok(())
-    })
+    });
+    // Store reads on the blocking pool end with their request's timeout; none is waited for
+    // longer than the drain.
+    runtime.shutdown_timeout(drain);
+    served
 }
 
 pub(crate) async fn shutdown_signal() {

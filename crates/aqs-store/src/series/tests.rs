@@ -1,8 +1,8 @@
 //! Tests of the embedded series tables beyond the conformance suite.
 
 use super::keys::put_text;
-use aqs_core::dates::Day;
 use super::*;
+use aqs_core::dates::Day;
 
 #[test]
 fn a_table_without_a_period_index_writes_none_and_deletes_by_key() {

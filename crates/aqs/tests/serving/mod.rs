@@ -2,6 +2,7 @@
 //! logs, rate limits under abuse, and SIGTERM.
 
 use crate::common::*;
+use std::io::Write;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -274,11 +275,18 @@ fn an_abusive_client_gets_429s_and_barely_slows_others() {
 fn sigterm_stops_the_server_and_exits_zero() {
     let work = tempfile::tempdir().unwrap();
     let data = loaded_store(work.path());
-    let (mut server, address) = serve(&data);
+    let (mut server, address) =
+        serve_with(&["--data", data.to_str().unwrap(), "--request-timeout-ms", "1000"]);
     assert_eq!(http_get(&address, MAIN_PAGE).0, 200);
-    // An idle keep-alive connection must not hold the shutdown up.
+    // An idle keep-alive connection must not hold the shutdown up, nor a client that sends
+    // half a request and stops (hyper would wait for the rest: the server stops once no
+    // request can be running, its timeout and a second after the signal).
     let _idle = Client::connect(&address);
+    let mut half = std::net::TcpStream::connect(&address).unwrap();
+    write!(half, "GET /healthz HTTP/1.1\r\nHost: {address}\r\n").unwrap();
+    std::thread::sleep(Duration::from_millis(300)); // read before the signal
     let pid = server.child.id().to_string();
+    let signalled = Instant::now();
     assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
     let deadline = Instant::now() + Duration::from_secs(20);
     let status = loop {
@@ -289,6 +297,7 @@ fn sigterm_stops_the_server_and_exits_zero() {
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(status.success(), "{status:?}");
+    assert!(signalled.elapsed() < Duration::from_secs(10), "{:?}", signalled.elapsed());
     server.wait_for("stopped", Duration::from_secs(5));
     assert!(std::net::TcpStream::connect(&address).is_err(), "no longer accepting");
 }
