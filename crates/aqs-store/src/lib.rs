@@ -156,6 +156,8 @@ struct Inner {
     generation: Mutex<(u64, u64)>,
     /// The generations of the datasets as of LMDB's last committed transaction id.
     dataset_generations: Mutex<(u64, [u64; aqs_core::table::Dataset::ALL.len()])>,
+    /// The ids of series key texts readers have found (`series/texts.rs`).
+    text_ids: series::SharedTextIds,
     path: PathBuf,
 }
 
@@ -222,6 +224,7 @@ impl EmbeddedStore {
             names: Mutex::new(Arc::new(Names::empty())),
             generation: Mutex::new((0, 0)),
             dataset_generations: Mutex::new((0, Default::default())),
+            text_ids: Default::default(),
             path: path.clone(),
         });
         check_format(&inner)?;

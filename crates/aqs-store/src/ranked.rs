@@ -133,9 +133,10 @@ pub(crate) fn decode(
 ) -> StoreResult<List> {
     let width = table.values.len();
     let mut r = Reader::new(bytes);
-    let mut list = List::new();
+    let count = r.varint()?;
+    let mut entries = Vec::with_capacity(count.min(1 << 16) as usize);
     let mut id = 0u32;
-    for _ in 0..r.varint()? {
+    for _ in 0..count {
         let step = u32::try_from(r.varint()?).map_err(|_| corrupt("list name id"))?;
         id = id.checked_add(step).ok_or_else(|| corrupt("list name id"))?;
         let name = name_of(tables, txn, id)?;
@@ -143,12 +144,14 @@ pub(crate) fn decode(
         for v in values.0.iter_mut().take(width) {
             *v = r.varint()?;
         }
-        list.insert(name, values);
+        entries.push((name, values));
     }
     if !r.is_empty() {
         return Err(corrupt("trailing bytes after a list"));
     }
-    Ok(list)
+    // In id order, names come unsorted: sorted once, the map is built in one pass.
+    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    Ok(entries.into_iter().collect())
 }
 
 /// The entries of one stored list as rows of its period, in name order.

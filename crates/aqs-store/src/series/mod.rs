@@ -32,7 +32,7 @@ use heed::RoTxn;
 use heed::WithoutTls;
 use keys::{period_range, read_period, read_text};
 use std::ops::Bound;
-pub(crate) use texts::KeyTexts;
+pub(crate) use texts::{KeyTexts, SharedTextIds};
 
 /// The `meta` key of a dataset's generation (pageviews keeps the store's own, `generation`).
 fn generation_key(dataset: Dataset) -> Vec<u8> {
@@ -209,7 +209,7 @@ impl TableRead for EmbeddedStore {
             return crate::entity::read(self, table, key, first, last);
         }
         let rtxn = self.inner.env.read_txn().map_err(engine)?;
-        let mut texts = KeyTexts::new(&self.inner.tables);
+        let mut texts = KeyTexts::reading(&self.inner.tables, &self.inner.text_ids);
         let Some(prefix) = texts.prefix(&rtxn, table, key.iter().copied())? else {
             return Ok(Vec::new());
         };
@@ -315,7 +315,7 @@ impl TableWrite for EmbeddedStore {
         }
         let tables = &self.inner.tables;
         let rtxn = self.inner.env.read_txn().map_err(engine)?;
-        let mut texts = KeyTexts::new(tables);
+        let mut texts = KeyTexts::reading(tables, &self.inner.text_ids);
         let Some(prefix) = texts.prefix(&rtxn, table, [])? else {
             return Ok(Vec::new());
         };

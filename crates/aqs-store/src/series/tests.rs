@@ -219,3 +219,27 @@ fn days_of_a_month_share_one_value_and_a_replaced_range_drops_only_its_days() {
     assert_eq!(store.delete_rows(&COUNTS, 0, KeyMatch::Is("en.wikipedia")).unwrap(), 22);
     assert_eq!(values(&store).unwrap(), 0);
 }
+
+#[test]
+fn readers_share_only_the_text_ids_of_committed_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = crate::StoreOptions { map_size: 1 << 26, ..Default::default() };
+    let store = EmbeddedStore::open_with(dir.path(), &options).unwrap();
+    let tables = &store.inner.tables;
+    // A write that gives "x" an id and is abandoned: the number goes to "y" next.
+    let mut wtxn = store.inner.env.write_txn().unwrap();
+    let x = KeyTexts::new(tables).give(&mut wtxn, "x").unwrap();
+    drop(wtxn);
+    let mut wtxn = store.inner.env.write_txn().unwrap();
+    assert_eq!(KeyTexts::new(tables).give(&mut wtxn, "y").unwrap(), x, "the number is free");
+    wtxn.commit().unwrap();
+    let shared = &store.inner.text_ids;
+    let rtxn = store.read_txn().unwrap();
+    let mut reads = KeyTexts::reading(tables, shared);
+    assert_eq!(reads.find(&rtxn, "x").unwrap(), None);
+    assert_eq!(reads.find(&rtxn, "y").unwrap(), Some(x));
+    let known = shared.read().unwrap().clone();
+    assert_eq!(known.into_iter().collect::<Vec<_>>(), [("y".to_string(), x)]);
+    // Another read finds "y" through the shared ids.
+    assert_eq!(KeyTexts::reading(tables, shared).find(&rtxn, "y").unwrap(), Some(x));
+}

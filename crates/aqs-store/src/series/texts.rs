@@ -28,10 +28,16 @@ fn id_key(text: &str) -> Vec<u8> {
 /// A row's period (or month of days), key parts and sub, read back from a key.
 pub(crate) type SplitKey = (Slot, Vec<String>, String);
 
+/// The ids of key texts that committed transactions hold, shared by a store's readers: an id
+/// once committed is never changed nor given to another text.
+pub(crate) type SharedTextIds = std::sync::RwLock<FxHashMap<String, u32>>;
+
 /// Looks up (and, for writes, gives) the ids of key texts, remembering them for the rest of
 /// one transaction.
 pub(crate) struct KeyTexts<'t> {
     tables: &'t Tables,
+    /// For a read transaction: the ids other reads found, and where to keep those it finds.
+    shared: Option<&'t SharedTextIds>,
     /// Only the ids found: a text without one may be given one by another `KeyTexts` of the
     /// same write transaction (a list's names' scope), so it is looked up again.
     ids: FxHashMap<String, u32>,
@@ -40,7 +46,12 @@ pub(crate) struct KeyTexts<'t> {
 
 impl<'t> KeyTexts<'t> {
     pub(crate) fn new(tables: &'t Tables) -> KeyTexts<'t> {
-        KeyTexts { tables, ids: FxHashMap::default(), texts: FxHashMap::default() }
+        KeyTexts { tables, shared: None, ids: FxHashMap::default(), texts: FxHashMap::default() }
+    }
+
+    /// Lookups of a read transaction, through and into `shared` (what it finds is committed).
+    pub(crate) fn reading(tables: &'t Tables, shared: &'t SharedTextIds) -> KeyTexts<'t> {
+        KeyTexts { shared: Some(shared), ..KeyTexts::new(tables) }
     }
 
     /// The id of `text`, if the store has given it one.
@@ -48,12 +59,20 @@ impl<'t> KeyTexts<'t> {
         if let Some(id) = self.ids.get(text) {
             return Ok(Some(*id));
         }
+        let shared = self.shared.map(|s| s.read().unwrap_or_else(|p| p.into_inner()));
+        if let Some(&id) = shared.as_ref().and_then(|s| s.get(text)) {
+            return Ok(Some(id));
+        }
+        drop(shared);
         let Some(bytes) = self.tables.series_part_ids.get(txn, &id_key(text)).map_err(engine)?
         else {
             return Ok(None);
         };
         let id = u32_value(bytes, "series key text id")?;
         self.ids.insert(text.to_string(), id);
+        if let Some(shared) = self.shared {
+            shared.write().unwrap_or_else(|p| p.into_inner()).insert(text.to_string(), id);
+        }
         Ok(Some(id))
     }
 
