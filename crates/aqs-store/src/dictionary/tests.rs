@@ -317,3 +317,34 @@ fn damaged_files_are_errors_that_name_the_file() {
     let error = writer.ids(1, [b"Title_250x".as_slice()].into_iter(), || Ok(999)).unwrap_err();
     assert!(error.to_string().contains("entry count"), "{error}");
 }
+
+#[test]
+fn a_damaged_file_that_names_others_is_an_error_or_reads_never_panicking() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut next = 0;
+    let first = [(1, numbered("Article_", 2_000)), (2, numbered("Page_", 10))];
+    let (one, _) = write(dir.path(), Arc::new(Dictionary::empty()), &first, &mut next);
+    let (two, _) = write(dir.path(), Arc::clone(&one), &[(3, numbered("Name_", 5))], &mut next);
+    assert_eq!(numbers(&two), [2, 1]);
+    let path = file::file_path(dir.path(), 2);
+    let bytes = std::fs::read(&path).unwrap();
+    drop(two);
+    for at in (0..bytes.len()).step_by(3) {
+        let mut damaged = bytes.clone();
+        damaged[at] ^= 0x5a;
+        std::fs::write(&path, &damaged).unwrap();
+        if let Ok(dictionary) = Dictionary::open(dir.path(), 2) {
+            for project in 0..5 {
+                let _ = dictionary.get(project, b"Article_001000");
+                let _ = dictionary.get(project, b"Name_000003");
+            }
+            let _ = dictionary.for_each(|_, _, _| Ok(()));
+        }
+    }
+    std::fs::write(&path, &bytes).unwrap();
+    assert!(Dictionary::open(dir.path(), 2).is_ok());
+    // Named 1, the same file says sections of its own are in file 1, itself: refused.
+    std::fs::write(file::file_path(dir.path(), 1), &bytes).unwrap();
+    let error = Dictionary::open(dir.path(), 1).err().expect("a file naming itself");
+    assert!(error.to_string().contains("a section left in a newer file"), "{error}");
+}

@@ -126,4 +126,15 @@ mod tests {
         let (a, b) = (Day::from_ymd(2024, 2, 1).unwrap(), Day::from_ymd(2024, 3, 31).unwrap());
         assert_eq!(within(feb, &february, a, b).count(), 0);
     }
+
+    proptest::proptest! {
+        /// Any bytes decode to a month of days or an error, never a panic; what decodes
+        /// encodes back to the same bytes when it was written whole.
+        #[test]
+        fn damaged_values_are_errors(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..64), width in 1usize..4) {
+            if let Ok(days) = decode(width, &bytes) {
+                proptest::prop_assert_eq!(decode(width, &encode(width, &days)).unwrap(), days);
+            }
+        }
+    }
 }
