@@ -210,7 +210,7 @@ impl EmbeddedStore {
         // LMDB's own lock file.
         #[allow(unsafe_code)]
         let env = unsafe { env_options.open(&path) }.map_err(engine)?;
-        let tables = create_tables(&env)?;
+        let tables = create_tables(&env, &path)?;
         let inner = Arc::new(Inner {
             env,
             pause_before_commit: options.pause_before_commit,
@@ -227,7 +227,6 @@ impl EmbeddedStore {
             text_ids: Default::default(),
             path: path.clone(),
         });
-        check_format(&inner)?;
         {
             let rtxn = inner.env.read_txn().map_err(engine)?;
             inner.slots.refresh(&inner.env, inner.tables.meta, &rtxn)?;
@@ -530,13 +529,17 @@ fn read_generation(tables: &Tables, txn: &RoTxn<'_, WithoutTls>) -> StoreResult<
     }
 }
 
-fn create_tables(env: &Env<WithoutTls>) -> StoreResult<Tables> {
+/// Opens the store's tables, creating those it lacks, once its format is checked: a store of
+/// another format is refused before anything is written to it.
+fn create_tables(env: &Env<WithoutTls>, path: &Path) -> StoreResult<Tables> {
     let mut wtxn = env.write_txn().map_err(engine)?;
+    let meta = env.create_database(&mut wtxn, Some("meta")).map_err(engine)?;
+    check_format(meta, &mut wtxn, path)?;
     let mut create = |name: &str| -> StoreResult<Table> {
         env.create_database(&mut wtxn, Some(name)).map_err(engine)
     };
     let tables = Tables {
-        meta: create("meta")?,
+        meta,
         projects: create("projects")?,
         project_series: create("project_series")?,
         top: create("top")?,
@@ -553,30 +556,16 @@ fn create_tables(env: &Env<WithoutTls>) -> StoreResult<Tables> {
 }
 
 /// Writes the format version into a new store, or refuses a store of another version.
-fn check_format(inner: &Inner) -> StoreResult<()> {
-    let mut wtxn = inner.env.write_txn().map_err(engine)?;
-    let found = inner
-        .tables
-        .meta
-        .get(&wtxn, META_FORMAT)
-        .map_err(engine)?
-        .map(|b| u32_value(b, "format version"));
-    match found {
-        None => {
-            inner
-                .tables
-                .meta
-                .put(&mut wtxn, META_FORMAT, &FORMAT_VERSION.to_be_bytes())
-                .map_err(engine)?;
-            wtxn.commit().map_err(engine)
-        }
+fn check_format(meta: Table, wtxn: &mut RwTxn, path: &Path) -> StoreResult<()> {
+    match meta.get(wtxn, META_FORMAT).map_err(engine)?.map(|b| u32_value(b, "format version")) {
+        None => meta.put(wtxn, META_FORMAT, &FORMAT_VERSION.to_be_bytes()).map_err(engine),
         Some(Ok(FORMAT_VERSION)) => Ok(()),
         Some(Ok(found)) => Err(StoreError::UnsupportedFormat {
             found,
             supported: FORMAT_VERSION,
             hint: format!(
                 "{} was written by another aqs version; load the data again into a new --data directory",
-                inner.path.display()
+                path.display()
             ),
         }),
         Some(Err(e)) => Err(e),

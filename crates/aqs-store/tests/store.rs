@@ -59,6 +59,36 @@ fn a_store_of_another_format_version_is_refused_with_a_clear_message() {
 }
 
 #[test]
+fn a_store_of_another_format_gets_no_table_it_lacks() {
+    use heed::types::Bytes;
+    let dir = tempfile::tempdir().unwrap();
+    // An older store: its `meta` says version 3, and it has none of the newer tables.
+    {
+        let mut options = heed::EnvOpenOptions::new();
+        options.max_dbs(16);
+        // SAFETY: a fresh directory no other process or handle maps.
+        #[allow(unsafe_code)]
+        let env = unsafe { options.open(dir.path()) }.unwrap();
+        let mut wtxn = env.write_txn().unwrap();
+        let meta: heed::Database<Bytes, Bytes> =
+            env.create_database(&mut wtxn, Some("meta")).unwrap();
+        meta.put(&mut wtxn, b"format_version", &3u32.to_be_bytes()).unwrap();
+        wtxn.commit().unwrap();
+    }
+    let err = EmbeddedStore::open(dir.path()).err().expect("refused");
+    assert!(err.to_string().contains("unsupported store format version 3"), "{err}");
+    let mut options = heed::EnvOpenOptions::new();
+    options.max_dbs(16);
+    // SAFETY: the store above was dropped; nothing else maps it.
+    #[allow(unsafe_code)]
+    let env = unsafe { options.open(dir.path()) }.unwrap();
+    let rtxn = env.read_txn().unwrap();
+    let parts: Option<heed::Database<Bytes, Bytes>> =
+        env.open_database(&rtxn, Some("series_parts")).unwrap();
+    assert!(parts.is_none(), "the refused store was not given a table");
+}
+
+#[test]
 fn opening_one_directory_twice_shares_the_store() {
     let s = temp_store();
     let again = EmbeddedStore::open(s.path()).unwrap();
