@@ -579,3 +579,12 @@ pub fn set_format_version_for_tests(store: &EmbeddedStore, version: u32) -> Stor
     store.inner.tables.meta.put(&mut wtxn, META_FORMAT, &version.to_be_bytes()).map_err(engine)?;
     wtxn.commit().map_err(engine)
 }
+
+/// For tests: a store in a new directory (kept while the directory lives).
+#[cfg(test)]
+pub(crate) fn test_store() -> (tempfile::TempDir, EmbeddedStore) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let options = StoreOptions { map_size: 1 << 26, ..Default::default() };
+    let store = EmbeddedStore::open_with(dir.path(), &options).expect("a new store");
+    (dir, store)
+}

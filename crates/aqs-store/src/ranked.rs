@@ -35,15 +35,19 @@ fn full_key(scope: u32, name: &str) -> Vec<u8> {
     [&[0xFF][..], &scope.to_be_bytes(), name.as_bytes()].concat()
 }
 
-/// The id of a listed name of `scope` (a table's name; `top/<project id>` for pageviews top
-/// lists), given one when it is new.
+/// The id of a scope of listed names (a table's name; `top/<project id>` for pageviews top
+/// lists): the id of its text in `series_parts`.
+pub(crate) fn scope_id(tables: &Tables, wtxn: &mut RwTxn, scope: &str) -> StoreResult<u32> {
+    KeyTexts::new(tables).give(wtxn, scope)
+}
+
+/// The id of a listed name of the scope with id `scope`, given one when it is new.
 pub(crate) fn name_id(
     tables: &Tables,
     wtxn: &mut RwTxn,
-    scope: &str,
+    scope: u32,
     name: &str,
 ) -> StoreResult<u32> {
-    let scope = KeyTexts::new(tables).give(wtxn, scope)?;
     scoped_name_id(tables, wtxn, scope, name, hashed_key)
 }
 
@@ -104,7 +108,7 @@ pub(crate) fn encode(
         let id = match known.get(name) {
             Some(id) => *id,
             None => {
-                let id = scoped_name_id(tables, wtxn, scope, name, hashed_key)?;
+                let id = name_id(tables, wtxn, scope, name)?;
                 known.insert(name.clone(), id);
                 id
             }
@@ -190,9 +194,7 @@ mod tests {
 
     #[test]
     fn names_sharing_a_hash_get_ids_of_their_own() {
-        let dir = tempfile::tempdir().unwrap();
-        let options = crate::StoreOptions { map_size: 1 << 24, ..Default::default() };
-        let store = crate::EmbeddedStore::open_with(dir.path(), &options).unwrap();
+        let (_dir, store) = crate::test_store();
         let tables = &store.inner.tables;
         let same = |_: u32, _: &str| vec![7u8; 8];
         let mut wtxn = store.inner.env.write_txn().unwrap();
@@ -214,8 +216,8 @@ mod tests {
             "{err}"
         );
         // The real hash: one id a name, found again.
-        let x = scoped_name_id(tables, &mut wtxn, 1, "x", hashed_key).unwrap();
-        assert_eq!(scoped_name_id(tables, &mut wtxn, 1, "x", hashed_key).unwrap(), x);
+        let x = name_id(tables, &mut wtxn, 1, "x").unwrap();
+        assert_eq!(name_id(tables, &mut wtxn, 1, "x").unwrap(), x);
         assert_eq!(hashed_key(1, "x").len(), 8);
         assert_ne!(hashed_key(1, "x"), hashed_key(2, "x"));
     }

@@ -99,8 +99,11 @@ impl Dictionary {
         if number == 0 {
             return Ok(Dictionary::empty());
         }
+        // A store that has loaded many wikis' histories names a file per wiki load.
+        let open: HashMap<u64, &Arc<Holder>> =
+            previous.files.iter().map(|f| (f.number, f)).collect();
         let load = |n: u64| -> StoreResult<Arc<Holder>> {
-            match previous.files.iter().find(|f| f.number == n) {
+            match open.get(&n) {
                 Some(file) => Ok(Arc::clone(file)),
                 None => Ok(Arc::new(Holder::open(store, n)?)),
             }
@@ -108,11 +111,13 @@ impl Dictionary {
         let top = load(number)?;
         let mut sections: HashMap<u16, Section> = top.own.clone();
         let mut files = vec![Arc::clone(&top)];
+        let mut at_of: HashMap<u64, usize> = HashMap::from([(number, 0)]);
         for &(project, holder) in &top.refs {
-            let at = match files.iter().position(|f| f.number == holder) {
-                Some(at) => at,
+            let at = match at_of.get(&holder) {
+                Some(&at) => at,
                 None => {
                     files.push(load(holder)?);
+                    at_of.insert(holder, files.len() - 1);
                     files.len() - 1
                 }
             };

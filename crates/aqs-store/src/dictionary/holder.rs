@@ -72,14 +72,12 @@ impl Holder {
     }
 }
 
+/// A file's index: the sections it holds, and the (project, older file) of the others.
+type Index = (HashMap<u16, Section>, Vec<(u16, u64)>);
+
 /// The sections of an index, checked against the file's `blocks`, and the projects it leaves
 /// in older files than `number`.
-#[allow(clippy::type_complexity)]
-fn read_index(
-    index: &[u8],
-    blocks: u32,
-    number: u64,
-) -> StoreResult<(HashMap<u16, Section>, Vec<(u16, u64)>)> {
+fn read_index(index: &[u8], blocks: u32, number: u64) -> StoreResult<Index> {
     let (mut own, mut refs) = (HashMap::new(), Vec::new());
     let mut reader = Reader::new(index);
     let count = reader.varint()?;

@@ -133,12 +133,17 @@ fn numbered(prefix: &str, count: usize) -> Vec<Vec<u8>> {
     (0..count).map(|i| format!("{prefix}{i:06}").into_bytes()).collect()
 }
 
+/// File 1 of `dir`: project 1 with `articles` titles (ids from 0), project 2 with ten.
+fn big_and_small(dir: &Path, articles: usize, next: &mut u32) -> Arc<Dictionary> {
+    let first = [(1, numbered("Article_", articles)), (2, numbered("Page_", 10))];
+    write(dir, Arc::new(Dictionary::empty()), &first, next).0
+}
+
 #[test]
 fn a_write_names_the_files_holding_the_projects_it_does_not_touch() {
     let dir = tempfile::tempdir().unwrap();
     let mut next = 0;
-    let first = [(1, numbered("Article_", 20_000)), (2, numbered("Page_", 10))];
-    let (one, _) = write(dir.path(), Arc::new(Dictionary::empty()), &first, &mut next);
+    let one = big_and_small(dir.path(), 20_000, &mut next);
     let (two, _) = write(dir.path(), Arc::clone(&one), &[(3, numbered("Name_", 5))], &mut next);
     let size = |n| std::fs::metadata(file::file_path(dir.path(), n)).unwrap().len();
     assert!(size(2) * 20 < size(1), "the new file holds project 3 alone: {} bytes", size(2));
@@ -176,8 +181,7 @@ fn a_write_names_the_files_holding_the_projects_it_does_not_touch() {
 fn sections_of_a_file_left_mostly_dead_are_copied_forward() {
     let dir = tempfile::tempdir().unwrap();
     let mut next = 0;
-    let first = [(1, numbered("Article_", 20_000)), (2, numbered("Page_", 10))];
-    let (one, _) = write(dir.path(), Arc::new(Dictionary::empty()), &first, &mut next);
+    let one = big_and_small(dir.path(), 20_000, &mut next);
     // Project 1 is rewritten: file 1 would keep project 2's one block of about a hundred.
     let (two, _) =
         write(dir.path(), Arc::clone(&one), &[(1, vec![b"Article_x".to_vec()])], &mut next);
@@ -322,8 +326,7 @@ fn damaged_files_are_errors_that_name_the_file() {
 fn a_damaged_file_that_names_others_is_an_error_or_reads_never_panicking() {
     let dir = tempfile::tempdir().unwrap();
     let mut next = 0;
-    let first = [(1, numbered("Article_", 2_000)), (2, numbered("Page_", 10))];
-    let (one, _) = write(dir.path(), Arc::new(Dictionary::empty()), &first, &mut next);
+    let one = big_and_small(dir.path(), 2_000, &mut next);
     let (two, _) = write(dir.path(), Arc::clone(&one), &[(3, numbered("Name_", 5))], &mut next);
     assert_eq!(numbers(&two), [2, 1]);
     let path = file::file_path(dir.path(), 2);

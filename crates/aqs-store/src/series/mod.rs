@@ -143,7 +143,7 @@ fn write_lists(
     let mut lists: Vec<_> = grouped.into_iter().collect();
     lists.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let mut known = crate::ranked::NameIds::new();
-    let scope = texts.give(wtxn, table.name)?;
+    let scope = texts.give(wtxn, table.name)?; // the scope of the table's list names
     for ((key, period), rows) in lists {
         let head =
             SeriesRow { key: key.to_vec(), period, sub: String::new(), values: Numbers::default() };
@@ -225,7 +225,7 @@ impl TableRead for EmbeddedStore {
             rows::entries_of(tables, &rtxn, table, (slot, sub), v, first, last, &mut out)?;
         }
         // A month's days of several subs come a month at a time: in period, then sub order.
-        if table.shape == Shape::Series {
+        if table.shape == Shape::Series && matches!(first, Period::Day(_)) {
             out.sort_by(|a, b| (a.period, &a.sub).cmp(&(b.period, &b.sub)));
         }
         Ok(out)

@@ -7,9 +7,7 @@ use aqs_core::dates::Day;
 #[test]
 fn a_table_without_a_period_index_writes_none_and_deletes_by_key() {
     use aqs_core::conformance::ranked::UNINDEXED_LISTS as T;
-    let dir = tempfile::tempdir().unwrap();
-    let options = crate::StoreOptions { map_size: 1 << 26, ..Default::default() };
-    let store = EmbeddedStore::open_with(dir.path(), &options).unwrap();
+    let (_dir, store) = crate::test_store();
     let day = |d| Period::Day(aqs_core::dates::Day::from_ymd(2024, 5, d).unwrap());
     let row = |key: &str, d, name: &str| SeriesRow {
         key: vec![key.into(), "all-access".into()],
@@ -61,9 +59,7 @@ fn text_parts_keep_their_order_and_round_trip() {
 #[test]
 fn keys_name_their_table_and_parts_by_ids_shared_by_every_table() {
     use aqs_core::conformance::series::{COUNTS, METRICS};
-    let dir = tempfile::tempdir().unwrap();
-    let options = crate::StoreOptions { map_size: 1 << 26, ..Default::default() };
-    let store = EmbeddedStore::open_with(dir.path(), &options).unwrap();
+    let (_dir, store) = crate::test_store();
     let month = |m| Period::Month(aqs_core::dates::YearMonth::new(2024, m).unwrap());
     let long = "a-project-name-of-forty-bytes.wikipedia";
     let row = |key: [&str; 2], m| SeriesRow {
@@ -106,9 +102,7 @@ fn keys_name_their_table_and_parts_by_ids_shared_by_every_table() {
 #[test]
 fn a_main_key_is_found_from_its_index_key() {
     use aqs_core::conformance::series::COUNTS;
-    let dir = tempfile::tempdir().unwrap();
-    let options = crate::StoreOptions { map_size: 1 << 26, ..Default::default() };
-    let store = EmbeddedStore::open_with(dir.path(), &options).unwrap();
+    let (_dir, store) = crate::test_store();
     let mut wtxn = store.inner.env.write_txn().unwrap();
     let mut texts = KeyTexts::new(&store.inner.tables);
     for sub in ["", "name", "a\u{0}b\u{0}"] {
@@ -131,9 +125,7 @@ fn a_main_key_is_found_from_its_index_key() {
 #[test]
 fn a_list_whose_names_were_numbered_out_of_name_order_reads_back_whole() {
     use aqs_core::conformance::ranked::LISTS;
-    let dir = tempfile::tempdir().unwrap();
-    let options = crate::StoreOptions { map_size: 1 << 26, ..Default::default() };
-    let store = EmbeddedStore::open_with(dir.path(), &options).unwrap();
+    let (_dir, store) = crate::test_store();
     let day = |d| Period::Day(aqs_core::dates::Day::from_ymd(2024, 5, d).unwrap());
     let row = |d, name: &str, views| SeriesRow {
         key: vec!["en.wikipedia".into(), "all-access".into()],
@@ -158,9 +150,7 @@ fn a_list_whose_names_were_numbered_out_of_name_order_reads_back_whole() {
 
 #[test]
 fn a_text_given_an_id_by_another_lookup_of_the_same_write_keeps_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let options = crate::StoreOptions { map_size: 1 << 26, ..Default::default() };
-    let store = EmbeddedStore::open_with(dir.path(), &options).unwrap();
+    let (_dir, store) = crate::test_store();
     let mut wtxn = store.inner.env.write_txn().unwrap();
     let (mut first, mut second) =
         (KeyTexts::new(&store.inner.tables), KeyTexts::new(&store.inner.tables));
@@ -176,9 +166,7 @@ fn a_text_given_an_id_by_another_lookup_of_the_same_write_keeps_it() {
 #[test]
 fn days_of_a_month_share_one_value_and_a_replaced_range_drops_only_its_days() {
     use aqs_core::conformance::series::COUNTS;
-    let dir = tempfile::tempdir().unwrap();
-    let options = crate::StoreOptions { map_size: 1 << 26, ..Default::default() };
-    let store = EmbeddedStore::open_with(dir.path(), &options).unwrap();
+    let (_dir, store) = crate::test_store();
     let day = |m, d| Day::from_ymd(2024, m, d).unwrap();
     let row = |m, d, v| SeriesRow {
         key: vec!["en.wikipedia".into(), "site".into()],
@@ -222,9 +210,7 @@ fn days_of_a_month_share_one_value_and_a_replaced_range_drops_only_its_days() {
 
 #[test]
 fn readers_share_only_the_text_ids_of_committed_writes() {
-    let dir = tempfile::tempdir().unwrap();
-    let options = crate::StoreOptions { map_size: 1 << 26, ..Default::default() };
-    let store = EmbeddedStore::open_with(dir.path(), &options).unwrap();
+    let (_dir, store) = crate::test_store();
     let tables = &store.inner.tables;
     // A write that gives "x" an id and is abandoned: the number goes to "y" next.
     let mut wtxn = store.inner.env.write_txn().unwrap();

@@ -1,10 +1,10 @@
 //! The texts of series keys by number (docs/store-format.md, "Series tables"): a row's key
 //! names its table and each key part by the varint id of the text in `series_part_ids`
 //! (`:` ‖ text → u32 BE id, the colon so that the empty text is a key too; the way back in
-//! `series_parts`, u32 BE id → text), so a key of six
-//! parts takes a dozen bytes where the texts took eighty. The ids are shared by every table
-//! (the snapshot `2024-12` or the project `en.wikipedia` is one id wherever it appears) and
-//! never reused: a write that gives a new text an id writes it in its own transaction.
+//! `series_parts`, u32 BE id → text), so a key of six parts takes a dozen bytes where the
+//! texts took eighty. The ids are shared by every table (the snapshot `2024-12` or the project
+//! `en.wikipedia` is one id wherever it appears) and, once committed with the write that gave
+//! them, never change nor go to another text.
 //!
 //! LEB128 varints are prefix-free, so the ids of a key's first parts are the prefix of all its
 //! rows, and a range of them is one cursor range as when the texts themselves were the key.

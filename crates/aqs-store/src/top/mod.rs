@@ -168,7 +168,10 @@ fn encode(
         }
     }
     let by_article = articles.len() == entries.len();
-    let scope = format!("top/{project}");
+    let scope = match by_article {
+        true => 0,
+        false => crate::ranked::scope_id(tables, wtxn, &format!("top/{project}"))?,
+    };
     let mut out = Vec::with_capacity(2 + 6 * entries.len());
     let mut flags = 0;
     if by_article {
@@ -199,7 +202,7 @@ fn encode(
                 names.note(articles[i], &e.article)?;
                 articles[i]
             }
-            false => name_id(tables, wtxn, &scope, &e.article)?,
+            false => name_id(tables, wtxn, scope, &e.article)?,
         };
         put_varint(&mut out, id.into());
         if flags & RANKS_OMITTED == 0 {
