@@ -37,7 +37,11 @@ fn table_key(table: &TableDef) -> Vec<u8> {
 }
 
 /// The number of an entity table, if it has one yet.
-fn table_number(tables: &Tables, txn: &RoTxn, table: &TableDef) -> StoreResult<Option<u8>> {
+pub(crate) fn table_number(
+    tables: &Tables,
+    txn: &RoTxn,
+    table: &TableDef,
+) -> StoreResult<Option<u8>> {
     Ok(tables.meta.get(txn, &table_key(table)).map_err(engine)?.and_then(|b| b.first().copied()))
 }
 
@@ -93,6 +97,26 @@ fn place<'k>(table: &TableDef, key: &[&'k str]) -> Option<Place<'k>> {
         namespace.push_str(part);
     }
     Some(Place { namespace, name, write_group, read_group })
+}
+
+/// The key parts but the name that a namespace of `table` stands for ([`place`] backwards;
+/// `None` for the first in the groups' namespace), or `None` when `namespace` is not one of the
+/// table's (or is ambiguous: a key part holding `:`).
+pub(crate) fn namespace_parts<'n>(
+    table: &TableDef,
+    namespace: &'n str,
+) -> Option<Vec<Option<&'n str>>> {
+    let rest = namespace.strip_prefix("entity:")?.strip_prefix(table.name)?;
+    let middle = table.key.len().checked_sub(2)?;
+    let parts: Vec<&str> = match rest.is_empty() {
+        true => Vec::new(),
+        false => rest.strip_prefix(':')?.split(':').collect(),
+    };
+    if parts.len() == middle {
+        return Some(std::iter::once(None).chain(parts.into_iter().map(Some)).collect());
+    }
+    let own_first = parts.len() == middle + 1 && !groups(table).contains(&parts[0]);
+    own_first.then(|| parts.into_iter().map(Some).collect())
 }
 
 /// Counter `value` of `group` in the day value (columns: all, third, spider, user).
@@ -184,8 +208,6 @@ pub(crate) fn write(
             cells.push((namespace, name.as_str(), number, day, group, row.values));
         }
     }
-    // Ids numbered by this write are new names: no stored value to start from.
-    let first_new_id = state.next_article;
     let ids = cell_ids(store, wtxn, state, &cells)?;
     // The day values, built from the cells of each (table, month, id, day) in turn: of a day
     // the publication does not replace, the stored value is the base (groups not written
@@ -206,7 +228,8 @@ pub(crate) fn write(
         let month = YearMonth::from_index(month);
         let replaced =
             covers.get(&(number, month)).is_some_and(|c| c & crate::segments::day_bit(day) != 0);
-        let mut views = match replaced || id >= first_new_id {
+        // Ids numbered by this write are new names: no stored value to start from.
+        let mut views = match replaced || state.numbered.contains(id) {
             true => ArticleViews::default(),
             false => {
                 let mask = range_mask(month, day, day);
@@ -498,6 +521,29 @@ mod tests {
         assert_eq!(find("mediarequests_per_file (segments)"), 1, "one block of three files");
         assert_eq!(find("mediarequests_per_file (names)"), 3);
         assert_eq!((find("articles"), find("series")), (0, 0));
+    }
+
+    #[test]
+    fn namespaces_give_back_their_key_parts() {
+        use aqs_core::history::per_entity::PER_PAGE;
+        for key in
+            [["all-editor-types", "2024-01.7", "en.wikipedia", "A"], ["name-bot", "l", "p", "B"]]
+        {
+            let at = place(&PER_PAGE, &key).unwrap();
+            let parts = namespace_parts(&PER_PAGE, &at.namespace).unwrap();
+            let first = (key[0] == "name-bot").then_some(key[0]);
+            assert_eq!(parts, [first, Some(key[1]), Some(key[2])], "{}", at.namespace);
+        }
+        let t = &aqs_core::mediarequests::per_file::PER_FILE;
+        assert_eq!(namespace_parts(t, "entity:mediarequests_per_file"), Some(vec![None]));
+        assert_eq!(namespace_parts(t, "entity:mediarequests_per_file:x"), Some(vec![Some("x")]));
+        for other in
+            ["entity:history_per_page:a:b", "entity:mediarequests_per_filex", "en.wikipedia"]
+        {
+            assert_eq!(namespace_parts(t, other), None, "{other}");
+        }
+        assert_eq!(namespace_parts(&PER_PAGE, "entity:history_per_page:a:b:c:d"), None);
+        assert_eq!(namespace_parts(&PER_PAGE, "entity:history_per_page:user:a:b"), None);
     }
 
     #[test]

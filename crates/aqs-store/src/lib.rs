@@ -23,6 +23,7 @@ mod pageviews;
 mod project_series;
 mod publish;
 mod ranked;
+mod reclaim;
 mod scan;
 mod segments;
 mod series;
@@ -33,6 +34,7 @@ mod write;
 pub use dictionary::MAX_TITLE_BYTES;
 pub use feature_usage::EmbeddedCounters;
 pub use merge::MIN_MERGE;
+pub use reclaim::IdUsage;
 
 use aqs_core::error::{StoreError, StoreResult};
 pub(crate) use dictionary::file::Dictionary;
@@ -319,8 +321,10 @@ impl EmbeddedStore {
         Ok(out)
     }
 
-    /// Merges every month's segments into one (what a load does when a month completes).
+    /// Finishes giving back the ids of deleted entity rows (`reclaim.rs`), then merges every
+    /// month's segments into one (what a load does when a month completes).
     pub fn compact(&self) -> StoreResult<()> {
+        reclaim::sweep(self)?;
         let (rtxn, snapshot) = self.read_snapshot()?;
         let parts = snapshot.manifest.parts();
         drop(rtxn);

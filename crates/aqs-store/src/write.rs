@@ -2,6 +2,7 @@
 //! publication of loads (`publish`), and the read-backs loaders need.
 
 use crate::codec;
+use crate::dictionary::free::Ranges;
 use crate::dictionary::writer::DictionaryWriter;
 use crate::dictionary::{ids_of_rows, project_id};
 use crate::merge::append_segment;
@@ -40,6 +41,11 @@ pub(crate) struct WriteState {
     pub slots: u32,
     /// Slots taken by segments written in this transaction.
     pub reserved: Vec<u32>,
+    /// Article ids given back, which new titles take first (`dictionary/free.rs`).
+    pub free: Ranges,
+    pub free_changed: bool,
+    /// The article ids this transaction numbered: no stored value holds them.
+    pub numbered: Ranges,
 }
 
 impl WriteState {
@@ -63,6 +69,9 @@ impl WriteState {
                 .transpose()?
                 .unwrap_or(0),
             reserved: Vec::new(),
+            free: crate::dictionary::free::free_articles(tables, txn)?,
+            free_changed: false,
+            numbered: Ranges::default(),
         })
     }
 
@@ -90,7 +99,15 @@ impl WriteState {
         meta.put(wtxn, META_NAMES, &self.names.to_be_bytes()).map_err(engine)?;
         meta.put(wtxn, META_SEGMENTS_GENERATION, &(generation + 1).to_be_bytes())
             .map_err(engine)?;
+        if self.free_changed {
+            crate::dictionary::free::store_free_articles(tables, wtxn, &self.free)?;
+        }
         meta.put(wtxn, crate::slots::META_SLOTS, &self.slots.to_be_bytes()).map_err(engine)
+    }
+
+    /// The id the next segment takes: every segment below it exists or existed.
+    pub(crate) fn next_segment(&self) -> u32 {
+        self.next_segment
     }
 
     pub(crate) fn new_segment_id(&mut self) -> StoreResult<u32> {

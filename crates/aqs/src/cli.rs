@@ -27,7 +27,7 @@ pub enum Command {
     Serve(ServeArgs),
     /// Generate a month of sample data (when the data directory is empty), load it and serve it
     Demo(DemoArgs),
-    /// Print what the store holds: days, article-days, and the size of every table
+    /// Print what the store holds: days, article-days, ids in use and free, and the size of every table
     Stats(StatsArgs),
     /// Write a compacted copy of the store (merged months, no free pages) into a new directory
     Compact(CompactArgs),

@@ -400,6 +400,15 @@ fn run_stats(args: &StatsArgs) -> Result<()> {
         _ => println!("per-article days:  0"),
     }
     println!("article-days:      {article_days}");
+    let ids = store.id_usage()?;
+    println!(
+        "article ids:       {} in use, {} free to reuse, {} being given back (of 2^32)",
+        ids.articles, ids.free_articles, ids.pending_articles
+    );
+    println!(
+        "project ids:       {} in use, {} free to reuse (of 65536; each history load takes 3)",
+        ids.projects, ids.free_projects
+    );
     println!("file:              {} bytes ({} in use)", store.file_bytes()?, store.used_bytes()?);
     let sizes = store.table_sizes()?;
     for table in &sizes {

@@ -24,7 +24,8 @@ pub enum SnapshotCommand {
     Activate(ActivateArgs),
     /// Serve the snapshot that was active before the active one
     Rollback(ListArgs),
-    /// Delete a snapshot's data (never the active one's)
+    /// Delete a snapshot's data (never the active one's); the embedded store gives the ids of
+    /// its pages and editors back to later loads
     Drop(DropArgs),
 }
 

@@ -11,7 +11,8 @@
 //!   snapshot's month; families' top lists have numbers of their own there. The entity keys
 //!   name their load (`2026-05.1764741234567`: a number unique to each load attempt), so a
 //!   wiki loaded again writes beside the earlier load and readers switch with the batch that
-//!   writes this row: what the earlier load wrote is no longer read.
+//!   writes this row: what the earlier load wrote is no longer read, and is deleted then
+//!   (`snapshots::forget_load`).
 //!
 //! Titles are stored with underscores for spaces, the namespace prefix included, and looked
 //! up the same way: `User talk:A_b` (the reduced history's form) and `User_talk:A_b` (what the

@@ -243,7 +243,7 @@ pub fn previous<S: TableRead + ?Sized>(store: &S) -> StoreResult<Option<YearMont
 /// Deletes snapshot `month`'s rows from every history table, its activation record first (so
 /// that no rollback goes back to it) and its wiki loads next (so that it is listed no more).
 /// The caller never drops the active snapshot. Returns the rows deleted (the embedded store
-/// keeps the rows of its entity tables, no longer read: docs/mediawiki-history.md).
+/// counts a name's day once, whatever its groups, and gives back the ids of the names).
 pub fn drop_snapshot<S: TableRead + TableWrite + ?Sized>(
     store: &S,
     month: YearMonth,
@@ -275,6 +275,19 @@ pub fn drop_snapshot<S: TableRead + TableWrite + ?Sized>(
         (&PER_EDITOR, 1, KeyMatch::StartsWith(&loads)),
     ] {
         deleted += store.delete_rows(table, part, matches)?;
+    }
+    Ok(deleted)
+}
+
+/// Deletes the per-page, per-editor and top-list rows of one load (`2026-05.1764741234567`):
+/// one no reader reads any more (replaced by a later load of its wiki) or that failed before
+/// readers were switched to it. Returns the rows deleted.
+pub fn forget_load<S: TableWrite + ?Sized>(store: &S, load: &str) -> StoreResult<u64> {
+    use super::per_entity::{PER_EDITOR, PER_PAGE};
+    use crate::table::KeyMatch;
+    let mut deleted = 0;
+    for (table, part) in [(&super::top::TOPS, 0), (&PER_PAGE, 1), (&PER_EDITOR, 1)] {
+        deleted += store.delete_rows(table, part, KeyMatch::Is(load))?;
     }
     Ok(deleted)
 }

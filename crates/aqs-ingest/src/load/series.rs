@@ -6,7 +6,7 @@
 
 use super::{Interrupted, LoadOptions, lines};
 use crate::report::LoadReport;
-use anyhow::Result;
+use anyhow::{Context, Result};
 use aqs_core::dates::{Day, Hour, YearMonth};
 use aqs_core::table::{SeriesBatch, WriteStore};
 use std::collections::BTreeMap;
@@ -109,9 +109,20 @@ fn load_history(
             );
             // The wiki before is written first: its error, if any, is the load's.
             written(writing.take())?;
-            let batch = read?;
+            let crate::mediawiki_history::load::WikiBatch { batch, replaced } = read?;
             batch_report.parse_seconds = parse_started.elapsed().as_secs_f64();
-            writing = Some(scope.spawn(move || write(store, batch, batch_report)));
+            writing = Some(scope.spawn(move || {
+                let report = write(store, batch, batch_report)?;
+                // The loads it replaces are read no more: their rows go, their ids come back.
+                for load in replaced {
+                    aqs_core::history::snapshots::forget_load(store, &load).with_context(|| {
+                        format!(
+                            "the wiki is loaded, but deleting the load it replaced ({load}) failed"
+                        )
+                    })?;
+                }
+                Ok(report)
+            }));
         }
         written(writing.take())
     })

@@ -299,7 +299,16 @@ fn keys_of(snapshot: &str, projects: &BTreeSet<String>) -> [BTreeSet<Vec<String>
     [events, users, digests]
 }
 
-/// The batch that loads `wiki`'s files into `snapshot`, replacing what it held there.
+/// What loading a wiki writes last: the batch that makes readers read it, and the loads of
+/// its projects it replaces (their rows are deleted once the batch is written:
+/// [`snapshots::forget_load`]).
+pub struct WikiBatch {
+    pub batch: SeriesBatch,
+    pub replaced: Vec<String>,
+}
+
+/// The batch that loads `wiki`'s files into `snapshot`, replacing what it held there. When
+/// reading fails, the rows this attempt wrote are deleted before the error is returned.
 pub fn read_wiki(
     store: &dyn WriteStore,
     (snapshot, wiki): (YearMonth, &str),
@@ -307,7 +316,7 @@ pub fn read_wiki(
     progress: &dyn Progress,
     check: &dyn Fn(&Path, &LoadReport) -> Result<()>,
     report: &mut LoadReport,
-) -> Result<SeriesBatch> {
+) -> Result<WikiBatch> {
     let name = snapshots::name(snapshot);
     // Per page and per editor, and the top lists: written under a new load number of each
     // project (above the snapshot's earlier ones, and unique to this attempt), a month at a
@@ -323,13 +332,22 @@ pub fn read_wiki(
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(1, |d| d.as_millis() as u64);
     let number = |project: &str| stored_loads.get(project).map_or(attempt, |n| attempt.max(n + 1));
-    let load_of = |project: &str| load_name(&name, number(project));
+    // The loads this attempt writes under: deleted again if it fails.
+    let used: std::sync::Mutex<BTreeSet<String>> = Default::default();
+    let load_of = |project: &str| {
+        let load = load_name(&name, number(project));
+        let mut used = used.lock().unwrap_or_else(|p| p.into_inner());
+        if !used.contains(&load) {
+            used.insert(load.clone());
+        }
+        load
+    };
     // Tests make it small, to see months written early.
     let batch_rows = std::env::var("AQS_TEST_HISTORY_BATCH_ROWS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(EARLY_BATCH_ROWS);
-    let (counts, early_rows, pending) = std::thread::scope(|scope| -> Result<_> {
+    let read = std::thread::scope(|scope| -> Result<_> {
         // The writer makes the stored rows (into vectors it keeps) and publishes them.
         let mut rows: [Vec<SeriesRow>; 3] = Default::default();
         let writer = EarlyWriter::start(scope, move |taken: &mut Taken| {
@@ -354,8 +372,18 @@ pub fn read_wiki(
         // The writer's error first: a reader stopped by it says less.
         let written = writer.finish()?;
         Ok((read?, written, pending))
-    })?;
-    let mut counts = counts;
+    });
+    let (mut counts, early_rows, pending) = match read {
+        Ok(read) => read,
+        Err(e) => {
+            // Best effort: what is left is never read, and the next drop of the snapshot
+            // deletes it.
+            for load in used.into_inner().unwrap_or_else(|p| p.into_inner()) {
+                let _ = snapshots::forget_load(store, &load);
+            }
+            return Err(e);
+        }
+    };
     report.add_series_rows(Dataset::History, early_rows);
     let mut pending = pending;
     counts.take_entity_rows(true, &load_of, &mut pending);
@@ -395,6 +423,8 @@ pub fn read_wiki(
         first_day,
         last_day,
     };
+    let replaced =
+        projects.iter().filter_map(|p| stored_loads.get(p).map(|n| load_name(&name, *n))).collect();
     let changes = vec![
         SeriesChanges { table: &EVENTS, replace: Vec::new(), rows: event_rows },
         SeriesChanges { table: &NEW_USERS, replace: Vec::new(), rows: user_rows },
@@ -405,7 +435,7 @@ pub fn read_wiki(
         SeriesChanges { table: &LOADS, replace: Vec::new(), rows: load_rows },
         SeriesChanges { table: &WIKIS, replace: Vec::new(), rows: vec![load.row()] },
     ];
-    Ok(SeriesBatch { dataset: Dataset::History, changes })
+    Ok(WikiBatch { batch: SeriesBatch { dataset: Dataset::History, changes }, replaced })
 }
 
 /// The page days, editor days and top-list candidates a load holds before it writes them (a

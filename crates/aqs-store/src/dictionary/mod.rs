@@ -2,12 +2,14 @@
 //! ([`file`], written by [`writer`]), the project ids, and the runs that map article ids back
 //! to their project.
 //!
-//! Article ids are handed out in order, and a write gives the new titles of one project
-//! consecutive ids. The `article_projects` table records where each run starts
-//! (`first id` → project id), so that scans in article-id order (monthly top lists) know each
-//! article's project without reading the dictionary.
+//! Article ids are handed out in order, the ids given back first ([`free`]), and a write gives
+//! the new titles of one project consecutive ids. The `article_projects` table records where
+//! each run starts (`first id` → project id, or no project where free ids begin), so that scans
+//! in article-id order (monthly top lists) know each article's project without reading the
+//! dictionary.
 
 pub(crate) mod file;
+pub(crate) mod free;
 pub(crate) mod holder;
 pub(crate) mod names;
 pub(crate) mod writer;
@@ -29,9 +31,7 @@ pub(crate) fn project_id(tables: &Tables, wtxn: &mut RwTxn, project: &Project) -
     if let Some(id) = tables.projects.get(wtxn, project.as_str().as_bytes()).map_err(engine)? {
         return project_id_value(id);
     }
-    let count = tables.projects.len(wtxn).map_err(engine)?;
-    let id =
-        u16::try_from(count).map_err(|_| StoreError::Limit("more than 65536 projects".into()))?;
+    let id = free::new_project_id(tables, wtxn)?;
     tables.projects.put(wtxn, project.as_str().as_bytes(), &id.to_be_bytes()).map_err(engine)?;
     Ok(id)
 }
@@ -42,15 +42,16 @@ pub(crate) fn project_id_value(bytes: &[u8]) -> StoreResult<u16> {
 
 /// Hands out new article ids within one write transaction and records their runs.
 pub(crate) struct NewIds {
-    /// The project of the last id handed out in this transaction.
-    last_project: Option<u16>,
+    /// The project and the id of the last id handed out in this transaction.
+    last: Option<(u16, u32)>,
 }
 
 impl NewIds {
     pub fn start() -> NewIds {
-        NewIds { last_project: None }
+        NewIds { last: None }
     }
 
+    /// A new id of `project`: the lowest free one, or the next never used.
     pub fn next(
         &mut self,
         tables: &Tables,
@@ -58,23 +59,50 @@ impl NewIds {
         state: &mut WriteState,
         project: u16,
     ) -> StoreResult<u32> {
-        let id = state.next_article;
-        state.next_article =
-            id.checked_add(1).ok_or_else(|| StoreError::Limit("article ids exhausted".into()))?;
-        if self.last_project != Some(project) {
-            tables
-                .article_projects
-                .put_with_flags(wtxn, PutFlags::APPEND, &id.to_be_bytes(), &project.to_be_bytes())
+        let runs = tables.article_projects;
+        let continues = |id: u32| self.last.is_some_and(|l| l == (project, id.wrapping_sub(1)));
+        let id = match state.free.take_first() {
+            Some(id) => {
+                // The run of the id before goes on, or one starts here; the free ids left
+                // after it start a free run.
+                match continues(id) {
+                    true => runs.delete(wtxn, &id.to_be_bytes()).map(drop),
+                    false => runs.put(wtxn, &id.to_be_bytes(), &project.to_be_bytes()),
+                }
                 .map_err(engine)?;
-            self.last_project = Some(project);
-        }
+                if state.free.first() == Some(id + 1) {
+                    runs.put(wtxn, &(id + 1).to_be_bytes(), &[]).map_err(engine)?;
+                }
+                state.free_changed = true;
+                id
+            }
+            None => {
+                let id = state.next_article;
+                state.next_article = id
+                    .checked_add(1)
+                    .ok_or_else(|| StoreError::Limit("article ids exhausted".into()))?;
+                if !continues(id) {
+                    runs.put_with_flags(
+                        wtxn,
+                        PutFlags::APPEND,
+                        &id.to_be_bytes(),
+                        &project.to_be_bytes(),
+                    )
+                    .map_err(engine)?;
+                }
+                id
+            }
+        };
+        state.numbered.add(id, id + 1);
+        self.last = Some((project, id));
         Ok(id)
     }
 }
 
 /// Looks up the project of ascending article ids from the run table.
 pub(crate) struct ProjectOfId {
-    runs: Vec<(u32, u16)>,
+    /// Where each run starts, and its project (none: free ids).
+    runs: Vec<(u32, Option<u16>)>,
     at: usize,
 }
 
@@ -83,7 +111,11 @@ impl ProjectOfId {
         let mut runs = Vec::new();
         for entry in tables.article_projects.iter(txn).map_err(engine)? {
             let (first, project) = entry.map_err(engine)?;
-            runs.push((u32_value(first, "run start")?, project_id_value(project)?));
+            let project = match project.is_empty() {
+                true => None,
+                false => Some(project_id_value(project)?),
+            };
+            runs.push((u32_value(first, "run start")?, project));
         }
         Ok(ProjectOfId { runs, at: 0 })
     }
@@ -93,7 +125,7 @@ impl ProjectOfId {
         while self.at + 1 < self.runs.len() && self.runs[self.at + 1].0 <= id {
             self.at += 1;
         }
-        self.runs.get(self.at).filter(|(first, _)| *first <= id).map(|(_, p)| *p)
+        self.runs.get(self.at).filter(|(first, _)| *first <= id).and_then(|(_, p)| *p)
     }
 }
 

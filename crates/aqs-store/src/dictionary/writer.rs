@@ -159,6 +159,8 @@ pub(crate) struct DictionaryWriter {
     current: Option<Current>,
     done: HashSet<u16>,
     added: u64,
+    /// Sections of the old dictionary this file leaves out ([`DictionaryWriter::forget`]).
+    forgotten: u64,
     finished: bool,
 }
 
@@ -200,6 +202,7 @@ impl DictionaryWriter {
             current: None,
             done: HashSet::new(),
             added: 0,
+            forgotten: 0,
             finished: false,
         })
     }
@@ -275,6 +278,21 @@ impl DictionaryWriter {
         Ok(ids)
     }
 
+    /// Leaves `project`'s section out of the new dictionary: none of its titles is read from it
+    /// (`reclaim.rs` gives its ids back). Call it before any title of the project is given.
+    pub fn forget(&mut self, project: u16) -> StoreResult<()> {
+        self.close_project()?;
+        if !self.done.insert(project) {
+            return Err(StoreError::InvalidWrite(format!(
+                "project id {project} forgotten after its titles were given"
+            )));
+        }
+        if self.old.section(project).is_some() {
+            self.forgotten += 1;
+        }
+        Ok(())
+    }
+
     /// Writes the rest of the current project's old titles and closes its section.
     fn close_project(&mut self) -> StoreResult<()> {
         let Some(mut current) = self.current.take() else {
@@ -330,10 +348,10 @@ impl DictionaryWriter {
     }
 
     /// Completes the file and makes it durable. Returns its number, or `None` when no title
-    /// was new (the file is then removed and the current one stays).
+    /// was new and no section forgotten (the file is then removed and the current one stays).
     pub fn finish(mut self) -> StoreResult<Option<u64>> {
         self.close_project()?;
-        if self.added == 0 {
+        if self.added == 0 && self.forgotten == 0 {
             return Ok(None);
         }
         let refs = self.place_untouched()?;

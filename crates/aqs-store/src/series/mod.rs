@@ -240,9 +240,7 @@ impl TableWrite for EmbeddedStore {
         matches: KeyMatch<'_>,
     ) -> StoreResult<u64> {
         if table.is_entity() {
-            // Entity rows live in the month segments of every key: they stay, unread once no
-            // key names them (docs/store-format.md).
-            return Ok(0);
+            return crate::reclaim::forget_rows(self, table, part, matches);
         }
         let tables = &self.inner.tables;
         let mut wtxn = self.inner.env.write_txn().map_err(engine)?;

@@ -279,6 +279,16 @@ fn load_in_batches(data: &Path, dumps: &Path, rows: &str) {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
+/// The article ids of the store in `data` that `aqs stats` reports: (in use, free to reuse,
+/// being given back).
+fn article_ids(data: &str) -> (u64, u64, u64) {
+    let stats = run_ok(&["stats", "--data", data]);
+    let line = stats.lines().find(|l| l.starts_with("article ids:")).expect("an ids line");
+    let numbers: Vec<u64> =
+        line.split_whitespace().filter_map(|w| w.trim_end_matches(',').parse().ok()).collect();
+    (numbers[0], numbers[1], numbers[2])
+}
+
 /// `aqs` with these arguments, which must fail: its output.
 fn run_failing(args: &[&str]) -> String {
     let out = std::process::Command::new(AQS).args(args).output().expect("aqs runs");
@@ -427,7 +437,10 @@ fn a_wiki_loaded_again_replaces_what_it_held() {
     let page_before = per_page();
     assert!(page_before[2] > 0, "{page_before:?}");
 
+    let (first_ids, no_free, no_pending) = article_ids(d);
+    assert!(first_ids > 1000 && no_free == 0 && no_pending == 0, "{first_ids} {no_free}");
     let enwiki = dumps.join("other/mediawiki_history/2024-03/enwiki");
+    let march = std::fs::read(enwiki.join("2024-03.enwiki.2024-03.tsv.bz2")).unwrap();
     std::fs::remove_file(enwiki.join("2024-03.enwiki.2024-03.tsv.bz2")).unwrap();
     let report = load(&data, "0.001", &enwiki);
     assert!(report.contains("mediawiki history"), "{report}");
@@ -437,6 +450,9 @@ fn a_wiki_loaded_again_replaces_what_it_held() {
     assert_eq!(monthly("all-projects"), all, "families are summed at activation");
     run_ok(&["snapshot", "activate", "--data", d, "2024-03"]);
     assert_eq!(monthly("all-projects"), [all[0], all[1], all[2] - en[2]]);
+    // The load it replaced gave its names' ids back once this one was written.
+    let (in_use, free, pending) = article_ids(d);
+    assert!(in_use < first_ids && free > 0 && pending == 0, "{in_use} {free} {first_ids}");
 
     // A load that fails at its last file, after its earlier months' per-page rows were
     // written: readers still read the load before it.
@@ -456,6 +472,13 @@ fn a_wiki_loaded_again_replaces_what_it_held() {
     assert!(failed.contains("2024-03.enwiki.2024-03.tsv.bz2"), "{failed}");
     assert_eq!(per_page(), [page_before[0], page_before[1], 0], "the failed load is not read");
     assert_eq!(monthly("en.wikipedia"), [en[0], en[1], 0]);
+    assert_eq!(article_ids(d), (in_use, free, 0), "the failed load gave back what it took");
+
+    // Loaded whole again: its names take the ids given back, and no id is numbered anew.
+    std::fs::write(&bad, &march).unwrap();
+    load(&data, "0.001", &enwiki);
+    assert_eq!(article_ids(d), (first_ids, in_use + free - first_ids, 0));
+    assert_eq!(per_page(), page_before);
 }
 
 /// An activation keeps the two newest snapshots (and the active one) and drops the others;
@@ -505,6 +528,13 @@ fn snapshots_beyond_the_two_newest_are_dropped_and_the_active_one_never() {
     assert_eq!(listed.lines().filter(|l| l.starts_with("2024-")).count(), 1, "{listed}");
     let again = run_failing(&["snapshot", "drop", "--data", d, "2024-05"]);
     assert!(again.contains("holds no snapshot 2024-05"), "{again}");
+    // The dropped snapshots gave their names' ids back: loading one again takes them.
+    let (in_use, free, pending) = article_ids(d);
+    assert!(free > 0 && pending == 0, "{in_use} {free}");
+    load(&data, "0.001", &work.path().join("2024-05-31/other/mediawiki_history"));
+    let (in_use_again, free_again, _) = article_ids(d);
+    assert!(in_use_again > in_use, "{in_use_again} {in_use}");
+    assert_eq!(in_use_again + free_again, in_use + free, "no id beyond the given-back ones");
     assert_eq!(of_april(&address), served, "the active snapshot's answers stay");
     let top = "/metrics/editors/top-by-edits/en.wikipedia/all-editor-types/all-page-types/2024/04/all-days";
     assert!(get_json(&address, top)["items"][0]["results"][0]["top"].as_array().is_some());
