@@ -52,6 +52,7 @@ fn bench(c: &mut Criterion) {
         memory_bytes: 1 << 30,
         spill_dir: std::env::temp_dir(),
         day_seconds: None,
+        snapshot: None,
     };
     let path = Path::new("pageviews-20240115-spider");
     let mut group = c.benchmark_group("pageview_complete");

@@ -43,6 +43,7 @@ fn load_with(
         memory_bytes: 64 << 20,
         spill_dir: std::env::temp_dir(),
         day_seconds: None,
+        snapshot: None,
     };
     load_files(store, files, &options)
 }
@@ -252,6 +253,7 @@ fn an_interrupt_while_a_day_is_stored_abandons_the_day() {
             memory_bytes: 64 << 20,
             spill_dir: std::env::temp_dir(),
             day_seconds: None,
+            snapshot: None,
         };
         let files = [fixture("pageview_complete/pageviews-20240301-user")];
         let err = load_files(&store, &files, &options).unwrap_err();
@@ -325,6 +327,7 @@ fn format_forces_a_parser_but_the_public_name_must_say_the_day() {
             memory_bytes: 64 << 20,
             spill_dir: std::env::temp_dir(),
             day_seconds: None,
+            snapshot: None,
         };
         load_files(&store, &[fixture(file)], &options)
     };

@@ -94,6 +94,7 @@ fn a_projectview_hourly_export_gives_the_monthly_lists() {
         memory_bytes: 64 << 20,
         spill_dir: std::env::temp_dir(),
         day_seconds: None,
+        snapshot: None,
     };
     let report = aqs_ingest::load::load_files(&store, &[path], &options).unwrap();
     assert_eq!(report.skipped_total(), 1);

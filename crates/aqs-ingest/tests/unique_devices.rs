@@ -315,6 +315,7 @@ fn the_format_flag_still_needs_the_public_name() {
             memory_bytes: 64 << 20,
             spill_dir: std::env::temp_dir(),
             day_seconds: None,
+            snapshot: None,
         };
         let store = MemoryStore::new();
         let error = load_files(&store, std::slice::from_ref(&path), &options).unwrap_err();

@@ -188,6 +188,10 @@ pub struct LoadArgs {
     /// `projectview-hourly` exports (top by country) have no public name and need it
     #[arg(long, value_parser = aqs_ingest::load::DumpFormat::NAMES)]
     pub format: Option<String>,
+    /// Load mediawiki_history files into this snapshot (YYYY-MM) whatever snapshot their names
+    /// say: a month's dumps again as another snapshot, or files renamed
+    #[arg(long, value_name = "YYYY-MM", value_parser = parse_snapshot_arg)]
+    pub snapshot: Option<aqs_core::dates::YearMonth>,
     /// Pageview allowlist in the refinery TSV format (default: the list shipped with aqs)
     #[arg(long, env = "AQS_ALLOWLIST", value_name = "FILE")]
     pub allowlist: Option<PathBuf>,
@@ -421,6 +425,11 @@ pub struct DemoArgs {
 /// `--merge-seconds` and `--day-seconds`: seconds, or `None` for `unlimited`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MergeSeconds(pub Option<u64>);
+
+fn parse_snapshot_arg(text: &str) -> Result<aqs_core::dates::YearMonth, String> {
+    aqs_core::history::request::parse_snapshot(text)
+        .ok_or_else(|| format!("{text:?} is not a snapshot name: expected YYYY-MM"))
+}
 
 fn parse_merge_seconds(text: &str) -> Result<MergeSeconds, String> {
     match text {

@@ -321,6 +321,7 @@ pub(crate) fn load_into(
         memory_bytes: args.memory_mb << 20,
         spill_dir,
         day_seconds: args.day_seconds.0.map(std::time::Duration::from_secs),
+        snapshot: args.snapshot,
     };
     load_files(store, &args.files, &options)
 }

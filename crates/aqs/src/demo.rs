@@ -45,6 +45,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
                 },
             },
             format: None,
+            snapshot: None,
             allowlist: None,
             disallowed: None,
             // The sample holds a few malformed lines on purpose, to show the load report.

@@ -44,6 +44,7 @@ fn load_aiming_at(
         memory_bytes,
         spill_dir: store.path().to_path_buf(),
         day_seconds,
+        snapshot: None,
     };
     load_files(store, files, &options)
 }

@@ -123,6 +123,8 @@ pub struct LoadOptions<'a> {
     /// merges after its publication stop then (though each day still merges for
     /// `aqs_store`'s `MIN_MERGE`); `None` leaves only the store's merge budget.
     pub day_seconds: Option<std::time::Duration>,
+    /// The snapshot mediawiki_history files go into, whatever their names say.
+    pub snapshot: Option<YearMonth>,
 }
 
 /// Loads dump files into a store and reports what it did.
@@ -155,7 +157,7 @@ pub fn load_files(
             Input::ProjectviewHourly { path } => families.projectview_hourly.push(path),
             Input::Mediacounts { path, day } => families.mediacounts.push((path, day)),
             Input::History { path, snapshot, wiki } => {
-                families.history.push((path, snapshot, wiki))
+                families.history.push((path, options.snapshot.unwrap_or(snapshot), wiki))
             }
             Input::Projectcounts { path, hour } => {
                 families.projectcounts.entry(hour.day).or_default().push((hour, path))

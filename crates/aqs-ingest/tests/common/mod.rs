@@ -39,6 +39,7 @@ pub fn load(
         memory_bytes: 64 << 20,
         spill_dir: std::env::temp_dir(),
         day_seconds: None,
+        snapshot: None,
     };
     load_files(store, files, &options)
 }

@@ -528,10 +528,17 @@ fn snapshots_beyond_the_two_newest_are_dropped_and_the_active_one_never() {
     assert_eq!(listed.lines().filter(|l| l.starts_with("2024-")).count(), 1, "{listed}");
     let again = run_failing(&["snapshot", "drop", "--data", d, "2024-05"]);
     assert!(again.contains("holds no snapshot 2024-05"), "{again}");
-    // The dropped snapshots gave their names' ids back: loading one again takes them.
+    // The dropped snapshots gave their names' ids back: loading May's dumps again (as the
+    // snapshot of June) takes them.
     let (in_use, free, pending) = article_ids(d);
     assert!(free > 0 && pending == 0, "{in_use} {free}");
-    load(&data, "0.001", &work.path().join("2024-05-31/other/mediawiki_history"));
+    let may = work.path().join("2024-05-31/other/mediawiki_history");
+    let may = may.to_str().unwrap();
+    let bad = run_failing(&["load", "--data", d, "--snapshot", "2024-13", may]);
+    assert!(bad.contains("\"2024-13\" is not a snapshot name: expected YYYY-MM"), "{bad}");
+    run_ok(&["load", "--data", d, "--snapshot", "2024-06", may]);
+    let listed = run_ok(&["snapshot", "list", "--data", d]);
+    assert!(listed.contains("2024-06") && !listed.contains("2024-05"), "{listed}");
     let (in_use_again, free_again, _) = article_ids(d);
     assert!(in_use_again > in_use, "{in_use_again} {in_use}");
     assert_eq!(in_use_again + free_again, in_use + free, "no id beyond the given-back ones");
