@@ -63,15 +63,81 @@ impl Appender {
     /// Writes the open block; call it before the transaction commits.
     pub fn flush(&mut self, wtxn: &mut RwTxn) -> StoreResult<()> {
         if let Some((number, present)) = self.block.take() {
-            let mut value = Vec::with_capacity(1 + self.value.len());
-            value.push(present);
-            value.extend_from_slice(&self.value);
+            let value = block_value(present, &self.value);
             let key = article_id_key(number);
             self.table.put_with_flags(wtxn, PutFlags::APPEND, &key, &value).map_err(engine)?;
             self.value.clear();
         }
         Ok(())
     }
+}
+
+/// A block's stored value: the presence byte, then its articles' lengths and values.
+fn block_value(present: u8, articles: &[u8]) -> Vec<u8> {
+    let mut value = Vec::with_capacity(1 + articles.len());
+    value.push(present);
+    value.extend_from_slice(articles);
+    value
+}
+
+/// Deletes from a segment table the articles `gone` picks among those of the entries holding
+/// ids from `from` to `until` (exclusive): an entry left empty is deleted, another written
+/// again without them. Each removed article's value goes to `removed`. Stops after `limit`
+/// entries; returns the entries read and the id to go on from, if any may be left.
+pub(crate) fn remove_articles(
+    table: &Table,
+    wtxn: &mut RwTxn,
+    (from, until, blocked): (u32, u32, bool),
+    gone: &dyn Fn(u32) -> bool,
+    limit: usize,
+    removed: &mut dyn FnMut(&[u8]) -> StoreResult<()>,
+) -> StoreResult<(usize, Option<u32>)> {
+    if from >= until {
+        return Ok((0, None));
+    }
+    let (first, last) = (start_key(from, blocked), start_key(until - 1, blocked));
+    let range = (std::ops::Bound::Included(&first[..]), std::ops::Bound::Included(&last[..]));
+    let mut stored: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+    for entry in table.range(wtxn, &range).map_err(engine)? {
+        let (key, value) = entry.map_err(engine)?;
+        stored.push((key.to_vec(), value.to_vec()));
+        if stored.len() == limit {
+            break;
+        }
+    }
+    let mut articles = Vec::new();
+    for (key, value) in &stored {
+        entries(key, value, blocked, &mut articles)?;
+        if !articles.iter().any(|(a, _)| gone(*a)) {
+            continue;
+        }
+        let (mut present, mut kept) = (0u8, Vec::new());
+        for &(article, bytes) in &articles {
+            if gone(article) {
+                removed(bytes)?;
+            } else {
+                present |= 1 << (article & BLOCK_MASK);
+                put_varint(&mut kept, bytes.len() as u64);
+                kept.extend_from_slice(bytes);
+            }
+        }
+        match present {
+            0 => table.delete(wtxn, key).map(drop),
+            _ => table.put(wtxn, key, &block_value(present, &kept)),
+        }
+        .map_err(engine)?;
+    }
+    // The next entry's first id (a block's articles all come after its key's).
+    let next = match (stored.len() == limit, stored.last()) {
+        (true, Some((key, _))) => {
+            let n = split_article_id_key(key)?;
+            let next =
+                if blocked { (n + 1).checked_mul(1 << BLOCK_SHIFT) } else { n.checked_add(1) };
+            next.filter(|n| *n < until)
+        }
+        _ => None,
+    };
+    Ok((stored.len(), next))
 }
 
 /// The articles of one stored entry: (article, value) in id order.
@@ -223,6 +289,44 @@ mod tests {
         assert_eq!(articles(&blocked, &wtxn, true), 67);
         delete_below(&single, &mut wtxn, 101, false).unwrap();
         assert_eq!(articles(&single, &wtxn, false), 66);
+    }
+
+    #[test]
+    fn removed_articles_go_and_their_block_neighbours_stay() {
+        let (_dir, store) = crate::test_store();
+        let env = &store.inner.env;
+        let mut wtxn = env.write_txn().unwrap();
+        let ids: Vec<u32> = (0..100).map(|i| i * 3 + 1).collect();
+        for (name, blocked) in [("blocked", true), ("single", false)] {
+            let table: Table = env.create_database(&mut wtxn, Some(name)).unwrap();
+            let mut appender = Appender::new(table, blocked);
+            for &id in &ids {
+                appender.push(&mut wtxn, id, &value(id)).unwrap();
+            }
+            appender.flush(&mut wtxn).unwrap();
+            // The even ids from 10 to 39 go, three entries at a time.
+            let gone = |id: u32| (10..40).contains(&id) && id % 2 == 0;
+            let (mut at, mut removed, mut calls) = (Some(10), Vec::new(), 0);
+            while let Some(from) = at {
+                let mut note = |bytes: &[u8]| {
+                    removed.push(bytes.to_vec());
+                    Ok(())
+                };
+                let done =
+                    remove_articles(&table, &mut wtxn, (from, 40, blocked), &gone, 3, &mut note);
+                at = done.unwrap().1;
+                calls += 1;
+            }
+            let want: Vec<Vec<u8>> = ids.iter().filter(|i| gone(**i)).map(|i| value(*i)).collect();
+            assert_eq!(removed, want, "{name}");
+            assert!(calls > 1, "{name}: the limit cuts the work up");
+            for id in 0..310 {
+                let expected = (ids.contains(&id) && !gone(id)).then(|| value(id));
+                let found = get(&table, &wtxn, id, blocked).unwrap().map(<[u8]>::to_vec);
+                assert_eq!(found, expected, "{name}: article {id}");
+            }
+            assert_eq!(articles(&table, &wtxn, blocked), 100 - want.len() as u64);
+        }
     }
 
     #[test]

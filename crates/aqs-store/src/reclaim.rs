@@ -6,8 +6,9 @@
 //!    file without their sections is written, and their article id runs, project ids and
 //!    tables are recorded as pending in `meta` (`reclaim`), with the first segment id written
 //!    after: later segments never hold a pending id (no name leads to one).
-//! 2. [`sweep`]: each month of those tables with an older segment that may hold a pending id
-//!    is rewritten into one segment, leaving the pending ids out (every merge leaves them out).
+//! 2. [`sweep`]: the entries of the pending ids are deleted from those tables' older segments,
+//!    in place, a transaction per [`SWEEP_ENTRIES`] entries read: the work is that of the
+//!    rows deleted, not of the months holding them (and every merge leaves the ids out too).
 //! 3. Then, one transaction: the ids become free (`dictionary/free.rs`), which new titles and
 //!    new projects take first, and nothing is pending.
 //!
@@ -18,12 +19,12 @@ use crate::codec::{Reader, corrupt, put_varint};
 use crate::dictionary::free::{Ranges, give_back_projects, keep_next_project};
 use crate::dictionary::project_id_value;
 use crate::dictionary::writer::DictionaryWriter;
-use crate::segments::{EntityTable, PER_ARTICLE};
+use crate::segments::{EntityTable, Segment};
 use crate::write::WriteState;
 use crate::{EmbeddedStore, Tables, engine};
 use aqs_core::error::{StoreError, StoreResult};
 use aqs_core::table::{KeyMatch, TableDef};
-use heed::RoTxn;
+use heed::{RoTxn, RwTxn};
 use std::collections::BTreeSet;
 
 const META_RECLAIM: &[u8] = b"reclaim";
@@ -198,58 +199,82 @@ fn forget_sections(
     Ok(())
 }
 
-/// Rewrites every month that may still hold pending ids, then frees them; returns the rows
-/// left out. Nothing to do when nothing is pending.
+/// Entries of segment tables one transaction of a sweep reads at most.
+const SWEEP_ENTRIES: usize = if cfg!(test) { 2 } else { 100_000 };
+
+/// Deletes the pending ids' entries from every segment that may hold them, then frees the
+/// ids; returns the rows (article days) deleted. Nothing to do when nothing is pending.
 pub(crate) fn sweep(store: &EmbeddedStore) -> StoreResult<u64> {
+    let tables = &store.inner.tables;
     let mut dropped = 0;
     loop {
-        store.refresh_slots()?;
-        let rtxn = store.read_txn()?;
-        let tables = &store.inner.tables;
-        let Some(record) = pending(tables, &rtxn)? else { return Ok(dropped) };
-        let state = WriteState::read(tables, &rtxn)?;
-        let opened = store.inner.slots.opened();
-        let mut months = Vec::new();
-        for (table, month) in state.manifest.parts() {
-            if table == PER_ARTICLE || !record.tables.contains(&table) {
-                continue;
-            }
-            for segment in state.manifest.newest_first(table, month) {
-                let slot = opened.get(segment.slot as usize).ok_or_else(|| {
-                    StoreError::Corrupt(format!("no table for slot {}", segment.slot))
+        let (record, segments) = {
+            let rtxn = store.read_txn()?;
+            let Some(record) = pending(tables, &rtxn)? else { return Ok(dropped) };
+            let manifest = WriteState::read(tables, &rtxn)?.manifest;
+            let older = |s: &&Segment| record.tables.contains(&s.table) && s.id < record.clean_from;
+            let segments: Vec<Segment> = manifest.segments.iter().filter(older).copied().collect();
+            (record, segments)
+        };
+        // (segment, range, id to go on from), a transaction at a time.
+        let mut at = Some((0, 0, 0));
+        while let Some(from) = at {
+            store.refresh_slots()?;
+            let opened = store.inner.slots.opened();
+            let mut wtxn = store.inner.env.write_txn().map_err(engine)?;
+            let manifest = WriteState::read(tables, &wtxn)?.manifest;
+            at =
+                purge(&mut wtxn, (&opened, &manifest), (&segments, &record.ids), from, &mut |n| {
+                    dropped += n
                 })?;
-                if segment.id < record.clean_from && holds_any(slot, &rtxn, segment, &record.ids)? {
-                    months.push((table, month));
-                    break;
-                }
-            }
+            // The values read stay the same (no name leads to these ids): nothing to move.
+            wtxn.commit().map_err(engine)?;
         }
-        drop(rtxn);
-        if months.is_empty() && free(store, &record)? {
+        if free(store, &record)? {
             return Ok(dropped);
-        }
-        for (table, month) in months {
-            dropped += store.rewrite_month(table, month)?;
         }
     }
 }
 
-/// Whether a segment's table has an entry in a block of the ids of `ranges`.
-fn holds_any(
-    table: &crate::Table,
-    txn: &RoTxn,
-    segment: &crate::segments::Segment,
-    ranges: &Ranges,
-) -> StoreResult<bool> {
-    for &(start, end) in &ranges.0 {
-        let from = crate::blocks::start_key(start, segment.blocked);
-        let to = crate::blocks::start_key(end - 1, segment.blocked);
-        let range = (std::ops::Bound::Included(&from[..]), std::ops::Bound::Included(&to[..]));
-        if table.range(txn, &range).map_err(engine)?.next().is_some() {
-            return Ok(true);
+/// Deletes the entries of `ids` from `segments` (those still in `manifest`), from position
+/// `(segment, range, id)` on, until [`SWEEP_ENTRIES`] entries are read; returns where to go
+/// on from, if anything is left. `count` gets the rows deleted.
+fn purge(
+    wtxn: &mut RwTxn,
+    (opened, manifest): (&[crate::Table], &crate::segments::Manifest),
+    (segments, ids): (&[Segment], &Ranges),
+    (mut s, mut r, mut id): (usize, usize, u32),
+    count: &mut dyn FnMut(u64),
+) -> StoreResult<Option<(usize, usize, u32)>> {
+    let mut budget = SWEEP_ENTRIES;
+    let mut days = Vec::new();
+    let gone = |article: u32| ids.contains(article);
+    while let Some(segment) = segments.get(s) {
+        // A segment merged away since holds nothing any more (its slot may be another's).
+        let table =
+            opened.get(segment.slot as usize).filter(|_| manifest.segments.contains(segment));
+        let (Some(table), Some(&(start, end))) = (table, ids.0.get(r)) else {
+            (s, r, id) = (s + 1, 0, 0);
+            continue;
+        };
+        let mut deleted = |bytes: &[u8]| {
+            crate::codec::read_raw_month(bytes, segment.month, &mut days)?;
+            count(days.len() as u64);
+            Ok(())
+        };
+        let range = (id.max(start), end, segment.blocked);
+        let (read, next) =
+            crate::blocks::remove_articles(table, wtxn, range, &gone, budget, &mut deleted)?;
+        budget -= read;
+        match next {
+            Some(next) => return Ok(Some((s, r, next))),
+            None => (r, id) = (r + 1, 0),
+        }
+        if budget == 0 {
+            return Ok(Some((s, r, 0)));
         }
     }
-    Ok(false)
+    Ok(None)
 }
 
 /// Frees what `record` gives back; `false` when the pending record changed meanwhile (more

@@ -24,8 +24,6 @@ use std::sync::mpsc::{SyncSender, sync_channel};
 pub(super) struct ChunkResult {
     pub days: u64,
     pub heaps: Vec<ProjectHeaps>,
-    /// The rows (article days) of given-back ids left out.
-    pub dropped: u64,
 }
 
 impl EmbeddedStore {
@@ -57,24 +55,20 @@ impl EmbeddedStore {
             for first in 0..producers.min(blocks) {
                 let (tx, rx) = sync_channel::<Chunk>(4);
                 receivers.push(rx);
-                handles.push(scope.spawn(
-                    move || -> StoreResult<(u64, u64, Option<ProjectHeaps>)> {
-                        let rtxn = env.read_txn().map_err(engine)?;
-                        let mut collector = match collect {
-                            true => Some(Collector::new(tables, &rtxn, MERGE_LIMIT)?),
-                            false => None,
-                        };
-                        let (mut days, mut dropped) = (0, 0);
-                        for b in (first..blocks).step_by(producers as usize) {
-                            let scan =
-                                SegmentScan::open(opened, &rtxn, month, newest.iter(), block(b))?;
-                            let found = produce(scan, month, &tx, collector.as_mut(), reclaimed)?;
-                            days |= found.0;
-                            dropped += found.1;
-                        }
-                        Ok((days, dropped, collector.map(Collector::into_heaps)))
-                    },
-                ));
+                handles.push(scope.spawn(move || -> StoreResult<(u64, Option<ProjectHeaps>)> {
+                    let rtxn = env.read_txn().map_err(engine)?;
+                    let mut collector = match collect {
+                        true => Some(Collector::new(tables, &rtxn, MERGE_LIMIT)?),
+                        false => None,
+                    };
+                    let mut days = 0;
+                    for b in (first..blocks).step_by(producers as usize) {
+                        let scan =
+                            SegmentScan::open(opened, &rtxn, month, newest.iter(), block(b))?;
+                        days |= produce(scan, month, &tx, collector.as_mut(), reclaimed)?;
+                    }
+                    Ok((days, collector.map(Collector::into_heaps)))
+                }));
             }
             // Blocks in order: block b comes from producer b % producers.
             let mut appended: StoreResult<()> = Ok(());
@@ -101,12 +95,11 @@ impl EmbeddedStore {
             let results: Vec<_> = handles.into_iter().map(|h| h.join()).collect();
             appended?;
             appender.flush(wtxn)?;
-            let mut out = ChunkResult { days: 0, heaps: Vec::new(), dropped: 0 };
+            let mut out = ChunkResult { days: 0, heaps: Vec::new() };
             for result in results {
-                let (days, dropped, heaps) =
+                let (days, heaps) =
                     result.map_err(|_| StoreError::Engine("a merge thread panicked".into()))??;
                 out.days |= days;
-                out.dropped += dropped;
                 out.heaps.extend(heaps);
             }
             Ok(out)
@@ -134,23 +127,22 @@ const MIN_BLOCK_IDS: u64 = if cfg!(test) { 4 } else { 1024 };
 
 /// Encodes the articles of one block of the merge's inputs, resolved as a read resolves them
 /// ([`SegmentScan`]), and sends them in chunks, the last one marked; leaves out the articles
-/// of `reclaimed`. Returns the block's day mask and the rows left out.
+/// of `reclaimed`. Returns the block's day mask.
 fn produce(
     mut scan: SegmentScan<'_>,
     month: YearMonth,
     tx: &SyncSender<Chunk>,
     mut collector: Option<&mut Collector>,
     reclaimed: &Ranges,
-) -> StoreResult<(u64, u64)> {
+) -> StoreResult<u64> {
     let (mut rows, mut scratch) = (Vec::new(), Vec::new());
     let mut chunk = Chunk::new();
-    let (mut days, mut dropped) = (0u64, 0u64);
+    let mut days = 0u64;
     let send = |chunk: Chunk| {
         tx.send(chunk).map_err(|_| StoreError::Engine("the merge's writer stopped".into()))
     };
     while let Some(article) = scan.next_raw(&mut rows)? {
         if reclaimed.contains(article) {
-            dropped += rows.len() as u64;
             continue;
         }
         // Rows come segment by segment; a value holds its days in order.
@@ -167,5 +159,5 @@ fn produce(
     }
     chunk.last = true;
     send(chunk)?;
-    Ok((days, dropped))
+    Ok(days)
 }

@@ -162,8 +162,8 @@ impl EmbeddedStore {
                 let (sources, target) = (unfinished.sources, Some(unfinished.target));
                 match self.merge(sources, target, saved, (None, deadline))? {
                     Merged::Stopped => return Ok(false),
-                    Merged::Done(Some(heaps), _) => self.cache_month_tops(month, heaps)?,
-                    Merged::Done(None, _) => {}
+                    Merged::Done(Some(heaps)) => self.cache_month_tops(month, heaps)?,
+                    Merged::Done(None) => {}
                 }
             }
             let manifest = self.write_state()?.manifest;
@@ -183,8 +183,8 @@ impl EmbeddedStore {
             let heaps = collect.then(ProjectHeaps::new);
             match self.merge(picked, None, heaps, (None, deadline))? {
                 Merged::Stopped => return Ok(false),
-                Merged::Done(Some(heaps), _) => self.cache_month_tops(month, heaps)?,
-                Merged::Done(None, _) => {}
+                Merged::Done(Some(heaps)) => self.cache_month_tops(month, heaps)?,
+                Merged::Done(None) => {}
             }
         }
         Ok(true)
@@ -230,30 +230,6 @@ impl EmbeddedStore {
         Ok(bytes < self.inner.small_month_bytes)
     }
 
-    /// Rewrites a month of an entity table into one segment (finishing first a merge left under
-    /// way), whatever its segments: what gives back the ids of forgotten names
-    /// (`reclaim.rs`). Returns the rows of given-back ids left out.
-    pub(crate) fn rewrite_month(&self, table: EntityTable, month: YearMonth) -> StoreResult<u64> {
-        let mut dropped = 0;
-        if let Some(unfinished) = self.write_state()?.manifest.unfinished(table, month) {
-            let saved = self.take_merge_heaps(&unfinished.target)?;
-            let target = Some(unfinished.target);
-            if let Merged::Done(_, n) =
-                self.merge(unfinished.sources, target, saved, (None, None))?
-            {
-                dropped += n;
-            }
-        }
-        let manifest = self.write_state()?.manifest;
-        let all: Vec<Segment> = manifest.newest_first(table, month).rev().copied().collect();
-        if !all.is_empty() {
-            if let Merged::Done(_, n) = self.merge(all, None, None, (None, None))? {
-                dropped += n;
-            }
-        }
-        Ok(dropped)
-    }
-
     /// Merges `sources` (committed segments of one month, oldest first) into one segment, chunk
     /// by chunk, or finishes the merge into `target` that an earlier run left under way. With
     /// `heaps` (the candidates of the chunks before, or none yet), also collects the month's
@@ -273,7 +249,7 @@ impl EmbeddedStore {
         let (table_id, month) = (sources[0].table, sources[0].month);
         let dataset = (table_id == PER_ARTICLE).then_some(Dataset::Pageviews);
         self.refresh_slots()?;
-        let (last_id, entries, reclaimed) = {
+        let (last_id, entries) = {
             let (opened, read) = (inner.slots.opened(), self.read_txn()?);
             let (mut last, mut entries) = (0u32, 0u64);
             for segment in &sources {
@@ -283,9 +259,8 @@ impl EmbeddedStore {
                 last = last.max(crate::blocks::last_article(input, &read, segment.blocked)?);
                 entries += input.stat(&read).map_err(engine)?.entries as u64;
             }
-            (u64::from(last), entries, crate::reclaim::pending_ids(&inner.tables, &read)?)
+            (u64::from(last), entries)
         };
-        let mut dropped = 0;
         let chunk_ids = chunk_ids(last_id, entries, MIN_CHUNK_ENTRIES);
         let mut start = target.map_or(0, |t| u64::from(t.until));
         for _ in 0..stop_after.unwrap_or(u32::MAX) {
@@ -301,7 +276,7 @@ impl EmbeddedStore {
             // Another process may have finished (or be finishing) this merge meanwhile.
             let current = |s: &Segment| state.manifest.segments.contains(s);
             if !sources.iter().all(current) || target.is_some_and(|t| !current(&t)) {
-                return Ok(Merged::Done(None, dropped));
+                return Ok(Merged::Done(None));
             }
             let mut into = match target {
                 Some(t) => t,
@@ -316,6 +291,8 @@ impl EmbeddedStore {
                 }
             };
             let output = write_table(&inner.env, &opened, &mut wtxn, into.slot)?;
+            // Read in this transaction: a chunk after ids were forgotten leaves them out.
+            let reclaimed = crate::reclaim::pending_ids(&inner.tables, &wtxn)?;
             let newest: Vec<Segment> = sources.iter().rev().copied().collect();
             let found = self.merge_chunk(
                 &mut wtxn,
@@ -324,7 +301,6 @@ impl EmbeddedStore {
                 start..end.min(last_id + 1),
                 (collect, &reclaimed),
             )?;
-            dropped += found.dropped;
             if collect {
                 let parts = heaps.take().into_iter().chain(found.heaps).collect();
                 heaps = Some(month_tops::combine(parts, MERGE_LIMIT));
@@ -352,7 +328,7 @@ impl EmbeddedStore {
             // always did, so that nothing cached spans the rewrite of the month.
             self.commit(wtxn, &state, dataset.filter(|_| last))?;
             if last {
-                return Ok(Merged::Done(heaps, dropped));
+                return Ok(Merged::Done(heaps));
             }
             (target, start) = (Some(into), end);
         }
@@ -365,9 +341,8 @@ impl EmbeddedStore {
 
 /// How a call of `merge` ended.
 enum Merged {
-    /// Merged (or found merged by another process), with the candidates it collected and the
-    /// rows of given-back ids it left out.
-    Done(Option<ProjectHeaps>, u64),
+    /// Merged (or found merged by another process), with the candidates it collected.
+    Done(Option<ProjectHeaps>),
     /// Stopped between chunks, the merge left under way.
     Stopped,
 }

@@ -163,11 +163,11 @@ fn two_loads(names: usize, second: usize) -> (tempfile::TempDir, EmbeddedStore, 
 }
 
 #[test]
-fn ids_pending_are_not_handed_out_until_the_months_holding_them_are_rewritten() {
+fn ids_pending_are_not_handed_out_until_their_rows_are_deleted() {
     let (_dir, store, mut model, rows) = two_loads(6, 2);
     forget_only(&store, &mut model, "a.1");
     let before = next_article(&store);
-    // In another month than load a's: no merge rewrites that one meanwhile.
+    // In another month than load a's: no merge leaves a's rows out meanwhile.
     let january: Vec<Row> = rows[..3].iter().map(|r| (r.0, r.1, r.2, r.3, 5, 1, 1)).collect();
     load(&store, &mut model, "c.1", &january);
     assert_eq!(next_article(&store), before + 3, "pending ids are not taken");
