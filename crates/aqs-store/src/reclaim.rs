@@ -250,9 +250,10 @@ fn purge(
     let mut days = Vec::new();
     let gone = |article: u32| ids.contains(article);
     while let Some(segment) = segments.get(s) {
-        // A segment merged away since holds nothing any more (its slot may be another's).
-        let table =
-            opened.get(segment.slot as usize).filter(|_| manifest.segments.contains(segment));
+        // A segment merged away since holds nothing any more (its slot may be another's); one
+        // a merge is going through (its article range moved) still holds what it held.
+        let current = manifest.segments.iter().find(|m| m.id == segment.id);
+        let table = current.and_then(|m| opened.get(m.slot as usize));
         let (Some(table), Some(&(start, end))) = (table, ids.0.get(r)) else {
             (s, r, id) = (s + 1, 0, 0);
             continue;

@@ -190,6 +190,15 @@ impl EmbeddedStore {
         Ok(true)
     }
 
+    /// For tests: starts merging every segment of a month, and stops after `chunks` chunks.
+    #[cfg(test)]
+    pub(crate) fn merge_some(&self, table: EntityTable, month: YearMonth, chunks: u32) {
+        let manifest = self.write_state().expect("a state").manifest;
+        let all: Vec<Segment> = manifest.newest_first(table, month).rev().copied().collect();
+        let merged = self.merge(all, None, None, (Some(chunks), None)).expect("merged");
+        assert!(matches!(merged, Merged::Stopped), "the merge is left under way");
+    }
+
     /// Keeps the candidates a whole-month merge collected for the month's roll-up.
     fn cache_month_tops(&self, month: YearMonth, heaps: ProjectHeaps) -> StoreResult<()> {
         let (names, dictionary) = {

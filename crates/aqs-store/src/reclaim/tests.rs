@@ -195,6 +195,38 @@ fn a_load_that_took_some_free_ids_gives_back_only_those() {
     check(&store, &model, &["a.1".into(), "c.1".into()]);
 }
 
+/// Ids forgotten while a merge of their month is under way (its new segment holding some of
+/// them already, the merged ones the rest): the sweep deletes them from all three, the merge
+/// finishes later, and the next load's names on those ids read only their own days.
+#[test]
+fn ids_in_a_merge_under_way_are_deleted_from_both_sides() {
+    let (_dir, store, mut model, rows) = two_loads(40, 2);
+    store.set_merge_budget(Some(std::time::Duration::ZERO));
+    let later: Vec<Row> = rows.iter().map(|r| (r.0, r.1, r.2, r.3, 41, 3, 3)).collect();
+    load(&store, &mut model, "c.1", &later);
+    let (number, february) = {
+        let rtxn = store.read_txn().unwrap();
+        let number = crate::entity::table_number(&store.inner.tables, &rtxn, &PER_PAGE).unwrap();
+        (number.unwrap(), day(40).year_month())
+    };
+    store.merge_some(number, february, 1);
+    let manifest =
+        WriteState::read(&store.inner.tables, &store.read_txn().unwrap()).unwrap().manifest;
+    assert!(manifest.unfinished(number, february).is_some(), "a merge under way");
+    forget_only(&store, &mut model, "a.1");
+    store.set_merge_budget(None);
+    assert_eq!(drop_load(&store, &mut model, "none"), 40, "load a's rows, one a name");
+    check(&store, &model, &["a.1".into()]);
+    let before = next_article(&store);
+    let again: Vec<Row> = rows.iter().map(|r| (r.0, r.1, r.2, r.3, 42, 5, 5)).collect();
+    load(&store, &mut model, "d.1", &again);
+    assert_eq!(next_article(&store), before, "d took a's ids");
+    let manifest =
+        WriteState::read(&store.inner.tables, &store.read_txn().unwrap()).unwrap().manifest;
+    assert!(manifest.unfinished(number, february).is_none(), "the merge finished");
+    check(&store, &model, &["a.1".into()]);
+}
+
 #[test]
 fn a_deletion_by_the_group_is_refused() {
     let (_dir, store) = crate::test_store();
