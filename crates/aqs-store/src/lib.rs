@@ -47,7 +47,12 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock, Mutex, RwLock, Weak};
 
 /// The store format this build reads and writes.
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
+
+/// The format before, which this build opens as it is and marks as [`FORMAT_VERSION`]: version
+/// 5 only adds what giving ids back records (`reclaim.rs`), which a version 4 build would
+/// ignore (and then number project ids over live ones).
+const UPGRADED_FORMAT: u32 = 4;
 
 /// The default LMDB map size: the most the store may grow to. Address space only; the file
 /// grows with the data.
@@ -564,6 +569,9 @@ fn check_format(meta: Table, wtxn: &mut RwTxn, path: &Path) -> StoreResult<()> {
     match meta.get(wtxn, META_FORMAT).map_err(engine)?.map(|b| u32_value(b, "format version")) {
         None => meta.put(wtxn, META_FORMAT, &FORMAT_VERSION.to_be_bytes()).map_err(engine),
         Some(Ok(FORMAT_VERSION)) => Ok(()),
+        Some(Ok(UPGRADED_FORMAT)) => {
+            meta.put(wtxn, META_FORMAT, &FORMAT_VERSION.to_be_bytes()).map_err(engine)
+        }
         Some(Ok(found)) => Err(StoreError::UnsupportedFormat {
             found,
             supported: FORMAT_VERSION,

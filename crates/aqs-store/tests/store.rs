@@ -59,6 +59,39 @@ fn a_store_of_another_format_version_is_refused_with_a_clear_message() {
 }
 
 #[test]
+fn a_store_of_the_format_before_opens_as_it_is_and_is_marked_as_this_one() {
+    use heed::types::Bytes;
+    let dir = tempfile::tempdir().unwrap();
+    let d = Day::from_ymd(2024, 1, 1).unwrap();
+    let mut v = ArticleViews::default();
+    v.add(Access::Desktop, Agent::User, 3);
+    {
+        let store = EmbeddedStore::open(dir.path()).unwrap();
+        let day =
+            ArticleDay { day: d, project: Project::from_stored("x"), rows: vec![("A".into(), v)] };
+        store.write(&PageviewsBatch { article_days: vec![day], ..Default::default() }).unwrap();
+        aqs_store::set_format_version_for_tests(&store, aqs_store::FORMAT_VERSION - 1).unwrap();
+    }
+    {
+        let store = EmbeddedStore::open(dir.path()).unwrap();
+        assert_eq!(
+            store.article_series(&Project::from_stored("x"), "A", d, d).unwrap(),
+            vec![(d, v)]
+        );
+    }
+    let mut options = heed::EnvOpenOptions::new();
+    options.max_dbs(16);
+    // SAFETY: the stores above were dropped; nothing else maps it.
+    #[allow(unsafe_code)]
+    let env = unsafe { options.open(dir.path()) }.unwrap();
+    let rtxn = env.read_txn().unwrap();
+    let meta: heed::Database<Bytes, Bytes> =
+        env.open_database(&rtxn, Some("meta")).unwrap().unwrap();
+    let version = meta.get(&rtxn, b"format_version").unwrap().unwrap();
+    assert_eq!(version, aqs_store::FORMAT_VERSION.to_be_bytes(), "marked as this build's");
+}
+
+#[test]
 fn a_store_of_another_format_gets_no_table_it_lacks() {
     use heed::types::Bytes;
     let dir = tempfile::tempdir().unwrap();
