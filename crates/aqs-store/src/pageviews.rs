@@ -88,7 +88,7 @@ pub(crate) fn resolve_month(
             let table = slots
                 .get(seg.slot as usize)
                 .ok_or_else(|| codec::corrupt("a segment without a table"))?;
-            if let Some(bytes) = crate::blocks::get(table, txn, article, seg.blocked)? {
+            if let Some(bytes) = crate::blocks::get(table, txn, article, seg.shift)? {
                 for (day, views) in read_month_entries(bytes, month)? {
                     let bit = 1u64 << (day.epoch_days() - first);
                     if open & bit != 0 {

@@ -263,7 +263,7 @@ fn purge(
             count(days.len() as u64);
             Ok(())
         };
-        let range = (id.max(start), end, segment.blocked);
+        let range = (id.max(start), end, segment.shift);
         let (read, next) =
             crate::blocks::remove_articles(table, wtxn, range, &gone, budget, &mut deleted)?;
         budget -= read;

@@ -36,7 +36,7 @@ impl<'r> Cursor<'r> {
         ids: std::ops::Range<u64>,
     ) -> StoreResult<Cursor<'r>> {
         let first = u32::try_from(ids.start).unwrap_or(u32::MAX);
-        let from = blocks::start_key(first, segment.blocked);
+        let from = blocks::start_key(first, segment.shift);
         let bounds = (std::ops::Bound::Included(&from[..]), std::ops::Bound::Unbounded);
         let range = table.range(txn, &bounds).map_err(engine)?;
         let mut cursor = Cursor {
@@ -60,7 +60,7 @@ impl<'r> Cursor<'r> {
                     self.head = None;
                     return Ok(());
                 };
-                blocks::entries(key, value, self.segment.blocked, &mut self.block)?;
+                blocks::entries(key, value, self.segment.shift, &mut self.block)?;
                 self.at = 0;
             }
             let (article, value) = self.block[self.at];

@@ -2,6 +2,7 @@
 //! file), and the merge policy that keeps their number per table and month small (see
 //! docs/store-format.md).
 
+use crate::blocks::{ARTICLE_SHIFT, ENTITY_SHIFT, Shift};
 use crate::codec::{Reader, corrupt, put_varint};
 use aqs_core::dates::{Day, YearMonth};
 use aqs_core::error::StoreError;
@@ -13,6 +14,11 @@ pub type EntityTable = u8;
 
 /// The table of pageviews per article.
 pub const PER_ARTICLE: EntityTable = 0;
+
+/// The block size this build writes a table's segments with.
+pub fn shift_of(table: EntityTable) -> Shift {
+    if table == PER_ARTICLE { ARTICLE_SHIFT } else { ENTITY_SHIFT }
+}
 
 /// One immutable run of one entity table's data for one month.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,9 +38,10 @@ pub struct Segment {
     /// replaces above it; see `merge.rs`).
     pub from: u32,
     pub until: u32,
-    /// Its table keeps blocks of articles (`blocks.rs`), as every segment this build writes;
-    /// false for segments of older builds (one entry per article).
-    pub blocked: bool,
+    /// log2 of the article ids of its table's blocks (`blocks.rs`): [`ARTICLE_SHIFT`] or
+    /// [`ENTITY_SHIFT`] as this build writes them, by table; 0 for segments of older builds
+    /// (one entry per article).
+    pub shift: Shift,
 }
 
 impl Segment {
@@ -46,7 +53,8 @@ impl Segment {
         days: u64,
         covers: u64,
     ) -> Segment {
-        Segment { table, id, slot, month, days, covers, from: 0, until: u32::MAX, blocked: true }
+        let shift = shift_of(table);
+        Segment { table, id, slot, month, days, covers, from: 0, until: u32::MAX, shift }
     }
 
     /// Whether the segment applies to every article (no merge under way through it).
@@ -105,7 +113,9 @@ impl Manifest {
             put_segment(&mut out, s);
         }
         let ranged: Vec<&Segment> = self.segments.iter().filter(|s| !s.is_whole()).collect();
-        let blocked: Vec<&Segment> = self.segments.iter().filter(|s| s.blocked).collect();
+        let blocked: Vec<&Segment> = self.segments.iter().filter(|s| s.shift > 0).collect();
+        let wide: Vec<&Segment> =
+            blocked.iter().copied().filter(|s| s.shift != ARTICLE_SHIFT).collect();
         if !others.is_empty() || !ranged.is_empty() || !blocked.is_empty() {
             put_varint(&mut out, others.len() as u64);
             for s in others {
@@ -125,6 +135,13 @@ impl Manifest {
             put_varint(&mut out, blocked.len() as u64);
             for s in blocked {
                 put_varint(&mut out, s.id.into());
+            }
+        }
+        if !wide.is_empty() {
+            put_varint(&mut out, wide.len() as u64);
+            for s in wide {
+                put_varint(&mut out, s.id.into());
+                put_varint(&mut out, s.shift.into());
             }
         }
         out
@@ -151,7 +168,16 @@ impl Manifest {
         }
         if !r.is_empty() {
             for _ in 0..r.varint()? {
-                listed(&mut segments, r.varint()?)?.blocked = true;
+                listed(&mut segments, r.varint()?)?.shift = ARTICLE_SHIFT;
+            }
+        }
+        if !r.is_empty() {
+            for _ in 0..r.varint()? {
+                let segment = listed(&mut segments, r.varint()?)?;
+                segment.shift = match r.varint()? {
+                    shift @ 1..=5 => shift as Shift,
+                    _ => return Err(corrupt("a segment's block size")),
+                };
             }
         }
         if !r.is_empty() {
@@ -265,7 +291,7 @@ fn read_segment(r: &mut Reader<'_>, table: EntityTable) -> Result<Segment, Store
     if (days | covers) & !full_month_mask(month) != 0 {
         return Err(corrupt("segment days past the end of its month"));
     }
-    Ok(Segment { blocked: false, ..Segment::new(table, (id, slot), month, days, covers) })
+    Ok(Segment { shift: 0, ..Segment::new(table, (id, slot), month, days, covers) })
 }
 
 #[cfg(test)]
@@ -293,6 +319,14 @@ mod tests {
         assert_eq!(mixed.months(1), vec![other.month]);
         assert_eq!(mixed.newest_first(PER_ARTICLE, other.month).count(), 2);
         assert!(Manifest::decode(&bytes[..bytes.len() - 1]).is_err());
+        // An entity table's segment keeps blocks of its own size, listed last.
+        let wide = Segment::new(1, (9, 3), other.month, 1, 1);
+        assert_eq!(wide.shift, ENTITY_SHIFT);
+        let with_wide = Manifest { segments: vec![seg(1, &[1, 2]), wide] };
+        let mut bytes = with_wide.encode();
+        assert_eq!(Manifest::decode(&bytes).unwrap(), with_wide);
+        *bytes.last_mut().unwrap() = 6;
+        assert!(Manifest::decode(&bytes).is_err(), "blocks of 64 ids are none this build reads");
     }
 
     #[test]
@@ -331,7 +365,7 @@ mod tests {
         assert_eq!((unfinished.target, unfinished.sources), (target, vec![a, b]));
         assert!(target.applies(499) && !target.applies(500) && a.applies(500) && !a.applies(0));
         // A manifest of older builds: no trailing sections, nothing blocked.
-        let older = Manifest { segments: vec![Segment { blocked: false, ..seg(1, &[1]) }] };
+        let older = Manifest { segments: vec![Segment { shift: 0, ..seg(1, &[1]) }] };
         let mut v3 = vec![1];
         put_segment(&mut v3, &older.segments[0]);
         assert_eq!(older.encode(), v3, "the version 3 layout alone");

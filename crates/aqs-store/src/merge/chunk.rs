@@ -28,13 +28,13 @@ pub(super) struct ChunkResult {
 
 impl EmbeddedStore {
     /// Appends the resolved entries of `newest` (the merged segments, newest first) with ids
-    /// in `ids` to `target` (in blocks when `blocked`), in `wtxn`, but for the ids of
+    /// in `ids` to `target` (in blocks of `shift`), in `wtxn`, but for the ids of
     /// `reclaimed` (no dictionary names them: `reclaim.rs`). `opened` are the slot tables'
     /// handles.
     pub(super) fn merge_chunk(
         &self,
         wtxn: &mut RwTxn,
-        (opened, target, blocked): (&[Table], Table, bool),
+        (opened, target, shift): (&[Table], Table, crate::blocks::Shift),
         (month, newest): (YearMonth, &[Segment]),
         ids: Range<u64>,
         (collect, reclaimed): (bool, &Ranges),
@@ -72,7 +72,7 @@ impl EmbeddedStore {
             }
             // Blocks in order: block b comes from producer b % producers.
             let mut appended: StoreResult<()> = Ok(());
-            let mut appender = crate::blocks::Appender::new(target, blocked);
+            let mut appender = crate::blocks::Appender::new(target, shift);
             'blocks: for b in 0..blocks {
                 let rx = &receivers[(b % producers) as usize];
                 loop {

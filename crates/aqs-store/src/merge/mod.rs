@@ -50,11 +50,12 @@ const MIN_CHUNK_ENTRIES: u64 = if cfg!(test) { 1 } else { 16_384 };
 
 /// The article ids of a merge's chunks, for sources of `entries` stored entries whose
 /// highest id is `last_id`: [`CHUNKS`] chunks, fewer when they would hold under
-/// `min_entries` each; whole blocks of ids (a block is written by one chunk).
-fn chunk_ids(last_id: u64, entries: u64, min_entries: u64) -> u64 {
+/// `min_entries` each; whole blocks of the new segment's `shift` (a block is written by one
+/// chunk).
+fn chunk_ids(last_id: u64, entries: u64, min_entries: u64, shift: crate::blocks::Shift) -> u64 {
     let chunks = entries.div_ceil(min_entries).clamp(1, CHUNKS);
     let ids = (last_id + 1).div_ceil(chunks).max(MIN_CHUNK_IDS);
-    ids.next_multiple_of(crate::blocks::BLOCK_IDS)
+    ids.next_multiple_of(1 << shift)
 }
 
 /// Writes one new segment from `(article, day, views)` rows sorted by article, then day, into
@@ -70,7 +71,7 @@ pub(crate) fn append_segment(
     let id = state.new_segment_id()?;
     let opened = store.inner.slots.opened();
     let (slot, table) = allocate(&store.inner.env, &opened, wtxn, state)?;
-    let mut appender = crate::blocks::Appender::new(table, true);
+    let mut appender = crate::blocks::Appender::new(table, crate::segments::shift_of(table_id));
     let first = month.first_day().epoch_days();
     let (mut days, mut value, mut entries) = (0u64, Vec::new(), Vec::new());
     for run in rows.chunk_by(|a, b| a.0 == b.0) {
@@ -265,12 +266,13 @@ impl EmbeddedStore {
                 let input = opened.get(segment.slot as usize).ok_or_else(|| {
                     StoreError::Corrupt(format!("no table for slot {}", segment.slot))
                 })?;
-                last = last.max(crate::blocks::last_article(input, &read, segment.blocked)?);
+                last = last.max(crate::blocks::last_article(input, &read, segment.shift)?);
                 entries += input.stat(&read).map_err(engine)?.entries as u64;
             }
             (u64::from(last), entries)
         };
-        let chunk_ids = chunk_ids(last_id, entries, MIN_CHUNK_ENTRIES);
+        let shift = target.map_or(crate::segments::shift_of(table_id), |t| t.shift);
+        let chunk_ids = chunk_ids(last_id, entries, MIN_CHUNK_ENTRIES, shift);
         let mut start = target.map_or(0, |t| u64::from(t.until));
         for _ in 0..stop_after.unwrap_or(u32::MAX) {
             if deadline.is_some_and(|d| Instant::now() >= d) {
@@ -305,7 +307,7 @@ impl EmbeddedStore {
             let newest: Vec<Segment> = sources.iter().rev().copied().collect();
             let found = self.merge_chunk(
                 &mut wtxn,
-                (&opened, output, into.blocked),
+                (&opened, output, into.shift),
                 (month, &newest),
                 start..end.min(last_id + 1),
                 (collect, &reclaimed),
@@ -321,7 +323,7 @@ impl EmbeddedStore {
                     release(&inner.env, &opened, &mut wtxn, segment.slot)?;
                 } else {
                     let input = write_table(&inner.env, &opened, &mut wtxn, segment.slot)?;
-                    crate::blocks::delete_below(&input, &mut wtxn, key, segment.blocked)?;
+                    crate::blocks::delete_below(&input, &mut wtxn, key, segment.shift)?;
                     segment.from = key;
                 }
             }

@@ -47,31 +47,6 @@ fn everything(store: &EmbeddedStore, month: YearMonth) -> Vec<String> {
     out
 }
 
-/// Rewrites every segment as older builds wrote them: one entry per article.
-fn unblock(store: &EmbeddedStore) {
-    store.refresh_slots().unwrap();
-    let opened = store.inner.slots.opened();
-    let mut wtxn = store.inner.env.write_txn().unwrap();
-    let mut state = crate::write::WriteState::read(&store.inner.tables, &wtxn).unwrap();
-    for segment in &mut state.manifest.segments {
-        let table = opened[segment.slot as usize];
-        let mut rows: Vec<(u32, Vec<u8>)> = Vec::new();
-        let mut found = Vec::new();
-        for entry in table.iter(&wtxn).unwrap() {
-            let (key, value) = entry.unwrap();
-            crate::blocks::entries(key, value, true, &mut found).unwrap();
-            rows.extend(found.iter().map(|(id, v)| (*id, v.to_vec())));
-        }
-        table.clear(&mut wtxn).unwrap();
-        let mut appender = crate::blocks::Appender::new(table, false);
-        for (id, value) in rows {
-            appender.push(&mut wtxn, id, &value).unwrap();
-        }
-        segment.blocked = false;
-    }
-    store.commit(wtxn, &state, None).unwrap();
-}
-
 #[test]
 fn a_merge_stopped_between_chunks_reads_the_same_and_the_next_merge_finishes_it() {
     stopped_merge(false);
@@ -93,10 +68,10 @@ fn stopped_merge(older: bool) {
     }
     let before = everything(&store, month);
     if older {
-        unblock(&store);
+        crate::blocks::rewrite_segments(&store, 0);
         assert_eq!(everything(&store, month), before, "one entry per article reads the same");
         let manifest = store.write_state().unwrap().manifest;
-        assert!(manifest.segments.iter().all(|s| !s.blocked));
+        assert!(manifest.segments.iter().all(|s| s.shift == 0));
     }
     let count = store.article_day_count().unwrap();
     let manifest = store.write_state().unwrap().manifest;
@@ -129,7 +104,11 @@ fn stopped_merge(older: bool) {
     let manifest = store.write_state().unwrap().manifest;
     assert_eq!(manifest.segments.len(), 1);
     let (rtxn, snapshot) = store.read_snapshot().unwrap();
-    let entries: u64 = snapshot.slots.iter().map(|t| crate::blocks::articles(t, &rtxn, true)).sum();
+    let entries: u64 = snapshot
+        .slots
+        .iter()
+        .map(|t| crate::blocks::articles(t, &rtxn, crate::blocks::ARTICLE_SHIFT))
+        .sum();
     assert_eq!(entries, u64::from(ARTICLES), "merged-away tables are empty");
     drop(rtxn);
     assert_eq!(everything(&store, month), expected);
@@ -349,9 +328,12 @@ fn a_time_to_stop_merging_by_stops_merges_like_a_spent_budget() {
 fn a_merge_of_few_entries_is_few_chunks() {
     // A wiki's month of 3,000 pages, their ids spread over a dictionary of a million names:
     // one transaction (one sync), not 64.
-    let ids = super::chunk_ids(999_999, 3_000, 16_384);
+    let ids = super::chunk_ids(999_999, 3_000, 16_384, 2);
     assert!(ids >= 1_000_000, "{ids}");
     // 100,000 entries: 7 chunks; a month of pageviews (15 M blocks): 64.
-    assert_eq!(1_000_000u64.div_ceil(super::chunk_ids(999_999, 100_000, 16_384)), 7);
-    assert_eq!(60_000_000u64.div_ceil(super::chunk_ids(59_999_999, 15_000_000, 16_384)), 64);
+    assert_eq!(1_000_000u64.div_ceil(super::chunk_ids(999_999, 100_000, 16_384, 2)), 7);
+    assert_eq!(60_000_000u64.div_ceil(super::chunk_ids(59_999_999, 15_000_000, 16_384, 5)), 64);
+    // Chunks end between the new segment's blocks.
+    assert_eq!(super::chunk_ids(999, 500, 1, 2), 16, "1,000 ids in 64 chunks");
+    assert_eq!(super::chunk_ids(999, 500, 1, 5), 32);
 }

@@ -167,7 +167,7 @@ impl DayPublish for DayPublication<'_> {
         let segment = state.new_segment_id()?;
         let (slot, table) = allocate(&store.inner.env, &opened, &mut wtxn, &mut state)?;
         let mut writer = SegmentWriter {
-            table: crate::blocks::Appender::new(table, true),
+            table: crate::blocks::Appender::new(table, crate::blocks::ARTICLE_SHIFT),
             day,
             agents: options.agents,
             hidden,

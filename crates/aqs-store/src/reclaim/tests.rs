@@ -143,6 +143,24 @@ fn next_article(store: &EmbeddedStore) -> u32 {
     WriteState::read(&store.inner.tables, &store.read_txn().unwrap()).unwrap().next_article
 }
 
+fn manifest(store: &EmbeddedStore) -> crate::segments::Manifest {
+    WriteState::read(&store.inner.tables, &store.read_txn().unwrap()).unwrap().manifest
+}
+
+/// Loads `name` with the names of `rows` on `day`: they take only given-back ids.
+fn load_on_given_back_ids(
+    store: &EmbeddedStore,
+    model: &mut Model,
+    rows: &[Row],
+    name: &str,
+    day: u32,
+) {
+    let before = next_article(store);
+    let moved: Vec<Row> = rows.iter().map(|r| (r.0, r.1, r.2, r.3, day, 3, 3)).collect();
+    load(store, model, name, &moved);
+    assert_eq!(next_article(store), before, "{name} took given-back ids");
+}
+
 /// Forgets a load's names without sweeping (a process killed after the first step).
 fn forget_only(store: &EmbeddedStore, model: &mut Model, load: &str) {
     for table in TABLES {
@@ -210,20 +228,28 @@ fn ids_in_a_merge_under_way_are_deleted_from_both_sides() {
         (number.unwrap(), day(40).year_month())
     };
     store.merge_some(number, february, 1);
-    let manifest =
-        WriteState::read(&store.inner.tables, &store.read_txn().unwrap()).unwrap().manifest;
-    assert!(manifest.unfinished(number, february).is_some(), "a merge under way");
+    assert!(manifest(&store).unfinished(number, february).is_some(), "a merge under way");
     forget_only(&store, &mut model, "a.1");
     store.set_merge_budget(None);
     assert_eq!(drop_load(&store, &mut model, "none"), 40, "load a's rows, one a name");
     check(&store, &model, &["a.1".into()]);
-    let before = next_article(&store);
-    let again: Vec<Row> = rows.iter().map(|r| (r.0, r.1, r.2, r.3, 42, 5, 5)).collect();
-    load(&store, &mut model, "d.1", &again);
-    assert_eq!(next_article(&store), before, "d took a's ids");
-    let manifest =
-        WriteState::read(&store.inner.tables, &store.read_txn().unwrap()).unwrap().manifest;
-    assert!(manifest.unfinished(number, february).is_none(), "the merge finished");
+    load_on_given_back_ids(&store, &mut model, &rows, "d.1", 42);
+    assert!(manifest(&store).unfinished(number, february).is_none(), "the merge finished");
+    check(&store, &model, &["a.1".into()]);
+}
+
+/// Entity segments of format 4 (blocks of four ids) read, merge with this build's (blocks of
+/// 32) and give their ids back alike.
+#[test]
+fn segments_with_blocks_of_four_ids_read_merge_and_give_back_alike() {
+    let (_dir, store, mut model, rows) = two_loads(40, 2);
+    crate::blocks::rewrite_segments(&store, 2);
+    check(&store, &model, &[]);
+    drop_load(&store, &mut model, "a.1");
+    check(&store, &model, &["a.1".into()]);
+    load_on_given_back_ids(&store, &mut model, &rows, "c.1", 41);
+    let shifts = manifest(&store).segments.iter().map(|s| s.shift).collect::<Vec<_>>();
+    assert_eq!(shifts, [crate::blocks::ENTITY_SHIFT], "merged into one of this build's");
     check(&store, &model, &["a.1".into()]);
 }
 
