@@ -22,11 +22,11 @@ pub(crate) type Shift = u8;
 /// pages LMDB gives values past about 2 KB.
 pub(crate) const ARTICLE_SHIFT: Shift = 2;
 
-/// Entity tables (MediaWiki history per page and per editor, media requests per file): a
-/// name's month is about 12 bytes in a sparse history and few of a block's names have one, so
-/// blocks of 32 ids spread LMDB's 14 bytes an entry over several names (a quarter less stored
-/// on the sparse generated history).
-pub(crate) const ENTITY_SHIFT: Shift = 5;
+/// The MediaWiki history's entity tables (per page, per editor): a name's month is about 12
+/// bytes in a sparse history and few of a block's names have one, so blocks of 32 ids spread
+/// LMDB's 14 bytes an entry over several names (a quarter less stored on the sparse generated
+/// history). Media requests per file keep four: a file's month is an article's size.
+pub(crate) const HISTORY_SHIFT: Shift = 5;
 
 /// The bytes of a block's presence mask.
 fn presence_len(shift: Shift) -> usize {

@@ -14,6 +14,7 @@
 //!   columns (`user`, `spider`, a third) and their sum. A row outside the groups is kept in
 //!   group 1 of its own namespace, and read as that namespace's total.
 
+use crate::blocks::{ARTICLE_SHIFT, HISTORY_SHIFT, Shift};
 use crate::dictionary::writer::DictionaryWriter;
 use crate::dictionary::{ids_of_rows, project_id};
 use crate::merge::append_segment;
@@ -62,6 +63,16 @@ fn table_number_for_write(
     tables.meta.put(wtxn, META_ENTITY_TABLES, &[n]).map_err(engine)?;
     tables.meta.put(wtxn, &table_key(table), &[n]).map_err(engine)?;
     Ok(n)
+}
+
+/// The blocks a table's segments are written in (`blocks.rs`): of 32 ids for the MediaWiki
+/// history's (a name's month is about 12 bytes), of four for the others (a file's month of
+/// media requests is an article's size).
+fn block_shift(table: &TableDef) -> Shift {
+    match table.dataset {
+        aqs_core::table::Dataset::History => HISTORY_SHIFT,
+        _ => ARTICLE_SHIFT,
+    }
 }
 
 /// Where a row's key puts it: the namespace, the entity's name, and the group (the row of
@@ -159,12 +170,14 @@ pub(crate) fn write(
 ) -> StoreResult<Vec<(EntityTable, YearMonth)>> {
     let tables = &store.inner.tables;
     let mut covers: BTreeMap<(EntityTable, YearMonth), u64> = BTreeMap::new();
+    let mut shifts: HashMap<EntityTable, Shift> = HashMap::new();
     let mut namespaces: HashMap<String, u16> = HashMap::new();
     let stored: Vec<_> = changes.iter().map(|c| c.stored_rows()).collect();
     // (namespace, name, table, day, group, values), in the order given.
     let mut cells = Vec::with_capacity(stored.iter().map(|r| r.len()).sum());
     for (change, rows) in changes.iter().zip(&stored) {
         let number = table_number_for_write(tables, wtxn, change.table)?;
+        shifts.insert(number, block_shift(change.table));
         for &(first, last) in &change.replace {
             if let (Period::Day(mut day), Period::Day(last)) = (first, last) {
                 while day <= last {
@@ -254,7 +267,9 @@ pub(crate) fn write(
     let written: Vec<_> = months.keys().copied().collect();
     for (part, rows) in months {
         let covered = covers.get(&part).copied().unwrap_or(0);
-        append_segment(store, wtxn, state, part, covered & full_month_mask(part.1), &rows)?;
+        let shift = shifts.get(&part.0).copied().unwrap_or(ARTICLE_SHIFT);
+        let covered = covered & full_month_mask(part.1);
+        append_segment(store, wtxn, state, (part.0, part.1, shift), covered, &rows)?;
     }
     Ok(written)
 }
@@ -521,6 +536,9 @@ mod tests {
         assert_eq!(find("mediarequests_per_file (segments)"), 1, "one block of three files");
         assert_eq!(find("mediarequests_per_file (names)"), 3);
         assert_eq!((find("articles"), find("series")), (0, 0));
+        let state = WriteState::read(&store.inner.tables, &store.read_txn().unwrap()).unwrap();
+        let shifts: Vec<Shift> = state.manifest.segments.iter().map(|s| s.shift).collect();
+        assert_eq!(shifts, [ARTICLE_SHIFT], "a file's month is an article's size: blocks of four");
     }
 
     #[test]

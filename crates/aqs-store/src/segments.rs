@@ -2,7 +2,7 @@
 //! file), and the merge policy that keeps their number per table and month small (see
 //! docs/store-format.md).
 
-use crate::blocks::{ARTICLE_SHIFT, ENTITY_SHIFT, Shift};
+use crate::blocks::{ARTICLE_SHIFT, Shift};
 use crate::codec::{Reader, corrupt, put_varint};
 use aqs_core::dates::{Day, YearMonth};
 use aqs_core::error::StoreError;
@@ -14,11 +14,6 @@ pub type EntityTable = u8;
 
 /// The table of pageviews per article.
 pub const PER_ARTICLE: EntityTable = 0;
-
-/// The block size this build writes a table's segments with.
-pub fn shift_of(table: EntityTable) -> Shift {
-    if table == PER_ARTICLE { ARTICLE_SHIFT } else { ENTITY_SHIFT }
-}
 
 /// One immutable run of one entity table's data for one month.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,9 +33,9 @@ pub struct Segment {
     /// replaces above it; see `merge.rs`).
     pub from: u32,
     pub until: u32,
-    /// log2 of the article ids of its table's blocks (`blocks.rs`): [`ARTICLE_SHIFT`] or
-    /// [`ENTITY_SHIFT`] as this build writes them, by table; 0 for segments of older builds
-    /// (one entry per article).
+    /// log2 of the article ids of its table's blocks (`blocks.rs`): [`ARTICLE_SHIFT`], or
+    /// [`crate::blocks::HISTORY_SHIFT`] for the history's entity tables (`entity.rs`); 0 for
+    /// segments of older builds (one entry per article).
     pub shift: Shift,
 }
 
@@ -53,7 +48,7 @@ impl Segment {
         days: u64,
         covers: u64,
     ) -> Segment {
-        let shift = shift_of(table);
+        let shift = ARTICLE_SHIFT;
         Segment { table, id, slot, month, days, covers, from: 0, until: u32::MAX, shift }
     }
 
@@ -320,8 +315,7 @@ mod tests {
         assert_eq!(mixed.newest_first(PER_ARTICLE, other.month).count(), 2);
         assert!(Manifest::decode(&bytes[..bytes.len() - 1]).is_err());
         // An entity table's segment keeps blocks of its own size, listed last.
-        let wide = Segment::new(1, (9, 3), other.month, 1, 1);
-        assert_eq!(wide.shift, ENTITY_SHIFT);
+        let wide = Segment { shift: 5, ..Segment::new(1, (9, 3), other.month, 1, 1) };
         let with_wide = Manifest { segments: vec![seg(1, &[1, 2]), wide] };
         let mut bytes = with_wide.encode();
         assert_eq!(Manifest::decode(&bytes).unwrap(), with_wide);

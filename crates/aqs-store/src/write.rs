@@ -179,7 +179,8 @@ impl PageviewsWrite for EmbeddedStore {
         }
         let written: Vec<_> = months.keys().map(|m| (PER_ARTICLE, *m)).collect();
         for (month, (covers, rows)) in months {
-            append_segment(self, &mut wtxn, &mut state, (PER_ARTICLE, month), covers, &rows)?;
+            let part = (PER_ARTICLE, month, crate::blocks::ARTICLE_SHIFT);
+            append_segment(self, &mut wtxn, &mut state, part, covers, &rows)?;
         }
         let dictionary = self.dictionary(state.dictionary)?;
         let mut names = TopNames::new(self.names(state.names)?);

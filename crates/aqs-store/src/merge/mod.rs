@@ -64,14 +64,14 @@ pub(crate) fn append_segment(
     store: &EmbeddedStore,
     wtxn: &mut RwTxn,
     state: &mut WriteState,
-    (table_id, month): (EntityTable, YearMonth),
+    (table_id, month, shift): (EntityTable, YearMonth, crate::blocks::Shift),
     covers: u64,
     rows: &[(u32, Day, ArticleViews)],
 ) -> StoreResult<()> {
     let id = state.new_segment_id()?;
     let opened = store.inner.slots.opened();
     let (slot, table) = allocate(&store.inner.env, &opened, wtxn, state)?;
-    let mut appender = crate::blocks::Appender::new(table, crate::segments::shift_of(table_id));
+    let mut appender = crate::blocks::Appender::new(table, shift);
     let first = month.first_day().epoch_days();
     let (mut days, mut value, mut entries) = (0u64, Vec::new(), Vec::new());
     for run in rows.chunk_by(|a, b| a.0 == b.0) {
@@ -83,7 +83,8 @@ pub(crate) fn append_segment(
         appender.push(wtxn, run[0].0, &value)?;
     }
     appender.flush(wtxn)?;
-    state.manifest.segments.push(Segment::new(table_id, (id, slot), month, days, covers));
+    let segment = Segment::new(table_id, (id, slot), month, days, covers);
+    state.manifest.segments.push(Segment { shift, ..segment });
     Ok(())
 }
 
@@ -271,7 +272,9 @@ impl EmbeddedStore {
             }
             (u64::from(last), entries)
         };
-        let shift = target.map_or(crate::segments::shift_of(table_id), |t| t.shift);
+        // The blocks of the newest source written in blocks: what its table is written in now.
+        let newest = sources.iter().rev().map(|s| s.shift).find(|s| *s > 0);
+        let shift = target.map_or(newest.unwrap_or(crate::blocks::ARTICLE_SHIFT), |t| t.shift);
         let chunk_ids = chunk_ids(last_id, entries, MIN_CHUNK_ENTRIES, shift);
         let mut start = target.map_or(0, |t| u64::from(t.until));
         for _ in 0..stop_after.unwrap_or(u32::MAX) {
@@ -296,7 +299,7 @@ impl EmbeddedStore {
                     let (slot, _) = allocate(&inner.env, &opened, &mut wtxn, &mut state)?;
                     let covers = sources.iter().fold(0, |m, s| m | s.covers);
                     let mut t = Segment::new(table_id, (id, slot), month, 0, covers);
-                    t.until = 0;
+                    (t.until, t.shift) = (0, shift);
                     state.manifest.segments.push(t);
                     t
                 }

@@ -249,7 +249,7 @@ fn segments_with_blocks_of_four_ids_read_merge_and_give_back_alike() {
     check(&store, &model, &["a.1".into()]);
     load_on_given_back_ids(&store, &mut model, &rows, "c.1", 41);
     let shifts = manifest(&store).segments.iter().map(|s| s.shift).collect::<Vec<_>>();
-    assert_eq!(shifts, [crate::blocks::ENTITY_SHIFT], "merged into one of this build's");
+    assert_eq!(shifts, [crate::blocks::HISTORY_SHIFT], "merged into one of this build's");
     check(&store, &model, &["a.1".into()]);
 }
 
