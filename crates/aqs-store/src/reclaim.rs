@@ -199,6 +199,9 @@ fn forget_sections(
     Ok(())
 }
 
+/// How often a long sweep logs how far it is.
+const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Entries of segment tables one transaction of a sweep reads at most.
 const SWEEP_ENTRIES: usize = if cfg!(test) { 2 } else { 100_000 };
 
@@ -218,7 +221,15 @@ pub(crate) fn sweep(store: &EmbeddedStore) -> StoreResult<u64> {
         };
         // (segment, range, id to go on from), a transaction at a time.
         let mut at = Some((0, 0, 0));
+        let mut logged = std::time::Instant::now();
         while let Some(from) = at {
+            if logged.elapsed() >= PROGRESS_EVERY {
+                let (segment, of) = (from.0 + 1, segments.len());
+                tracing::info!(
+                    "giving ids back: {dropped} rows deleted, segment {segment} of {of}"
+                );
+                logged = std::time::Instant::now();
+            }
             store.refresh_slots()?;
             let opened = store.inner.slots.opened();
             let mut wtxn = store.inner.env.write_txn().map_err(engine)?;
@@ -301,6 +312,8 @@ fn free(store: &EmbeddedStore, record: &Pending) -> StoreResult<bool> {
     give_back_projects(tables, &mut wtxn, &projects)?;
     tables.meta.delete(&mut wtxn, META_RECLAIM).map_err(engine)?;
     store.commit(wtxn, &state, None)?;
+    let (ids, namespaces) = (record.ids.ids(), record.projects.len());
+    tracing::info!("gave back {ids} article ids and {namespaces} namespaces of deleted rows");
     Ok(true)
 }
 

@@ -522,8 +522,16 @@ fn snapshots_beyond_the_two_newest_are_dropped_and_the_active_one_never() {
     let none = run_failing(&["snapshot", "rollback", "--data", d]);
     assert!(none.contains("nothing to roll back to"), "a dropped snapshot is not one: {none}");
 
+    let (_, free_before, _) = article_ids(d);
     let dropped = run_ok(&["snapshot", "drop", "--data", d, "2024-05"]);
     assert!(dropped.contains("dropped: 2024-05"), "{dropped}");
+    // It says what it gave back (in its log), and `aqs stats` agrees.
+    let given: u64 = dropped
+        .lines()
+        .filter_map(|l| l.split_once("gave back ")?.1.split_once(' ')?.0.parse::<u64>().ok())
+        .sum();
+    assert!(given > 0, "{dropped}");
+    assert_eq!(article_ids(d).1, free_before + given);
     let listed = run_ok(&["snapshot", "list", "--data", d]);
     assert_eq!(listed.lines().filter(|l| l.starts_with("2024-")).count(), 1, "{listed}");
     let again = run_failing(&["snapshot", "drop", "--data", d, "2024-05"]);
