@@ -14,6 +14,7 @@
 #[doc(hidden)]
 mod blocks;
 pub mod codec;
+mod compact;
 mod dictionary;
 mod entity;
 mod feature_usage;
@@ -326,16 +327,6 @@ impl EmbeddedStore {
         Ok(out)
     }
 
-    /// Finishes giving back the ids of deleted entity rows (`reclaim.rs`), then merges every
-    /// month's segments into one (what a load does when a month completes).
-    pub fn compact(&self) -> StoreResult<()> {
-        reclaim::sweep(self)?;
-        let (rtxn, snapshot) = self.read_snapshot()?;
-        let parts = snapshot.manifest.parts();
-        drop(rtxn);
-        self.merge_months(&parts, true, None).map(|_| ())
-    }
-
     /// How long each write of this process may spend on merges after it has published its
     /// data (`None`, the default: until they are done). A write that runs out leaves its merge
     /// under way, reading the same, for the next write to finish (`merge/mod.rs`).
@@ -349,41 +340,6 @@ impl EmbeddedStore {
             u64::MAX => None,
             millis => Some(std::time::Duration::from_millis(millis)),
         }
-    }
-
-    /// Merges every month into one segment, then writes a copy of the store without free pages
-    /// into `dest` (a new or empty directory): the copy's file is exactly the pages in use. The
-    /// copy is a read transaction, so a running server and loader are not disturbed; serve the
-    /// copy by pointing `--data` at it.
-    pub fn compact_into(&self, dest: &Path) -> StoreResult<()> {
-        if dest.join("data.mdb").exists() {
-            return Err(StoreError::Io(std::io::Error::new(
-                std::io::ErrorKind::AlreadyExists,
-                format!("{} already holds a store; compact into a new directory", dest.display()),
-            )));
-        }
-        self.compact()?;
-        std::fs::create_dir_all(dest)?;
-        self.inner
-            .env
-            .copy_to_path(dest.join("data.mdb"), heed::CompactionOption::Enabled)
-            .map_err(engine)?;
-        // The copy names the dictionary and names files current when it began: copy those (a
-        // dictionary's file and the older files holding its other sections).
-        let copy = EmbeddedStore::open(dest)?;
-        let rtxn = copy.read_txn()?;
-        type FilePath = fn(&Path, u64) -> std::path::PathBuf;
-        let dictionary =
-            Dictionary::open(&self.inner.path, dictionary_number(&copy.inner.tables, &rtxn)?)?;
-        let mut files: Vec<(u64, FilePath)> = (dictionary.files().iter())
-            .map(|f| (f.number, dictionary::file::file_path as FilePath))
-            .collect();
-        files.push((names_number(&copy.inner.tables, &rtxn)?, dictionary::names::file_path));
-        for (number, path) in files.into_iter().filter(|(n, _)| *n > 0) {
-            std::fs::create_dir_all(dictionary::file::directory(dest))?;
-            std::fs::copy(path(&self.inner.path, number), path(&copy.inner.path, number))?;
-        }
-        Ok(())
     }
 
     /// Opens the handles of every segment table committed so far (call it while this process
