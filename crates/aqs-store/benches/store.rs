@@ -1,5 +1,6 @@
-//! The embedded store's hot paths: encoding and decoding one article's month, and per-article
-//! reads (the daily series of one article over 50 days, across two months).
+//! The embedded store's hot paths: encoding and decoding one article's month, per-article
+//! reads (the daily series of one article over 50 days, across two months), and a write that
+//! numbers new titles (every title of a first day is one).
 
 use aqs_core::dates::{Day, YearMonth};
 use aqs_core::pageviews::{
@@ -83,5 +84,33 @@ fn reads(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, codec, reads);
+/// A day of 200,000 titles into a new store: each gets a new id (`NewIds`), its run recorded.
+fn new_titles(c: &mut Criterion) {
+    let titles: Vec<String> = (0..200_000).map(|a| format!("Title_{a:07}")).collect();
+    let day = Day::from_ymd(2024, 1, 1).unwrap();
+    let mut group = c.benchmark_group("store");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(titles.len() as u64));
+    group.bench_function("write_200k_new_titles", |b| {
+        b.iter_with_setup(
+            || {
+                let dir = tempfile::tempdir().unwrap();
+                let options = StoreOptions { map_size: 1 << 30, ..Default::default() };
+                let store = EmbeddedStore::open_with(dir.path(), &options).unwrap();
+                (dir, store)
+            },
+            |(dir, store)| {
+                let rows = titles.iter().map(|t| (t.clone(), views(1, 1))).collect();
+                let project = Project::from_stored("en.wikipedia");
+                let article_days = vec![ArticleDay { day, project, rows }];
+                store.write(&PageviewsBatch { article_days, ..Default::default() }).unwrap();
+                drop(store);
+                dir
+            },
+        )
+    });
+    group.finish();
+}
+
+criterion_group!(benches, codec, reads, new_titles);
 criterion_main!(benches);

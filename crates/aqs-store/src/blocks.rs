@@ -304,21 +304,37 @@ mod tests {
         vec![article as u8; (article % 7) as usize + 1]
     }
 
+    /// The ids of the tests below: 1, 4, 7, … 298.
+    fn ids() -> Vec<u32> {
+        (0..100).map(|i| i * 3 + 1).collect()
+    }
+
+    /// A new table `name` holding [`ids`] in blocks of `shift`.
+    fn filled(
+        env: &heed::Env<heed::WithoutTls>,
+        wtxn: &mut RwTxn,
+        name: &str,
+        shift: Shift,
+    ) -> Table {
+        let table: Table = env.create_database(wtxn, Some(name)).unwrap();
+        let mut appender = Appender::new(table, shift);
+        for id in ids() {
+            appender.push(wtxn, id, &value(id)).unwrap();
+        }
+        let refused = appender.push(wtxn, 1, b"x").is_err();
+        assert!(refused, "{name}: order is checked");
+        appender.flush(wtxn).unwrap();
+        table
+    }
+
     #[test]
     fn blocks_and_single_entries_read_alike_and_deletes_keep_straddling_blocks() {
         let (_dir, store) = crate::test_store();
         let env = &store.inner.env;
         let mut wtxn = env.write_txn().unwrap();
-        let ids: Vec<u32> = (0..100).map(|i| i * 3 + 1).collect();
+        let ids = ids();
         for (name, shift, entries) in [("four", 2, 75), ("single", 0, 100), ("wide", 5, 10)] {
-            let table: Table = env.create_database(&mut wtxn, Some(name)).unwrap();
-            let mut appender = Appender::new(table, shift);
-            for &id in &ids {
-                appender.push(&mut wtxn, id, &value(id)).unwrap();
-            }
-            let refused = appender.push(&mut wtxn, 1, b"x").is_err();
-            assert!(refused, "{name}: order is checked");
-            appender.flush(&mut wtxn).unwrap();
+            let table = filled(env, &mut wtxn, name, shift);
             assert_eq!(table.len(&wtxn).unwrap(), entries, "{name}: ids 1, 4, 7, … in blocks");
             for id in 0..310 {
                 let expected = ids.contains(&id).then(|| value(id));
@@ -341,14 +357,9 @@ mod tests {
         let (_dir, store) = crate::test_store();
         let env = &store.inner.env;
         let mut wtxn = env.write_txn().unwrap();
-        let ids: Vec<u32> = (0..100).map(|i| i * 3 + 1).collect();
+        let ids = ids();
         for (name, shift) in [("four", 2), ("single", 0), ("wide", 5)] {
-            let table: Table = env.create_database(&mut wtxn, Some(name)).unwrap();
-            let mut appender = Appender::new(table, shift);
-            for &id in &ids {
-                appender.push(&mut wtxn, id, &value(id)).unwrap();
-            }
-            appender.flush(&mut wtxn).unwrap();
+            let table = filled(env, &mut wtxn, name, shift);
             // The even ids from 10 to 39 go, three entries at a time.
             let gone = |id: u32| (10..40).contains(&id) && id % 2 == 0;
             let (mut at, mut removed, mut calls) = (Some(10), Vec::new(), 0);

@@ -134,14 +134,14 @@ fn forget(
     let (Some(number), false) = (number, doomed.is_empty()) else { return Ok(()) };
     let ids: BTreeSet<u16> = doomed.iter().map(|d| d.1).collect();
     let mut record = pending(tables, &wtxn)?.unwrap_or_default();
+    let mut runs = Ranges::default();
     for (start, end) in runs_of(tables, &wtxn, &ids, state.next_article)? {
-        // Free ids are never in a run, but a run is only as right as its ends: never pend a
-        // free id (a write may take it meanwhile).
-        let mut run = Ranges(vec![(start, end)]);
-        for &(s, e) in &state.free.0 {
-            run = run.without(s, e);
-        }
-        run.0.iter().for_each(|&(s, e)| record.ids.add(s, e));
+        runs.add(start, end);
+    }
+    // Free ids are never in a run, but a run is only as right as its ends: never pend a free
+    // id (a write may take it meanwhile).
+    for &(start, end) in &runs.without(&state.free).0 {
+        record.ids.add(start, end);
     }
     record.projects.extend(&ids);
     record.tables.insert(number);

@@ -5,7 +5,8 @@ use super::{ACTIVE, ACTIVE_KEY, EVENTS, NEW_USERS, WIKIS, rollups_of, snapshot_m
 use crate::dates::{Day, Period, YearMonth};
 use crate::error::StoreResult;
 use crate::table::{
-    Dataset, Numbers, SeriesBatch, SeriesChanges, SeriesRow, TableDef, TableRead, TableWrite,
+    Dataset, KeyMatch, Numbers, SeriesBatch, SeriesChanges, SeriesRow, TableDef, TableRead,
+    TableWrite,
 };
 use std::collections::BTreeMap;
 
@@ -165,7 +166,7 @@ pub fn activate<S: TableRead + TableWrite + ?Sized>(
     };
     store.publish_series(&batch)?;
     for load in replaced {
-        store.delete_rows(&super::top::TOPS, 0, crate::table::KeyMatch::Is(&load))?;
+        store.delete_rows(&super::top::TOPS, 0, KeyMatch::Is(&load))?;
     }
     Ok(true)
 }
@@ -248,8 +249,7 @@ pub fn drop_snapshot<S: TableRead + TableWrite + ?Sized>(
     store: &S,
     month: YearMonth,
 ) -> StoreResult<u64> {
-    use super::per_entity::{LOADS, PER_EDITOR, PER_PAGE};
-    use crate::table::KeyMatch;
+    use super::per_entity::LOADS;
     let snapshot = name(month);
     let forgotten = SeriesRow {
         key: vec![ACTIVE_KEY.to_string()],
@@ -262,32 +262,27 @@ pub fn drop_snapshot<S: TableRead + TableWrite + ?Sized>(
         changes: vec![SeriesChanges { table: &ACTIVE, replace: Vec::new(), rows: vec![forgotten] }],
     };
     store.publish_series(&batch)?;
-    let loads = format!("{snapshot}.");
     let mut deleted = 0;
-    for (table, part, matches) in [
-        (&WIKIS, 0, KeyMatch::Is(&snapshot)),
-        (&LOADS, 0, KeyMatch::Is(&snapshot)),
-        (&EVENTS, 0, KeyMatch::Is(&snapshot)),
-        (&NEW_USERS, 0, KeyMatch::Is(&snapshot)),
-        (&super::digest::DIGESTS, 0, KeyMatch::Is(&snapshot)),
-        (&super::top::TOPS, 0, KeyMatch::StartsWith(&loads)),
-        (&PER_PAGE, 1, KeyMatch::StartsWith(&loads)),
-        (&PER_EDITOR, 1, KeyMatch::StartsWith(&loads)),
-    ] {
-        deleted += store.delete_rows(table, part, matches)?;
+    for table in [&WIKIS, &LOADS, &EVENTS, &NEW_USERS, &super::digest::DIGESTS] {
+        deleted += store.delete_rows(table, 0, KeyMatch::Is(&snapshot))?;
     }
-    Ok(deleted)
+    // Every load of the snapshot: the latest of each wiki, and any a killed load left.
+    Ok(deleted + delete_loads(store, KeyMatch::StartsWith(&format!("{snapshot}.")))?)
 }
 
 /// Deletes the per-page, per-editor and top-list rows of one load (`2026-05.1764741234567`):
 /// one no reader reads any more (replaced by a later load of its wiki) or that failed before
 /// readers were switched to it. Returns the rows deleted.
 pub fn forget_load<S: TableWrite + ?Sized>(store: &S, load: &str) -> StoreResult<u64> {
+    delete_loads(store, KeyMatch::Is(load))
+}
+
+/// Deletes the rows of the loads `matches` picks from the tables keyed by load.
+fn delete_loads<S: TableWrite + ?Sized>(store: &S, matches: KeyMatch<'_>) -> StoreResult<u64> {
     use super::per_entity::{PER_EDITOR, PER_PAGE};
-    use crate::table::KeyMatch;
     let mut deleted = 0;
     for (table, part) in [(&super::top::TOPS, 0), (&PER_PAGE, 1), (&PER_EDITOR, 1)] {
-        deleted += store.delete_rows(table, part, KeyMatch::Is(load))?;
+        deleted += store.delete_rows(table, part, matches)?;
     }
     Ok(deleted)
 }

@@ -336,10 +336,7 @@ pub fn read_wiki(
     let used: std::sync::Mutex<BTreeSet<String>> = Default::default();
     let load_of = |project: &str| {
         let load = load_name(&name, number(project));
-        let mut used = used.lock().unwrap_or_else(|p| p.into_inner());
-        if !used.contains(&load) {
-            used.insert(load.clone());
-        }
+        used.lock().unwrap_or_else(|p| p.into_inner()).insert(load.clone());
         load
     };
     // Tests make it small, to see months written early.

@@ -50,12 +50,19 @@ impl Ranges {
         Ok(Ranges(out))
     }
 
-    /// Adds `start..end`, joining the ranges it touches.
+    /// Adds `start..end`, joining the ranges it touches. Ids added in order (a write numbering
+    /// its new titles) extend the last range in place.
     pub fn add(&mut self, start: u32, end: u32) {
         if start >= end {
             return;
         }
         let v = &mut self.0;
+        match v.last_mut() {
+            Some(last) if last.1 == start => return last.1 = end,
+            Some(last) if last.1 < start => return v.push((start, end)),
+            None => return v.push((start, end)),
+            Some(_) => {}
+        }
         let from = v.partition_point(|r| r.1 < start);
         let to = v.partition_point(|r| r.0 <= end);
         let (mut s, mut e) = (start, end);
@@ -66,19 +73,19 @@ impl Ranges {
         v.splice(from..to, [(s, e)]);
     }
 
-    /// The ranges without the ids `start..end`.
-    pub fn without(&self, start: u32, end: u32) -> Ranges {
-        let mut out = Vec::with_capacity(self.0.len() + 1);
-        for &(s, e) in &self.0 {
-            if e <= start || s >= end {
+    /// The ranges without the ids of `other`.
+    pub fn without(&self, other: &Ranges) -> Ranges {
+        let mut out = Vec::with_capacity(self.0.len());
+        for &(mut s, e) in &self.0 {
+            let first = other.0.partition_point(|r| r.1 <= s);
+            for &(os, oe) in other.0[first..].iter().take_while(|r| r.0 < e) {
+                if os > s {
+                    out.push((s, os));
+                }
+                s = s.max(oe);
+            }
+            if s < e {
                 out.push((s, e));
-                continue;
-            }
-            if s < start {
-                out.push((s, start));
-            }
-            if e > end {
-                out.push((end, e));
             }
         }
         Ranges(out)
@@ -201,10 +208,18 @@ mod tests {
         assert_eq!(r.0, [(10, 25), (30, 40)], "adjacent ranges are one");
         r.add(5, 6);
         r.add(24, 31);
-        assert_eq!(r.0, [(5, 6), (10, 40)]);
+        assert_eq!(r.0, [(5, 6), (10, 40)], "added before the last range");
+        let mut appended = Ranges::default();
+        for id in [3, 4, 5, 9, 10] {
+            appended.add(id, id + 1);
+        }
+        assert_eq!(appended.0, [(3, 6), (9, 11)], "ids in order extend the last range");
         r.add(7, 7);
-        assert_eq!(r.without(12, 20).0, [(5, 6), (10, 12), (20, 40)]);
-        assert_eq!(r.without(0, 10).without(39, 99).0, [(10, 39)]);
+        assert_eq!(r.without(&Ranges(vec![(12, 20)])).0, [(5, 6), (10, 12), (20, 40)]);
+        assert_eq!(r.without(&Ranges(vec![(0, 10), (39, 99)])).0, [(10, 39)]);
+        let holes = Ranges(vec![(1, 6), (11, 12), (15, 17), (38, 45)]);
+        assert_eq!(r.without(&holes).0, [(10, 11), (12, 15), (17, 38)]);
+        assert_eq!(r.without(&Ranges::default()), r);
         assert_eq!(r.ids(), 31);
         assert!(r.contains(5) && !r.contains(6) && r.contains(10) && r.contains(39));
         assert!(!r.contains(40) && !r.contains(0));

@@ -139,15 +139,21 @@ fn big_and_small(dir: &Path, articles: usize, next: &mut u32) -> Arc<Dictionary>
     write(dir, Arc::new(Dictionary::empty()), &first, next).0
 }
 
+/// [`big_and_small`], then file 2 with project 3's five titles, naming file 1 for the others.
+fn two_files(dir: &Path, articles: usize, next: &mut u32) -> Arc<Dictionary> {
+    let one = big_and_small(dir, articles, next);
+    let (two, _) = write(dir, one, &[(3, numbered("Name_", 5))], next);
+    assert_eq!(numbers(&two), [2, 1]);
+    two
+}
+
 #[test]
 fn a_write_names_the_files_holding_the_projects_it_does_not_touch() {
     let dir = tempfile::tempdir().unwrap();
     let mut next = 0;
-    let one = big_and_small(dir.path(), 20_000, &mut next);
-    let (two, _) = write(dir.path(), Arc::clone(&one), &[(3, numbered("Name_", 5))], &mut next);
+    let two = two_files(dir.path(), 20_000, &mut next);
     let size = |n| std::fs::metadata(file::file_path(dir.path(), n)).unwrap().len();
     assert!(size(2) * 20 < size(1), "the new file holds project 3 alone: {} bytes", size(2));
-    assert_eq!(numbers(&two), [2, 1]);
     assert_eq!(two.entries(), 20_015);
     // Project 3 is left in file 2, project 1 in file 1, as they are.
     let (three, _) =
@@ -326,9 +332,7 @@ fn damaged_files_are_errors_that_name_the_file() {
 fn a_damaged_file_that_names_others_is_an_error_or_reads_never_panicking() {
     let dir = tempfile::tempdir().unwrap();
     let mut next = 0;
-    let one = big_and_small(dir.path(), 2_000, &mut next);
-    let (two, _) = write(dir.path(), Arc::clone(&one), &[(3, numbered("Name_", 5))], &mut next);
-    assert_eq!(numbers(&two), [2, 1]);
+    let two = two_files(dir.path(), 2_000, &mut next);
     let path = file::file_path(dir.path(), 2);
     let bytes = std::fs::read(&path).unwrap();
     drop(two);
