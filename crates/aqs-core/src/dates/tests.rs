@@ -26,6 +26,32 @@ fn civil_conversions_round_trip() {
 }
 
 #[test]
+fn iso_days_are_what_their_display_says_and_nothing_else() {
+    // Every day of a few years round-trips through its display; malformed forms are refused.
+    let mut day = Day::from_ymd(2015, 12, 25).unwrap();
+    for _ in 0..800 {
+        assert_eq!(Day::parse_iso(&day.to_string()), Some(day));
+        day = Day(day.0 + 1);
+    }
+    for bad in [
+        "2016-02-30",
+        "2016-13-01",
+        "2016-00-10",
+        "2016-1-010",
+        "201-601-01",
+        "+016-01-01",
+        "2016-+1-01",
+        "2016-01-0x",
+        "2016-01-01 ",
+        "20160101",
+        "",
+        "2016/01/01",
+    ] {
+        assert_eq!(Day::parse_iso(bad), None, "{bad}");
+    }
+}
+
+#[test]
 fn months() {
     let feb = YearMonth::new(2016, 2).unwrap();
     assert_eq!(feb.len(), 29);

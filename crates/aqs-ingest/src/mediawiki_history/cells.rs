@@ -343,11 +343,7 @@ pub fn timestamp(cell: &str) -> Result<Option<Day>, BadCell> {
     if !clock_ok || fraction.is_empty() || !fraction.bytes().all(|c| c.is_ascii_digit()) {
         return Err(bad());
     }
-    let compact: String = date.split('-').collect();
-    if date.len() != 10 || compact.len() != 8 {
-        return Err(bad());
-    }
-    Day::parse_compact(&compact).map(Some).ok_or_else(bad)
+    Day::parse_iso(date).map(Some).ok_or_else(bad)
 }
 
 #[cfg(test)]
@@ -401,6 +397,10 @@ mod tests {
             "20210304 00:00:00.0",
             "2021-03-04 1:00:00.0",
             "2021-03-04 10:00:00.",
+            "202-103-04 00:00:00.0",
+            "2021-03-0x 00:00:00.0",
+            "+021-03-04 00:00:00.0",
+            "2021-+3-04 00:00:00.0",
         ] {
             assert!(timestamp(bad).is_err(), "{bad}");
         }
