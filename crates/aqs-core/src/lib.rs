@@ -33,6 +33,7 @@ pub mod lists;
 pub mod mediarequests;
 pub mod pageviews;
 pub mod params;
+pub mod process;
 pub mod project;
 pub mod spill;
 pub mod table;

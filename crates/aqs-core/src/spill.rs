@@ -59,7 +59,7 @@ impl SpillDir {
             let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<u32>().ok()) else {
                 continue;
             };
-            if pid != std::process::id() && !process_runs(pid) {
+            if pid != std::process::id() && !crate::process::pid_runs(pid) {
                 std::fs::remove_dir_all(entry.path())?;
                 removed += 1;
             }
@@ -76,13 +76,6 @@ impl Drop for SpillDir {
             }
         }
     }
-}
-
-/// Whether a process with this id runs (on systems without `/proc`, assume it does, so that
-/// nothing of a running load is ever removed).
-fn process_runs(pid: u32) -> bool {
-    let proc = Path::new("/proc");
-    !proc.join("self").exists() || proc.join(pid.to_string()).exists()
 }
 
 #[cfg(test)]

@@ -16,8 +16,10 @@
 //!   activation; the active snapshot is the one activated last.
 //! - per page and per editor ([`per_entity`]), and the top-list candidates
 //!   ([`top`], [`top_lists`]): keyed by a wiki's load, which `history_loads` names per
-//!   snapshot and project.
+//!   snapshot and project; [`attempts::ATTEMPTS`] records the loads a process may leave
+//!   behind if it dies, so that the next load deletes them.
 
+pub mod attempts;
 pub mod check;
 pub mod digest;
 pub mod per_entity;

@@ -161,13 +161,18 @@ pub fn activate<S: TableRead + TableWrite + ?Sized>(
     snapshot: YearMonth,
     at_seconds: u64,
 ) -> StoreResult<bool> {
+    use super::attempts::{self, Process};
     let Some((batch, replaced)) = activation(store, snapshot, at_seconds)? else {
         return Ok(false);
     };
+    // Recorded first: if this process dies once the batch is written, the next load deletes
+    // the replaced rows.
+    attempts::record(store, &replaced, Process::current())?;
     store.publish_series(&batch)?;
-    for load in replaced {
-        store.delete_rows(&super::top::TOPS, 0, KeyMatch::Is(&load))?;
+    for load in &replaced {
+        store.delete_rows(&super::top::TOPS, 0, KeyMatch::Is(load))?;
     }
+    attempts::settle(store, &replaced)?;
     Ok(true)
 }
 
@@ -266,8 +271,12 @@ pub fn drop_snapshot<S: TableRead + TableWrite + ?Sized>(
     for table in [&WIKIS, &LOADS, &EVENTS, &NEW_USERS, &super::digest::DIGESTS] {
         deleted += store.delete_rows(table, 0, KeyMatch::Is(&snapshot))?;
     }
-    // Every load of the snapshot: the latest of each wiki, and any a killed load left.
-    Ok(deleted + delete_loads(store, KeyMatch::StartsWith(&format!("{snapshot}.")))?)
+    // Every load of the snapshot: the latest of each wiki, and any a killed load left; then
+    // the records of the loads under way or left behind.
+    let loads = KeyMatch::StartsWith(&format!("{snapshot}."));
+    deleted += delete_loads(store, loads)?;
+    store.delete_rows(&super::attempts::ATTEMPTS, 0, loads)?;
+    Ok(deleted)
 }
 
 /// Deletes the per-page, per-editor and top-list rows of one load (`2026-05.1764741234567`):

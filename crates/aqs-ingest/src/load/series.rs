@@ -8,6 +8,8 @@ use super::{Interrupted, LoadOptions, lines};
 use crate::report::LoadReport;
 use anyhow::{Context, Result};
 use aqs_core::dates::{Day, Hour, YearMonth};
+use aqs_core::history::attempts::{self, Process};
+use aqs_core::history::snapshots;
 use aqs_core::table::{SeriesBatch, WriteStore};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -79,6 +81,9 @@ fn load_history(
     let check =
         |path: &Path, file: &LoadReport| lines::check_bad_share(path, file, options.max_bad_share);
     let wikis = crate::mediawiki_history::load::group_files(history.to_vec());
+    if !wikis.is_empty() {
+        clean_abandoned(store)?;
+    }
     std::thread::scope(|scope| -> Result<()> {
         let mut writing: Option<std::thread::ScopedJoinHandle<Result<LoadReport>>> = None;
         let mut written = |writing: Option<std::thread::ScopedJoinHandle<_>>| match writing {
@@ -109,23 +114,62 @@ fn load_history(
             );
             // The wiki before is written first: its error, if any, is the load's.
             written(writing.take())?;
-            let crate::mediawiki_history::load::WikiBatch { batch, replaced } = read?;
+            let crate::mediawiki_history::load::WikiBatch { batch, replaced, attempt_loads } =
+                read?;
             batch_report.parse_seconds = parse_started.elapsed().as_secs_f64();
             writing = Some(scope.spawn(move || {
+                // The loads it replaces are recorded as this process's first: if it dies
+                // once readers read the new load, the next load deletes them.
+                attempts::record(store, &replaced, Process::current())?;
+                test_pause("before-last-batch");
                 let report = write(store, batch, batch_report)?;
+                test_pause("after-last-batch");
                 // The loads it replaces are read no more: their rows go, their ids come back.
-                for load in replaced {
-                    aqs_core::history::snapshots::forget_load(store, &load).with_context(|| {
+                for load in &replaced {
+                    snapshots::forget_load(store, load).with_context(|| {
                         format!(
                             "the wiki is loaded, but deleting the load it replaced ({load}) failed"
                         )
                     })?;
                 }
+                attempts::settle(store, &[replaced, attempt_loads].concat())?;
                 Ok(report)
             }));
         }
         written(writing.take())
     })
+}
+
+/// Tests kill a history load where `AQS_TEST_PAUSE_HISTORY` says (`before-last-batch`:
+/// with its early rows written; `after-last-batch`: readers switched to it, the load it
+/// replaced not yet deleted): it stops there for a minute.
+fn test_pause(at: &str) {
+    if std::env::var("AQS_TEST_PAUSE_HISTORY").is_ok_and(|v| v == at) {
+        tracing::info!("test pause: {at}");
+        std::thread::sleep(std::time::Duration::from_secs(60));
+    }
+}
+
+/// Deletes what history loads of processes that have ended left (killed before they were
+/// done: [`attempts`]).
+fn clean_abandoned(store: &dyn WriteStore) -> Result<()> {
+    let cleaned = attempts::clean(store, &Process::running)
+        .context("deleting the rows of history loads that were killed before they ended")?;
+    if !cleaned.deleted.is_empty() {
+        tracing::info!(
+            "deleted {} rows of {} history loads killed before they ended ({})",
+            cleaned.rows,
+            cleaned.deleted.len(),
+            cleaned.deleted.join(", ")
+        );
+    }
+    if cleaned.unknown > 0 {
+        tracing::info!(
+            "{} history loads under way on other hosts, or left there (aqs snapshot drop deletes them with their snapshot)",
+            cleaned.unknown
+        );
+    }
+    Ok(())
 }
 
 /// Loads every series file of a load, one batch each (a day of projectcounts files is one).

@@ -14,6 +14,7 @@ use crate::load::lines::for_each_file_line;
 use crate::report::LoadReport;
 use anyhow::Result;
 use aqs_core::dates::{Day, Period, YearMonth};
+use aqs_core::history::attempts::{self, Process};
 use aqs_core::history::digest::{DIGESTS, DigestEntity};
 use aqs_core::history::per_entity::{LOADS, PER_EDITOR, PER_PAGE, load_name};
 use aqs_core::history::snapshots::{self, WikiLoad};
@@ -305,6 +306,9 @@ fn keys_of(snapshot: &str, projects: &BTreeSet<String>) -> [BTreeSet<Vec<String>
 pub struct WikiBatch {
     pub batch: SeriesBatch,
     pub replaced: Vec<String>,
+    /// The loads recorded as this process's ([`attempts::record`]): settled once the batch
+    /// is written and the replaced loads deleted.
+    pub attempt_loads: Vec<String>,
 }
 
 /// The batch that loads `wiki`'s files into `snapshot`, replacing what it held there. When
@@ -332,6 +336,14 @@ pub fn read_wiki(
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(1, |d| d.as_millis() as u64);
     let number = |project: &str| stored_loads.get(project).map_or(attempt, |n| attempt.max(n + 1));
+    // Every load this attempt may write under (a project's number is the attempt's or one
+    // above its stored load), recorded before anything is written: if this process dies, the
+    // next load deletes them.
+    let mut attempt_loads: BTreeSet<String> =
+        stored_loads.values().map(|n| load_name(&name, attempt.max(n + 1))).collect();
+    attempt_loads.insert(load_name(&name, attempt));
+    let attempt_loads: Vec<String> = attempt_loads.into_iter().collect();
+    attempts::record(store, &attempt_loads, Process::current())?;
     // The loads this attempt writes under: deleted again if it fails.
     let used: std::sync::Mutex<BTreeSet<String>> = Default::default();
     let load_of = |project: &str| {
@@ -373,10 +385,11 @@ pub fn read_wiki(
     let (mut counts, early_rows, pending) = match read {
         Ok(read) => read,
         Err(e) => {
-            // Best effort: what is left is never read, and the next drop of the snapshot
-            // deletes it.
-            for load in used.into_inner().unwrap_or_else(|p| p.into_inner()) {
-                let _ = snapshots::forget_load(store, &load);
+            // Best effort: what is left is never read, and the next load deletes it once
+            // this process has ended (its records stay until its loads are deleted).
+            let used = used.into_inner().unwrap_or_else(|p| p.into_inner());
+            if used.iter().all(|load| snapshots::forget_load(store, load).is_ok()) {
+                let _ = attempts::settle(store, &attempt_loads);
             }
             return Err(e);
         }
@@ -432,7 +445,11 @@ pub fn read_wiki(
         SeriesChanges { table: &LOADS, replace: Vec::new(), rows: load_rows },
         SeriesChanges { table: &WIKIS, replace: Vec::new(), rows: vec![load.row()] },
     ];
-    Ok(WikiBatch { batch: SeriesBatch { dataset: Dataset::History, changes }, replaced })
+    Ok(WikiBatch {
+        batch: SeriesBatch { dataset: Dataset::History, changes },
+        replaced,
+        attempt_loads,
+    })
 }
 
 /// The page days, editor days and top-list candidates a load holds before it writes them (a
