@@ -7,7 +7,7 @@ use crate::commands::open_backend;
 use anyhow::{Result, anyhow, bail};
 use aqs_core::dates::YearMonth;
 use aqs_core::history::request::parse_snapshot;
-use aqs_core::history::{check, snapshots};
+use aqs_core::history::{attempts, check, snapshots};
 use aqs_core::table::WriteStore;
 use clap::{Args, Subcommand};
 use std::collections::BTreeMap;
@@ -244,6 +244,16 @@ pub fn list(args: &BackendArgs) -> Result<String> {
     }
     if by_snapshot.is_empty() {
         out.push_str("(none: load mediawiki_history files with aqs load)\n");
+    }
+    // Loads under way, and what killed loads left (`aqs_core::history::attempts`).
+    let recorded = attempts::recorded(store)?;
+    if !recorded.is_empty() {
+        let ended = recorded.iter().filter(|a| a.process.running() == Some(false)).count();
+        let unknown = recorded.iter().filter(|a| a.process.running().is_none()).count();
+        out.push_str(&format!(
+            "history loads recorded as under way: {} running; {ended} of processes that have ended (the next history load deletes what readers do not read); {unknown} of other hosts\n",
+            recorded.len() - ended - unknown
+        ));
     }
     Ok(out)
 }

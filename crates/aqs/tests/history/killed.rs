@@ -64,10 +64,16 @@ fn what_a_killed_load_wrote_is_deleted_by_the_next_load() {
     assert_eq!(answers(), before, "the killed load is not read");
     let (left, _, _) = article_ids(d);
     assert!(left > in_use, "the killed load's rows hold ids: {left} after {in_use}");
+    // Its own load, and the one it was about to replace (read on: kept).
+    let listed = run_ok(&["snapshot", "list", "--data", d]);
+    assert!(listed.contains("under way: 0 running; 2 of processes that have ended"), "{listed}");
 
     // The next load deletes them first; killed once readers read it and before it deleted
     // the load it replaced.
     let next = paused_load(&data, &enwiki, "after-last-batch", Some("killed before they ended"));
+    // Its own load and the one it replaces.
+    let listed = run_ok(&["snapshot", "list", "--data", d]);
+    assert!(listed.contains("under way: 2 running; 0 of processes that have ended"), "{listed}");
     kill(next);
     assert_eq!(answers(), before, "the same files, read from the new load");
     let (both, _, _) = article_ids(d);
@@ -82,4 +88,6 @@ fn what_a_killed_load_wrote_is_deleted_by_the_next_load() {
     // Nothing is left to delete.
     let out = load(&data, "0.001", &enwiki);
     assert!(!out.contains("killed before they ended"), "{out}");
+    let listed = run_ok(&["snapshot", "list", "--data", d]);
+    assert!(!listed.contains("under way"), "{listed}");
 }
