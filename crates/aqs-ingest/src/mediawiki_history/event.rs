@@ -102,21 +102,22 @@ impl std::fmt::Display for Malformed {
 pub struct Reader {
     layout: Option<Layout>,
     wiki: Option<(String, String)>,
-    cells: Vec<(usize, usize)>,
+    cells: super::split::Cells,
 }
 
 impl Reader {
     /// The project and the event of a line.
     pub fn read<'l>(&mut self, line: &'l str) -> Result<(&str, Event<'l>), Malformed> {
-        super::split::cells(line.as_bytes(), &mut self.cells);
-        let count = self.cells.len();
+        self.cells.split(line.as_bytes());
+        let count = self.cells.count();
         if self.layout.as_ref().is_none_or(|l| l.columns != count) {
             self.layout = Some(Layout::of(count).ok_or(Malformed::Columns(count))?);
         }
         let layout = self.layout.as_ref().ok_or(Malformed::Columns(count))?;
         let cells = &self.cells;
         let cell = |column: Column| -> &'l str {
-            layout.index(column).map_or("", |i| &line[cells[i].0..cells[i].1])
+            let range = layout.index(column).and_then(|i| cells.range(i));
+            range.and_then(|(start, end)| line.get(start..end)).unwrap_or("")
         };
         let wiki_db = cell(Column::WikiDb);
         if self.wiki.as_ref().is_none_or(|(db, _)| db != wiki_db) {
