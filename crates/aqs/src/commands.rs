@@ -63,14 +63,14 @@ pub fn run(command: Command) -> Result<()> {
                 }
             };
             if report.applied.is_empty() {
-                println!(
+                outln!(
                     "database {} on {} is up to date (schema version {}, {layout})",
                     report.database,
                     client.url(),
                     report.version
                 );
             } else {
-                println!(
+                outln!(
                     "database {} on {}: applied schema version(s) {:?}, now at version {} ({layout})",
                     report.database,
                     client.url(),
@@ -89,7 +89,7 @@ pub fn run(command: Command) -> Result<()> {
             }
             let client = clickhouse_client(&args.clickhouse)?;
             aqs_clickhouse::schema::drop_database(&client, &args.clickhouse.clickhouse_database)?;
-            println!("dropped database {}", args.clickhouse.clickhouse_database);
+            outln!("dropped database {}", args.clickhouse.clickhouse_database);
             Ok(())
         }
     }
@@ -209,7 +209,7 @@ fn run_generate(args: &GenerateArgs) -> Result<()> {
             args.edits_per_day,
             args.seed,
         )?;
-        println!(
+        outln!(
             "wrote {} files ({lines} lines) of MediaWiki history snapshot {snapshot} under {}",
             files.len(),
             args.out.display()
@@ -254,7 +254,7 @@ fn run_generate_full_days(args: &GenerateArgs, start: Day, bars: &Bars) -> Resul
 }
 
 fn print_generated(summary: &aqs_ingest::generate::GenerateSummary, out: &Path) {
-    println!(
+    outln!(
         "wrote {} files ({} lines, {} bytes, {} article-days) under {}",
         summary.files.len(),
         summary.lines,
@@ -336,9 +336,9 @@ fn run_load(args: &LoadArgs) -> Result<()> {
         }
         let bars = Bars::new();
         let report = load_into(backend.writer(), args, &bars)?;
-        println!("{report}");
+        outln!("{report}");
         if report.series_by_dataset.contains_key(aqs_core::table::Dataset::History.name()) {
-            println!(
+            outln!(
                 "MediaWiki history: a loaded snapshot is served once activated (aqs snapshot list; aqs snapshot activate YYYY-MM)"
             );
         }
@@ -356,13 +356,13 @@ fn run_load(args: &LoadArgs) -> Result<()> {
 pub(crate) fn print_store_size(backend: &Backend) -> Result<()> {
     let days = backend.store().article_days_loaded()?.len();
     match backend {
-        Backend::Embedded(store) => println!(
+        Backend::Embedded(store) => outln!(
             "store:             {} ({} MB in use, {} days of per-article data)",
             store.path().display(),
             store.used_bytes()? / 1_000_000,
             days
         ),
-        Backend::ClickHouse(store) => println!(
+        Backend::ClickHouse(store) => outln!(
             "store:             ClickHouse database {} at {} ({} days of per-article data)",
             store.database(),
             store.client().url(),
@@ -379,7 +379,7 @@ fn run_compact(args: &CompactArgs) -> Result<()> {
         format!("cannot compact {} into {}", args.store.data.display(), args.out.display())
     })?;
     let after = aqs_store::EmbeddedStore::open(&args.out)?.file_bytes()?;
-    println!(
+    outln!(
         "compacted {} ({before} bytes) into {} ({after} bytes)",
         args.store.data.display(),
         args.out.display()
@@ -391,38 +391,41 @@ fn run_stats(args: &StatsArgs) -> Result<()> {
     let store = open_store(&args.store)?;
     let days = store.article_days_loaded()?;
     let article_days = store.article_day_count()?;
-    println!("store:             {}", store.path().display());
-    println!("format version:    {}", aqs_store::FORMAT_VERSION);
-    println!("generation:        {}", store.generation()?);
+    outln!("store:             {}", store.path().display());
+    outln!("format version:    {}", aqs_store::FORMAT_VERSION);
+    outln!("generation:        {}", store.generation()?);
     match (days.first(), days.last()) {
         (Some(first), Some(last)) => {
-            println!("per-article days:  {} ({first} .. {last})", days.len())
+            outln!("per-article days:  {} ({first} .. {last})", days.len())
         }
-        _ => println!("per-article days:  0"),
+        _ => outln!("per-article days:  0"),
     }
-    println!("article-days:      {article_days}");
+    outln!("article-days:      {article_days}");
     let ids = store.id_usage()?;
-    println!(
+    outln!(
         "article ids:       {} in use, {} free to reuse, {} being given back (of 2^32)",
-        ids.articles, ids.free_articles, ids.pending_articles
+        ids.articles,
+        ids.free_articles,
+        ids.pending_articles
     );
-    println!(
+    outln!(
         "project ids:       {} in use, {} free to reuse (of 65536; each history load takes 3)",
-        ids.projects, ids.free_projects
+        ids.projects,
+        ids.free_projects
     );
-    println!("file:              {} bytes ({} in use)", store.file_bytes()?, store.used_bytes()?);
+    outln!("file:              {} bytes ({} in use)", store.file_bytes()?, store.used_bytes()?);
     let sizes = store.table_sizes()?;
     for table in &sizes {
-        println!("  {:<16} {:>12} bytes {:>12} entries", table.name, table.bytes, table.entries);
+        outln!("  {:<16} {:>12} bytes {:>12} entries", table.name, table.bytes, table.entries);
     }
     let per_article: u64 =
         sizes.iter().filter(|t| t.name == "series" || t.name == "articles").map(|t| t.bytes).sum();
     if article_days > 0 {
-        println!(
+        outln!(
             "per-article bytes per article-day: {:.2} (series and title dictionary)",
             per_article as f64 / article_days as f64
         );
-        println!(
+        outln!(
             "store bytes per article-day:       {:.2} (every table)",
             store.used_bytes()? as f64 / article_days as f64
         );
@@ -436,10 +439,10 @@ fn run_import(args: &ImportArgs) -> Result<()> {
     let backend = open_backend(&args.store, false)?;
     let report = import_files(backend.writer(), table, &args.files)?;
     if table.dataset() != Dataset::Pageviews {
-        println!("imported {} rows into {}", report.rows_read, args.table);
+        outln!("imported {} rows into {}", report.rows_read, args.table);
         return Ok(());
     }
-    println!(
+    outln!(
         "imported {} rows into {}: {} per-article, {} per-project, {} top lists",
         report.rows_read,
         args.table,
@@ -463,6 +466,6 @@ fn default_disallowed_file(store: &BackendArgs) -> Option<PathBuf> {
 fn run_add_probe_rows(args: &AddProbeRowsArgs) -> Result<()> {
     let backend = open_backend(&args.store, false)?;
     backend.write_probe_rows()?;
-    println!("wrote the 1970-01-01 probe rows that the route examples and `aqs check` read");
+    outln!("wrote the 1970-01-01 probe rows that the route examples and `aqs check` read");
     Ok(())
 }

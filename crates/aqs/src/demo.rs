@@ -60,9 +60,9 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         };
         let report = load_into(&store, &load, &bars)?;
         Backend::Embedded(store.clone()).write_probe_rows()?;
-        println!("{report}");
+        outln!("{report}");
         if let Some(snapshot) = crate::snapshot::activate_newest(&store)? {
-            println!("MediaWiki history snapshot {snapshot} active");
+            outln!("MediaWiki history snapshot {snapshot} active");
         }
         crate::feature_usage::demo_events(
             &Backend::Embedded(store.clone()),
@@ -70,7 +70,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
             &args.serving,
         )?;
     } else {
-        println!("{} already holds data: serving it", args.data.display());
+        outln!("{} already holds data: serving it", args.data.display());
     }
     let backend = Backend::Embedded(store);
     print_store_size(&backend)?;

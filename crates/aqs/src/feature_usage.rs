@@ -98,7 +98,7 @@ pub fn generate(args: &crate::cli::GenerateArgs, start: aqs_core::dates::Day) ->
     };
     let files = aqs_ingest::generate::feature_usage::generate_feature_usage(&options)?;
     let bytes: u64 = files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
-    println!(
+    outln!(
         "wrote {} files ({} events a day, {bytes} bytes) under {}",
         files.len(),
         args.events,
@@ -128,7 +128,7 @@ pub fn demo_events(
     let files = aqs_ingest::generate::feature_usage::generate_feature_usage(&options)?;
     let service = service(backend, &serving.feature_usage)?;
     let (report, _) = ingest_paths(&service, &files, 100_000, false)?;
-    println!(
+    outln!(
         "feature usage: {} events of the last 7 days, {} counted, {} refused (the sample's abusive bursts hit the new-row limit)",
         report.events,
         report.counted,
@@ -169,27 +169,29 @@ fn ingest(args: &IngestArgs) -> Result<()> {
     let (total, refused_lines) = ingest_paths(&service, &args.files, args.batch_lines, !args.json)?;
     let seconds = started.elapsed().as_secs_f64();
     if args.json {
-        println!("{}", aqs_http::feature_usage::report_json(&total));
+        outln!("{}", aqs_http::feature_usage::report_json(&total));
         return Ok(());
     }
-    println!(
+    outln!(
         "events:  {} in {seconds:.2} s ({:.0} events/s)",
         total.events,
         total.events as f64 / seconds.max(1e-9)
     );
-    println!(
+    outln!(
         "counted: {} (new rows {}, expired rows pruned {})",
-        total.counted, total.new_rows, total.pruned
+        total.counted,
+        total.new_rows,
+        total.pruned
     );
     let reasons: Vec<String> =
         total.refused.iter().map(|(r, n)| format!("{} {n}", r.name())).collect();
     let reasons =
         if reasons.is_empty() { String::new() } else { format!(" ({})", reasons.join(", ")) };
-    println!("refused: {}{reasons}", total.refused_total());
+    outln!("refused: {}{reasons}", total.refused_total());
     for line in refused_lines.iter().take(aqs_core::feature_usage::service::EXAMPLES) {
-        println!("  {line}");
+        outln!("  {line}");
     }
-    println!("rows:    {} stored", service.rows()?);
+    outln!("rows:    {} stored", service.rows()?);
     Ok(())
 }
 

@@ -1,6 +1,8 @@
 //! The `aqs` binary: parses the command line, wires the store, the loaders and the server
 //! together, and turns errors into exit codes. Everything else lives in the library crates.
 
+#[macro_use]
+mod out;
 mod cli;
 mod commands;
 mod demo;

@@ -64,14 +64,14 @@ pub fn disallow(args: &DisallowArgs, hide: bool) -> Result<()> {
         (answer["project"].as_str().unwrap_or(""), answer["article"].as_str().unwrap_or(""));
     let changed = answer["changed"].as_bool().unwrap_or(false);
     match (hide, changed) {
-        (true, true) => println!("hidden: {project} {article}"),
-        (true, false) => println!("already hidden: {project} {article}"),
-        (false, true) => println!("shown again: {project} {article}"),
-        (false, false) => println!("was not hidden: {project} {article}"),
+        (true, true) => outln!("hidden: {project} {article}"),
+        (true, false) => outln!("already hidden: {project} {article}"),
+        (false, true) => outln!("shown again: {project} {article}"),
+        (false, false) => outln!("was not hidden: {project} {article}"),
     }
     match answer["file"].as_str() {
-        Some(file) => println!("the list ({} entries) is kept in {file}", answer["entries"]),
-        None => println!(
+        Some(file) => outln!("the list ({} entries) is kept in {file}", answer["entries"]),
+        None => outln!(
             "the server keeps the list in memory only (start it with --disallowed FILE to keep it)"
         ),
     }
@@ -79,14 +79,14 @@ pub fn disallow(args: &DisallowArgs, hide: bool) -> Result<()> {
 }
 
 pub fn list(admin: &AdminArgs) -> Result<()> {
-    print!("{}", admin_call(admin, "GET", "/admin/disallowed", None)?);
+    out!("{}", admin_call(admin, "GET", "/admin/disallowed", None)?);
     Ok(())
 }
 
 pub fn reload_allowlist(admin: &AdminArgs) -> Result<()> {
     let answer: Value =
         serde_json::from_str(&admin_call(admin, "POST", "/admin/allowlist/reload", None)?)?;
-    println!("allowlist reloaded: {} projects", answer["projects"]);
+    outln!("allowlist reloaded: {} projects", answer["projects"]);
     Ok(())
 }
 
@@ -147,10 +147,10 @@ pub fn check(args: &CheckArgs) -> Result<()> {
         serde_json::from_str(&body).context("the server's /openapi.json is not JSON")?;
     let mut failures = 0;
     let mut report = |ok: Result<(), String>, path: &str, took: Duration| match ok {
-        Ok(()) => println!("ok    {:>6.1} ms  {path}", took.as_secs_f64() * 1e3),
+        Ok(()) => outln!("ok    {:>6.1} ms  {path}", took.as_secs_f64() * 1e3),
         Err(why) => {
             failures += 1;
-            println!("FAIL  {:>6.1} ms  {path}: {why}", took.as_secs_f64() * 1e3);
+            outln!("FAIL  {:>6.1} ms  {path}: {why}", took.as_secs_f64() * 1e3);
         }
     };
     let (status, _, body, took) = get("/healthz")?;
@@ -185,6 +185,6 @@ pub fn check(args: &CheckArgs) -> Result<()> {
     if failures > 0 {
         bail!("{failures} check(s) failed");
     }
-    println!("all checks passed");
+    outln!("all checks passed");
     Ok(())
 }

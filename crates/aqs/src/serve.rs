@@ -144,7 +144,7 @@ fn serve_routers(
             let side_listener = tokio::net::TcpListener::bind(at)
                 .await
                 .with_context(|| format!("cannot listen on {at} ({flag})"))?;
-            println!("{what} on http://{}", side_listener.local_addr()?);
+            outln!("{what} on http://{}", side_listener.local_addr()?);
             let mut stopped = stopped.clone();
             side_tasks.push((
                 what,
@@ -153,9 +153,9 @@ fn serve_routers(
                 })),
             ));
         }
-        println!("listening on http://{address}");
+        outln!("listening on http://{address}");
         for example in examples {
-            println!("  http://{address}{example}");
+            outln!("  http://{address}{example}");
         }
         use std::io::Write;
         std::io::stdout().flush()?;

@@ -133,19 +133,19 @@ fn check_report(
 
 pub fn run(command: SnapshotCommand) -> Result<()> {
     match command {
-        SnapshotCommand::List(args) => print!("{}", list(&args.store)?),
+        SnapshotCommand::List(args) => out!("{}", list(&args.store)?),
         SnapshotCommand::Check(args) => {
             let month = snapshot_name(&args.name)?;
             let against = args.against.as_deref().map(snapshot_name).transpose()?;
             let backend = open_backend(&args.store, false)?;
             let bounds = args.bounds.bounds();
             let Some(report) = check_report(backend.writer(), month, against, bounds)? else {
-                println!("check of {month}: no earlier snapshot to compare with");
+                outln!("check of {month}: no earlier snapshot to compare with");
                 return Ok(());
             };
             match args.json {
-                true => println!("{}", report.json()),
-                false => print!("{report}"),
+                true => outln!("{}", report.json()),
+                false => out!("{report}"),
             }
             if !report.ok() {
                 bail!("snapshot {month} failed its check against {}", report.against);
@@ -156,7 +156,7 @@ pub fn run(command: SnapshotCommand) -> Result<()> {
             let backend = open_backend(&args.store, false)?;
             if let Some(report) = check_report(backend.writer(), month, None, args.bounds.bounds())?
             {
-                print!("{report}");
+                out!("{report}");
                 if !report.ok() && !args.force {
                     bail!(
                         "snapshot {month} was not activated: it failed its check (--force activates it anyway)"
@@ -165,11 +165,11 @@ pub fn run(command: SnapshotCommand) -> Result<()> {
             }
             drop(backend);
             activate(&args.store, month)?;
-            println!("active: {month}");
+            outln!("active: {month}");
             let backend = open_backend(&args.store, false)?;
             for old in snapshots::beyond_kept(backend.writer(), args.keep)? {
                 let rows = snapshots::drop_snapshot(backend.writer(), old)?;
-                println!("dropped: {old} ({rows} rows; --keep {} keeps the newest)", args.keep);
+                outln!("dropped: {old} ({rows} rows; --keep {} keeps the newest)", args.keep);
             }
         }
         SnapshotCommand::Drop(args) => {
@@ -185,7 +185,7 @@ pub fn run(command: SnapshotCommand) -> Result<()> {
                 bail!("the store holds no snapshot {month} (aqs snapshot list)");
             }
             let rows = snapshots::drop_snapshot(store, month)?;
-            println!("dropped: {month} ({rows} rows)");
+            outln!("dropped: {month} ({rows} rows)");
         }
         SnapshotCommand::Rollback(args) => {
             let backend = open_backend(&args.store, false)?;
@@ -194,7 +194,7 @@ pub fn run(command: SnapshotCommand) -> Result<()> {
             };
             drop(backend);
             activate(&args.store, previous)?;
-            println!("active: {previous} (rolled back)");
+            outln!("active: {previous} (rolled back)");
         }
     }
     Ok(())

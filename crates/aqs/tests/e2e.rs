@@ -388,6 +388,21 @@ fn stats_and_a_compacted_copy_describe_and_serve_the_same_data() {
         .unwrap();
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("already holds a store"));
+    // A reader that closed the pipe (`aqs stats | head`): the command ends quietly and
+    // successfully, without a panic.
+    for args in [&["stats", "--data"][..], &["snapshot", "list", "--data"]] {
+        let mut child = Command::new(AQS)
+            .args(args)
+            .arg(&data)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success() && !stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
     let (_a, original) = serve(&data);
     let (_b, compact) = serve(&copy);
     for path in [
