@@ -82,7 +82,7 @@ fn load_history(
         |path: &Path, file: &LoadReport| lines::check_bad_share(path, file, options.max_bad_share);
     let wikis = crate::mediawiki_history::load::group_files(history.to_vec());
     if !wikis.is_empty() {
-        clean_abandoned(store)?;
+        clean_abandoned(store);
     }
     std::thread::scope(|scope| -> Result<()> {
         let mut writing: Option<std::thread::ScopedJoinHandle<Result<LoadReport>>> = None;
@@ -151,10 +151,18 @@ fn test_pause(at: &str) {
 }
 
 /// Deletes what history loads of processes that have ended left (killed before they were
-/// done: [`attempts`]).
-fn clean_abandoned(store: &dyn WriteStore) -> Result<()> {
-    let cleaned = attempts::clean(store, &Process::running)
-        .context("deleting the rows of history loads that were killed before they ended")?;
+/// done: [`attempts`]). A failure is logged, not the load's: what is left stays recorded for
+/// the next load.
+fn clean_abandoned(store: &dyn WriteStore) {
+    let cleaned = match attempts::clean(store, &Process::running) {
+        Ok(cleaned) => cleaned,
+        Err(e) => {
+            tracing::warn!(
+                "deleting the rows of history loads killed before they ended failed ({e}): the next load tries again"
+            );
+            return;
+        }
+    };
     if !cleaned.deleted.is_empty() {
         tracing::info!(
             "deleted {} rows of {} history loads killed before they ended ({})",
@@ -169,7 +177,6 @@ fn clean_abandoned(store: &dyn WriteStore) -> Result<()> {
             cleaned.unknown
         );
     }
-    Ok(())
 }
 
 /// Loads every series file of a load, one batch each (a day of projectcounts files is one).
