@@ -154,6 +154,7 @@ pub fn run(command: SnapshotCommand) -> Result<()> {
         SnapshotCommand::Activate(args) => {
             let month = snapshot_name(&args.name)?;
             let backend = open_backend(&args.store, false)?;
+            refuse_if_dropping(backend.writer(), month)?;
             if let Some(report) = check_report(backend.writer(), month, None, args.bounds.bounds())?
             {
                 out!("{report}");
@@ -168,7 +169,7 @@ pub fn run(command: SnapshotCommand) -> Result<()> {
             outln!("active: {month}");
             let backend = open_backend(&args.store, false)?;
             for old in snapshots::beyond_kept(backend.writer(), args.keep)? {
-                let rows = snapshots::drop_snapshot(backend.writer(), old)?;
+                let rows = snapshots::drop_snapshot(backend.writer(), old, &drop_step(old))?;
                 outln!("dropped: {old} ({rows} rows; --keep {} keeps the newest)", args.keep);
             }
         }
@@ -181,10 +182,12 @@ pub fn run(command: SnapshotCommand) -> Result<()> {
                     "snapshot {month} is the active one: activate another first (aqs snapshot activate or rollback)"
                 );
             }
-            if !snapshots::wiki_loads(store)?.iter().any(|l| l.snapshot == month) {
+            // A drop that was killed is run again: the snapshot is no longer listed.
+            let listed = snapshots::wiki_loads(store)?.iter().any(|l| l.snapshot == month);
+            if !listed && !attempts::being_dropped(store, month)? {
                 bail!("the store holds no snapshot {month} (aqs snapshot list)");
             }
-            let rows = snapshots::drop_snapshot(store, month)?;
+            let rows = snapshots::drop_snapshot(store, month, &drop_step(month))?;
             outln!("dropped: {month} ({rows} rows)");
         }
         SnapshotCommand::Rollback(args) => {
@@ -215,7 +218,27 @@ pub fn activate_newest(store: &dyn WriteStore) -> Result<Option<YearMonth>> {
     Ok(newest)
 }
 
+/// What a drop tells of its progress: a debug log per table (tests pause it where
+/// `AQS_TEST_PAUSE_DROP` names a table).
+fn drop_step(month: YearMonth) -> impl Fn(&str) {
+    move |table: &str| {
+        tracing::debug!("dropping {month}: {table} done");
+        aqs_ingest::load::test_pause("AQS_TEST_PAUSE_DROP", table);
+    }
+}
+
+/// A snapshot being dropped (or whose drop was killed) is not activated.
+fn refuse_if_dropping(store: &dyn WriteStore, month: YearMonth) -> Result<()> {
+    if attempts::being_dropped(store, month)? {
+        bail!(
+            "snapshot {month} is being dropped, or a drop of it did not finish: aqs snapshot drop {month} finishes it"
+        );
+    }
+    Ok(())
+}
+
 fn activate_in(store: &dyn WriteStore, month: YearMonth) -> Result<()> {
+    refuse_if_dropping(store, month)?;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
@@ -245,8 +268,19 @@ pub fn list(args: &BackendArgs) -> Result<String> {
     if by_snapshot.is_empty() {
         out.push_str("(none: load mediawiki_history files with aqs load)\n");
     }
-    // Loads under way, and what killed loads left (`aqs_core::history::attempts`).
-    let recorded = attempts::recorded(store)?;
+    // Loads under way, and what killed loads left (`aqs_core::history::attempts`); drops
+    // under way or killed.
+    let (drops, recorded): (Vec<_>, Vec<_>) =
+        attempts::recorded(store)?.into_iter().partition(|a| a.load.ends_with(".0"));
+    for drop in drops {
+        let month = drop.load.trim_end_matches(".0");
+        match drop.process.running() {
+            Some(false) => out.push_str(&format!(
+                "snapshot {month}: a drop that did not finish (aqs snapshot drop {month} finishes it, as does the next history load)\n"
+            )),
+            _ => out.push_str(&format!("snapshot {month}: being dropped\n")),
+        }
+    }
     if !recorded.is_empty() {
         let ended = recorded.iter().filter(|a| a.process.running() == Some(false)).count();
         let unknown = recorded.iter().filter(|a| a.process.running().is_none()).count();

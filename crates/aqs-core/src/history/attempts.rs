@@ -17,7 +17,7 @@ use super::per_entity::LOADS;
 use super::request::parse_snapshot;
 use super::snapshot_months;
 use super::snapshots::forget_load;
-use crate::dates::Period;
+use crate::dates::{Period, YearMonth};
 use crate::error::StoreResult;
 pub use crate::process::Process;
 use crate::table::{
@@ -41,6 +41,18 @@ pub static ATTEMPTS: TableDef = TableDef {
         ValueColumn::u64("started"),
     ],
 };
+
+/// The record that says snapshot `month` is being dropped (load number 0, which no load
+/// has): [`super::snapshots::drop_snapshot`] writes it first and deletes it last.
+pub fn drop_mark(month: YearMonth) -> String {
+    format!("{month}.0")
+}
+
+/// Whether a drop of `month` is under way, or was killed before it ended.
+pub fn being_dropped<S: TableWrite + ?Sized>(store: &S, month: YearMonth) -> StoreResult<bool> {
+    let mark = drop_mark(month);
+    Ok(recorded(store)?.iter().any(|a| a.load == mark))
+}
 
 /// A recorded load and its process.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,6 +121,8 @@ pub fn recorded<S: TableWrite + ?Sized>(store: &S) -> StoreResult<Vec<Attempt>> 
 pub struct Cleaned {
     /// The loads of ended processes whose rows were deleted.
     pub deleted: Vec<String>,
+    /// The snapshots whose drop, killed before it ended, was finished.
+    pub dropped: Vec<YearMonth>,
     /// Their rows.
     pub rows: u64,
     /// The records of processes that cannot be told from here (another host), left as they
@@ -118,7 +132,8 @@ pub struct Cleaned {
 
 /// Deletes the rows of every recorded load whose process has ended (`running` says whether
 /// a process runs: [`Process::running`]) and that readers do not read (a process may have
-/// died after switching readers to its load), then the record.
+/// died after switching readers to its load), then the record; finishes the drops of
+/// snapshots such a process began ([`drop_mark`]).
 pub fn clean<S: TableRead + TableWrite + ?Sized>(
     store: &S,
     running: &dyn Fn(&Process) -> Option<bool>,
@@ -132,6 +147,11 @@ pub fn clean<S: TableRead + TableWrite + ?Sized>(
                 continue;
             }
             Some(false) => {}
+        }
+        if let Some(month) = dropped_by(&attempt.load) {
+            cleaned.rows += super::snapshots::drop_snapshot(store, month, &|_| {})?;
+            cleaned.dropped.push(month);
+            continue;
         }
         if !read_by_readers(store, &attempt.load)? {
             cleaned.rows += forget_load(store, &attempt.load)?;
@@ -148,6 +168,12 @@ fn read_by_readers<S: TableRead + ?Sized>(store: &S, load: &str) -> StoreResult<
     let Some(month) = parse_snapshot(snapshot).map(Period::Month) else { return Ok(false) };
     let loads = store.series(&LOADS, &[snapshot], month, month)?;
     Ok(loads.iter().any(|l| l.values.0[0] == number))
+}
+
+/// The snapshot a [`drop_mark`] names.
+fn dropped_by(load: &str) -> Option<YearMonth> {
+    let (snapshot, number) = split(load)?;
+    (number == 0).then(|| parse_snapshot(snapshot)).flatten()
 }
 
 /// A load name's snapshot and number.

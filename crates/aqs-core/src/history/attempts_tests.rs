@@ -100,7 +100,33 @@ fn a_dropped_snapshot_takes_its_records_with_it() {
     };
     assert_eq!(all(&store), loads, "a settled record stays, all zero");
     let month = YearMonth::new(2024, 5).unwrap();
-    crate::history::snapshots::drop_snapshot(&store, month).unwrap();
+    crate::history::snapshots::drop_snapshot(&store, month, &|_| {}).unwrap();
     assert_eq!(all(&store), ["2024-06.100"]);
     assert_eq!(recorded(&store).unwrap().len(), 1);
+}
+
+#[test]
+fn a_drop_killed_before_it_ended_is_finished_by_the_next_clean() {
+    let store = MemoryStore::default();
+    write_loads(&store, &["2024-05.100"]);
+    read_by_readers(&store, "en.wikipedia", 100);
+    let month = YearMonth::new(2024, 5).unwrap();
+    // A drop leaves no mark.
+    crate::history::snapshots::drop_snapshot(&store, month, &|_| {}).unwrap();
+    assert!(!being_dropped(&store, month).unwrap());
+    assert!(!has_rows(&store, "2024-05.100"));
+    // One killed after its first table: the mark of an ended process, the loads left.
+    write_loads(&store, &["2024-05.200"]);
+    read_by_readers(&store, "en.wikipedia", 200);
+    record(&store, &[drop_mark(month)], process(7)).unwrap();
+    assert!(being_dropped(&store, month).unwrap());
+    let running = |p: &Process| Some(p.pid != 7);
+    // Not while the process runs.
+    let cleaned = clean(&store, &|_| Some(true)).unwrap();
+    assert!(cleaned.dropped.is_empty() && has_rows(&store, "2024-05.200"));
+    let cleaned = clean(&store, &running).unwrap();
+    assert_eq!(cleaned.dropped, [month]);
+    assert!(cleaned.rows > 0 && !has_rows(&store, "2024-05.200"));
+    assert!(!being_dropped(&store, month).unwrap());
+    assert!(recorded(&store).unwrap().is_empty());
 }

@@ -247,15 +247,22 @@ pub fn previous<S: TableRead + ?Sized>(store: &S) -> StoreResult<Option<YearMont
 }
 
 /// Deletes snapshot `month`'s rows from every history table, its activation record first (so
-/// that no rollback goes back to it) and its wiki loads next (so that it is listed no more).
-/// The caller never drops the active snapshot. Returns the rows deleted (the embedded store
-/// counts a name's day once, whatever its groups, and gives back the ids of the names).
+/// that no rollback goes back to it) and its wiki loads next (so that it is listed no more);
+/// `step` is told each table done. A mark recorded first ([`super::attempts::drop_mark`],
+/// deleted last) says the drop is under way: a drop killed before it ends is run again by
+/// `aqs snapshot drop`, or by the next history load, and the snapshot is not activated
+/// meanwhile. The caller never drops the active snapshot. Returns the rows deleted (the
+/// embedded store counts a name's day once, whatever its groups, and gives back the ids of
+/// the names).
 pub fn drop_snapshot<S: TableRead + TableWrite + ?Sized>(
     store: &S,
     month: YearMonth,
+    step: &dyn Fn(&str),
 ) -> StoreResult<u64> {
+    use super::attempts::{self, Process};
     use super::per_entity::LOADS;
     let snapshot = name(month);
+    attempts::record(store, &[attempts::drop_mark(month)], Process::current())?;
     let forgotten = SeriesRow {
         key: vec![ACTIVE_KEY.to_string()],
         period: Period::Month(month),
@@ -267,15 +274,18 @@ pub fn drop_snapshot<S: TableRead + TableWrite + ?Sized>(
         changes: vec![SeriesChanges { table: &ACTIVE, replace: Vec::new(), rows: vec![forgotten] }],
     };
     store.publish_series(&batch)?;
+    step(ACTIVE.name);
     let mut deleted = 0;
     for table in [&WIKIS, &LOADS, &EVENTS, &NEW_USERS, &super::digest::DIGESTS] {
         deleted += store.delete_rows(table, 0, KeyMatch::Is(&snapshot))?;
+        step(table.name);
     }
     // Every load of the snapshot: the latest of each wiki, and any a killed load left; then
-    // the records of the loads under way or left behind.
+    // the records of the loads under way or left behind, and the drop's mark.
     let loads = KeyMatch::StartsWith(&format!("{snapshot}."));
     deleted += delete_loads(store, loads)?;
-    store.delete_rows(&super::attempts::ATTEMPTS, 0, loads)?;
+    step("loads");
+    store.delete_rows(&attempts::ATTEMPTS, 0, loads)?;
     Ok(deleted)
 }
 

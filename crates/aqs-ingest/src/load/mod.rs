@@ -85,6 +85,15 @@ pub trait Progress: Sync {
     }
 }
 
+/// Where tests kill a process: when the environment variable `var` says `at`, it logs `test
+/// pause: AT` and stops for a minute.
+pub fn test_pause(var: &str, at: &str) {
+    if std::env::var(var).is_ok_and(|v| v == at) {
+        tracing::info!("test pause: {at}");
+        std::thread::sleep(std::time::Duration::from_secs(60));
+    }
+}
+
 /// The error a load stops with when [`Progress::cancelled`] says so.
 #[derive(Debug)]
 pub struct Interrupted;

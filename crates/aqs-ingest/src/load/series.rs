@@ -142,12 +142,9 @@ fn load_history(
 
 /// Tests kill a history load where `AQS_TEST_PAUSE_HISTORY` says (`before-last-batch`:
 /// with its early rows written; `after-last-batch`: readers switched to it, the load it
-/// replaced not yet deleted): it stops there for a minute.
+/// replaced not yet deleted).
 fn test_pause(at: &str) {
-    if std::env::var("AQS_TEST_PAUSE_HISTORY").is_ok_and(|v| v == at) {
-        tracing::info!("test pause: {at}");
-        std::thread::sleep(std::time::Duration::from_secs(60));
-    }
+    super::test_pause("AQS_TEST_PAUSE_HISTORY", at);
 }
 
 /// Deletes what history loads of processes that have ended left (killed before they were
@@ -170,6 +167,9 @@ fn clean_abandoned(store: &dyn WriteStore) {
             cleaned.deleted.len(),
             cleaned.deleted.join(", ")
         );
+    }
+    for month in &cleaned.dropped {
+        tracing::info!("finished the drop of snapshot {month}, killed before it ended");
     }
     if cleaned.unknown > 0 {
         tracing::info!(

@@ -2,7 +2,9 @@
 //! the next load deletes it, whether the kill came before readers were switched to the new
 //! load (its early rows are left) or after (the load it replaced is left).
 
-use super::{answer, article_ids, generate_history, load_in_batches, per_entity, plain};
+use super::{
+    answer, article_ids, generate_history, load_in_batches, per_entity, plain, run_failing,
+};
 use crate::common::*;
 use std::path::Path;
 use std::time::Duration;
@@ -90,4 +92,52 @@ fn what_a_killed_load_wrote_is_deleted_by_the_next_load() {
     assert!(!out.contains("killed before they ended"), "{out}");
     let listed = run_ok(&["snapshot", "list", "--data", d]);
     assert!(!listed.contains("under way"), "{listed}");
+}
+
+/// A drop killed before it ended: the snapshot is listed no more and not activated, and the
+/// drop is run again to the end.
+#[test]
+fn a_killed_drop_is_run_again() {
+    let work = tempfile::tempdir().unwrap();
+    let (dumps, data) = (work.path().join("dumps"), work.path().join("data"));
+    generate_history(&dumps, "2024-03-31", "30", "12");
+    let d = data.to_str().unwrap();
+    let history = dumps.join("other/mediawiki_history");
+    load(&data, "0.001", &history);
+    run_ok(&["snapshot", "activate", "--data", d, "2024-03"]);
+    let (one, _, _) = article_ids(d);
+    // The same files as another snapshot.
+    run_ok(&[
+        "load",
+        "--data",
+        d,
+        "--snapshot",
+        "2024-04",
+        "--max-bad-share",
+        "0.001",
+        history.to_str().unwrap(),
+    ]);
+    let (two, _, _) = article_ids(d);
+    assert!(two > one, "{two} {one}");
+
+    let dropping = start(
+        &["snapshot", "drop", "--data", d, "2024-04"],
+        &[("AQS_TEST_PAUSE_DROP", "history_wikis")],
+    );
+    dropping.wait_for("test pause: history_wikis", Duration::from_secs(120));
+    kill(dropping);
+    let listed = run_ok(&["snapshot", "list", "--data", d]);
+    assert!(!listed.contains("2024-04  "), "no longer listed: {listed}");
+    assert!(listed.contains("snapshot 2024-04: a drop that did not finish"), "{listed}");
+    let refused = run_failing(&["snapshot", "activate", "--data", d, "--force", "2024-04"]);
+    assert!(refused.contains("2024-04 is being dropped"), "{refused}");
+    assert_eq!(article_ids(d).0, two, "what the drop had not deleted is there");
+
+    let dropped = run_ok(&["snapshot", "drop", "--data", d, "2024-04"]);
+    assert!(dropped.contains("dropped: 2024-04"), "{dropped}");
+    assert_eq!(article_ids(d).0, one, "its names' ids are given back");
+    let listed = run_ok(&["snapshot", "list", "--data", d]);
+    assert!(!listed.contains("2024-04"), "{listed}");
+    let again = run_failing(&["snapshot", "drop", "--data", d, "2024-04"]);
+    assert!(again.contains("holds no snapshot 2024-04"), "{again}");
 }
