@@ -12,6 +12,7 @@ use crate::project::Project;
 
 pub mod entity;
 pub mod feature_usage;
+pub mod history;
 mod many;
 mod publish;
 mod ranges;

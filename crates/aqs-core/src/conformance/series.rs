@@ -31,6 +31,9 @@ macro_rules! series_conformance {
             ranked_entries_upsert_and_replaced_days_drop_lists,
             deleting_lists_by_a_key_part_leaves_the_others,
             lists_without_a_period_index_read_scan_and_delete_as_indexed_ones);
+        $crate::series_conformance!(@cases $make; history;
+            killed_loads_are_deleted_unless_readers_read_them,
+            a_killed_drop_is_finished_by_the_next_clean);
     };
     (@cases $make:expr; $module:ident; $($case:ident),+) => {
         $(
