@@ -270,23 +270,22 @@ pub fn list(args: &BackendArgs) -> Result<String> {
     }
     // Loads under way, and what killed loads left (`aqs_core::history::attempts`); drops
     // under way or killed.
-    let (drops, recorded): (Vec<_>, Vec<_>) =
-        attempts::recorded(store)?.into_iter().partition(|a| a.load.ends_with(".0"));
-    for drop in drops {
-        let month = drop.load.trim_end_matches(".0");
-        match drop.process.running() {
-            Some(false) => out.push_str(&format!(
+    let (mut loads, mut ended, mut unknown) = (0, 0, 0);
+    for attempt in attempts::recorded(store)? {
+        let running = attempt.process.running();
+        match (attempt.drop_of(), running) {
+            (Some(month), Some(false)) => out.push_str(&format!(
                 "snapshot {month}: a drop that did not finish (aqs snapshot drop {month} finishes it, as does the next history load)\n"
             )),
-            _ => out.push_str(&format!("snapshot {month}: being dropped\n")),
+            (Some(month), _) => out.push_str(&format!("snapshot {month}: being dropped\n")),
+            (None, Some(true)) => loads += 1,
+            (None, Some(false)) => ended += 1,
+            (None, None) => unknown += 1,
         }
     }
-    if !recorded.is_empty() {
-        let ended = recorded.iter().filter(|a| a.process.running() == Some(false)).count();
-        let unknown = recorded.iter().filter(|a| a.process.running().is_none()).count();
+    if loads + ended + unknown > 0 {
         out.push_str(&format!(
-            "history loads recorded as under way: {} running; {ended} of processes that have ended (the next history load deletes what readers do not read); {unknown} of other hosts\n",
-            recorded.len() - ended - unknown
+            "history loads recorded as under way: {loads} running; {ended} of processes that have ended (the next history load deletes what readers do not read); {unknown} of other hosts\n"
         ));
     }
     Ok(out)

@@ -11,6 +11,7 @@ use crate::history::per_entity::LOADS;
 use crate::history::snapshots::drop_snapshot;
 use crate::history::top::{TOPS, TopEntity};
 use crate::history::top_lists::{candidate_row, read_candidates};
+use crate::history::{ACTIVE, ACTIVE_KEY};
 use crate::params::{EditorType, PageType};
 use crate::table::{Dataset, Numbers, SeriesBatch, SeriesChanges, SeriesRow};
 
@@ -110,4 +111,21 @@ pub fn a_killed_drop_is_finished_by_the_next_clean(store: &dyn SeriesStore) {
     assert!(cleaned.rows > 0 && !has_rows(store, "2024-05.200"));
     assert!(!being_dropped(store, month).unwrap());
     assert!(recorded(store).unwrap().is_empty());
+    // The mark of the active snapshot (a drop killed before it forgot the activation) goes,
+    // and the snapshot stays.
+    write_loads(store, &["2024-05.300"]);
+    read_by_readers(store, "en.wikipedia", 300);
+    let activation = SeriesRow {
+        key: vec![ACTIVE_KEY.into()],
+        period: Period::Month(month),
+        sub: String::new(),
+        values: Numbers::counters(&[1, 0, 0, 0]),
+    };
+    let changes =
+        vec![SeriesChanges { table: &ACTIVE, replace: Vec::new(), rows: vec![activation] }];
+    store.publish_series(&SeriesBatch { dataset: Dataset::History, changes }).unwrap();
+    record(store, &[drop_mark(month)], process(7)).unwrap();
+    let cleaned = clean(store, &running).unwrap();
+    assert!(cleaned.dropped.is_empty() && has_rows(store, "2024-05.300"));
+    assert!(!being_dropped(store, month).unwrap());
 }

@@ -5,9 +5,11 @@
 //! loads the switch replaced (an activation does the same with the project families' top
 //! lists). A process that dies in between (SIGKILL, a power cut) leaves rows that no reader
 //! reads. So each such load is recorded in [`ATTEMPTS`] with the process that handles it
-//! before anything is written under it (or before it is replaced), and the record is deleted
-//! when the process is done with it. [`clean`] (called by every history load) deletes the rows
-//! of the recorded loads whose process has ended, unless readers read them, then their record.
+//! before anything is written under it (or before it is replaced), and the record is settled
+//! (zeroed) when the process is done with it. A snapshot drop records a mark the same way
+//! ([`drop_mark`]). [`clean`] (called by every history load) deletes the rows of the recorded
+//! loads whose process has ended, unless readers read them, and finishes such a process's
+//! drops; then it settles their records.
 //!
 //! A process is told by its host, its boot, its pid and the time it started
 //! ([`crate::process`]): a record of another host (a ClickHouse store loaded from several
@@ -50,15 +52,22 @@ pub fn drop_mark(month: YearMonth) -> String {
 
 /// Whether a drop of `month` is under way, or was killed before it ended.
 pub fn being_dropped<S: TableWrite + ?Sized>(store: &S, month: YearMonth) -> StoreResult<bool> {
-    let mark = drop_mark(month);
-    Ok(recorded(store)?.iter().any(|a| a.load == mark))
+    Ok(recorded(store)?.iter().any(|a| a.drop_of() == Some(month)))
 }
 
-/// A recorded load and its process.
+/// A recorded load (or drop mark) and its process.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attempt {
     pub load: String,
     pub process: Process,
+}
+
+impl Attempt {
+    /// The snapshot whose drop this records, if it is a [`drop_mark`].
+    pub fn drop_of(&self) -> Option<YearMonth> {
+        let (snapshot, number) = split(&self.load)?;
+        (number == 0).then(|| parse_snapshot(snapshot)).flatten()
+    }
 }
 
 /// Records that `process` handles `loads` (`SNAPSHOT.NUMBER` names; others are
@@ -123,7 +132,7 @@ pub struct Cleaned {
     pub deleted: Vec<String>,
     /// The snapshots whose drop, killed before it ended, was finished.
     pub dropped: Vec<YearMonth>,
-    /// Their rows.
+    /// The rows of both.
     pub rows: u64,
     /// The records of processes that cannot be told from here (another host), left as they
     /// are.
@@ -148,9 +157,16 @@ pub fn clean<S: TableRead + TableWrite + ?Sized>(
             }
             Some(false) => {}
         }
-        if let Some(month) = dropped_by(&attempt.load) {
-            cleaned.rows += super::snapshots::drop_snapshot(store, month, &|_| {})?;
-            cleaned.dropped.push(month);
+        if let Some(month) = attempt.drop_of() {
+            // Activation refuses a snapshot with a mark, so it is never the active one; if it
+            // were (a drop killed before it forgot the activation, then a build without the
+            // marks), nothing of it was deleted: the mark goes, the snapshot stays.
+            if super::snapshots::active(store)? == Some(month) {
+                settle(store, std::slice::from_ref(&attempt.load))?;
+            } else {
+                cleaned.rows += super::snapshots::drop_snapshot(store, month, &|_| {})?;
+                cleaned.dropped.push(month);
+            }
             continue;
         }
         if !read_by_readers(store, &attempt.load)? {
@@ -168,12 +184,6 @@ fn read_by_readers<S: TableRead + ?Sized>(store: &S, load: &str) -> StoreResult<
     let Some(month) = parse_snapshot(snapshot).map(Period::Month) else { return Ok(false) };
     let loads = store.series(&LOADS, &[snapshot], month, month)?;
     Ok(loads.iter().any(|l| l.values.0[0] == number))
-}
-
-/// The snapshot a [`drop_mark`] names.
-fn dropped_by(load: &str) -> Option<YearMonth> {
-    let (snapshot, number) = split(load)?;
-    (number == 0).then(|| parse_snapshot(snapshot)).flatten()
 }
 
 /// A load name's snapshot and number.

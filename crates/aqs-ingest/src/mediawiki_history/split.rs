@@ -1,6 +1,6 @@
-//! A dump line's cells: the tabs found eight bytes at a time, their places kept in an array. A history line has 70 to 78
-//! cells in about 300 bytes, a tab every four bytes, where a search that starts again after
-//! each tab (`memchr`) spends most of its time starting.
+//! A dump line's cells: the tabs found eight bytes at a time, their places kept in an array.
+//! A history line has 70 to 78 cells in about 300 bytes, a tab every four bytes, where a
+//! search that starts again after each tab (`memchr`) spends most of its time starting.
 
 /// The most cells a line keeps the places of (a layout has at most 78); more are counted.
 const MAX_CELLS: usize = 96;

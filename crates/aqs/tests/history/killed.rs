@@ -2,9 +2,7 @@
 //! the next load deletes it, whether the kill came before readers were switched to the new
 //! load (its early rows are left) or after (the load it replaced is left).
 
-use super::{
-    answer, article_ids, generate_history, load_in_batches, per_entity, plain, run_failing,
-};
+use super::{answer, article_ids, load_in_batches, march_history, per_entity, plain, run_failing};
 use crate::common::*;
 use std::path::Path;
 use std::time::Duration;
@@ -32,9 +30,7 @@ fn kill(mut running: Running) {
 
 #[test]
 fn what_a_killed_load_wrote_is_deleted_by_the_next_load() {
-    let work = tempfile::tempdir().unwrap();
-    let (dumps, data) = (work.path().join("dumps"), work.path().join("data"));
-    generate_history(&dumps, "2024-03-31", "40", "11");
+    let (_work, dumps, data) = march_history("40", "11");
     let d = data.to_str().unwrap();
     let enwiki = dumps.join("other/mediawiki_history/2024-03/enwiki");
     load_in_batches(&data, &dumps.join("other/mediawiki_history"), "1");
@@ -98,9 +94,7 @@ fn what_a_killed_load_wrote_is_deleted_by_the_next_load() {
 /// drop is run again to the end.
 #[test]
 fn a_killed_drop_is_run_again() {
-    let work = tempfile::tempdir().unwrap();
-    let (dumps, data) = (work.path().join("dumps"), work.path().join("data"));
-    generate_history(&dumps, "2024-03-31", "30", "12");
+    let (_work, dumps, data) = march_history("30", "12");
     let d = data.to_str().unwrap();
     let history = dumps.join("other/mediawiki_history");
     load(&data, "0.001", &history);

@@ -14,7 +14,7 @@ mod top;
 
 use common::*;
 use plain::{expected, expected_digests, results};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 fn days_between(first: &str, end: &str) -> Vec<String> {
     let parse = |s: &str| aqs_core::dates::Day::parse_compact(&s.replace('-', "")).unwrap();
@@ -268,6 +268,16 @@ fn generate_history(dir: &Path, day: &str, edits_per_day: &str, seed: &str) {
     assert!(out.contains(&format!("MediaWiki history snapshot {}", &day[..7])), "{out}");
 }
 
+/// A working directory holding a history of four wikis up to March 2024 generated into
+/// `dumps/` (`edits_per_day`, `seed`): the directory (removed on drop), the dumps, and where a
+/// store goes (`data/`).
+fn march_history(edits_per_day: &str, seed: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let work = tempfile::tempdir().unwrap();
+    let (dumps, data) = (work.path().join("dumps"), work.path().join("data"));
+    generate_history(&dumps, "2024-03-31", edits_per_day, seed);
+    (work, dumps, data)
+}
+
 /// Loads the history files under `dumps`, writing the per-page, per-editor and top-list rows
 /// in batches of `rows` as months end (what a large wiki's load does with a million).
 fn load_in_batches(data: &Path, dumps: &Path, rows: &str) {
@@ -404,9 +414,7 @@ fn bad_requests_get_the_original_errors() {
 /// hold reads 0, the other wikis keep theirs, and the next activation sums the families again.
 #[test]
 fn a_wiki_loaded_again_replaces_what_it_held() {
-    let work = tempfile::tempdir().unwrap();
-    let (dumps, data) = (work.path().join("dumps"), work.path().join("data"));
-    generate_history(&dumps, "2024-03-31", "60", "8");
+    let (_work, dumps, data) = march_history("60", "8");
     let d = data.to_str().unwrap();
     load(&data, "0.001", &dumps.join("other/mediawiki_history"));
     run_ok(&["snapshot", "activate", "--data", d, "2024-03"]);

@@ -6,7 +6,7 @@
 
 use crate::common::*;
 use crate::plain::{EntityCounts, expected_per_entity};
-use crate::{answer, days_between, generate_history, load_in_batches};
+use crate::{answer, days_between, load_in_batches, march_history};
 use std::collections::BTreeMap;
 
 /// A path segment percent-encoded (everything but letters, digits and `-_.:~`).
@@ -80,9 +80,7 @@ fn chosen(want: &EntityCounts) -> Vec<(String, String, String)> {
 
 #[test]
 fn pages_and_editors_answer_the_numbers_of_their_dumps() {
-    let work = tempfile::tempdir().unwrap();
-    let (dumps, data) = (work.path().join("dumps"), work.path().join("data"));
-    generate_history(&dumps, "2024-03-31", "60", "11");
+    let (_work, dumps, data) = march_history("60", "11");
     let d = data.to_str().unwrap();
     // Months written in many batches before the last one.
     load_in_batches(&data, &dumps.join("other/mediawiki_history"), "5000");

@@ -6,7 +6,7 @@
 
 use crate::common::*;
 use crate::plain::{TopCounts, expected_tops, family_of};
-use crate::{generate_history, load_in_batches};
+use crate::{load_in_batches, march_history};
 use std::collections::{BTreeMap, BTreeSet};
 
 type List = Vec<(Option<String>, i64)>;
@@ -90,9 +90,7 @@ fn answer(address: &str, path: &str, dimension: &str, field: &str) -> (List, ser
 
 #[test]
 fn top_lists_rank_the_editors_and_pages_of_their_dumps() {
-    let work = tempfile::tempdir().unwrap();
-    let (dumps, data) = (work.path().join("dumps"), work.path().join("data"));
-    generate_history(&dumps, "2024-03-31", "60", "13");
+    let (_work, dumps, data) = march_history("60", "13");
     let d = data.to_str().unwrap();
     // Months written in many batches before the last one.
     load_in_batches(&data, &dumps.join("other/mediawiki_history"), "5000");
